@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Test helpers shared by every tests/ subfolder.
+
+# svcport_unit_test(NAME SOURCES src... LIBS lib... [LABELS l...])
+# A cmocka program registered with ctest under its NAME.
+function(svcport_unit_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "unit;${T_LABELS}" TIMEOUT 120)
+endfunction()
+
+# svcport_fuzz_target(NAME SOURCE src LIBS lib... [CORPUS dir] [RUNS n])
+# With SVCPORT_FUZZ: a libFuzzer binary (clang). Otherwise the same target is
+# linked with tests/fuzz/standalone.c and run under ctest (with the sanitizers
+# of the build) over its seed corpus plus RUNS deterministic pseudo-random
+# mutations of it, so every parser's fuzz entry point runs on every CI.
+function(svcport_fuzz_target name)
+  cmake_parse_arguments(F "" "SOURCE;CORPUS;RUNS" "LIBS" ${ARGN})
+  if(NOT F_RUNS)
+    set(F_RUNS 20000)
+  endif()
+  if(SVCPORT_FUZZ)
+    add_executable(${name} ${F_SOURCE})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(${name} PRIVATE ${F_LIBS})
+  else()
+    add_executable(${name} ${F_SOURCE} ${PROJECT_SOURCE_DIR}/tests/fuzz/standalone.c)
+    target_link_libraries(${name} PRIVATE ${F_LIBS})
+    set(_args --runs ${F_RUNS})
+    if(F_CORPUS)
+      list(APPEND _args ${F_CORPUS})
+    endif()
+    add_test(NAME ${name} COMMAND ${name} ${_args})
+    set_tests_properties(${name} PROPERTIES LABELS "fuzz" TIMEOUT 300)
+  endif()
+endfunction()
