@@ -21,6 +21,8 @@
 #define SEG_FIRST_HDR_LEN 3
 #define SEG_HDR_LEN       1
 #define SEG_DEFAULT_MAX   8192 /* default maximum message size, bytes */
+/* Largest segment: a notification value at the largest ATT_MTU, 517 - 3. */
+#define SEG_MAX_SEGMENT 514
 
 /* Reassembler. The caller owns the buffer; the struct holds no heap memory. */
 struct seg_rx {
@@ -40,7 +42,7 @@ void seg_rx_reset(struct seg_rx *rx);
 
 /*
  * Takes one segment. Returns:
- *   1           a whole message is ready: *ret_msg/*ret_len point into the
+ *   1           a whole message is ready: *ret_msg and *ret_len point into the
  *               reassembly buffer and stay valid until the next push;
  *   0           more segments are needed;
  *   -EPROTO     wrong counter, missing FIRST, FIRST inside a message, empty
@@ -52,7 +54,7 @@ void seg_rx_reset(struct seg_rx *rx);
  * ret_msg and ret_len are left untouched unless 1 is returned.
  */
 int seg_rx_push(struct seg_rx *rx, const uint8_t *seg, size_t len, const uint8_t **ret_msg,
-		size_t *ret_len) __attribute__((warn_unused_result));
+                size_t *ret_len) __attribute__((warn_unused_result));
 
 /* Sender state: the next segment counter of this direction. */
 struct seg_tx {
@@ -66,12 +68,12 @@ typedef int (*seg_emit_fn)(const uint8_t *seg, size_t len, void *user_data);
 
 /*
  * Splits msg (1..65535 bytes) into segments of at most seg_max bytes
- * (ATT_MTU - 3, at least 4) and hands each to emit. Returns 0, -EINVAL for a
- * bad length or seg_max, or emit's negative return. The counter advances per
+ * (ATT_MTU - 3, at least 4; larger values act as SEG_MAX_SEGMENT) and hands each to emit. Returns
+ * 0, -EINVAL for a bad length or seg_max, or emit's negative return. The counter advances per
  * segment emitted.
  */
 int seg_tx_split(struct seg_tx *tx, const uint8_t *msg, size_t len, size_t seg_max,
-		 seg_emit_fn emit, void *user_data) __attribute__((warn_unused_result));
+                 seg_emit_fn emit, void *user_data) __attribute__((warn_unused_result));
 
 /* Number of segments seg_tx_split emits for a message of len bytes. */
 size_t seg_count(size_t len, size_t seg_max);
