@@ -91,6 +91,9 @@ int att_srv_handle_write(struct att_server *srv, const uint8_t *pdu, size_t len)
 	if (!a)
 		return att_srv_send_error(srv, pdu[0], handle, ATT_ECODE_INVALID_HANDLE);
 	r = check_write(srv, a, false);
+	/* 3.2.9: no attribute value is longer than 512 octets, even where ATT_MTU - 3 is 514. */
+	if (!r && len - 3 > ATT_MAX_VALUE_LEN)
+		r = ATT_ECODE_INVALID_VALUE_LEN;
 	if (!r)
 		r = attr_write(srv, a, pdu + 3, len - 3, true);
 	if (r == RESULT_DEFERRED) {
@@ -110,7 +113,7 @@ void att_srv_handle_write_cmd(struct att_server *srv, const uint8_t *pdu, size_t
 	if (len < 3)
 		return;
 	a = gatt_db_get(att_get_le16(pdu + 1));
-	if (!a || check_write(srv, a, true))
+	if (!a || check_write(srv, a, true) || len - 3 > ATT_MAX_VALUE_LEN)
 		return;
 	(void)attr_write(srv, a, pdu + 3, len - 3, false);
 }
@@ -262,7 +265,7 @@ int att_server_notify_tx(struct att_server *srv, const uint8_t *value, size_t le
 		return -EPERM;
 	if (att_srv_check_security(srv, tx))
 		return -EACCES;
-	if (len > srv->mtu - 3u)
+	if (len > att_server_max_value_len(srv))
 		return -EMSGSIZE;
 	pdu[0] = ATT_OP_HANDLE_VAL_NOT;
 	att_put_le16(pdu + 1, GATT_HANDLE_TX);

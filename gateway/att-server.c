@@ -57,6 +57,11 @@ uint16_t att_server_get_mtu(const struct att_server *srv)
 	return srv->mtu;
 }
 
+size_t att_server_max_value_len(const struct att_server *srv)
+{
+	return srv->mtu - 3u < ATT_MAX_VALUE_LEN ? srv->mtu - 3u : ATT_MAX_VALUE_LEN;
+}
+
 bool att_server_is_tx_enabled(const struct att_server *srv)
 {
 	return srv->tx_ccc & GATT_CCC_NOTIFY;

@@ -34,7 +34,8 @@ struct att_server;
 typedef int (*att_server_send_fn)(const uint8_t *pdu, size_t len, void *user_data);
 
 /*
- * The phone wrote value (0..512 bytes; the bytes are only valid during the call) to RX.
+ * The phone wrote value (0..512 bytes; the bytes are only valid during the call) to RX;
+ * a longer Write Request is refused with Invalid Attribute Value Length.
  * need_rsp is false for Write Command, whose return is ignored. For a Write Request or an
  * executed long write return 0 (Write Response sent now), ATT_SERVER_DEFER (the caller
  * answers later with att_server_write_done), or a negative errno: -EMSGSIZE answers
@@ -97,7 +98,14 @@ int att_server_handle_pdu(struct att_server *srv, const uint8_t *pdu, size_t len
 int att_server_write_done(struct att_server *srv, int err) __attribute__((warn_unused_result));
 
 /*
- * Notifies a TX value (one segment, at most ATT_MTU - 3 bytes). -EPERM when the phone has
+ * The largest RX write or TX notification value: ATT_MTU - 3, but never over 512 (the
+ * longest attribute value, Vol 3 Part F 3.2.9), so 512 at ATT_MTU 517. This is the
+ * segment size (seg_tx_split's seg_max) of the link.
+ */
+size_t att_server_max_value_len(const struct att_server *srv);
+
+/*
+ * Notifies a TX value (one segment, at most att_server_max_value_len). -EPERM when the phone has
  * not enabled notifications in TX's CCCD, -EACCES when the link is below the required
  * security, -EMSGSIZE when too long.
  */

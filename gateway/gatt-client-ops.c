@@ -223,7 +223,7 @@ int gatt_client_write_rx(struct gatt_client *c, const uint8_t *value, size_t len
 
 	if (!c->handles.rx)
 		return -ENOENT;
-	if (len > c->mtu - 3u)
+	if (len > gatt_client_max_value_len(c))
 		return -EMSGSIZE;
 	pdu[0] = c->cfg.write_without_response ? ATT_OP_WRITE_CMD : ATT_OP_WRITE_REQ;
 	att_put_le16(pdu + 1, c->handles.rx);

@@ -58,6 +58,11 @@ uint16_t gatt_client_get_mtu(const struct gatt_client *c)
 	return c->mtu;
 }
 
+size_t gatt_client_max_value_len(const struct gatt_client *c)
+{
+	return c->mtu - 3u < ATT_MAX_VALUE_LEN ? c->mtu - 3u : ATT_MAX_VALUE_LEN;
+}
+
 uint8_t gatt_client_last_att_error(const struct gatt_client *c)
 {
 	return c->last_ecode;
@@ -286,7 +291,7 @@ int gatt_client_send_message(struct gatt_client *c, const uint8_t *msg, size_t l
 {
 	if (!c->handles.rx)
 		return -ENOENT;
-	return seg_tx_split(&c->seg_tx, msg, len, c->mtu - 3u, emit_segment, c);
+	return seg_tx_split(&c->seg_tx, msg, len, gatt_client_max_value_len(c), emit_segment, c);
 }
 
 int gatt_client_recv_message(struct gatt_client *c, uint8_t *buf, size_t cap, size_t *ret_len,

@@ -85,7 +85,7 @@ int gatt_client_enable_notifications(struct gatt_client *c) __attribute__((warn_
 int gatt_client_read_info(struct gatt_client *c, uint8_t *buf, size_t cap, size_t *ret_len)
     __attribute__((warn_unused_result));
 
-/* Writes one value (at most ATT_MTU - 3 bytes) to RX: Write Request or Write Command. */
+/* Writes one value (at most gatt_client_max_value_len) to RX: Write Request or Command. */
 int gatt_client_write_rx(struct gatt_client *c, const uint8_t *value, size_t len)
     __attribute__((warn_unused_result));
 
@@ -96,7 +96,7 @@ int gatt_client_write_rx(struct gatt_client *c, const uint8_t *value, size_t len
 int gatt_client_wait_notification(struct gatt_client *c, uint8_t *buf, size_t cap, size_t *ret_len,
                                   int timeout_ms) __attribute__((warn_unused_result));
 
-/* Sends one whole message (1..65535 bytes) as RX segments of ATT_MTU - 3 bytes. */
+/* Sends one whole message (1..65535 bytes) as RX segments of gatt_client_max_value_len. */
 int gatt_client_send_message(struct gatt_client *c, const uint8_t *msg, size_t len)
     __attribute__((warn_unused_result));
 
@@ -110,6 +110,9 @@ int gatt_client_recv_message(struct gatt_client *c, uint8_t *buf, size_t cap, si
 
 /* The connection's ATT_MTU. */
 uint16_t gatt_client_get_mtu(const struct gatt_client *c);
+
+/* The segment size: ATT_MTU - 3, at most 512 (the longest attribute value). */
+size_t gatt_client_max_value_len(const struct gatt_client *c);
 
 /* The ATT error code of the last Error Response received, 0 if none. */
 uint8_t gatt_client_last_att_error(const struct gatt_client *c);

@@ -779,6 +779,37 @@ static void prep_queue_bytes(void **state)
 	att_server_free(c.srv);
 }
 
+/* 3.2.9: at ATT_MTU 517 a value may not use all 514 bytes a PDU could carry: 512 is the
+ * longest attribute value, for RX writes and TX notifications alike. */
+static void value_max_512(void **state)
+{
+	struct capture c = {0};
+	struct att_server_config cfg = {0};
+	struct att_server_callbacks cb = {cap_send, cap_rx, cap_info, NULL, &c};
+	uint8_t pdu[3 + 514] = {0x12, 0x0c, 0x00};
+	const uint8_t mtu_req[] = {0x02, 0x05, 0x02}, ccc[] = {0x12, 0x10, 0x00, 0x01, 0x00};
+
+	assert_int_equal(att_server_new(&cfg, &cb, &c.srv), 0);
+	assert_int_equal(att_server_max_value_len(c.srv), 20);
+	assert_int_equal(att_server_handle_pdu(c.srv, mtu_req, sizeof(mtu_req)), 0);
+	assert_int_equal(att_server_max_value_len(c.srv), 512);
+	assert_int_equal(att_server_handle_pdu(c.srv, pdu, 3 + 513), 0);
+	assert_int_equal(c.rx_len, 0);
+	assert_memory_equal(c.last, ((const uint8_t[]){0x01, 0x12, 0x0c, 0x00, 0x0d}), 5);
+	pdu[0] = 0x52;
+	assert_int_equal(att_server_handle_pdu(c.srv, pdu, 3 + 514), 0);
+	assert_int_equal(c.rx_len, 0);
+	pdu[0] = 0x12;
+	assert_int_equal(att_server_handle_pdu(c.srv, pdu, 3 + 512), 0);
+	assert_int_equal(c.rx_len, 512);
+	assert_int_equal(c.last[0], 0x13);
+	assert_int_equal(att_server_handle_pdu(c.srv, ccc, sizeof(ccc)), 0);
+	assert_int_equal(att_server_notify_tx(c.srv, pdu, 513), -EMSGSIZE);
+	assert_int_equal(att_server_notify_tx(c.srv, pdu, 512), 0);
+	assert_int_equal(c.last_len, 515);
+	att_server_free(c.srv);
+}
+
 /* Bad configurations are refused before anything is allocated. */
 static void config_limits(void **state)
 {
@@ -843,6 +874,7 @@ int main(void)
 	    SCRIPT_TEST("/ATT/SR/request while pending", pending),
 	    SCRIPT_TEST("/ATT/SR/request not supported", unknown),
 	    cmocka_unit_test(prep_queue_bytes),
+	    cmocka_unit_test(value_max_512),
 	    cmocka_unit_test(config_limits),
 	};
 

@@ -65,7 +65,7 @@ static int echo_rx(const uint8_t *value, size_t len, bool need_rsp, void *user_d
 
 	if (r <= 0)
 		return r;
-	return seg_tx_split(&e->tx, msg, msg_len, att_server_get_mtu(e->srv) - 3u, echo_emit, e);
+	return seg_tx_split(&e->tx, msg, msg_len, att_server_max_value_len(e->srv), echo_emit, e);
 }
 
 static const char test_mt[] = "7D2X";
@@ -216,7 +216,7 @@ static void fill(uint8_t *msg, size_t len, unsigned seed)
 static void echo_message(struct gatt_client *c, size_t len, bool wwr)
 {
 	static uint8_t msg[SEG_DEFAULT_MAX], back[SEG_DEFAULT_MAX];
-	size_t seg_max = gatt_client_get_mtu(c) - 3u, n = seg_count(len, seg_max), got = 0;
+	size_t seg_max = gatt_client_max_value_len(c), n = seg_count(len, seg_max), got = 0;
 	struct gatt_client_stats s0, s1;
 
 	fill(msg, len, (unsigned)len);
