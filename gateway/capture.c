@@ -12,13 +12,12 @@
 
 #define BTSNOOP_FORMAT_MONITOR 2001
 /* Monitor opcodes (record flags = index << 16 | opcode). */
-#define OP_NEW_INDEX    0
-#define OP_EVENT_PKT    3
-#define OP_ACL_TX_PKT   4
-#define OP_ACL_RX_PKT   5
-#define OP_OPEN_INDEX   8
-#define OP_SYSTEM_NOTE  12
-#define OP_USER_LOGGING 13
+#define OP_NEW_INDEX   0
+#define OP_EVENT_PKT   3
+#define OP_ACL_TX_PKT  4
+#define OP_ACL_RX_PKT  5
+#define OP_OPEN_INDEX  8
+#define OP_SYSTEM_NOTE 12
 /* Microseconds from 0000-01-01 to 1970-01-01, the btsnoop epoch. */
 #define BTSNOOP_EPOCH_DELTA 0x00dcddb30f2f8000ull
 #define ATT_CID             0x0004
@@ -165,33 +164,18 @@ void capture_att(struct capture *cap, uint16_t handle, bool rx, const uint8_t *p
 	record(cap, rx ? OP_ACL_RX_PKT : OP_ACL_TX_PKT, acl, len + 8);
 }
 
-static void user_log(struct capture *cap, const char *ident, const char *msg)
-{
-	uint8_t rec[REC_MAX];
-	size_t il = strlen(ident) + 1;
-	size_t ml = strlen(msg) + 1;
-	if (2 + il + ml > sizeof(rec))
-		ml = sizeof(rec) - 2 - il;
-	rec[0] = 6; /* LOG_INFO */
-	rec[1] = (uint8_t)il;
-	memcpy(rec + 2, ident, il);
-	memcpy(rec + 2 + il, msg, ml);
-	rec[2 + il + ml - 1] = 0;
-	record(cap, OP_USER_LOGGING, rec, 2 + il + ml);
-}
-
 void capture_cdc(struct capture *cap, uint32_t session_id, bool rx, const uint8_t *frame,
                  size_t len)
 {
 	if (!cap)
 		return;
 	char msg[64 + 2 * CDC_HEX_MAX + 1];
-	int n = snprintf(msg, sizeof(msg), "session %u %s frame %zu bytes:", session_id,
+	int n = snprintf(msg, sizeof(msg), "svcport-cdc session %u %s frame %zu bytes:", session_id,
 	                 rx ? "rx" : "tx", len);
 	size_t shown = len < CDC_HEX_MAX ? len : CDC_HEX_MAX;
 	for (size_t i = 0; i < shown; i++)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%s%02x", i ? "" : " ", frame[i]);
-	user_log(cap, "svcport-cdc", msg);
+	capture_note(cap, msg);
 }
 
 void capture_note(struct capture *cap, const char *text)

@@ -5,9 +5,10 @@
  *  - ATT PDUs of ble:/ble-sim: sessions as HCI ACL data (L2CAP CID 4) on an
  *    LE connection handle, framed by synthetic LE Connection Complete and
  *    Disconnection Complete events so the handle reads as an LE link;
- *  - CDC frames of tty:/unix:/usb: sessions as "user logging" records
- *    (ident "svcport-cdc"), the decoded Frame bytes in hex with the session
- *    id and direction.
+ *  - CDC frames of tty:/unix:/usb: sessions as "system note" records
+ *    "svcport-cdc session N rx|tx frame L bytes: HEX" (the deframed Frame
+ *    bytes). Wireshark 4.0 mis-decodes "user logging" records (it reports
+ *    them malformed), so notes it is.
  * Every function accepts cap == NULL as a no-op. Write errors are counted and
  * stop the capture; they never disturb a session.
  */
