@@ -10,6 +10,7 @@
 static const struct link_ops *const link_table[] = {
     &link_tty_ops,
     &link_unix_ops,
+    &link_usb_ops,
 };
 
 int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)
