@@ -148,7 +148,7 @@ static int att_rx_write(const uint8_t *value, size_t len, bool need_rsp, void *u
 	if (r == 1)
 		session_rx_frame(c->session, msg, mlen, now);
 	else if (r == -EMSGSIZE)
-		session_rx_link_error(c->session, svcport_v1_ErrorCode_LINK_PROTOCOL,
+		session_rx_link_error(c->session, svcport_v1_ErrorCode_TOO_LARGE,
 		                      "message over the maximum", now);
 	else if (r < 0)
 		session_rx_link_error(c->session, svcport_v1_ErrorCode_LINK_PROTOCOL,

@@ -5,7 +5,8 @@
  * server core (att-server.h), the segmentation core (seg.h) and a session.
  *
  *   RX writes  -> seg_rx_push -> session_rx_frame (a bad segment: Error frame
- *                 LINK_PROTOCOL, DESIGN §2.1)
+ *                 LINK_PROTOCOL, DESIGN §2.1; an announced length over the
+ *                 maximum: TOO_LARGE, as on CDC links)
  *   session    -> seg_tx_split (ATT_MTU - 3) -> TX notifications, queued
  *                 (bounded) when the socket is full
  *   INFO reads -> the session table's LinkInfo
