@@ -3,6 +3,7 @@
 #include "link.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -29,7 +30,11 @@ int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_li
 		if (strlen(ops->scheme) == n && !strncmp(ops->scheme, spec, n))
 			return ops->open(ctx, colon + 1, ret_link);
 	}
-	gw_log(LOG_ERR, "link %s: unknown scheme (ble, ble-sim, tty, unix, usb)", spec);
+	char known[64] = "";
+	for (size_t i = 0; i < sizeof(link_table) / sizeof(link_table[0]); i++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+		         i ? ", " : "", link_table[i]->scheme);
+	gw_log(LOG_ERR, "link %s: unknown scheme (this svcportd has: %s)", spec, known);
 	return -EINVAL;
 }
 

@@ -404,6 +404,81 @@ static void start_all(void)
 }
 
 /* Relay over unix: and tty:, link kind and presence per link, local answers. */
+/*
+ * Runs svcportd with argv (NULL-terminated, without argv[0]) expecting it
+ * to stop by itself with exit status want_status and a message containing
+ * want_text on stderr. A svcportd still running after WAIT_MS fails the test.
+ */
+static void expect_refusal(const char *const *args, int want_status, const char *want_text)
+{
+	int errp[2];
+	assert_int_equal(pipe2(errp, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[16] = {"svcportd"};
+		for (int i = 0; args[i] && i < 14; i++)
+			argv[i + 1] = args[i];
+		dup2(errp[1], 2);
+		execv(svcportd_path, (char *const *)argv);
+		_exit(127);
+	}
+	close(errp[1]);
+	char text[2048] = {0};
+	size_t len = 0;
+	for (;;) {
+		struct pollfd pfd = {.fd = errp[0], .events = POLLIN};
+		if (poll(&pfd, 1, WAIT_MS) != 1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(errp[0]);
+			fail_msg("svcportd did not stop: %s", text);
+		}
+		ssize_t n = read(errp[0], text + len, sizeof(text) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(errp[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), want_status);
+	if (!strstr(text, want_text))
+		fail_msg("expected '%s' in: %s", want_text, text);
+}
+
+/* ble: and usb: here (no radio, no device) and bad setups fail clearly, never half-start. */
+static void test_refusals(void **state)
+{
+	char bmc[160];
+	snprintf(bmc, sizeof(bmc), "%s/bmcd.sock", T.dir);
+	const char *user = geteuid() == 0 ? "nobody" : "";
+	const char *usb[] = {
+	    "--link", "usb:ffff:fffe", "--bmc-socket", bmc, *user ? "--user" : NULL, user, NULL};
+	expect_refusal(usb, 1, "link usb:ffff:fffe: ");
+	const char *usb_bad[] = {"--link", "usb:phone", NULL};
+	expect_refusal(usb_bad, 1, "expected usb:VID:PID");
+	const char *scheme[] = {"--link", "serial:/dev/ttyS0", NULL};
+	expect_refusal(scheme, 1, "unknown scheme");
+	const char *opt[] = {"--link", "unix:/x", "--max-sessions", "100", NULL};
+	expect_refusal(opt, 2, "bad value '100' for 'max-sessions'");
+	char tty[128];
+	snprintf(tty, sizeof(tty), "tty:%s/not-a-tty", T.dir);
+	const char *tty_missing[] = {"--link", tty, NULL};
+	expect_refusal(tty_missing, 1, "cannot open the service-port tty");
+	/* The privilege drop fails clearly and before anything is served. */
+	char link[160];
+	snprintf(link, sizeof(link), "unix:%s/phone.sock", T.dir);
+	if (geteuid() == 0) {
+		const char *nouser[] = {"--link", link, "--user", "svcport-no-such-user", NULL};
+		expect_refusal(nouser, 1, "user 'svcport-no-such-user' does not exist");
+	} else {
+		const char *root[] = {"--link", link, "--user", "root", NULL};
+		expect_refusal(root, 1, "--user root needs root");
+	}
+}
+
 static void test_relay_per_link(void **state)
 {
 	start_all();
@@ -593,6 +668,7 @@ int main(int argc, char **argv)
 	svcportd_path = argv[1];
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relay_per_link, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bmc_killed_and_restarted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_event_forwarded, setup, teardown),
