@@ -448,7 +448,8 @@ int main(int argc, char **argv)
 		return 0;
 	} else {
 		usage(stderr);
-		return die("unknown command or wrong arguments: %s", c0);
+		die("unknown command or wrong arguments: %s", c0);
+		return 2;
 	}
 
 	if (transact(&req, &rep) != 0)
