@@ -541,6 +541,7 @@ int cli_app(int argc, char **argv)
 	if (!a)
 		return CLI_EXIT_REFUSED;
 	out_init(args.json);
+	out_set_quiet(args.quiet);
 	a->args = &args;
 	a->timeout_ms = (int)timeout;
 	if (cli_arg_long(&args, "retries", APP_RETRIES, &a->retries) < 0)

@@ -54,6 +54,10 @@ int cli_args_parse(struct cli_args *a, int argc, char **argv, const char *spec)
 			a->json = true;
 			continue;
 		}
+		if (strcmp(buf, "quiet") == 0) {
+			a->quiet = true;
+			continue;
+		}
 		kind = spec_kind(spec, buf);
 		if (kind == 0) {
 			fprintf(stderr, "unknown option --%s (see --help)\n", buf);

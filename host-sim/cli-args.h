@@ -18,11 +18,12 @@ struct cli_args {
 	const char *pos[CLI_POS_MAX];
 	bool help;
 	bool json;
+	bool quiet;
 };
 
 /*
  * spec lists the accepted options, space separated, "name=" for one taking a
- * value ("portal= user= skip-policy"). --help and --json are always accepted.
+ * value ("portal= user= skip-policy"). --help, --json and --quiet are always accepted.
  * Returns 0, or -EINVAL after printing what was wrong to stderr.
  */
 int cli_args_parse(struct cli_args *a, int argc, char **argv, const char *spec)

@@ -80,7 +80,7 @@ static int run_v(struct demo *d, char *const argv[], const char *capture_key, ch
 
 		if (hit && capture && !capture[0]) {
 			snprintf(capture, cap, "%s", hit + strlen(capture_key));
-			capture[strcspn(capture, "\r\n")] = '\0';
+			capture[strcspn(capture, " \r\n")] = '\0';
 		}
 		printf("      | %s", line);
 	}
@@ -117,7 +117,7 @@ static void done(struct demo *d, bool ok)
 }
 
 /* Shorthands for the commands of the story. */
-#define S d->self
+#define S d->self, "--quiet"
 #define P "--portal", d->portal
 
 static void set_links(struct demo *d, const char *dir)
@@ -166,7 +166,7 @@ static void story(struct demo *d)
 		ok = run_v(d,
 		           ARGV(S, "portal", P, "device", "manufacture", "--mt", MT, "--sn", SN,
 		                "--out", fac, "--control", "portal"),
-		           "activation_code: ", d->code, sizeof(d->code)) == 0;
+		           "secure activation code ", d->code, sizeof(d->code)) == 0;
 		done(d, ok && d->code[0]);
 	}
 
@@ -232,18 +232,28 @@ static void story(struct demo *d)
 
 	if (step(d,
 	         "Maintenance emergency reset over USB (admin password reset, SED AK cleared)")) {
-		ok = bmcctl(
-		    d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "sed", "backup", backup));
+		/* The local administrator sets a password and backs the SED AK up first. */
+		ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                    "PASSW0RD", "password", "set", "Adm1n-Secret"));
+		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                          "Adm1n-Secret", "sed", "backup", backup));
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P,
 		                       "emergency-reset")) == 0;
+		/* The administrator password is the default again, and the SED AK is gone. */
+		ok = ok && !bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                           "Adm1n-Secret", "sed", "backup", backup));
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
 		                       "LOCKED")) == 0;
+		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate",
+		                       "--expect-error", "INVALID_STATE")) == 0;
 		done(d, ok);
 	}
 
 	if (step(d, "SED AK restored from the backup, server activated again")) {
-		ok = bmcctl(
-		    d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "sed", "restore", backup));
+		ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                    "PASSW0RD", "password", "set", "N3w-Secret"));
+		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                          "N3w-Secret", "sed", "restore", backup));
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
 		                       "activate")) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
@@ -256,7 +266,7 @@ static void story(struct demo *d)
 		ok = ok && run_v(d,
 		                 ARGV(S, "portal", P, "device", "manufacture", "--blank-board",
 		                      "--out", blank),
-		                 "board_key_sha256: ", d->keyhash, sizeof(d->keyhash)) == 0;
+		                 "(key SHA-256): ", d->keyhash, sizeof(d->keyhash)) == 0;
 		set_links(d, d->srv2);
 		ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv2, "--factory", blank,
 		                       "--bin-dir", (char *)d->bin_dir)) == 0;

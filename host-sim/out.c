@@ -7,6 +7,7 @@
 
 static struct {
 	bool json;
+	bool quiet;
 	bool need_comma;
 	int depth; /* 0 top object, 1 in array, 2 in item */
 } out;
@@ -17,6 +18,11 @@ void out_init(bool json)
 	out.json = json;
 	if (json)
 		fputc('{', stdout);
+}
+
+void out_set_quiet(bool quiet)
+{
+	out.quiet = quiet;
 }
 
 bool out_is_json(void)
@@ -71,7 +77,8 @@ static const char *indent(void)
 void out_str(const char *key, const char *val)
 {
 	if (!out.json) {
-		printf("%s%s: %s\n", indent(), key, val);
+		if (!out.quiet)
+			printf("%s%s: %s\n", indent(), key, val);
 		return;
 	}
 	json_key(key);
@@ -81,7 +88,8 @@ void out_str(const char *key, const char *val)
 void out_int(const char *key, long long val)
 {
 	if (!out.json) {
-		printf("%s%s: %lld\n", indent(), key, val);
+		if (!out.quiet)
+			printf("%s%s: %lld\n", indent(), key, val);
 		return;
 	}
 	json_key(key);
@@ -91,7 +99,8 @@ void out_int(const char *key, long long val)
 void out_bool(const char *key, bool val)
 {
 	if (!out.json) {
-		printf("%s%s: %s\n", indent(), key, val ? "yes" : "no");
+		if (!out.quiet)
+			printf("%s%s: %s\n", indent(), key, val ? "yes" : "no");
 		return;
 	}
 	json_key(key);
@@ -102,7 +111,8 @@ void out_array_begin(const char *key)
 {
 	out.depth = 1;
 	if (!out.json) {
-		printf("  %s:\n", key);
+		if (!out.quiet)
+			printf("  %s:\n", key);
 		return;
 	}
 	json_key(key);
@@ -114,7 +124,8 @@ void out_item_begin(void)
 {
 	out.depth = 2;
 	if (!out.json) {
-		printf("  -\n");
+		if (!out.quiet)
+			printf("  -\n");
 		return;
 	}
 	json_key(NULL);

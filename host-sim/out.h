@@ -10,6 +10,8 @@
 #include <stdbool.h>
 
 void out_init(bool json);
+/* Human mode only: progress lines but no result fields (the demo's view). */
+void out_set_quiet(bool quiet);
 bool out_is_json(void);
 
 /* A progress line for people. */

@@ -321,7 +321,7 @@ static int cmd_transfer(struct portal *p, const struct cli_args *a)
 		out_progress("transfer %s of %zu device(s) from %s: give %s and the passphrase "
 		             "to the receiving organisation",
 		             id, n, from, csv);
-		out_progress("  passphrase (valid %ld h): %s", valid / 3600, phrase);
+		out_progress("  passphrase: %s (valid %ld h)", phrase, valid / 3600);
 		out_str("transfer_id", id);
 		out_str("csv", csv);
 		out_str("passphrase", phrase);
@@ -478,6 +478,7 @@ int cli_portal(int argc, char **argv)
 		return a.help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
 	out_init(a.json);
+	out_set_quiet(a.quiet);
 	cmd = a.pos[0];
 	if (out_is_json())
 		out_str("command", cmd);

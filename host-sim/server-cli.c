@@ -105,6 +105,7 @@ int cli_server(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	out_init(a.json);
+	out_set_quiet(a.quiet);
 	if (strcmp(a.pos[0], "up") == 0) {
 		rc = up(&a, dir);
 	} else if (strcmp(a.pos[0], "down") == 0) {
