@@ -25,6 +25,13 @@ int main(int argc, char **argv)
 	    {"demo", cli_demo},
 	};
 
+	/* Global --json/--quiet before the command go to the command. */
+	while (argc > 2 && (strcmp(argv[1], "--json") == 0 || strcmp(argv[1], "--quiet") == 0)) {
+		char *flag = argv[1];
+
+		memmove(argv + 1, argv + 2, (size_t)(argc - 2) * sizeof(*argv));
+		argv[argc - 1] = flag;
+	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
