@@ -276,6 +276,10 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o)
 	argv[argc++] = gw_sock;
 	argv[argc++] = "--admin-socket";
 	argv[argc++] = admin;
+	/* we keep the pid: no daemon() fork; the log file is its stderr */
+	argv[argc++] = "--foreground";
+	argv[argc++] = "--log";
+	argv[argc++] = "stderr";
 	bmcd = spawn(argv, argc, blog, true, timeout);
 	if (bmcd < 0) {
 		show_log_tail(blog);
