@@ -479,10 +479,14 @@ static int do_signed_action(struct app *a, svcport_v1_Action action)
 	err = get_device_info(a, action == svcport_v1_Action_ACTION_DEVICE_KEY_UPDATE, di);
 	if (err < 0)
 		goto out;
-	out_progress("  device %s-%s is %s (%s-managed, owner %s)",
-	             di->has_identity ? di->device.machine_type : "(blank board)",
-	             di->device.serial_number, names_lockdown(di->lockdown_state),
-	             names_control(di->control_mode), di->owner_org[0] ? di->owner_org : "(none)");
+	if (di->has_identity)
+		out_progress("  device %s-%s is %s (%s-managed, owner %s)", di->device.machine_type,
+		             di->device.serial_number, names_lockdown(di->lockdown_state),
+		             names_control(di->control_mode),
+		             di->owner_org[0] ? di->owner_org : "(none)");
+	else
+		out_progress("  a blank board (no identity yet), %s",
+		             names_lockdown(di->lockdown_state));
 	err = get_signed(a, action, di, cmd, sizeof(cmd), &cmd_len);
 	if (err < 0)
 		goto out;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <mbedtls/platform_util.h>
@@ -50,6 +51,10 @@ static int up(const struct cli_args *a, const char *dir)
 		struct portal_manufactured m;
 
 		snprintf(factory, sizeof(factory), "%s/factory", dir);
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			out_error("INTERNAL", "cannot create %s: %s", dir, strerror(errno));
+			return CLI_EXIT_REFUSED;
+		}
 		err = portal_open(cli_arg(a, "portal", NULL), false, &p);
 		if (err == 0)
 			err = portal_device_manufacture(
