@@ -102,7 +102,8 @@ static int find_characteristics(struct gatt_client *c)
 			/* Handles must grow, or a broken server could loop us forever. */
 			if (decl < h || decl > end || (last && decl <= last))
 				return -EPROTO;
-			(void)att_uuid_from_wire(&uuid, p + 5, item - 5);
+			if (att_uuid_from_wire(&uuid, p + 5, item - 5) < 0)
+				return -EPROTO;
 			match_characteristic(c, p[2], att_get_le16(p + 3), &uuid);
 			last = decl;
 		}
