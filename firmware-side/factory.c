@@ -21,6 +21,7 @@
 
 #define FACTORY_FILE_MAX 16384
 
+static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
