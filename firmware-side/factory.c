@@ -179,7 +179,8 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+	/* The state holds secrets: the folder is private whoever made it. */
+	if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) || chmod(state_dir, 0700) < 0) {
 		ret = -errno;
 		say(err, err_len, "%s: %s", state_dir, strerror(errno));
 		goto out;
