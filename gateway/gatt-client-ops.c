@@ -98,7 +98,7 @@ static int find_characteristics(struct gatt_client *c)
 		for (pos = 2; pos < c->pdu_len; pos += item) {
 			const uint8_t *p = c->pdu + pos;
 			uint16_t decl = att_get_le16(p);
-			struct att_uuid uuid;
+			struct att_uuid uuid = {0};
 			/* Handles must grow, or a broken server could loop us forever. */
 			if (decl < h || decl > end || (last && decl <= last))
 				return -EPROTO;
