@@ -401,7 +401,7 @@ int main(int argc, char **argv)
 		       argv[2]);
 		return 0;
 	} else if (strcmp(c0, "sed") == 0 && strcmp(c1, "restore") == 0 && argc == 3) {
-		size_t len;
+		size_t len = 0;
 
 		req.which_cmd = svcport_admin_v1_AdminRequest_sed_restore_tag;
 		if (read_file(argv[2], req.cmd.sed_restore.backup.bytes,

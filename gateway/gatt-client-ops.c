@@ -105,7 +105,8 @@ static int find_characteristics(struct gatt_client *c)
 			if (decl < h || decl > end || (last && decl <= last) || value != decl + 1 ||
 			    value > end)
 				return -EPROTO;
-			(void)att_uuid_from_wire(&uuid, p + 5, item - 5);
+			if (att_uuid_from_wire(&uuid, p + 5, item - 5) < 0)
+				return -EPROTO;
 			match_characteristic(c, p[2], value, &uuid);
 			last = decl;
 		}
