@@ -454,6 +454,9 @@ static void test_refusals(void **state)
 	char bmc[160];
 	snprintf(bmc, sizeof(bmc), "%s/bmcd.sock", T.dir);
 	const char *user = geteuid() == 0 ? "nobody" : "";
+	const char *ble[] = {"--link", "ble:hci99", "--bmc-socket", bmc, *user ? "--user" : NULL,
+	                     user,     NULL};
+	expect_refusal(ble, 1, "link ble:hci99: no Bluetooth");
 	const char *usb[] = {
 	    "--link", "usb:ffff:fffe", "--bmc-socket", bmc, *user ? "--user" : NULL, user, NULL};
 	expect_refusal(usb, 1, "link usb:ffff:fffe: ");
