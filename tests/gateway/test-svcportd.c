@@ -798,6 +798,29 @@ static void test_ble_sim_events_and_info(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* A GATT phone silent for the idle timeout is disconnected; a new connection is served. */
+static void test_ble_sim_idle_disconnect(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true);
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char b;
+	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0); /* closed by svcportd */
+	gatt_client_free(c);
+	close(fd);
+	c = sim_connect(&fd, true);
+	uint8_t msg[64];
+	size_t n = ping_frame(1, msg, sizeof(msg));
+	assert_int_equal(gatt_client_send_message(c, msg, n), 0);
+	sim_recv(c);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* The capture of a run decodes in tshark without a malformed packet. */
 static void test_capture_decodes(void **state)
 {
@@ -848,6 +871,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_ble_sim_bad_segments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_idle_disconnect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
