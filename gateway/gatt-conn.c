@@ -145,6 +145,9 @@ static int att_rx_write(const uint8_t *value, size_t len, bool need_rsp, void *u
 	if (!c->session)
 		return 0;
 	int r = seg_rx_push(&c->seg_rx, value, len, &msg, &mlen);
+	if (r == 0 && len > 0 && (value[0] & SEG_FIRST))
+		gw_log(LOG_INFO, "session %u %s: receiving a %zu-byte message in segments",
+		       session_id(c->session), c->name, c->seg_rx.total);
 	if (r == 1)
 		session_rx_frame(c->session, msg, mlen, now);
 	else if (r == -EMSGSIZE)
@@ -268,6 +271,9 @@ void gatt_conn_free(struct gatt_conn *c)
 {
 	if (!c)
 		return;
+	if (c->session && c->seg_rx.in_msg)
+		gw_log(LOG_INFO, "session %u %s: partial message dropped (%zu of %zu bytes)",
+		       session_id(c->session), c->name, c->seg_rx.len, c->seg_rx.total);
 	if (c->cap_connected)
 		capture_le_disconnect(c->ctx->capture, c->cap_handle);
 	session_close(c->session);
