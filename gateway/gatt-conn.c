@@ -203,6 +203,8 @@ static void on_conn_event(int fd, unsigned events, void *user_data)
 		return;
 	}
 	capture_att(c->ctx->capture, c->cap_handle, true, pdu, (size_t)n);
+	if (c->cfg.security_now)
+		att_server_set_security(c->att, (enum att_security)c->cfg.security_now(fd));
 	int r = att_server_handle_pdu(c->att, pdu, (size_t)n);
 	if (r == -EPROTO)
 		conn_close_later(c, "ATT sequential protocol violated");
