@@ -120,8 +120,9 @@ static int session_send(void *link_data, const uint8_t *frame, size_t len)
 	struct gatt_conn *c = link_data;
 	if (!att_server_is_tx_enabled(c->att))
 		return -EPERM; /* the phone has not subscribed to TX */
-	size_t seg_max = (size_t)att_server_get_mtu(c->att) - 3u;
-	return seg_tx_split(&c->seg_tx, frame, len, seg_max, emit_segment, c);
+	/* ATT_MTU - 3, but never over 512: an attribute value's maximum (gatt.md). */
+	return seg_tx_split(&c->seg_tx, frame, len, att_server_max_value_len(c->att), emit_segment,
+	                    c);
 }
 
 static void session_expire(void *link_data)

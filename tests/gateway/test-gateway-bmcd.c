@@ -398,6 +398,13 @@ static void test_gateway_with_bmcd(void **state)
 	r = tty_call(&req, svcport_v1_Response_device_info_tag);
 	assert_string_equal(r->body.device_info.device.machine_type, TPKI_MT);
 
+	/* With the certificate the answer spans several 512-byte TX notifications. */
+	request_frame(&req, 7, svcport_v1_Request_get_device_info_tag);
+	req.msg.request.body.get_device_info.include_certificate = true;
+	r = sim_call(&req, svcport_v1_Response_device_info_tag);
+	assert_true(r->body.device_info.device_certificate.size > 300);
+	assert_int_equal(r->body.device_info.device_public_key.size, 65);
+
 	/* INFO and GetLinkInfo come from the gateway's cached DeviceInfo. */
 	uint8_t info[svcport_v1_LinkInfo_size];
 	size_t info_len;

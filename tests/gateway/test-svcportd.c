@@ -118,6 +118,12 @@ static void bmc_answer(struct fake_bmc *b)
 		strcpy(r->body.device_info.device.machine_type, "7D1A");
 		strcpy(r->body.device_info.device.serial_number, "J900TEST");
 		r->body.device_info.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+		if (b->last.request.body.get_device_info.include_certificate) {
+			/* A long answer: more than two 512-byte segments. */
+			r->body.device_info.device_certificate.size = 1000;
+			for (int i = 0; i < 1000; i++)
+				r->body.device_info.device_certificate.bytes[i] = (uint8_t)i;
+		}
 		break;
 	case svcport_v1_Request_get_challenge_tag:
 		r->which_body = svcport_v1_Response_challenge_tag;
@@ -636,7 +642,7 @@ static void test_idle_timeout_closes(void **state)
 
 /* ---------------------------------------------------------------- ble-sim: */
 
-static struct gatt_client *sim_connect(int *ret_fd, bool notify)
+static struct gatt_client *sim_connect(int *ret_fd, bool notify, uint16_t mtu)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "%s/ble-sim.sock", T.dir);
@@ -646,7 +652,7 @@ static struct gatt_client *sim_connect(int *ret_fd, bool notify)
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	struct gatt_client *c;
-	struct gatt_client_config cfg = {.timeout_ms = WAIT_MS};
+	struct gatt_client_config cfg = {.timeout_ms = WAIT_MS, .mtu = mtu};
 	assert_int_equal(gatt_client_new(fd, &cfg, &c), 0);
 	assert_int_equal(gatt_client_exchange_mtu(c), 0);
 	assert_int_equal(gatt_client_discover(c), 0);
@@ -691,7 +697,7 @@ static void test_ble_sim_bad_segments(void **state)
 {
 	start_all();
 	int fd;
-	struct gatt_client *c = sim_connect(&fd, true);
+	struct gatt_client *c = sim_connect(&fd, true, 0);
 	uint8_t msg[64], seg[80];
 	size_t n = ping_frame(1, msg, sizeof(msg));
 	/* Counter 5 where 0 is due. */
@@ -734,7 +740,7 @@ static void test_ble_sim_flood(void **state)
 {
 	start_all();
 	int fd;
-	struct gatt_client *c = sim_connect(&fd, true);
+	struct gatt_client *c = sim_connect(&fd, true, 0);
 	uint8_t msg[64];
 	for (uint32_t id = 1; id <= 60; id++) {
 		size_t n = ping_frame(id, msg, sizeof(msg));
@@ -763,8 +769,8 @@ static void test_ble_sim_events_and_info(void **state)
 {
 	start_all();
 	int fd_on, fd_off;
-	struct gatt_client *on = sim_connect(&fd_on, true);
-	struct gatt_client *off = sim_connect(&fd_off, false);
+	struct gatt_client *on = sim_connect(&fd_on, true, 0);
+	struct gatt_client *off = sim_connect(&fd_off, false, 0);
 	uint8_t info[svcport_v1_LinkInfo_size];
 	size_t len;
 	assert_int_equal(gatt_client_read_info(off, info, sizeof(info), &len), 0);
@@ -798,19 +804,56 @@ static void test_ble_sim_events_and_info(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* A long answer at ATT_MTU 517 and at 23: every notification value within 512 bytes. */
+static void test_ble_sim_long_answer(void **state)
+{
+	start_all();
+	for (int pass = 0; pass < 2; pass++) {
+		int fd;
+		struct gatt_client *c = sim_connect(&fd, true, pass ? 23 : 0);
+		svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+		f.id = 1;
+		f.which_msg = svcport_v1_Frame_request_tag;
+		f.msg.request.which_body = svcport_v1_Request_get_device_info_tag;
+		f.msg.request.body.get_device_info.include_certificate = true;
+		uint8_t msg[64];
+		pb_ostream_t os = pb_ostream_from_buffer(msg, sizeof(msg));
+		assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+		unsigned n_req = T.bmc.n_req;
+		assert_int_equal(gatt_client_send_message(c, msg, os.bytes_written), 0);
+		wait_bmc(1, n_req + 1); /* the fake bmcd answers in this process */
+		sim_recv(c);
+		assert_int_equal(T.frame.id, 1);
+		assert_int_equal(T.frame.msg.response.which_body,
+		                 svcport_v1_Response_device_info_tag);
+		assert_int_equal(T.frame.msg.response.body.device_info.device_certificate.size,
+		                 1000);
+		for (int i = 0; i < 1000; i++)
+			assert_int_equal(
+			    T.frame.msg.response.body.device_info.device_certificate.bytes[i],
+			    (uint8_t)i);
+		struct gatt_client_stats st;
+		gatt_client_get_stats(c, &st);
+		assert_true(st.notifications >= (pass ? 50u : 3u));
+		gatt_client_free(c);
+		close(fd);
+	}
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* A GATT phone silent for the idle timeout is disconnected; a new connection is served. */
 static void test_ble_sim_idle_disconnect(void **state)
 {
 	start_all();
 	int fd;
-	struct gatt_client *c = sim_connect(&fd, true);
+	struct gatt_client *c = sim_connect(&fd, true, 0);
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
 	char b;
 	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0); /* closed by svcportd */
 	gatt_client_free(c);
 	close(fd);
-	c = sim_connect(&fd, true);
+	c = sim_connect(&fd, true, 0);
 	uint8_t msg[64];
 	size_t n = ping_frame(1, msg, sizeof(msg));
 	assert_int_equal(gatt_client_send_message(c, msg, n), 0);
@@ -871,6 +914,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_ble_sim_bad_segments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_long_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_idle_disconnect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
 	};
