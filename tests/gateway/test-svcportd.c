@@ -413,6 +413,36 @@ static void start_all(void)
 	phone_connect();
 }
 
+/* svcportd runs without privileges: as root it dropped to nobody with no groups. */
+static void assert_unprivileged(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	bool nnp = false, uid_ok = false, groups_ok = false;
+	char want_uid[64];
+	snprintf(want_uid, sizeof(want_uid), "Uid:\t%u\t%u\t%u\t%u\n",
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid(),
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid(),
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid(),
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid());
+	while (fgets(line, sizeof(line), f)) {
+		if (!strcmp(line, "NoNewPrivs:\t1\n"))
+			nnp = true;
+		if (!strcmp(line, want_uid))
+			uid_ok = true;
+		if (!strncmp(line, "Groups:", 7))
+			groups_ok = geteuid() != 0 || strspn(line + 7, " \t\n") == strlen(line + 7);
+		if (geteuid() == 0 && !strncmp(line, "CapPrm:", 7))
+			assert_string_equal(line, "CapPrm:\t0000000000000000\n");
+	}
+	fclose(f);
+	assert_true(nnp);
+	assert_true(uid_ok);
+	assert_true(groups_ok);
+}
+
 /* Relay over unix: and tty:, link kind and presence per link, local answers. */
 /*
  * Runs svcportd with argv (NULL-terminated, without argv[0]) expecting it
@@ -525,6 +555,7 @@ static void test_relay_per_link(void **state)
 	send_request(&T.unix_peer, 3, svcport_v1_Request_get_challenge_tag);
 	expect_response(&T.unix_peer, 3, svcport_v1_Response_challenge_tag);
 	assert_int_equal(T.bmc.n_req, n + 1);
+	assert_unprivileged(T.pid);
 	assert_int_equal(stop_svcportd(), 0);
 }
 
