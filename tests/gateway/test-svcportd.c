@@ -68,6 +68,7 @@ static struct {
 	int master;
 	struct fake_bmc bmc;
 	struct peer unix_peer, tty_peer;
+	const char *max_sessions; /* NULL: the default */
 	svcport_v1_Frame frame;
 } T;
 
@@ -318,8 +319,8 @@ static void start_svcportd(void)
 		const char *user = geteuid() == 0 ? "nobody" : "";
 		execl(svcportd_path, "svcportd", "--link", link_unix, "--link", link_tty, "--link",
 		      link_sim, "--bmc-socket", bmc_opt, "--capture", cap, "--idle-timeout", "2s",
-		      "--ready-fd", fdarg, "--verbose", *user ? "--user" : NULL, user,
-		      (char *)NULL);
+		      "--max-sessions", T.max_sessions ? T.max_sessions : "4", "--ready-fd", fdarg,
+		      "--verbose", *user ? "--user" : NULL, user, (char *)NULL);
 		_exit(127);
 	}
 	close(ready[1]);
@@ -671,6 +672,41 @@ static void test_idle_timeout_closes(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* The table is full: a new phone is told so (RATE_LIMITED) and let go; the others go on. */
+static void test_session_table_full(void **state)
+{
+	T.max_sessions = "2";
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/phone.sock", T.dir);
+	struct peer *third = calloc(1, sizeof(*third));
+	assert_non_null(third);
+	peer_init(third, connect_unix(path));
+	send_request(third, 1, svcport_v1_Request_ping_tag);
+	expect_error(third, 0, svcport_v1_ErrorCode_RATE_LIMITED);
+	assert_false(pump(third, true)); /* then closed */
+	close(third->fd);
+	free(third);
+	/* A GATT phone is disconnected at once. */
+	snprintf(path, sizeof(path), "%s/ble-sim.sock", T.dir);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char b;
+	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0);
+	close(fd);
+	send_request(&T.unix_peer, 2, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 2, svcport_v1_Response_pong_tag);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* ---------------------------------------------------------------- ble-sim: */
 
 static struct gatt_client *sim_connect(int *ret_fd, bool notify, uint16_t mtu)
@@ -942,6 +978,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_event_forwarded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout_closes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_table_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_bad_segments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
