@@ -6,6 +6,7 @@
  * with the same id (the gateway answers a repeat from its cache).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,10 @@
 #include "pki.h"
 #include "portal.h"
 
-#define APP_TIMEOUT_MS 5000
-#define APP_RETRIES    2
+#define APP_TIMEOUT_MS     5000
+#define APP_RETRIES        2
+#define APP_BACKOFF_TRIES  3
+#define APP_BACKOFF_MAX_MS 3000
 
 static const char app_usage[] =
     "usage: svcport-sim app --link LINK [--user U] [--portal DIR] [options] ACTION\n"
@@ -145,10 +148,34 @@ static int link_failed(const char *what, int err)
 	return err;
 }
 
+/*
+ * A phone obeys RATE_LIMITED: it waits retry_after_ms (when short) and asks
+ * again under a new id (the gateway caches answers by id). A back-off, not a
+ * synchronisation: the server told us how long.
+ */
+static int app_call_polite(struct app *a, const svcport_v1_Request *req, svcport_v1_Response *resp)
+{
+	int err;
+
+	for (int tries = 0;; tries++) {
+		uint32_t ms;
+
+		err = app_call(a, req, resp);
+		if (err < 0 || resp->which_body != svcport_v1_Response_error_tag ||
+		    resp->body.error.code != svcport_v1_ErrorCode_RATE_LIMITED)
+			return err;
+		ms = resp->body.error.retry_after_ms;
+		if (tries >= APP_BACKOFF_TRIES || ms == 0 || ms > APP_BACKOFF_MAX_MS)
+			return err;
+		out_progress("  rate limited: waiting %u ms as the server asks", ms);
+		poll(NULL, 0, (int)ms);
+	}
+}
+
 static int call_expect(struct app *a, const svcport_v1_Request *req, svcport_v1_Response *resp,
                        pb_size_t want, const char *what)
 {
-	int err = app_call(a, req, resp);
+	int err = app_call_polite(a, req, resp);
 
 	if (err < 0)
 		return link_failed(what, err);
@@ -403,7 +430,7 @@ static int submit(struct app *a, const uint8_t *cmd, size_t cmd_len)
 		out_error("BAD_REQUEST", "not a signed command");
 		goto out;
 	}
-	err = app_call(a, req, resp);
+	err = app_call_polite(a, req, resp);
 	if (err == 0 && resp->which_body == svcport_v1_Response_error_tag &&
 	    resp->body.error.code == svcport_v1_ErrorCode_UNTRUSTED_SIGNER &&
 	    resend_with_chain(a, &req->body.submit_command.command) == 0)

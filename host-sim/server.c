@@ -302,6 +302,8 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o)
 		argv[argc++] = "--link";
 		argv[argc++] = (char *)o->extra_links[i];
 	}
+	for (int i = 0; i < o->n_gateway_args; i++)
+		argv[argc++] = (char *)o->gateway_args[i];
 	argv[argc++] = "--bmc-socket";
 	argv[argc++] = gw_sock;
 	if (o->capture) {

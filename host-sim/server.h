@@ -31,6 +31,8 @@ struct server_up_opts {
 	const char *capture;        /* btsnoop file, or NULL */
 	const char *extra_links[4]; /* more svcportd --link specs (e.g. tty:/dev/pts/N) */
 	int n_extra_links;
+	const char *gateway_args[8]; /* passed to svcportd as they are (e.g. --rate 100) */
+	int n_gateway_args;
 	int ready_timeout_ms;
 };
 
