@@ -228,10 +228,14 @@ static int world_up(void **state, enum link_kind kind)
 		snprintf(tty_link, sizeof(tty_link), "tty:%s", ptsname(w->pty_master));
 		o.extra_links[o.n_extra_links++] = tty_link;
 		snprintf(w->link, sizeof(w->link), "fd:%d", w->pty_master);
+		o.without_ble_sim = true;
+		o.without_unix = true;
 	} else if (kind == LINK_UNIX) {
 		snprintf(w->link, sizeof(w->link), "unix:%s/usb.sock", w->srv);
+		o.without_ble_sim = true;
 	} else {
 		snprintf(w->link, sizeof(w->link), "ble-sim:%s/ble.sock", w->srv);
+		o.without_unix = true;
 	}
 	out_init(false);
 	out_set_quiet(true);
