@@ -232,12 +232,11 @@ static void story(struct demo *d)
 
 	if (step(d,
 	         "Maintenance emergency reset over USB (admin password reset, SED AK cleared)")) {
-		/* The local administrator sets a password and backs the SED AK up first;
-		 * the backup with the new password shows that the password took. */
-		(void)bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                     "PASSW0RD", "password", "set", "Adm1n-Secret"));
+		/* The local administrator sets a password and backs the SED AK up first. */
 		ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                    "Adm1n-Secret", "sed", "backup", backup));
+		                    "PASSW0RD", "password", "set", "Adm1n-Secret"));
+		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                          "Adm1n-Secret", "sed", "backup", backup));
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P,
 		                       "emergency-reset")) == 0;
 		/* The administrator password is the default again, and the SED AK is gone. */
@@ -251,14 +250,12 @@ static void story(struct demo *d)
 	}
 
 	if (step(d, "SED AK restored from the backup, server activated again")) {
-		(void)bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                     "PASSW0RD", "password", "set", "N3w-Secret"));
-		(void)bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                     "N3w-Secret", "sed", "restore", backup));
-		/* svcport-bmcd applies these but its reply may be lost (reported): the
-		 * activation below needs the restored SED AK, so it is the check. */
-		ok =
-		    sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate")) == 0;
+		ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                    "PASSW0RD", "password", "set", "N3w-Secret"));
+		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+		                          "N3w-Secret", "sed", "restore", backup));
+		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
+		                       "activate")) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
 		                       "ACTIVE")) == 0;
 		done(d, ok);

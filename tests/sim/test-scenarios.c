@@ -417,10 +417,8 @@ static void test_demotion(void **state)
 	assert_int_equal(portal_open(w->portal, false, &p), 0);
 	assert_int_equal(portal_device_key_update(p, MT, SN, w->key_hash), 0);
 	portal_close(p);
-	/* The key update carries a certificate: at ATT_MTU 517 svcportd sends 514-byte
-	 * notifications, over the 512-byte ATT value limit (reported), so 247 here. */
-	app_refused(w, "INVALID_STATE", "--mtu", "247", "--user", "mona", "key-update",
-	            "--forge-control", "bmc", NULL);
+	app_refused(w, "INVALID_STATE", "--user", "mona", "key-update", "--forge-control", "bmc",
+	            NULL);
 	app_ok(w, "info", "--expect-state", "LOCKED", "--expect-owner", "acme", "--expect-control",
 	       "portal", NULL);
 }
