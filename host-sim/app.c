@@ -583,12 +583,12 @@ int cli_app(int argc, char **argv)
 	lo.mtu = (uint16_t)mtu;
 	lo.scan_timeout_ms = (int)scan_ms;
 	lo.no_scan = cli_flag(&args, "no-scan");
-	out_str("action", action);
 	out_progress("app: %s over %s", action, link);
+	out_str("action", action);
 	err = app_link_open(link, &lo, &a->link);
 	if (err < 0) {
 		link_failed(err == -EOPNOTSUPP
-		                ? "usb: (phone as USB host) is not simulated; use tty:"
+		                ? "usb: (the phone as a USB host) is not simulated; use a tty link"
 		                : "opening the link",
 		            err);
 		rc = CLI_EXIT_REFUSED;
