@@ -10,12 +10,13 @@
 #include "challenge.h"
 #include "ratelimit.h"
 #include "se.h"
+#include "sealed.h"
 
 #define BMC_SIGNER_CACHE_MAX  4
 #define BMC_CLOCK_SKEW_S      300u          /* issued_at may be this far in the future */
 #define BMC_MAX_WINDOW_S      (24u * 3600u) /* longest command validity accepted */
 #define BMC_PBKDF2_ITERATIONS 20000u
-#define BMC_SED_AK_LEN        32
+#define BMC_SED_AK_LEN        SEALED_SED_AK_LEN
 
 _Static_assert(BMC_SIGNER_CACHE_MAX == sizeof(((svcport_v1_BmcState *)0)->signer_cache) /
                                            sizeof(((svcport_v1_BmcState *)0)->signer_cache[0]),

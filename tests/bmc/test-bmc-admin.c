@@ -18,6 +18,7 @@
 #include <mbedtls/x509_csr.h>
 
 #include "audit.h"
+#include "sealed.h"
 #include "state.h"
 #include "testpki.h"
 
@@ -145,23 +146,37 @@ static void portal_managed_refuses_local_unlock(void **state)
 	assert_true(st()->sensors.motion_enabled);
 }
 
+/* The AK is on disk only sealed: neither the state record nor the audit log holds it. */
+static void assert_ak_not_on_disk(const uint8_t ak[32])
+{
+	assert_false(tworld_file_contains(&W, "state.pb", ak, 32));
+	assert_false(tworld_file_contains(&W, "audit.log", ak, 32));
+	assert_false(tworld_file_contains(&W, "state.pb", TPKI_CODE, strlen(TPKI_CODE)));
+}
+
 static void sed_backup_restore_passphrase(void **state)
 {
-	uint8_t backup[160], ak[32];
+	uint8_t backup[160], ak[32], ak2[32];
 	size_t len;
 
 	set_password();
+	assert_int_equal(tworld_sed_ak(&W, ak), 0);
+	assert_ak_not_on_disk(ak);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
 	len = rep.body.sed_backup.backup.size;
 	assert_true(len > 40);
 	memcpy(backup, rep.body.sed_backup.backup.bytes, len);
-	memcpy(ak, st()->sed_ak.bytes, 32);
+	/* The backup is the documented admin-exported format: it does hold the AK. */
+	assert_non_null(memmem(backup, len, ak, 32));
+	assert_ak_not_on_disk(ak);
 
 	/* A passphrase-derived key replaces it, deterministically. */
 	new_req();
 	strcpy(req.cmd.sed_passphrase.passphrase, "open sesame please");
 	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
-	assert_memory_not_equal(st()->sed_ak.bytes, ak, 32);
+	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
+	assert_memory_not_equal(ak2, ak, 32);
+	assert_ak_not_on_disk(ak2);
 
 	/* Corrupt backups are refused and change nothing. */
 	new_req();
@@ -178,7 +193,126 @@ static void sed_backup_restore_passphrase(void **state)
 
 	req.cmd.sed_restore.backup.size = (pb_size_t)len;
 	assert_int_equal(run(CMD(sed_restore), PW), AE(OK));
-	assert_memory_equal(st()->sed_ak.bytes, ak, 32);
+	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
+	assert_memory_equal(ak2, ak, 32);
+	assert_ak_not_on_disk(ak);
+	/* sed enable with an AK present keeps it; activate releases it. */
+	new_req();
+	assert_int_equal(run(CMD(sed_enable), PW), AE(OK));
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
+	assert_memory_equal(ak2, ak, 32);
+	assert_ak_not_on_disk(ak);
+}
+
+static void flip_ak_bit(svcport_v1_BmcState *s, void *arg)
+{
+	const size_t *at = arg;
+
+	s->sed_ak_sealed.bytes[*at] ^= 0x01;
+}
+
+static void put_ak_blob(svcport_v1_BmcState *s, void *arg)
+{
+	memcpy(&s->sed_ak_sealed, arg, sizeof(s->sed_ak_sealed));
+}
+
+/* Every action that needs the AK refuses a blob that does not unseal, changing nothing. */
+static void expect_ak_refused(void)
+{
+	uint8_t ak[32];
+
+	assert_int_equal(tworld_sed_ak(&W, ak), -EBADMSG);
+	tworld_snap(&W, &snap);
+	new_req();
+	assert_int_equal(run(CMD(sed_backup), PW), AE(INTERNAL));
+	assert_int_equal(rep.body.sed_backup.backup.size, 0);
+	assert_int_equal(run(CMD(activate), PW), AE(INTERNAL));
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+static void sealed_ak_damaged_or_foreign_is_refused(void **state)
+{
+	static struct tworld other;
+	static svcport_v1_BmcState saved;
+	size_t at[] = {0, 12, 12 + 31, 59}; /* nonce, ciphertext, its end, tag */
+	uint8_t k1[32], k2[32];
+
+	set_password();
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		tworld_edit_state(&W, flip_ak_bit, &at[i]);
+		expect_ak_refused();
+		tworld_edit_state(&W, flip_ak_bit, &at[i]); /* back */
+	}
+	new_req();
+	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
+
+	/* Another board (same MT-SN in these fixtures, its own wrap key). */
+	tworld_setup(&other, "bmc");
+	{
+		char path[PATH_MAX + 16];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/se/wrap.key", W.state);
+		assert_non_null(f = fopen(path, "rb"));
+		assert_int_equal(fread(k1, 1, 32, f), 32);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/se/wrap.key", other.state);
+		assert_non_null(f = fopen(path, "rb"));
+		assert_int_equal(fread(k2, 1, 32, f), 32);
+		fclose(f);
+	}
+	assert_memory_not_equal(k1, k2, 32);
+	saved = *bmc_state(other.bmc);
+	tworld_teardown(&other);
+	tworld_edit_state(&W, put_ak_blob, &saved.sed_ak_sealed);
+	expect_ak_refused();
+}
+
+static void se_seal_binding(void **state)
+{
+	const struct se_binding good = {"sed-ak", TPKI_MT, TPKI_SN};
+	const struct se_binding other_purpose = {"activation-code", TPKI_MT, TPKI_SN};
+	const struct se_binding other_sn = {"sed-ak", TPKI_MT, "J900ABCE"};
+	const struct se_binding other_mt = {"sed-ak", "7D1B", TPKI_SN};
+	const struct se_binding shifted = {"sed-ak", TPKI_MT "J", "900ABCD"};
+	uint8_t secret[32], blob[60], blob2[60], out[32];
+	struct se *se = NULL;
+	size_t len = 0, len2 = 0, olen = 0;
+
+	memset(secret, 0x5a, sizeof(secret));
+	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_seal(se, &good, secret, 32, blob, sizeof(blob), &len, &W.env), 0);
+	assert_int_equal(len, 60);
+	assert_null(memmem(blob, len, secret, 8));
+	assert_int_equal(se_unseal(se, &good, blob, len, out, sizeof(out), &olen), 0);
+	assert_int_equal(olen, 32);
+	assert_memory_equal(out, secret, 32);
+	/* A fresh nonce each time. */
+	assert_int_equal(se_seal(se, &good, secret, 32, blob2, sizeof(blob2), &len2, &W.env), 0);
+	assert_memory_not_equal(blob, blob2, 12);
+	assert_memory_not_equal(blob + 12, blob2 + 12, 48);
+	/* Another purpose, another identity, a shifted identity: refused. */
+	assert_int_equal(se_unseal(se, &other_purpose, blob, len, out, sizeof(out), &olen),
+	                 -EBADMSG);
+	assert_int_equal(se_unseal(se, &other_sn, blob, len, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &other_mt, blob, len, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &shifted, blob, len, out, sizeof(out), &olen), -EBADMSG);
+	/* Every single-bit flip is refused, and out keeps nothing. */
+	for (size_t i = 0; i < len * 8; i++) {
+		blob[i / 8] ^= (uint8_t)(1u << (i % 8));
+		memset(out, 0xee, sizeof(out));
+		assert_int_equal(se_unseal(se, &good, blob, len, out, sizeof(out), &olen),
+		                 -EBADMSG);
+		assert_false(memmem(out, sizeof(out), secret, 4));
+		blob[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	/* Truncated, too small a buffer. */
+	assert_int_equal(se_unseal(se, &good, blob, len - 1, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &good, blob, 27, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &good, blob, len, out, 31, &olen), -ENOSPC);
+	assert_int_equal(se_seal(se, &good, secret, 32, blob2, 59, &len2, &W.env), -ENOSPC);
+	se_close(se);
 }
 
 static void policy_and_factory_reset(void **state)
@@ -480,6 +614,10 @@ static void factory_init_rules(void **state)
 		snprintf(path, sizeof(path), "%s/se/device.key", W.state);
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
+		snprintf(path, sizeof(path), "%s/se/wrap.key", W.state);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		assert_int_equal(sb.st_size, 32);
 		snprintf(path, sizeof(path), "%s/state.pb", W.state);
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
@@ -495,6 +633,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(portal_managed_refuses_local_unlock, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(sed_backup_restore_passphrase, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(sealed_ak_damaged_or_foreign_is_refused, setup_bmc,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(se_seal_binding, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(policy_and_factory_reset, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(audit_show_and_verify, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(audit_detects_edited_record, setup_bmc, teardown),

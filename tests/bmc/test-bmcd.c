@@ -279,7 +279,26 @@ static void console_commands(void **state)
 	assert_int_equal(ctl(out, sizeof(out), "sed", "backup", backup, NULL), 0);
 	assert_int_equal(stat(backup, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(ctl(out, sizeof(out), "sed", "restore", backup, NULL), 0);
+	{
+		/* The exported backup holds the AK (magic|MT|SN|AK|SHA-256); the daemon's
+		 * state file and audit log never do, before or after the restore. */
+		unsigned char bk[160], ak[32];
+		FILE *f = fopen(backup, "rb");
+		size_t n;
+
+		assert_non_null(f);
+		n = fread(bk, 1, sizeof(bk), f);
+		fclose(f);
+		assert_true(n > 64);
+		memcpy(ak, bk + n - 64, 32);
+		assert_false(tworld_file_contains(&W, "state.pb", ak, 32));
+		assert_false(tworld_file_contains(&W, "audit.log", ak, 32));
+		assert_int_equal(ctl(out, sizeof(out), "sed", "restore", backup, NULL), 0);
+		assert_false(tworld_file_contains(&W, "state.pb", ak, 32));
+		assert_false(tworld_file_contains(&W, "audit.log", ak, 32));
+		assert_int_equal(tworld_sed_ak(&W, bk), 0);
+		assert_memory_equal(bk, ak, 32);
+	}
 	assert_int_not_equal(ctl(out, sizeof(out), "sed", "restore", "/nonexistent", NULL), 0);
 	assert_int_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "true"), 0);
 	assert_int_not_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "maybe"), 0);

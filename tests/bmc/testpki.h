@@ -101,4 +101,16 @@ struct tsnap {
 void tworld_snap(struct tworld *w, struct tsnap *s);
 bool tworld_is_unchanged(struct tworld *w, const struct tsnap *s);
 
+/* True if STATE/name holds these bytes anywhere (a secret that must not be there). */
+bool tworld_file_contains(struct tworld *w, const char *name, const void *bytes, size_t len);
+/*
+ * The secrets as the secure element unseals them from the state on disk (its
+ * own se_open). 0 or the negative errno of sealed.h (-ENOENT, -EBADMSG).
+ */
+int tworld_sed_ak(struct tworld *w, unsigned char ak[32]);
+int tworld_activation_code(struct tworld *w, char code[33]);
+/* Rewrites state.pb through edit (bypassing the BMC), then reopens. */
+void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, void *arg),
+                       void *arg);
+
 #endif
