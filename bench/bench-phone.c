@@ -32,6 +32,7 @@ struct phone {
 	struct gatt_client_stats base;
 	struct phone_stats setup, own; /* own: CDC counters, and the message counts of both */
 	double link_s;
+	uint64_t notify_events_1, notify_events_4; /* see phone_stats */
 	uint32_t next_id;
 	svcport_v1_Frame frame;
 	uint8_t msg[PHONE_MSG_MAX];
@@ -96,6 +97,7 @@ static int gatt_setup(struct phone *p, uint16_t mtu)
 	p->setup.pdus = p->base.tx_pdus + p->base.rx_pdus;
 	p->setup.bytes = p->base.tx_bytes + p->base.rx_bytes;
 	p->setup.exchanges = p->base.transactions;
+	p->setup.ble_events_1 = p->setup.ble_events_4 = 2 * p->base.transactions;
 	return 0;
 }
 
@@ -158,6 +160,8 @@ void phone_get_stats(const struct phone *p, struct phone_stats *ret)
 		ret->pdus = s.tx_pdus + s.rx_pdus - p->base.tx_pdus - p->base.rx_pdus;
 		ret->bytes = s.tx_bytes + s.rx_bytes - p->base.tx_bytes - p->base.rx_bytes;
 		ret->exchanges = s.transactions - p->base.transactions;
+		ret->ble_events_1 = 2 * ret->exchanges + p->notify_events_1;
+		ret->ble_events_4 = 2 * ret->exchanges + p->notify_events_4;
 	}
 }
 
@@ -276,8 +280,12 @@ int phone_call(struct phone *p, const svcport_v1_Request *req, svcport_v1_Respon
 {
 	uint32_t id = p->next_id++;
 	double t0 = bench_now();
+	struct gatt_client_stats before, after;
 	size_t len = 0;
 	int err;
+
+	if (p->gatt)
+		gatt_client_get_stats(p->gatt, &before);
 
 	memset(&p->frame, 0, sizeof(p->frame));
 	p->frame.id = id;
@@ -303,5 +311,14 @@ int phone_call(struct phone *p, const svcport_v1_Request *req, svcport_v1_Respon
 		break;
 	}
 	p->link_s += bench_now() - t0;
+	if (p->gatt) {
+		/* every notification of this call answers it: one burst */
+		uint64_t n;
+
+		gatt_client_get_stats(p->gatt, &after);
+		n = after.notifications - before.notifications;
+		p->notify_events_1 += n;
+		p->notify_events_4 += div_up(n, 4);
+	}
 	return err;
 }

@@ -25,6 +25,13 @@ struct phone_stats {
 	uint64_t pb_bytes;    /* their encoded bytes */
 	uint64_t min_pdus;    /* the fewest PDUs that could carry those messages (see .c) */
 	uint64_t round_trips; /* Frame request/response round trips */
+	/*
+	 * GATT: BLE connection events the traffic needs, with 1 and with 4 PDUs per direction
+	 * per event: an ATT request and its response never share an event (the server answers
+	 * in the next one), so each transaction costs 2 events; the notifications of one
+	 * message go back to back, k per event.
+	 */
+	uint64_t ble_events_1, ble_events_4;
 };
 
 struct phone;

@@ -413,7 +413,7 @@ void world_server_down(struct world_server *s)
 	s->up = false;
 }
 
-int world_heap_read(const char *path, unsigned long long *ret_allocs, unsigned long long *ret_bytes)
+int world_heap_read(const char *path, struct world_heap *ret)
 {
 	struct malloc_count c;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -425,7 +425,8 @@ int world_heap_read(const char *path, unsigned long long *ret_allocs, unsigned l
 	close(fd);
 	if (n != (ssize_t)sizeof(c) || c.magic != MALLOC_COUNT_MAGIC)
 		return -EIO;
-	*ret_allocs = c.allocs;
-	*ret_bytes = c.bytes;
+	ret->allocs = c.allocs;
+	ret->frees = c.frees;
+	ret->bytes = c.bytes;
 	return 0;
 }

@@ -84,8 +84,13 @@ void world_server_down(struct world_server *s);
 int world_bmcctl(struct world *w, struct world_server *s, const char *const *args)
     __attribute__((warn_unused_result));
 
-/* Reads a heap counter file: allocations (malloc, calloc, realloc, aligned) and bytes. */
-int world_heap_read(const char *path, unsigned long long *ret_allocs, unsigned long long *ret_bytes)
-    __attribute__((warn_unused_result));
+struct world_heap {
+	unsigned long long allocs; /* malloc, calloc, realloc, aligned allocations */
+	unsigned long long frees;  /* of non-NULL pointers */
+	unsigned long long bytes;  /* requested by those allocations */
+};
+
+/* Reads a daemon's heap counter file (malloc-count.h). */
+int world_heap_read(const char *path, struct world_heap *ret) __attribute__((warn_unused_result));
 
 #endif
