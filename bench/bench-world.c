@@ -349,6 +349,8 @@ int world_server_up(struct world *w, const struct world_device *d,
 	s->gwd = spawn(argv, argc, glog, preload, s->dir, true);
 	if (s->gwd < 0) {
 		err = (int)s->gwd;
+		fprintf(stderr, "bench: %s %s\n", w->bins.gatewayd,
+		        err == -ECHILD ? "exited before it was ready" : "was not ready in time");
 		show_log(glog);
 		goto fail_bmcd;
 	}
@@ -385,6 +387,7 @@ fail_bmcd:
 	waitpid(s->bmcd, NULL, 0);
 	return err;
 fail_log_bmcd:
+	fprintf(stderr, "bench: %s failed to start\n", w->bins.bmcd);
 	show_log(blog);
 	return err;
 }
