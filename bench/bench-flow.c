@@ -149,6 +149,7 @@ int flow_run(struct portal *portal, const char *spec, uint16_t mtu, enum bench_f
              const struct flow_opts *o, struct flow_result *ret)
 {
 	struct flow_work *w = calloc(1, sizeof(*w));
+	const struct phone_opts po = {.mtu = mtu, .write_command = o && o->write_command};
 	struct phone *ph = NULL;
 	double t0 = bench_now();
 	int err;
@@ -156,7 +157,7 @@ int flow_run(struct portal *portal, const char *spec, uint16_t mtu, enum bench_f
 	if (!w)
 		return -ENOMEM;
 	memset(ret, 0, sizeof(*ret));
-	err = phone_open(spec, mtu, &ph);
+	err = phone_open(spec, &po, &ph);
 	if (err < 0) {
 		fprintf(stderr, "bench: cannot open %s: %s\n", spec, strerror(-err));
 		goto out;

@@ -25,11 +25,13 @@ struct link_cfg {
 	const char *name; /* figure name part */
 	bool cdc;
 	uint16_t mtu;
+	bool write_command; /* RX segments as Write Command: what the PDU count could be */
 };
 
 static const struct link_cfg cfgs[] = {
-    {"mtu23", false, 23},   {"mtu185", false, 185}, {"mtu247", false, 247},
-    {"mtu517", false, 517}, {"cdc", true, 0},
+    {"mtu23", false, 23, false},    {"mtu185", false, 185, false}, {"mtu247", false, 247, false},
+    {"mtu517", false, 517, false},  {"cdc", true, 0, false},       {"mtu23wc", false, 23, true},
+    {"mtu247wc", false, 247, true},
 };
 
 static void print_row(const struct link_cfg *c, enum bench_flow f, const struct flow_result *r)
@@ -38,7 +40,7 @@ static void print_row(const struct link_cfg *c, enum bench_flow f, const struct 
 	double ratio = s->pb_bytes ? (double)s->bytes / (double)s->pb_bytes : 0;
 	char name[96];
 
-	printf("%-16s %-7s %6lu %7lu %6lu %7lu %7lu %6.2f %6lu %6.2f  %s\n", flow_name(f), c->name,
+	printf("%-16s %-8s %6lu %7lu %6lu %7lu %7lu %6.2f %6lu %6.2f  %s\n", flow_name(f), c->name,
 	       (unsigned long)s->round_trips, (unsigned long)s->exchanges, (unsigned long)s->pdus,
 	       (unsigned long)s->bytes, (unsigned long)s->pb_bytes, ratio,
 	       (unsigned long)s->min_pdus, s->min_pdus ? (double)s->pdus / (double)s->min_pdus : 0,
@@ -64,7 +66,7 @@ static void print_setup(const struct link_cfg *c, const struct flow_result *r)
 {
 	char name[96];
 
-	printf("%-16s %-7s %6s %7lu %6lu %7lu   (MTU exchange, discovery, CCCD; once per "
+	printf("%-16s %-8s %6s %7lu %6lu %7lu   (MTU exchange, discovery, CCCD; once per "
 	       "connection)\n",
 	       "gatt-setup", c->name, "-", (unsigned long)r->setup.exchanges,
 	       (unsigned long)r->setup.pdus, (unsigned long)r->setup.bytes);
@@ -77,7 +79,8 @@ static void print_setup(const struct link_cfg *c, const struct flow_result *r)
 static int run_flow(struct world *w, const struct link_cfg *c, struct world_server *s,
                     enum bench_flow f, struct flow_result *r)
 {
-	int err = flow_run(w->portal, c->cdc ? s->usb : s->ble, c->mtu, f, NULL, r);
+	const struct flow_opts o = {.write_command = c->write_command};
+	int err = flow_run(w->portal, c->cdc ? s->usb : s->ble, c->mtu, f, &o, r);
 
 	if (err < 0)
 		fprintf(stderr, "bench-links: %s over %s failed\n", flow_name(f), c->name);
@@ -106,7 +109,7 @@ static int run_cfg(struct world *w, const struct link_cfg *c)
 		err = world_server_up(w, &dev, &so, &s);
 	for (size_t i = 0; err == 0 && i < sizeof(first) / sizeof(first[0]); i++) {
 		err = run_flow(w, c, s, first[i], &r);
-		if (err == 0 && i == 0 && !c->cdc)
+		if (err == 0 && i == 0 && !c->cdc && !c->write_command)
 			print_setup(c, &r);
 	}
 	if (s)
@@ -129,6 +132,7 @@ int main(int argc, char **argv)
 	struct world *w = calloc(1, sizeof(*w));
 	enum bench_mode mode;
 	size_t n_cfgs = sizeof(cfgs) / sizeof(cfgs[0]);
+	bool printed_wc = false;
 	int err;
 
 	if (!w || bench_parse_mode(argc, argv, usage, &mode) < 0)
@@ -139,12 +143,17 @@ int main(int argc, char **argv)
 		return 1;
 	printf("link efficiency per flow (one fresh connection each; chain/fingerprint: how the "
 	       "command named its signer)\n\n");
-	printf("%-16s %-7s %6s %7s %6s %7s %7s %6s %6s %6s\n", "flow", "link", "rtrips", "exchg",
+	printf("%-16s %-8s %6s %7s %6s %7s %7s %6s %6s %6s\n", "flow", "link", "rtrips", "exchg",
 	       "PDUs", "bytes", "pbytes", "ratio", "minPDU", "x min");
 	for (size_t i = 0; err == 0 && i < n_cfgs; i++) {
 		/* smoke: the smallest MTU and CDC keep both code paths working */
 		if (mode == BENCH_SMOKE && i != 0 && !cfgs[i].cdc)
 			continue;
+		if (cfgs[i].write_command && !printed_wc) {
+			printf("with Write Command (no Write Response) for the RX segments, as the "
+			       "gateway also accepts:\n");
+			printed_wc = true;
+		}
 		err = run_cfg(w, &cfgs[i]);
 	}
 	printf("\nrtrips: Frame request/response round trips; exchg: ATT request/response "

@@ -24,6 +24,8 @@ static const char usage[] = "usage: bench-memory [--smoke] [--long]\n";
 #define MTU      247
 #define SESSIONS 4 /* svcportd --max-sessions default */
 
+static const struct phone_opts phone_opts = {.mtu = MTU};
+
 struct snap {
 	long hwm[2], rss[2];       /* KiB: [0] svcportd, [1] svcport-bmcd */
 	struct world_heap heap[2]; /* zero when not counted */
@@ -65,7 +67,7 @@ static int session(const struct world_server *s, bool keep, struct phone **ret)
 	svcport_v1_Request req = {.which_body = svcport_v1_Request_get_device_info_tag};
 	svcport_v1_Response *resp = malloc(sizeof(*resp));
 	struct phone *ph = NULL;
-	int err = resp ? phone_open(s->ble, MTU, &ph) : -ENOMEM;
+	int err = resp ? phone_open(s->ble, &phone_opts, &ph) : -ENOMEM;
 
 	if (err == 0)
 		err = phone_read_info(ph);
@@ -98,7 +100,7 @@ static int wait_for_slot(const struct world_server *s)
 	for (int i = 0; i < 1000 && (err == -ECONNRESET || err == -EPIPE); i++) {
 		struct phone *ph = NULL;
 
-		err = phone_open(s->ble, MTU, &ph);
+		err = phone_open(s->ble, &phone_opts, &ph);
 		phone_close(ph);
 		if (err == -ECONNRESET || err == -EPIPE)
 			nanosleep(&ms, NULL);
@@ -115,7 +117,7 @@ struct op {
 static int op_connect(struct world *w, const struct world_server *s, struct phone *ph)
 {
 	struct phone *p = NULL;
-	int err = phone_open(s->ble, MTU, &p);
+	int err = phone_open(s->ble, &phone_opts, &p);
 
 	(void)w;
 	(void)ph;
@@ -165,7 +167,7 @@ static const struct op ops[] = {
 static int heap_per_op(struct world *w, const struct world_server *s, int n)
 {
 	struct phone *ph = NULL;
-	int err = phone_open(s->ble, MTU, &ph);
+	int err = phone_open(s->ble, &phone_opts, &ph);
 
 	printf("\n%-42s %14s %14s\n", "heap allocations per operation", "svcportd", "svcport-bmcd");
 	for (size_t k = 0; err == 0 && k < sizeof(ops) / sizeof(ops[0]); k++) {

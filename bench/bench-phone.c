@@ -79,9 +79,11 @@ static int connect_to(const char *path, int type)
 	return fd;
 }
 
-static int gatt_setup(struct phone *p, uint16_t mtu)
+static int gatt_setup(struct phone *p, const struct phone_opts *o)
 {
-	struct gatt_client_config cfg = {.mtu = mtu, .max_message = PHONE_MSG_MAX};
+	struct gatt_client_config cfg = {.mtu = o->mtu,
+	                                 .max_message = PHONE_MSG_MAX,
+	                                 .write_without_response = o->write_command};
 	int err = gatt_client_new(p->fd, &cfg, &p->gatt);
 
 	if (err == 0)
@@ -101,7 +103,7 @@ static int gatt_setup(struct phone *p, uint16_t mtu)
 	return 0;
 }
 
-int phone_open(const char *spec, uint16_t mtu, struct phone **ret)
+int phone_open(const char *spec, const struct phone_opts *o, struct phone **ret)
 {
 	struct phone *p = calloc(1, sizeof(*p));
 	double t0 = bench_now();
@@ -112,7 +114,7 @@ int phone_open(const char *spec, uint16_t mtu, struct phone **ret)
 	p->next_id = 1;
 	if (strncmp(spec, "ble-sim:", 8) == 0) {
 		p->fd = connect_to(spec + 8, SOCK_SEQPACKET);
-		err = p->fd < 0 ? p->fd : gatt_setup(p, mtu);
+		err = p->fd < 0 ? p->fd : gatt_setup(p, o);
 	} else if (strncmp(spec, "unix:", 5) == 0) {
 		p->fd = connect_to(spec + 5, SOCK_STREAM);
 		err = p->fd < 0 ? p->fd : 0;

@@ -36,9 +36,14 @@ struct phone_stats {
 
 struct phone;
 
-/* Opens spec (ble-sim:PATH or unix:PATH); GATT: MTU exchange (mtu 23..517), discovery,
- * TX notifications. The set-up traffic is counted apart (phone_get_setup). */
-int phone_open(const char *spec, uint16_t mtu, struct phone **ret)
+struct phone_opts {
+	uint16_t mtu;       /* GATT: ATT MTU offered, 23..517 */
+	bool write_command; /* GATT: RX segments as Write Command (no Write Response) */
+};
+
+/* Opens spec (ble-sim:PATH or unix:PATH); GATT: MTU exchange, discovery, TX notifications.
+ * The set-up traffic is counted apart (phone_get_setup). */
+int phone_open(const char *spec, const struct phone_opts *o, struct phone **ret)
     __attribute__((warn_unused_result));
 void phone_close(struct phone *p);
 bool phone_is_gatt(const struct phone *p);
@@ -70,7 +75,8 @@ enum bench_flow {
 const char *flow_name(enum bench_flow f);
 
 struct flow_opts {
-	bool force_chain; /* the command carries the signer chain even if the device caches it */
+	bool force_chain;   /* the command carries the signer chain even if the device caches it */
+	bool write_command; /* GATT: RX segments as Write Command instead of Write Request */
 	/* Filled in by flow_run for the CPU benchmark (may be NULL): the SignedCommand sent. */
 	uint8_t *cmd_out;
 	size_t cmd_cap;
