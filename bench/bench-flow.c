@@ -72,7 +72,7 @@ static int sign(struct portal *portal, enum bench_flow f, const struct flow_opts
 	    .now = time(NULL),
 	    .force_chain = o && o->force_chain,
 	};
-	struct portal_signed info;
+	struct portal_signed info = {0};
 	int err = portal_sign(portal, &sr, w->cmd, sizeof(w->cmd), cmd_len, &info);
 
 	if (err < 0)
