@@ -26,7 +26,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
-#include "bench-phone.h"
+#include "bench-flow.h"
 #include "bench-util.h"
 #include "bench-world.h"
 #include "pbio.h"

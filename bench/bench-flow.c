@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The counting phone (bench-phone.h), the flow half: the same requests in the same order as
+ * The phone flows (bench-flow.h): the same requests in the same order as
  * host-sim/app.c, with the portal of svcport-sim-core signing and checking receipts.
  */
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bench-phone.h"
+#include "bench-flow.h"
 #include "bench-util.h"
 #include "names.h"
 #include "pbio.h"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench-phone.h"
+#include "bench-flow.h"
 #include "bench-util.h"
 #include "bench-world.h"
 

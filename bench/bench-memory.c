@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bench-phone.h"
+#include "bench-flow.h"
 #include "bench-util.h"
 #include "bench-world.h"
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The benchmarks' phone: does what `svcport-sim app` does (the same requests in the same
- * order, the portal of host-sim's svcport-sim-core signing and checking receipts), and
- * counts what crosses the link.
+ * The benchmarks' phone link: whole messages over a link, counting what crosses it (the
+ * flows on top are in bench-flow.h).
  *   ble-sim:PATH  GATT client of gateway/gatt-client.h: ATT PDUs and bytes (opcode and
  *                 handle included), ATT request/response transactions
  *   unix:PATH     CDC frames (COBS + CRC-32 + the 0x00 delimiter), counted here
@@ -15,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "portal.h"
+#include "svcport.pb.h"
 
 struct phone_stats {
 	uint64_t pdus;        /* ATT PDUs or CDC frames, both directions */
@@ -61,45 +60,6 @@ int phone_read_info(struct phone *p) __attribute__((warn_unused_result));
 
 /* One request, its response into *resp (events that arrive meanwhile are counted, skipped). */
 int phone_call(struct phone *p, const svcport_v1_Request *req, svcport_v1_Response *resp)
-    __attribute__((warn_unused_result));
-
-enum bench_flow {
-	FLOW_INFO,
-	FLOW_CLAIM,
-	FLOW_ACTIVATE,
-	FLOW_EMERGENCY_RESET,
-	FLOW_KEY_UPDATE,
-	FLOW_COUNT
-};
-
-const char *flow_name(enum bench_flow f);
-
-struct flow_opts {
-	bool force_chain;   /* the command carries the signer chain even if the device caches it */
-	bool write_command; /* GATT: RX segments as Write Command instead of Write Request */
-	/* Filled in by flow_run for the CPU benchmark (may be NULL): the SignedCommand sent. */
-	uint8_t *cmd_out;
-	size_t cmd_cap;
-	size_t *cmd_len;
-};
-
-struct flow_result {
-	struct phone_stats st;    /* the flow, after link set-up */
-	struct phone_stats setup; /* GATT MTU exchange + discovery + CCCD */
-	double wall_s;            /* whole flow incl. set-up and portal work */
-	double link_s;            /* of which waiting on the link */
-	bool chain_sent;
-	uint16_t mtu;
-};
-
-/*
- * Plays flow f as the app does over a new connection: INFO, GetDeviceInfo, and for the
- * signed flows GetChallenge, the portal's signature (user by role: claim alice, activate
- * eddie, emergency reset and key update mona), SubmitCommand and the portal's receipt check.
- * Returns 0 when the device accepted; -EPERM with the device's error printed otherwise.
- */
-int flow_run(struct portal *portal, const char *spec, uint16_t mtu, enum bench_flow f,
-             const struct flow_opts *o, struct flow_result *ret)
     __attribute__((warn_unused_result));
 
 #endif
