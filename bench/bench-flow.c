@@ -42,6 +42,30 @@ const char *flow_name(enum bench_flow f)
 	return f < FLOW_COUNT ? flows[f].name : "?";
 }
 
+const char *flow_step_name(enum flow_step s)
+{
+	static const char *const names[STEP_COUNT] = {
+	    [STEP_CONNECT] = "connect + GATT set-up",
+	    [STEP_INFO] = "INFO read",
+	    [STEP_DEVICE_INFO] = "GetDeviceInfo",
+	    [STEP_CHALLENGE] = "GetChallenge",
+	    [STEP_SIGN] = "portal signs",
+	    [STEP_SUBMIT] = "SubmitCommand",
+	    [STEP_RECEIPT] = "portal checks the receipt",
+	};
+
+	return s < STEP_COUNT ? names[s] : "?";
+}
+
+/* Adds the time since *t to step and restarts *t. */
+static void lap(struct flow_result *r, enum flow_step step, double *t)
+{
+	double now = bench_now();
+
+	r->step_s[step] += now - *t;
+	*t = now;
+}
+
 /* One request that must get an answer of kind want; the device's refusal is printed. */
 static int call(struct phone *ph, struct flow_work *w, pb_size_t want, const char *what)
 {
@@ -81,7 +105,8 @@ static int sign(struct portal *portal, enum bench_flow f, const struct flow_opts
 	return err;
 }
 
-static int submit(struct portal *portal, struct phone *ph, struct flow_work *w, size_t cmd_len)
+static int submit(struct portal *portal, struct phone *ph, struct flow_work *w, size_t cmd_len,
+                  struct flow_result *r, double *t)
 {
 	struct portal_receipt_info info;
 	size_t rlen = 0;
@@ -94,6 +119,7 @@ static int submit(struct portal *portal, struct phone *ph, struct flow_work *w, 
 	                  w->cmd, cmd_len);
 	if (err == 0)
 		err = call(ph, w, svcport_v1_Response_command_result_tag, "SubmitCommand");
+	lap(r, STEP_SUBMIT, t);
 	if (err < 0)
 		return err;
 	if (!w->resp.body.command_result.has_receipt)
@@ -102,6 +128,7 @@ static int submit(struct portal *portal, struct phone *ph, struct flow_work *w, 
 	                  w->receipt, sizeof(w->receipt), &rlen);
 	if (err == 0)
 		err = portal_receipt(portal, w->receipt, rlen, &info);
+	lap(r, STEP_RECEIPT, t);
 	if (err < 0) {
 		fprintf(stderr, "bench: the portal rejected the receipt: %s\n", portal_why(portal));
 		return err;
@@ -117,13 +144,16 @@ static int play(struct portal *portal, struct phone *ph, enum bench_flow f,
                 const struct flow_opts *o, struct flow_work *w, struct flow_result *r)
 {
 	size_t chal_len = 0, cmd_len = 0;
+	double t = bench_now();
 	int err = phone_read_info(ph);
 
+	lap(r, STEP_INFO, &t);
 	if (err < 0)
 		return err;
 	w->req.which_body = svcport_v1_Request_get_device_info_tag;
 	w->req.body.get_device_info.include_certificate = f == FLOW_KEY_UPDATE;
 	err = call(ph, w, svcport_v1_Response_device_info_tag, "GetDeviceInfo");
+	lap(r, STEP_DEVICE_INFO, &t);
 	if (err < 0 || f == FLOW_INFO)
 		return err;
 	w->di = w->resp.body.device_info;
@@ -131,13 +161,15 @@ static int play(struct portal *portal, struct phone *ph, enum bench_flow f,
 	memset(&w->req, 0, sizeof(w->req));
 	w->req.which_body = svcport_v1_Request_get_challenge_tag;
 	err = call(ph, w, svcport_v1_Response_challenge_tag, "GetChallenge");
+	lap(r, STEP_CHALLENGE, &t);
 	if (err == 0)
 		err = pbio_encode(svcport_v1_Challenge_fields, &w->resp.body.challenge, w->chal,
 		                  sizeof(w->chal), &chal_len);
 	if (err == 0)
 		err = sign(portal, f, o, w, chal_len, &cmd_len, &r->chain_sent);
+	lap(r, STEP_SIGN, &t);
 	if (err == 0)
-		err = submit(portal, ph, w, cmd_len);
+		err = submit(portal, ph, w, cmd_len, r, &t);
 	if (err == 0 && o && o->cmd_out && cmd_len <= o->cmd_cap) {
 		memcpy(o->cmd_out, w->cmd, cmd_len);
 		*o->cmd_len = cmd_len;
@@ -158,6 +190,7 @@ int flow_run(struct portal *portal, const char *spec, uint16_t mtu, enum bench_f
 		return -ENOMEM;
 	memset(ret, 0, sizeof(*ret));
 	err = phone_open(spec, &po, &ph);
+	ret->step_s[STEP_CONNECT] = bench_now() - t0;
 	if (err < 0) {
 		fprintf(stderr, "bench: cannot open %s: %s\n", spec, strerror(-err));
 		goto out;

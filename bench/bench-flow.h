@@ -25,6 +25,20 @@ enum bench_flow {
 
 const char *flow_name(enum bench_flow f);
 
+/* Where a flow's wall time goes (the steps of an info flow end at STEP_DEVICE_INFO). */
+enum flow_step {
+	STEP_CONNECT, /* connect, and on GATT the MTU exchange, discovery and CCCD */
+	STEP_INFO,
+	STEP_DEVICE_INFO,
+	STEP_CHALLENGE,
+	STEP_SIGN, /* the portal, in this process */
+	STEP_SUBMIT,
+	STEP_RECEIPT, /* the portal, in this process */
+	STEP_COUNT
+};
+
+const char *flow_step_name(enum flow_step s);
+
 struct flow_opts {
 	bool force_chain;   /* the command carries the signer chain even if the device caches it */
 	bool write_command; /* GATT: RX segments as Write Command instead of Write Request */
@@ -35,10 +49,11 @@ struct flow_opts {
 };
 
 struct flow_result {
-	struct phone_stats st;    /* the flow, after link set-up */
-	struct phone_stats setup; /* GATT MTU exchange + discovery + CCCD */
-	double wall_s;            /* whole flow incl. set-up and portal work */
-	double link_s;            /* of which waiting on the link */
+	struct phone_stats st;     /* the flow, after link set-up */
+	struct phone_stats setup;  /* GATT MTU exchange + discovery + CCCD */
+	double wall_s;             /* whole flow incl. set-up and portal work */
+	double link_s;             /* of which waiting on the link */
+	double step_s[STEP_COUNT]; /* wall time of each step */
 	bool chain_sent;
 	uint16_t mtu;
 };

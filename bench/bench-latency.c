@@ -66,10 +66,11 @@ static int run(struct world *w, int n)
 {
 	const struct world_server_opts so = {0};
 	double *wall = calloc((size_t)n, sizeof(double)), *link = calloc((size_t)n, sizeof(double));
+	double *steps = calloc((size_t)n * STEP_COUNT, sizeof(double));
 	struct world_device dev;
 	struct world_server *s = NULL;
 	struct flow_result r;
-	int err = wall && link ? 0 : -ENOMEM;
+	int err = wall && link && steps ? 0 : -ENOMEM;
 
 	if (err == 0)
 		err = world_device_new(w, false, true, &dev);
@@ -84,6 +85,8 @@ static int run(struct world *w, int n)
 		err = flow_run(w->portal, s->ble, MTU, FLOW_ACTIVATE, NULL, &r);
 		wall[i] = r.wall_s;
 		link[i] = r.link_s;
+		for (int k = 0; k < STEP_COUNT; k++)
+			steps[k * n + i] = r.step_s[k];
 	}
 	if (err < 0) {
 		fprintf(stderr, "bench-latency: failed (%s)\n", strerror(-err));
@@ -93,6 +96,18 @@ static int run(struct world *w, int n)
 	       "max");
 	quantiles("end to end (phone + portal)", "latency_activation", wall, n);
 	quantiles("waiting on the link (daemons)", "latency_activation_link", link, n);
+	printf("end to end, step by step (the portal runs in this process):\n");
+	for (int k = 0; k < STEP_COUNT; k++) {
+		static const char *const fig[STEP_COUNT] = {
+		    "connect",     "info_read",      "get_device_info", "get_challenge",
+		    "portal_sign", "submit_command", "portal_receipt",
+		};
+		char what[64], name[64];
+
+		snprintf(what, sizeof(what), "  %s", flow_step_name((enum flow_step)k));
+		snprintf(name, sizeof(name), "latency_step_%s", fig[k]);
+		quantiles(what, name, steps + k * n, n);
+	}
 	printf("\nmodelled BLE time of one activation, GATT set-up included: connection events x "
 	       "interval\n");
 	printf("%7s %6s %6s %8s %8s %12s %12s\n", "ATT_MTU", "PDUs", "trans", "PDUs/ev", "events",
@@ -109,6 +124,7 @@ out:
 		world_server_down(s);
 	free(wall);
 	free(link);
+	free(steps);
 	return err;
 }
 
