@@ -229,7 +229,11 @@ static int on_cdc_msg(const uint8_t *msg, size_t len, int drop, void *user_data)
 
 	(void)drop;
 	p->own.pdus++;
-	if (!msg || len > PHONE_MSG_MAX || p->q_count == PHONE_CDC_QUEUE)
+	if (!msg)
+		return 0;
+	/* counted on arrival: an event read in the same chunk as the last answer counts too */
+	count_message(p, len, 0);
+	if (len > PHONE_MSG_MAX || p->q_count == PHONE_CDC_QUEUE)
 		return 0;
 	slot = (p->q_head + p->q_count) % PHONE_CDC_QUEUE;
 	memcpy(p->q[slot].msg, msg, len);
@@ -273,7 +277,7 @@ static int recv_message(struct phone *p, size_t *ret_len)
 	                                             PHONE_TIMEOUT_MS)
 	                  : cdc_recv(p, ret_len);
 
-	if (err == 0)
+	if (err == 0 && p->gatt)
 		count_message(p, *ret_len, (size_t)p->mtu - 3);
 	return err;
 }

@@ -176,8 +176,15 @@ static pid_t spawn(const char **argv, int argc, const char *log, const char *pre
 	if (ready && pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int err = -errno;
+
+		if (ready) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		return err;
+	}
 	if (pid == 0) {
 		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -216,9 +223,13 @@ static pid_t spawn(const char **argv, int argc, const char *log, const char *pre
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		n = r > 0 ? read(pfd[0], &c, 1) : -1;
-		if (n < 0 && errno == EINTR)
-			continue;
+		if (r > 0) {
+			n = read(pfd[0], &c, 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+		} else {
+			n = -1; /* timed out */
+		}
 		close(pfd[0]);
 		if (n == 1)
 			return pid;
