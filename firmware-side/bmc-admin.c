@@ -433,6 +433,9 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 	case svcport_admin_v1_AdminRequest_cert_install_tag:
 		bmc_admin_cert(b, req, r, next, o);
 		return;
+	case svcport_admin_v1_AdminRequest_trust_update_tag:
+		bmc_admin_trust_update(b, req, r, next, o);
+		return;
 	default:
 		o->request = "admin ?";
 		bmc_admin_reply_error(r, AE(BAD_REQUEST), "unknown command");

@@ -84,6 +84,13 @@ void bmc_admin_cert(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
                     svcport_admin_v1_AdminReply *r, svcport_v1_BmcState *next,
                     struct bmc_outcome *o);
 
+/* trust.c: signed trust-store updates (DESIGN §6). */
+void bmc_admin_trust_update(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
+                            svcport_admin_v1_AdminReply *r, svcport_v1_BmcState *next,
+                            struct bmc_outcome *o);
+/* At open: pins the roots of the last applied update, if any. 0 or -EINVAL. */
+int bmc_trust_open(struct bmc *b) __attribute__((warn_unused_result));
+
 /* pwhash.c */
 int bmc_pbkdf2(const char *secret, const unsigned char *salt, size_t salt_len, unsigned char *out,
                size_t out_len) __attribute__((warn_unused_result));

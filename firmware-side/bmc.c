@@ -58,6 +58,8 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 	if (ret < 0)
 		goto fail;
 	ret = se_open(state_dir, &b->se);
+	if (ret == 0)
+		ret = bmc_trust_open(b);
 	if (ret < 0)
 		goto fail;
 	ret = audit_discard_uncommitted(state_dir, &b->st);

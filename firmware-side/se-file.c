@@ -212,6 +212,27 @@ mbedtls_x509_crt *se_trust_anchors(struct se *se)
 	return &se->anchors;
 }
 
+int se_trust_anchors_set(struct se *se, const unsigned char *const *der, const size_t *len,
+                         size_t n)
+{
+	mbedtls_x509_crt crt;
+	bool ok = n > 0;
+
+	mbedtls_x509_crt_init(&crt);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = mbedtls_x509_crt_parse_der(&crt, der[i], len[i]) == 0;
+	for (const mbedtls_x509_crt *c = &crt; ok && c; c = c->next)
+		ok = is_p256_key(&c->pk) && c->ca_istrue;
+	if (!ok) {
+		mbedtls_x509_crt_free(&crt);
+		return -EINVAL;
+	}
+	mbedtls_x509_crt_free(&se->anchors);
+	/* The list head is a struct: move it, the rest of the list follows. */
+	se->anchors = crt;
+	return 0;
+}
+
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env)
 {

@@ -92,7 +92,14 @@ void se_key_sha256(const struct se *se, unsigned char out[32]);
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env) __attribute__((warn_unused_result));
 
-/* The pinned roots. Owned by the SE; valid until se_close(). */
+/* The pinned roots. Owned by the SE; valid until se_close() or se_trust_anchors_set(). */
 mbedtls_x509_crt *se_trust_anchors(struct se *se);
+/*
+ * Replaces the pinned roots in memory by n DER certificates (each P-256 and a
+ * CA, as at provisioning; 1 <= n). The durable copy is the caller's (a signed
+ * trust update in the state record). 0 or -EINVAL/-ENOMEM, the old set kept.
+ */
+int se_trust_anchors_set(struct se *se, const unsigned char *const *der, const size_t *len,
+                         size_t n) __attribute__((warn_unused_result));
 
 #endif

@@ -95,7 +95,7 @@ svcport_admin_v1_AdminError tworld_admin(struct tworld *w, svcport_admin_v1_Admi
 
 /* Whole-file snapshot for "nothing changed on disk". */
 struct tsnap {
-	unsigned char state[8192], audit[65536];
+	unsigned char state[16384], audit[65536];
 	size_t state_len, audit_len;
 };
 void tworld_snap(struct tworld *w, struct tsnap *s);
