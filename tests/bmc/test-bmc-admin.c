@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
@@ -23,6 +24,7 @@
 #include "audit.h"
 #include "sealed.h"
 #include "state.h"
+#include "x509check.h"
 #include "testpki.h"
 
 #define AE(x)  svcport_admin_v1_AdminError_ADMIN_##x
@@ -581,6 +583,127 @@ static void cert_export_csr_install(void **state)
 	assert_memory_equal(rep.body.cert.certs[2].bytes, p->root, p->root_len);
 }
 
+/* ---------------------------------------------------------------- internal CA */
+
+static void parse_crt(mbedtls_x509_crt *crt, const unsigned char *der, size_t len)
+{
+	mbedtls_x509_crt_init(crt);
+	assert_int_equal(mbedtls_x509_crt_parse_der(crt, der, len), 0);
+}
+
+static void internal_ca_and_link_certificate(void **state)
+{
+	const struct tpki *p = tpki_get();
+	const uint64_t now = W.now_ms / 1000u;
+	static svcport_v1_BmcState before;
+	mbedtls_x509_crt ca, link, dev;
+	char name[256];
+
+	before = *st();
+	assert_true(before.internal_ca_certificate.size > 0);
+	assert_true(before.link_certificate.size > 0);
+	parse_crt(&ca, before.internal_ca_certificate.bytes, before.internal_ca_certificate.size);
+	parse_crt(&link, before.link_certificate.bytes, before.link_certificate.size);
+	parse_crt(&dev, p->device_crt, p->device_crt_len);
+	/* The CA: self-signed P-256/SHA-256 CA that may sign certificates. */
+	assert_true(ca.ca_istrue);
+	assert_int_equal(ca.max_pathlen, 1); /* mbedTLS stores pathlen + 1 */
+	assert_true(ca.key_usage & MBEDTLS_X509_KU_KEY_CERT_SIGN);
+	assert_true(x509_is_profile_ok(&ca));
+	assert_true(x509_is_chain_to(&ca, &ca, now));
+	assert_true(mbedtls_x509_dn_gets(name, sizeof(name), &ca.subject) > 0);
+	assert_non_null(strstr(name, "svcport internal CA"));
+	/* The link certificate: issued by it, not a CA, serverAuth, names MT-SN. */
+	assert_false(link.ca_istrue);
+	assert_true(x509_is_profile_ok(&link));
+	assert_true(x509_is_chain_to(&link, &ca, now));
+	assert_false(x509_is_chain_to(&link, &dev, now));
+	assert_true(link.ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE);
+	assert_int_equal(
+	    mbedtls_x509_crt_check_extended_key_usage(&link, MBEDTLS_OID_SERVER_AUTH,
+	                                              MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)),
+	    0);
+	assert_true(mbedtls_x509_dn_gets(name, sizeof(name), &link.subject) > 0);
+	assert_non_null(strstr(name, "CN=" TPKI_MT "-" TPKI_SN));
+	/* Three different keys: device, CA, link. */
+	assert_int_not_equal(mbedtls_pk_check_pair(&ca.pk, (mbedtls_pk_context *)&p->device_key),
+	                     0);
+	assert_int_not_equal(mbedtls_pk_check_pair(&link.pk, (mbedtls_pk_context *)&p->device_key),
+	                     0);
+	{
+		unsigned char a[65], b[65];
+		size_t al = 0, bl = 0;
+
+		mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(ca.pk)->grp, &mbedtls_pk_ec(ca.pk)->Q,
+		                               MBEDTLS_ECP_PF_UNCOMPRESSED, &al, a, sizeof(a));
+		mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(link.pk)->grp,
+		                               &mbedtls_pk_ec(link.pk)->Q,
+		                               MBEDTLS_ECP_PF_UNCOMPRESSED, &bl, b, sizeof(b));
+		assert_memory_not_equal(a, b, 65);
+	}
+	mbedtls_x509_crt_free(&link);
+
+	/* Made once: a restart keeps both. */
+	tworld_reopen(&W);
+	assert_memory_equal(&st()->internal_ca_certificate, &before.internal_ca_certificate,
+	                    sizeof(before.internal_ca_certificate));
+	assert_memory_equal(&st()->link_certificate, &before.link_certificate,
+	                    sizeof(before.link_certificate));
+
+	/* Export: no password, each set as asked; an unknown one refused. */
+	new_req();
+	req.cmd.cert_export.which = svcport_admin_v1_CertWhich_CERT_INTERNAL_CA;
+	assert_int_equal(run(CMD(cert_export), NULL), AE(OK));
+	assert_int_equal(rep.body.cert.certs_count, 1);
+	assert_memory_equal(rep.body.cert.certs[0].bytes, before.internal_ca_certificate.bytes,
+	                    before.internal_ca_certificate.size);
+	req.cmd.cert_export.which = svcport_admin_v1_CertWhich_CERT_LINK;
+	assert_int_equal(run(CMD(cert_export), NULL), AE(OK));
+	assert_int_equal(rep.body.cert.certs_count, 2);
+	assert_memory_equal(rep.body.cert.certs[0].bytes, before.link_certificate.bytes,
+	                    before.link_certificate.size);
+	assert_memory_equal(rep.body.cert.certs[1].bytes, before.internal_ca_certificate.bytes,
+	                    before.internal_ca_certificate.size);
+	req.cmd.cert_export.which = svcport_admin_v1_CertWhich_CERT_DEVICE;
+	assert_int_equal(run(CMD(cert_export), NULL), AE(OK));
+	assert_memory_equal(rep.body.cert.certs[0].bytes, p->device_crt, p->device_crt_len);
+	req.cmd.cert_export.which = (svcport_admin_v1_CertWhich)7;
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(cert_export), NULL), AE(BAD_REQUEST));
+	assert_true(tworld_is_unchanged(&W, &snap));
+
+	/* A key update issues the link certificate again under the same CA. */
+	{
+		static svcport_v1_CommandBody body;
+		unsigned char h[32];
+		struct se *se = NULL;
+
+		assert_int_equal(se_open(W.state, &se), 0);
+		se_key_sha256(se, h);
+		se_close(se);
+		tworld_body(&W, &body, svcport_v1_CommandBody_claim_tag,
+		            svcport_v1_Role_ROLE_ORG_ADMIN, TPKI_ORG);
+		assert_int_equal(tworld_do(&W, &body), svcport_v1_ErrorCode_ERROR_NONE);
+		tworld_body(&W, &body, svcport_v1_CommandBody_device_key_update_tag,
+		            svcport_v1_Role_ROLE_MAINTENANCE, TPKI_ORG);
+		body.action.device_key_update.new_key_sha256.size = 32;
+		memcpy(body.action.device_key_update.new_key_sha256.bytes, h, 32);
+		strcpy(body.action.device_key_update.owner_org, TPKI_ORG);
+		body.action.device_key_update.control_mode =
+		    svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;
+		assert_int_equal(tworld_do(&W, &body), svcport_v1_ErrorCode_ERROR_NONE);
+	}
+	assert_memory_equal(&st()->internal_ca_certificate, &before.internal_ca_certificate,
+	                    sizeof(before.internal_ca_certificate));
+	assert_memory_not_equal(&st()->link_certificate, &before.link_certificate,
+	                        sizeof(before.link_certificate));
+	parse_crt(&link, st()->link_certificate.bytes, st()->link_certificate.size);
+	assert_true(x509_is_chain_to(&link, &ca, now));
+	mbedtls_x509_crt_free(&link);
+	mbedtls_x509_crt_free(&ca);
+	mbedtls_x509_crt_free(&dev);
+}
+
 /* ---------------------------------------------------------------- trust update */
 
 static svcport_admin_v1_TrustUpdateBody tbody;
@@ -795,7 +918,7 @@ static void factory_init_rules(void **state)
 	assert_non_null(strstr(err, "identity"));
 	/* Files are private. */
 	{
-		char path[PATH_MAX + 16];
+		char path[PATH_MAX + 32];
 		struct stat sb;
 
 		snprintf(path, sizeof(path), "%s/se/device.key", W.state);
@@ -805,6 +928,12 @@ static void factory_init_rules(void **state)
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
 		assert_int_equal(sb.st_size, 32);
+		snprintf(path, sizeof(path), "%s/se/internal-ca.key", W.state);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		snprintf(path, sizeof(path), "%s/se/link.key", W.state);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
 		snprintf(path, sizeof(path), "%s/state.pb", W.state);
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
@@ -824,6 +953,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(se_seal_binding, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(trust_update_needs_a_pinned_root, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(internal_ca_and_link_certificate, setup_portal,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(policy_and_factory_reset, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(audit_show_and_verify, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(audit_detects_edited_record, setup_bmc, teardown),
