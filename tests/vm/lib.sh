@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Helpers for the scenarios, sourced inside the guest (bash, chrooted into the
+# host root). Every scenario states each step with vm_step and fails with
+# vm_fail "why"; its processes are killed by vm_cleanup on any exit.
+
+VM_PIDS=()
+
+vm_step() {
+	echo "VM-STEP: $*"
+}
+
+vm_fail() {
+	echo "VM-FAIL: $*"
+	exit 1
+}
+
+# vm_bg NAME CMD...: starts CMD in the background, output to $VM_OUT/NAME.log;
+# its pid is in VM_BG_PID and it is killed at exit.
+vm_bg() {
+	local name=$1
+	shift
+	"$@" >"$VM_OUT/$name.log" 2>&1 &
+	VM_BG_PID=$!
+	VM_PIDS+=("$VM_BG_PID")
+}
+
+vm_cleanup() {
+	local rc=$? p
+	for p in "${VM_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${VM_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "$rc" -ne 0 ]; then
+		for p in "$VM_OUT"/*.log; do
+			[ -f "$p" ] || continue
+			case $p in */console.log | */qemu.log | */host.log) continue ;; esac
+			echo "---- $(basename "$p")"
+			tail -n 40 "$p"
+		done
+	fi
+	return "$rc"
+}
+trap vm_cleanup EXIT
+# vm-run.sh's in-guest deadline (timeout) sends TERM: still clean up and log.
+trap 'echo "VM-FAIL: scenario deadline reached"; exit 124' TERM
+
+# vm_wait_until SECONDS DESCRIPTION CMD...: polls CMD (every 20 ms) until it
+# succeeds. For kernel objects that offer nothing to block on (sysfs entries,
+# device nodes); the deadline is a safety net, not a delay.
+vm_wait_until() {
+	local secs=$1 what=$2
+	shift 2
+	local end=$((SECONDS + secs))
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || vm_fail "timed out after ${secs}s waiting for $what"
+		sleep 0.02
+	done
+}
+
+# vm_wait_log SECONDS FILE REGEX: waits until FILE has a line matching REGEX
+# (a daemon's "ready" line, a client's progress).
+vm_wait_log() {
+	vm_wait_until "$1" "'$3' in $(basename "$2")" grep -Eq "$3" "$2"
+}
+
+# ------------------------------------------------------------------ BLE
+
+# vm_l2cap_conformance: BlueZ's own kernel tests for what svcportd relies on:
+# LE client and server sockets, SMP, and the ATT fixed channel (CID 4) both
+# ways. (The timing-sensitive socket-close cases are left out: under TCG on a
+# loaded host their 1-2 s tester deadlines are not about the stack.)
+vm_l2cap_conformance() {
+	local t
+	for t in "L2CAP LE Client - Success" "L2CAP LE Client SMP - Success" \
+		"L2CAP LE Server - Success" "L2CAP LE ATT Client - Success" \
+		"L2CAP LE ATT Server - Success"; do
+		l2cap-tester -p "$t" >"$VM_OUT/l2cap-tester.log" 2>&1 ||
+			vm_fail "l2cap-tester '$t' failed: $(grep -E 'Failed|Timed out' "$VM_OUT/l2cap-tester.log" | head -n 3)"
+	done
+}
+
+# vm_ble_down: stops btvirt and waits until its controllers are gone.
+vm_ble_down() {
+	if [ -n "${VM_BTVIRT_PID:-}" ]; then
+		kill "$VM_BTVIRT_PID" 2>/dev/null
+		wait "$VM_BTVIRT_PID" 2>/dev/null
+		VM_BTVIRT_PID=
+	fi
+	vm_wait_until 10 "controllers to go" vm_ble_none
+}
+
+vm_ble_none() {
+	[ -z "$(ls /sys/class/bluetooth 2>/dev/null)" ]
+}
+
+# vm_ble_up: btvirt's two LE controllers hci0 and hci1 on one emulated air,
+# powered on through mgmt (no bluetoothd).
+vm_ble_up() {
+	vm_ble_none || vm_fail "controllers already present: $(ls /sys/class/bluetooth)"
+	vm_bg btvirt btvirt -L -l2
+	VM_BTVIRT_PID=$VM_BG_PID
+	vm_wait_until 10 "btvirt's hci0 and hci1" test -e /sys/class/bluetooth/hci1
+	local i
+	for i in hci0 hci1; do
+		btmgmt -i "$i" power on >>"$VM_OUT/btmgmt.log" 2>&1 ||
+			vm_fail "btmgmt -i $i power on failed: $(tail -n 2 "$VM_OUT/btmgmt.log")"
+	done
+}
+
+# vm_agent_up: starts svcport-vm-agent (answers pairing confirmations, reports
+# LE scan enables) and waits until it listens. Its log: $VM_OUT/agent.log.
+vm_agent_up() {
+	vm_bg agent "$VM_AGENT"
+	VM_AGENT_PID=$VM_BG_PID
+	vm_wait_log 10 "$VM_OUT/agent.log" '^ready$'
+}
+
+# vm_wait_scanning hciN: waits until the controller has accepted an LE scan
+# enable (btvirt reports an advertiser only to controllers already scanning
+# when advertising is enabled).
+vm_wait_scanning() {
+	vm_wait_log 20 "$VM_OUT/agent.log" "^scan $1 on$"
+}
+
+# vm_ble_pair_check: hci1 pairs with hci0 through mgmt Pair Device (LE Secure
+# Connections, just works, confirmed by the agent on both sides), then
+# disconnects. Proves SMP, the agent and btvirt's encryption.
+vm_ble_pair_check() {
+	local a0 pid
+	a0=$(vm_ble_addr hci0)
+	btmgmt -i hci0 connectable on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci0 connectable failed"
+	btmgmt -i hci0 bondable on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci0 bondable failed"
+	btmgmt -i hci1 bondable on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci1 bondable failed"
+	timeout 20 btmgmt -i hci1 pair -t 1 "$a0" >"$VM_OUT/pair.log" 2>&1 &
+	pid=$!
+	vm_wait_scanning hci1
+	btmgmt -i hci0 advertising on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci0 advertising failed"
+	wait "$pid" || vm_fail "btmgmt pair failed: $(cat "$VM_OUT/pair.log")"
+	grep -q '^ltk hci0 ' "$VM_OUT/agent.log" && grep -q '^ltk hci1 ' "$VM_OUT/agent.log" ||
+		vm_fail "pairing gave no long term key on both sides"
+	btmgmt -i hci0 advertising off >>"$VM_OUT/btmgmt.log" 2>&1
+	btmgmt -i hci1 unpair "$a0" >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci1 unpair failed"
+}
+
+# vm_ble_addr hciN: the controller's public address.
+vm_ble_addr() {
+	btmgmt -i "$1" info | awk '$1 == "addr" { print $2; exit }'
+}
+
+# ------------------------------------------------------------------ USB
+VM_GADGET=/sys/kernel/config/usb_gadget/svcport
+
+# vm_usb_gadget_up VID PID: a configfs gadget with one ACM function on the
+# dummy UDC; waits for its two ends, /dev/ttyGS0 (device) and /dev/ttyACM0
+# (host, cdc-acm).
+vm_usb_gadget_up() {
+	local g=$VM_GADGET
+	mkdir "$g" || vm_fail "configfs gadget: mkdir $g failed"
+	echo "0x$1" >"$g/idVendor"
+	echo "0x$2" >"$g/idProduct"
+	mkdir "$g/strings/0x409"
+	echo svcport >"$g/strings/0x409/manufacturer"
+	echo "svcport test phone" >"$g/strings/0x409/product"
+	echo VM0001 >"$g/strings/0x409/serialnumber"
+	mkdir "$g/configs/c.1" "$g/functions/acm.usb0"
+	ln -s "$g/functions/acm.usb0" "$g/configs/c.1/"
+	vm_usb_plug
+	vm_wait_until 10 /dev/ttyGS0 test -c /dev/ttyGS0
+}
+
+# vm_usb_plug / vm_usb_unplug: bind the gadget to the dummy UDC or unbind it
+# (the cable plugged in or pulled out, as the host sees it).
+vm_usb_plug() {
+	echo dummy_udc.0 >"$VM_GADGET/UDC" || vm_fail "cannot bind the gadget to dummy_udc.0"
+	vm_wait_until 10 "/dev/ttyACM0 (host side)" test -c /dev/ttyACM0
+}
+
+vm_usb_unplug() {
+	echo "" >"$VM_GADGET/UDC" || vm_fail "cannot unbind the gadget"
+	vm_wait_until 10 "/dev/ttyACM0 to go" test ! -e /dev/ttyACM0
+}
+
+# vm_tty_exchange TTY_A TTY_B BYTES: random bytes both ways at once, raw mode,
+# compared byte for byte.
+vm_tty_exchange() {
+	local a=$1 b=$2 n=$3 pa pb
+	head -c "$n" /dev/urandom >"$VM_OUT/a.bin"
+	head -c "$n" /dev/urandom >"$VM_OUT/b.bin"
+	# u_serial resets its termios on last close: hold both ends open.
+	exec 7<>"$a" 8<>"$b"
+	stty -F "$a" raw -echo && stty -F "$b" raw -echo || vm_fail "stty raw on $a/$b failed"
+	timeout 20 head -c "$n" <&7 >"$VM_OUT/b.got" &
+	pa=$!
+	timeout 20 head -c "$n" <&8 >"$VM_OUT/a.got" &
+	pb=$!
+	cat "$VM_OUT/a.bin" >&7
+	cat "$VM_OUT/b.bin" >&8
+	wait "$pa" || vm_fail "$a: reading $n bytes failed or timed out"
+	wait "$pb" || vm_fail "$b: reading $n bytes failed or timed out"
+	exec 7>&- 8>&-
+	cmp "$VM_OUT/a.bin" "$VM_OUT/a.got" || vm_fail "$a -> $b: bytes differ"
+	cmp "$VM_OUT/b.bin" "$VM_OUT/b.got" || vm_fail "$b -> $a: bytes differ"
+	rm -f "$VM_OUT"/[ab].bin "$VM_OUT"/[ab].got
+}

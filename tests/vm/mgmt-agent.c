@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * svcport-vm-agent: the pairing agent of the VM suite. Without bluetoothd
+ * nobody answers the kernel's mgmt User Confirm Request, and LE Secure
+ * Connections "just works" pairing stalls until SMP times out. This program
+ * listens on the mgmt control channel (every controller) and accepts each
+ * request, as a phone's "Pair?" dialog would when the user taps yes.
+ *
+ * It also watches the HCI monitor channel and reports when a controller's LE
+ * scanning is switched on or off (Command Complete of LE Set [Extended] Scan
+ * Enable): btvirt delivers one advertising report per advertising enable, so
+ * a scenario starts the advertiser only after the scanner has really begun.
+ *
+ * It prints one line per event it acts on or reports (flushed, so a scenario
+ * can wait for them): "ready", "confirm", "ltk", "auth-failed", "scan".
+ *
+ * Usage: svcport-vm-agent [--reject]   (--reject answers every request with
+ * User Confirm Negative Reply, for the "user refused pairing" case)
+ *
+ * Wire format: BlueZ doc/mgmt-api.txt. Every packet is
+ * { u16 opcode/event code, u16 controller index, u16 parameter length } (LE).
+ */
+#include <bluetooth/bluetooth.h>
+#include <bluetooth/hci.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+	MGMT_HDR_SIZE = 6,
+	MGMT_ADDR_INFO_SIZE = 7, /* bdaddr (6) + address type (1) */
+	MGMT_OP_USER_CONFIRM_REPLY = 0x001C,
+	MGMT_OP_USER_CONFIRM_NEG_REPLY = 0x001D,
+	MGMT_EV_CMD_COMPLETE = 0x0001,
+	MGMT_EV_CMD_STATUS = 0x0002,
+	MGMT_EV_NEW_LONG_TERM_KEY = 0x000A,
+	MGMT_EV_USER_CONFIRM_REQUEST = 0x000F,
+	MGMT_EV_AUTH_FAILED = 0x0011,
+	/* Monitor channel: same header, { opcode, index, length }. */
+	MON_COMMAND_PKT = 0x0002,
+	MON_EVENT_PKT = 0x0003,
+	HCI_EV_COMMAND_COMPLETE = 0x0E,
+	HCI_OP_LE_SET_SCAN_ENABLE = 0x200C,
+	HCI_OP_LE_SET_EXT_SCAN_ENABLE = 0x2042,
+	MAX_INDEX = 16,
+};
+
+/* The scan enable value last commanded per controller (monitor channel). */
+static int scan_wanted[MAX_INDEX];
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+/* Formats a mgmt_addr_info as "AA:BB:CC:DD:EE:FF/type". */
+static void addr_format(const uint8_t *ai, char *out, size_t len)
+{
+	snprintf(out, len, "%02X:%02X:%02X:%02X:%02X:%02X/%u", ai[5], ai[4], ai[3], ai[2], ai[1],
+	         ai[0], ai[6]);
+}
+
+static int channel_open(unsigned short channel)
+{
+	struct sockaddr_hci addr;
+	int fd;
+
+	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_HCI);
+	if (fd < 0)
+		return -errno;
+	memset(&addr, 0, sizeof(addr));
+	addr.hci_family = AF_BLUETOOTH;
+	addr.hci_dev = HCI_DEV_NONE;
+	addr.hci_channel = channel;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int confirm_answer(int fd, uint16_t index, const uint8_t *addr_info, bool accept)
+{
+	uint8_t pkt[MGMT_HDR_SIZE + MGMT_ADDR_INFO_SIZE];
+
+	put_le16(pkt, accept ? MGMT_OP_USER_CONFIRM_REPLY : MGMT_OP_USER_CONFIRM_NEG_REPLY);
+	put_le16(pkt + 2, index);
+	put_le16(pkt + 4, MGMT_ADDR_INFO_SIZE);
+	memcpy(pkt + MGMT_HDR_SIZE, addr_info, MGMT_ADDR_INFO_SIZE);
+	if (write(fd, pkt, sizeof(pkt)) != (ssize_t)sizeof(pkt))
+		return -errno;
+	return 0;
+}
+
+/* Handles one mgmt event; returns 0 or a negative errno for a fatal error. */
+static int event_handle(int fd, const uint8_t *pkt, size_t len, bool accept)
+{
+	uint16_t code, index, plen;
+	char addr[32];
+
+	if (len < MGMT_HDR_SIZE)
+		return 0;
+	code = get_le16(pkt);
+	index = get_le16(pkt + 2);
+	plen = get_le16(pkt + 4);
+	if (plen != len - MGMT_HDR_SIZE)
+		return 0;
+	pkt += MGMT_HDR_SIZE;
+
+	switch (code) {
+	case MGMT_EV_USER_CONFIRM_REQUEST:
+		/* addr_info, confirm_hint (1), value (4) */
+		if (plen < MGMT_ADDR_INFO_SIZE + 5)
+			return 0;
+		addr_format(pkt, addr, sizeof(addr));
+		printf("confirm hci%u %s hint %u -> %s\n", index, addr, pkt[7],
+		       accept ? "accept" : "reject");
+		return confirm_answer(fd, index, pkt, accept);
+	case MGMT_EV_NEW_LONG_TERM_KEY:
+		/* store_hint (1), then the key's addr_info */
+		if (plen < 1 + MGMT_ADDR_INFO_SIZE)
+			return 0;
+		addr_format(pkt + 1, addr, sizeof(addr));
+		printf("ltk hci%u %s\n", index, addr);
+		return 0;
+	case MGMT_EV_AUTH_FAILED:
+		if (plen < MGMT_ADDR_INFO_SIZE + 1)
+			return 0;
+		addr_format(pkt, addr, sizeof(addr));
+		printf("auth-failed hci%u %s status 0x%02x\n", index, addr, pkt[7]);
+		return 0;
+	case MGMT_EV_CMD_STATUS:
+		/* Our replies fail only if the request was gone: say so. */
+		if (plen >= 3 && pkt[2] != 0)
+			printf("command 0x%04x on hci%u failed: status 0x%02x\n", get_le16(pkt),
+			       index, pkt[2]);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Reports LE scan enable changes once the controller has accepted them. */
+static void monitor_handle(const uint8_t *pkt, size_t len)
+{
+	uint16_t code, index, plen, op;
+
+	if (len < MGMT_HDR_SIZE)
+		return;
+	code = get_le16(pkt);
+	index = get_le16(pkt + 2);
+	plen = get_le16(pkt + 4);
+	if (plen != len - MGMT_HDR_SIZE || index >= MAX_INDEX)
+		return;
+	pkt += MGMT_HDR_SIZE;
+
+	if (code == MON_COMMAND_PKT && plen >= 4) {
+		/* opcode (2), parameter length (1), enable (1), ... */
+		op = get_le16(pkt);
+		if (op == HCI_OP_LE_SET_SCAN_ENABLE || op == HCI_OP_LE_SET_EXT_SCAN_ENABLE)
+			scan_wanted[index] = pkt[3] ? 1 : 0;
+	} else if (code == MON_EVENT_PKT && plen >= 6 && pkt[0] == HCI_EV_COMMAND_COMPLETE) {
+		/* event (1), length (1), ncmd (1), opcode (2), status (1) */
+		op = get_le16(pkt + 3);
+		if ((op == HCI_OP_LE_SET_SCAN_ENABLE || op == HCI_OP_LE_SET_EXT_SCAN_ENABLE) &&
+		    pkt[5] == 0)
+			printf("scan hci%u %s\n", index, scan_wanted[index] ? "on" : "off");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t buf[2048];
+	bool accept = true;
+	struct sigaction sa;
+	struct pollfd pfd[2];
+	int fd, mon, ret = 1;
+
+	if (argc == 2 && strcmp(argv[1], "--reject") == 0) {
+		accept = false;
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: svcport-vm-agent [--reject]\n");
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	fd = channel_open(HCI_CHANNEL_CONTROL);
+	if (fd < 0) {
+		fprintf(stderr, "svcport-vm-agent: mgmt control socket: %s\n", strerror(-fd));
+		return 1;
+	}
+	mon = channel_open(HCI_CHANNEL_MONITOR);
+	if (mon < 0) {
+		fprintf(stderr, "svcport-vm-agent: HCI monitor socket: %s\n", strerror(-mon));
+		close(fd);
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready\n");
+
+	pfd[0] = (struct pollfd){.fd = fd, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = mon, .events = POLLIN};
+	while (!stop) {
+		ssize_t n;
+		int err;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "svcport-vm-agent: poll: %s\n", strerror(errno));
+			goto fail;
+		}
+		if (pfd[1].revents & POLLIN) {
+			n = read(mon, buf, sizeof(buf));
+			if (n > 0)
+				monitor_handle(buf, (size_t)n);
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "svcport-vm-agent: read: %s\n", strerror(errno));
+			goto fail;
+		}
+		err = event_handle(fd, buf, (size_t)n, accept);
+		if (err < 0) {
+			fprintf(stderr, "svcport-vm-agent: reply: %s\n", strerror(-err));
+			goto fail;
+		}
+	}
+	ret = 0;
+fail:
+	close(mon);
+	close(fd);
+	return ret;
+}
