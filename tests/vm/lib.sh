@@ -6,7 +6,9 @@
 VM_PIDS=()
 
 vm_step() {
-	echo "VM-STEP: $*"
+	local up
+	read -r up _ </proc/uptime
+	echo "VM-STEP: [${up}s] $*"
 }
 
 vm_fail() {
@@ -79,6 +81,7 @@ vm_l2cap_conformance() {
 		l2cap-tester -p "$t" >"$VM_OUT/l2cap-tester.log" 2>&1 ||
 			vm_fail "l2cap-tester '$t' failed: $(grep -E 'Failed|Timed out' "$VM_OUT/l2cap-tester.log" | head -n 3)"
 	done
+	rm -f "$VM_OUT/l2cap-tester.log"
 }
 
 # vm_ble_down: stops btvirt and waits until its controllers are gone.
@@ -91,12 +94,25 @@ vm_ble_down() {
 	vm_wait_until 10 "controllers to go" vm_ble_none
 }
 
+# vm_btmgmt hciN ARGS...: one btmgmt command; fails the scenario if btmgmt
+# reports a failure (its exit status is 0 either way).
+vm_btmgmt() {
+	local i=$1 out
+	shift
+	out=$(timeout 10 btmgmt -i "$i" "$@" 2>&1)
+	echo "$i $*: $out" >>"$VM_OUT/btmgmt.log"
+	case $out in
+	*[Ff]ailed* | *[Ii]nvalid* | "") vm_fail "btmgmt -i $i $*: ${out:-no answer}" ;;
+	esac
+}
+
 vm_ble_none() {
 	[ -z "$(ls /sys/class/bluetooth 2>/dev/null)" ]
 }
 
 # vm_ble_up: btvirt's two LE controllers hci0 and hci1 on one emulated air,
-# powered on through mgmt (no bluetoothd).
+# with LE Secure Connections enabled (as on any current phone) and powered on
+# through mgmt (no bluetoothd).
 vm_ble_up() {
 	vm_ble_none || vm_fail "controllers already present: $(ls /sys/class/bluetooth)"
 	vm_bg btvirt btvirt -L -l2
@@ -104,15 +120,17 @@ vm_ble_up() {
 	vm_wait_until 10 "btvirt's hci0 and hci1" test -e /sys/class/bluetooth/hci1
 	local i
 	for i in hci0 hci1; do
-		btmgmt -i "$i" power on >>"$VM_OUT/btmgmt.log" 2>&1 ||
-			vm_fail "btmgmt -i $i power on failed: $(tail -n 2 "$VM_OUT/btmgmt.log")"
+		vm_btmgmt "$i" sc on
+		vm_btmgmt "$i" power on
 	done
 }
 
 # vm_agent_up: starts svcport-vm-agent (answers pairing confirmations, reports
-# LE scan enables) and waits until it listens. Its log: $VM_OUT/agent.log.
+# LE scan enables, captures all HCI traffic to $VM_OUT/hci.btsnoop) and waits
+# until it listens. Its log: $VM_OUT/agent.log. Start it before vm_ble_up so
+# the capture has the controllers from their first command.
 vm_agent_up() {
-	vm_bg agent "$VM_AGENT"
+	vm_bg agent "$VM_AGENT" --capture "$VM_OUT/hci.btsnoop" "$@"
 	VM_AGENT_PID=$VM_BG_PID
 	vm_wait_log 10 "$VM_OUT/agent.log" '^ready$'
 }
@@ -130,18 +148,20 @@ vm_wait_scanning() {
 vm_ble_pair_check() {
 	local a0 pid
 	a0=$(vm_ble_addr hci0)
-	btmgmt -i hci0 connectable on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci0 connectable failed"
-	btmgmt -i hci0 bondable on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci0 bondable failed"
-	btmgmt -i hci1 bondable on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci1 bondable failed"
+	vm_btmgmt hci0 connectable on
+	vm_btmgmt hci0 bondable on
+	vm_btmgmt hci1 bondable on
 	timeout 20 btmgmt -i hci1 pair -t 1 "$a0" >"$VM_OUT/pair.log" 2>&1 &
 	pid=$!
 	vm_wait_scanning hci1
-	btmgmt -i hci0 advertising on >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci0 advertising failed"
+	vm_btmgmt hci0 advertising on
 	wait "$pid" || vm_fail "btmgmt pair failed: $(cat "$VM_OUT/pair.log")"
 	grep -q '^ltk hci0 ' "$VM_OUT/agent.log" && grep -q '^ltk hci1 ' "$VM_OUT/agent.log" ||
 		vm_fail "pairing gave no long term key on both sides"
-	btmgmt -i hci0 advertising off >>"$VM_OUT/btmgmt.log" 2>&1
-	btmgmt -i hci1 unpair "$a0" >>"$VM_OUT/btmgmt.log" 2>&1 || vm_fail "hci1 unpair failed"
+	vm_btmgmt hci0 advertising off
+	vm_btmgmt hci0 connectable off
+	# Unpairing removes the keys and ends the connection on both sides.
+	vm_btmgmt hci1 unpair -t 1 "$a0"
 }
 
 # vm_ble_addr hciN: the controller's public address.

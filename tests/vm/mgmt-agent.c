@@ -11,11 +11,17 @@
  * Enable): btvirt delivers one advertising report per advertising enable, so
  * a scenario starts the advertiser only after the scanner has really begun.
  *
+ * With --capture FILE it writes everything the monitor channel shows (every
+ * controller's HCI commands, events and ACL data: advertising, L2CAP, SMP,
+ * ATT) as a btsnoop file in the Linux monitor format, like `btmon -w`, but
+ * with no start-up race: "ready" is printed once the channel is open.
+ *
  * It prints one line per event it acts on or reports (flushed, so a scenario
  * can wait for them): "ready", "confirm", "ltk", "auth-failed", "scan".
  *
- * Usage: svcport-vm-agent [--reject]   (--reject answers every request with
- * User Confirm Negative Reply, for the "user refused pairing" case)
+ * Usage: svcport-vm-agent [--reject] [--capture FILE]
+ *   --reject answers every request with User Confirm Negative Reply, for the
+ *   "user refused pairing" case.
  *
  * Wire format: BlueZ doc/mgmt-api.txt. Every packet is
  * { u16 opcode/event code, u16 controller index, u16 parameter length } (LE).
@@ -23,6 +29,7 @@
 #include <bluetooth/bluetooth.h>
 #include <bluetooth/hci.h>
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,6 +37,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -54,6 +62,15 @@ enum {
 /* The scan enable value last commanded per controller (monitor channel). */
 static int scan_wanted[MAX_INDEX];
 
+/* btsnoop: 16-byte file header, then per packet a 24-byte record header. */
+static const uint8_t btsnoop_magic[8] = {'b', 't', 's', 'n', 'o', 'o', 'p', 0};
+enum {
+	BTSNOOP_VERSION = 1,
+	BTSNOOP_LINUX_MONITOR = 2001,
+};
+/* btsnoop timestamps count microseconds from year 0; this is the Unix epoch. */
+static const uint64_t btsnoop_epoch_delta_us = 0x00dcddb30f2f8000ULL;
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -71,6 +88,66 @@ static void put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static int capture_open(const char *path, FILE **ret_f)
+{
+	uint8_t hdr[16];
+	FILE *f;
+
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	memcpy(hdr, btsnoop_magic, sizeof(btsnoop_magic));
+	put_be32(hdr + 8, BTSNOOP_VERSION);
+	put_be32(hdr + 12, BTSNOOP_LINUX_MONITOR);
+	if (fwrite(hdr, sizeof(hdr), 1, f) != 1 || fflush(f) != 0) {
+		int err = errno ? -errno : -EIO;
+
+		fclose(f);
+		return err;
+	}
+	*ret_f = f;
+	return 0;
+}
+
+/* One monitor packet { opcode, index, length, data } as one btsnoop record. */
+static int capture_write(FILE *f, const uint8_t *pkt, size_t len)
+{
+	uint8_t rec[24];
+	struct timespec ts;
+	uint64_t us;
+	uint32_t dlen;
+
+	if (len < MGMT_HDR_SIZE)
+		return 0;
+	dlen = (uint32_t)(len - MGMT_HDR_SIZE);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	put_be32(rec, dlen);
+	put_be32(rec + 4, dlen);
+	/* Linux monitor flags: controller index << 16 | monitor opcode. */
+	put_be32(rec + 8, (uint32_t)get_le16(pkt + 2) << 16 | get_le16(pkt));
+	put_be32(rec + 12, 0);
+	put_be64(rec + 16, us + btsnoop_epoch_delta_us);
+	if (fwrite(rec, sizeof(rec), 1, f) != 1 ||
+	    (dlen && fwrite(pkt + MGMT_HDR_SIZE, dlen, 1, f) != 1) || fflush(f) != 0)
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 /* Formats a mgmt_addr_info as "AA:BB:CC:DD:EE:FF/type". */
@@ -192,16 +269,34 @@ static void monitor_handle(const uint8_t *pkt, size_t len)
 
 int main(int argc, char **argv)
 {
-	uint8_t buf[2048];
+	static const struct option opts[] = {
+	    {"reject", no_argument, NULL, 'r'},
+	    {"capture", required_argument, NULL, 'c'},
+	    {0},
+	};
+	uint8_t buf[8192];
+	const char *capture_path = NULL;
+	FILE *capture = NULL;
 	bool accept = true;
 	struct sigaction sa;
 	struct pollfd pfd[2];
-	int fd, mon, ret = 1;
+	int fd, mon, opt, ret = 1;
 
-	if (argc == 2 && strcmp(argv[1], "--reject") == 0) {
-		accept = false;
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: svcport-vm-agent [--reject]\n");
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			accept = false;
+			break;
+		case 'c':
+			capture_path = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: svcport-vm-agent [--reject] [--capture FILE]\n");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: svcport-vm-agent [--reject] [--capture FILE]\n");
 		return 2;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -220,6 +315,14 @@ int main(int argc, char **argv)
 		close(fd);
 		return 1;
 	}
+	if (capture_path) {
+		int err = capture_open(capture_path, &capture);
+
+		if (err < 0) {
+			fprintf(stderr, "svcport-vm-agent: %s: %s\n", capture_path, strerror(-err));
+			goto fail;
+		}
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
 
@@ -237,8 +340,14 @@ int main(int argc, char **argv)
 		}
 		if (pfd[1].revents & POLLIN) {
 			n = read(mon, buf, sizeof(buf));
-			if (n > 0)
+			if (n > 0) {
 				monitor_handle(buf, (size_t)n);
+				if (capture && capture_write(capture, buf, (size_t)n) < 0) {
+					fprintf(stderr, "svcport-vm-agent: %s: %s\n", capture_path,
+					        strerror(errno));
+					goto fail;
+				}
+			}
 		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
@@ -257,6 +366,8 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 fail:
+	if (capture)
+		fclose(capture);
 	close(mon);
 	close(fd);
 	return ret;

@@ -94,7 +94,7 @@ fi
 
 hook=${scenario%.sh}.host
 if [ "$rc" -eq 0 ] && [ -f "$hook" ]; then
-	if ! bash "$hook" "$work" >"$work/host.log" 2>&1; then
+	if ! VM_HOST_LIB=$here/host-lib.sh bash "$hook" "$work" >"$work/host.log" 2>&1; then
 		rc=1 why="host-side check $(basename "$hook") failed"
 	fi
 	cat "$work/host.log"

@@ -9,9 +9,9 @@ vm_step "kernel L2CAP LE conformance (l2cap-tester)"
 vm_l2cap_conformance
 
 vm_step "btvirt: two LE controllers, powered"
+vm_agent_up
 vm_ble_up
 vm_step "hci0 $(vm_ble_addr hci0), hci1 $(vm_ble_addr hci1)"
-vm_agent_up
 vm_step "LE Secure Connections pairing hci1 -> hci0 through svcport-vm-agent"
 vm_ble_pair_check
 
