@@ -224,3 +224,105 @@ vm_tty_exchange() {
 	cmp "$VM_OUT/b.bin" "$VM_OUT/b.got" || vm_fail "$b -> $a: bytes differ"
 	rm -f "$VM_OUT"/[ab].bin "$VM_OUT"/[ab].got
 }
+
+# ---------------------------------------------------------------- svcport
+# The project's binaries come from the build tree through the environment:
+# SVCPORT_SIM, SVCPORT_BMCD, SVCPORT_BMCCTL, SVCPORT_SVCPORTD (CMake passes
+# them). State lives on the guest's tmpfs, logs in $VM_OUT.
+VM_MT=7X21
+VM_SN=VM00001
+VM_PORTAL=/tmp/portal
+VM_FACTORY=/tmp/factory
+VM_STATE=/tmp/bmc-state
+VM_RUN=/run/svcport
+
+# vm_sim ARGS...: svcport-sim with its output kept in $VM_OUT/sim.log.
+vm_sim() {
+	echo "+ svcport-sim $*" >>"$VM_OUT/sim.log"
+	"$SVCPORT_SIM" "$@" >>"$VM_OUT/sim.log" 2>&1 ||
+		vm_fail "svcport-sim $* failed: $(tail -n 5 "$VM_OUT/sim.log")"
+}
+
+# vm_sv_portal: a portal with org acme (alice org-admin, eddie edge-user,
+# mona maintenance) and one portal-managed server manufactured into
+# $VM_FACTORY; its secure activation code in VM_CODE.
+vm_sv_portal() {
+	local P="--portal $VM_PORTAL"
+	for v in SVCPORT_SIM SVCPORT_BMCD SVCPORT_BMCCTL SVCPORT_SVCPORTD; do
+		[ -x "${!v:-}" ] || vm_fail "$v not set to an executable (${!v:-unset})"
+	done
+	vm_sim portal $P init
+	vm_sim portal $P org add acme
+	vm_sim portal $P user add alice --org acme --role org-admin
+	vm_sim portal $P user add eddie --org acme --role edge-user
+	vm_sim portal $P user add mona --org acme --role maintenance
+	vm_sim portal $P device manufacture --mt "$VM_MT" --sn "$VM_SN" --out "$VM_FACTORY" \
+		--control portal
+	VM_CODE=$(sed -n 's/^activation_code=//p' "$VM_FACTORY/identity")
+	[ -n "$VM_CODE" ] || vm_fail "no activation_code in $VM_FACTORY/identity"
+}
+
+# vm_daemon NAME CMD...: starts a daemon with "--ready-fd 3" appended and waits
+# for its "ready" line on a pipe (fifo); fails with its log if it dies first.
+vm_daemon() {
+	local name=$1 fifo=$VM_RUN/$1.ready line=
+	shift
+	mkdir -p "$VM_RUN"
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# Held read-write, so opening it for the daemon never blocks.
+	exec 6<>"$fifo"
+	"$@" --ready-fd 3 3>"$fifo" >"$VM_OUT/$name.log" 2>&1 &
+	VM_BG_PID=$!
+	VM_PIDS+=("$VM_BG_PID")
+	read -r -t 60 -u 6 line
+	exec 6>&-
+	rm -f "$fifo"
+	if [ "$line" != ready ]; then
+		kill -0 "$VM_BG_PID" 2>/dev/null || vm_fail "$name exited before ready: $(tail -n 5 "$VM_OUT/$name.log")"
+		vm_fail "$name not ready within 60 s: $(tail -n 5 "$VM_OUT/$name.log")"
+	fi
+}
+
+# vm_sv_bmcd_up: svcport-bmcd initialised from $VM_FACTORY and serving.
+vm_sv_bmcd_up() {
+	mkdir -p "$VM_RUN" "$VM_STATE"
+	"$SVCPORT_BMCD" --init --factory "$VM_FACTORY" --state-dir "$VM_STATE" \
+		>"$VM_OUT/bmcd-init.log" 2>&1 || vm_fail "bmcd --init failed: $(tail -n 5 "$VM_OUT/bmcd-init.log")"
+	vm_daemon bmcd "$SVCPORT_BMCD" --state-dir "$VM_STATE" \
+		--gateway-socket "$VM_RUN/bmcd.sock" --admin-socket "$VM_RUN/admin.sock"
+	VM_BMCD_PID=$VM_BG_PID
+}
+
+# vm_sv_gateway_up ARGS...: svcportd with the given links and options, as root
+# (bmcd accepts its own uid), capturing to $VM_OUT/gateway.btsnoop.
+vm_sv_gateway_up() {
+	vm_daemon svcportd "$SVCPORT_SVCPORTD" --bmc-socket "$VM_RUN/bmcd.sock" --user root \
+		--capture "$VM_OUT/gateway.btsnoop" --verbose "$@"
+	VM_GATEWAY_PID=$VM_BG_PID
+}
+
+# vm_app NAME ARGS...: one svcport-sim app run (the phone), output in
+# $VM_OUT/NAME.log; fails the scenario if it fails.
+vm_app() {
+	local name=$1
+	shift
+	echo "+ svcport-sim app $*" >"$VM_OUT/$name.log"
+	timeout 60 "$SVCPORT_SIM" app --portal "$VM_PORTAL" "$@" >>"$VM_OUT/$name.log" 2>&1 ||
+		vm_fail "app $name ($*) failed: $(tail -n 8 "$VM_OUT/$name.log")"
+}
+
+# vm_bmcctl ARGS...: the local administrator's console.
+vm_bmcctl() {
+	"$SVCPORT_BMCCTL" --admin-socket "$VM_RUN/admin.sock" "$@"
+}
+
+# vm_udevd_up: systemd-udevd, as on any BMC running systemd: Debian's libusb
+# learns about hot-plugged devices from udev's monitor, which only udevd feeds.
+vm_udevd_up() {
+	local udevd=/lib/systemd/systemd-udevd
+	[ -x "$udevd" ] || vm_fail "$udevd missing (package udev)"
+	vm_bg udevd "$udevd" --resolve-names=never
+	udevadm trigger --action=add >/dev/null 2>&1
+	timeout 20 udevadm settle || vm_fail "udevadm settle timed out"
+}
