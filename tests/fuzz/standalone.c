@@ -15,7 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT 16384
+#define FUZZ_MAX_INPUT 16384
 #define MAX_SEEDS 256
 
 static uint8_t *seeds[MAX_SEEDS];
@@ -41,8 +41,8 @@ static void add_seed_file(const char *path)
 			fclose(f);
 		return;
 	}
-	uint8_t *buf = malloc(MAX_INPUT);
-	size_t n = buf ? fread(buf, 1, MAX_INPUT, f) : 0;
+	uint8_t *buf = malloc(FUZZ_MAX_INPUT);
+	size_t n = buf ? fread(buf, 1, FUZZ_MAX_INPUT, f) : 0;
 	fclose(f);
 	if (!buf)
 		return;
@@ -95,7 +95,7 @@ static size_t mutate(uint8_t *buf, size_t len)
 				len = rng() % len;
 			break;
 		case 3: /* insert random bytes */
-			if (len < MAX_INPUT - 16) {
+			if (len < FUZZ_MAX_INPUT - 16) {
 				size_t at = len ? rng() % len : 0, k = 1 + rng() % 16;
 				memmove(buf + at + k, buf + at, len - at);
 				for (size_t i = 0; i < k; i++)
@@ -109,14 +109,14 @@ static size_t mutate(uint8_t *buf, size_t len)
 				size_t from = seed_len[o] ? rng() % seed_len[o] : 0;
 				size_t at = len ? rng() % len : 0;
 				size_t k = seed_len[o] - from;
-				if (at + k > MAX_INPUT)
-					k = MAX_INPUT - at;
+				if (at + k > FUZZ_MAX_INPUT)
+					k = FUZZ_MAX_INPUT - at;
 				memcpy(buf + at, seeds[o] + from, k);
 				len = at + k;
 			}
 			break;
 		default: /* duplicate a chunk */
-			if (len && len < MAX_INPUT / 2) {
+			if (len && len < FUZZ_MAX_INPUT / 2) {
 				size_t from = rng() % len, k = 1 + rng() % (len - from);
 				memcpy(buf + len, buf + from, k);
 				len += k;
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_seeds; i++)
 		LLVMFuzzerTestOneInput(seeds[i], seed_len[i]);
 
-	static uint8_t buf[MAX_INPUT];
+	static uint8_t buf[FUZZ_MAX_INPUT];
 	for (long r = 0; r < runs; r++) {
 		size_t len = 0;
 		if (n_seeds && rng() % 8) {

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The actions of a signed command: roles (DESIGN §4.3), preconditions, changes. */
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+#include <mbedtls/x509_crt.h>
+
+#include "bmc-internal.h"
+
+#define E(x) svcport_v1_ErrorCode_##x
+#define A(x) svcport_v1_Action_ACTION_##x
+#define R(x) (1u << svcport_v1_Role_ROLE_##x)
+
+static const struct {
+	pb_size_t tag;
+	svcport_v1_Action action;
+	const char *name;
+	unsigned roles;
+} action_table[] = {
+    {svcport_v1_CommandBody_claim_tag, A(CLAIM), "claim", R(ORG_ADMIN) | R(EDGE_USER)},
+    {svcport_v1_CommandBody_activate_tag, A(ACTIVATE), "activate", R(ORG_ADMIN) | R(EDGE_USER)},
+    {svcport_v1_CommandBody_emergency_password_reset_tag, A(EMERGENCY_PASSWORD_RESET),
+     "emergency-password-reset", R(MAINTENANCE)},
+    {svcport_v1_CommandBody_device_key_update_tag, A(DEVICE_KEY_UPDATE), "device-key-update",
+     R(MAINTENANCE)},
+    {svcport_v1_CommandBody_promote_to_portal_control_tag, A(PROMOTE_TO_PORTAL_CONTROL),
+     "promote-to-portal-control", R(ORG_ADMIN)},
+    {svcport_v1_CommandBody_transfer_ownership_tag, A(TRANSFER_OWNERSHIP), "transfer-ownership",
+     R(ORG_ADMIN)},
+    {svcport_v1_CommandBody_configure_sensors_tag, A(CONFIGURE_SENSORS), "configure-sensors",
+     R(ORG_ADMIN)},
+};
+_Static_assert(sizeof(action_table) / sizeof(action_table[0]) == 7, "one row per action");
+
+svcport_v1_Action bmc_action_of(const svcport_v1_CommandBody *body)
+{
+	for (size_t i = 0; i < sizeof(action_table) / sizeof(action_table[0]); i++)
+		if (action_table[i].tag == body->which_action)
+			return action_table[i].action;
+	return A(UNSPECIFIED);
+}
+
+const char *bmc_action_name(svcport_v1_Action a)
+{
+	for (size_t i = 0; i < sizeof(action_table) / sizeof(action_table[0]); i++)
+		if (action_table[i].action == a)
+			return action_table[i].name;
+	return "none";
+}
+
+bool bmc_is_role_allowed(svcport_v1_Action a, svcport_v1_Role role)
+{
+	if (role <= svcport_v1_Role_ROLE_UNSPECIFIED || role > svcport_v1_Role_ROLE_BASE)
+		return false;
+	for (size_t i = 0; i < sizeof(action_table) / sizeof(action_table[0]); i++)
+		if (action_table[i].action == a)
+			return (action_table[i].roles & (1u << role)) != 0;
+	return false;
+}
+
+bool bmc_is_presence_ok(const svcport_v1_BmcState *st, const struct bmc_cmd_ctx *ctx)
+{
+	return ctx->physical_presence || st->ble_presence_allowed;
+}
+
+static void sed_ak_clear(svcport_v1_BmcState *st)
+{
+	mbedtls_platform_zeroize(st->sed_ak.bytes, sizeof(st->sed_ak.bytes));
+	st->sed_ak.size = 0;
+	st->sed_ak_present = false;
+}
+
+static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_DeviceKeyUpdate *u,
+                                             const svcport_v1_CommandBody *body,
+                                             svcport_v1_BmcState *next, const char **detail)
+{
+	const svcport_v1_ControlMode mode = u->control_mode;
+
+	if (mode != svcport_v1_ControlMode_CONTROL_BMC_MANAGED &&
+	    mode != svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED) {
+		*detail = "key update without a control mode";
+		return E(INVALID_STATE);
+	}
+	if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED &&
+	    mode != svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED) {
+		*detail = "portal control is one-way";
+		return E(INVALID_STATE);
+	}
+	if (u->device_certificate.size > 0) {
+		unsigned char pub[SE_PUBKEY_LEN], cert_pub[SE_PUBKEY_LEN];
+		mbedtls_x509_crt crt;
+		size_t olen = 0;
+		bool ok;
+
+		mbedtls_x509_crt_init(&crt);
+		se_public_key(b->se, pub);
+		ok = mbedtls_x509_crt_parse_der(&crt, u->device_certificate.bytes,
+		                                u->device_certificate.size) == 0 &&
+		     mbedtls_pk_get_type(&crt.pk) == MBEDTLS_PK_ECKEY &&
+		     mbedtls_ecp_point_write_binary(
+		         &mbedtls_pk_ec(crt.pk)->grp, &mbedtls_pk_ec(crt.pk)->Q,
+		         MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, cert_pub, sizeof(cert_pub)) == 0 &&
+		     olen == SE_PUBKEY_LEN && memcmp(pub, cert_pub, SE_PUBKEY_LEN) == 0;
+		mbedtls_x509_crt_free(&crt);
+		if (!ok) {
+			*detail = "device certificate is not for this board's key";
+			return E(INVALID_STATE);
+		}
+		memcpy(next->device_certificate.bytes, u->device_certificate.bytes,
+		       u->device_certificate.size);
+		next->device_certificate.size = u->device_certificate.size;
+	}
+	next->has_identity = true;
+	next->has_device = true;
+	next->device = body->device;
+	memcpy(next->owner_org, u->owner_org, sizeof(next->owner_org));
+	next->control_mode = mode;
+	next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+	if (u->activation_code[0])
+		memcpy(next->activation_code, u->activation_code, sizeof(next->activation_code));
+	return E(ERROR_NONE);
+}
+
+svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBody *body,
+                                      const struct bmc_cmd_ctx *ctx, svcport_v1_BmcState *next,
+                                      const char **detail)
+{
+	switch (body->which_action) {
+	case svcport_v1_CommandBody_claim_tag:
+		if (next->owner_org[0] && strcmp(next->owner_org, body->org_id) != 0) {
+			*detail = "claimed by another organisation";
+			return E(NOT_OWNER);
+		}
+		if (body->org_id[0] == 0) {
+			*detail = "claim without an organisation";
+			return E(INVALID_STATE);
+		}
+		memcpy(next->owner_org, body->org_id, sizeof(next->owner_org));
+		return E(ERROR_NONE);
+	case svcport_v1_CommandBody_activate_tag:
+		if (next->sed_enabled && !next->sed_ak_present) {
+			*detail = "no SED AK to release: restore it first";
+			return E(INVALID_STATE);
+		}
+		next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
+		return E(ERROR_NONE);
+	case svcport_v1_CommandBody_emergency_password_reset_tag:
+		if (!bmc_is_presence_ok(next, ctx)) {
+			*detail = "emergency reset needs the service port";
+			return E(PRESENCE_REQUIRED);
+		}
+		next->admin_password_salt.size = 0;
+		next->admin_password_hash.size = 0;
+		next->admin_password_must_change = true;
+		if (next->emergency_reset_clears_sed_ak && next->sed_ak_present) {
+			sed_ak_clear(next);
+			next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+		}
+		return E(ERROR_NONE);
+	case svcport_v1_CommandBody_device_key_update_tag:
+		return apply_key_update(b, &body->action.device_key_update, body, next, detail);
+	case svcport_v1_CommandBody_promote_to_portal_control_tag:
+		if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED) {
+			*detail = "already under portal control";
+			return E(INVALID_STATE);
+		}
+		next->control_mode = svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;
+		return E(ERROR_NONE);
+	case svcport_v1_CommandBody_transfer_ownership_tag: {
+		const char *to = body->action.transfer_ownership.new_owner_org;
+
+		if (to[0] == 0 || strcmp(to, next->owner_org) == 0) {
+			*detail = "transfer to no or the same organisation";
+			return E(INVALID_STATE);
+		}
+		memcpy(next->owner_org, to, sizeof(next->owner_org));
+		return E(ERROR_NONE);
+	}
+	case svcport_v1_CommandBody_configure_sensors_tag:
+		if (!body->action.configure_sensors.has_sensors) {
+			*detail = "no sensor settings";
+			return E(INVALID_STATE);
+		}
+		next->has_sensors = true;
+		next->sensors = body->action.configure_sensors.sensors;
+		return E(ERROR_NONE);
+	default:
+		*detail = "unknown action";
+		return E(BAD_REQUEST);
+	}
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The BMC core: opening the state, dispatching gateway requests, events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "bmc-internal.h"
+#include "state.h"
+
+#define E(x) svcport_v1_ErrorCode_##x
+
+static const struct rl_config rl_defaults = {
+    .session_free = 3, .link_free = 10, .base_ms = 1000, .max_ms = 60000};
+
+static void rl_config_fill(struct rl_config *c, const struct rl_config *in)
+{
+	*c = rl_defaults;
+	if (in && in->session_free)
+		c->session_free = in->session_free;
+	if (in && in->link_free)
+		c->link_free = in->link_free;
+	if (in && in->base_ms)
+		c->base_ms = in->base_ms;
+	if (in && in->max_ms)
+		c->max_ms = in->max_ms;
+}
+
+void bmc_refresh_fingerprints(struct bmc *b)
+{
+	for (pb_size_t i = 0; i < b->st.signer_cache_count; i++)
+		mbedtls_sha256_ret(b->st.signer_cache[i].bytes, b->st.signer_cache[i].size,
+		                   b->signer_fp[i], 0);
+}
+
+int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_options *opt,
+             struct bmc **ret_bmc)
+{
+	static const struct rl_config admin_in = {.session_free = 3, .link_free = 3};
+	struct rl_config rl, admin_rl;
+	struct bmc *b;
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	if (snprintf(b->dir, sizeof(b->dir), "%s", state_dir) >= (int)sizeof(b->dir)) {
+		ret = -ENAMETOOLONG;
+		goto fail;
+	}
+	b->env = *env;
+	ret = bmc_state_load(state_dir, &b->st);
+	if (ret < 0)
+		goto fail;
+	ret = se_open(state_dir, &b->se);
+	if (ret < 0)
+		goto fail;
+	ret = audit_discard_uncommitted(state_dir, &b->st);
+	if (ret < 0)
+		goto fail;
+	bmc_refresh_fingerprints(b);
+	challenge_table_init(&b->challenges);
+	rl_config_fill(&rl, opt ? &opt->rl : NULL);
+	ratelimit_init(&b->rl, &rl);
+	rl_config_fill(&admin_rl, &admin_in);
+	ratelimit_init(&b->admin_rl, &admin_rl);
+	*ret_bmc = b;
+	return 0;
+fail:
+	bmc_close(b);
+	return ret;
+}
+
+void bmc_close(struct bmc *b)
+{
+	if (!b)
+		return;
+	se_close(b->se);
+	mbedtls_platform_zeroize(b, sizeof(*b));
+	free(b);
+}
+
+const svcport_v1_BmcState *bmc_state(const struct bmc *b)
+{
+	return &b->st;
+}
+
+svcport_v1_SecurityLed bmc_security_led(const svcport_v1_BmcState *st)
+{
+	if (st->lockdown_state != svcport_v1_LockdownState_LOCKDOWN_ACTIVE)
+		return svcport_v1_SecurityLed_LED_BLINKING;
+	if (st->sensors.intrusion_enabled || st->sensors.motion_enabled ||
+	    st->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED)
+		return svcport_v1_SecurityLed_LED_ON;
+	return svcport_v1_SecurityLed_LED_OFF;
+}
+
+int bmc_commit(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entry *e)
+{
+	int ret = audit_append(b->dir, next, e);
+
+	if (ret == 0)
+		ret = bmc_state_store(b->dir, next);
+	if (ret < 0)
+		return ret;
+	b->st = *next;
+	bmc_refresh_fingerprints(b);
+	return 0;
+}
+
+bool bmc_take_state_event(struct bmc *b, svcport_v1_BmcReply *ret_event)
+{
+	svcport_v1_StateChanged now = {
+	    .lockdown_state = b->st.lockdown_state,
+	    .security_led = bmc_security_led(&b->st),
+	    .control_mode = b->st.control_mode,
+	};
+
+	if (b->event_valid && memcmp(&now, &b->last_event, sizeof(now)) == 0)
+		return false;
+	b->event_valid = true;
+	b->last_event = now;
+	*ret_event = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
+	ret_event->which_msg = svcport_v1_BmcReply_event_tag;
+	ret_event->msg.event.which_body = svcport_v1_Event_state_changed_tag;
+	ret_event->msg.event.body.state_changed = now;
+	return true;
+}
+
+static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInfo *di)
+{
+	const svcport_v1_BmcState *st = &b->st;
+
+	di->has_device = st->has_identity;
+	di->device = st->device;
+	di->lockdown_state = st->lockdown_state;
+	di->control_mode = st->control_mode;
+	memcpy(di->owner_org, st->owner_org, sizeof(di->owner_org));
+	di->sed_enabled = st->sed_enabled;
+	di->has_sensors = true;
+	di->sensors = st->sensors;
+	di->security_led = bmc_security_led(st);
+	snprintf(di->firmware_version, sizeof(di->firmware_version), "%s", BMC_FIRMWARE_VERSION);
+	di->protocol_version = BMC_PROTOCOL_VERSION;
+	di->known_signers_count = st->signer_cache_count;
+	for (pb_size_t i = 0; i < st->signer_cache_count; i++) {
+		di->known_signers[i].size = 32;
+		memcpy(di->known_signers[i].bytes, b->signer_fp[i], 32);
+	}
+	if (with_cert) {
+		memcpy(&di->device_certificate, &st->device_certificate,
+		       sizeof(di->device_certificate));
+		di->device_public_key.size = SE_PUBKEY_LEN;
+		se_public_key(b->se, di->device_public_key.bytes);
+	}
+	di->has_identity = st->has_identity;
+	di->admin_password_must_change = st->admin_password_must_change;
+}
+
+static svcport_v1_ErrorCode make_challenge(struct bmc *b, svcport_v1_Challenge *c)
+{
+	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
+	pb_ostream_t os = pb_ostream_from_buffer(c->body.bytes, sizeof(c->body.bytes));
+	uint64_t now_ms = b->env.now_ms(b->env.user_data);
+	size_t sig_len;
+
+	if (challenge_issue(&b->challenges, &b->env, now_ms, cb.nonce.bytes) < 0)
+		return E(INTERNAL);
+	cb.nonce.size = CHALLENGE_NONCE_LEN;
+	cb.has_device = b->st.has_identity;
+	cb.device = b->st.device;
+	cb.known_signers_count = b->st.signer_cache_count;
+	for (pb_size_t i = 0; i < b->st.signer_cache_count; i++) {
+		cb.known_signers[i].size = 32;
+		memcpy(cb.known_signers[i].bytes, b->signer_fp[i], 32);
+	}
+	cb.issued_at = now_ms / 1000u;
+	cb.expires_at = (now_ms + CHALLENGE_TTL_MS) / 1000u;
+	if (!pb_encode(&os, svcport_v1_ChallengeBody_fields, &cb))
+		return E(INTERNAL);
+	c->body.size = (pb_size_t)os.bytes_written;
+	if (se_sign(b->se, c->body.bytes, c->body.size, c->signature.bytes, &sig_len, &b->env) < 0)
+		return E(INTERNAL);
+	c->signature.size = (pb_size_t)sig_len;
+	return E(ERROR_NONE);
+}
+
+static void set_error(svcport_v1_Response *r, svcport_v1_ErrorCode code, const char *detail,
+                      uint32_t retry_after_ms)
+{
+	r->which_body = svcport_v1_Response_error_tag;
+	r->body.error.code = code;
+	snprintf(r->body.error.detail, sizeof(r->body.error.detail), "%s", detail ? detail : "");
+	r->body.error.retry_after_ms = retry_after_ms;
+}
+
+/* Requests that count failures for the back-off. */
+static bool is_rate_limited_request(pb_size_t which)
+{
+	return which == svcport_v1_Request_submit_command_tag ||
+	       which == svcport_v1_Request_get_activation_code_tag;
+}
+
+void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport_v1_BmcReply *reply,
+                        struct bmc_outcome *out)
+{
+	const svcport_v1_Request *rq = &req->request;
+	svcport_v1_Response *rs = &reply->msg.response;
+	const uint64_t now_ms = b->env.now_ms(b->env.user_data);
+	svcport_v1_ErrorCode rc = E(ERROR_NONE);
+	const char *detail = NULL;
+	uint32_t wait;
+
+	*reply = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
+	reply->session_id = req->session_id;
+	reply->request_id = req->request_id;
+	reply->which_msg = svcport_v1_BmcReply_response_tag;
+	*out = (struct bmc_outcome){.request = "?"};
+
+	if (!req->has_request || rq->which_body == 0) {
+		out->request = "none";
+		rc = E(BAD_REQUEST);
+		detail = "no request";
+		goto error;
+	}
+	if (is_rate_limited_request(rq->which_body)) {
+		wait = ratelimit_check(&b->rl, req->session_id, req->link, now_ms);
+		if (wait) {
+			out->request = rq->which_body == svcport_v1_Request_submit_command_tag
+			                   ? "SubmitCommand"
+			                   : "GetActivationCode";
+			out->result = E(RATE_LIMITED);
+			out->detail = "back-off after failed verifications";
+			set_error(rs, E(RATE_LIMITED), out->detail, wait);
+			return;
+		}
+	}
+
+	switch (rq->which_body) {
+	case svcport_v1_Request_get_device_info_tag:
+		out->request = "GetDeviceInfo";
+		rs->which_body = svcport_v1_Response_device_info_tag;
+		fill_device_info(b, rq->body.get_device_info.include_certificate,
+		                 &rs->body.device_info);
+		return;
+	case svcport_v1_Request_get_challenge_tag:
+		out->request = "GetChallenge";
+		rs->which_body = svcport_v1_Response_challenge_tag;
+		rc = make_challenge(b, &rs->body.challenge);
+		detail = "challenge could not be made";
+		break;
+	case svcport_v1_Request_submit_command_tag: {
+		struct bmc_cmd_ctx ctx = {.session_id = req->session_id,
+		                          .link = req->link,
+		                          .physical_presence = req->physical_presence};
+
+		out->request = "SubmitCommand";
+		if (!rq->body.submit_command.has_command) {
+			rc = E(BAD_REQUEST);
+			detail = "no command";
+			break;
+		}
+		rs->which_body = svcport_v1_Response_command_result_tag;
+		rs->body.command_result.has_receipt = true;
+		rc = bmc_cmd_submit(b, &rq->body.submit_command.command, &ctx, &out->action,
+		                    &rs->body.command_result.receipt, &detail);
+		break;
+	}
+	case svcport_v1_Request_get_activation_code_tag: {
+		struct bmc_cmd_ctx ctx = {.link = req->link,
+		                          .physical_presence = req->physical_presence};
+
+		out->request = "GetActivationCode";
+		if (!bmc_is_presence_ok(&b->st, &ctx)) {
+			rc = E(PRESENCE_REQUIRED);
+			detail = "the activation code needs the service port";
+		} else if (!b->st.has_identity || b->st.activation_code[0] == 0) {
+			rc = E(INVALID_STATE);
+			detail = "no activation code on this board";
+		} else {
+			rs->which_body = svcport_v1_Response_activation_code_tag;
+			memcpy(rs->body.activation_code.code, b->st.activation_code,
+			       sizeof(rs->body.activation_code.code));
+		}
+		break;
+	}
+	case svcport_v1_Request_ping_tag:
+		out->request = "Ping";
+		rs->which_body = svcport_v1_Response_pong_tag;
+		memcpy(&rs->body.pong.payload, &rq->body.ping.payload,
+		       sizeof(rs->body.pong.payload));
+		return;
+	case svcport_v1_Request_get_link_info_tag:
+		out->request = "GetLinkInfo";
+		rc = E(BAD_REQUEST);
+		detail = "GetLinkInfo is answered by the gateway";
+		break;
+	default:
+		rc = E(BAD_REQUEST);
+		detail = "unknown request";
+		break;
+	}
+	if (rc == E(ERROR_NONE)) {
+		if (is_rate_limited_request(rq->which_body))
+			ratelimit_success(&b->rl, req->session_id, req->link);
+		return;
+	}
+	if (is_rate_limited_request(rq->which_body) && rc != E(INTERNAL))
+		ratelimit_fail(&b->rl, req->session_id, req->link, now_ms);
+error:
+	*rs = (svcport_v1_Response)svcport_v1_Response_init_zero;
+	set_error(rs, rc, detail, 0);
+	out->result = rc;
+	out->detail = detail;
+}
+
+int bmc_handle_packet(struct bmc *b, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                      size_t *ret_len, struct bmc_outcome *ret_outcome)
+{
+	static svcport_v1_BmcRequest req;
+	static svcport_v1_BmcReply reply;
+	pb_ostream_t os = pb_ostream_from_buffer(out, out_cap);
+	pb_istream_t is = pb_istream_from_buffer(in, in_len);
+
+	memset(&req, 0, sizeof(req));
+	if (in_len > svcport_v1_BmcRequest_size ||
+	    !pb_decode(&is, svcport_v1_BmcRequest_fields, &req)) {
+		svcport_v1_ErrorCode code =
+		    in_len > svcport_v1_BmcRequest_size ? E(TOO_LARGE) : E(BAD_REQUEST);
+
+		reply = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
+		reply.which_msg = svcport_v1_BmcReply_response_tag;
+		set_error(
+		    &reply.msg.response, code,
+		    code == E(TOO_LARGE) ? "packet over the maximum" : "packet does not decode", 0);
+		*ret_outcome = (struct bmc_outcome){.request = "undecodable",
+		                                    .result = code,
+		                                    .detail = reply.msg.response.body.error.detail};
+	} else {
+		bmc_handle_request(b, &req, &reply, ret_outcome);
+	}
+	if (!pb_encode(&os, svcport_v1_BmcReply_fields, &reply))
+		return -EINVAL;
+	*ret_len = os.bytes_written;
+	return 0;
+}
+
+const char *bmc_error_name(svcport_v1_ErrorCode code)
+{
+	static const char *const names[] = {
+	    "OK",
+	    "BAD_REQUEST",
+	    "UNSUPPORTED_VERSION",
+	    "TOO_LARGE",
+	    "LINK_PROTOCOL",
+	    "RATE_LIMITED",
+	    "BMC_UNAVAILABLE",
+	    "BAD_SIGNATURE",
+	    "UNTRUSTED_SIGNER",
+	    "WRONG_DEVICE",
+	    "NONCE_UNKNOWN",
+	    "EXPIRED",
+	    "ROLE_FORBIDDEN",
+	    "NOT_OWNER",
+	    "INVALID_STATE",
+	    "PRESENCE_REQUIRED",
+	    "INTERNAL",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == svcport_v1_ErrorCode_INTERNAL + 1,
+	               "one name per ErrorCode");
+
+	if ((unsigned)code < sizeof(names) / sizeof(names[0]))
+		return names[code];
+	return "?";
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The BMC core: state machine, command verifier, challenges, receipts, admin
+ * console. I/O-free apart from its own state directory: requests are decoded
+ * messages or bytes in, replies out; the clock and RNG are injected.
+ */
+#ifndef SVCPORT_BMC_H
+#define SVCPORT_BMC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "admin.pb.h"
+#include "bmc-env.h"
+#include "ratelimit.h"
+#include "svcport.pb.h"
+
+#define BMC_FIRMWARE_VERSION "svcport-bmcd 0.1.0"
+#define BMC_PROTOCOL_VERSION 1
+/* The administrator password after init, factory reset or an emergency reset. */
+#define BMC_DEFAULT_ADMIN_PASSWORD "PASSW0RD"
+
+struct bmc_options {
+	struct rl_config rl; /* zeroes: the defaults of ratelimit.h */
+};
+
+struct bmc;
+
+/*
+ * Opens the state in state_dir (made by bmc_factory_init): loads the secure
+ * element and the state record, discards an uncommitted audit tail. env is
+ * copied. 0, -ENOENT (not initialised), -EINVAL (corrupt) or -errno.
+ */
+int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_options *opt,
+             struct bmc **ret_bmc) __attribute__((warn_unused_result));
+/* NULL is a no-op; zeroizes secrets. */
+void bmc_close(struct bmc *bmc);
+
+/* What happened, for the daemon's one log line per request. Strings are static. */
+struct bmc_outcome {
+	const char *request;         /* "GetChallenge", "SubmitCommand", ... */
+	svcport_v1_Action action;    /* SubmitCommand only */
+	svcport_v1_ErrorCode result; /* ERROR_NONE on success */
+	const char *detail;          /* why, on failure */
+};
+
+/*
+ * Answers one request. reply is fully written (session and request ids
+ * echoed); failures are Error replies, never a missing reply.
+ */
+void bmc_handle_request(struct bmc *bmc, const svcport_v1_BmcRequest *req,
+                        svcport_v1_BmcReply *reply, struct bmc_outcome *ret_outcome);
+
+/*
+ * Answers one raw packet from the gateway: decodes it (garbage: BAD_REQUEST,
+ * over svcport_v1_BmcRequest_size: TOO_LARGE, both with ids 0), handles it,
+ * encodes the reply into out (at least svcport_v1_BmcReply_size bytes).
+ * 0 or -EINVAL if the reply does not encode (a bug).
+ */
+int bmc_handle_packet(struct bmc *bmc, const uint8_t *in, size_t in_len, uint8_t *out,
+                      size_t out_cap, size_t *ret_len, struct bmc_outcome *ret_outcome)
+    __attribute__((warn_unused_result));
+
+/* Admin console (admin.proto). reply fully written. */
+void bmc_admin_handle(struct bmc *bmc, const svcport_admin_v1_AdminRequest *req,
+                      svcport_admin_v1_AdminReply *reply, struct bmc_outcome *ret_outcome);
+
+/*
+ * True (and ret_event filled: session 0, request 0, StateChanged) if the
+ * lockdown state, security LED or control mode changed since the last call.
+ */
+bool bmc_take_state_event(struct bmc *bmc, svcport_v1_BmcReply *ret_event);
+
+/* "NONCE_UNKNOWN" etc.; "OK" for ERROR_NONE. */
+const char *bmc_error_name(svcport_v1_ErrorCode code);
+/* "claim", "activate", ...; "none". */
+const char *bmc_action_name(svcport_v1_Action a);
+
+/* Current state (read-only view, valid until the next call into bmc). */
+const svcport_v1_BmcState *bmc_state(const struct bmc *bmc);
+svcport_v1_SecurityLed bmc_security_led(const svcport_v1_BmcState *st);
+
+/*
+ * Writes a factory state into state_dir from a factory directory (format in
+ * docs/bmc.md). Refuses an initialised state_dir (-EEXIST) unless force.
+ * On failure err (may be NULL) says why in one line. 0 or -errno/-EINVAL.
+ */
+int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
+                     const struct bmc_env *env, char *err, size_t err_len)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * svcport-bmcd: the BMC daemon. Serves the gateway (BmcRequest/BmcReply) and
+ * the local administrator (admin.proto) on two unix SOCK_SEQPACKET sockets,
+ * one packet per message, on one event loop. All decisions are in the core
+ * (bmc.h); this file is sockets, peer checks and logs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/platform_util.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "bmc.h"
+#include "loop.h"
+
+#define MAX_GATEWAYS 4
+#define MAX_ADMINS   2
+
+struct conn {
+	int fd;
+	struct loop_io *io;
+	struct daemon *d;
+	bool admin;
+};
+
+struct daemon {
+	struct loop *loop;
+	struct bmc *bmc;
+	uid_t gateway_uid;
+	int gw_listen, admin_listen;
+	struct loop_io *gw_io, *admin_io;
+	struct conn gw[MAX_GATEWAYS];
+	struct conn adm[MAX_ADMINS];
+	bool use_syslog;
+};
+
+static bool use_syslog;
+
+static void logf_(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (use_syslog) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		fputs("svcport-bmcd: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static uint64_t real_now_ms(void *user_data)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
+{
+	return mbedtls_ctr_drbg_random(user_data, buf, len);
+}
+
+static const char *link_name(svcport_v1_LinkKind k)
+{
+	switch (k) {
+	case svcport_v1_LinkKind_LINK_BLE:
+		return "ble";
+	case svcport_v1_LinkKind_LINK_USB:
+		return "usb";
+	case svcport_v1_LinkKind_LINK_SIM:
+		return "sim";
+	default:
+		return "-";
+	}
+}
+
+static void conn_close(struct conn *c)
+{
+	loop_io_del(c->io);
+	c->io = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static void broadcast_events(struct daemon *d)
+{
+	uint8_t buf[svcport_v1_BmcReply_size];
+	svcport_v1_BmcReply ev;
+	pb_ostream_t os;
+
+	if (!bmc_take_state_event(d->bmc, &ev))
+		return;
+	os = pb_ostream_from_buffer(buf, sizeof(buf));
+	if (!pb_encode(&os, svcport_v1_BmcReply_fields, &ev))
+		return;
+	logf_(LOG_INFO, "state changed: lockdown=%d led=%d mode=%d",
+	      ev.msg.event.body.state_changed.lockdown_state,
+	      ev.msg.event.body.state_changed.security_led,
+	      ev.msg.event.body.state_changed.control_mode);
+	for (int i = 0; i < MAX_GATEWAYS; i++) {
+		struct conn *c = &d->gw[i];
+
+		if (c->fd >= 0 &&
+		    send(c->fd, buf, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			logf_(LOG_WARNING, "gateway %d: event not delivered (%s), dropping it", i,
+			      strerror(errno));
+			conn_close(c);
+		}
+	}
+}
+
+static void on_gateway(int fd, void *user_data)
+{
+	static uint8_t in[svcport_v1_BmcRequest_size + 1], out[svcport_v1_BmcReply_size];
+	static svcport_v1_BmcRequest peek;
+	struct conn *c = user_data;
+	struct bmc_outcome o;
+	pb_istream_t is;
+	size_t out_len;
+	ssize_t n;
+
+	/* MSG_TRUNC: the real packet length, so an oversized one is seen as such. */
+	n = recv(fd, in, sizeof(in), MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		logf_(LOG_INFO, "gateway disconnected");
+		conn_close(c);
+		return;
+	}
+	if (bmc_handle_packet(c->d->bmc, in, (size_t)n, out, sizeof(out), &out_len, &o) < 0) {
+		logf_(LOG_ERR, "reply does not encode (bug)");
+		conn_close(c);
+		return;
+	}
+	memset(&peek, 0, sizeof(peek));
+	is = pb_istream_from_buffer(in, (size_t)n > svcport_v1_BmcRequest_size ? 0 : (size_t)n);
+	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
+		memset(&peek, 0, sizeof(peek));
+	logf_(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
+	      peek.session_id, peek.request_id, link_name(peek.link), o.request,
+	      o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
+	      bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
+	if (send(fd, out, out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		logf_(LOG_WARNING, "session=%u reply not delivered (%s), dropping the gateway",
+		      peek.session_id, strerror(errno));
+		conn_close(c);
+	}
+	broadcast_events(c->d);
+}
+
+static void on_admin(int fd, void *user_data)
+{
+	static uint8_t in[svcport_admin_v1_AdminRequest_size + 1];
+	static uint8_t out[svcport_admin_v1_AdminReply_size];
+	static svcport_admin_v1_AdminRequest req;
+	static svcport_admin_v1_AdminReply rep;
+	struct conn *c = user_data;
+	struct bmc_outcome o;
+	pb_istream_t is;
+	pb_ostream_t os = pb_ostream_from_buffer(out, sizeof(out));
+	ssize_t n;
+
+	n = recv(fd, in, sizeof(in), MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	is = pb_istream_from_buffer(in, (size_t)n);
+	if ((size_t)n > svcport_admin_v1_AdminRequest_size ||
+	    !pb_decode(&is, svcport_admin_v1_AdminRequest_fields, &req)) {
+		rep = (svcport_admin_v1_AdminReply)svcport_admin_v1_AdminReply_init_zero;
+		rep.error = svcport_admin_v1_AdminError_ADMIN_BAD_REQUEST;
+		snprintf(rep.message, sizeof(rep.message), "request does not decode");
+		o = (struct bmc_outcome){.request = "admin undecodable"};
+	} else {
+		bmc_admin_handle(c->d->bmc, &req, &rep, &o);
+	}
+	mbedtls_platform_zeroize(&req, sizeof(req));
+	mbedtls_platform_zeroize(in, sizeof(in));
+	logf_(rep.error ? LOG_NOTICE : LOG_INFO, "admin %s -> %s%s%s", o.request,
+	      rep.error ? "refused" : "ok", rep.message[0] ? ": " : "", rep.message);
+	if (!pb_encode(&os, svcport_admin_v1_AdminReply_fields, &rep) ||
+	    send(fd, out, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		conn_close(c);
+	mbedtls_platform_zeroize(out, sizeof(out));
+	broadcast_events(c->d);
+}
+
+static bool is_peer_allowed(int fd, uid_t want, bool or_root, uid_t *ret_uid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return false;
+	*ret_uid = cr.uid;
+	return cr.uid == want || (or_root && cr.uid == 0);
+}
+
+static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bool admin)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	uid_t uid = (uid_t)-1;
+
+	if (fd < 0)
+		return;
+	if (!is_peer_allowed(fd, admin ? getuid() : d->gateway_uid, admin, &uid)) {
+		logf_(LOG_WARNING, "%s connection from uid %d refused (SO_PEERCRED)",
+		      admin ? "admin" : "gateway", (int)uid);
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < max; i++) {
+		if (table[i].fd >= 0)
+			continue;
+		table[i] = (struct conn){.fd = fd, .d = d, .admin = admin};
+		table[i].io = loop_io_add(d->loop, fd, admin ? on_admin : on_gateway, &table[i]);
+		if (!table[i].io) {
+			close(fd);
+			table[i].fd = -1;
+			return;
+		}
+		if (!admin)
+			logf_(LOG_INFO, "gateway connected (uid %d)", (int)uid);
+		return;
+	}
+	logf_(LOG_WARNING, "%s connection refused: %d already connected",
+	      admin ? "admin" : "gateway", max);
+	close(fd);
+}
+
+static void on_gw_listen(int fd, void *user_data)
+{
+	struct daemon *d = user_data;
+
+	on_accept(d, fd, d->gw, MAX_GATEWAYS, false);
+}
+
+static void on_admin_listen(int fd, void *user_data)
+{
+	struct daemon *d = user_data;
+
+	on_accept(d, fd, d->adm, MAX_ADMINS, true);
+}
+
+static void on_signal(int signo, void *user_data)
+{
+	struct daemon *d = user_data;
+
+	logf_(LOG_INFO, "signal %d: stopping", signo);
+	loop_quit(d->loop);
+}
+
+static int listen_on(const char *path, mode_t mode)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat sb;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "svcport-bmcd: socket path too long: %s\n", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	/* A stale socket from a previous run; never remove anything else. */
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 ||
+	    listen(fd, 8) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "svcport-bmcd: %s: %s\n", path, strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
+	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
+	           "                    [--ready-fd N]\n"
+	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	           "\n"
+	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
+	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
+	           "fd N once both sockets listen. See docs/bmc.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"gateway-socket", required_argument, NULL, 'g'},
+	    {"admin-socket", required_argument, NULL, 'a'},
+	    {"gateway-uid", required_argument, NULL, 'u'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"ready-fd", required_argument, NULL, 'r'},
+	    {"init", no_argument, NULL, 'i'},
+	    {"factory", required_argument, NULL, 'F'},
+	    {"force", no_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *state_dir = NULL, *gw_path = NULL, *admin_path = NULL, *factory = NULL;
+	const char *log_kind = NULL;
+	bool init = false, force = false, foreground = false;
+	int ready_fd = -1, opt, ret = 1;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	struct daemon d = {.gateway_uid = getuid(), .gw_listen = -1, .admin_listen = -1};
+	struct bmc_env env;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 's':
+			state_dir = optarg;
+			break;
+		case 'g':
+			gw_path = optarg;
+			break;
+		case 'a':
+			admin_path = optarg;
+			break;
+		case 'u':
+			errno = 0;
+			d.gateway_uid = (uid_t)strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg) {
+				fprintf(stderr, "svcport-bmcd: --gateway-uid: not a number\n");
+				return 2;
+			}
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'l':
+			log_kind = optarg;
+			if (strcmp(optarg, "stderr") != 0 && strcmp(optarg, "syslog") != 0) {
+				fprintf(stderr, "svcport-bmcd: --log stderr|syslog\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			ready_fd = atoi(optarg);
+			break;
+		case 'i':
+			init = true;
+			break;
+		case 'F':
+			factory = optarg;
+			break;
+		case 'x':
+			force = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !state_dir || (init && !factory) ||
+	    (!init && (!gw_path || !admin_path))) {
+		usage(stderr);
+		return 2;
+	}
+
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+	                          (const unsigned char *)"svcport-bmcd", 12) != 0) {
+		fprintf(stderr, "svcport-bmcd: cannot seed the random generator\n");
+		goto out_rng;
+	}
+	env = (struct bmc_env){.now_ms = real_now_ms, .rng = drbg_rng, .user_data = &drbg};
+
+	if (init) {
+		char err[256] = "";
+		int r = bmc_factory_init(factory, state_dir, force, &env, err, sizeof(err));
+
+		if (r < 0)
+			fprintf(stderr, "svcport-bmcd: --init: %s\n", err[0] ? err : strerror(-r));
+		else
+			fprintf(stderr, "svcport-bmcd: %s initialised from %s\n", state_dir,
+			        factory);
+		ret = r < 0 ? 1 : 0;
+		goto out_rng;
+	}
+
+	use_syslog = log_kind ? strcmp(log_kind, "syslog") == 0 : !foreground;
+	if (use_syslog)
+		openlog("svcport-bmcd", LOG_PID, LOG_DAEMON);
+	for (int i = 0; i < MAX_GATEWAYS; i++)
+		d.gw[i].fd = -1;
+	for (int i = 0; i < MAX_ADMINS; i++)
+		d.adm[i].fd = -1;
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = bmc_open(state_dir, &env, NULL, &d.bmc);
+	if (ret < 0) {
+		fprintf(stderr, "svcport-bmcd: %s: %s\n", state_dir,
+		        ret == -ENOENT   ? "not initialised (svcport-bmcd --init)"
+		        : ret == -EINVAL ? "state is corrupt"
+		                         : strerror(-ret));
+		ret = 1;
+		goto out_rng;
+	}
+	ret = 1;
+	if (loop_new(&d.loop) < 0)
+		goto out_bmc;
+	d.gw_listen = listen_on(gw_path, 0666); /* SO_PEERCRED decides who may talk */
+	d.admin_listen = listen_on(admin_path, 0600);
+	if (d.gw_listen < 0 || d.admin_listen < 0)
+		goto out_loop;
+	d.gw_io = loop_io_add(d.loop, d.gw_listen, on_gw_listen, &d);
+	d.admin_io = loop_io_add(d.loop, d.admin_listen, on_admin_listen, &d);
+	if (!d.gw_io || !d.admin_io || loop_signal_add(d.loop, SIGTERM, on_signal, &d) < 0 ||
+	    loop_signal_add(d.loop, SIGINT, on_signal, &d) < 0)
+		goto out_loop;
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
+		goto out_loop;
+	}
+	/* The first StateChanged baseline: no event for the initial state. */
+	{
+		svcport_v1_BmcReply ev;
+
+		(void)bmc_take_state_event(d.bmc, &ev);
+	}
+	logf_(LOG_INFO, "listening: gateway %s (uid %d), admin %s", gw_path, (int)d.gateway_uid,
+	      admin_path);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "ready\n", 6) != 6)
+			logf_(LOG_WARNING, "--ready-fd %d: %s", ready_fd, strerror(errno));
+		close(ready_fd);
+	}
+	ret = loop_run(d.loop) < 0 ? 1 : 0;
+	unlink(gw_path);
+	unlink(admin_path);
+out_loop:
+	for (int i = 0; i < MAX_GATEWAYS; i++)
+		if (d.gw[i].fd >= 0)
+			conn_close(&d.gw[i]);
+	for (int i = 0; i < MAX_ADMINS; i++)
+		if (d.adm[i].fd >= 0)
+			conn_close(&d.adm[i]);
+	loop_io_del(d.gw_io);
+	loop_io_del(d.admin_io);
+	loop_free(d.loop);
+	if (d.gw_listen >= 0)
+		close(d.gw_listen);
+	if (d.admin_listen >= 0)
+		close(d.admin_listen);
+out_bmc:
+	bmc_close(d.bmc);
+out_rng:
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&entropy);
+	return ret;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Outstanding challenge nonces: 16 random bytes each, single use, valid
+ * CHALLENGE_TTL_MS, at most CHALLENGE_MAX at once (issuing one more evicts the
+ * oldest). Kept in memory only: a restart forgets every challenge.
+ */
+#ifndef SVCPORT_CHALLENGE_H
+#define SVCPORT_CHALLENGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bmc-env.h"
+
+#define CHALLENGE_NONCE_LEN 16
+#define CHALLENGE_MAX       8
+#define CHALLENGE_TTL_MS    (5u * 60u * 1000u)
+
+struct challenge_slot {
+	bool used;
+	uint64_t issued_ms;
+	unsigned char nonce[CHALLENGE_NONCE_LEN];
+};
+
+struct challenge_table {
+	struct challenge_slot slot[CHALLENGE_MAX];
+};
+
+void challenge_table_init(struct challenge_table *t);
+
+/* Draws a fresh nonce from env->rng into ret_nonce and records it. 0 or -EIO. */
+int challenge_issue(struct challenge_table *t, const struct bmc_env *env, uint64_t now_ms,
+                    unsigned char ret_nonce[CHALLENGE_NONCE_LEN])
+    __attribute__((warn_unused_result));
+
+/*
+ * True if nonce is outstanding and unexpired at now_ms; the slot is freed in
+ * either case once found (single use). Compared in constant time.
+ */
+bool challenge_consume(struct challenge_table *t, const unsigned char *nonce, size_t len,
+                       uint64_t now_ms);
+
+#endif

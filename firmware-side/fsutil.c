@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_path(char *buf, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(buf, cap, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int fs_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fs_atomic_write(const char *dir, const char *name, const void *data, size_t len, unsigned mode)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX], tname[NAME_MAX + 1];
+	int ret, fd;
+
+	if (snprintf(tname, sizeof(tname), ".%s.tmp", name) >= (int)sizeof(tname))
+		return -ENAMETOOLONG;
+	ret = fs_path(tmp, sizeof(tmp), dir, tname);
+	if (ret == 0)
+		ret = fs_path(dst, sizeof(dst), dir, name);
+	if (ret < 0)
+		return ret;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (ret < 0)
+		goto fail_close;
+	if (fsync(fd) < 0) {
+		ret = -errno;
+		goto fail_close;
+	}
+	if (close(fd) < 0) {
+		ret = -errno;
+		goto fail_unlink;
+	}
+	if (rename(tmp, dst) < 0) {
+		ret = -errno;
+		goto fail_unlink;
+	}
+	return fs_sync_dir(dir);
+
+fail_close:
+	close(fd);
+fail_unlink:
+	unlink(tmp);
+	return ret;
+}
+
+int fs_read(const char *dir, const char *name, void *buf, size_t cap, size_t *ret_len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t got = 0;
+	int ret, fd;
+
+	ret = fs_path(path, sizeof(path), dir, name);
+	if (ret < 0)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > cap) {
+		ret = -EFBIG;
+		goto out;
+	}
+	while (got < cap) {
+		ssize_t n = read(fd, (unsigned char *)buf + got, cap - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*ret_len = got;
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}

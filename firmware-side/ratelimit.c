@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "ratelimit.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+_Static_assert(RL_LINKS == 4, "one back-off per LinkKind value");
+
+void ratelimit_init(struct ratelimit *rl, const struct rl_config *cfg)
+{
+	memset(rl, 0, sizeof(*rl));
+	rl->cfg = *cfg;
+}
+
+static void entry_forget_if_quiet(struct rl_entry *e, uint64_t now_ms)
+{
+	if (e->failures && now_ms >= e->last_ms && now_ms - e->last_ms >= RL_FORGET_MS &&
+	    now_ms >= e->blocked_until_ms) {
+		e->failures = 0;
+		e->blocked_until_ms = 0;
+	}
+}
+
+static struct rl_entry *session_entry(struct ratelimit *rl, uint32_t session, bool create)
+{
+	struct rl_entry *victim = NULL;
+
+	for (size_t i = 0; i < RL_SESSIONS; i++)
+		if (rl->session[i].failures && rl->session[i].key == session)
+			return &rl->session[i];
+	if (!create)
+		return NULL;
+	for (size_t i = 0; i < RL_SESSIONS; i++) {
+		struct rl_entry *e = &rl->session[i];
+
+		if (!e->failures) {
+			victim = e;
+			break;
+		}
+		if (!victim || e->last_ms < victim->last_ms)
+			victim = e;
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->key = session;
+	return victim;
+}
+
+static struct rl_entry *link_entry(struct ratelimit *rl, uint32_t link)
+{
+	return &rl->link[link < RL_LINKS ? link : 0];
+}
+
+static uint32_t entry_wait(const struct rl_entry *e, uint64_t now_ms)
+{
+	if (!e || now_ms >= e->blocked_until_ms)
+		return 0;
+	return (uint32_t)(e->blocked_until_ms - now_ms);
+}
+
+uint32_t ratelimit_check(struct ratelimit *rl, uint32_t session, uint32_t link, uint64_t now_ms)
+{
+	struct rl_entry *s = session_entry(rl, session, false);
+	struct rl_entry *l = link_entry(rl, link);
+	uint32_t ws, wl;
+
+	if (s)
+		entry_forget_if_quiet(s, now_ms);
+	entry_forget_if_quiet(l, now_ms);
+	ws = entry_wait(s, now_ms);
+	wl = entry_wait(l, now_ms);
+	return ws > wl ? ws : wl;
+}
+
+static void entry_fail(struct rl_entry *e, uint32_t free_failures, const struct rl_config *cfg,
+                       uint64_t now_ms)
+{
+	uint64_t delay;
+	uint32_t k;
+
+	entry_forget_if_quiet(e, now_ms);
+	if (e->failures < UINT32_MAX)
+		e->failures++;
+	e->last_ms = now_ms;
+	if (e->failures <= free_failures)
+		return;
+	k = e->failures - free_failures;
+	delay = k > 20 ? cfg->max_ms : (uint64_t)cfg->base_ms << (k - 1);
+	if (delay > cfg->max_ms)
+		delay = cfg->max_ms;
+	e->blocked_until_ms = now_ms + delay;
+}
+
+void ratelimit_fail(struct ratelimit *rl, uint32_t session, uint32_t link, uint64_t now_ms)
+{
+	entry_fail(session_entry(rl, session, true), rl->cfg.session_free, &rl->cfg, now_ms);
+	entry_fail(link_entry(rl, link), rl->cfg.link_free, &rl->cfg, now_ms);
+}
+
+void ratelimit_success(struct ratelimit *rl, uint32_t session, uint32_t link)
+{
+	struct rl_entry *s = session_entry(rl, session, false);
+
+	if (s)
+		memset(s, 0, sizeof(*s));
+	memset(link_entry(rl, link), 0, sizeof(struct rl_entry));
+}

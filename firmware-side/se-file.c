@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* File-backed secure element (se.h). */
+#include "se.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+
+#include "fsutil.h"
+
+#define SE_FILE_MAX 16384
+
+struct se {
+	mbedtls_pk_context key;
+	mbedtls_x509_crt anchors;
+	unsigned char pub[SE_PUBKEY_LEN];
+	unsigned char pub_sha256[32];
+};
+
+static bool is_p256_key(const mbedtls_pk_context *pk)
+{
+	return mbedtls_pk_get_type(pk) == MBEDTLS_PK_ECKEY &&
+	       mbedtls_pk_ec(*pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
+}
+
+static int parse_key(mbedtls_pk_context *pk, const unsigned char *pem, size_t len)
+{
+	/* mbedtls wants PEM NUL-terminated with the NUL counted. */
+	unsigned char *buf = malloc(len + 1);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, pem, len);
+	buf[len] = 0;
+	ret = mbedtls_pk_parse_key(pk, buf, len + 1, NULL, 0);
+	mbedtls_platform_zeroize(buf, len + 1);
+	free(buf);
+	if (ret != 0 || !is_p256_key(pk))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_anchors(mbedtls_x509_crt *crt, const unsigned char *pem, size_t len)
+{
+	unsigned char *buf = malloc(len + 1);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, pem, len);
+	buf[len] = 0;
+	ret = mbedtls_x509_crt_parse(crt, buf, len + 1);
+	free(buf);
+	/* >0: some certificates failed to parse; a trust store is all or nothing. */
+	if (ret != 0 || crt->raw.len == 0)
+		return -EINVAL;
+	for (const mbedtls_x509_crt *c = crt; c; c = c->next)
+		if (!is_p256_key(&c->pk) || !c->ca_istrue)
+			return -EINVAL;
+	return 0;
+}
+
+int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key_len,
+                 const unsigned char *anchors_pem, size_t anchors_len)
+{
+	char dir[PATH_MAX];
+	mbedtls_pk_context pk;
+	mbedtls_x509_crt crt;
+	int ret;
+
+	mbedtls_pk_init(&pk);
+	mbedtls_x509_crt_init(&crt);
+	ret = parse_key(&pk, key_pem, key_len);
+	if (ret == 0)
+		ret = parse_anchors(&crt, anchors_pem, anchors_len);
+	if (ret < 0)
+		goto out;
+	ret = fs_path(dir, sizeof(dir), state_dir, "se");
+	if (ret < 0)
+		goto out;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		ret = -errno;
+		goto out;
+	}
+	ret = fs_atomic_write(dir, "device.key", key_pem, key_len, 0600);
+	if (ret == 0)
+		ret = fs_atomic_write(dir, "trust-anchors.pem", anchors_pem, anchors_len, 0600);
+	if (ret == 0)
+		ret = fs_sync_dir(state_dir);
+out:
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_pk_free(&pk);
+	return ret;
+}
+
+int se_open(const char *state_dir, struct se **ret_se)
+{
+	char dir[PATH_MAX];
+	unsigned char *buf = NULL;
+	struct se *se;
+	size_t len, olen;
+	int ret;
+
+	ret = fs_path(dir, sizeof(dir), state_dir, "se");
+	if (ret < 0)
+		return ret;
+	se = calloc(1, sizeof(*se));
+	buf = malloc(SE_FILE_MAX);
+	if (!se || !buf) {
+		free(se);
+		free(buf);
+		return -ENOMEM;
+	}
+	mbedtls_pk_init(&se->key);
+	mbedtls_x509_crt_init(&se->anchors);
+
+	ret = fs_read(dir, "device.key", buf, SE_FILE_MAX, &len);
+	if (ret == 0)
+		ret = parse_key(&se->key, buf, len);
+	mbedtls_platform_zeroize(buf, SE_FILE_MAX);
+	if (ret < 0)
+		goto fail;
+	ret = fs_read(dir, "trust-anchors.pem", buf, SE_FILE_MAX, &len);
+	if (ret == 0)
+		ret = parse_anchors(&se->anchors, buf, len);
+	if (ret < 0)
+		goto fail;
+	if (mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(se->key)->grp, &mbedtls_pk_ec(se->key)->Q,
+	                                   MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, se->pub,
+	                                   sizeof(se->pub)) != 0 ||
+	    olen != SE_PUBKEY_LEN) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	mbedtls_sha256_ret(se->pub, sizeof(se->pub), se->pub_sha256, 0);
+	free(buf);
+	*ret_se = se;
+	return 0;
+
+fail:
+	free(buf);
+	se_close(se);
+	return ret;
+}
+
+void se_close(struct se *se)
+{
+	if (!se)
+		return;
+	mbedtls_pk_free(&se->key);
+	mbedtls_x509_crt_free(&se->anchors);
+	mbedtls_platform_zeroize(se, sizeof(*se));
+	free(se);
+}
+
+int se_sign(struct se *se, const void *data, size_t len, unsigned char *sig, size_t *ret_sig_len,
+            const struct bmc_env *env)
+{
+	unsigned char hash[32], out[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	size_t sig_len = 0;
+
+	mbedtls_sha256_ret(data, len, hash, 0);
+	if (mbedtls_pk_sign(&se->key, MBEDTLS_MD_SHA256, hash, sizeof(hash), out, &sig_len,
+	                    env->rng, env->user_data) != 0 ||
+	    sig_len > SE_SIG_MAX)
+		return -EIO;
+	memcpy(sig, out, sig_len);
+	*ret_sig_len = sig_len;
+	return 0;
+}
+
+void se_public_key(const struct se *se, unsigned char out[SE_PUBKEY_LEN])
+{
+	memcpy(out, se->pub, SE_PUBKEY_LEN);
+}
+
+void se_key_sha256(const struct se *se, unsigned char out[32])
+{
+	memcpy(out, se->pub_sha256, 32);
+}
+
+mbedtls_x509_crt *se_trust_anchors(struct se *se)
+{
+	return &se->anchors;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The BMC's persistent state record: STATE_DIR/state.pb, an encoded
+ * svcport_v1_BmcState (mode 0600), replaced atomically (fsutil.h).
+ */
+#ifndef SVCPORT_BMC_STATE_H
+#define SVCPORT_BMC_STATE_H
+
+#include "svcport.pb.h"
+
+#define BMC_STATE_VERSION 1
+#define BMC_STATE_FILE    "state.pb"
+
+/* 0, -ENOENT (no state yet), -EINVAL (undecodable or unknown version) or -errno. */
+int bmc_state_load(const char *state_dir, svcport_v1_BmcState *ret_state)
+    __attribute__((warn_unused_result));
+/* Durable before it returns. 0 or -errno. */
+int bmc_state_store(const char *state_dir, const svcport_v1_BmcState *state)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Test fixtures for the BMC: a deterministic RNG, an in-process portal PKI
+ * made with mbedTLS x509write (good and deliberately bad chains), factory
+ * directories, and a "world" (state dir + bmc + controllable clock) with
+ * helpers to get a challenge, sign a command and submit it.
+ */
+#ifndef SVCPORT_TESTPKI_H
+#define SVCPORT_TESTPKI_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/md.h>
+#include <mbedtls/pk.h>
+
+#include "bmc.h"
+#include "svcport.pb.h"
+
+/* The tests' clock: 2027-01-15, inside every "valid" certificate below. */
+#define TPKI_T0_MS (1800000000ull * 1000ull)
+#define TPKI_MT    "7D1A"
+#define TPKI_SN    "J900ABCD"
+#define TPKI_CODE  "ACT-1234-5678"
+#define TPKI_ORG   "org-a"
+
+int tpki_rng(void *user_data, unsigned char *buf, size_t len);
+void tpki_rng_reset(uint32_t seed);
+
+int tpki_keygen(mbedtls_pk_context *pk, bool p384);
+
+struct tpki_cert {
+	const char *subject;     /* "CN=..." */
+	mbedtls_pk_context *key; /* subject key */
+	const char *issuer;      /* issuer subject; NULL: self-signed */
+	mbedtls_pk_context *issuer_key;
+	bool ca;
+	unsigned key_usage;     /* MBEDTLS_X509_KU_* */
+	bool eku_cmd;           /* add the command-signing EKU */
+	mbedtls_md_type_t md;   /* 0: SHA-256 */
+	const char *not_before; /* "YYYYMMDDhhmmss"; NULL: 2026-01-01 */
+	const char *not_after;  /* NULL: 2030-01-01 */
+};
+
+/* DER into der (cap bytes); returns the length or a negative mbedTLS error. */
+int tpki_cert_der(const struct tpki_cert *c, unsigned char *der, size_t cap);
+int tpki_der_to_pem(const unsigned char *der, size_t len, char *pem, size_t cap);
+
+/* The shared keys and certificates (made once per process). */
+struct tpki {
+	mbedtls_pk_context root_key, signer_key, devca_key, device_key, device2_key;
+	mbedtls_pk_context other_root_key, p384_key;
+	unsigned char root[1024], signer[1024], devca[1024], device_crt[1024];
+	size_t root_len, signer_len, devca_len, device_crt_len;
+};
+const struct tpki *tpki_get(void);
+
+/* A factory dir for device_key (or device2_key for a blank replacement board). */
+int tpki_write_factory(const char *dir, const char *control /* "portal", "bmc", NULL: blank */,
+                       bool second_board);
+
+struct tworld {
+	char dir[256], factory[PATH_MAX], state[PATH_MAX];
+	uint64_t now_ms;
+	struct bmc_env env;
+	struct bmc *bmc;
+	uint32_t session;
+	bool real_rate_limits; /* default back-off (else practically none) */
+};
+
+/* control: "portal", "bmc" or NULL (blank board with device2_key). */
+void tworld_setup(struct tworld *w, const char *control);
+void tworld_teardown(struct tworld *w);
+/* Closes and opens the state again (as a restart does). */
+void tworld_reopen(struct tworld *w);
+
+/* A CommandBody for this device with a fresh challenge nonce, valid 10 minutes. */
+void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
+                 svcport_v1_Role role, const char *org);
+/* Signs body with key (NULL: the signer) and attaches chain certs (NULL: signer only). */
+void tworld_sign(const svcport_v1_CommandBody *body, mbedtls_pk_context *key,
+                 const unsigned char *const *certs, const size_t *cert_lens, int n_certs,
+                 svcport_v1_SignedCommand *cmd);
+/* Submits; returns ERROR_NONE with the receipt, or the error code. */
+svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedCommand *cmd,
+                                   svcport_v1_LinkKind link, bool presence,
+                                   svcport_v1_DeviceReceipt *ret_receipt);
+/* body -> signed by the signer with its chain -> submitted over USB with presence. */
+svcport_v1_ErrorCode tworld_do(struct tworld *w, svcport_v1_CommandBody *body);
+/* Admin request with a password (NULL: none). */
+svcport_admin_v1_AdminError tworld_admin(struct tworld *w, svcport_admin_v1_AdminRequest *req,
+                                         const char *password, svcport_admin_v1_AdminReply *rep);
+
+/* Whole-file snapshot for "nothing changed on disk". */
+struct tsnap {
+	unsigned char state[8192], audit[65536];
+	size_t state_len, audit_len;
+};
+void tworld_snap(struct tworld *w, struct tsnap *s);
+bool tworld_is_unchanged(struct tworld *w, const struct tsnap *s);
+
+#endif
