@@ -125,21 +125,30 @@ vm_ble_up() {
 	done
 }
 
-# vm_agent_up: starts svcport-vm-agent (answers pairing confirmations, reports
-# LE scan enables, captures all HCI traffic to $VM_OUT/hci.btsnoop) and waits
-# until it listens. Its log: $VM_OUT/agent.log. Start it before vm_ble_up so
-# the capture has the controllers from their first command.
+# vm_agent_up [NAME [AGENT ARGS...]]: starts svcport-vm-agent (answers pairing
+# confirmations, reports LE scan enables, captures all HCI traffic to
+# $VM_OUT/NAME.btsnoop; NAME defaults to hci) and waits until it listens. Its
+# log: $VM_OUT/NAME-agent.log (VM_AGENT_LOG). Start it before vm_ble_up so the
+# capture has the controllers from their first command.
 vm_agent_up() {
-	vm_bg agent "$VM_AGENT" --capture "$VM_OUT/hci.btsnoop" "$@"
+	local name=${1:-hci}
+	[ $# -gt 0 ] && shift
+	VM_AGENT_LOG=$VM_OUT/$name-agent.log
+	vm_bg "$name-agent" "$VM_AGENT" --capture "$VM_OUT/$name.btsnoop" "$@"
 	VM_AGENT_PID=$VM_BG_PID
-	vm_wait_log 10 "$VM_OUT/agent.log" '^ready$'
+	vm_wait_log 10 "$VM_AGENT_LOG" '^ready$'
+}
+
+vm_agent_down() {
+	kill "$VM_AGENT_PID" 2>/dev/null
+	wait "$VM_AGENT_PID" 2>/dev/null
 }
 
 # vm_wait_scanning hciN: waits until the controller has accepted an LE scan
 # enable (btvirt reports an advertiser only to controllers already scanning
 # when advertising is enabled).
 vm_wait_scanning() {
-	vm_wait_log 20 "$VM_OUT/agent.log" "^scan $1 on$"
+	vm_wait_log 20 "$VM_AGENT_LOG" "^scan $1 on$"
 }
 
 # vm_ble_pair_check: hci1 pairs with hci0 through mgmt Pair Device (LE Secure
@@ -156,7 +165,7 @@ vm_ble_pair_check() {
 	vm_wait_scanning hci1
 	vm_btmgmt hci0 advertising on
 	wait "$pid" || vm_fail "btmgmt pair failed: $(cat "$VM_OUT/pair.log")"
-	grep -q '^ltk hci0 ' "$VM_OUT/agent.log" && grep -q '^ltk hci1 ' "$VM_OUT/agent.log" ||
+	grep -q '^ltk hci0 ' "$VM_AGENT_LOG" && grep -q '^ltk hci1 ' "$VM_AGENT_LOG" ||
 		vm_fail "pairing gave no long term key on both sides"
 	vm_btmgmt hci0 advertising off
 	vm_btmgmt hci0 connectable off

@@ -19,9 +19,10 @@
  * It prints one line per event it acts on or reports (flushed, so a scenario
  * can wait for them): "ready", "confirm", "ltk", "auth-failed", "scan".
  *
- * Usage: svcport-vm-agent [--reject] [--capture FILE]
- *   --reject answers every request with User Confirm Negative Reply, for the
- *   "user refused pairing" case.
+ * Usage: svcport-vm-agent [--reject INDEX] [--capture FILE]
+ *   --reject INDEX answers the requests of controller hciINDEX with User
+ *   Confirm Negative Reply (the phone's user refuses to pair), the others'
+ *   with User Confirm Reply.
  *
  * Wire format: BlueZ doc/mgmt-api.txt. Every packet is
  * { u16 opcode/event code, u16 controller index, u16 parameter length } (LE).
@@ -35,6 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -192,8 +194,9 @@ static int confirm_answer(int fd, uint16_t index, const uint8_t *addr_info, bool
 }
 
 /* Handles one mgmt event; returns 0 or a negative errno for a fatal error. */
-static int event_handle(int fd, const uint8_t *pkt, size_t len, bool accept)
+static int event_handle(int fd, const uint8_t *pkt, size_t len, int reject_index)
 {
+	bool accept;
 	uint16_t code, index, plen;
 	char addr[32];
 
@@ -212,6 +215,7 @@ static int event_handle(int fd, const uint8_t *pkt, size_t len, bool accept)
 		if (plen < MGMT_ADDR_INFO_SIZE + 5)
 			return 0;
 		addr_format(pkt, addr, sizeof(addr));
+		accept = index != reject_index;
 		printf("confirm hci%u %s hint %u -> %s\n", index, addr, pkt[7],
 		       accept ? "accept" : "reject");
 		return confirm_answer(fd, index, pkt, accept);
@@ -277,7 +281,8 @@ int main(int argc, char **argv)
 	uint8_t buf[8192];
 	const char *capture_path = NULL;
 	FILE *capture = NULL;
-	bool accept = true;
+	int reject_index = -1;
+	char *end;
 	struct sigaction sa;
 	struct pollfd pfd[2];
 	int fd, mon, opt, ret = 1;
@@ -285,18 +290,23 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
-			accept = false;
+			reject_index = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || reject_index < 0) {
+				fprintf(stderr, "svcport-vm-agent: --reject wants an index\n");
+				return 2;
+			}
 			break;
 		case 'c':
 			capture_path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: svcport-vm-agent [--reject] [--capture FILE]\n");
+			fprintf(stderr,
+			        "usage: svcport-vm-agent [--reject INDEX] [--capture FILE]\n");
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: svcport-vm-agent [--reject] [--capture FILE]\n");
+		fprintf(stderr, "usage: svcport-vm-agent [--reject INDEX] [--capture FILE]\n");
 		return 2;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -358,7 +368,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "svcport-vm-agent: read: %s\n", strerror(errno));
 			goto fail;
 		}
-		err = event_handle(fd, buf, (size_t)n, accept);
+		err = event_handle(fd, buf, (size_t)n, reject_index);
 		if (err < 0) {
 			fprintf(stderr, "svcport-vm-agent: reply: %s\n", strerror(-err));
 			goto fail;
