@@ -55,6 +55,17 @@ mount -t 9p -o trans=virtio,version=9p2000.L,rw out "/host$svcport_out" ||
 echo "VM-INIT: running $svcport_out/guest.sh"
 chroot /host /bin/sh "$svcport_out/guest.sh"
 status=$?
+if [ "$status" -ne 0 ]; then
+	# Whatever is still running after the scenario's own cleanup: with its
+	# state and kernel wait channel (a task stuck in D state names the culprit).
+	echo "VM-INIT: processes left:"
+	for d in /proc/[0-9]*; do
+		[ -r "$d/cmdline" ] || continue
+		cmd=$(tr '\0' ' ' <"$d/cmdline")
+		[ -n "$cmd" ] || continue
+		echo "  ${d#/proc/} $(sed -n 's/^State:\t//p' "$d/status") wchan=$(cat "$d/wchan") $cmd"
+	done | grep -v ' /bin/sh /init\| /init$'
+fi
 dmesg >"/host$svcport_out/dmesg.txt"
 echo "VM-INIT: scenario exit status $status"
 umount "/host$svcport_out"

@@ -4,6 +4,7 @@
 # vm_fail "why"; its processes are killed by vm_cleanup on any exit.
 
 VM_PIDS=()
+VM_NAMES=()
 
 vm_step() {
 	local up
@@ -24,15 +25,35 @@ vm_bg() {
 	"$@" >"$VM_OUT/$name.log" 2>&1 &
 	VM_BG_PID=$!
 	VM_PIDS+=("$VM_BG_PID")
+	VM_NAMES+=("$name")
+}
+
+# vm_stop PID NAME: SIGTERM, then up to 10 s for it to exit; a process that
+# ignores SIGTERM is killed and reported (a daemon must stop when asked).
+vm_stop() {
+	local pid=$1 name=$2 i
+	kill "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	echo "VM-STOP: $name"
+	for ((i = 0; i < 500; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "VM-FAIL: $name (pid $pid) did not stop within 10 s of SIGTERM" \
+			"(state $(sed -n 's/^State:\t//p' "/proc/$pid/status"), wchan $(cat "/proc/$pid/wchan"))"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 1
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
 }
 
 vm_cleanup() {
-	local rc=$? p
-	for p in "${VM_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${VM_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
+	local rc=$? p i
+	trap - TERM
+	for ((i = ${#VM_PIDS[@]} - 1; i >= 0; i--)); do
+		vm_stop "${VM_PIDS[i]}" "${VM_NAMES[i]}" || { [ "$rc" -eq 0 ] && rc=1; }
 	done
 	if [ "$rc" -ne 0 ]; then
 		for p in "$VM_OUT"/*.log; do
@@ -42,7 +63,7 @@ vm_cleanup() {
 			tail -n 40 "$p"
 		done
 	fi
-	return "$rc"
+	exit "$rc"
 }
 trap vm_cleanup EXIT
 # vm-run.sh's in-guest deadline (timeout) sends TERM: still clean up and log.
@@ -87,8 +108,7 @@ vm_l2cap_conformance() {
 # vm_ble_down: stops btvirt and waits until its controllers are gone.
 vm_ble_down() {
 	if [ -n "${VM_BTVIRT_PID:-}" ]; then
-		kill "$VM_BTVIRT_PID" 2>/dev/null
-		wait "$VM_BTVIRT_PID" 2>/dev/null
+		vm_stop "$VM_BTVIRT_PID" btvirt || vm_fail "btvirt did not stop"
 		VM_BTVIRT_PID=
 	fi
 	vm_wait_until 10 "controllers to go" vm_ble_none
@@ -140,8 +160,7 @@ vm_agent_up() {
 }
 
 vm_agent_down() {
-	kill "$VM_AGENT_PID" 2>/dev/null
-	wait "$VM_AGENT_PID" 2>/dev/null
+	vm_stop "$VM_AGENT_PID" agent || vm_fail "svcport-vm-agent did not stop"
 }
 
 # vm_wait_scanning hciN: waits until the controller has accepted an LE scan
@@ -199,10 +218,13 @@ vm_usb_gadget_up() {
 	vm_wait_until 10 /dev/ttyGS0 test -c /dev/ttyGS0
 }
 
-# vm_usb_plug / vm_usb_unplug: bind the gadget to the dummy UDC or unbind it
-# (the cable plugged in or pulled out, as the host sees it).
+# vm_usb_plug [--claimed] / vm_usb_unplug: bind the gadget to the dummy UDC or
+# unbind it (the cable plugged in or pulled out, as the host sees it). Plugging
+# waits for cdc-acm's /dev/ttyACM0, unless a libusb user (the gateway) is
+# expected to claim the interface instead (--claimed).
 vm_usb_plug() {
 	echo dummy_udc.0 >"$VM_GADGET/UDC" || vm_fail "cannot bind the gadget to dummy_udc.0"
+	[ "${1:-}" = --claimed ] && return 0
 	vm_wait_until 10 "/dev/ttyACM0 (host side)" test -c /dev/ttyACM0
 }
 
@@ -238,8 +260,8 @@ vm_tty_exchange() {
 # The project's binaries come from the build tree through the environment:
 # SVCPORT_SIM, SVCPORT_BMCD, SVCPORT_BMCCTL, SVCPORT_SVCPORTD (CMake passes
 # them). State lives on the guest's tmpfs, logs in $VM_OUT.
-VM_MT=7X21
-VM_SN=VM00001
+VM_MT=${VM_MT:?}
+VM_SN=${VM_SN:?}
 VM_PORTAL=/tmp/portal
 VM_FACTORY=/tmp/factory
 VM_STATE=/tmp/bmc-state
@@ -252,21 +274,18 @@ vm_sim() {
 		vm_fail "svcport-sim $* failed: $(tail -n 5 "$VM_OUT/sim.log")"
 }
 
-# vm_sv_portal: a portal with org acme (alice org-admin, eddie edge-user,
-# mona maintenance) and one portal-managed server manufactured into
-# $VM_FACTORY; its secure activation code in VM_CODE.
+# vm_sv_portal: the portal and factory state host-seed.sh made before the
+# boot (org acme: alice org-admin, eddie edge-user, mona maintenance; one
+# portal-managed server, claimed by acme at the portal), copied to tmpfs; the
+# activation code in VM_CODE.
 vm_sv_portal() {
-	local P="--portal $VM_PORTAL"
 	for v in SVCPORT_SIM SVCPORT_BMCD SVCPORT_BMCCTL SVCPORT_SVCPORTD; do
 		[ -x "${!v:-}" ] || vm_fail "$v not set to an executable (${!v:-unset})"
 	done
-	vm_sim portal $P init
-	vm_sim portal $P org add acme
-	vm_sim portal $P user add alice --org acme --role org-admin
-	vm_sim portal $P user add eddie --org acme --role edge-user
-	vm_sim portal $P user add mona --org acme --role maintenance
-	vm_sim portal $P device manufacture --mt "$VM_MT" --sn "$VM_SN" --out "$VM_FACTORY" \
-		--control portal
+	[ -d "$VM_OUT/seed/portal" ] && [ -d "$VM_OUT/seed/factory" ] ||
+		vm_fail "no portal seed in $VM_OUT/seed (vm-run.sh --setup host-seed.sh)"
+	cp -a "$VM_OUT/seed/portal" "$VM_PORTAL"
+	cp -a "$VM_OUT/seed/factory" "$VM_FACTORY"
 	VM_CODE=$(sed -n 's/^activation_code=//p' "$VM_FACTORY/identity")
 	[ -n "$VM_CODE" ] || vm_fail "no activation_code in $VM_FACTORY/identity"
 }
@@ -284,6 +303,7 @@ vm_daemon() {
 	"$@" --ready-fd 3 3>"$fifo" >"$VM_OUT/$name.log" 2>&1 &
 	VM_BG_PID=$!
 	VM_PIDS+=("$VM_BG_PID")
+	VM_NAMES+=("$name")
 	read -r -t 60 -u 6 line
 	exec 6>&-
 	rm -f "$fifo"

@@ -68,7 +68,7 @@ mkdir -p "$stage/bin" "$stage/sbin" "$stage/dev" "$stage/proc" "$stage/sys" "$st
 	"$stage/lib/modules/$KVER"
 cp "$busybox" "$stage/bin/busybox"
 for a in sh mount umount mkdir modprobe insmod depmod chroot cat echo sleep ls dd printf \
-	poweroff dmesg grep sed sync timeout; do
+	poweroff dmesg grep sed sync timeout tr; do
 	ln -s busybox "$stage/bin/$a"
 done
 ln -s ../bin/busybox "$stage/sbin/modprobe"

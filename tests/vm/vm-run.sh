@@ -5,12 +5,14 @@
 # 9p), so the freshly built binaries run at their build-tree paths.
 #
 # Usage: vm-run.sh --images DIR --work DIR --scenario FILE [--timeout SEC]
-#                  [NAME=VALUE]...
+#                  [--setup CMD] [NAME=VALUE]...
 #   --images    folder with vmlinuz and initrd.cpio (vm-prepare.sh)
 #   --work      the scenario's own folder; emptied, shared read-write with the
 #               guest as $VM_OUT; keeps console.log, dmesg.txt and whatever the
 #               scenario writes there
 #   --scenario  bash script run in the guest (sources lib.sh through $VM_LIB)
+#   --setup     host command run before the boot with the work folder as its
+#               argument and the NAME=VALUE environment (fast native set-up)
 #   NAME=VALUE  exported to the scenario (binary paths and the like)
 # If NAME.host exists beside the scenario, it runs on the host after a passing
 # guest run, with the work folder as its argument (e.g. tshark checks).
@@ -19,7 +21,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-images= work= scenario= timeout=90
+images= work= scenario= timeout=90 setup=
 env_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
 	--work) work=$2; shift 2 ;;
 	--scenario) scenario=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--setup) setup=$2; shift 2 ;;
 	*=*) env_args+=("$1"); shift ;;
 	*) echo "vm-run: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -64,6 +67,13 @@ log=$work/console.log
 } >"$work/guest.sh"
 
 start=$(date +%s.%N)
+if [ -n "$setup" ]; then
+	if ! (for kv in "${env_args[@]}"; do export "${kv%%=*}=${kv#*=}"; done
+		"$setup" "$work"); then
+		echo "vm $name: FAIL: host set-up $(basename "$setup") failed"
+		exit 1
+	fi
+fi
 set +e
 timeout -k 5 "$timeout" qemu-system-x86_64 \
 	-accel tcg -m 1024 -smp 2 \

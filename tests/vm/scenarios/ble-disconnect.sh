@@ -9,7 +9,6 @@
 vm_step "portal, factory state, bmcd, BLE, gateway on ble:hci0"
 vm_sv_portal
 vm_sv_bmcd_up
-vm_sim portal --portal "$VM_PORTAL" claim --org acme --mt "$VM_MT" --sn "$VM_SN" --code "$VM_CODE"
 vm_agent_up
 vm_ble_up
 A0=$(vm_ble_addr hci0)

@@ -14,7 +14,6 @@
 vm_step "portal, factory state, bmcd"
 vm_sv_portal
 vm_sv_bmcd_up
-vm_sim portal --portal "$VM_PORTAL" claim --org acme --mt "$VM_MT" --sn "$VM_SN" --code "$VM_CODE"
 
 vm_step "BLE controllers; the phone's user will refuse to pair"
 vm_agent_up refused --reject 1
