@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 		return 1;
 	report((struct result){"cdc_decode", (double)bytes / (t - t0) / 1e6});
 
-	static const size_t seg_sizes[] = {20, 244, 514}; /* ATT_MTU 23, 247, 517 */
+	static const size_t seg_sizes[] = {20, 244,
+	                                   512}; /* ATT_MTU 23, 247, 517 (values cap at 512) */
 	for (size_t s = 0; s < sizeof(seg_sizes) / sizeof(seg_sizes[0]); s++) {
 		char name[64];
 		struct seg_tx tx;
@@ -141,7 +142,8 @@ int main(int argc, char **argv)
 				bytes += sizeof(msg);
 			}
 		} while ((t = now()) - t0 < seconds);
-		snprintf(name, sizeof(name), "seg_split_mtu%zu", seg_sizes[s] + 3);
+		snprintf(name, sizeof(name), "seg_split_mtu%zu",
+		         seg_sizes[s] == 512 ? (size_t)517 : seg_sizes[s] + 3);
 		report((struct result){name, (double)bytes / (t - t0) / 1e6});
 
 		struct seg_rx srx;
@@ -157,7 +159,8 @@ int main(int argc, char **argv)
 				bytes += sizeof(msg);
 			}
 		} while ((t = now()) - t0 < seconds);
-		snprintf(name, sizeof(name), "seg_split_reassemble_mtu%zu", seg_sizes[s] + 3);
+		snprintf(name, sizeof(name), "seg_split_reassemble_mtu%zu",
+		         seg_sizes[s] == 512 ? (size_t)517 : seg_sizes[s] + 3);
 		report((struct result){name, (double)bytes / (t - t0) / 1e6});
 	}
 	return 0;

@@ -408,6 +408,7 @@ void bmc_admin_handle(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
 	unsigned char ak[BMC_SED_AK_LEN];
 
 	*reply = (svcport_admin_v1_AdminReply)svcport_admin_v1_AdminReply_init_zero;
+	reply->version = BMC_ADMIN_PROTOCOL_VERSION;
 	*out = (struct bmc_outcome){.request = "admin"};
 	next = b->st;
 	admin_dispatch(b, req, reply, &next, out, ak);

@@ -16,8 +16,9 @@
 #include "ratelimit.h"
 #include "svcport.pb.h"
 
-#define BMC_FIRMWARE_VERSION "svcport-bmcd 0.1.0"
-#define BMC_PROTOCOL_VERSION 1
+#define BMC_FIRMWARE_VERSION       "svcport-bmcd 0.1.0"
+#define BMC_PROTOCOL_VERSION       1
+#define BMC_ADMIN_PROTOCOL_VERSION 1
 /* The administrator password after init, factory reset or an emergency reset. */
 #define BMC_DEFAULT_ADMIN_PASSWORD "PASSW0RD"
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,16 @@ static const char *admin_socket;
 static const char *password;
 static bool json;
 
-static int die(const char *fmt, const char *arg)
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die(const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
 	fprintf(stderr, "svcport-bmcctl: ");
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	va_end(ap);
 	return 1;
 }
 
@@ -68,7 +74,7 @@ static int transact(const svcport_admin_v1_AdminRequest *req, svcport_admin_v1_A
 		return die("socket path too long: %s", admin_socket);
 	strcpy(sa.sun_path, admin_socket);
 	if (!pb_encode(&os, svcport_admin_v1_AdminRequest_fields, req))
-		return die("request too large%s", "");
+		return die("request too large");
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "svcport-bmcctl: cannot reach svcport-bmcd at %s: %s\n",
@@ -84,15 +90,15 @@ static int transact(const svcport_admin_v1_AdminRequest *req, svcport_admin_v1_A
 	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
 	if (poll(&pfd, 1, REPLY_TIMEOUT_MS) != 1) {
 		close(fd);
-		return die("no answer from svcport-bmcd within %s s", "30");
+		return die("no answer from svcport-bmcd within 30 s");
 	}
 	n = recv(fd, in, sizeof(in), 0);
 	close(fd);
 	if (n <= 0)
-		return die("svcport-bmcd closed the connection (refused peer?)%s", "");
+		return die("svcport-bmcd closed the connection (refused peer?)");
 	is = pb_istream_from_buffer(in, (size_t)n);
 	if (!pb_decode(&is, svcport_admin_v1_AdminReply_fields, rep))
-		return die("answer does not decode%s", "");
+		return die("answer does not decode");
 	if (rep->error != svcport_admin_v1_AdminError_ADMIN_OK) {
 		static const char *const what[] = {
 		    "ok",      "bad request",    "authentication failed", "password must change",
@@ -229,7 +235,7 @@ static int cmd_sensors_set(int argc, char **argv, svcport_admin_v1_AdminRequest 
 		return 1;
 	s = rep.body.status.info.sensors;
 	if (argc == 0)
-		return die("sensors set: name at least one of intrusion, motion, threshold%s", "");
+		return die("sensors set: name at least one of intrusion, motion, threshold");
 	for (int i = 0; i < argc; i += 2) {
 		int r;
 
@@ -395,7 +401,7 @@ int main(int argc, char **argv)
 		       argv[2]);
 		return 0;
 	} else if (strcmp(c0, "sed") == 0 && strcmp(c1, "restore") == 0 && argc == 3) {
-		size_t len;
+		size_t len = 0;
 
 		req.which_cmd = svcport_admin_v1_AdminRequest_sed_restore_tag;
 		if (read_file(argv[2], req.cmd.sed_restore.backup.bytes,

@@ -194,6 +194,7 @@ static void on_admin(int fd, void *user_data)
 	if ((size_t)n > svcport_admin_v1_AdminRequest_size ||
 	    !pb_decode(&is, svcport_admin_v1_AdminRequest_fields, &req)) {
 		rep = (svcport_admin_v1_AdminReply)svcport_admin_v1_AdminReply_init_zero;
+		rep.version = BMC_ADMIN_PROTOCOL_VERSION;
 		rep.error = svcport_admin_v1_AdminError_ADMIN_BAD_REQUEST;
 		snprintf(rep.message, sizeof(rep.message), "request does not decode");
 		o = (struct bmc_outcome){.request = "admin undecodable"};
@@ -204,9 +205,11 @@ static void on_admin(int fd, void *user_data)
 	mbedtls_platform_zeroize(in, sizeof(in));
 	logf_(rep.error ? LOG_NOTICE : LOG_INFO, "admin %s -> %s%s%s", o.request,
 	      rep.error ? "refused" : "ok", rep.message[0] ? ": " : "", rep.message);
+	/* One request per admin connection: the console connects per command. */
 	if (!pb_encode(&os, svcport_admin_v1_AdminReply_fields, &rep) ||
 	    send(fd, out, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		conn_close(c);
+		logf_(LOG_WARNING, "admin reply not delivered");
+	conn_close(c);
 	mbedtls_platform_zeroize(out, sizeof(out));
 	broadcast_events(c->d);
 }
@@ -234,6 +237,13 @@ static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bo
 		      admin ? "admin" : "gateway", (int)uid);
 		close(fd);
 		return;
+	}
+	/* A peer that hung up may not have been noticed yet: reap it first. */
+	for (int i = 0; i < max; i++) {
+		char b;
+
+		if (table[i].fd >= 0 && recv(table[i].fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+			conn_close(&table[i]);
 	}
 	for (int i = 0; i < max; i++) {
 		if (table[i].fd >= 0)

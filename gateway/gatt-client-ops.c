@@ -98,12 +98,16 @@ static int find_characteristics(struct gatt_client *c)
 		for (pos = 2; pos < c->pdu_len; pos += item) {
 			const uint8_t *p = c->pdu + pos;
 			uint16_t decl = att_get_le16(p);
-			struct att_uuid uuid;
-			/* Handles must grow, or a broken server could loop us forever. */
-			if (decl < h || decl > end || (last && decl <= last))
+			struct att_uuid uuid = {0};
+			uint16_t value = att_get_le16(p + 3);
+			/* Handles must grow, or a broken server could loop us forever; the
+			 * value follows its declaration (Part G 3.3.2). */
+			if (decl < h || decl > end || (last && decl <= last) || value != decl + 1 ||
+			    value > end)
 				return -EPROTO;
-			(void)att_uuid_from_wire(&uuid, p + 5, item - 5);
-			match_characteristic(c, p[2], att_get_le16(p + 3), &uuid);
+			if (att_uuid_from_wire(&uuid, p + 5, item - 5) < 0)
+				return -EPROTO;
+			match_characteristic(c, p[2], value, &uuid);
 			last = decl;
 		}
 		h = (uint32_t)last + 1;
@@ -137,7 +141,7 @@ static int find_tx_ccc(struct gatt_client *c)
 		for (pos = 2; pos < c->pdu_len; pos += entry) {
 			uint16_t handle = att_get_le16(c->pdu + pos);
 			uint16_t type = entry == 4 ? att_get_le16(c->pdu + pos + 2) : 0;
-			if (handle < h)
+			if (handle < h || handle > end)
 				return -EPROTO;
 			if (type == GATT_UUID_CHARACTERISTIC)
 				return -ENOENT; /* the next characteristic: TX has no CCCD */

@@ -21,8 +21,9 @@
 #define SEG_FIRST_HDR_LEN 3
 #define SEG_HDR_LEN       1
 #define SEG_DEFAULT_MAX   8192 /* default maximum message size, bytes */
-/* Largest segment: a notification value at the largest ATT_MTU, 517 - 3. */
-#define SEG_MAX_SEGMENT 514
+/* Largest segment: an attribute value is at most 512 bytes (Core Vol 3 Part F
+ * 3.2.9), so ATT_MTU 515..517 still carry 512-byte segments. */
+#define SEG_MAX_SEGMENT 512
 
 /* Reassembler. The caller owns the buffer; the struct holds no heap memory. */
 struct seg_rx {
@@ -68,7 +69,8 @@ typedef int (*seg_emit_fn)(const uint8_t *seg, size_t len, void *user_data);
 
 /*
  * Splits msg (1..65535 bytes) into segments of at most seg_max bytes
- * (ATT_MTU - 3, at least 4; larger values act as SEG_MAX_SEGMENT) and hands each to emit. Returns
+ * (min(ATT_MTU - 3, 512), at least 4; larger values act as SEG_MAX_SEGMENT)
+ * and hands each to emit. Returns
  * 0, -EINVAL for a bad length or seg_max, or emit's negative return. The counter advances per
  * segment emitted.
  */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,6 +23,8 @@ static int on_send(const uint8_t *pdu, size_t len, void *user_data)
 	/* The server's own promise, checked on every PDU of every script. */
 	assert_true(len >= 1);
 	assert_true(len <= att_server_get_mtu(ctx->srv));
+	if (ctx->sock[0] >= 0)
+		return send(ctx->sock[0], pdu, len, MSG_DONTWAIT) == (ssize_t)len ? 0 : -errno;
 	assert_true(ctx->n_out < SCRIPT_MAX_OUT);
 	memcpy(ctx->out[ctx->n_out], pdu, len);
 	ctx->out_len[ctx->n_out++] = len;
@@ -71,6 +75,7 @@ int script_setup(void **state)
 
 	if (!ctx)
 		return -1;
+	ctx->sock[0] = ctx->sock[1] = -1;
 	ctx->sc = sc;
 	ctx->tx_ccc_seen = 0xffff;
 	if (sc->info) {
@@ -90,10 +95,29 @@ int script_setup(void **state)
 	return 0;
 }
 
+int script_setup_socketpair(void **state)
+{
+	struct script_ctx *ctx;
+
+	if (script_setup(state) < 0)
+		return -1;
+	ctx = *state;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctx->sock) < 0) {
+		ctx->sock[0] = ctx->sock[1] = -1;
+		script_teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
 int script_teardown(void **state)
 {
 	struct script_ctx *ctx = *state;
 
+	if (ctx->sock[0] >= 0) {
+		close(ctx->sock[0]);
+		close(ctx->sock[1]);
+	}
 	att_server_free(ctx->srv);
 	free(ctx);
 	return 0;
@@ -117,6 +141,45 @@ static void expect_bytes(const char *what, size_t step, const uint8_t *want, siz
 	fail_msg("step %zu: %s differs", step, what);
 }
 
+/*
+ * Socketpair mode: moves what the server sent to the recorded list (the client's end
+ * reads packet by packet, so a PDU's boundaries are checked too), and hands a client PDU
+ * to the server the way svcportd does: one recv() on the server's end, one
+ * att_server_handle_pdu.
+ */
+static void sock_collect(struct script_ctx *ctx)
+{
+	if (ctx->sock[1] < 0)
+		return;
+	for (;;) {
+		ssize_t n;
+		assert_true(ctx->n_out < SCRIPT_MAX_OUT);
+		n = recv(ctx->sock[1], ctx->out[ctx->n_out], ATT_MTU_MAX, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			return;
+		}
+		assert_true(n >= 1 && n <= ATT_MTU_MAX);
+		ctx->out_len[ctx->n_out++] = (size_t)n;
+	}
+}
+
+static int feed_pdu(struct script_ctx *ctx, const uint8_t *pdu, size_t len)
+{
+	uint8_t buf[ATT_MTU_MAX + 16];
+	ssize_t n;
+	int r;
+
+	if (ctx->sock[0] < 0 || len == 0)
+		return att_server_handle_pdu(ctx->srv, pdu, len);
+	assert_int_equal(send(ctx->sock[1], pdu, len, MSG_DONTWAIT), (ssize_t)len);
+	n = recv(ctx->sock[0], buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(n, (ssize_t)len);
+	r = att_server_handle_pdu(ctx->srv, buf, (size_t)n);
+	sock_collect(ctx);
+	return r;
+}
+
 void script_run(void **state)
 {
 	struct script_ctx *ctx = *state;
@@ -134,7 +197,7 @@ void script_run(void **state)
 				          ctx->out_len[ctx->out_pos]);
 			assert_int_equal(ctx->out_pos, ctx->n_out);
 			assert_int_equal(ctx->rx_pos, ctx->n_rx);
-			r = att_server_handle_pdu(ctx->srv, st->b, st->len);
+			r = feed_pdu(ctx, st->b, st->len);
 			if (r != st->rc)
 				fail_msg("step %zu: handle_pdu returned %d, expected %d", i, r,
 				         st->rc);
@@ -155,6 +218,7 @@ void script_run(void **state)
 			break;
 		case STEP_ACT:
 			r = st->act(ctx);
+			sock_collect(ctx);
 			if (r != st->rc)
 				fail_msg("step %zu: action returned %d, expected %d", i, r, st->rc);
 			break;

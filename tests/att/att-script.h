@@ -92,10 +92,15 @@ struct script_ctx {
 	uint8_t info[ATT_MAX_VALUE_LEN];
 	size_t info_len;
 	uint16_t tx_ccc_seen; /* last value given to tx_ccc_change, 0xffff if none */
+	/* Socketpair mode: the PDUs travel over socketpair(AF_UNIX, SOCK_SEQPACKET) as on
+	 * ble-sim: sock[0] is the server's end, sock[1] the scripted client's; -1 if unused. */
+	int sock[2];
 };
 
-/* cmocka setup/teardown: *state is the struct script, then the struct script_ctx. */
+/* cmocka setup/teardown: *state is the struct script, then the struct script_ctx.
+ * script_setup_socketpair runs the same script with every PDU crossing a socketpair. */
 int script_setup(void **state);
+int script_setup_socketpair(void **state);
 int script_teardown(void **state);
 /* cmocka test: runs the script in *state. */
 void script_run(void **state);
@@ -104,6 +109,12 @@ void script_run(void **state);
 #define SCRIPT_TEST(name, script)                                                                  \
 	{                                                                                          \
 		name, script_run, script_setup, script_teardown, (void *)&(script)                 \
+	}
+
+#define SCRIPT_TEST_SOCKETPAIR(name, script)                                                       \
+	{                                                                                          \
+		name " [socketpair]", script_run, script_setup_socketpair, script_teardown,        \
+		    (void *)&(script)                                                              \
 	}
 
 #endif

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Writes the seed corpus of fuzz-att (format in fuzz-att.c): valid PDU sequences a real
-phone sends, so the mutations start from deep inside the protocol. Rerun after changing
-the format: ./make-corpus.py corpus/"""
+"""Writes the seed corpora of fuzz-att (corpus/) and fuzz-gatt-client (corpus-client/),
+formats in the two .c files: the PDU sequences a real phone sends and a real gateway
+answers, so the mutations start from deep inside the protocol. Rerun after changing a
+format: ./make-corpus.py [DIR]"""
 import os
 import sys
 
@@ -81,8 +82,42 @@ SEEDS = {
     ),
 }
 
-outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
-os.makedirs(outdir, exist_ok=True)
-for name, data in SEEDS.items():
-    with open(os.path.join(outdir, name), "wb") as f:
-        f.write(data)
+
+def chr128(decl, props, x):
+    return [decl & 0xff, decl >> 8, props, (decl + 1) & 0xff, (decl + 1) >> 8] + list(SVC[:12]) + [x, 0x00, 0xd1, 0xab]
+
+
+# The gateway's answers to gatt-client's sequence at ATT_MTU 23 (docs/gatt.md handles).
+DISCOVERY = [
+    [0x03, 0x05, 0x02],
+    [0x07, 0x0a, 0x00, 0x14, 0x00],
+    [0x09, 0x15] + chr128(0x0b, 0x0c, 0x02),
+    [0x09, 0x15] + chr128(0x0e, 0x10, 0x03),
+    [0x09, 0x15] + chr128(0x12, 0x02, 0x04),
+    [0x01, 0x08, 0x13, 0x00, 0x0a],
+    [0x05, 0x01, 0x10, 0x00, 0x02, 0x29, 0x11, 0x00, 0x01, 0x29, 0x12, 0x00, 0x03, 0x28],
+    [0x13],
+]
+CLIENT_SEEDS = {
+    "echo": rec(*DISCOVERY,
+                [0x0b] + list(range(10)),
+                [0x13],
+                [0x1b, 0x0f, 0x00, 0xc0, 0x05, 0x00] + list(b"hello")),
+    "long-info-indication": rec(*DISCOVERY,
+                                [0x0b] + list(range(22)),
+                                [0x1d, 0x08, 0x00, 0x01, 0x00, 0xff, 0xff],
+                                [0x0d] + list(range(22, 44)),
+                                [0x0d] + list(range(44, 50)),
+                                [0x1b, 0x0f, 0x00, 0x80, 0x18, 0x00] + list(range(17)),
+                                [0x13],
+                                [0x1b, 0x0f, 0x00, 0x41] + list(range(7))),
+    "errors": rec([0x01, 0x02, 0x00, 0x00, 0x06],
+                  [0x01, 0x06, 0x01, 0x00, 0x0a]),
+}
+
+top = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+for sub, seeds in (("corpus", SEEDS), ("corpus-client", CLIENT_SEEDS)):
+    os.makedirs(os.path.join(top, sub), exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(top, sub, name), "wb") as f:
+            f.write(data)

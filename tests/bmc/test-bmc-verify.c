@@ -574,7 +574,7 @@ static void signer_cache_by_fingerprint(void **state)
 	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_BLE, false, NULL),
 	                 E(ERROR_NONE));
 	/* Once the cached certificate expires at the BMC clock, it is refused. */
-	W.now_ms = 1900000000ull * 1000; /* 2030-03 */
+	W.now_ms = 4200000000ull * 1000; /* 2103 */
 	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
 	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
 	cmd.which_signer = svcport_v1_SignedCommand_signer_sha256_tag;

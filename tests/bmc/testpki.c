@@ -101,8 +101,8 @@ int tpki_cert_der(const struct tpki_cert *c, unsigned char *der, size_t cap)
 		ret = mbedtls_x509write_crt_set_serial(&w, &sn);
 	if (!ret)
 		ret = mbedtls_x509write_crt_set_validity(
-		    &w, c->not_before ? c->not_before : "20260101000000",
-		    c->not_after ? c->not_after : "20300101000000");
+		    &w, c->not_before ? c->not_before : "20000101000000",
+		    c->not_after ? c->not_after : "20991231235959");
 	if (!ret)
 		ret = mbedtls_x509write_crt_set_basic_constraints(&w, c->ca, c->ca ? 1 : -1);
 	if (!ret && c->key_usage)

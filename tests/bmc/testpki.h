@@ -41,7 +41,7 @@ struct tpki_cert {
 	bool eku_cmd;           /* add the command-signing EKU */
 	mbedtls_md_type_t md;   /* 0: SHA-256 */
 	const char *not_before; /* "YYYYMMDDhhmmss"; NULL: 2026-01-01 */
-	const char *not_after;  /* NULL: 2030-01-01 */
+	const char *not_after;  /* NULL: 2099-12-31, so tests on the real clock work too */
 };
 
 /* DER into der (cap bytes); returns the length or a negative mbedTLS error. */

@@ -211,7 +211,7 @@ static void tx_rx_round_trip_all_sizes(void **state)
 	static uint8_t msg[SEG_DEFAULT_MAX], buf[SEG_DEFAULT_MAX];
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)(i * 31 + 7);
-	static const size_t seg_max[] = {4, 20, 182, 244, 514, 600};
+	static const size_t seg_max[] = {4, 20, 182, 244, 512, 514, 600};
 	static const size_t lens[] = {1, 16, 17, 18, 1000, SEG_DEFAULT_MAX};
 	for (size_t s = 0; s < sizeof(seg_max) / sizeof(seg_max[0]); s++) {
 		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {

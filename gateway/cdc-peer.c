@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cdc-peer.h: CDC framing between a byte stream and a session. */
+#include "cdc-peer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "cdc-frame.h"
+#include "session.h"
+
+#define NAME_MAX_LEN 112
+
+struct cdc_peer {
+	char name[NAME_MAX_LEN];
+	svcport_v1_LinkKind kind;
+	bool presence;
+	struct session_table *sessions;
+	struct capture *capture;
+	const struct cdc_peer_ops *ops;
+	void *user_data;
+	struct session *session;
+	uint64_t now_ms;
+	struct cdc_rx rx;
+	size_t out_cap;
+	uint8_t *out;
+	uint8_t *rx_buf;
+};
+
+static int peer_send(void *link_data, const uint8_t *frame, size_t len)
+{
+	struct cdc_peer *p = link_data;
+	long n = cdc_frame_encode(frame, len, p->out, p->out_cap);
+	if (n < 0)
+		return (int)n;
+	capture_cdc(p->capture, session_id(p->session), false, frame, len);
+	return p->ops->write(p->user_data, p->out, (size_t)n);
+}
+
+static void peer_expire(void *link_data)
+{
+	struct cdc_peer *p = link_data;
+	p->session = NULL;
+	p->ops->expired(p->user_data);
+}
+
+static const struct session_link_ops peer_session_ops = {
+    .send = peer_send,
+    .expire = peer_expire,
+};
+
+int cdc_peer_new(const struct cdc_peer_config *cfg, const struct cdc_peer_ops *ops, void *user_data,
+                 struct cdc_peer **ret_peer)
+{
+	struct cdc_peer *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	snprintf(p->name, sizeof(p->name), "%s", cfg->name);
+	p->kind = cfg->kind;
+	p->presence = cfg->physical_presence;
+	p->sessions = cfg->sessions;
+	p->capture = cfg->capture;
+	p->ops = ops;
+	p->user_data = user_data;
+	size_t rx_cap = CDC_FRAME_ENCODED_MAX((size_t)cfg->max_message);
+	/* Output frames carry Responses/Events: bounded by the schema. */
+	p->out_cap = CDC_FRAME_ENCODED_MAX((size_t)svcport_v1_Frame_size);
+	p->rx_buf = malloc(rx_cap);
+	p->out = malloc(p->out_cap);
+	if (!p->rx_buf || !p->out) {
+		cdc_peer_free(p);
+		return -ENOMEM;
+	}
+	cdc_rx_init(&p->rx, p->rx_buf, rx_cap);
+	*ret_peer = p;
+	return 0;
+}
+
+void cdc_peer_free(struct cdc_peer *p)
+{
+	if (!p)
+		return;
+	session_close(p->session);
+	free(p->rx_buf);
+	free(p->out);
+	free(p);
+}
+
+static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
+{
+	struct cdc_peer *p = user_data;
+	if (!p->session) {
+		struct session_link link = {
+		    .name = p->name,
+		    .kind = p->kind,
+		    .physical_presence = p->presence,
+		    .events = true,
+		    .ops = &peer_session_ops,
+		};
+		int r = session_open(p->sessions, &link, p, p->now_ms, &p->session);
+		if (r < 0)
+			return r;
+	}
+	if (!msg) {
+		switch (drop) {
+		case CDC_DROP_TOO_LARGE:
+			session_rx_link_error(p->session, svcport_v1_ErrorCode_TOO_LARGE,
+			                      "frame over the maximum", p->now_ms);
+			break;
+		case CDC_DROP_CRC:
+			session_rx_link_error(p->session, svcport_v1_ErrorCode_LINK_PROTOCOL,
+			                      "frame CRC mismatch", p->now_ms);
+			break;
+		default:
+			session_rx_link_error(p->session, svcport_v1_ErrorCode_LINK_PROTOCOL,
+			                      "bad COBS frame", p->now_ms);
+			break;
+		}
+		return 0;
+	}
+	capture_cdc(p->capture, session_id(p->session), true, msg, len);
+	session_rx_frame(p->session, msg, len, p->now_ms);
+	return 0;
+}
+
+int cdc_peer_feed(struct cdc_peer *p, const uint8_t *data, size_t len, uint64_t now_ms)
+{
+	p->now_ms = now_ms;
+	return cdc_rx_feed(&p->rx, data, len, on_message, p);
+}
+
+void cdc_peer_hangup(struct cdc_peer *p)
+{
+	session_close(p->session);
+	p->session = NULL;
+	cdc_rx_init(&p->rx, p->rx.buf, p->rx.cap);
+}
+
+bool cdc_peer_has_session(const struct cdc_peer *p)
+{
+	return p->session != NULL;
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* gatt-conn.h: ATT server + segmentation + session over a PDU-per-packet fd. */
+#include "gatt-conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "att-server.h"
+#include "capture.h"
+#include "link.h"
+#include "log.h"
+#include "loop.h"
+#include "seg.h"
+#include "session.h"
+
+#define PDU_MAX   517u          /* largest ATT_MTU we accept (DESIGN §2.1) */
+#define OUT_QUEUE (64u * 1024u) /* queued notification bytes (2-byte length + PDU each) */
+
+struct gatt_conn {
+	const struct link_ctx *ctx;
+	struct gatt_conn_config cfg;
+	char name[112];
+	int fd;
+	struct loop_io *io;
+	struct loop_timer *closer; /* calls cfg.closed from the loop */
+	struct att_server *att;
+	struct session *session;
+	struct seg_rx seg_rx;
+	struct seg_tx seg_tx;
+	uint16_t cap_handle;
+	bool cap_connected;
+	bool closing;
+	size_t q_len;
+	uint8_t queue[OUT_QUEUE];
+	uint8_t rx_msg[65536]; /* reassembly buffer, bounded by max_message */
+};
+
+static void conn_close_later(struct gatt_conn *c, const char *why)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	gw_log(LOG_INFO, "session %u %s: connection ends (%s)",
+	       c->session ? session_id(c->session) : 0, c->name, why);
+	if (loop_io_set_events(c->io, 0) < 0 || loop_timer_start(c->closer, 0) < 0)
+		gw_log(LOG_ERR, "link %s: cannot schedule close", c->name);
+}
+
+static void on_closer(void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	c->cfg.closed(c, c->cfg.user_data);
+}
+
+/* Writes queued PDUs; true when the queue is empty. */
+static bool queue_flush(struct gatt_conn *c)
+{
+	size_t off = 0;
+	while (off < c->q_len) {
+		size_t len = (size_t)c->queue[off] | (size_t)c->queue[off + 1] << 8;
+		ssize_t n = send(c->fd, c->queue + off + 2, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			conn_close_later(c, strerror(errno));
+			c->q_len = 0;
+			return true;
+		}
+		off += 2 + len;
+	}
+	memmove(c->queue, c->queue + off, c->q_len - off);
+	c->q_len -= off;
+	return c->q_len == 0;
+}
+
+static int att_send(const uint8_t *pdu, size_t len, void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	if (c->closing)
+		return -EPIPE;
+	capture_att(c->ctx->capture, c->cap_handle, false, pdu, len);
+	if (c->q_len == 0) {
+		ssize_t n = send(c->fd, pdu, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n < 0 && errno != EAGAIN) {
+			int e = errno;
+			conn_close_later(c, strerror(e));
+			return -e;
+		}
+	}
+	if (len + 2 > OUT_QUEUE - c->q_len) {
+		/* A phone that does not take its notifications: drop it rather than
+		 * lose a segment silently in the middle of a message. */
+		conn_close_later(c, "peer does not read");
+		return -ENOBUFS;
+	}
+	c->queue[c->q_len] = (uint8_t)len;
+	c->queue[c->q_len + 1] = (uint8_t)(len >> 8);
+	memcpy(c->queue + c->q_len + 2, pdu, len);
+	c->q_len += 2 + len;
+	if (loop_io_set_events(c->io, LOOP_READ | LOOP_WRITE) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int emit_segment(const uint8_t *seg, size_t len, void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	return att_server_notify_tx(c->att, seg, len);
+}
+
+/* Session -> phone: one Frame as TX notifications. */
+static int session_send(void *link_data, const uint8_t *frame, size_t len)
+{
+	struct gatt_conn *c = link_data;
+	if (!att_server_is_tx_enabled(c->att))
+		return -EPERM; /* the phone has not subscribed to TX */
+	size_t seg_max = (size_t)att_server_get_mtu(c->att) - 3u;
+	return seg_tx_split(&c->seg_tx, frame, len, seg_max, emit_segment, c);
+}
+
+static void session_expire(void *link_data)
+{
+	struct gatt_conn *c = link_data;
+	c->session = NULL; /* the table frees it */
+	conn_close_later(c, "idle timeout");
+}
+
+static const struct session_link_ops gatt_session_ops = {
+    .send = session_send,
+    .expire = session_expire,
+};
+
+static int att_rx_write(const uint8_t *value, size_t len, bool need_rsp, void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	const uint8_t *msg;
+	size_t mlen;
+	uint64_t now = loop_now_ms();
+	if (!c->session)
+		return 0;
+	int r = seg_rx_push(&c->seg_rx, value, len, &msg, &mlen);
+	if (r == 1)
+		session_rx_frame(c->session, msg, mlen, now);
+	else if (r == -EMSGSIZE)
+		session_rx_link_error(c->session, svcport_v1_ErrorCode_TOO_LARGE,
+		                      "message over the maximum", now);
+	else if (r < 0)
+		session_rx_link_error(c->session, svcport_v1_ErrorCode_LINK_PROTOCOL,
+		                      "bad segment (counter, flags or length)", now);
+	return 0; /* the segment itself was received: Write Response */
+}
+
+static int att_info_read(uint8_t *buf, size_t cap, size_t *ret_len, void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	long n = session_table_link_info(c->ctx->sessions, buf, cap);
+	if (n < 0)
+		return (int)n;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+static void att_ccc(uint16_t value, void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	bool on = value & 0x0001;
+	if (c->session) {
+		session_set_events(c->session, on);
+		gw_log(LOG_INFO, "session %u %s: TX notifications %s", session_id(c->session),
+		       c->name, on ? "enabled" : "disabled");
+	}
+}
+
+static void on_conn_event(int fd, unsigned events, void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	if ((events & LOOP_WRITE) && queue_flush(c) && !c->closing) {
+		if (loop_io_set_events(c->io, LOOP_READ) < 0)
+			conn_close_later(c, "cannot watch");
+	}
+	if (!(events & LOOP_READ) || c->closing)
+		return;
+	uint8_t pdu[PDU_MAX + 1];
+	ssize_t n = recv(fd, pdu, sizeof(pdu), MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close_later(c, n == 0 ? "disconnected" : strerror(errno));
+		return;
+	}
+	if ((size_t)n > PDU_MAX) {
+		capture_att(c->ctx->capture, c->cap_handle, true, pdu, PDU_MAX);
+		conn_close_later(c, "ATT PDU over 517 bytes");
+		return;
+	}
+	capture_att(c->ctx->capture, c->cap_handle, true, pdu, (size_t)n);
+	int r = att_server_handle_pdu(c->att, pdu, (size_t)n);
+	if (r == -EPROTO)
+		conn_close_later(c, "ATT sequential protocol violated");
+}
+
+int gatt_conn_new(const struct link_ctx *ctx, int fd, const struct gatt_conn_config *cfg,
+                  struct gatt_conn **ret_conn)
+{
+	int r = -ENOMEM;
+	struct gatt_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->ctx = ctx;
+	c->cfg = *cfg;
+	c->fd = fd;
+	snprintf(c->name, sizeof(c->name), "%s", cfg->name);
+	size_t cap = ctx->max_message < sizeof(c->rx_msg) ? ctx->max_message : sizeof(c->rx_msg);
+	seg_rx_init(&c->seg_rx, c->rx_msg, cap);
+	seg_tx_reset(&c->seg_tx);
+	struct att_server_config acfg = {
+	    .mtu = PDU_MAX,
+	    .required_security = (enum att_security)cfg->required_security,
+	    .device_name = ctx->ble_name,
+	};
+	struct att_server_callbacks cb = {
+	    .send = att_send,
+	    .rx_write = att_rx_write,
+	    .info_read = att_info_read,
+	    .tx_ccc_change = att_ccc,
+	    .user_data = c,
+	};
+	r = att_server_new(&acfg, &cb, &c->att);
+	if (r < 0)
+		goto fail;
+	att_server_set_security(c->att, (enum att_security)cfg->link_security);
+	r = loop_timer_new(ctx->loop, on_closer, c, &c->closer);
+	if (r < 0)
+		goto fail;
+	struct session_link link = {
+	    .name = c->name,
+	    .kind = cfg->kind,
+	    .physical_presence = false, /* radio: never presence (DESIGN §4.4) */
+	    .events = false,            /* until the phone enables TX notifications */
+	    .ops = &gatt_session_ops,
+	};
+	r = session_open(ctx->sessions, &link, c, loop_now_ms(), &c->session);
+	if (r < 0)
+		goto fail;
+	r = loop_io_new(ctx->loop, fd, LOOP_READ, on_conn_event, c, &c->io);
+	if (r < 0)
+		goto fail;
+	c->cap_handle = capture_handle(session_id(c->session));
+	capture_le_connect(ctx->capture, c->cap_handle);
+	c->cap_connected = true;
+	*ret_conn = c;
+	return 0;
+
+fail:
+	gatt_conn_free(c);
+	return r;
+}
+
+void gatt_conn_free(struct gatt_conn *c)
+{
+	if (!c)
+		return;
+	if (c->cap_connected)
+		capture_le_disconnect(c->ctx->capture, c->cap_handle);
+	session_close(c->session);
+	loop_io_free(c->io);
+	loop_timer_free(c->closer);
+	att_server_free(c->att);
+	close(c->fd);
+	free(c);
+}

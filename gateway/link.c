@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* link.h: the scheme table. */
+#include "link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static const struct link_ops *const link_table[] = {
+    &link_tty_ops,
+    &link_unix_ops,
+    &link_usb_ops,
+};
+
+int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)
+{
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon == spec || !colon[1]) {
+		gw_log(LOG_ERR,
+		       "link %s: expected scheme:argument (ble:hci0, ble-sim:PATH, "
+		       "tty:PATH, unix:PATH, usb:VID:PID)",
+		       spec);
+		return -EINVAL;
+	}
+	size_t n = (size_t)(colon - spec);
+	for (size_t i = 0; i < sizeof(link_table) / sizeof(link_table[0]); i++) {
+		const struct link_ops *ops = link_table[i];
+		if (strlen(ops->scheme) == n && !strncmp(ops->scheme, spec, n))
+			return ops->open(ctx, colon + 1, ret_link);
+	}
+	char known[64] = "";
+	for (size_t i = 0; i < sizeof(link_table) / sizeof(link_table[0]); i++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+		         i ? ", " : "", link_table[i]->scheme);
+	gw_log(LOG_ERR, "link %s: unknown scheme (this svcportd has: %s)", spec, known);
+	return -EINVAL;
+}
+
+void link_free(struct link *link)
+{
+	if (link)
+		link->ops->free(link);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The gateway's links behind one interface (STYLE: transports side by side,
+ * like Zephyr's smp_bt.c / smp_uart.c). A link spec is "scheme:argument":
+ *   ble:hciN        BLE GATT server on an adapter        (link-ble.c)
+ *   ble-sim:PATH    raw ATT PDUs over unix SOCK_SEQPACKET (link-sim.c)
+ *   tty:PATH        USB-CDC byte stream on a tty         (link-cdc.c)
+ *   unix:PATH       the same stream on a unix listener   (link-cdc.c)
+ *   usb:VID:PID     libusb host mode, CDC-ACM device     (link-usbhost.c)
+ * Every link opens its device or socket in open() (before the privilege
+ * drop), creates one session per connection in ctx->sessions, and logs one
+ * line per event.
+ */
+#ifndef SVCPORT_LINK_H
+#define SVCPORT_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop;
+struct capture;
+struct session_table;
+struct link;
+
+/* What every link gets from the daemon; everything outlives the links. */
+struct link_ctx {
+	struct loop *loop;
+	struct session_table *sessions;
+	struct capture *capture; /* NULL: no capture */
+	uint32_t max_message;    /* largest Frame accepted */
+	int ble_security;        /* BT_SECURITY_* for ble: */
+	const char *ble_name;    /* advertised short name / GAP device name */
+};
+
+struct link_ops {
+	const char *scheme;
+	/* arg is the text after "scheme:". Returns 0 or a negative errno after
+	 * logging a clear, explanatory message. */
+	int (*open)(const struct link_ctx *ctx, const char *arg, struct link **ret_link);
+	void (*free)(struct link *link);
+};
+
+/* Every link object starts with this. */
+struct link {
+	const struct link_ops *ops;
+};
+
+extern const struct link_ops link_ble_ops;
+extern const struct link_ops link_ble_sim_ops;
+extern const struct link_ops link_tty_ops;
+extern const struct link_ops link_unix_ops;
+extern const struct link_ops link_usb_ops;
+
+/* Parses spec and opens the link; -EINVAL (logged) for an unknown scheme. */
+int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)
+    __attribute__((warn_unused_result));
+/* NULL: no-op. */
+void link_free(struct link *link);
+
+/* For links: binds and listens on a unix socket of type (SOCK_STREAM or
+ * SOCK_SEQPACKET) at path, replacing a stale socket file but never another
+ * kind of file. Non-blocking, close-on-exec. */
+int link_unix_listen(const char *path, int type, int *ret_fd) __attribute__((warn_unused_result));
+
+#endif

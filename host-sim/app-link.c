@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Chooses the phone's link back end from a link spec. */
+#include "app-link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int seqpacket_connect(const char *path, int *ret_fd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int app_link_open(const char *spec, const struct app_link_opts *opts, struct app_link **ret)
+{
+	struct app_link *l = calloc(1, sizeof(*l));
+	int fd = -1;
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	l->fd = -1;
+	if (strncmp(spec, "ble-sim:", 8) == 0) {
+		err = seqpacket_connect(spec + 8, &fd);
+		l->info.kind = "ble-sim";
+		if (err == 0)
+			err = app_link_gatt_open(l, fd, opts);
+	} else if (strncmp(spec, "ble:", 4) == 0) {
+		l->info.kind = "ble";
+		err = app_link_ble_connect(spec + 4, opts, l->info.peer, &fd);
+		if (err == 0)
+			err = app_link_gatt_open(l, fd, opts);
+	} else if (strncmp(spec, "unix:", 5) == 0) {
+		err = app_link_cdc_open(l, "unix", spec + 5);
+	} else if (strncmp(spec, "tty:", 4) == 0) {
+		err = app_link_cdc_open(l, "tty", spec + 4);
+	} else if (strncmp(spec, "fd:", 3) == 0) {
+		err = app_link_cdc_open(l, "fd", spec + 3);
+	} else if (strncmp(spec, "usb:", 4) == 0) {
+		err = -EOPNOTSUPP; /* the phone as a libusb host is not simulated (docs) */
+	} else {
+		err = -EINVAL;
+	}
+	if (err < 0) {
+		if (!l->ops && fd >= 0)
+			close(fd);
+		free(l);
+		return err;
+	}
+	*ret = l;
+	return 0;
+}
+
+void app_link_close(struct app_link *l)
+{
+	if (!l)
+		return;
+	if (l->ops)
+		l->ops->close(l);
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l);
+}
+
+void app_link_get_info(const struct app_link *l, struct app_link_info *ret)
+{
+	*ret = l->info;
+}
+
+int app_link_send(struct app_link *l, const uint8_t *msg, size_t len)
+{
+	return l->ops->send(l, msg, len);
+}
+
+int app_link_recv(struct app_link *l, uint8_t *buf, size_t cap, size_t *ret_len, int timeout_ms)
+{
+	return l->ops->recv(l, buf, cap, ret_len, timeout_ms);
+}
+
+int app_link_read_info(struct app_link *l, uint8_t *buf, size_t cap, size_t *ret_len)
+{
+	if (!l->ops->read_info)
+		return -EOPNOTSUPP;
+	return l->ops->read_info(l, buf, cap, ret_len);
+}

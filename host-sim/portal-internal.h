@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared between portal.c and portal-sign.c only. */
+#ifndef SVCPORT_SIM_PORTAL_INTERNAL_H
+#define SVCPORT_SIM_PORTAL_INTERNAL_H
+
+#include <limits.h>
+
+#include "pki.h"
+#include "portal.h"
+
+#define PORTAL_ROOT_KEY   "root.key"
+#define PORTAL_ROOT_CRT   "root.crt"
+#define PORTAL_SIGNER_KEY "signer.key"
+#define PORTAL_SIGNER_CRT "signer.crt"
+#define PORTAL_DEVCA_KEY  "device-ca.key"
+#define PORTAL_DEVCA_CRT  "device-ca.crt"
+
+#define PORTAL_DEVCA_SUBJECT "CN=svcport device CA,O=svcport portal"
+
+struct portal {
+	char dir[PATH_MAX];
+	sqlite3 *db;
+	struct pki_rng rng;
+	char why[256];
+};
+
+/* Sets the reason of a refusal and returns err. */
+int portal_refuse(struct portal *p, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* DIR/name into out (PATH_MAX). */
+void portal_path(const struct portal *p, const char *name, char *out);
+
+/* Loads DIR/name as a private key. */
+int portal_key_load(struct portal *p, const char *name, mbedtls_pk_context *key)
+    __attribute__((warn_unused_result));
+
+/* Issues a device certificate (CN=MT-SN, serialNumber=MT-SN) for key. */
+int portal_device_cert_issue(struct portal *p, const char *mt, const char *sn,
+                             mbedtls_pk_context *key, time_t now, uint8_t *out, size_t cap,
+                             size_t *ret_len) __attribute__((warn_unused_result));
+
+/* Role table of DESIGN §4.3. */
+bool portal_is_role_allowed(svcport_v1_Role role, svcport_v1_Action action);
+
+#endif

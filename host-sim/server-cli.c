@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* svcport-sim server up|down|status */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "cli-args.h"
+#include "cli.h"
+#include "names.h"
+#include "out.h"
+#include "portal.h"
+#include "server.h"
+
+static const char server_usage[] =
+    "usage: svcport-sim server COMMAND --dir DIR [options]\n"
+    "  up --dir DIR (--factory FDIR | --portal PDIR --mt MT --sn SN [--control bmc|portal])\n"
+    "     [--capture FILE] [--link SPEC]... [--bin-dir BUILD]\n"
+    "     Starts svcport-bmcd (--init from the factory directory on first start) and\n"
+    "     svcportd with ble-sim:DIR/ble.sock and unix:DIR/usb.sock (plus --link SPECs).\n"
+    "     Without --factory the portal manufactures the server into DIR/factory.\n"
+    "  down --dir DIR     stops both daemons\n"
+    "  status --dir DIR   shows what runs and the link paths\n";
+
+static int up(const struct cli_args *a, const char *dir)
+{
+	struct server_bins bins;
+	struct server_up_opts o = {.dir = dir};
+	char factory[PATH_MAX];
+	const char *mt = cli_arg(a, "mt", NULL), *sn = cli_arg(a, "sn", NULL);
+	int err;
+
+	err = server_bins_find(cli_arg(a, "bin-dir", NULL), &bins);
+	if (err < 0) {
+		out_error("NOT_FOUND", "svcport-bmcd or svcportd not found (build them, or pass "
+		                       "--bin-dir BUILD)");
+		return CLI_EXIT_REFUSED;
+	}
+	o.factory = cli_arg(a, "factory", NULL);
+	o.capture = cli_arg(a, "capture", NULL);
+	for (int i = 0; i < a->n && o.n_extra_links < 4; i++)
+		if (a->val[i] && strncmp(a->key[i], "link", 4) == 0)
+			o.extra_links[o.n_extra_links++] = a->val[i];
+	if (!o.factory && cli_arg(a, "portal", NULL) && mt && sn) {
+		struct portal *p = NULL;
+		struct portal_manufactured m;
+
+		snprintf(factory, sizeof(factory), "%s/factory", dir);
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			out_error("INTERNAL", "cannot create %s: %s", dir, strerror(errno));
+			return CLI_EXIT_REFUSED;
+		}
+		err = portal_open(cli_arg(a, "portal", NULL), false, &p);
+		if (err == 0)
+			err = portal_device_manufacture(
+			    p, mt, sn, names_control_parse(cli_arg(a, "control", "portal")),
+			    factory, false, time(NULL), &m);
+		if (err < 0) {
+			out_error(portal_err_name(err), "manufacturing %s-%s: %s", mt, sn,
+			          p ? portal_why(p) : "no portal");
+			portal_close(p);
+			return CLI_EXIT_REFUSED;
+		}
+		portal_close(p);
+		out_progress("  manufactured %s-%s; activation code on the pull-out tab: %s", mt,
+		             sn, m.code);
+		out_str("activation_code", m.code);
+		mbedtls_platform_zeroize(m.code, sizeof(m.code));
+		o.factory = factory;
+	}
+	out_progress("server up in %s", dir);
+	err = server_up(&bins, &o);
+	if (err == -EINVAL) {
+		out_error("BAD_REQUEST", "first start needs --factory DIR or --portal/--mt/--sn");
+		return CLI_EXIT_USAGE;
+	}
+	if (err < 0) {
+		out_error(err == -EALREADY ? "INVALID_STATE" : "INTERNAL", "server up: %s",
+		          err == -EALREADY ? "already running" : strerror(-err));
+		return CLI_EXIT_REFUSED;
+	}
+	out_str("dir", dir);
+	out_int("bmcd_pid", server_pid(dir, "bmcd"));
+	out_int("svcportd_pid", server_pid(dir, "svcportd"));
+	return CLI_EXIT_OK;
+}
+
+int cli_server(int argc, char **argv)
+{
+	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir=";
+	struct cli_args a;
+	const char *dir;
+	char path[PATH_MAX];
+	int rc;
+
+	if (cli_args_parse(&a, argc - 1, argv + 1, spec) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.help) {
+		fputs(server_usage, stdout);
+		return CLI_EXIT_OK;
+	}
+	dir = cli_arg(&a, "dir", NULL);
+	if (a.npos != 1 || !dir) {
+		fputs(server_usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	out_init(a.json);
+	out_set_quiet(a.quiet);
+	if (strcmp(a.pos[0], "up") == 0) {
+		rc = up(&a, dir);
+	} else if (strcmp(a.pos[0], "down") == 0) {
+		out_progress("server down in %s", dir);
+		rc = server_down(dir) < 0 ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
+	} else if (strcmp(a.pos[0], "status") == 0) {
+		pid_t b = server_pid(dir, "bmcd"), g = server_pid(dir, "svcportd");
+
+		out_progress("server in %s: svcport-bmcd %s, svcportd %s", dir,
+		             b ? "running" : "stopped", g ? "running" : "stopped");
+		out_int("bmcd_pid", b);
+		out_int("svcportd_pid", g);
+		snprintf(path, sizeof(path), "ble-sim:%s/ble.sock", dir);
+		out_str("ble_link", path);
+		snprintf(path, sizeof(path), "unix:%s/usb.sock", dir);
+		out_str("usb_link", path);
+		snprintf(path, sizeof(path), "%s/admin.sock", dir);
+		out_str("admin_socket", path);
+		rc = b && g ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
+	} else {
+		fputs(server_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+	}
+	return out_finish(rc);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A virtual edge server: svcport-bmcd (initialised from a factory directory)
+ * and svcportd with a ble-sim and a unix link, all under one directory:
+ *   DIR/state/  bmcd state      DIR/bmcd.sock   gateway <-> bmcd
+ *   DIR/admin.sock  bmcctl      DIR/ble.sock    ble-sim link
+ *   DIR/usb.sock    unix link (the USB-CDC stream)
+ *   DIR/bmcd.pid DIR/svcportd.pid  DIR/bmcd.log DIR/svcportd.log
+ * Start-up is synchronised on each daemon's --ready-fd, never on a sleep.
+ */
+#ifndef SVCPORT_SIM_SERVER_H
+#define SVCPORT_SIM_SERVER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct server_bins {
+	char bmcd[PATH_MAX];
+	char bmcctl[PATH_MAX];
+	char gatewayd[PATH_MAX];
+};
+
+/* Finds the binaries under bin_dir (a build tree), or next to this program. */
+int server_bins_find(const char *bin_dir, struct server_bins *ret)
+    __attribute__((warn_unused_result));
+
+struct server_up_opts {
+	const char *dir;
+	const char *factory;        /* factory directory for bmcd --init */
+	const char *capture;        /* btsnoop file, or NULL */
+	const char *extra_links[4]; /* more svcportd --link specs (e.g. tty:/dev/pts/N) */
+	int n_extra_links;
+	int ready_timeout_ms;
+};
+
+int server_up(const struct server_bins *bins, const struct server_up_opts *o)
+    __attribute__((warn_unused_result));
+/* Stops both daemons (SIGTERM, waits for each to exit). */
+int server_down(const char *dir) __attribute__((warn_unused_result));
+/* pid of "bmcd" or "svcportd" if running, else 0. */
+pid_t server_pid(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#define SAFETY_MS 10000
+
+const char *proc_bmcd(void)
+{
+	const char *p = getenv("SVCPORT_BMCD");
+
+	return p ? p : "svcport-bmcd";
+}
+
+const char *proc_bmcctl(void)
+{
+	const char *p = getenv("SVCPORT_BMCCTL");
+
+	return p ? p : "svcport-bmcctl";
+}
+
+pid_t proc_bmcd_start(const char *state_dir, const char *gw, const char *admin,
+                      const char *const *extra, bool wait_ready)
+{
+	const char *argv[32] = {proc_bmcd(), "--state-dir",    state_dir,    "--gateway-socket",
+	                        gw,          "--admin-socket", admin,        "--foreground",
+	                        "--log",     "stderr",         "--ready-fd", "3"};
+	int n = 12, p[2];
+	pid_t pid;
+
+	for (int i = 0; extra && extra[i] && n < 31; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (dup2(p[1], 3) < 0)
+			_exit(127);
+		if (!getenv("SVCPORT_TEST_VERBOSE")) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0)
+				dup2(null, 2);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	if (wait_ready) {
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		char buf[8] = "";
+
+		if (poll(&pfd, 1, SAFETY_MS) != 1 || read(p[0], buf, sizeof(buf)) != 6 ||
+		    memcmp(buf, "ready\n", 6) != 0) {
+			close(p[0]);
+			proc_stop(pid, SIGKILL);
+			return -1;
+		}
+	}
+	close(p[0]);
+	return pid;
+}
+
+int proc_stop(pid_t pid, int sig)
+{
+	int status = 0;
+
+	if (pid <= 0)
+		return 0;
+	kill(pid, sig);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+int proc_run(const char *const *argv, char *out, size_t cap)
+{
+	int p[2], status;
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t n = read(p[0], out + got, cap - 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == cap - 1)
+			break;
+	}
+	out[got] = 0;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int proc_gw_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int proc_gw_send(int fd, const svcport_v1_BmcRequest *req)
+{
+	static uint8_t buf[svcport_v1_BmcRequest_size];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+
+	if (!pb_encode(&os, svcport_v1_BmcRequest_fields, req))
+		return -EINVAL;
+	return send(fd, buf, os.bytes_written, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int proc_gw_recv(int fd, svcport_v1_BmcReply *rep)
+{
+	static uint8_t buf[svcport_v1_BmcReply_size + 1];
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	pb_istream_t is;
+	ssize_t n;
+
+	if (poll(&pfd, 1, SAFETY_MS) != 1)
+		return -ETIMEDOUT;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return -ECONNRESET;
+	is = pb_istream_from_buffer(buf, (size_t)n);
+	*rep = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
+	return pb_decode(&is, svcport_v1_BmcReply_fields, rep) ? 0 : -EBADMSG;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Running the real svcport-bmcd and svcport-bmcctl from tests, without sleeps. */
+#ifndef SVCPORT_TEST_PROC_H
+#define SVCPORT_TEST_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "svcport.pb.h"
+
+/* Paths from the environment (set by ctest): SVCPORT_BMCD, SVCPORT_BMCCTL. */
+const char *proc_bmcd(void);
+const char *proc_bmcctl(void);
+
+/*
+ * Starts svcport-bmcd on state_dir with sockets gw and admin, extra args
+ * (NULL-terminated, may be NULL), stderr to /dev/null unless SVCPORT_TEST_VERBOSE.
+ * If wait_ready, returns once it wrote "ready" on --ready-fd (10 s safety net).
+ * Returns the pid, or -1.
+ */
+pid_t proc_bmcd_start(const char *state_dir, const char *gw, const char *admin,
+                      const char *const *extra, bool wait_ready);
+/* SIGKILL (or SIGTERM) and reap; returns the wait status. No-op for pid <= 0. */
+int proc_stop(pid_t pid, int sig);
+
+/* Runs argv, captures up to cap-1 bytes of stdout (NUL-terminated); returns exit code or -1. */
+int proc_run(const char *const *argv, char *out, size_t cap);
+
+/* Gateway side of the socket. */
+int proc_gw_connect(const char *path);
+int proc_gw_send(int fd, const svcport_v1_BmcRequest *req);
+/* Waits up to 10 s for one packet; 0, -ETIMEDOUT, -ECONNRESET (closed) or -EBADMSG. */
+int proc_gw_recv(int fd, svcport_v1_BmcReply *rep);
+
+#endif

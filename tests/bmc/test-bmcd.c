@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The real svcport-bmcd and svcport-bmcctl: the gateway socket's rules
+ * (one message per packet, garbage and oversize answered, bounded
+ * connections, SO_PEERCRED), StateChanged pushed to every gateway, and the
+ * console's commands and failures.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gwclient.h"
+
+#define E(x) svcport_v1_ErrorCode_##x
+
+static struct tworld W;
+static char gw_path[PATH_MAX], admin_path[PATH_MAX];
+static pid_t bmcd = -1;
+static svcport_v1_BmcReply rep;
+
+static int start(const char *control, const char *const *extra)
+{
+	tworld_setup(&W, control);
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	snprintf(gw_path, sizeof(gw_path), "%s/gw.sock", W.dir);
+	snprintf(admin_path, sizeof(admin_path), "%s/admin.sock", W.dir);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
+	return bmcd > 0 ? 0 : -1;
+}
+
+static int setup_portal(void **state)
+{
+	return start("portal", NULL);
+}
+
+static int setup_bmc(void **state)
+{
+	return start("bmc", NULL);
+}
+
+static int teardown(void **state)
+{
+	proc_stop(bmcd, SIGKILL);
+	bmcd = -1;
+	tworld_teardown(&W);
+	return 0;
+}
+
+static int ctl(char *out, size_t cap, const char *a1, const char *a2, const char *a3,
+               const char *a4)
+{
+	const char *argv[] = {proc_bmcctl(), "--admin-socket", admin_path, a1, a2, a3, a4, NULL};
+
+	return proc_run(argv, out, cap);
+}
+
+static void raw_send(int fd, const void *p, size_t len)
+{
+	assert_int_equal(send(fd, p, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static void submit_ok(int fd, pb_size_t tag, svcport_v1_CommandBody *body)
+{
+	assert_int_equal(gw_submit_send(fd, body, svcport_v1_LinkKind_LINK_USB, true), 0);
+	assert_int_equal(gw_submit_wait(fd), E(ERROR_NONE));
+}
+
+static void garbage_and_oversize_answered(void **state)
+{
+	static uint8_t big[svcport_v1_BmcRequest_size + 100];
+	const uint8_t garbage[] = {0xff, 0x01, 0x02};
+	svcport_v1_BmcRequest req = svcport_v1_BmcRequest_init_zero;
+	int fd = proc_gw_connect(gw_path);
+
+	assert_true(fd >= 0);
+	raw_send(fd, garbage, sizeof(garbage));
+	assert_int_equal(proc_gw_recv(fd, &rep), 0);
+	assert_int_equal(rep.request_id, 0);
+	assert_int_equal(rep.msg.response.body.error.code, E(BAD_REQUEST));
+	memset(big, 0x08, sizeof(big));
+	raw_send(fd, big, sizeof(big));
+	assert_int_equal(proc_gw_recv(fd, &rep), 0);
+	assert_int_equal(rep.msg.response.body.error.code, E(TOO_LARGE));
+
+	/* The connection still works, ids are echoed. */
+	req.session_id = 42;
+	req.request_id = 77;
+	req.link = svcport_v1_LinkKind_LINK_BLE;
+	req.has_request = true;
+	req.request.which_body = svcport_v1_Request_get_device_info_tag;
+	assert_int_equal(proc_gw_send(fd, &req), 0);
+	assert_int_equal(proc_gw_recv(fd, &rep), 0);
+	assert_int_equal(rep.session_id, 42);
+	assert_int_equal(rep.request_id, 77);
+	assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_device_info_tag);
+	assert_string_equal(rep.msg.response.body.device_info.device.serial_number, TPKI_SN);
+
+	/* Activation code over BLE: PRESENCE_REQUIRED. */
+	req.request.which_body = svcport_v1_Request_get_activation_code_tag;
+	assert_int_equal(proc_gw_send(fd, &req), 0);
+	assert_int_equal(proc_gw_recv(fd, &rep), 0);
+	assert_int_equal(rep.msg.response.body.error.code, E(PRESENCE_REQUIRED));
+	close(fd);
+}
+
+static void state_changed_reaches_every_gateway(void **state)
+{
+	svcport_v1_CommandBody body;
+	char out[2048];
+	int a = proc_gw_connect(gw_path), b = proc_gw_connect(gw_path);
+
+	assert_true(a >= 0 && b >= 0);
+	assert_int_equal(gw_body(a, &body, svcport_v1_CommandBody_claim_tag,
+	                         svcport_v1_Role_ROLE_ORG_ADMIN, TPKI_ORG),
+	                 0);
+	submit_ok(a, 0, &body);
+	assert_int_equal(gw_body(a, &body, svcport_v1_CommandBody_activate_tag,
+	                         svcport_v1_Role_ROLE_EDGE_USER, TPKI_ORG),
+	                 0);
+	submit_ok(a, 0, &body);
+	/* b did nothing and hears about it; so does a, after its reply. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(proc_gw_recv(i ? a : b, &rep), 0);
+		assert_int_equal(rep.which_msg, svcport_v1_BmcReply_event_tag);
+		assert_int_equal(rep.session_id, 0);
+		assert_int_equal(rep.msg.event.body.state_changed.lockdown_state,
+		                 svcport_v1_LockdownState_LOCKDOWN_ACTIVE);
+		assert_int_equal(rep.msg.event.body.state_changed.security_led,
+		                 svcport_v1_SecurityLed_LED_ON);
+	}
+
+	/* A tamper from the console reaches both gateways too. */
+	assert_int_equal(gw_body(a, &body, svcport_v1_CommandBody_configure_sensors_tag,
+	                         svcport_v1_Role_ROLE_ORG_ADMIN, TPKI_ORG),
+	                 0);
+	body.action.configure_sensors.has_sensors = true;
+	body.action.configure_sensors.sensors.intrusion_enabled = true;
+	submit_ok(a, 0, &body);
+	assert_int_equal(ctl(out, sizeof(out), "tamper", "intrusion", NULL, NULL), 0);
+	assert_non_null(strstr(out, "LOCKED"));
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(proc_gw_recv(i ? a : b, &rep), 0);
+		assert_int_equal(rep.which_msg, svcport_v1_BmcReply_event_tag);
+		assert_int_equal(rep.msg.event.body.state_changed.security_led,
+		                 svcport_v1_SecurityLed_LED_BLINKING);
+	}
+	close(a);
+	close(b);
+}
+
+static void gateway_connections_are_bounded(void **state)
+{
+	int fd[5];
+
+	for (int i = 0; i < 5; i++)
+		fd[i] = proc_gw_connect(gw_path);
+	/* The fifth is accepted and closed at once; the others are served. */
+	assert_int_equal(proc_gw_recv(fd[4], &rep), -ECONNRESET);
+	for (int i = 0; i < 4; i++) {
+		svcport_v1_BmcRequest req = svcport_v1_BmcRequest_init_zero;
+
+		req.has_request = true;
+		req.request.which_body = svcport_v1_Request_ping_tag;
+		assert_int_equal(proc_gw_send(fd[i], &req), 0);
+		assert_int_equal(proc_gw_recv(fd[i], &rep), 0);
+		assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_pong_tag);
+	}
+	for (int i = 0; i < 5; i++)
+		close(fd[i]);
+}
+
+static void wrong_uid_refused(void **state)
+{
+	char uid[16];
+	const char *extra[] = {"--gateway-uid", uid, NULL};
+	int fd;
+
+	/* A bmcd that expects another uid closes our connection (SO_PEERCRED). */
+	proc_stop(bmcd, SIGKILL);
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid() + 1);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
+	assert_true(bmcd > 0);
+	fd = proc_gw_connect(gw_path);
+	assert_true(fd >= 0);
+	assert_int_equal(proc_gw_recv(fd, &rep), -ECONNRESET);
+	close(fd);
+}
+
+static void other_user_refused_as_root(void **state)
+{
+	pid_t child;
+	int status;
+
+	if (geteuid() != 0)
+		skip(); /* needs root to become another user; wrong_uid_refused covers the check */
+	/* The socket's folder must be reachable: the check under test is SO_PEERCRED. */
+	assert_int_equal(chmod(W.dir, 0755), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int fd;
+
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		fd = proc_gw_connect(gw_path);
+		if (fd < 0)
+			_exit(4);
+		_exit(proc_gw_recv(fd, &rep) == -ECONNRESET ? 0 : 5);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void console_commands(void **state)
+{
+	char out[4096], backup[PATH_MAX + 16];
+	struct stat sb;
+
+	assert_int_equal(ctl(out, sizeof(out), "--json", "status", NULL, NULL), 0);
+	assert_non_null(strstr(out, "\"lockdown_state\":\"ACTIVE\""));
+	assert_non_null(strstr(out, "\"control_mode\":\"BMC_MANAGED\""));
+	assert_non_null(strstr(out, "\"admin_password_must_change\":true"));
+	assert_int_equal(ctl(out, sizeof(out), "status", NULL, NULL, NULL), 0);
+	assert_non_null(strstr(out, "security LED:    OFF"));
+
+	/* Failures: non-zero exit. */
+	assert_int_not_equal(ctl(out, sizeof(out), "frobnicate", NULL, NULL, NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "--password", "nope", "activate", NULL), 0);
+	assert_int_not_equal(
+	    ctl(out, sizeof(out), "--password", BMC_DEFAULT_ADMIN_PASSWORD, "activate", NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "factory-reset", NULL, NULL, NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "tamper", "motion", "many", NULL), 0);
+
+	/* The password comes from the environment too. */
+	setenv("SVCPORT_ADMIN_PASSWORD", BMC_DEFAULT_ADMIN_PASSWORD, 1);
+	assert_int_equal(ctl(out, sizeof(out), "password", "set", "correct horse", NULL), 0);
+	setenv("SVCPORT_ADMIN_PASSWORD", "correct horse", 1);
+	assert_int_equal(ctl(out, sizeof(out), "sensors", "set", "motion", "on"), 0);
+	assert_int_equal(ctl(out, sizeof(out), "sensors", "show", NULL, NULL), 0);
+	assert_non_null(strstr(out, "motion:          on"));
+	assert_int_equal(ctl(out, sizeof(out), "tamper", "motion", "0", NULL), 0);
+	assert_non_null(strstr(out, "LOCKED"));
+	assert_int_equal(ctl(out, sizeof(out), "activate", NULL, NULL, NULL), 0);
+
+	snprintf(backup, sizeof(backup), "%s/ak.backup", W.dir);
+	assert_int_equal(ctl(out, sizeof(out), "sed", "backup", backup, NULL), 0);
+	assert_int_equal(stat(backup, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(ctl(out, sizeof(out), "sed", "restore", backup, NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "sed", "restore", "/nonexistent", NULL), 0);
+	assert_int_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "true"), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "maybe"), 0);
+	assert_int_equal(ctl(out, sizeof(out), "audit", "show", NULL, NULL), 0);
+	assert_non_null(strstr(out, "factory-init"));
+	assert_non_null(strstr(out, "sed-restore"));
+	assert_int_equal(ctl(out, sizeof(out), "audit", "verify", NULL, NULL), 0);
+	assert_int_equal(ctl(out, sizeof(out), "factory-reset", "--yes", NULL, NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "sensors", "show", NULL, NULL), 0);
+	unsetenv("SVCPORT_ADMIN_PASSWORD");
+}
+
+static void console_without_daemon_fails(void **state)
+{
+	char out[256];
+
+	proc_stop(bmcd, SIGTERM);
+	bmcd = -1;
+	assert_int_not_equal(ctl(out, sizeof(out), "status", NULL, NULL, NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(garbage_and_oversize_answered, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(state_changed_reaches_every_gateway, setup_portal,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(gateway_connections_are_bounded, setup_portal,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(wrong_uid_refused, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(other_user_refused_as_root, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(console_commands, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(console_without_daemon_fails, setup_bmc, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Frame decoding and session dispatch (gateway/session.h). The input is a
+ * script of records [op][len lo][len hi][bytes]: op 0 a Frame from the phone
+ * on session A, 1 on session B, 2 a packet from bmcd, 3 a link error, 4 bmcd
+ * lost, 5 bmcd up, 6 time passes. Invariants: every frame the gateway sends
+ * decodes as a Frame carrying a Response or an Event; every request it
+ * relays decodes and carries the sending session's id; nothing crashes.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pb_decode.h>
+
+#include "session.h"
+
+static uint32_t expect_session;
+static svcport_v1_Frame out_frame;
+static svcport_v1_BmcRequest out_req;
+
+static int link_send(void *link_data, const uint8_t *frame, size_t len)
+{
+	pb_istream_t is = pb_istream_from_buffer(frame, len);
+	if (!pb_decode(&is, svcport_v1_Frame_fields, &out_frame))
+		abort();
+	if (out_frame.which_msg != svcport_v1_Frame_response_tag &&
+	    out_frame.which_msg != svcport_v1_Frame_event_tag)
+		abort();
+	return 0;
+}
+
+static void link_expire(void *link_data)
+{
+	*(struct session **)link_data = NULL;
+}
+
+static int bmc_send(void *user_data, const uint8_t *req, size_t len)
+{
+	pb_istream_t is = pb_istream_from_buffer(req, len);
+	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &out_req))
+		abort();
+	if (out_req.session_id != 0 && out_req.session_id != expect_session)
+		abort();
+	return *(int *)user_data;
+}
+
+static const struct session_link_ops ops = {.send = link_send, .expire = link_expire};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int bmc_result;
+	bmc_result = 0;
+	struct session_env env = {.bmc_send = bmc_send, .user_data = &bmc_result};
+	struct session_limits lim;
+	session_limits_default(&lim);
+	lim.max_sessions = 2;
+	lim.idle_ms = 5000;
+	lim.request_timeout_ms = 1000;
+	struct session_table *t;
+	if (session_table_new(&lim, &env, &t) < 0)
+		abort();
+	struct session *a = NULL, *b = NULL;
+	struct session_link la = {.name = "tty:fuzz",
+	                          .kind = svcport_v1_LinkKind_LINK_USB,
+	                          .physical_presence = true,
+	                          .events = true,
+	                          .ops = &ops};
+	struct session_link lb = {
+	    .name = "ble-sim:fuzz", .kind = svcport_v1_LinkKind_LINK_SIM, .ops = &ops};
+	uint64_t now = 0;
+	if (session_open(t, &la, &a, now, &a) < 0 || session_open(t, &lb, &b, now, &b) < 0)
+		abort();
+	size_t i = 0;
+	while (i + 3 <= size) {
+		uint8_t op = data[i] % 7;
+		size_t len = (size_t)data[i + 1] | (size_t)data[i + 2] << 8;
+		i += 3;
+		if (len > size - i)
+			len = size - i;
+		const uint8_t *p = data + i;
+		i += len;
+		switch (op) {
+		case 0:
+		case 1: {
+			struct session *s = op == 0 ? a : b;
+			if (!s)
+				break;
+			expect_session = session_id(s);
+			session_rx_frame(s, p, len, now);
+			break;
+		}
+		case 2:
+			session_table_bmc_reply(t, p, len);
+			break;
+		case 3:
+			if (a)
+				session_rx_link_error(a, svcport_v1_ErrorCode_LINK_PROTOCOL, "fuzz",
+				                      now);
+			break;
+		case 4:
+			session_table_bmc_down(t);
+			bmc_result = -107; /* -ENOTCONN */
+			break;
+		case 5:
+			bmc_result = 0;
+			expect_session = 0;
+			session_table_bmc_up(t);
+			break;
+		default:
+			now += len ? p[0] * 50u : 1000u;
+			session_table_tick(t, now);
+			break;
+		}
+	}
+	session_table_free(t);
+	return 0;
+}

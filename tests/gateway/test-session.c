@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Session table and relay (gateway/session.h), driven without a loop: the
+ * link and bmcd are recording doubles, time is a number.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "session.h"
+
+#define MAX_SENT 64
+
+struct fake_link {
+	unsigned n_sent;
+	size_t len[MAX_SENT];
+	uint8_t sent[MAX_SENT][svcport_v1_Frame_size];
+	bool expired;
+};
+
+struct fake_bmc {
+	bool down;
+	unsigned n_req;
+	svcport_v1_BmcRequest last;
+};
+
+static struct fake_bmc bmc;
+static svcport_v1_Frame decoded;
+
+static int link_send(void *link_data, const uint8_t *frame, size_t len)
+{
+	struct fake_link *l = link_data;
+	assert_true(l->n_sent < MAX_SENT);
+	assert_true(len <= sizeof(l->sent[0]));
+	memcpy(l->sent[l->n_sent], frame, len);
+	l->len[l->n_sent++] = len;
+	return 0;
+}
+
+static void link_expire(void *link_data)
+{
+	struct fake_link *l = link_data;
+	l->expired = true;
+}
+
+static const struct session_link_ops link_ops = {.send = link_send, .expire = link_expire};
+
+static int bmc_send(void *user_data, const uint8_t *req, size_t len)
+{
+	if (bmc.down)
+		return -ENOTCONN;
+	memset(&bmc.last, 0, sizeof(bmc.last));
+	pb_istream_t is = pb_istream_from_buffer(req, len);
+	assert_true(pb_decode(&is, svcport_v1_BmcRequest_fields, &bmc.last));
+	bmc.n_req++;
+	return 0;
+}
+
+static const struct session_env env = {.bmc_send = bmc_send};
+
+struct fixture {
+	struct session_table *t;
+	struct fake_link la, lb;
+	struct session *a, *b;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	memset(&fx, 0, sizeof(fx));
+	memset(&bmc, 0, sizeof(bmc));
+	struct session_limits lim;
+	session_limits_default(&lim);
+	lim.max_sessions = 2;
+	lim.idle_ms = 1000;
+	lim.request_timeout_ms = 500;
+	lim.rate_per_s = 10;
+	lim.burst = 5;
+	assert_int_equal(session_table_new(&lim, &env, &fx.t), 0);
+	struct session_link usb = {.name = "tty:/dev/x",
+	                           .kind = svcport_v1_LinkKind_LINK_USB,
+	                           .physical_presence = true,
+	                           .events = true,
+	                           .ops = &link_ops};
+	struct session_link ble = {.name = "ble-sim:/x",
+	                           .kind = svcport_v1_LinkKind_LINK_SIM,
+	                           .physical_presence = false,
+	                           .events = false,
+	                           .ops = &link_ops};
+	assert_int_equal(session_open(fx.t, &usb, &fx.la, 0, &fx.a), 0);
+	assert_int_equal(session_open(fx.t, &ble, &fx.lb, 0, &fx.b), 0);
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	session_table_free(fx->t);
+	return 0;
+}
+
+static size_t encode_request(uint32_t id, pb_size_t which, uint8_t *buf, size_t cap)
+{
+	static svcport_v1_Frame f;
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = which;
+	if (which == svcport_v1_Request_ping_tag) {
+		f.msg.request.body.ping.payload.size = 3;
+		memcpy(f.msg.request.body.ping.payload.bytes, "abc", 3);
+	}
+	pb_ostream_t os = pb_ostream_from_buffer(buf, cap);
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	return os.bytes_written;
+}
+
+static void send_request(struct session *s, uint32_t id, pb_size_t which, uint64_t now)
+{
+	uint8_t buf[256];
+	size_t n = encode_request(id, which, buf, sizeof(buf));
+	session_rx_frame(s, buf, n, now);
+}
+
+/* Decodes the i-th frame the link sent into `decoded`. */
+static const svcport_v1_Frame *sent(const struct fake_link *l, unsigned i)
+{
+	assert_true(i < l->n_sent);
+	memset(&decoded, 0, sizeof(decoded));
+	pb_istream_t is = pb_istream_from_buffer(l->sent[i], l->len[i]);
+	assert_true(pb_decode(&is, svcport_v1_Frame_fields, &decoded));
+	return &decoded;
+}
+
+static void assert_error(const struct fake_link *l, unsigned i, uint32_t id,
+                         svcport_v1_ErrorCode code)
+{
+	const svcport_v1_Frame *f = sent(l, i);
+	assert_int_equal(f->id, id);
+	assert_int_equal(f->which_msg, svcport_v1_Frame_response_tag);
+	assert_int_equal(f->msg.response.which_body, svcport_v1_Response_error_tag);
+	assert_int_equal(f->msg.response.body.error.code, code);
+}
+
+static void bmc_answer(struct session_table *t, uint32_t session, uint32_t request,
+                       const char *serial)
+{
+	static svcport_v1_BmcReply rep;
+	memset(&rep, 0, sizeof(rep));
+	rep.session_id = session;
+	rep.request_id = request;
+	rep.which_msg = svcport_v1_BmcReply_response_tag;
+	rep.msg.response.which_body = svcport_v1_Response_device_info_tag;
+	rep.msg.response.body.device_info.has_device = true;
+	strcpy(rep.msg.response.body.device_info.device.machine_type, "7D1A");
+	strcpy(rep.msg.response.body.device_info.device.serial_number, serial);
+	rep.msg.response.body.device_info.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+	uint8_t buf[svcport_v1_BmcReply_size];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_v1_BmcReply_fields, &rep));
+	session_table_bmc_reply(t, buf, os.bytes_written);
+}
+
+/* GetLinkInfo and Ping never reach bmcd. */
+static void test_local_answers(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 1, svcport_v1_Request_get_link_info_tag, 1);
+	send_request(fx->a, 2, svcport_v1_Request_ping_tag, 2);
+	assert_int_equal(bmc.n_req, 0);
+	assert_int_equal(fx->la.n_sent, 2);
+	const svcport_v1_Frame *f = sent(&fx->la, 0);
+	assert_int_equal(f->id, 1);
+	assert_int_equal(f->msg.response.which_body, svcport_v1_Response_link_info_tag);
+	assert_int_equal(f->msg.response.body.link_info.protocol_version, 1);
+	assert_int_equal(f->msg.response.body.link_info.max_message_size, 8192);
+	f = sent(&fx->la, 1);
+	assert_int_equal(f->id, 2);
+	assert_int_equal(f->msg.response.which_body, svcport_v1_Response_pong_tag);
+	assert_memory_equal(f->msg.response.body.pong.payload.bytes, "abc", 3);
+}
+
+/* Relay carries session id, request id, link kind and presence; reply routed back. */
+static void test_relay_presence_per_link(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 7, svcport_v1_Request_get_device_info_tag, 1);
+	assert_int_equal(bmc.n_req, 1);
+	assert_int_equal(bmc.last.session_id, session_id(fx->a));
+	assert_int_equal(bmc.last.request_id, 7);
+	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_USB);
+	assert_true(bmc.last.physical_presence);
+	assert_int_equal(bmc.last.request.which_body, svcport_v1_Request_get_device_info_tag);
+	send_request(fx->b, 9, svcport_v1_Request_get_challenge_tag, 1);
+	assert_int_equal(bmc.n_req, 2);
+	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_SIM);
+	assert_false(bmc.last.physical_presence);
+
+	bmc_answer(fx->t, session_id(fx->a), 7, "J900ABCD");
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_int_equal(fx->lb.n_sent, 0);
+	const svcport_v1_Frame *f = sent(&fx->la, 0);
+	assert_int_equal(f->id, 7);
+	assert_string_equal(f->msg.response.body.device_info.device.serial_number, "J900ABCD");
+
+	/* The DeviceInfo seen in passing feeds GetLinkInfo. */
+	send_request(fx->a, 8, svcport_v1_Request_get_link_info_tag, 2);
+	f = sent(&fx->la, 1);
+	assert_string_equal(f->msg.response.body.link_info.device.serial_number, "J900ABCD");
+	assert_int_equal(f->msg.response.body.link_info.lockdown_state,
+	                 svcport_v1_LockdownState_LOCKDOWN_LOCKED);
+}
+
+/* A repeated id gets the cached bytes; bmcd sees the request once. */
+static void test_repeated_id_answered_from_cache(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 7, svcport_v1_Request_get_device_info_tag, 1);
+	bmc_answer(fx->t, session_id(fx->a), 7, "J900ABCD");
+	send_request(fx->a, 7, svcport_v1_Request_get_device_info_tag, 2);
+	assert_int_equal(bmc.n_req, 1);
+	assert_int_equal(fx->la.n_sent, 2);
+	assert_int_equal(fx->la.len[0], fx->la.len[1]);
+	assert_memory_equal(fx->la.sent[0], fx->la.sent[1], fx->la.len[0]);
+	/* A new id goes to bmcd again. */
+	send_request(fx->a, 8, svcport_v1_Request_get_device_info_tag, 3);
+	assert_int_equal(bmc.n_req, 2);
+}
+
+/* One request in flight: another id is refused, the same id waits for its answer. */
+static void test_one_request_in_flight(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 7, svcport_v1_Request_get_device_info_tag, 1);
+	send_request(fx->a, 7, svcport_v1_Request_get_device_info_tag, 2);
+	assert_int_equal(fx->la.n_sent, 0);
+	send_request(fx->a, 8, svcport_v1_Request_get_challenge_tag, 3);
+	assert_int_equal(bmc.n_req, 1);
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_error(&fx->la, 0, 8, svcport_v1_ErrorCode_RATE_LIMITED);
+	/* A reply for another id, or another session, is dropped. */
+	bmc_answer(fx->t, session_id(fx->a), 8, "X");
+	bmc_answer(fx->t, session_id(fx->b), 7, "X");
+	bmc_answer(fx->t, 999, 7, "X");
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_int_equal(fx->lb.n_sent, 0);
+	bmc_answer(fx->t, session_id(fx->a), 7, "J900ABCD");
+	assert_int_equal(fx->la.n_sent, 2);
+	assert_int_equal(sent(&fx->la, 1)->id, 7);
+}
+
+/* bmcd unreachable: BMC_UNAVAILABLE at once, not cached, so a retry relays. */
+static void test_bmc_unreachable(void **state)
+{
+	struct fixture *fx = *state;
+	bmc.down = true;
+	send_request(fx->a, 7, svcport_v1_Request_get_device_info_tag, 1);
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_error(&fx->la, 0, 7, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
+	bmc.down = false;
+	send_request(fx->a, 7, svcport_v1_Request_get_device_info_tag, 2);
+	assert_int_equal(bmc.n_req, 1);
+	assert_int_equal(fx->la.n_sent, 1);
+}
+
+/* bmcd lost with a request in flight: answered now; its late reply is dropped. */
+static void test_bmc_lost_in_flight(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 7, svcport_v1_Request_submit_command_tag, 1);
+	session_table_bmc_down(fx->t);
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_error(&fx->la, 0, 7, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
+	bmc_answer(fx->t, session_id(fx->a), 7, "LATE");
+	assert_int_equal(fx->la.n_sent, 1);
+}
+
+/* bmcd silent past the request timeout: BMC_UNAVAILABLE from the tick. */
+static void test_request_timeout(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 7, svcport_v1_Request_get_challenge_tag, 100);
+	assert_int_equal(session_table_tick(fx->t, 300), 300);
+	assert_int_equal(fx->la.n_sent, 0);
+	session_table_tick(fx->t, 600);
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_error(&fx->la, 0, 7, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
+}
+
+/* A session without frames for idle_ms ends; the link is told; a new one can open. */
+static void test_idle_timeout(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 1, svcport_v1_Request_ping_tag, 900);
+	session_table_tick(fx->t, 1000);
+	assert_true(fx->lb.expired);
+	assert_false(fx->la.expired);
+	assert_int_equal(session_table_count(fx->t), 1);
+	session_table_tick(fx->t, 1900);
+	assert_true(fx->la.expired);
+	assert_int_equal(session_table_count(fx->t), 0);
+}
+
+/* The table is bounded. */
+static void test_table_full(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_link lc = {0};
+	struct session *c;
+	struct session_link l = {.name = "unix:/x", .ops = &link_ops};
+	assert_int_equal(session_open(fx->t, &l, &lc, 0, &c), -EBUSY);
+	uint32_t old = session_id(fx->b);
+	session_close(fx->b);
+	assert_int_equal(session_open(fx->t, &l, &lc, 0, &c), 0);
+	assert_int_not_equal(session_id(c), old); /* ids are never reused */
+}
+
+/* Every malformed frame gets BAD_REQUEST / TOO_LARGE and changes nothing. */
+static void test_bad_frames(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff};
+	session_rx_frame(fx->a, garbage, sizeof(garbage), 200);
+	assert_error(&fx->la, 0, 0, svcport_v1_ErrorCode_BAD_REQUEST);
+
+	uint8_t buf[256];
+	size_t n = encode_request(0, svcport_v1_Request_get_device_info_tag, buf, sizeof(buf));
+	session_rx_frame(fx->a, buf, n, 400);
+	assert_error(&fx->la, 1, 0, svcport_v1_ErrorCode_BAD_REQUEST);
+
+	n = encode_request(5, 0, buf, sizeof(buf)); /* empty Request: no body */
+	session_rx_frame(fx->a, buf, n, 600);
+	assert_error(&fx->la, 2, 5, svcport_v1_ErrorCode_BAD_REQUEST);
+
+	/* A Response from the phone. */
+	static svcport_v1_Frame f;
+	memset(&f, 0, sizeof(f));
+	f.id = 6;
+	f.which_msg = svcport_v1_Frame_response_tag;
+	f.msg.response.which_body = svcport_v1_Response_pong_tag;
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	session_rx_frame(fx->a, buf, os.bytes_written, 800);
+	assert_error(&fx->la, 3, 6, svcport_v1_ErrorCode_BAD_REQUEST);
+
+	static uint8_t big[8193];
+	session_rx_frame(fx->a, big, sizeof(big), 1000);
+	assert_error(&fx->la, 4, 0, svcport_v1_ErrorCode_TOO_LARGE);
+
+	session_rx_link_error(fx->a, svcport_v1_ErrorCode_LINK_PROTOCOL, "bad segment", 2000);
+	assert_error(&fx->la, 5, 0, svcport_v1_ErrorCode_LINK_PROTOCOL);
+	assert_int_equal(bmc.n_req, 0);
+	/* The session still works. */
+	send_request(fx->a, 9, svcport_v1_Request_get_device_info_tag, 2200);
+	assert_int_equal(bmc.n_req, 1);
+}
+
+/* A flood is throttled (one RATE_LIMITED, the rest dropped); the other session is untouched. */
+static void test_flood_throttled(void **state)
+{
+	struct fixture *fx = *state;
+	for (uint32_t i = 0; i < 50; i++)
+		send_request(fx->a, 100 + i, svcport_v1_Request_ping_tag, 10);
+	/* burst 5 answered, then one RATE_LIMITED */
+	assert_int_equal(fx->la.n_sent, 6);
+	const svcport_v1_Frame *f = sent(&fx->la, 5);
+	assert_int_equal(f->msg.response.body.error.code, svcport_v1_ErrorCode_RATE_LIMITED);
+	assert_true(f->msg.response.body.error.retry_after_ms > 0);
+	send_request(fx->b, 1, svcport_v1_Request_ping_tag, 10);
+	assert_int_equal(fx->lb.n_sent, 1);
+	assert_int_equal(sent(&fx->lb, 0)->msg.response.which_body, svcport_v1_Response_pong_tag);
+	/* After a refill the flooder is served again. */
+	send_request(fx->a, 200, svcport_v1_Request_ping_tag, 10 + 100);
+	assert_int_equal(fx->la.n_sent, 7);
+	assert_int_equal(sent(&fx->la, 6)->msg.response.which_body, svcport_v1_Response_pong_tag);
+}
+
+/* StateChanged goes to sessions with events enabled, as an Event frame with id 0. */
+static void test_event_forwarded(void **state)
+{
+	struct fixture *fx = *state;
+	static svcport_v1_BmcReply rep;
+	memset(&rep, 0, sizeof(rep));
+	rep.which_msg = svcport_v1_BmcReply_event_tag;
+	rep.msg.event.which_body = svcport_v1_Event_state_changed_tag;
+	rep.msg.event.body.state_changed.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
+	uint8_t buf[64];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_v1_BmcReply_fields, &rep));
+	session_table_bmc_reply(fx->t, buf, os.bytes_written);
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_int_equal(fx->lb.n_sent, 0); /* BLE: TX notifications not enabled */
+	const svcport_v1_Frame *f = sent(&fx->la, 0);
+	assert_int_equal(f->id, 0);
+	assert_int_equal(f->which_msg, svcport_v1_Frame_event_tag);
+	assert_int_equal(f->msg.event.body.state_changed.lockdown_state,
+	                 svcport_v1_LockdownState_LOCKDOWN_ACTIVE);
+	/* The gateway refreshes its DeviceInfo (session 0). */
+	assert_int_equal(bmc.n_req, 1);
+	assert_int_equal(bmc.last.session_id, 0);
+	assert_int_equal(bmc.last.request.which_body, svcport_v1_Request_get_device_info_tag);
+	session_set_events(fx->b, true);
+	session_table_bmc_reply(fx->t, buf, os.bytes_written);
+	assert_int_equal(fx->lb.n_sent, 1);
+	/* Garbage from bmcd is dropped. */
+	static const uint8_t junk[] = {0x08};
+	session_table_bmc_reply(fx->t, junk, sizeof(junk));
+	assert_int_equal(fx->la.n_sent, 2);
+}
+
+/* The INFO value is an encoded LinkInfo, from the DeviceInfo bmcd gave at connect. */
+static void test_link_info_value(void **state)
+{
+	struct fixture *fx = *state;
+	session_table_bmc_up(fx->t);
+	assert_int_equal(bmc.n_req, 1);
+	bmc_answer(fx->t, 0, bmc.last.request_id, "SN123");
+	uint8_t buf[svcport_v1_LinkInfo_size];
+	long n = session_table_link_info(fx->t, buf, sizeof(buf));
+	assert_true(n > 0);
+	svcport_v1_LinkInfo li = svcport_v1_LinkInfo_init_zero;
+	pb_istream_t is = pb_istream_from_buffer(buf, (size_t)n);
+	assert_true(pb_decode(&is, svcport_v1_LinkInfo_fields, &li));
+	assert_string_equal(li.device.serial_number, "SN123");
+	assert_int_equal(li.max_message_size, 8192);
+	assert_int_equal(session_table_link_info(fx->t, buf, 2), -EMSGSIZE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_local_answers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_relay_presence_per_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_repeated_id_answered_from_cache, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_one_request_in_flight, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bmc_unreachable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bmc_lost_in_flight, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_request_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flood_throttled, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_forwarded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_link_info_value, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

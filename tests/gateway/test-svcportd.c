@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * svcportd as a process, against a fake bmcd played by this test (a unix
+ * SOCK_SEQPACKET server answering canned BmcReplies): the gateway's own
+ * behaviour on unix: and tty: (a pty pair) links — relay with link kind and
+ * presence, local answers, bmcd killed and restarted, events, bad frames,
+ * idle timeout, and a capture tshark decodes without a malformed packet.
+ * No sleeps: every wait is a poll on a socket or pipe with a safety timeout.
+ *
+ * argv[1]: path of svcportd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "cdc-frame.h"
+#include "svcport.pb.h"
+
+#define WAIT_MS 5000
+
+static const char *svcportd_path;
+
+struct peer {
+	int fd;
+	struct cdc_rx rx;
+	uint8_t rx_buf[CDC_FRAME_ENCODED_MAX(svcport_v1_Frame_size)];
+	bool have;
+	size_t len;
+	uint8_t msg[svcport_v1_Frame_size];
+	unsigned drops;
+};
+
+struct fake_bmc {
+	char path[128];
+	int lfd;
+	int cfd;
+	bool silent; /* take requests but never answer */
+	unsigned n_req;
+	unsigned n_accepts;
+	svcport_v1_BmcRequest last;
+};
+
+static struct {
+	char dir[64];
+	pid_t pid;
+	char pts[64];
+	int master;
+	struct fake_bmc bmc;
+	struct peer unix_peer, tty_peer;
+	svcport_v1_Frame frame;
+} T;
+
+/* ---------------------------------------------------------------- fake bmcd */
+
+static void bmc_listen(struct fake_bmc *b)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, b->path);
+	unlink(b->path);
+	b->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(b->lfd >= 0);
+	assert_int_equal(bind(b->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(chmod(b->path, 0777), 0); /* svcportd may run as nobody */
+	assert_int_equal(listen(b->lfd, 4), 0);
+}
+
+static void bmc_kill(struct fake_bmc *b)
+{
+	if (b->cfd >= 0)
+		close(b->cfd);
+	if (b->lfd >= 0)
+		close(b->lfd);
+	b->cfd = b->lfd = -1;
+	unlink(b->path);
+}
+
+static void bmc_send_reply(struct fake_bmc *b, const svcport_v1_BmcReply *rep)
+{
+	uint8_t buf[svcport_v1_BmcReply_size];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_v1_BmcReply_fields, rep));
+	assert_int_equal(send(b->cfd, buf, os.bytes_written, 0), (ssize_t)os.bytes_written);
+}
+
+static void bmc_answer(struct fake_bmc *b)
+{
+	static svcport_v1_BmcReply rep;
+	memset(&rep, 0, sizeof(rep));
+	rep.session_id = b->last.session_id;
+	rep.request_id = b->last.request_id;
+	rep.which_msg = svcport_v1_BmcReply_response_tag;
+	svcport_v1_Response *r = &rep.msg.response;
+	switch (b->last.request.which_body) {
+	case svcport_v1_Request_get_device_info_tag:
+		r->which_body = svcport_v1_Response_device_info_tag;
+		r->body.device_info.has_device = true;
+		strcpy(r->body.device_info.device.machine_type, "7D1A");
+		strcpy(r->body.device_info.device.serial_number, "J900TEST");
+		r->body.device_info.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+		break;
+	case svcport_v1_Request_get_challenge_tag:
+		r->which_body = svcport_v1_Response_challenge_tag;
+		r->body.challenge.body.size = 4;
+		memcpy(r->body.challenge.body.bytes, "body", 4);
+		break;
+	default:
+		r->which_body = svcport_v1_Response_error_tag;
+		r->body.error.code = svcport_v1_ErrorCode_INVALID_STATE;
+		break;
+	}
+	bmc_send_reply(b, &rep);
+}
+
+/* Serves whatever is ready on the fake bmcd's sockets. */
+static void bmc_pump(struct fake_bmc *b, const struct pollfd *pl, const struct pollfd *pc)
+{
+	if (pl && (pl->revents & POLLIN)) {
+		int fd = accept4(b->lfd, NULL, NULL, SOCK_CLOEXEC);
+		assert_true(fd >= 0);
+		if (b->cfd >= 0)
+			close(b->cfd);
+		b->cfd = fd;
+		b->n_accepts++;
+	}
+	if (pc && (pc->revents & (POLLIN | POLLHUP))) {
+		uint8_t buf[svcport_v1_BmcRequest_size + 1];
+		ssize_t n = recv(b->cfd, buf, sizeof(buf), 0);
+		if (n <= 0) {
+			close(b->cfd);
+			b->cfd = -1;
+			return;
+		}
+		memset(&b->last, 0, sizeof(b->last));
+		pb_istream_t is = pb_istream_from_buffer(buf, (size_t)n);
+		assert_true(pb_decode(&is, svcport_v1_BmcRequest_fields, &b->last));
+		b->n_req++;
+		if (!b->silent)
+			bmc_answer(b);
+	}
+}
+
+/* ---------------------------------------------------------------- phone side */
+
+static int on_frame(const uint8_t *msg, size_t len, int drop, void *user_data)
+{
+	struct peer *p = user_data;
+	if (!msg) {
+		p->drops++;
+		return 0;
+	}
+	assert_false(p->have); /* one at a time: the tests wait for each answer */
+	memcpy(p->msg, msg, len);
+	p->len = len;
+	p->have = true;
+	return 0;
+}
+
+static void peer_init(struct peer *p, int fd)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = fd;
+	cdc_rx_init(&p->rx, p->rx_buf, sizeof(p->rx_buf));
+}
+
+static void write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		assert_true(w > 0);
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void send_raw_frame(struct peer *p, const uint8_t *msg, size_t len)
+{
+	static uint8_t out[CDC_FRAME_ENCODED_MAX(svcport_v1_Frame_size)];
+	long n = cdc_frame_encode(msg, len, out, sizeof(out));
+	assert_true(n > 0);
+	write_all(p->fd, out, (size_t)n);
+}
+
+static void send_request(struct peer *p, uint32_t id, pb_size_t which)
+{
+	static svcport_v1_Frame f;
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = which;
+	uint8_t buf[256];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	send_raw_frame(p, buf, os.bytes_written);
+}
+
+/*
+ * Polls the peer and the fake bmcd until the peer has a whole frame (decoded
+ * into T.frame; returns true) or, with want_eof, until the peer's stream
+ * ends (returns false). Fails after WAIT_MS.
+ */
+static bool pump(struct peer *p, bool want_eof)
+{
+	for (;;) {
+		if (p && p->have) {
+			p->have = false;
+			memset(&T.frame, 0, sizeof(T.frame));
+			pb_istream_t is = pb_istream_from_buffer(p->msg, p->len);
+			assert_true(pb_decode(&is, svcport_v1_Frame_fields, &T.frame));
+			return true;
+		}
+		struct pollfd fds[3] = {
+		    {.fd = p ? p->fd : -1, .events = POLLIN},
+		    {.fd = T.bmc.lfd, .events = POLLIN},
+		    {.fd = T.bmc.cfd, .events = POLLIN},
+		};
+		int n = poll(fds, 3, WAIT_MS);
+		assert_true(n > 0); /* safety net: nothing happened for WAIT_MS */
+		bmc_pump(&T.bmc, &fds[1], &fds[2]);
+		if (p && (fds[0].revents & (POLLIN | POLLHUP))) {
+			uint8_t buf[512];
+			ssize_t r = read(p->fd, buf, sizeof(buf));
+			if (r <= 0) {
+				assert_true(want_eof);
+				return false;
+			}
+			assert_int_equal(cdc_rx_feed(&p->rx, buf, (size_t)r, on_frame, p), 0);
+		}
+		if (!p)
+			return true;
+	}
+}
+
+static const svcport_v1_Response *expect_response(struct peer *p, uint32_t id, pb_size_t which)
+{
+	assert_true(pump(p, false));
+	assert_int_equal(T.frame.which_msg, svcport_v1_Frame_response_tag);
+	assert_int_equal(T.frame.id, id);
+	assert_int_equal(T.frame.msg.response.which_body, which);
+	return &T.frame.msg.response;
+}
+
+static void expect_error(struct peer *p, uint32_t id, svcport_v1_ErrorCode code)
+{
+	const svcport_v1_Response *r = expect_response(p, id, svcport_v1_Response_error_tag);
+	assert_int_equal(r->body.error.code, code);
+}
+
+/* Pumps the fake bmcd until it has accepted `accepts` connections and been asked n_req requests. */
+static void wait_bmc(unsigned accepts, unsigned n_req)
+{
+	for (int i = 0; i < 100 && (T.bmc.n_accepts < accepts || T.bmc.n_req < n_req); i++)
+		pump(NULL, false);
+	assert_true(T.bmc.n_accepts >= accepts);
+	assert_true(T.bmc.n_req >= n_req);
+}
+
+/* ---------------------------------------------------------------- process */
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	assert_true(strlen(path) < sizeof(a.sun_path));
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static void start_svcportd(void)
+{
+	int ready[2];
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	char link_unix[128], link_tty[128], bmc_opt[160], cap[128], fdarg[16], logpath[128];
+	snprintf(link_unix, sizeof(link_unix), "unix:%s/phone.sock", T.dir);
+	snprintf(link_tty, sizeof(link_tty), "tty:%s", T.pts);
+	snprintf(bmc_opt, sizeof(bmc_opt), "%s", T.bmc.path);
+	snprintf(cap, sizeof(cap), "%s/capture.btsnoop", T.dir);
+	snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
+	snprintf(logpath, sizeof(logpath), "%s/svcportd.log", T.dir);
+	T.pid = fork();
+	assert_true(T.pid >= 0);
+	if (T.pid == 0) {
+		int log = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (log >= 0)
+			dup2(log, 2);
+		fcntl(ready[1], F_SETFD, 0);
+		/* As root (CI), really drop privileges: to nobody. */
+		const char *user = geteuid() == 0 ? "nobody" : "";
+		execl(svcportd_path, "svcportd", "--link", link_unix, "--link", link_tty,
+		      "--bmc-socket", bmc_opt, "--capture", cap, "--idle-timeout", "600ms",
+		      "--ready-fd", fdarg, "--verbose", *user ? "--user" : NULL, user,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	struct pollfd pfd = {.fd = ready[0], .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char buf[8] = {0};
+	assert_int_equal(read(ready[0], buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "ready\n");
+	close(ready[0]);
+}
+
+static int last_status;
+
+static int stop_svcportd(void)
+{
+	int status = last_status;
+	if (T.pid > 0) {
+		kill(T.pid, SIGTERM);
+		waitpid(T.pid, &status, 0);
+		T.pid = 0;
+		last_status = status;
+	}
+	return status;
+}
+
+static void dump_log(void)
+{
+	char path[128], line[512];
+	snprintf(path, sizeof(path), "%s/svcportd.log", T.dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "  | %s", line);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	memset(&T, 0, sizeof(T));
+	last_status = 0;
+	T.bmc.lfd = T.bmc.cfd = T.master = -1;
+	strcpy(T.dir, "/tmp/svcportd-test-XXXXXX");
+	if (!mkdtemp(T.dir) || chmod(T.dir, 0755) < 0)
+		return -1;
+	snprintf(T.bmc.path, sizeof(T.bmc.path), "%s/bmcd.sock", T.dir);
+	T.master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (T.master < 0 || grantpt(T.master) < 0 || unlockpt(T.master) < 0)
+		return -1;
+	snprintf(T.pts, sizeof(T.pts), "%s", ptsname(T.master));
+	struct termios tio;
+	tcgetattr(T.master, &tio);
+	cfmakeraw(&tio);
+	tcsetattr(T.master, TCSANOW, &tio);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int status = stop_svcportd();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		dump_log();
+	bmc_kill(&T.bmc);
+	if (T.unix_peer.fd > 0)
+		close(T.unix_peer.fd);
+	if (T.master >= 0)
+		close(T.master);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", T.dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void phone_connect(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/phone.sock", T.dir);
+	peer_init(&T.unix_peer, connect_unix(path));
+	peer_init(&T.tty_peer, T.master);
+}
+
+static void start_all(void)
+{
+	bmc_listen(&T.bmc);
+	start_svcportd();
+	/* svcportd connects and asks for DeviceInfo for its LinkInfo. */
+	wait_bmc(1, 1);
+	assert_int_equal(T.bmc.last.session_id, 0);
+	assert_int_equal(T.bmc.last.request.which_body, svcport_v1_Request_get_device_info_tag);
+	phone_connect();
+}
+
+/* Relay over unix: and tty:, link kind and presence per link, local answers. */
+/*
+ * Runs svcportd with argv (NULL-terminated, without argv[0]) expecting it
+ * to stop by itself with exit status want_status and a message containing
+ * want_text on stderr. A svcportd still running after WAIT_MS fails the test.
+ */
+static void expect_refusal(const char *const *args, int want_status, const char *want_text)
+{
+	int errp[2];
+	assert_int_equal(pipe2(errp, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[16] = {"svcportd"};
+		for (int i = 0; args[i] && i < 14; i++)
+			argv[i + 1] = args[i];
+		dup2(errp[1], 2);
+		execv(svcportd_path, (char *const *)argv);
+		_exit(127);
+	}
+	close(errp[1]);
+	char text[2048] = {0};
+	size_t len = 0;
+	for (;;) {
+		struct pollfd pfd = {.fd = errp[0], .events = POLLIN};
+		if (poll(&pfd, 1, WAIT_MS) != 1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(errp[0]);
+			fail_msg("svcportd did not stop: %s", text);
+		}
+		ssize_t n = read(errp[0], text + len, sizeof(text) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(errp[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), want_status);
+	if (!strstr(text, want_text))
+		fail_msg("expected '%s' in: %s", want_text, text);
+}
+
+/* ble: and usb: here (no radio, no device) and bad setups fail clearly, never half-start. */
+static void test_refusals(void **state)
+{
+	char bmc[160];
+	snprintf(bmc, sizeof(bmc), "%s/bmcd.sock", T.dir);
+	const char *user = geteuid() == 0 ? "nobody" : "";
+	const char *usb[] = {
+	    "--link", "usb:ffff:fffe", "--bmc-socket", bmc, *user ? "--user" : NULL, user, NULL};
+	expect_refusal(usb, 1, "link usb:ffff:fffe: ");
+	const char *usb_bad[] = {"--link", "usb:phone", NULL};
+	expect_refusal(usb_bad, 1, "expected usb:VID:PID");
+	const char *scheme[] = {"--link", "serial:/dev/ttyS0", NULL};
+	expect_refusal(scheme, 1, "unknown scheme");
+	const char *opt[] = {"--link", "unix:/x", "--max-sessions", "100", NULL};
+	expect_refusal(opt, 2, "bad value '100' for 'max-sessions'");
+	char tty[128];
+	snprintf(tty, sizeof(tty), "tty:%s/not-a-tty", T.dir);
+	const char *tty_missing[] = {"--link", tty, NULL};
+	expect_refusal(tty_missing, 1, "cannot open the service-port tty");
+	/* The privilege drop fails clearly and before anything is served. */
+	char link[160];
+	snprintf(link, sizeof(link), "unix:%s/phone.sock", T.dir);
+	if (geteuid() == 0) {
+		const char *nouser[] = {"--link", link, "--user", "svcport-no-such-user", NULL};
+		expect_refusal(nouser, 1, "user 'svcport-no-such-user' does not exist");
+	} else {
+		const char *root[] = {"--link", link, "--user", "root", NULL};
+		expect_refusal(root, 1, "--user root needs root");
+	}
+}
+
+static void test_relay_per_link(void **state)
+{
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_get_device_info_tag);
+	const svcport_v1_Response *r =
+	    expect_response(&T.unix_peer, 1, svcport_v1_Response_device_info_tag);
+	assert_string_equal(r->body.device_info.device.serial_number, "J900TEST");
+	assert_int_equal(T.bmc.last.link, svcport_v1_LinkKind_LINK_SIM);
+	assert_true(T.bmc.last.physical_presence);
+	assert_int_equal(T.bmc.last.request_id, 1);
+	uint32_t unix_session = T.bmc.last.session_id;
+	assert_true(unix_session != 0);
+
+	send_request(&T.tty_peer, 1, svcport_v1_Request_get_device_info_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_device_info_tag);
+	assert_int_equal(T.bmc.last.link, svcport_v1_LinkKind_LINK_USB);
+	assert_true(T.bmc.last.physical_presence);
+	assert_true(T.bmc.last.session_id != unix_session);
+
+	/* GetLinkInfo and Ping never reach bmcd. */
+	unsigned n = T.bmc.n_req;
+	send_request(&T.tty_peer, 2, svcport_v1_Request_get_link_info_tag);
+	r = expect_response(&T.tty_peer, 2, svcport_v1_Response_link_info_tag);
+	assert_string_equal(r->body.link_info.device.serial_number, "J900TEST");
+	send_request(&T.unix_peer, 2, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 2, svcport_v1_Response_pong_tag);
+	/* A repeated id: the cached answer, bmcd not asked again. */
+	send_request(&T.unix_peer, 3, svcport_v1_Request_get_challenge_tag);
+	expect_response(&T.unix_peer, 3, svcport_v1_Response_challenge_tag);
+	assert_int_equal(T.bmc.n_req, n + 1);
+	send_request(&T.unix_peer, 3, svcport_v1_Request_get_challenge_tag);
+	expect_response(&T.unix_peer, 3, svcport_v1_Response_challenge_tag);
+	assert_int_equal(T.bmc.n_req, n + 1);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* bmcd killed: BMC_UNAVAILABLE at once, links stay up; restarted: served again. */
+static void test_bmc_killed_and_restarted(void **state)
+{
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_get_challenge_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_challenge_tag);
+
+	/* Killed with a request in flight: answered now, not after a timeout. */
+	T.bmc.silent = true;
+	send_request(&T.tty_peer, 5, svcport_v1_Request_submit_command_tag);
+	wait_bmc(1, T.bmc.n_req + 1);
+	assert_int_equal(T.bmc.last.request.which_body, svcport_v1_Request_submit_command_tag);
+	bmc_kill(&T.bmc);
+	expect_error(&T.tty_peer, 5, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
+	send_request(&T.unix_peer, 2, svcport_v1_Request_get_challenge_tag);
+	expect_error(&T.unix_peer, 2, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
+	/* The link itself still answers. */
+	send_request(&T.unix_peer, 3, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 3, svcport_v1_Response_pong_tag);
+
+	T.bmc.silent = false;
+	unsigned accepts = T.bmc.n_accepts;
+	bmc_listen(&T.bmc);
+	wait_bmc(accepts + 1, T.bmc.n_req + 1); /* reconnect + DeviceInfo refresh */
+	/* The same id again: BMC_UNAVAILABLE was not cached, so it is relayed now. */
+	send_request(&T.unix_peer, 2, svcport_v1_Request_get_challenge_tag);
+	expect_response(&T.unix_peer, 2, svcport_v1_Response_challenge_tag);
+	send_request(&T.tty_peer, 6, svcport_v1_Request_get_device_info_tag);
+	expect_response(&T.tty_peer, 6, svcport_v1_Response_device_info_tag);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* StateChanged from bmcd reaches every CDC session as an Event with id 0. */
+static void test_event_forwarded(void **state)
+{
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag); /* opens the sessions */
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	static svcport_v1_BmcReply ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.which_msg = svcport_v1_BmcReply_event_tag;
+	ev.msg.event.which_body = svcport_v1_Event_state_changed_tag;
+	ev.msg.event.body.state_changed.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
+	bmc_send_reply(&T.bmc, &ev);
+	struct peer *peers[] = {&T.unix_peer, &T.tty_peer};
+	for (int i = 0; i < 2; i++) {
+		assert_true(pump(peers[i], false));
+		assert_int_equal(T.frame.id, 0);
+		assert_int_equal(T.frame.which_msg, svcport_v1_Frame_event_tag);
+		assert_int_equal(T.frame.msg.event.body.state_changed.lockdown_state,
+		                 svcport_v1_LockdownState_LOCKDOWN_ACTIVE);
+	}
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* Bad CRC, bad COBS, bad protobuf: the matching Error, and the session keeps working. */
+static void test_bad_input(void **state)
+{
+	start_all();
+	uint8_t frame[64];
+	svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+	f.id = 1;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = svcport_v1_Request_ping_tag;
+	pb_ostream_t os = pb_ostream_from_buffer(frame, sizeof(frame));
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	uint8_t enc[128];
+	long n = cdc_frame_encode(frame, os.bytes_written, enc, sizeof(enc));
+	assert_true(n > 3);
+	enc[1] ^= 0x01; /* a flipped payload bit: CRC mismatch */
+	write_all(T.tty_peer.fd, enc, (size_t)n);
+	expect_error(&T.tty_peer, 0, svcport_v1_ErrorCode_LINK_PROTOCOL);
+
+	static const uint8_t cobs_bad[] = {0x05, 0x01, 0x00}; /* code runs past the delimiter */
+	write_all(T.unix_peer.fd, cobs_bad, sizeof(cobs_bad));
+	expect_error(&T.unix_peer, 0, svcport_v1_ErrorCode_LINK_PROTOCOL);
+
+	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff};
+	send_raw_frame(&T.unix_peer, junk, sizeof(junk));
+	expect_error(&T.unix_peer, 0, svcport_v1_ErrorCode_BAD_REQUEST);
+
+	/* Over the maximum message size: TOO_LARGE, then resynchronised. */
+	static uint8_t big[9000];
+	memset(big, 0x41, sizeof(big));
+	big[sizeof(big) - 1] = 0;
+	write_all(T.unix_peer.fd, big, sizeof(big));
+	expect_error(&T.unix_peer, 0, svcport_v1_ErrorCode_TOO_LARGE);
+
+	send_request(&T.unix_peer, 9, svcport_v1_Request_get_device_info_tag);
+	expect_response(&T.unix_peer, 9, svcport_v1_Response_device_info_tag);
+	send_request(&T.tty_peer, 9, svcport_v1_Request_get_device_info_tag);
+	expect_response(&T.tty_peer, 9, svcport_v1_Response_device_info_tag);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* A unix: connection without frames for the idle timeout is closed by svcportd. */
+static void test_idle_timeout_closes(void **state)
+{
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	assert_false(pump(&T.unix_peer, true)); /* end of stream after 600 ms */
+	close(T.unix_peer.fd);
+	/* A new connection gets a new session. */
+	phone_connect();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* The capture of a run decodes in tshark without a malformed packet. */
+static void test_capture_decodes(void **state)
+{
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_get_device_info_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_device_info_tag);
+	send_request(&T.tty_peer, 1, svcport_v1_Request_get_link_info_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_link_info_tag);
+	assert_int_equal(stop_svcportd(), 0);
+	char cmd[512], out[4096];
+	snprintf(cmd, sizeof(cmd),
+	         "tshark -n -r %s/capture.btsnoop -Y "
+	         "'_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null",
+	         T.dir);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	assert_int_equal(pclose(p), 0);
+	assert_string_equal(out, "");
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "tshark -n -V -r %s/capture.btsnoop 2>/dev/null | grep -c 'System Note: svcport-cdc'",
+	    T.dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	pclose(p);
+	assert_true(atoi(out) >= 4); /* two requests, two responses */
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-TO-SVCPORTD\n", argv[0]);
+		return 2;
+	}
+	svcportd_path = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_relay_per_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bmc_killed_and_restarted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_forwarded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_timeout_closes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
