@@ -6,6 +6,17 @@
 VM_PIDS=()
 VM_NAMES=()
 
+# vm_sleep SECONDS: a pause without forking (read -t on a fifo nobody writes
+# to): under TCG a fork+exec of sleep costs more than the pause itself. Only
+# used between polls of a condition, never to wait for something to happen.
+mkdir -p /run/vm-lib
+mkfifo /run/vm-lib/sleep.$$
+exec {VM_SLEEP_FD}<>/run/vm-lib/sleep.$$
+rm -f /run/vm-lib/sleep.$$
+vm_sleep() {
+	read -r -t "$1" -u "$VM_SLEEP_FD" _ || true
+}
+
 vm_step() {
 	local up
 	read -r up _ </proc/uptime
@@ -28,17 +39,24 @@ vm_bg() {
 	VM_NAMES+=("$name")
 }
 
+# vm_alive PID: the process exists and is not a zombie (no fork: TCG).
+vm_alive() {
+	local st
+	read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" || return 1
+	[ "$st" != Z ]
+}
+
 # vm_stop PID NAME: SIGTERM, then up to 10 s for it to exit; a process that
 # ignores SIGTERM is killed and reported (a daemon must stop when asked).
 vm_stop() {
-	local pid=$1 name=$2 i
+	local pid=$1 name=$2
+	local end=$((SECONDS + 10))
 	kill "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
 	echo "VM-STOP: $name"
-	for ((i = 0; i < 500; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
+	while [ "$SECONDS" -lt "$end" ] && vm_alive "$pid"; do
+		vm_sleep 0.02
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if vm_alive "$pid"; then
 		echo "VM-FAIL: $name (pid $pid) did not stop within 10 s of SIGTERM" \
 			"(state $(sed -n 's/^State:\t//p' "/proc/$pid/status"), wchan $(cat "/proc/$pid/wchan"))"
 		kill -9 "$pid" 2>/dev/null
@@ -78,7 +96,7 @@ vm_wait_until() {
 	local end=$((SECONDS + secs))
 	until "$@"; do
 		[ "$SECONDS" -lt "$end" ] || vm_fail "timed out after ${secs}s waiting for $what"
-		sleep 0.02
+		vm_sleep 0.02
 	done
 }
 
@@ -260,8 +278,8 @@ vm_tty_exchange() {
 # The project's binaries come from the build tree through the environment:
 # SVCPORT_SIM, SVCPORT_BMCD, SVCPORT_BMCCTL, SVCPORT_SVCPORTD (CMake passes
 # them). State lives on the guest's tmpfs, logs in $VM_OUT.
-VM_MT=${VM_MT:?}
-VM_SN=${VM_SN:?}
+VM_MT=${VM_MT:-}
+VM_SN=${VM_SN:-}
 VM_PORTAL=/tmp/portal
 VM_FACTORY=/tmp/factory
 VM_STATE=/tmp/bmc-state
@@ -282,6 +300,7 @@ vm_sv_portal() {
 	for v in SVCPORT_SIM SVCPORT_BMCD SVCPORT_BMCCTL SVCPORT_SVCPORTD; do
 		[ -x "${!v:-}" ] || vm_fail "$v not set to an executable (${!v:-unset})"
 	done
+	[ -n "$VM_MT" ] && [ -n "$VM_SN" ] || vm_fail "VM_MT and VM_SN must be set"
 	[ -d "$VM_OUT/seed/portal" ] && [ -d "$VM_OUT/seed/factory" ] ||
 		vm_fail "no portal seed in $VM_OUT/seed (vm-run.sh --setup host-seed.sh)"
 	cp -a "$VM_OUT/seed/portal" "$VM_PORTAL"
