@@ -12,8 +12,8 @@
 #define SED_BACKUP_MAGIC "SVCSEDB1"
 #define PASSWORD_MIN     8
 
-static void reply_error(svcport_admin_v1_AdminReply *r, svcport_admin_v1_AdminError e,
-                        const char *msg)
+void bmc_admin_reply_error(svcport_admin_v1_AdminReply *r, svcport_admin_v1_AdminError e,
+                           const char *msg)
 {
 	r->error = e;
 	r->which_body = 0;
@@ -41,33 +41,33 @@ static bool is_password_ok(const svcport_v1_BmcState *st, const char *pw)
 }
 
 /* Password gate: true if the command may go on; else reply is written. */
-static bool admin_auth(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
-                       svcport_admin_v1_AdminReply *r, bool allow_must_change)
+bool bmc_admin_auth(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
+                    svcport_admin_v1_AdminReply *r, bool allow_must_change)
 {
 	uint64_t now = b->env.now_ms(b->env.user_data);
 	uint32_t wait = ratelimit_check(&b->admin_rl, 0, 0, now);
 
 	if (wait) {
-		reply_error(r, AE(RATE_LIMITED), "too many wrong passwords; retry later");
+		bmc_admin_reply_error(r, AE(RATE_LIMITED), "too many wrong passwords; retry later");
 		r->retry_after_ms = wait;
 		return false;
 	}
 	if (!is_password_ok(&b->st, req->password)) {
 		ratelimit_fail(&b->admin_rl, 0, 0, now);
-		reply_error(r, AE(AUTH_FAILED), "wrong administrator password");
+		bmc_admin_reply_error(r, AE(AUTH_FAILED), "wrong administrator password");
 		return false;
 	}
 	ratelimit_success(&b->admin_rl, 0, 0);
 	if (b->st.admin_password_must_change && !allow_must_change) {
-		reply_error(r, AE(PASSWORD_MUST_CHANGE),
-		            "the default password is in use: run `password set` first");
+		bmc_admin_reply_error(r, AE(PASSWORD_MUST_CHANGE),
+		                      "the default password is in use: run `password set` first");
 		return false;
 	}
 	return true;
 }
 
-static void commit(struct bmc *b, svcport_v1_BmcState *next, const char *event, const char *detail,
-                   svcport_admin_v1_AdminReply *r)
+void bmc_admin_commit(struct bmc *b, svcport_v1_BmcState *next, const char *event,
+                      const char *detail, svcport_admin_v1_AdminReply *r)
 {
 	struct audit_entry ae = {.time = bmc_now_s(b),
 	                         .event = event,
@@ -76,7 +76,7 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const char *event, 
 	                         .result = svcport_v1_ErrorCode_ERROR_NONE};
 
 	if (bmc_commit(b, next, &ae) < 0)
-		reply_error(r, AE(INTERNAL), "state write failed; nothing changed");
+		bmc_admin_reply_error(r, AE(INTERNAL), "state write failed; nothing changed");
 }
 
 static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
@@ -171,63 +171,67 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 		return;
 	case svcport_admin_v1_AdminRequest_activate_tag:
 		o->request = "admin activate";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		if (next->control_mode != svcport_v1_ControlMode_CONTROL_BMC_MANAGED) {
-			reply_error(r, AE(INVALID_STATE),
-			            "not BMC-managed: only a portal-signed Activate unlocks");
+			bmc_admin_reply_error(
+			    r, AE(INVALID_STATE),
+			    "not BMC-managed: only a portal-signed Activate unlocks");
 			return;
 		}
 		if (next->sed_enabled && !next->sed_ak_present) {
-			reply_error(r, AE(INVALID_STATE), "no SED AK to release: restore it first");
+			bmc_admin_reply_error(r, AE(INVALID_STATE),
+			                      "no SED AK to release: restore it first");
 			return;
 		}
 		next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
-		commit(b, next, "admin-activate", NULL, r);
+		bmc_admin_commit(b, next, "admin-activate", NULL, r);
 		return;
 	case svcport_admin_v1_AdminRequest_password_set_tag: {
 		const char *pw = req->cmd.password_set.new_password;
 
 		o->request = "admin password set";
-		if (!admin_auth(b, req, r, true))
+		if (!bmc_admin_auth(b, req, r, true))
 			return;
 		if (strlen(pw) < PASSWORD_MIN || strcmp(pw, BMC_DEFAULT_ADMIN_PASSWORD) == 0) {
-			reply_error(r, AE(INVALID_STATE),
-			            "new password: at least 8 characters, not the default");
+			bmc_admin_reply_error(
+			    r, AE(INVALID_STATE),
+			    "new password: at least 8 characters, not the default");
 			return;
 		}
 		if (b->env.rng(b->env.user_data, next->admin_password_salt.bytes, 16) != 0 ||
 		    bmc_pbkdf2(pw, next->admin_password_salt.bytes, 16,
 		               next->admin_password_hash.bytes, 32) < 0) {
-			reply_error(r, AE(INTERNAL), "could not hash the password");
+			bmc_admin_reply_error(r, AE(INTERNAL), "could not hash the password");
 			return;
 		}
 		next->admin_password_salt.size = 16;
 		next->admin_password_hash.size = 32;
 		next->admin_password_must_change = false;
-		commit(b, next, "admin-password-set", NULL, r);
+		bmc_admin_commit(b, next, "admin-password-set", NULL, r);
 		return;
 	}
 	case svcport_admin_v1_AdminRequest_sensors_show_tag:
 		o->request = "admin sensors show";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		r->which_body = svcport_admin_v1_AdminReply_status_tag;
 		fill_status(b, &r->body.status);
 		return;
 	case svcport_admin_v1_AdminRequest_sensors_set_tag:
 		o->request = "admin sensors set";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED &&
 		    is_weaker(&next->sensors, &req->cmd.sensors_set.sensors)) {
-			reply_error(r, AE(INVALID_STATE),
-			            "portal-managed: the local console may only tighten sensors");
+			bmc_admin_reply_error(
+			    r, AE(INVALID_STATE),
+			    "portal-managed: the local console may only tighten sensors");
 			return;
 		}
 		next->has_sensors = true;
 		next->sensors = req->cmd.sensors_set.sensors;
-		commit(b, next, "admin-sensors-set", NULL, r);
+		bmc_admin_commit(b, next, "admin-sensors-set", NULL, r);
 		return;
 	case svcport_admin_v1_AdminRequest_tamper_tag: {
 		const svcport_admin_v1_Tamper *t = &req->cmd.tamper;
@@ -241,7 +245,7 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 			fires = next->sensors.motion_enabled &&
 			        t->steps >= next->sensors.motion_step_threshold;
 		else {
-			reply_error(r, AE(BAD_REQUEST), "unknown sensor");
+			bmc_admin_reply_error(r, AE(BAD_REQUEST), "unknown sensor");
 			return;
 		}
 		r->which_body = svcport_admin_v1_AdminReply_tamper_tag;
@@ -252,58 +256,60 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 			return;
 		}
 		next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
-		commit(b, next,
-		       t->kind == svcport_admin_v1_TamperKind_TAMPER_INTRUSION ? "tamper-intrusion"
-		                                                               : "tamper-motion",
-		       NULL, r);
+		bmc_admin_commit(b, next,
+		                 t->kind == svcport_admin_v1_TamperKind_TAMPER_INTRUSION
+		                     ? "tamper-intrusion"
+		                     : "tamper-motion",
+		                 NULL, r);
 		return;
 	}
 	case svcport_admin_v1_AdminRequest_sed_enable_tag:
 		o->request = "admin sed enable";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		if (!next->sed_ak_present) {
 			if (b->env.rng(b->env.user_data, ak, BMC_SED_AK_LEN) != 0) {
-				reply_error(r, AE(INTERNAL), "no random bytes");
+				bmc_admin_reply_error(r, AE(INTERNAL), "no random bytes");
 				return;
 			}
 			set_ak(next, ak);
 		}
 		next->sed_enabled = true;
-		commit(b, next, "sed-enable", NULL, r);
+		bmc_admin_commit(b, next, "sed-enable", NULL, r);
 		break;
 	case svcport_admin_v1_AdminRequest_sed_passphrase_tag: {
 		char salt[80];
 		int n;
 
 		o->request = "admin sed passphrase";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		if (strlen(req->cmd.sed_passphrase.passphrase) < PASSWORD_MIN) {
-			reply_error(r, AE(INVALID_STATE), "passphrase: at least 8 characters");
+			bmc_admin_reply_error(r, AE(INVALID_STATE),
+			                      "passphrase: at least 8 characters");
 			return;
 		}
 		n = snprintf(salt, sizeof(salt), "svcport-sed-ak:%s-%s", next->device.machine_type,
 		             next->device.serial_number);
 		if (bmc_pbkdf2(req->cmd.sed_passphrase.passphrase, (const unsigned char *)salt,
 		               (size_t)n, ak, BMC_SED_AK_LEN) < 0) {
-			reply_error(r, AE(INTERNAL), "could not derive the key");
+			bmc_admin_reply_error(r, AE(INTERNAL), "could not derive the key");
 			return;
 		}
 		set_ak(next, ak);
-		commit(b, next, "sed-passphrase", NULL, r);
+		bmc_admin_commit(b, next, "sed-passphrase", NULL, r);
 		break;
 	}
 	case svcport_admin_v1_AdminRequest_sed_backup_tag:
 		o->request = "admin sed backup";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		if (!next->sed_ak_present) {
-			reply_error(r, AE(INVALID_STATE), "no SED AK to back up");
+			bmc_admin_reply_error(r, AE(INVALID_STATE), "no SED AK to back up");
 			return;
 		}
 		/* Taking a copy of the key is an audited event. */
-		commit(b, next, "sed-backup", NULL, r);
+		bmc_admin_commit(b, next, "sed-backup", NULL, r);
 		if (r->error != AE(OK))
 			return;
 		r->which_body = svcport_admin_v1_AdminReply_sed_backup_tag;
@@ -313,35 +319,36 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 		return;
 	case svcport_admin_v1_AdminRequest_sed_restore_tag:
 		o->request = "admin sed restore";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		why = sed_backup_decode(next, req->cmd.sed_restore.backup.bytes,
 		                        req->cmd.sed_restore.backup.size, ak);
 		if (why) {
-			reply_error(r, AE(INVALID_STATE), why);
+			bmc_admin_reply_error(r, AE(INVALID_STATE), why);
 			return;
 		}
 		set_ak(next, ak);
-		commit(b, next, "sed-restore", NULL, r);
+		bmc_admin_commit(b, next, "sed-restore", NULL, r);
 		break;
 	case svcport_admin_v1_AdminRequest_policy_set_tag: {
 		const svcport_admin_v1_PolicySet *p = &req->cmd.policy_set;
 		char detail[64];
 
 		o->request = "admin policy set";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		if (strcmp(p->name, "emergency-reset-clears-sed-ak") == 0)
 			next->emergency_reset_clears_sed_ak = p->value;
 		else if (strcmp(p->name, "ble-presence") == 0)
 			next->ble_presence_allowed = p->value;
 		else {
-			reply_error(r, AE(BAD_REQUEST),
-			            "unknown policy (emergency-reset-clears-sed-ak, ble-presence)");
+			bmc_admin_reply_error(
+			    r, AE(BAD_REQUEST),
+			    "unknown policy (emergency-reset-clears-sed-ak, ble-presence)");
 			return;
 		}
 		snprintf(detail, sizeof(detail), "%s=%s", p->name, p->value ? "true" : "false");
-		commit(b, next, "policy-set", detail, r);
+		bmc_admin_commit(b, next, "policy-set", detail, r);
 		return;
 	}
 	case svcport_admin_v1_AdminRequest_factory_reset_tag:
@@ -351,7 +358,7 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 		next->admin_password_salt.size = 0;
 		next->admin_password_hash.size = 0;
 		next->admin_password_must_change = true;
-		commit(b, next, "factory-reset", NULL, r);
+		bmc_admin_commit(b, next, "factory-reset", NULL, r);
 		if (r->error == AE(OK) &&
 		    next->control_mode == svcport_v1_ControlMode_CONTROL_BMC_MANAGED)
 			snprintf(r->message, sizeof(r->message),
@@ -363,13 +370,13 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 		size_t max = sizeof(a->records) / sizeof(a->records[0]), n = 0;
 
 		o->request = "admin audit show";
-		if (!admin_auth(b, req, r, false))
+		if (!bmc_admin_auth(b, req, r, false))
 			return;
 		if (req->cmd.audit_show.max && req->cmd.audit_show.max < max)
 			max = req->cmd.audit_show.max;
 		if (audit_read(b->dir, &b->st, req->cmd.audit_show.first, a->records, max, &n) <
 		    0) {
-			reply_error(r, AE(INTERNAL), "audit log unreadable");
+			bmc_admin_reply_error(r, AE(INTERNAL), "audit log unreadable");
 			return;
 		}
 		r->which_body = svcport_admin_v1_AdminReply_audit_tag;
@@ -382,7 +389,7 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 
 		o->request = "admin audit verify";
 		if (audit_verify(b->dir, &b->st, &rep) < 0) {
-			reply_error(r, AE(INTERNAL), "audit log unreadable");
+			bmc_admin_reply_error(r, AE(INTERNAL), "audit log unreadable");
 			return;
 		}
 		r->which_body = svcport_admin_v1_AdminReply_audit_verify_tag;
@@ -394,9 +401,14 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 		         rep.detail);
 		return;
 	}
+	case svcport_admin_v1_AdminRequest_cert_export_tag:
+	case svcport_admin_v1_AdminRequest_cert_csr_tag:
+	case svcport_admin_v1_AdminRequest_cert_install_tag:
+		bmc_admin_cert(b, req, r, next, o);
+		return;
 	default:
 		o->request = "admin ?";
-		reply_error(r, AE(BAD_REQUEST), "unknown command");
+		bmc_admin_reply_error(r, AE(BAD_REQUEST), "unknown command");
 		return;
 	}
 }

@@ -69,6 +69,20 @@ int bmc_commit(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entr
     __attribute__((warn_unused_result));
 void bmc_refresh_fingerprints(struct bmc *b);
 
+/* bmc-admin.c: shared by the console's files. */
+void bmc_admin_reply_error(svcport_admin_v1_AdminReply *r, svcport_admin_v1_AdminError e,
+                           const char *msg);
+/* Password gate: true if the command may go on; else r is written. */
+bool bmc_admin_auth(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
+                    svcport_admin_v1_AdminReply *r, bool allow_must_change);
+/* Audit + durable write of next; on failure r says so. */
+void bmc_admin_commit(struct bmc *b, svcport_v1_BmcState *next, const char *event,
+                      const char *detail, svcport_admin_v1_AdminReply *r);
+/* bmc-admin-cert.c: cert export, csr, install (DESIGN §6). */
+void bmc_admin_cert(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
+                    svcport_admin_v1_AdminReply *r, svcport_v1_BmcState *next,
+                    struct bmc_outcome *o);
+
 /* pwhash.c */
 int bmc_pbkdf2(const char *secret, const unsigned char *salt, size_t salt_len, unsigned char *out,
                size_t out_len) __attribute__((warn_unused_result));

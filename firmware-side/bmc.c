@@ -16,7 +16,7 @@
 #define E(x) svcport_v1_ErrorCode_##x
 
 static const struct rl_config rl_defaults = {
-    .session_free = 3, .link_free = 10, .base_ms = 1000, .max_ms = 60000};
+    .session_free = 3, .link_free = 16, .base_ms = 1000, .max_ms = 60000};
 
 static void rl_config_fill(struct rl_config *c, const struct rl_config *in)
 {

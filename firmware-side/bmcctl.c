@@ -18,6 +18,9 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include <mbedtls/pem.h>
+#include <mbedtls/x509_crt.h>
+
 #include "admin.pb.h"
 
 #define REPLY_TIMEOUT_MS 30000
@@ -285,6 +288,58 @@ static int read_file(const char *path, void *buf, size_t cap, size_t *ret_len)
 	return 0;
 }
 
+static int write_pem(const char *path, const char *what, const uint8_t *der, size_t len)
+{
+	static unsigned char pem[4096];
+	char begin[64], end[64];
+	size_t olen;
+	FILE *f = stdout;
+
+	snprintf(begin, sizeof(begin), "-----BEGIN %s-----\n", what);
+	snprintf(end, sizeof(end), "-----END %s-----\n", what);
+	if (mbedtls_pem_write_buffer(begin, end, der, len, pem, sizeof(pem), &olen) != 0)
+		return die("cannot write PEM");
+	if (path) {
+		f = fopen(path, "a");
+		if (!f)
+			return die("%s: %s", path, strerror(errno));
+	}
+	fputs((const char *)pem, f);
+	if (path && fclose(f) != 0)
+		return die("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int cert_install_read(const char *path, svcport_admin_v1_CertInstall *in)
+{
+	static unsigned char buf[16384];
+	mbedtls_x509_crt crt;
+	size_t len;
+	int ret = 1;
+
+	if (read_file(path, buf, sizeof(buf) - 1, &len))
+		return 1;
+	buf[len] = 0;
+	mbedtls_x509_crt_init(&crt);
+	if (mbedtls_x509_crt_parse(&crt, buf, len + 1) != 0) {
+		die("%s: not PEM certificates", path);
+		goto out;
+	}
+	for (const mbedtls_x509_crt *c = &crt; c && c->raw.len; c = c->next) {
+		if (in->certs_count == sizeof(in->certs) / sizeof(in->certs[0]) ||
+		    c->raw.len > sizeof(in->certs[0].bytes)) {
+			die("%s: at most 3 certificates of 1024 bytes", path);
+			goto out;
+		}
+		memcpy(in->certs[in->certs_count].bytes, c->raw.p, c->raw.len);
+		in->certs[in->certs_count++].size = (pb_size_t)c->raw.len;
+	}
+	ret = 0;
+out:
+	mbedtls_x509_crt_free(&crt);
+	return ret;
+}
+
 static int print_audit(svcport_admin_v1_AdminRequest *req)
 {
 	static svcport_admin_v1_AdminReply rep;
@@ -429,6 +484,29 @@ int main(int argc, char **argv)
 		req.which_cmd = svcport_admin_v1_AdminRequest_audit_show_tag;
 		req.cmd.audit_show.first = first;
 		return print_audit(&req);
+	} else if (strcmp(c0, "cert") == 0 &&
+	           (strcmp(c1, "export") == 0 || strcmp(c1, "csr") == 0) && argc <= 3) {
+		bool csr = strcmp(c1, "csr") == 0;
+		const char *path = argc == 3 ? argv[2] : NULL;
+
+		req.which_cmd = csr ? svcport_admin_v1_AdminRequest_cert_csr_tag
+		                    : svcport_admin_v1_AdminRequest_cert_export_tag;
+		if (transact(&req, &rep) != 0)
+			return 1;
+		if (path && truncate(path, 0) != 0 && errno != ENOENT)
+			return die("%s: %s", path, strerror(errno));
+		if (csr)
+			return write_pem(path, "CERTIFICATE REQUEST", rep.body.cert.csr.bytes,
+			                 rep.body.cert.csr.size);
+		for (pb_size_t i = 0; i < rep.body.cert.certs_count; i++)
+			if (write_pem(path, "CERTIFICATE", rep.body.cert.certs[i].bytes,
+			              rep.body.cert.certs[i].size))
+				return 1;
+		return 0;
+	} else if (strcmp(c0, "cert") == 0 && strcmp(c1, "install") == 0 && argc == 3) {
+		req.which_cmd = svcport_admin_v1_AdminRequest_cert_install_tag;
+		if (cert_install_read(argv[2], &req.cmd.cert_install))
+			return 1;
 	} else if (strcmp(c0, "audit") == 0 && strcmp(c1, "verify") == 0 && argc == 2) {
 		req.which_cmd = svcport_admin_v1_AdminRequest_audit_verify_tag;
 		if (transact(&req, &rep) != 0)
@@ -448,7 +526,8 @@ int main(int argc, char **argv)
 		return 0;
 	} else {
 		usage(stderr);
-		return die("unknown command or wrong arguments: %s", c0);
+		die("unknown command or wrong arguments: %s", c0);
+		return 2;
 	}
 
 	if (transact(&req, &rep) != 0)

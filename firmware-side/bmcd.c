@@ -210,7 +210,9 @@ static void on_admin(int fd, void *user_data)
 	    send(fd, out, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		logf_(LOG_WARNING, "admin reply not delivered");
 	conn_close(c);
+	/* A reply may carry the SED AK (backup). */
 	mbedtls_platform_zeroize(out, sizeof(out));
+	mbedtls_platform_zeroize(&rep, sizeof(rep));
 	broadcast_events(c->d);
 }
 

@@ -21,6 +21,7 @@
 
 #define FACTORY_FILE_MAX 16384
 
+static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -178,7 +179,8 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+	/* The state holds secrets: the folder is private whoever made it. */
+	if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) || chmod(state_dir, 0700) < 0) {
 		ret = -errno;
 		say(err, err_len, "%s: %s", state_dir, strerror(errno));
 		goto out;

@@ -26,7 +26,7 @@ struct rl_entry {
 
 struct rl_config {
 	uint32_t session_free; /* default 3 */
-	uint32_t link_free;    /* default 10 */
+	uint32_t link_free;    /* default 16 */
 	uint32_t base_ms;      /* default 1000 */
 	uint32_t max_ms;       /* default 60000 */
 };

@@ -11,6 +11,7 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
+#include <mbedtls/x509_csr.h>
 
 #include "fsutil.h"
 
@@ -189,4 +190,28 @@ void se_key_sha256(const struct se *se, unsigned char out[32])
 mbedtls_x509_crt *se_trust_anchors(struct se *se)
 {
 	return &se->anchors;
+}
+
+int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
+                 const struct bmc_env *env)
+{
+	unsigned char buf[1024];
+	mbedtls_x509write_csr w;
+	int n;
+
+	mbedtls_x509write_csr_init(&w);
+	mbedtls_x509write_csr_set_md_alg(&w, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_csr_set_key(&w, &se->key);
+	n = mbedtls_x509write_csr_set_subject_name(&w, subject) != 0 ||
+	            mbedtls_x509write_csr_set_key_usage(&w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0
+	        ? -EINVAL
+	        : mbedtls_x509write_csr_der(&w, buf, sizeof(buf), env->rng, env->user_data);
+	mbedtls_x509write_csr_free(&w);
+	if (n <= 0)
+		return -EINVAL;
+	if ((size_t)n > cap)
+		return -ENOSPC;
+	/* mbedTLS writes DER at the end of the buffer. */
+	memcpy(out, buf + sizeof(buf) - n, (size_t)n);
+	return n;
 }

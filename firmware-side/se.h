@@ -48,6 +48,14 @@ void se_public_key(const struct se *se, unsigned char out[SE_PUBKEY_LEN]);
 /* SHA-256 of that point: what the board's QR code shows. */
 void se_key_sha256(const struct se *se, unsigned char out[32]);
 
+/*
+ * A PKCS#10 request for the device key, signed by it (ecdsa-with-SHA256), for
+ * an external CA (DESIGN §6). subject like "CN=MT-SN,serialNumber=MT-SN".
+ * DER into out; returns its length or -EINVAL/-ENOSPC.
+ */
+int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
+                 const struct bmc_env *env) __attribute__((warn_unused_result));
+
 /* The pinned roots. Owned by the SE; valid until se_close(). */
 mbedtls_x509_crt *se_trust_anchors(struct se *se);
 

@@ -82,16 +82,19 @@ static const mbedtls_x509_crt_profile svcport_profile = {
     .rsa_min_bitlen = 0xffffffffu, /* no RSA */
 };
 
-bool x509_is_trusted_signer_chain(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors,
-                                  uint64_t now_s)
+bool x509_is_chain_to(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, uint64_t now_s)
 {
 	struct vrfy_ctx c = {.now_s = now_s};
 	uint32_t flags = 0;
 
-	if (!x509_is_command_signer(chain, now_s))
-		return false;
 	if (mbedtls_x509_crt_verify_with_profile(chain, anchors, NULL, &svcport_profile, NULL,
 	                                         &flags, vrfy_cb, &c) != 0)
 		return false;
 	return flags == 0;
+}
+
+bool x509_is_trusted_signer_chain(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors,
+                                  uint64_t now_s)
+{
+	return x509_is_command_signer(chain, now_s) && x509_is_chain_to(chain, anchors, now_s);
 }

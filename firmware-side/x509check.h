@@ -28,6 +28,13 @@ bool x509_is_command_signer(const mbedtls_x509_crt *crt, uint64_t now_s);
 /*
  * Verifies chain (leaf first, as parsed into one mbedtls list) up to one of
  * anchors at now_s, every certificate (anchor included) held to the profile
+ * and validity. No usage rules. True if it chains.
+ */
+bool x509_is_chain_to(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, uint64_t now_s);
+
+/*
+ * Verifies chain (leaf first, as parsed into one mbedtls list) up to one of
+ * anchors at now_s, every certificate (anchor included) held to the profile
  * and validity, the leaf to the signer rules. True if trusted.
  */
 bool x509_is_trusted_signer_chain(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors,

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pb_encode.h>
+
 #include "capture.h"
 #include "cdc-frame.h"
 #include "session.h"
@@ -88,6 +90,25 @@ void cdc_peer_free(struct cdc_peer *p)
 	free(p);
 }
 
+/* No session to be had (the table is full): say so once per frame, then the link decides. */
+static void peer_refuse(struct cdc_peer *p)
+{
+	svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+	f.which_msg = svcport_v1_Frame_response_tag;
+	f.msg.response.which_body = svcport_v1_Response_error_tag;
+	f.msg.response.body.error.code = svcport_v1_ErrorCode_RATE_LIMITED;
+	f.msg.response.body.error.retry_after_ms = 1000;
+	snprintf(f.msg.response.body.error.detail, sizeof(f.msg.response.body.error.detail),
+	         "no free session");
+	uint8_t buf[svcport_v1_Error_size + 16];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	if (!pb_encode(&os, svcport_v1_Frame_fields, &f))
+		return;
+	long n = cdc_frame_encode(buf, os.bytes_written, p->out, p->out_cap);
+	if (n > 0)
+		(void)p->ops->write(p->user_data, p->out, (size_t)n);
+}
+
 static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 {
 	struct cdc_peer *p = user_data;
@@ -100,8 +121,11 @@ static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 		    .ops = &peer_session_ops,
 		};
 		int r = session_open(p->sessions, &link, p, p->now_ms, &p->session);
-		if (r < 0)
+		if (r < 0) {
+			if (msg)
+				peer_refuse(p);
 			return r;
+		}
 	}
 	if (!msg) {
 		switch (drop) {

@@ -120,8 +120,9 @@ static int session_send(void *link_data, const uint8_t *frame, size_t len)
 	struct gatt_conn *c = link_data;
 	if (!att_server_is_tx_enabled(c->att))
 		return -EPERM; /* the phone has not subscribed to TX */
-	size_t seg_max = (size_t)att_server_get_mtu(c->att) - 3u;
-	return seg_tx_split(&c->seg_tx, frame, len, seg_max, emit_segment, c);
+	/* ATT_MTU - 3, but never over 512: an attribute value's maximum (gatt.md). */
+	return seg_tx_split(&c->seg_tx, frame, len, att_server_max_value_len(c->att), emit_segment,
+	                    c);
 }
 
 static void session_expire(void *link_data)
@@ -145,6 +146,9 @@ static int att_rx_write(const uint8_t *value, size_t len, bool need_rsp, void *u
 	if (!c->session)
 		return 0;
 	int r = seg_rx_push(&c->seg_rx, value, len, &msg, &mlen);
+	if (r == 0 && len > 0 && (value[0] & SEG_FIRST))
+		gw_log(LOG_INFO, "session %u %s: receiving a %zu-byte message in segments",
+		       session_id(c->session), c->name, c->seg_rx.total);
 	if (r == 1)
 		session_rx_frame(c->session, msg, mlen, now);
 	else if (r == -EMSGSIZE)
@@ -200,6 +204,8 @@ static void on_conn_event(int fd, unsigned events, void *user_data)
 		return;
 	}
 	capture_att(c->ctx->capture, c->cap_handle, true, pdu, (size_t)n);
+	if (c->cfg.security_now)
+		att_server_set_security(c->att, (enum att_security)c->cfg.security_now(fd));
 	int r = att_server_handle_pdu(c->att, pdu, (size_t)n);
 	if (r == -EPROTO)
 		conn_close_later(c, "ATT sequential protocol violated");
@@ -268,6 +274,9 @@ void gatt_conn_free(struct gatt_conn *c)
 {
 	if (!c)
 		return;
+	if (c->session && c->seg_rx.in_msg)
+		gw_log(LOG_INFO, "session %u %s: partial message dropped (%zu of %zu bytes)",
+		       session_id(c->session), c->name, c->seg_rx.len, c->seg_rx.total);
 	if (c->cap_connected)
 		capture_le_disconnect(c->ctx->capture, c->cap_handle);
 	session_close(c->session);

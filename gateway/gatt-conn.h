@@ -31,6 +31,9 @@ struct gatt_conn_config {
 	svcport_v1_LinkKind kind; /* LINK_BLE or LINK_SIM */
 	int required_security;    /* ATT_SECURITY_* for our service */
 	int link_security;        /* the link's current ATT_SECURITY_* */
+	/* NULL, or the link's security now (ble: pairing completes after accept):
+	 * asked before every received PDU. */
+	int (*security_now)(int fd);
 	/* The connection is over: the owner calls gatt_conn_free (not from inside closed). */
 	void (*closed)(struct gatt_conn *conn, void *user_data);
 	void *user_data;

@@ -144,6 +144,8 @@ static void ble_conn_closed(struct gatt_conn *conn, void *user_data)
 	ble_advertise(l, true); /* re-advertise after a disconnect */
 }
 
+/* The security the LE link has reached (the kernel answers the connection's
+ * level, which rises when pairing or encryption completes). */
 static int ble_security_of(int fd)
 {
 	struct bt_security sec = {0};
@@ -185,6 +187,7 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 	    .kind = svcport_v1_LinkKind_LINK_BLE,
 	    .required_security = l->ctx->ble_security,
 	    .link_security = ble_security_of(cfd),
+	    .security_now = ble_security_of,
 	    .closed = ble_conn_closed,
 	    .user_data = l,
 	};

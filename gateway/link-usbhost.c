@@ -135,28 +135,32 @@ static void on_out_done(struct libusb_transfer *t)
 	start_out(d);
 }
 
+/*
+ * The IN transfer is resubmitted from its own callback. When the device is
+ * closing (before or during this callback) it is not in flight, so a cancel
+ * finds nothing: it is freed here instead.
+ */
 static void on_in_done(struct libusb_transfer *t)
 {
 	struct usb_dev *d = t->user_data;
-	if (d->closing) {
-		libusb_free_transfer(t);
-		d->in = NULL;
-		usb_dev_try_free(d);
-		return;
-	}
-	if (t->status == LIBUSB_TRANSFER_COMPLETED) {
+	if (!d->closing && t->status == LIBUSB_TRANSFER_COMPLETED) {
 		int r = cdc_peer_feed(d->peer, d->in_buf, (size_t)t->actual_length, loop_now_ms());
 		if (r == -EBUSY)
 			gw_log(LOG_WARNING, "link %s: session table full, input dropped",
 			       d->link->name);
-	} else if (t->status != LIBUSB_TRANSFER_TIMED_OUT) {
+	} else if (!d->closing && t->status != LIBUSB_TRANSFER_TIMED_OUT) {
 		usb_dev_close(d, t->status == LIBUSB_TRANSFER_NO_DEVICE ? "unplugged"
 		                                                        : "bulk IN failed");
-		return;
 	}
-	int r = libusb_submit_transfer(t);
-	if (r < 0)
+	if (!d->closing) {
+		int r = libusb_submit_transfer(t);
+		if (r == 0)
+			return;
 		usb_dev_close(d, libusb_error_name(r));
+	}
+	libusb_free_transfer(t);
+	d->in = NULL;
+	usb_dev_try_free(d);
 }
 
 static int usb_peer_write(void *user_data, const uint8_t *data, size_t len)

@@ -9,9 +9,7 @@
 #include "log.h"
 
 static const struct link_ops *const link_table[] = {
-    &link_tty_ops,
-    &link_unix_ops,
-    &link_usb_ops,
+    &link_tty_ops, &link_unix_ops, &link_usb_ops, &link_ble_sim_ops, &link_ble_ops,
 };
 
 int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)

@@ -6,6 +6,7 @@
  * with the same id (the gateway answers a repeat from its cache).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "app-internal.h"
 #include "app-link.h"
 #include "cli-args.h"
 #include "cli.h"
@@ -44,121 +46,10 @@ static const char app_usage[] =
     "  --issued-offset S, TEST ONLY: --skip-policy --forge-untrusted --forge-signature\n"
     "  --forge-device MT/SN --forge-control bmc|portal --forge-org ORG --forge-role ROLE\n";
 
-struct app {
-	struct app_link *link;
-	struct portal *portal;
-	const struct cli_args *args;
-	uint32_t next_id;
-	int timeout_ms;
-	long retries;
-	uint8_t buf[APP_LINK_MSG_MAX];
-	svcport_v1_Frame frame;
-	/* The last Error the device answered with (ERROR_NONE if none). */
-	svcport_v1_ErrorCode error;
-};
-
 static void link_note(const char *msg, void *user_data)
 {
 	(void)user_data;
 	out_progress("  %s", msg);
-}
-
-static void print_event(const svcport_v1_Event *ev)
-{
-	if (ev->which_body != svcport_v1_Event_state_changed_tag)
-		return;
-	out_progress("  event: lockdown %s, security LED %s, control %s",
-	             names_lockdown(ev->body.state_changed.lockdown_state),
-	             names_led(ev->body.state_changed.security_led),
-	             names_control(ev->body.state_changed.control_mode));
-}
-
-/*
- * One request/response exchange. Events that arrive meanwhile are shown;
- * responses to other ids (late answers to an earlier attempt) are skipped.
- * On a timeout the same bytes (same id) are sent again, at most retries times.
- */
-static int app_call(struct app *a, const svcport_v1_Request *req, svcport_v1_Response *resp)
-{
-	uint8_t *tx = malloc(svcport_v1_Frame_size);
-	uint32_t id = a->next_id++;
-	size_t tx_len = 0, len = 0;
-	int err;
-
-	if (!tx)
-		return -ENOMEM;
-	memset(&a->frame, 0, sizeof(a->frame));
-	a->frame.id = id;
-	a->frame.which_msg = svcport_v1_Frame_request_tag;
-	a->frame.msg.request = *req;
-	err = pbio_encode(svcport_v1_Frame_fields, &a->frame, tx, svcport_v1_Frame_size, &tx_len);
-	if (err < 0)
-		goto out;
-	for (long attempt = 0;; attempt++) {
-		err = app_link_send(a->link, tx, tx_len);
-		if (err < 0)
-			goto out;
-		for (;;) {
-			err = app_link_recv(a->link, a->buf, sizeof(a->buf), &len, a->timeout_ms);
-			if (err < 0)
-				break;
-			if (pbio_decode(svcport_v1_Frame_fields, &a->frame, a->buf, len) < 0) {
-				out_progress("  (an undecodable frame was ignored)");
-				continue;
-			}
-			if (a->frame.which_msg == svcport_v1_Frame_event_tag) {
-				print_event(&a->frame.msg.event);
-				continue;
-			}
-			if (a->frame.which_msg != svcport_v1_Frame_response_tag)
-				continue;
-			if (a->frame.id != id && a->frame.id != 0)
-				continue;
-			*resp = a->frame.msg.response;
-			err = 0;
-			goto out;
-		}
-		if (err != -ETIMEDOUT || attempt >= a->retries)
-			goto out;
-		out_progress("  no answer in %d ms: sending request %u again (same id)",
-		             a->timeout_ms, id);
-	}
-out:
-	free(tx);
-	return err;
-}
-
-/* Turns an Error response into the exit path: code name + plain words. */
-static int device_refused(struct app *a, const svcport_v1_Error *e)
-{
-	a->error = e->code;
-	out_error(names_error(e->code), "%s%s%s", names_error_words(e->code),
-	          e->detail[0] ? " — " : "", e->detail);
-	if (e->code == svcport_v1_ErrorCode_RATE_LIMITED && e->retry_after_ms)
-		out_int("retry_after_ms", e->retry_after_ms);
-	return -EPERM;
-}
-
-static int link_failed(const char *what, int err)
-{
-	out_error(err == -ETIMEDOUT ? "TIMEOUT" : "LINK", "%s: %s", what, strerror(-err));
-	return err;
-}
-
-static int call_expect(struct app *a, const svcport_v1_Request *req, svcport_v1_Response *resp,
-                       pb_size_t want, const char *what)
-{
-	int err = app_call(a, req, resp);
-
-	if (err < 0)
-		return link_failed(what, err);
-	if (resp->which_body == svcport_v1_Response_error_tag)
-		return device_refused(a, &resp->body.error);
-	if (resp->which_body != want) {
-		out_error("BAD_REQUEST", "%s: unexpected answer", what);
-		return -EPROTO;
-	}
-	return 0;
 }
 
 static int read_link_info(struct app *a)
@@ -170,7 +61,7 @@ static int read_link_info(struct app *a)
 	if (err == -EOPNOTSUPP)
 		return 0; /* CDC has no INFO characteristic: GetDeviceInfo tells the rest */
 	if (err < 0)
-		return link_failed("reading INFO", err);
+		return app_report_link_failure("reading INFO", err);
 	if (pbio_decode(svcport_v1_LinkInfo_fields, &li, a->buf, len) < 0) {
 		out_error("BAD_REQUEST", "INFO is not a LinkInfo");
 		return -EPROTO;
@@ -197,7 +88,7 @@ static int get_device_info(struct app *a, bool with_cert, svcport_v1_DeviceInfo 
 	if (!resp)
 		return -ENOMEM;
 	req.body.get_device_info.include_certificate = with_cert;
-	err = call_expect(a, &req, resp, svcport_v1_Response_device_info_tag, "GetDeviceInfo");
+	err = app_call_expect(a, &req, resp, svcport_v1_Response_device_info_tag, "GetDeviceInfo");
 	if (err == 0)
 		*di = resp->body.device_info;
 	free(resp);
@@ -281,8 +172,8 @@ static int do_activation_code(struct app *a)
 
 	if (!resp)
 		return -ENOMEM;
-	err = call_expect(a, &req, resp, svcport_v1_Response_activation_code_tag,
-	                  "GetActivationCode");
+	err = app_call_expect(a, &req, resp, svcport_v1_Response_activation_code_tag,
+	                      "GetActivationCode");
 	if (err == 0) {
 		out_progress("  secure activation code: %s", resp->body.activation_code.code);
 		out_str("activation_code", resp->body.activation_code.code);
@@ -319,7 +210,7 @@ static int get_signed(struct app *a, svcport_v1_Action action, const svcport_v1_
 
 	if (!resp)
 		return -ENOMEM;
-	err = call_expect(a, &req, resp, svcport_v1_Response_challenge_tag, "GetChallenge");
+	err = app_call_expect(a, &req, resp, svcport_v1_Response_challenge_tag, "GetChallenge");
 	if (err < 0)
 		goto out;
 	err = pbio_encode(svcport_v1_Challenge_fields, &resp->body.challenge, chal, sizeof(chal),
@@ -403,17 +294,17 @@ static int submit(struct app *a, const uint8_t *cmd, size_t cmd_len)
 		out_error("BAD_REQUEST", "not a signed command");
 		goto out;
 	}
-	err = app_call(a, req, resp);
+	err = app_call_polite(a, req, resp);
 	if (err == 0 && resp->which_body == svcport_v1_Response_error_tag &&
 	    resp->body.error.code == svcport_v1_ErrorCode_UNTRUSTED_SIGNER &&
 	    resend_with_chain(a, &req->body.submit_command.command) == 0)
 		err = app_call(a, req, resp);
 	if (err < 0) {
-		link_failed("SubmitCommand", err);
+		app_report_link_failure("SubmitCommand", err);
 		goto out;
 	}
 	if (resp->which_body == svcport_v1_Response_error_tag) {
-		err = device_refused(a, &resp->body.error);
+		err = app_report_refusal(a, &resp->body.error);
 		goto out;
 	}
 	if (resp->which_body != svcport_v1_Response_command_result_tag ||
@@ -556,14 +447,15 @@ int cli_app(int argc, char **argv)
 	lo.mtu = (uint16_t)mtu;
 	lo.scan_timeout_ms = (int)scan_ms;
 	lo.no_scan = cli_flag(&args, "no-scan");
-	out_str("action", action);
 	out_progress("app: %s over %s", action, link);
+	out_str("action", action);
 	err = app_link_open(link, &lo, &a->link);
 	if (err < 0) {
-		link_failed(err == -EOPNOTSUPP
-		                ? "usb: (phone as USB host) is not simulated; use tty:"
-		                : "opening the link",
-		            err);
+		app_report_link_failure(
+		    err == -EOPNOTSUPP
+		        ? "usb: (the phone as a USB host) is not simulated; use a tty link"
+		        : "opening the link",
+		    err);
 		rc = CLI_EXIT_REFUSED;
 		goto out;
 	}

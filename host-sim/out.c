@@ -10,12 +10,14 @@ static struct {
 	bool quiet;
 	bool need_comma;
 	int depth; /* 0 top object, 1 in array, 2 in item */
+	FILE *progress;
 } out;
 
 void out_init(bool json)
 {
 	memset(&out, 0, sizeof(out));
 	out.json = json;
+	out.progress = json ? stderr : stdout;
 	if (json)
 		fputc('{', stdout);
 }
@@ -25,6 +27,11 @@ void out_set_quiet(bool quiet)
 	out.quiet = quiet;
 }
 
+void out_set_progress_stream(FILE *f)
+{
+	out.progress = f;
+}
+
 bool out_is_json(void)
 {
 	return out.json;
@@ -32,7 +39,7 @@ bool out_is_json(void)
 
 void out_progress(const char *fmt, ...)
 {
-	FILE *f = out.json ? stderr : stdout;
+	FILE *f = out.progress ? out.progress : stdout;
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -8,11 +8,14 @@
 #define SVCPORT_SIM_OUT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 void out_init(bool json);
 /* Human mode only: progress lines but no result fields (the demo's view). */
 void out_set_quiet(bool quiet);
 bool out_is_json(void);
+/* Where progress lines go (default: stdout, stderr with --json). */
+void out_set_progress_stream(FILE *f);
 
 /* A progress line for people. */
 void out_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -121,7 +121,7 @@ static int print_device(const struct portal_device *d, void *ud)
 {
 	(void)ud;
 	out_item_begin();
-	out_str("device", d->mt);
+	out_str("machine_type", d->mt);
 	out_str("serial_number", d->sn);
 	out_str("status", d->status);
 	out_str("owner", d->owner[0] ? d->owner : "(unclaimed)");

@@ -40,6 +40,9 @@ int portal_device_cert_issue(struct portal *p, const char *mt, const char *sn,
                              mbedtls_pk_context *key, time_t now, uint8_t *out, size_t cap,
                              size_t *ret_len) __attribute__((warn_unused_result));
 
+/* n symbols drawn uniformly from a 32-symbol alphabet. */
+void portal_random_symbols(struct portal *p, const char *alphabet, char *out, size_t n);
+
 /* Role table of DESIGN §4.3. */
 bool portal_is_role_allowed(svcport_v1_Role role, svcport_v1_Action action);
 

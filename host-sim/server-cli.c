@@ -42,10 +42,15 @@ static int up(const struct cli_args *a, const char *dir)
 		return CLI_EXIT_REFUSED;
 	}
 	o.factory = cli_arg(a, "factory", NULL);
+	o.without_ble_sim = cli_flag(a, "no-ble-sim");
+	o.without_unix = cli_flag(a, "no-unix");
 	o.capture = cli_arg(a, "capture", NULL);
 	for (int i = 0; i < a->n && o.n_extra_links < 4; i++)
 		if (a->val[i] && strncmp(a->key[i], "link", 4) == 0)
 			o.extra_links[o.n_extra_links++] = a->val[i];
+	for (int i = 0; i < a->n && o.n_gateway_args < 8; i++)
+		if (a->val[i] && strncmp(a->key[i], "gateway-arg", 11) == 0)
+			o.gateway_args[o.n_gateway_args++] = a->val[i];
 	if (!o.factory && cli_arg(a, "portal", NULL) && mt && sn) {
 		struct portal *p = NULL;
 		struct portal_manufactured m;
@@ -92,7 +97,8 @@ static int up(const struct cli_args *a, const char *dir)
 
 int cli_server(int argc, char **argv)
 {
-	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir=";
+	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
+	                           "gateway-arg= no-ble-sim no-unix";
 	struct cli_args a;
 	const char *dir;
 	char path[PATH_MAX];

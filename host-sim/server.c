@@ -294,14 +294,20 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o)
 	argv[argc++] = (char *)bins->gatewayd;
 	snprintf(l1, sizeof(l1), "ble-sim:%s", ble);
 	snprintf(l2, sizeof(l2), "unix:%s", usb);
-	argv[argc++] = "--link";
-	argv[argc++] = l1;
-	argv[argc++] = "--link";
-	argv[argc++] = l2;
+	if (!o->without_ble_sim) {
+		argv[argc++] = "--link";
+		argv[argc++] = l1;
+	}
+	if (!o->without_unix) {
+		argv[argc++] = "--link";
+		argv[argc++] = l2;
+	}
 	for (int i = 0; i < o->n_extra_links; i++) {
 		argv[argc++] = "--link";
 		argv[argc++] = (char *)o->extra_links[i];
 	}
+	for (int i = 0; i < o->n_gateway_args; i++)
+		argv[argc++] = (char *)o->gateway_args[i];
 	argv[argc++] = "--bmc-socket";
 	argv[argc++] = gw_sock;
 	if (o->capture) {
@@ -328,7 +334,9 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o)
 		kill(gwd, SIGTERM);
 		goto fail_bmcd;
 	}
-	out_progress("  svcportd ready (pid %d): ble-sim:%s, unix:%s", (int)gwd, ble, usb);
+	out_progress("  svcportd ready (pid %d)%s%s%s%s", (int)gwd, o->without_ble_sim ? "" : ", ",
+	             o->without_ble_sim ? "" : l1, o->without_unix ? "" : ", ",
+	             o->without_unix ? "" : l2);
 	return 0;
 
 fail_bmcd:

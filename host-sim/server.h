@@ -31,6 +31,10 @@ struct server_up_opts {
 	const char *capture;        /* btsnoop file, or NULL */
 	const char *extra_links[4]; /* more svcportd --link specs (e.g. tty:/dev/pts/N) */
 	int n_extra_links;
+	bool without_ble_sim;        /* leave out the default ble-sim:DIR/ble.sock link */
+	bool without_unix;           /* leave out the default unix:DIR/usb.sock link */
+	const char *gateway_args[8]; /* passed to svcportd as they are (e.g. --rate 100) */
+	int n_gateway_args;
 	int ready_timeout_ms;
 };
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <mbedtls/x509_csr.h>
 
 #include "audit.h"
 #include "state.h"
@@ -388,6 +389,61 @@ static void uncommitted_record_is_discarded(void **state)
 	assert_true(verify().ok);
 }
 
+/* ---------------------------------------------------------------- certificates */
+
+static void put_cert(int i, const unsigned char *der, size_t len)
+{
+	memcpy(req.cmd.cert_install.certs[i].bytes, der, len);
+	req.cmd.cert_install.certs[i].size = (pb_size_t)len;
+}
+
+static void cert_export_csr_install(void **state)
+{
+	const struct tpki *p = tpki_get();
+
+	/* Export is public; the factory certificate alone. */
+	new_req();
+	assert_int_equal(run(CMD(cert_export), NULL), AE(OK));
+	assert_int_equal(rep.body.cert.certs_count, 1);
+	assert_memory_equal(rep.body.cert.certs[0].bytes, p->device_crt, p->device_crt_len);
+	assert_int_equal(run(CMD(cert_csr), NULL), AE(AUTH_FAILED));
+	W.now_ms += 60000;
+	set_password();
+	assert_int_equal(run(CMD(cert_csr), PW), AE(OK));
+	{
+		mbedtls_x509_csr csr;
+
+		mbedtls_x509_csr_init(&csr);
+		assert_int_equal(mbedtls_x509_csr_parse_der(&csr, rep.body.cert.csr.bytes,
+		                                            rep.body.cert.csr.size),
+		                 0);
+		assert_int_equal(csr.sig_md, MBEDTLS_MD_SHA256);
+		mbedtls_x509_csr_free(&csr);
+	}
+
+	/* Refused, and nothing written: another key's certificate, a broken chain. */
+	tworld_snap(&W, &snap);
+	new_req();
+	put_cert(0, p->devca, p->devca_len);
+	req.cmd.cert_install.certs_count = 1;
+	assert_int_equal(run(CMD(cert_install), PW), AE(INVALID_STATE));
+	put_cert(0, p->device_crt, p->device_crt_len);
+	put_cert(1, p->root, p->root_len); /* skips the device CA */
+	req.cmd.cert_install.certs_count = 2;
+	assert_int_equal(run(CMD(cert_install), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+
+	/* The full chain goes in and comes back out. */
+	put_cert(1, p->devca, p->devca_len);
+	put_cert(2, p->root, p->root_len);
+	req.cmd.cert_install.certs_count = 3;
+	assert_int_equal(run(CMD(cert_install), PW), AE(OK));
+	new_req();
+	assert_int_equal(run(CMD(cert_export), NULL), AE(OK));
+	assert_int_equal(rep.body.cert.certs_count, 3);
+	assert_memory_equal(rep.body.cert.certs[2].bytes, p->root, p->root_len);
+}
+
 /* ---------------------------------------------------------------- init */
 
 static void factory_init_rules(void **state)
@@ -446,6 +502,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(audit_detects_removed_tail, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(uncommitted_record_is_discarded, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_init_rules, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(cert_export_csr_install, setup_bmc, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

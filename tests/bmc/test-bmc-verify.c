@@ -611,8 +611,8 @@ static void rate_limit_backs_off(void **state)
 static void rate_limit_per_link_kind(void **state)
 {
 	claim();
-	/* Eleven failures over USB from many sessions: USB backs off, BLE not. */
-	for (int i = 0; i < 11; i++) {
+	/* Seventeen failures over USB from many sessions: USB backs off, BLE not. */
+	for (int i = 0; i < 17; i++) {
 		W.session = 100 + (uint32_t)i;
 		tworld_body(&W, &body, TAG(activate), ROLE(BASE), TPKI_ORG);
 		expect_body_rejected(E(ROLE_FORBIDDEN));

@@ -270,6 +270,37 @@ static void console_commands(void **state)
 	assert_non_null(strstr(out, "factory-init"));
 	assert_non_null(strstr(out, "sed-restore"));
 	assert_int_equal(ctl(out, sizeof(out), "audit", "verify", NULL, NULL), 0);
+
+	/* An external CA (openssl) signs the device's CSR; the chain goes back in. */
+	{
+		char csr[PATH_MAX + 16], cmd[4 * PATH_MAX];
+		const char *d = W.dir;
+
+		snprintf(csr, sizeof(csr), "%s/device.csr", d);
+		assert_int_equal(ctl(out, sizeof(out), "cert", "csr", csr, NULL), 0);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		    "-nodes -sha256 -keyout ca.key -out ca.pem -days 30 -subj '/CN=external CA' "
+		    "2>/dev/null && openssl x509 -req -in device.csr -CA ca.pem -CAkey ca.key "
+		    "-CAcreateserial -sha256 -days 30 -out dev.pem 2>/dev/null && "
+		    "cat dev.pem ca.pem > chain.pem",
+		    d);
+		assert_int_equal(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/ca.pem", d);
+		assert_int_not_equal(ctl(out, sizeof(out), "cert", "install", cmd, NULL), 0);
+		snprintf(cmd, sizeof(cmd), "%s/chain.pem", d);
+		assert_int_equal(ctl(out, sizeof(out), "cert", "install", cmd, NULL), 0);
+		snprintf(cmd, sizeof(cmd), "%s/export.pem", d);
+		assert_int_equal(ctl(out, sizeof(out), "cert", "export", cmd, NULL), 0);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "cd '%s' && openssl verify -CAfile ca.pem export.pem >/dev/null && "
+		    "openssl x509 -in dev.pem -outform DER -out a.der && "
+		    "openssl x509 -in export.pem -outform DER -out b.der && cmp -s a.der b.der",
+		    d);
+		assert_int_equal(system(cmd), 0);
+	}
 	assert_int_equal(ctl(out, sizeof(out), "factory-reset", "--yes", NULL, NULL), 0);
 	assert_int_not_equal(ctl(out, sizeof(out), "sensors", "show", NULL, NULL), 0);
 	unsetenv("SVCPORT_ADMIN_PASSWORD");

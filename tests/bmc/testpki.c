@@ -22,6 +22,7 @@
 
 #include "x509check.h"
 
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void fail(const char *fmt, ...)
 {
 	va_list ap;

@@ -33,9 +33,11 @@
 #include <pb_encode.h>
 
 #include "cdc-frame.h"
+#include "gatt-client.h"
+#include "seg.h"
 #include "svcport.pb.h"
 
-#define WAIT_MS 5000
+#define WAIT_MS 5000 /* safety net only; the idle timeout under test is 2 s */
 
 static const char *svcportd_path;
 
@@ -66,6 +68,7 @@ static struct {
 	int master;
 	struct fake_bmc bmc;
 	struct peer unix_peer, tty_peer;
+	const char *max_sessions; /* NULL: the default */
 	svcport_v1_Frame frame;
 } T;
 
@@ -116,6 +119,12 @@ static void bmc_answer(struct fake_bmc *b)
 		strcpy(r->body.device_info.device.machine_type, "7D1A");
 		strcpy(r->body.device_info.device.serial_number, "J900TEST");
 		r->body.device_info.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+		if (b->last.request.body.get_device_info.include_certificate) {
+			/* A long answer: more than two 512-byte segments. */
+			r->body.device_info.device_certificate.size = 1000;
+			for (int i = 0; i < 1000; i++)
+				r->body.device_info.device_certificate.bytes[i] = (uint8_t)i;
+		}
 		break;
 	case svcport_v1_Request_get_challenge_tag:
 		r->which_body = svcport_v1_Response_challenge_tag;
@@ -290,9 +299,11 @@ static void start_svcportd(void)
 {
 	int ready[2];
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	char link_unix[128], link_tty[128], bmc_opt[160], cap[128], fdarg[16], logpath[128];
+	char link_unix[128], link_tty[128], link_sim[128], bmc_opt[160], cap[128], fdarg[16],
+	    logpath[128];
 	snprintf(link_unix, sizeof(link_unix), "unix:%s/phone.sock", T.dir);
 	snprintf(link_tty, sizeof(link_tty), "tty:%s", T.pts);
+	snprintf(link_sim, sizeof(link_sim), "ble-sim:%s/ble-sim.sock", T.dir);
 	snprintf(bmc_opt, sizeof(bmc_opt), "%s", T.bmc.path);
 	snprintf(cap, sizeof(cap), "%s/capture.btsnoop", T.dir);
 	snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
@@ -306,10 +317,10 @@ static void start_svcportd(void)
 		fcntl(ready[1], F_SETFD, 0);
 		/* As root (CI), really drop privileges: to nobody. */
 		const char *user = geteuid() == 0 ? "nobody" : "";
-		execl(svcportd_path, "svcportd", "--link", link_unix, "--link", link_tty,
-		      "--bmc-socket", bmc_opt, "--capture", cap, "--idle-timeout", "600ms",
-		      "--ready-fd", fdarg, "--verbose", *user ? "--user" : NULL, user,
-		      (char *)NULL);
+		execl(svcportd_path, "svcportd", "--link", link_unix, "--link", link_tty, "--link",
+		      link_sim, "--bmc-socket", bmc_opt, "--capture", cap, "--idle-timeout", "2s",
+		      "--max-sessions", T.max_sessions ? T.max_sessions : "4", "--ready-fd", fdarg,
+		      "--verbose", *user ? "--user" : NULL, user, (char *)NULL);
 		_exit(127);
 	}
 	close(ready[1]);
@@ -403,6 +414,36 @@ static void start_all(void)
 	phone_connect();
 }
 
+/* svcportd runs without privileges: as root it dropped to nobody with no groups. */
+static void assert_unprivileged(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	bool nnp = false, uid_ok = false, groups_ok = false;
+	char want_uid[64];
+	snprintf(want_uid, sizeof(want_uid), "Uid:\t%u\t%u\t%u\t%u\n",
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid(),
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid(),
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid(),
+	         geteuid() == 0 ? 65534u : (unsigned)geteuid());
+	while (fgets(line, sizeof(line), f)) {
+		if (!strcmp(line, "NoNewPrivs:\t1\n"))
+			nnp = true;
+		if (!strcmp(line, want_uid))
+			uid_ok = true;
+		if (!strncmp(line, "Groups:", 7))
+			groups_ok = geteuid() != 0 || strspn(line + 7, " \t\n") == strlen(line + 7);
+		if (geteuid() == 0 && !strncmp(line, "CapPrm:", 7))
+			assert_string_equal(line, "CapPrm:\t0000000000000000\n");
+	}
+	fclose(f);
+	assert_true(nnp);
+	assert_true(uid_ok);
+	assert_true(groups_ok);
+}
+
 /* Relay over unix: and tty:, link kind and presence per link, local answers. */
 /*
  * Runs svcportd with argv (NULL-terminated, without argv[0]) expecting it
@@ -454,6 +495,9 @@ static void test_refusals(void **state)
 	char bmc[160];
 	snprintf(bmc, sizeof(bmc), "%s/bmcd.sock", T.dir);
 	const char *user = geteuid() == 0 ? "nobody" : "";
+	const char *ble[] = {"--link", "ble:hci99", "--bmc-socket", bmc, *user ? "--user" : NULL,
+	                     user,     NULL};
+	expect_refusal(ble, 1, "link ble:hci99: no Bluetooth");
 	const char *usb[] = {
 	    "--link", "usb:ffff:fffe", "--bmc-socket", bmc, *user ? "--user" : NULL, user, NULL};
 	expect_refusal(usb, 1, "link usb:ffff:fffe: ");
@@ -512,6 +556,7 @@ static void test_relay_per_link(void **state)
 	send_request(&T.unix_peer, 3, svcport_v1_Request_get_challenge_tag);
 	expect_response(&T.unix_peer, 3, svcport_v1_Response_challenge_tag);
 	assert_int_equal(T.bmc.n_req, n + 1);
+	assert_unprivileged(T.pid);
 	assert_int_equal(stop_svcportd(), 0);
 }
 
@@ -618,12 +663,271 @@ static void test_idle_timeout_closes(void **state)
 	start_all();
 	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
 	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
-	assert_false(pump(&T.unix_peer, true)); /* end of stream after 600 ms */
+	assert_false(pump(&T.unix_peer, true)); /* end of stream after 2 s */
 	close(T.unix_peer.fd);
 	/* A new connection gets a new session. */
 	phone_connect();
 	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
 	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* The table is full: a new phone is told so (RATE_LIMITED) and let go; the others go on. */
+static void test_session_table_full(void **state)
+{
+	T.max_sessions = "2";
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/phone.sock", T.dir);
+	struct peer *third = calloc(1, sizeof(*third));
+	assert_non_null(third);
+	peer_init(third, connect_unix(path));
+	send_request(third, 1, svcport_v1_Request_ping_tag);
+	expect_error(third, 0, svcport_v1_ErrorCode_RATE_LIMITED);
+	assert_false(pump(third, true)); /* then closed */
+	close(third->fd);
+	free(third);
+	/* A GATT phone is disconnected at once. */
+	snprintf(path, sizeof(path), "%s/ble-sim.sock", T.dir);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char b;
+	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0);
+	close(fd);
+	send_request(&T.unix_peer, 2, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 2, svcport_v1_Response_pong_tag);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* ---------------------------------------------------------------- ble-sim: */
+
+static struct gatt_client *sim_connect(int *ret_fd, bool notify, uint16_t mtu)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/ble-sim.sock", T.dir);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	struct gatt_client *c;
+	struct gatt_client_config cfg = {.timeout_ms = WAIT_MS, .mtu = mtu};
+	assert_int_equal(gatt_client_new(fd, &cfg, &c), 0);
+	assert_int_equal(gatt_client_exchange_mtu(c), 0);
+	assert_int_equal(gatt_client_discover(c), 0);
+	if (notify)
+		assert_int_equal(gatt_client_enable_notifications(c), 0);
+	*ret_fd = fd;
+	return c;
+}
+
+/* Receives one Frame over GATT into T.frame. */
+static void sim_recv(struct gatt_client *c)
+{
+	static uint8_t buf[svcport_v1_Frame_size];
+	size_t n;
+	assert_int_equal(gatt_client_recv_message(c, buf, sizeof(buf), &n, WAIT_MS), 0);
+	memset(&T.frame, 0, sizeof(T.frame));
+	pb_istream_t is = pb_istream_from_buffer(buf, n);
+	assert_true(pb_decode(&is, svcport_v1_Frame_fields, &T.frame));
+}
+
+static void sim_expect_error(struct gatt_client *c, uint32_t id, svcport_v1_ErrorCode code)
+{
+	sim_recv(c);
+	assert_int_equal(T.frame.id, id);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_error_tag);
+	assert_int_equal(T.frame.msg.response.body.error.code, code);
+}
+
+static size_t ping_frame(uint32_t id, uint8_t *buf, size_t cap)
+{
+	svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+	f.id = id;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = svcport_v1_Request_ping_tag;
+	pb_ostream_t os = pb_ostream_from_buffer(buf, cap);
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	return os.bytes_written;
+}
+
+/* Bad segments get LINK_PROTOCOL / TOO_LARGE and the link resynchronises (DESIGN §2.1). */
+static void test_ble_sim_bad_segments(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	uint8_t msg[64], seg[80];
+	size_t n = ping_frame(1, msg, sizeof(msg));
+	/* Counter 5 where 0 is due. */
+	seg[0] = SEG_FIRST | SEG_LAST | 5;
+	seg[1] = (uint8_t)n;
+	seg[2] = 0;
+	memcpy(seg + 3, msg, n);
+	assert_int_equal(gatt_client_write_rx(c, seg, n + 3), 0);
+	sim_expect_error(c, 0, svcport_v1_ErrorCode_LINK_PROTOCOL);
+	/* The next segment must carry 6: accepted, answered. */
+	seg[0] = SEG_FIRST | SEG_LAST | 6;
+	assert_int_equal(gatt_client_write_rx(c, seg, n + 3), 0);
+	sim_recv(c);
+	assert_int_equal(T.frame.id, 1);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+	/* A message announced over the maximum. */
+	seg[0] = SEG_FIRST | 7;
+	seg[1] = 0x28; /* 9000 */
+	seg[2] = 0x23;
+	assert_int_equal(gatt_client_write_rx(c, seg, 20), 0);
+	sim_expect_error(c, 0, svcport_v1_ErrorCode_TOO_LARGE);
+	/* A continuation without FIRST. */
+	seg[0] = SEG_LAST | 8;
+	assert_int_equal(gatt_client_write_rx(c, seg, 10), 0);
+	sim_expect_error(c, 0, svcport_v1_ErrorCode_LINK_PROTOCOL);
+	/* Undecodable protobuf in good segments. */
+	seg[0] = SEG_FIRST | SEG_LAST | 9;
+	seg[1] = 4;
+	seg[2] = 0;
+	memset(seg + 3, 0xff, 4);
+	assert_int_equal(gatt_client_write_rx(c, seg, 7), 0);
+	sim_expect_error(c, 0, svcport_v1_ErrorCode_BAD_REQUEST);
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* A flooding GATT phone is throttled; a tty: phone meanwhile is served at once. */
+static void test_ble_sim_flood(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	uint8_t msg[64];
+	for (uint32_t id = 1; id <= 60; id++) {
+		size_t n = ping_frame(id, msg, sizeof(msg));
+		assert_int_equal(gatt_client_send_message(c, msg, n), 0);
+	}
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	unsigned pongs = 0;
+	for (;;) {
+		sim_recv(c);
+		if (T.frame.msg.response.which_body == svcport_v1_Response_error_tag)
+			break;
+		assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+		pongs++;
+	}
+	assert_int_equal(T.frame.msg.response.body.error.code, svcport_v1_ErrorCode_RATE_LIMITED);
+	assert_true(T.frame.msg.response.body.error.retry_after_ms > 0);
+	assert_true(pongs >= 20 && pongs < 60); /* the burst, maybe a refill, not all */
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* Events reach a GATT phone only once it enabled TX notifications; INFO is LinkInfo. */
+static void test_ble_sim_events_and_info(void **state)
+{
+	start_all();
+	int fd_on, fd_off;
+	struct gatt_client *on = sim_connect(&fd_on, true, 0);
+	struct gatt_client *off = sim_connect(&fd_off, false, 0);
+	uint8_t info[svcport_v1_LinkInfo_size];
+	size_t len;
+	assert_int_equal(gatt_client_read_info(off, info, sizeof(info), &len), 0);
+	svcport_v1_LinkInfo li = svcport_v1_LinkInfo_init_zero;
+	pb_istream_t is = pb_istream_from_buffer(info, len);
+	assert_true(pb_decode(&is, svcport_v1_LinkInfo_fields, &li));
+	assert_string_equal(li.device.serial_number, "J900TEST");
+	static svcport_v1_BmcReply ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.which_msg = svcport_v1_BmcReply_event_tag;
+	ev.msg.event.which_body = svcport_v1_Event_state_changed_tag;
+	ev.msg.event.body.state_changed.security_led = svcport_v1_SecurityLed_LED_ON;
+	bmc_send_reply(&T.bmc, &ev);
+	sim_recv(on);
+	assert_int_equal(T.frame.id, 0);
+	assert_int_equal(T.frame.which_msg, svcport_v1_Frame_event_tag);
+	assert_int_equal(T.frame.msg.event.body.state_changed.security_led,
+	                 svcport_v1_SecurityLed_LED_ON);
+	/* The phone without notifications got nothing: its next message is its own answer. */
+	assert_int_equal(gatt_client_enable_notifications(off), 0);
+	uint8_t msg[64];
+	size_t n = ping_frame(1, msg, sizeof(msg));
+	assert_int_equal(gatt_client_send_message(off, msg, n), 0);
+	sim_recv(off);
+	assert_int_equal(T.frame.id, 1);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+	gatt_client_free(on);
+	gatt_client_free(off);
+	close(fd_on);
+	close(fd_off);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* A long answer at ATT_MTU 517 and at 23: every notification value within 512 bytes. */
+static void test_ble_sim_long_answer(void **state)
+{
+	start_all();
+	for (int pass = 0; pass < 2; pass++) {
+		int fd;
+		struct gatt_client *c = sim_connect(&fd, true, pass ? 23 : 0);
+		svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+		f.id = 1;
+		f.which_msg = svcport_v1_Frame_request_tag;
+		f.msg.request.which_body = svcport_v1_Request_get_device_info_tag;
+		f.msg.request.body.get_device_info.include_certificate = true;
+		uint8_t msg[64];
+		pb_ostream_t os = pb_ostream_from_buffer(msg, sizeof(msg));
+		assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+		unsigned n_req = T.bmc.n_req;
+		assert_int_equal(gatt_client_send_message(c, msg, os.bytes_written), 0);
+		wait_bmc(1, n_req + 1); /* the fake bmcd answers in this process */
+		sim_recv(c);
+		assert_int_equal(T.frame.id, 1);
+		assert_int_equal(T.frame.msg.response.which_body,
+		                 svcport_v1_Response_device_info_tag);
+		assert_int_equal(T.frame.msg.response.body.device_info.device_certificate.size,
+		                 1000);
+		for (int i = 0; i < 1000; i++)
+			assert_int_equal(
+			    T.frame.msg.response.body.device_info.device_certificate.bytes[i],
+			    (uint8_t)i);
+		struct gatt_client_stats st;
+		gatt_client_get_stats(c, &st);
+		assert_true(st.notifications >= (pass ? 50u : 3u));
+		gatt_client_free(c);
+		close(fd);
+	}
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* A GATT phone silent for the idle timeout is disconnected; a new connection is served. */
+static void test_ble_sim_idle_disconnect(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char b;
+	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0); /* closed by svcportd */
+	gatt_client_free(c);
+	close(fd);
+	c = sim_connect(&fd, true, 0);
+	uint8_t msg[64];
+	size_t n = ping_frame(1, msg, sizeof(msg));
+	assert_int_equal(gatt_client_send_message(c, msg, n), 0);
+	sim_recv(c);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+	gatt_client_free(c);
+	close(fd);
 	assert_int_equal(stop_svcportd(), 0);
 }
 
@@ -674,6 +978,12 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_event_forwarded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout_closes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_table_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_bad_segments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_long_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_idle_disconnect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

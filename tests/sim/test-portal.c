@@ -171,7 +171,7 @@ static void test_factory_dir_matches_contract(void **state)
 	mbedtls_pk_context key;
 	mbedtls_x509_crt dev;
 	uint8_t hash[32];
-	char hex[65], line[128], path[160];
+	char hex[66], line[128], path[160];
 	FILE *fp;
 
 	mbedtls_pk_init(&key);
