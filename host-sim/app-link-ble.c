@@ -132,8 +132,15 @@ static int scan(int dev_id, const bdaddr_t *want, const struct app_link_opts *o,
 
 	if (dd < 0)
 		return -errno;
-	/* Active scan, 10 ms window every 10 ms, duplicates kept: btvirt reports once. */
-	if (hci_le_set_scan_parameters(dd, 0x01, htobs(0x0010), htobs(0x0010), LE_PUBLIC_ADDRESS,
+	/*
+	 * Passive scan (the service UUID is in the advertising data, not the scan
+	 * response), 10 ms window every 10 ms, duplicates kept: btvirt reports once.
+	 * Not active: since 6.x the kernel marks discovery "finding" when an active
+	 * LE scan is enabled, even by a raw HCI command, and only a mgmt-driven stop
+	 * clears it; while it is set the kernel never starts the background scan
+	 * that an L2CAP LE connect() needs, so the connect below timed out.
+	 */
+	if (hci_le_set_scan_parameters(dd, 0x00, htobs(0x0010), htobs(0x0010), LE_PUBLIC_ADDRESS,
 	                               0x00, 1000) < 0 ||
 	    hci_le_set_scan_enable(dd, 0x01, 0x00, 1000) < 0) {
 		err = -errno;
