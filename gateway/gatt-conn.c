@@ -170,10 +170,21 @@ static int att_info_read(uint8_t *buf, size_t cap, size_t *ret_len, void *user_d
 	return 0;
 }
 
+/*
+ * Enabling TX notifications starts a phone's conversation: both segment
+ * counters restart at 0 and a partial message is dropped. The LE link is not
+ * a conversation: a phone's OS keeps it up for a while after an app closes
+ * its GATT client and hands it to the next one, whose counters start at 0
+ * (the kernel reuses the ACL; this side sees no disconnect and no new accept).
+ */
 static void att_ccc(uint16_t value, void *user_data)
 {
 	struct gatt_conn *c = user_data;
 	bool on = value & 0x0001;
+	if (on) {
+		seg_rx_reset(&c->seg_rx);
+		seg_tx_reset(&c->seg_tx);
+	}
 	if (c->session) {
 		session_set_events(c->session, on);
 		gw_log(LOG_INFO, "session %u %s: TX notifications %s", session_id(c->session),
