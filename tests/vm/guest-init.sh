@@ -67,6 +67,9 @@ if [ "$status" -ne 0 ]; then
 	done | grep -v ' /bin/sh /init\| /init$'
 fi
 dmesg >"/host$svcport_out/dmesg.txt"
+# The same status as a file: QEMU's own exit status is ambiguous when QEMU
+# itself dies from a signal (139 = SIGSEGV looks like debug-exit byte 69).
+echo "$status" >"/host$svcport_out/status"
 echo "VM-INIT: scenario exit status $status"
 umount "/host$svcport_out"
 report "$status"

@@ -67,6 +67,24 @@ vm_stop() {
 	return 0
 }
 
+# vm_stop_daemon PID NAME: a daemon asked to stop must exit 0 in time, and (in
+# the Sanitize build) without a leak or sanitizer report in its log.
+vm_stop_daemon() {
+	local pid=$1 name=$2 end=$((SECONDS + 10)) rc
+	kill -TERM "$pid" 2>/dev/null || vm_fail "$name is not running"
+	while [ "$SECONDS" -lt "$end" ] && vm_alive "$pid"; do
+		vm_sleep 0.02
+	done
+	vm_alive "$pid" && vm_fail "$name did not stop within 10 s of SIGTERM" \
+		"(wchan $(cat "/proc/$pid/wchan"))"
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 0 ] || vm_fail "$name exited with status $rc after SIGTERM"
+	grep -Eq 'LeakSanitizer|AddressSanitizer|runtime error:' "$VM_OUT/$name.log" &&
+		vm_fail "$name: sanitizer report in $name.log"
+	return 0
+}
+
 vm_cleanup() {
 	local rc=$? p i
 	trap - TERM

@@ -19,7 +19,17 @@
  * It prints one line per event it acts on or reports (flushed, so a scenario
  * can wait for them): "ready", "confirm", "ltk", "auth-failed", "scan".
  *
+ * The cutter (--cut INDEX): a phone that vanishes mid-message, on cue. It
+ * watches controller hciINDEX's outgoing ACL data for the first segment of a
+ * multi-segment message (an ATT Write Request/Command whose value starts with
+ * the FIRST flag and not LAST, DESIGN 2.1) and at once either kills --kill PID
+ * (the phone app dies) or powers the controller off through mgmt (the phone's
+ * radio goes away). A shell polling the gateway's log is far too slow under
+ * TCG: at ATT MTU 23 a whole command crosses in under a second. In this mode
+ * the agent answers no pairing request and captures nothing.
+ *
  * Usage: svcport-vm-agent [--reject INDEX] [--capture FILE]
+ *        svcport-vm-agent --cut INDEX [--kill PID]
  *   --reject INDEX answers the requests of controller hciINDEX with User
  *   Confirm Negative Reply (the phone's user refuses to pair), the others'
  *   with User Confirm Reply.
@@ -33,6 +43,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +56,7 @@
 enum {
 	MGMT_HDR_SIZE = 6,
 	MGMT_ADDR_INFO_SIZE = 7, /* bdaddr (6) + address type (1) */
+	MGMT_OP_SET_POWERED = 0x0005,
 	MGMT_OP_USER_CONFIRM_REPLY = 0x001C,
 	MGMT_OP_USER_CONFIRM_NEG_REPLY = 0x001D,
 	MGMT_EV_CMD_COMPLETE = 0x0001,
@@ -55,6 +67,12 @@ enum {
 	/* Monitor channel: same header, { opcode, index, length }. */
 	MON_COMMAND_PKT = 0x0002,
 	MON_EVENT_PKT = 0x0003,
+	MON_ACL_TX_PKT = 0x0004,
+	L2CAP_CID_ATT = 0x0004,
+	ATT_OP_WRITE_REQ = 0x12,
+	ATT_OP_WRITE_CMD = 0x52,
+	SEG_FIRST = 0x80,
+	SEG_LAST = 0x40,
 	HCI_EV_COMMAND_COMPLETE = 0x0E,
 	HCI_OP_LE_SET_SCAN_ENABLE = 0x200C,
 	HCI_OP_LE_SET_EXT_SCAN_ENABLE = 0x2042,
@@ -63,6 +81,15 @@ enum {
 
 /* The scan enable value last commanded per controller (monitor channel). */
 static int scan_wanted[MAX_INDEX];
+
+/* The cutter: armed on one controller until it fires once. */
+static struct {
+	bool enabled; /* cutter mode: answers no pairing request */
+	bool armed;
+	uint16_t index;
+	pid_t kill_pid; /* 0: power the controller off instead */
+	int ctl_fd;
+} cut;
 
 /* btsnoop: 16-byte file header, then per packet a 24-byte record header. */
 static const uint8_t btsnoop_magic[8] = {'b', 't', 's', 'n', 'o', 'o', 'p', 0};
@@ -243,6 +270,37 @@ static int event_handle(int fd, const uint8_t *pkt, size_t len, int reject_index
 	}
 }
 
+/* Fires the cutter if this outgoing ACL packet starts a multi-segment message. */
+static void cut_check(uint16_t index, const uint8_t *acl, size_t len)
+{
+	uint8_t pkt[MGMT_HDR_SIZE + 1];
+
+	/* ACL header (handle+flags 2, length 2), L2CAP (length 2, CID 2), ATT
+	 * opcode (1), handle (2), first value byte (1). */
+	if (!cut.armed || index != cut.index || len < 12 || get_le16(acl + 6) != L2CAP_CID_ATT ||
+	    (acl[8] != ATT_OP_WRITE_REQ && acl[8] != ATT_OP_WRITE_CMD) ||
+	    (acl[11] & (SEG_FIRST | SEG_LAST)) != SEG_FIRST)
+		return;
+	cut.armed = false;
+	if (cut.kill_pid > 0) {
+		if (kill(cut.kill_pid, SIGKILL) < 0)
+			printf("cut hci%u: kill %d: %s\n", index, (int)cut.kill_pid,
+			       strerror(errno));
+		else
+			printf("cut hci%u: first segment sent, killed %d\n", index,
+			       (int)cut.kill_pid);
+		return;
+	}
+	put_le16(pkt, MGMT_OP_SET_POWERED);
+	put_le16(pkt + 2, index);
+	put_le16(pkt + 4, 1);
+	pkt[MGMT_HDR_SIZE] = 0;
+	if (write(cut.ctl_fd, pkt, sizeof(pkt)) != (ssize_t)sizeof(pkt))
+		printf("cut hci%u: power off: %s\n", index, strerror(errno));
+	else
+		printf("cut hci%u: first segment sent, powering off\n", index);
+}
+
 /* Reports LE scan enable changes once the controller has accepted them. */
 static void monitor_handle(const uint8_t *pkt, size_t len)
 {
@@ -257,7 +315,9 @@ static void monitor_handle(const uint8_t *pkt, size_t len)
 		return;
 	pkt += MGMT_HDR_SIZE;
 
-	if (code == MON_COMMAND_PKT && plen >= 4) {
+	if (code == MON_ACL_TX_PKT) {
+		cut_check(index, pkt, plen);
+	} else if (code == MON_COMMAND_PKT && plen >= 4) {
 		/* opcode (2), parameter length (1), enable (1), ... */
 		op = get_le16(pkt);
 		if (op == HCI_OP_LE_SET_SCAN_ENABLE || op == HCI_OP_LE_SET_EXT_SCAN_ENABLE)
@@ -274,8 +334,10 @@ static void monitor_handle(const uint8_t *pkt, size_t len)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"reject", no_argument, NULL, 'r'},
+	    {"reject", required_argument, NULL, 'r'},
 	    {"capture", required_argument, NULL, 'c'},
+	    {"cut", required_argument, NULL, 'x'},
+	    {"kill", required_argument, NULL, 'k'},
 	    {0},
 	};
 	uint8_t buf[8192];
@@ -299,14 +361,38 @@ int main(int argc, char **argv)
 		case 'c':
 			capture_path = optarg;
 			break;
+		case 'x':
+		case 'k': {
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 0 ||
+			    v > (opt == 'x' ? MAX_INDEX - 1 : 4194304)) {
+				fprintf(stderr, "svcport-vm-agent: bad --%s value\n",
+				        opt == 'x' ? "cut" : "kill");
+				return 2;
+			}
+			if (opt == 'x') {
+				cut.enabled = cut.armed = true;
+				cut.index = (uint16_t)v;
+			} else {
+				cut.kill_pid = (pid_t)v;
+			}
+			break;
+		}
 		default:
 			fprintf(stderr,
-			        "usage: svcport-vm-agent [--reject INDEX] [--capture FILE]\n");
+			        "usage: svcport-vm-agent [--reject INDEX] [--capture FILE]\n"
+			        "       svcport-vm-agent --cut INDEX [--kill PID]\n");
 			return 2;
 		}
 	}
+	if (cut.kill_pid && !cut.enabled) {
+		fprintf(stderr, "svcport-vm-agent: --kill goes with --cut\n");
+		return 2;
+	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: svcport-vm-agent [--reject INDEX] [--capture FILE]\n");
+		fprintf(stderr, "usage: svcport-vm-agent [--reject INDEX] [--capture FILE] | --cut "
+		                "INDEX [--kill PID]\n");
 		return 2;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -319,13 +405,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "svcport-vm-agent: mgmt control socket: %s\n", strerror(-fd));
 		return 1;
 	}
+	cut.ctl_fd = fd;
 	mon = channel_open(HCI_CHANNEL_MONITOR);
 	if (mon < 0) {
 		fprintf(stderr, "svcport-vm-agent: HCI monitor socket: %s\n", strerror(-mon));
 		close(fd);
 		return 1;
 	}
-	if (capture_path) {
+	if (capture_path && !cut.enabled) {
 		int err = capture_open(capture_path, &capture);
 
 		if (err < 0) {
@@ -368,7 +455,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "svcport-vm-agent: read: %s\n", strerror(errno));
 			goto fail;
 		}
-		err = event_handle(fd, buf, (size_t)n, reject_index);
+		/* The cutter leaves pairing to the main agent. */
+		err = cut.enabled ? 0 : event_handle(fd, buf, (size_t)n, reject_index);
 		if (err < 0) {
 			fprintf(stderr, "svcport-vm-agent: reply: %s\n", strerror(-err));
 			goto fail;

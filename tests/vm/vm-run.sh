@@ -94,6 +94,9 @@ secs=$(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }')
 # powered off or panicked (-no-reboot) without reporting; 124 from timeout.
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	rc=124 why="VM did not finish within ${timeout}s"
+elif [ $((qrc & 1)) -eq 1 ] && [ "$(cat "$work/status" 2>/dev/null)" != $((qrc >> 1)) ] &&
+	[ "$qrc" -gt 128 ]; then
+	rc=125 why="QEMU died from signal $((qrc - 128)) (no status from the guest)"
 elif [ $((qrc & 1)) -eq 1 ]; then
 	rc=$((qrc >> 1)) why="scenario exit status $((qrc >> 1))"
 	[ "$rc" -eq 124 ] && why="scenario timed out inside the guest"

@@ -34,4 +34,5 @@ vm_app app-activate --link "ble:hci1/$A0" --no-scan --user eddie --timeout 20000
 vm_step "info over BLE: ACTIVE, owner acme"
 vm_app app-info --link "ble:hci1/$A0" --no-scan --timeout 20000 info --expect-state ACTIVE \
 	--expect-owner acme
+vm_stop_daemon "$VM_GATEWAY_PID" svcportd
 vm_step "ble-claim: claim + activate over the kernel's BLE stack OK"

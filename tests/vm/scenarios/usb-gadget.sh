@@ -22,4 +22,5 @@ vm_step "read the secure activation code over the cable"
 vm_app app-code --link tty:/dev/ttyACM0 activation-code
 grep -q -- "$VM_CODE" "$VM_OUT/app-code.log" ||
 	vm_fail "activation code read over USB is not the factory one ($VM_CODE)"
+vm_stop_daemon "$VM_GATEWAY_PID" svcportd
 vm_step "usb-gadget: presence actions over the real CDC-ACM gadget OK"

@@ -39,5 +39,6 @@ vm_wait_until 20 "the gateway to open the device again" \
 	sh -c "tail -n +$((lines + 1)) '$VM_OUT/svcportd.log' | grep -q 'usb:1d6b:0104: device opened'"
 vm_app app-activate --link tty:/dev/ttyGS0 --user eddie activate
 vm_app app-info --link tty:/dev/ttyGS0 info --expect-state ACTIVE --expect-owner acme
-kill -0 "$VM_GATEWAY_PID" || vm_fail "svcportd died"
+vm_step "svcportd stops cleanly"
+vm_stop_daemon "$VM_GATEWAY_PID" svcportd
 vm_step "usb-host: libusb host link, unplug and replug OK"
