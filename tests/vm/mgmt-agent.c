@@ -28,11 +28,11 @@
  * TCG: at ATT MTU 23 a whole command crosses in under a second. In this mode
  * the agent answers no pairing request and captures nothing.
  *
- * Usage: svcport-vm-agent [--reject INDEX] [--capture FILE]
+ * Usage: svcport-vm-agent [--reject INDEX] [--ignore INDEX] [--capture FILE]
  *        svcport-vm-agent --cut INDEX [--kill PID]
  *   --reject INDEX answers the requests of controller hciINDEX with User
  *   Confirm Negative Reply (the phone's user refuses to pair), the others'
- *   with User Confirm Reply.
+ *   with User Confirm Reply; --ignore INDEX leaves them unanswered.
  *
  * Wire format: BlueZ doc/mgmt-api.txt. Every packet is
  * { u16 opcode/event code, u16 controller index, u16 parameter length } (LE).
@@ -221,6 +221,10 @@ static int confirm_answer(int fd, uint16_t index, const uint8_t *addr_info, bool
 }
 
 /* Handles one mgmt event; returns 0 or a negative errno for a fatal error. */
+/* Set by --ignore: requests of this controller get no answer at all (a user
+ * who leaves the phone's "Pair?" dialog open; SMP times out after 30 s). */
+static int ignore_index = -1;
+
 static int event_handle(int fd, const uint8_t *pkt, size_t len, int reject_index)
 {
 	bool accept;
@@ -242,6 +246,10 @@ static int event_handle(int fd, const uint8_t *pkt, size_t len, int reject_index
 		if (plen < MGMT_ADDR_INFO_SIZE + 5)
 			return 0;
 		addr_format(pkt, addr, sizeof(addr));
+		if (index == ignore_index) {
+			printf("confirm hci%u %s hint %u -> no answer\n", index, addr, pkt[7]);
+			return 0;
+		}
 		accept = index != reject_index;
 		printf("confirm hci%u %s hint %u -> %s\n", index, addr, pkt[7],
 		       accept ? "accept" : "reject");
@@ -334,11 +342,9 @@ static void monitor_handle(const uint8_t *pkt, size_t len)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"reject", required_argument, NULL, 'r'},
-	    {"capture", required_argument, NULL, 'c'},
-	    {"cut", required_argument, NULL, 'x'},
-	    {"kill", required_argument, NULL, 'k'},
-	    {0},
+	    {"reject", required_argument, NULL, 'r'},  {"ignore", required_argument, NULL, 'i'},
+	    {"capture", required_argument, NULL, 'c'}, {"cut", required_argument, NULL, 'x'},
+	    {"kill", required_argument, NULL, 'k'},    {0},
 	};
 	uint8_t buf[8192];
 	const char *capture_path = NULL;
@@ -352,12 +358,20 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
-			reject_index = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || reject_index < 0) {
-				fprintf(stderr, "svcport-vm-agent: --reject wants an index\n");
+		case 'i': {
+			int v = (int)strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 0) {
+				fprintf(stderr, "svcport-vm-agent: --%s wants an index\n",
+				        opt == 'r' ? "reject" : "ignore");
 				return 2;
 			}
+			if (opt == 'r')
+				reject_index = v;
+			else
+				ignore_index = v;
 			break;
+		}
 		case 'c':
 			capture_path = optarg;
 			break;
@@ -380,9 +394,9 @@ int main(int argc, char **argv)
 			break;
 		}
 		default:
-			fprintf(stderr,
-			        "usage: svcport-vm-agent [--reject INDEX] [--capture FILE]\n"
-			        "       svcport-vm-agent --cut INDEX [--kill PID]\n");
+			fprintf(stderr, "usage: svcport-vm-agent [--reject INDEX] [--ignore INDEX] "
+			                "[--capture FILE]\n"
+			                "       svcport-vm-agent --cut INDEX [--kill PID]\n");
 			return 2;
 		}
 	}
@@ -391,7 +405,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: svcport-vm-agent [--reject INDEX] [--capture FILE] | --cut "
+		fprintf(stderr, "usage: svcport-vm-agent [--reject INDEX] [--ignore INDEX] "
+		                "[--capture FILE] | --cut "
 		                "INDEX [--kill PID]\n");
 		return 2;
 	}
