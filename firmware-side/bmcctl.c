@@ -145,12 +145,34 @@ static const char *tf(bool b)
 	return b ? "true" : "false";
 }
 
+/* A JSON string value; fields are bounded, so 6 bytes per input byte fit. */
+static const char *json_str(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+		} else if (*p < 0x20) {
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
 static void print_status(const svcport_admin_v1_StatusReply *s)
 {
 	const svcport_v1_DeviceInfo *i = &s->info;
 
 	if (json) {
-		/* MT/SN/org are portal identifiers without quotes or backslashes. */
+		char mt[6 * sizeof(i->device.machine_type)],
+		    sn[6 * sizeof(i->device.serial_number)];
+		char org[6 * sizeof(i->owner_org)], fw[6 * sizeof(i->firmware_version)];
+
 		printf("{\"machine_type\":\"%s\",\"serial_number\":\"%s\",\"has_identity\":%s,"
 		       "\"lockdown_state\":\"%s\",\"control_mode\":\"%s\",\"owner_org\":\"%s\","
 		       "\"security_led\":\"%s\",\"sed_enabled\":%s,\"sed_ak_present\":%s,"
@@ -159,14 +181,16 @@ static void print_status(const svcport_admin_v1_StatusReply *s)
 		       "\"ble_presence_allowed\":%s,\"admin_password_must_change\":%s,"
 		       "\"receipt_counter\":%llu,\"audit_count\":%llu,\"known_signers\":%u,"
 		       "\"firmware_version\":\"%s\"}\n",
-		       i->device.machine_type, i->device.serial_number, tf(i->has_identity),
-		       lockdown_name(i->lockdown_state), mode_name(i->control_mode), i->owner_org,
-		       led_name(i->security_led), tf(i->sed_enabled), tf(s->sed_ak_present),
-		       tf(i->sensors.intrusion_enabled), tf(i->sensors.motion_enabled),
-		       i->sensors.motion_step_threshold, tf(s->emergency_reset_clears_sed_ak),
-		       tf(s->ble_presence_allowed), tf(i->admin_password_must_change),
-		       (unsigned long long)s->receipt_counter, (unsigned long long)s->audit_count,
-		       (unsigned)i->known_signers_count, i->firmware_version);
+		       json_str(i->device.machine_type, mt, sizeof(mt)),
+		       json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
+		       lockdown_name(i->lockdown_state), mode_name(i->control_mode),
+		       json_str(i->owner_org, org, sizeof(org)), led_name(i->security_led),
+		       tf(i->sed_enabled), tf(s->sed_ak_present), tf(i->sensors.intrusion_enabled),
+		       tf(i->sensors.motion_enabled), i->sensors.motion_step_threshold,
+		       tf(s->emergency_reset_clears_sed_ak), tf(s->ble_presence_allowed),
+		       tf(i->admin_password_must_change), (unsigned long long)s->receipt_counter,
+		       (unsigned long long)s->audit_count, (unsigned)i->known_signers_count,
+		       json_str(i->firmware_version, fw, sizeof(fw)));
 		return;
 	}
 	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,

@@ -44,6 +44,7 @@ struct daemon {
 	uid_t gateway_uid;
 	int gw_listen, admin_listen;
 	struct loop_io *gw_io, *admin_io;
+	struct loop_signal *sig_term, *sig_int;
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 	bool use_syslog;
@@ -96,7 +97,7 @@ static const char *link_name(svcport_v1_LinkKind k)
 
 static void conn_close(struct conn *c)
 {
-	loop_io_del(c->io);
+	loop_io_free(c->io);
 	c->io = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
@@ -130,7 +131,7 @@ static void broadcast_events(struct daemon *d)
 	}
 }
 
-static void on_gateway(int fd, void *user_data)
+static void on_gateway(int fd, unsigned events, void *user_data)
 {
 	static uint8_t in[svcport_v1_BmcRequest_size + 1], out[svcport_v1_BmcReply_size];
 	static svcport_v1_BmcRequest peek;
@@ -170,7 +171,7 @@ static void on_gateway(int fd, void *user_data)
 	broadcast_events(c->d);
 }
 
-static void on_admin(int fd, void *user_data)
+static void on_admin(int fd, unsigned events, void *user_data)
 {
 	static uint8_t in[svcport_admin_v1_AdminRequest_size + 1];
 	static uint8_t out[svcport_admin_v1_AdminReply_size];
@@ -251,8 +252,8 @@ static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bo
 		if (table[i].fd >= 0)
 			continue;
 		table[i] = (struct conn){.fd = fd, .d = d, .admin = admin};
-		table[i].io = loop_io_add(d->loop, fd, admin ? on_admin : on_gateway, &table[i]);
-		if (!table[i].io) {
+		if (loop_io_new(d->loop, fd, LOOP_READ, admin ? on_admin : on_gateway, &table[i],
+		                &table[i].io) < 0) {
 			close(fd);
 			table[i].fd = -1;
 			return;
@@ -266,14 +267,14 @@ static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bo
 	close(fd);
 }
 
-static void on_gw_listen(int fd, void *user_data)
+static void on_gw_listen(int fd, unsigned events, void *user_data)
 {
 	struct daemon *d = user_data;
 
 	on_accept(d, fd, d->gw, MAX_GATEWAYS, false);
 }
 
-static void on_admin_listen(int fd, void *user_data)
+static void on_admin_listen(int fd, unsigned events, void *user_data)
 {
 	struct daemon *d = user_data;
 
@@ -457,10 +458,10 @@ int main(int argc, char **argv)
 	d.admin_listen = listen_on(admin_path, 0600);
 	if (d.gw_listen < 0 || d.admin_listen < 0)
 		goto out_loop;
-	d.gw_io = loop_io_add(d.loop, d.gw_listen, on_gw_listen, &d);
-	d.admin_io = loop_io_add(d.loop, d.admin_listen, on_admin_listen, &d);
-	if (!d.gw_io || !d.admin_io || loop_signal_add(d.loop, SIGTERM, on_signal, &d) < 0 ||
-	    loop_signal_add(d.loop, SIGINT, on_signal, &d) < 0)
+	if (loop_io_new(d.loop, d.gw_listen, LOOP_READ, on_gw_listen, &d, &d.gw_io) < 0 ||
+	    loop_io_new(d.loop, d.admin_listen, LOOP_READ, on_admin_listen, &d, &d.admin_io) < 0 ||
+	    loop_signal_new(d.loop, SIGTERM, on_signal, &d, &d.sig_term) < 0 ||
+	    loop_signal_new(d.loop, SIGINT, on_signal, &d, &d.sig_int) < 0)
 		goto out_loop;
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
@@ -489,8 +490,10 @@ out_loop:
 	for (int i = 0; i < MAX_ADMINS; i++)
 		if (d.adm[i].fd >= 0)
 			conn_close(&d.adm[i]);
-	loop_io_del(d.gw_io);
-	loop_io_del(d.admin_io);
+	loop_io_free(d.gw_io);
+	loop_io_free(d.admin_io);
+	loop_signal_free(d.sig_term);
+	loop_signal_free(d.sig_int);
 	loop_free(d.loop);
 	if (d.gw_listen >= 0)
 		close(d.gw_listen);

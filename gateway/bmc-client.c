@@ -25,6 +25,7 @@ struct bmc_client {
 	void *user_data;
 	int fd;
 	bool up;
+	bool warned; /* a failed attempt was logged as a warning since the last connection */
 	uint32_t backoff_ms;
 	struct loop_io *io;
 	struct loop_timer *retry;   /* reconnect after back-off */
@@ -65,6 +66,7 @@ static void drop(struct bmc_client *c, const char *why)
 	c->fd = -1;
 	c->up = false;
 	loop_timer_stop(c->dropper);
+	c->warned = true; /* this line is the warning; retries log at debug level */
 	clog_(c, LOG_WARNING, "session 0: bmcd %s %s: %s; retry in %u ms", c->addr.sun_path,
 	      was_up ? "lost" : "unreachable", why, c->backoff_ms);
 	schedule_retry(c);
@@ -111,8 +113,11 @@ static void try_connect(void *user_data)
 	if (connect(fd, (struct sockaddr *)&c->addr, sizeof(c->addr)) < 0) {
 		int e = errno;
 		close(fd);
-		clog_(c, LOG_DEBUG, "session 0: bmcd %s: %s; retry in %u ms", c->addr.sun_path,
-		      strerror(e), c->backoff_ms);
+		/* The first failure in a row is worth a warning; the retries are not. */
+		clog_(c, c->warned ? LOG_DEBUG : LOG_WARNING,
+		      "session 0: bmcd %s: %s; retrying (back-off from %u ms to %u ms)",
+		      c->addr.sun_path, strerror(e), c->backoff_ms, BMC_BACKOFF_MAX_MS);
+		c->warned = true;
 		schedule_retry(c);
 		return;
 	}
@@ -122,6 +127,7 @@ static void try_connect(void *user_data)
 		return;
 	}
 	c->up = true;
+	c->warned = false;
 	c->backoff_ms = BMC_BACKOFF_MIN_MS;
 	clog_(c, LOG_INFO, "session 0: bmcd %s connected", c->addr.sun_path);
 	c->ops->up(c->user_data);

@@ -39,6 +39,8 @@ static const char app_usage[] =
     "  --scan-timeout MS  ble: how long to scan; --no-scan: connect to ADDR directly\n"
     "  --sensors intrusion=on|off,motion=on|off,steps=N   for 'sensors'\n"
     "  --save-command FILE  keep the signed command; --replay FILE submits a saved one\n"
+    "  --save-challenge FILE [--challenge-only]  keep the device's challenge (and\n"
+    "                     FILE.pub, the board key) for 'portal sign'; stop there\n"
     "  --expect-error CODE  succeed only if the device refuses with CODE (tests)\n"
     "  info --expect-state ACTIVE|LOCKED --expect-led ON|OFF|BLINKING\n"
     "       --expect-owner ORG --expect-control bmc|portal   fail unless so (tests)\n"
@@ -194,7 +196,29 @@ static int open_portal(struct app *a)
 	return err;
 }
 
-/* Challenge -> portal signature -> SignedCommand bytes in cmd. */
+/* --save-challenge FILE: the challenge, and FILE.pub the board's public key if sent. */
+static int save_challenge(struct app *a, const uint8_t *chal, size_t len,
+                          const svcport_v1_DeviceInfo *di)
+{
+	const char *path = cli_arg(a->args, "save-challenge", NULL);
+	char pub[4096];
+
+	if (!path)
+		return 0;
+	if (portal_file_write(path, chal, len) < 0)
+		return app_report_link_failure("writing the challenge", -EIO);
+	out_str("challenge", path);
+	if (di->device_public_key.size) {
+		snprintf(pub, sizeof(pub), "%s.pub", path);
+		if (portal_file_write(pub, di->device_public_key.bytes,
+		                      di->device_public_key.size) < 0)
+			return app_report_link_failure("writing the public key", -EIO);
+		out_str("device_pubkey", pub);
+	}
+	return 0;
+}
+
+/* Challenge -> portal signature -> SignedCommand bytes in cmd; 1: stop after the challenge. */
 static int get_signed(struct app *a, svcport_v1_Action action, const svcport_v1_DeviceInfo *di,
                       uint8_t *cmd, size_t cap, size_t *cmd_len)
 {
@@ -217,6 +241,16 @@ static int get_signed(struct app *a, svcport_v1_Action action, const svcport_v1_
 	                  &chal_len);
 	if (err < 0)
 		goto out;
+	if (save_challenge(a, chal, chal_len, di) < 0) {
+		err = -EIO;
+		goto out;
+	}
+	if (cli_flag(args, "challenge-only")) {
+		out_progress("  challenge saved; sign it with 'svcport-sim portal sign --challenge "
+		             "FILE' and submit the command with 'app --replay'");
+		err = 1;
+		goto out;
+	}
 	out_progress("  challenge received (%zu bytes); asking the portal to sign %s as %s",
 	             chal_len, names_action(action), cli_arg(args, "user", "?"));
 	sr.user = cli_arg(args, "user", NULL);
@@ -379,8 +413,10 @@ static int do_signed_action(struct app *a, svcport_v1_Action action)
 		out_progress("  a blank board (no identity yet), %s",
 		             names_lockdown(di->lockdown_state));
 	err = get_signed(a, action, di, cmd, sizeof(cmd), &cmd_len);
-	if (err < 0)
+	if (err != 0) {
+		err = err > 0 ? 0 : err; /* --challenge-only stops here */
 		goto out;
+	}
 	if (save && portal_file_write(save, cmd, cmd_len) < 0)
 		out_progress("  (cannot write %s)", save);
 	err = submit(a, cmd, cmd_len);
@@ -393,7 +429,8 @@ int cli_app(int argc, char **argv)
 {
 	static const char spec[] =
 	    "link= user= portal= mtu= timeout= retries= scan-timeout= no-scan sensors= "
-	    "save-command= save-receipt= replay= expect-error= force-chain validity= "
+	    "save-command= save-receipt= save-challenge= challenge-only replay= expect-error= "
+	    "force-chain validity= "
 	    "issued-offset= skip-policy forge-untrusted forge-signature forge-device= "
 	    "forge-control= forge-org= forge-role= expect-state= expect-led= expect-owner= "
 	    "expect-control=";

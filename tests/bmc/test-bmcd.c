@@ -163,6 +163,23 @@ static void state_changed_reaches_every_gateway(void **state)
 	close(b);
 }
 
+static void status_json_escapes_strings(void **state)
+{
+	svcport_v1_CommandBody body;
+	char out[2048];
+	int fd = proc_gw_connect(gw_path);
+
+	/* An organisation id is the portal's string: JSON must survive any. */
+	assert_true(fd >= 0);
+	assert_int_equal(gw_body(fd, &body, svcport_v1_CommandBody_claim_tag,
+	                         svcport_v1_Role_ROLE_ORG_ADMIN, "a\"b\\c\n"),
+	                 0);
+	submit_ok(fd, 0, &body);
+	close(fd);
+	assert_int_equal(ctl(out, sizeof(out), "--json", "status", NULL, NULL), 0);
+	assert_non_null(strstr(out, "\"owner_org\":\"a\\\"b\\\\c\\u000a\""));
+}
+
 static void gateway_connections_are_bounded(void **state)
 {
 	int fd[5];
@@ -321,6 +338,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(garbage_and_oversize_answered, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(state_changed_reaches_every_gateway, setup_portal,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(status_json_escapes_strings, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(gateway_connections_are_bounded, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(wrong_uid_refused, setup_portal, teardown),

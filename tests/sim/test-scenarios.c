@@ -147,6 +147,31 @@ static void app_fails(struct world *w, ...)
 	}
 }
 
+/* svcport-sim --quiet portal --portal P ARGS... ; NULL-terminated; must succeed. */
+static void portal_cli_ok(struct world *w, ...)
+{
+	char *argv[32];
+	const char *arg;
+	va_list ap;
+	int n = 0, rc;
+
+	argv[n++] = (char *)sim_path();
+	argv[n++] = "--quiet";
+	argv[n++] = "portal";
+	argv[n++] = "--portal";
+	argv[n++] = w->portal;
+	va_start(ap, w);
+	while ((arg = va_arg(ap, const char *)) && n < 31)
+		argv[n++] = (char *)arg;
+	va_end(ap);
+	argv[n] = NULL;
+	rc = run(w, argv);
+	if (rc != 0) {
+		dump_log(w);
+		fail_msg("portal command failed (exit %d)", rc);
+	}
+}
+
 static void state_is(struct world *w, const char *state, const char *owner)
 {
 	app_ok(w, "info", "--expect-state", state, "--expect-owner", owner, NULL);
@@ -317,6 +342,24 @@ static void test_sensors_tamper_reactivate(void **state)
 	app_ok(w, "info", "--expect-state", "ACTIVE", "--expect-led", "ON", NULL);
 }
 
+/* The same flow by hand: the challenge in a file, `portal sign`, `--replay`,
+ * `portal receipt` (what a person would do with the portal's CLI). */
+static void test_portal_cli_sign_and_receipt(void **state)
+{
+	struct world *w = *state;
+	char chal[128], cmd[128], rcpt[128];
+
+	snprintf(chal, sizeof(chal), "%s/challenge.bin", w->tmp);
+	snprintf(cmd, sizeof(cmd), "%s/sensors.cmd", w->tmp);
+	snprintf(rcpt, sizeof(rcpt), "%s/receipt.bin", w->tmp);
+	app_ok(w, "--user", "alice", "sensors", "--save-challenge", chal, "--challenge-only", NULL);
+	portal_cli_ok(w, "sign", "--user", "alice", "--action", "sensors", "--challenge", chal,
+	              "--out", cmd, "--sensors", "intrusion=on,motion=on,steps=7", NULL);
+	app_ok(w, "--replay", cmd, "--save-receipt", rcpt, "sensors", NULL);
+	portal_cli_ok(w, "receipt", rcpt, NULL);
+	app_ok(w, "info", "--expect-state", "ACTIVE", "--expect-led", "ON", NULL);
+}
+
 /* ------------------------------------------------------------------ DESIGN §4.2 rejections */
 
 /*
@@ -474,20 +517,26 @@ static void test_small_mtu(void **state)
 	app_ok(w, "--mtu", "23", "info", "--expect-owner", "beta", NULL);
 }
 
-#define SCENARIOS(link)                                                                            \
-	cmocka_unit_test(test_claim_then_activate),                                                \
-	    cmocka_unit_test(test_sensors_tamper_reactivate),                                      \
-	    cmocka_unit_test(test_forged_signature), cmocka_unit_test(test_wrong_device),          \
-	    cmocka_unit_test(test_expired), cmocka_unit_test(test_replay),                         \
-	    cmocka_unit_test(test_wrong_role), cmocka_unit_test(test_wrong_org),                   \
-	    cmocka_unit_test(test_demotion),                                                       \
-	    cmocka_unit_test(test_activation_code_needs_presence),                                 \
-	    cmocka_unit_test(test_emergency_reset_then_transfer)
+/* clang-format off */
+#define SCENARIOS                                               \
+	cmocka_unit_test(test_claim_then_activate),             \
+	cmocka_unit_test(test_sensors_tamper_reactivate),       \
+	cmocka_unit_test(test_portal_cli_sign_and_receipt),     \
+	cmocka_unit_test(test_forged_signature),                \
+	cmocka_unit_test(test_wrong_device),                    \
+	cmocka_unit_test(test_expired),                         \
+	cmocka_unit_test(test_replay),                          \
+	cmocka_unit_test(test_wrong_role),                      \
+	cmocka_unit_test(test_wrong_org),                       \
+	cmocka_unit_test(test_demotion),                        \
+	cmocka_unit_test(test_activation_code_needs_presence),  \
+	cmocka_unit_test(test_emergency_reset_then_transfer)
+/* clang-format on */
 
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest ble[] = {SCENARIOS(ble), cmocka_unit_test(test_small_mtu)};
-	const struct CMUnitTest usb[] = {SCENARIOS(unix)};
+	const struct CMUnitTest ble[] = {SCENARIOS, cmocka_unit_test(test_small_mtu)};
+	const struct CMUnitTest usb[] = {SCENARIOS};
 	const char *which = argc > 1 ? argv[1] : "all";
 	int failed = 0;
 

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The benchmarks' phone flows: what `svcport-sim app` does (the same requests in the same
+ * order, over a new connection each), with the portal of host-sim's svcport-sim-core signing
+ * commands and checking receipts, and the link counted by bench-phone.h.
+ */
+#ifndef SVCPORT_BENCH_FLOW_H
+#define SVCPORT_BENCH_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench-phone.h"
+#include "portal.h"
+
+enum bench_flow {
+	FLOW_INFO,
+	FLOW_CLAIM,
+	FLOW_ACTIVATE,
+	FLOW_EMERGENCY_RESET,
+	FLOW_KEY_UPDATE,
+	FLOW_COUNT
+};
+
+const char *flow_name(enum bench_flow f);
+
+/* Where a flow's wall time goes (the steps of an info flow end at STEP_DEVICE_INFO). */
+enum flow_step {
+	STEP_CONNECT, /* connect, and on GATT the MTU exchange, discovery and CCCD */
+	STEP_INFO,
+	STEP_DEVICE_INFO,
+	STEP_CHALLENGE,
+	STEP_SIGN, /* the portal, in this process */
+	STEP_SUBMIT,
+	STEP_RECEIPT, /* the portal, in this process */
+	STEP_COUNT
+};
+
+const char *flow_step_name(enum flow_step s);
+
+struct flow_opts {
+	bool force_chain;   /* the command carries the signer chain even if the device caches it */
+	bool write_command; /* GATT: RX segments as Write Command instead of Write Request */
+	/* Filled in by flow_run for the CPU benchmark (may be NULL): the SignedCommand sent. */
+	uint8_t *cmd_out;
+	size_t cmd_cap;
+	size_t *cmd_len;
+};
+
+struct flow_result {
+	struct phone_stats st;     /* the flow, after link set-up */
+	struct phone_stats setup;  /* GATT MTU exchange + discovery + CCCD */
+	double wall_s;             /* whole flow incl. set-up and portal work */
+	double link_s;             /* of which waiting on the link */
+	double step_s[STEP_COUNT]; /* wall time of each step */
+	bool chain_sent;
+	uint16_t mtu;
+};
+
+/*
+ * Plays flow f as the app does over a new connection: INFO, GetDeviceInfo, and for the
+ * signed flows GetChallenge, the portal's signature (user by role: claim alice, activate
+ * eddie, emergency reset and key update mona), SubmitCommand and the portal's receipt check.
+ * Returns 0 when the device accepted; -EPERM with the device's error printed otherwise.
+ */
+int flow_run(struct portal *portal, const char *spec, uint16_t mtu, enum bench_flow f,
+             const struct flow_opts *o, struct flow_result *ret)
+    __attribute__((warn_unused_result));
+
+#endif
