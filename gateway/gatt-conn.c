@@ -56,6 +56,17 @@ static void on_closer(void *user_data)
 	c->cfg.closed(c, c->cfg.user_data);
 }
 
+/*
+ * Not writable yet: EAGAIN, or ENOTCONN while the kernel completes the security
+ * asked for with BT_SECURITY (the socket stays in BT_CONFIG, refusing sends,
+ * until the link is encrypted, then signals POLLOUT; REAL-STACKS). A link that
+ * is really gone is seen by recv() and closes the connection there.
+ */
+static bool is_not_writable_yet(int err)
+{
+	return err == EAGAIN || err == ENOTCONN;
+}
+
 /* Writes queued PDUs; true when the queue is empty. */
 static bool queue_flush(struct gatt_conn *c)
 {
@@ -63,7 +74,7 @@ static bool queue_flush(struct gatt_conn *c)
 	while (off < c->q_len) {
 		size_t len = (size_t)c->queue[off] | (size_t)c->queue[off + 1] << 8;
 		ssize_t n = send(c->fd, c->queue + off + 2, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && errno == EAGAIN)
+		if (n < 0 && is_not_writable_yet(errno))
 			break;
 		if (n < 0) {
 			conn_close_later(c, strerror(errno));
@@ -87,7 +98,7 @@ static int att_send(const uint8_t *pdu, size_t len, void *user_data)
 		ssize_t n = send(c->fd, pdu, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == (ssize_t)len)
 			return 0;
-		if (n < 0 && errno != EAGAIN) {
+		if (n < 0 && !is_not_writable_yet(errno)) {
 			int e = errno;
 			conn_close_later(c, strerror(e));
 			return -e;
@@ -170,10 +181,21 @@ static int att_info_read(uint8_t *buf, size_t cap, size_t *ret_len, void *user_d
 	return 0;
 }
 
+/*
+ * Enabling TX notifications starts a phone's conversation: both segment
+ * counters restart at 0 and a partial message is dropped. The LE link is not
+ * a conversation: a phone's OS keeps it up for a while after an app closes
+ * its GATT client and hands it to the next one, whose counters start at 0
+ * (the kernel reuses the ACL; this side sees no disconnect and no new accept).
+ */
 static void att_ccc(uint16_t value, void *user_data)
 {
 	struct gatt_conn *c = user_data;
 	bool on = value & 0x0001;
+	if (on) {
+		seg_rx_reset(&c->seg_rx);
+		seg_tx_reset(&c->seg_tx);
+	}
 	if (c->session) {
 		session_set_events(c->session, on);
 		gw_log(LOG_INFO, "session %u %s: TX notifications %s", session_id(c->session),

@@ -7,6 +7,11 @@
  * timerfd, so there is no separate timer). Hot-plug: a device that leaves
  * ends its session; one that arrives (again) is opened. At start the device
  * must be present: otherwise the link fails with an explanatory message.
+ *
+ * A closed device's handle is released from the loop, never from a transfer
+ * callback: libusb's Linux backend runs those callbacks while it holds the
+ * context's open_devs_lock, which libusb_close() takes again (a self-deadlock,
+ * seen on the real stack when a device is unplugged: tests/vm usb-host).
  */
 #include <errno.h>
 #include <poll.h>
@@ -44,6 +49,7 @@ struct usb_dev {
 	struct libusb_transfer *out;
 	bool out_busy;
 	bool closing;
+	struct usb_dev *next_dead; /* on usb_link.dead once both transfers are done */
 	struct cdc_peer *peer;
 	size_t out_len;
 	uint8_t in_buf[USB_PKT_BUF];
@@ -63,19 +69,39 @@ struct usb_link {
 	struct usb_dev *dev;
 	libusb_device *arrived; /* referenced; opened from the loop, not the hot-plug callback */
 	struct loop_timer *open_timer;
+	struct usb_dev *dead;          /* closed devices whose handles wait for reap_timer */
+	struct loop_timer *reap_timer; /* releases them outside libusb's event handling */
 };
+
+/* Releases the closed devices' handles; never called from a libusb callback. */
+static void usb_link_reap(void *user_data)
+{
+	struct usb_link *l = user_data;
+
+	while (l->dead) {
+		struct usb_dev *d = l->dead;
+
+		l->dead = d->next_dead;
+		if (d->data_iface >= 0)
+			libusb_release_interface(d->handle, d->data_iface);
+		if (d->comm_iface >= 0)
+			libusb_release_interface(d->handle, d->comm_iface);
+		libusb_close(d->handle);
+		cdc_peer_free(d->peer);
+		free(d);
+	}
+}
 
 static void usb_dev_try_free(struct usb_dev *d)
 {
+	struct usb_link *l = d->link;
+
 	if (d->in || d->out)
 		return; /* a cancelled transfer still has to call back */
-	if (d->data_iface >= 0)
-		libusb_release_interface(d->handle, d->data_iface);
-	if (d->comm_iface >= 0)
-		libusb_release_interface(d->handle, d->comm_iface);
-	libusb_close(d->handle);
-	cdc_peer_free(d->peer);
-	free(d);
+	d->next_dead = l->dead;
+	l->dead = d;
+	if (loop_timer_start(l->reap_timer, 0) < 0)
+		gw_log(LOG_ERR, "link %s: cannot schedule the device's release", l->name);
 }
 
 /* Starts closing; the device is freed once both transfers called back. */
@@ -386,9 +412,11 @@ static void usb_link_free(struct link *base)
 		for (int i = 0; i < 10 && (d->in || d->out); i++)
 			libusb_handle_events_timeout_completed(l->usb, &tv, NULL);
 	}
+	usb_link_reap(l);
 	if (l->arrived)
 		libusb_unref_device(l->arrived);
 	loop_timer_free(l->open_timer);
+	loop_timer_free(l->reap_timer);
 	for (unsigned i = 0; i < USB_MAX_FDS; i++)
 		loop_io_free(l->fds[i].io);
 	if (l->usb) {
@@ -435,6 +463,9 @@ static int usb_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 		goto free_link;
 	}
 	r = loop_timer_new(ctx->loop, open_arrived, l, &l->open_timer);
+	if (r < 0)
+		goto free_link;
+	r = loop_timer_new(ctx->loop, usb_link_reap, l, &l->reap_timer);
 	if (r < 0)
 		goto free_link;
 	const struct libusb_pollfd **pfds = libusb_get_pollfds(l->usb);

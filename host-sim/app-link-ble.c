@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #define AD_UUID128_ALL     0x07
 #define SCAN_DEFAULT_MS    10000
 #define CONNECT_TIMEOUT_MS 10000
+#define KERNEL_LE_LINK     0x80 /* the kernel's link type of an LE ACL (LE_LINK) */
 
 /* abd10001-ebf7-4797-8f14-2b70edecfe4a, little endian as on the air. */
 static const uint8_t svc_uuid_le[16] = {0x4a, 0xfe, 0xec, 0xed, 0x70, 0x2b, 0x14, 0x8f,
@@ -132,8 +134,15 @@ static int scan(int dev_id, const bdaddr_t *want, const struct app_link_opts *o,
 
 	if (dd < 0)
 		return -errno;
-	/* Active scan, 10 ms window every 10 ms, duplicates kept: btvirt reports once. */
-	if (hci_le_set_scan_parameters(dd, 0x01, htobs(0x0010), htobs(0x0010), LE_PUBLIC_ADDRESS,
+	/*
+	 * Passive scan (the service UUID is in the advertising data, not the scan
+	 * response), 10 ms window every 10 ms, duplicates kept: btvirt reports once.
+	 * Not active: since 6.x the kernel marks discovery "finding" when an active
+	 * LE scan is enabled, even by a raw HCI command, and only a mgmt-driven stop
+	 * clears it; while it is set the kernel never starts the background scan
+	 * that an L2CAP LE connect() needs, so the connect below timed out.
+	 */
+	if (hci_le_set_scan_parameters(dd, 0x00, htobs(0x0010), htobs(0x0010), LE_PUBLIC_ADDRESS,
 	                               0x00, 1000) < 0 ||
 	    hci_le_set_scan_enable(dd, 0x01, 0x00, 1000) < 0) {
 		err = -errno;
@@ -195,6 +204,35 @@ fail:
 	return err;
 }
 
+/*
+ * One app run is one phone connection. The kernel keeps an LE link up for a
+ * couple of seconds after its last socket closes (hci_conn disc_timeout) and
+ * hands it to the next connect() to the same peer, so a run started right
+ * after another would inherit the earlier run's ATT bearer (its exchanged
+ * MTU: a second Exchange MTU is answered but changes nothing, 3.4.2.1). A
+ * phone's OS owns that bearer; here the app is the OS: it ends such a
+ * leftover link first. Best effort: without one, nothing to do.
+ */
+static void drop_leftover_link(int dev_id, const bdaddr_t *dst, const struct app_link_opts *o)
+{
+	struct {
+		struct hci_conn_info_req req;
+		struct hci_conn_info info;
+	} ci;
+	int dd = hci_open_dev(dev_id);
+
+	if (dd < 0)
+		return;
+	memset(&ci, 0, sizeof(ci));
+	bacpy(&ci.req.bdaddr, dst);
+	ci.req.type = KERNEL_LE_LINK;
+	if (ioctl(dd, HCIGETCONNINFO, &ci) == 0) {
+		note(o, "BLE: ending the link an earlier run left to this peer");
+		(void)hci_disconnect(dd, ci.info.handle, HCI_OE_USER_ENDED_CONNECTION, 2000);
+	}
+	hci_close_dev(dd);
+}
+
 int app_link_ble_connect(const char *arg, const struct app_link_opts *opts, char peer[32],
                          int *ret_fd)
 {
@@ -219,6 +257,7 @@ int app_link_ble_connect(const char *arg, const struct app_link_opts *opts, char
 		if (err < 0)
 			return err;
 	}
+	drop_leftover_link(dev_id, &found, opts);
 	ba2str(&found, peer);
 	note(opts, "BLE: connecting to %s (%s) over hci%d", peer,
 	     type == LE_RANDOM_ADDRESS ? "random" : "public", dev_id);
