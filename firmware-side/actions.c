@@ -63,11 +63,26 @@ bool bmc_is_presence_ok(const svcport_v1_BmcState *st, const struct bmc_cmd_ctx 
 	return ctx->physical_presence || st->ble_presence_allowed;
 }
 
-static void sed_ak_clear(svcport_v1_BmcState *st)
+/*
+ * Releasing the AK to the drives: the SE unseals it for this one use. There is
+ * no drive in this build, so the release is the proof that it unseals; a blob
+ * that does not (damaged, another board's) refuses the activation.
+ */
+static svcport_v1_ErrorCode sed_ak_release(struct bmc *b, const svcport_v1_BmcState *st,
+                                           const char **detail)
 {
-	mbedtls_platform_zeroize(st->sed_ak.bytes, sizeof(st->sed_ak.bytes));
-	st->sed_ak.size = 0;
-	st->sed_ak_present = false;
+	unsigned char ak[BMC_SED_AK_LEN];
+	int ret;
+
+	if (!st->sed_ak_present)
+		return E(ERROR_NONE);
+	ret = sealed_sed_ak_get(b->se, st, ak);
+	mbedtls_platform_zeroize(ak, sizeof(ak));
+	if (ret < 0) {
+		*detail = "the sealed SED AK does not unseal";
+		return E(INTERNAL);
+	}
+	return E(ERROR_NONE);
 }
 
 static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_DeviceKeyUpdate *u,
@@ -116,8 +131,13 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 	memcpy(next->owner_org, u->owner_org, sizeof(next->owner_org));
 	next->control_mode = mode;
 	next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
-	if (u->activation_code[0])
-		memcpy(next->activation_code, u->activation_code, sizeof(next->activation_code));
+	/* The sealed secrets are bound to MT-SN: follow the identity. */
+	if ((sealed_rebind(b->se, &b->st, next, &b->env) < 0) ||
+	    (u->activation_code[0] &&
+	     sealed_code_set(b->se, next, u->activation_code, &b->env) < 0)) {
+		*detail = "cannot seal the board's secrets to the new identity";
+		return E(INTERNAL);
+	}
 	return E(ERROR_NONE);
 }
 
@@ -142,6 +162,8 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 			*detail = "no SED AK to release: restore it first";
 			return E(INVALID_STATE);
 		}
+		if (sed_ak_release(b, next, detail) != E(ERROR_NONE))
+			return E(INTERNAL);
 		next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
 		return E(ERROR_NONE);
 	case svcport_v1_CommandBody_emergency_password_reset_tag:
@@ -153,7 +175,7 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 		next->admin_password_hash.size = 0;
 		next->admin_password_must_change = true;
 		if (next->emergency_reset_clears_sed_ak && next->sed_ak_present) {
-			sed_ak_clear(next);
+			sealed_sed_ak_clear(next);
 			next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
 		}
 		return E(ERROR_NONE);

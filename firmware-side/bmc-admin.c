@@ -106,7 +106,8 @@ static bool is_weaker(const svcport_v1_SensorSettings *old, const svcport_v1_Sen
 }
 
 /* backup = magic | len MT | MT | len SN | SN | AK | SHA-256(everything before) */
-static size_t sed_backup_encode(const svcport_v1_BmcState *st, unsigned char *out, size_t cap)
+static size_t sed_backup_encode(const svcport_v1_BmcState *st, const unsigned char *ak,
+                                unsigned char *out, size_t cap)
 {
 	size_t mt = strlen(st->device.machine_type), sn = strlen(st->device.serial_number);
 	size_t n = 8 + 1 + mt + 1 + sn + BMC_SED_AK_LEN;
@@ -118,7 +119,7 @@ static size_t sed_backup_encode(const svcport_v1_BmcState *st, unsigned char *ou
 	memcpy(out + 9, st->device.machine_type, mt);
 	out[9 + mt] = (unsigned char)sn;
 	memcpy(out + 10 + mt, st->device.serial_number, sn);
-	memcpy(out + 10 + mt + sn, st->sed_ak.bytes, BMC_SED_AK_LEN);
+	memcpy(out + 10 + mt + sn, ak, BMC_SED_AK_LEN);
 	mbedtls_sha256_ret(out, n, out + n, 0);
 	return n + 32;
 }
@@ -149,12 +150,29 @@ static const char *sed_backup_decode(const svcport_v1_BmcState *st, const unsign
 	return NULL;
 }
 
-static void set_ak(svcport_v1_BmcState *next, const unsigned char *ak)
+/* Seals ak into next (the record never holds it in plain text); false: r says why. */
+static bool set_ak(struct bmc *b, svcport_v1_BmcState *next, const unsigned char *ak,
+                   svcport_admin_v1_AdminReply *r)
 {
-	memcpy(next->sed_ak.bytes, ak, BMC_SED_AK_LEN);
-	next->sed_ak.size = BMC_SED_AK_LEN;
-	next->sed_ak_present = true;
+	if (sealed_sed_ak_set(b->se, next, ak, &b->env) < 0) {
+		bmc_admin_reply_error(r, AE(INTERNAL), "the secure element cannot seal the SED AK");
+		return false;
+	}
 	next->sed_enabled = true;
+	return true;
+}
+
+/* Unseals the AK into ak for one use; false: r says why (nothing changes). */
+static bool get_ak(struct bmc *b, const svcport_v1_BmcState *st, unsigned char *ak,
+                   svcport_admin_v1_AdminReply *r)
+{
+	if (sealed_sed_ak_get(b->se, st, ak) < 0) {
+		bmc_admin_reply_error(
+		    r, AE(INTERNAL),
+		    "the sealed SED AK does not unseal (damaged or another board's)");
+		return false;
+	}
+	return true;
 }
 
 static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
@@ -184,6 +202,9 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 			                      "no SED AK to release: restore it first");
 			return;
 		}
+		/* Release to the drives: the AK unseals for this one use. */
+		if (next->sed_ak_present && !get_ak(b, next, ak, r))
+			return;
 		next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
 		bmc_admin_commit(b, next, "admin-activate", NULL, r);
 		return;
@@ -272,7 +293,8 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 				bmc_admin_reply_error(r, AE(INTERNAL), "no random bytes");
 				return;
 			}
-			set_ak(next, ak);
+			if (!set_ak(b, next, ak, r))
+				return;
 		}
 		next->sed_enabled = true;
 		bmc_admin_commit(b, next, "sed-enable", NULL, r);
@@ -296,7 +318,8 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 			bmc_admin_reply_error(r, AE(INTERNAL), "could not derive the key");
 			return;
 		}
-		set_ak(next, ak);
+		if (!set_ak(b, next, ak, r))
+			return;
 		bmc_admin_commit(b, next, "sed-passphrase", NULL, r);
 		break;
 	}
@@ -308,13 +331,16 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 			bmc_admin_reply_error(r, AE(INVALID_STATE), "no SED AK to back up");
 			return;
 		}
+		/* Unseal first: a blob that does not unseal writes nothing. */
+		if (!get_ak(b, next, ak, r))
+			return;
 		/* Taking a copy of the key is an audited event. */
 		bmc_admin_commit(b, next, "sed-backup", NULL, r);
 		if (r->error != AE(OK))
 			return;
 		r->which_body = svcport_admin_v1_AdminReply_sed_backup_tag;
 		r->body.sed_backup.backup.size =
-		    (pb_size_t)sed_backup_encode(&b->st, r->body.sed_backup.backup.bytes,
+		    (pb_size_t)sed_backup_encode(&b->st, ak, r->body.sed_backup.backup.bytes,
 		                                 sizeof(r->body.sed_backup.backup.bytes));
 		return;
 	case svcport_admin_v1_AdminRequest_sed_restore_tag:
@@ -327,7 +353,8 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 			bmc_admin_reply_error(r, AE(INVALID_STATE), why);
 			return;
 		}
-		set_ak(next, ak);
+		if (!set_ak(b, next, ak, r))
+			return;
 		bmc_admin_commit(b, next, "sed-restore", NULL, r);
 		break;
 	case svcport_admin_v1_AdminRequest_policy_set_tag: {
@@ -405,6 +432,9 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 	case svcport_admin_v1_AdminRequest_cert_csr_tag:
 	case svcport_admin_v1_AdminRequest_cert_install_tag:
 		bmc_admin_cert(b, req, r, next, o);
+		return;
+	case svcport_admin_v1_AdminRequest_trust_update_tag:
+		bmc_admin_trust_update(b, req, r, next, o);
 		return;
 	default:
 		o->request = "admin ?";

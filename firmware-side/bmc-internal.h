@@ -10,12 +10,13 @@
 #include "challenge.h"
 #include "ratelimit.h"
 #include "se.h"
+#include "sealed.h"
 
 #define BMC_SIGNER_CACHE_MAX  4
 #define BMC_CLOCK_SKEW_S      300u          /* issued_at may be this far in the future */
 #define BMC_MAX_WINDOW_S      (24u * 3600u) /* longest command validity accepted */
 #define BMC_PBKDF2_ITERATIONS 20000u
-#define BMC_SED_AK_LEN        32
+#define BMC_SED_AK_LEN        SEALED_SED_AK_LEN
 
 _Static_assert(BMC_SIGNER_CACHE_MAX == sizeof(((svcport_v1_BmcState *)0)->signer_cache) /
                                            sizeof(((svcport_v1_BmcState *)0)->signer_cache[0]),
@@ -82,6 +83,13 @@ void bmc_admin_commit(struct bmc *b, svcport_v1_BmcState *next, const char *even
 void bmc_admin_cert(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
                     svcport_admin_v1_AdminReply *r, svcport_v1_BmcState *next,
                     struct bmc_outcome *o);
+
+/* trust.c: signed trust-store updates (DESIGN §6). */
+void bmc_admin_trust_update(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
+                            svcport_admin_v1_AdminReply *r, svcport_v1_BmcState *next,
+                            struct bmc_outcome *o);
+/* At open: pins the roots of the last applied update, if any. 0 or -EINVAL. */
+int bmc_trust_open(struct bmc *b) __attribute__((warn_unused_result));
 
 /* pwhash.c */
 int bmc_pbkdf2(const char *secret, const unsigned char *salt, size_t salt_len, unsigned char *out,

@@ -58,6 +58,8 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 	if (ret < 0)
 		goto fail;
 	ret = se_open(state_dir, &b->se);
+	if (ret == 0)
+		ret = bmc_trust_open(b);
 	if (ret < 0)
 		goto fail;
 	ret = audit_discard_uncommitted(state_dir, &b->st);
@@ -279,13 +281,14 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 		if (!bmc_is_presence_ok(&b->st, &ctx)) {
 			rc = E(PRESENCE_REQUIRED);
 			detail = "the activation code needs the service port";
-		} else if (!b->st.has_identity || b->st.activation_code[0] == 0) {
+		} else if (!b->st.has_identity || !sealed_has_code(&b->st)) {
 			rc = E(INVALID_STATE);
 			detail = "no activation code on this board";
+		} else if (sealed_code_get(b->se, &b->st, rs->body.activation_code.code) < 0) {
+			rc = E(INTERNAL);
+			detail = "the sealed activation code does not unseal";
 		} else {
 			rs->which_body = svcport_v1_Response_activation_code_tag;
-			memcpy(rs->body.activation_code.code, b->st.activation_code,
-			       sizeof(rs->body.activation_code.code));
 		}
 		break;
 	}

@@ -58,6 +58,9 @@ static void usage(FILE *f)
 	        "  policy set emergency-reset-clears-sed-ak|ble-presence true|false\n"
 	        "  factory-reset --yes            reset the admin password to the default\n"
 	        "  audit show [FIRST] | audit verify\n"
+	        "  cert export [FILE] | cert csr [FILE] | cert install FILE\n"
+	        "  trust update FILE              pin new portal roots: FILE is an encoded\n"
+	        "                                 TrustUpdate signed by a pinned root's key\n"
 	        "The administrator password comes from --password or $SVCPORT_ADMIN_PASSWORD\n"
 	        "(the default after init or a reset is PASSW0RD and must be changed).\n");
 }
@@ -307,7 +310,7 @@ static int read_file(const char *path, void *buf, size_t cap, size_t *ret_len)
 	n = read(fd, buf, cap);
 	close(fd);
 	if (n < 0 || (size_t)n == cap)
-		return die("%s: unreadable or too large for an SED backup", path);
+		return die("%s: unreadable or too large", path);
 	*ret_len = (size_t)n;
 	return 0;
 }
@@ -531,6 +534,18 @@ int main(int argc, char **argv)
 		req.which_cmd = svcport_admin_v1_AdminRequest_cert_install_tag;
 		if (cert_install_read(argv[2], &req.cmd.cert_install))
 			return 1;
+	} else if (strcmp(c0, "trust") == 0 && strcmp(c1, "update") == 0 && argc == 3) {
+		static unsigned char buf[svcport_admin_v1_TrustUpdate_size + 1];
+		pb_istream_t is;
+		size_t len;
+
+		if (read_file(argv[2], buf, sizeof(buf), &len))
+			return 1;
+		is = pb_istream_from_buffer(buf, len);
+		if (len > svcport_admin_v1_TrustUpdate_size ||
+		    !pb_decode(&is, svcport_admin_v1_TrustUpdate_fields, &req.cmd.trust_update))
+			return die("%s: not an encoded svcport.admin.v1.TrustUpdate", argv[2]);
+		req.which_cmd = svcport_admin_v1_AdminRequest_trust_update_tag;
 	} else if (strcmp(c0, "audit") == 0 && strcmp(c1, "verify") == 0 && argc == 2) {
 		req.which_cmd = svcport_admin_v1_AdminRequest_audit_verify_tag;
 		if (transact(&req, &rep) != 0)

@@ -17,6 +17,7 @@
 
 #include "bmc-internal.h"
 #include "fsutil.h"
+#include "sealed.h"
 #include "state.h"
 
 #define FACTORY_FILE_MAX 16384
@@ -137,6 +138,7 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 {
 	static svcport_v1_BmcState st;
 	unsigned char *key = NULL, *anchors = NULL, *buf = NULL, want[32], have[32];
+	unsigned char ak[BMC_SED_AK_LEN];
 	size_t key_len, anchors_len, len;
 	char path[PATH_MAX];
 	struct se *se = NULL;
@@ -185,7 +187,7 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 		say(err, err_len, "%s: %s", state_dir, strerror(errno));
 		goto out;
 	}
-	ret = se_provision(state_dir, key, key_len, anchors, anchors_len);
+	ret = se_provision(state_dir, key, key_len, anchors, anchors_len, env);
 	if (ret == 0)
 		ret = se_open(state_dir, &se);
 	if (ret < 0) {
@@ -213,12 +215,18 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 		/* BMC-managed ships activated, portal-managed locked. */
 		if (st.control_mode == svcport_v1_ControlMode_CONTROL_BMC_MANAGED)
 			st.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
-		if (env->rng(env->user_data, st.sed_ak.bytes, BMC_SED_AK_LEN) != 0) {
+		/* parse_identity() left the code in the retired plain field: seal it. */
+		ret = sealed_code_set(se, &st, st.activation_code, env);
+		mbedtls_platform_zeroize(st.activation_code, sizeof(st.activation_code));
+		if (ret == 0 && env->rng(env->user_data, ak, sizeof(ak)) != 0)
 			ret = -EIO;
+		if (ret == 0)
+			ret = sealed_sed_ak_set(se, &st, ak, env);
+		mbedtls_platform_zeroize(ak, sizeof(ak));
+		if (ret < 0) {
+			say(err, err_len, "cannot seal the board's secrets: %s", strerror(-ret));
 			goto out;
 		}
-		st.sed_ak.size = BMC_SED_AK_LEN;
-		st.sed_ak_present = true;
 		st.sed_enabled = true;
 	} else if (ret != -ENOENT) {
 		say(err, err_len, "identity: %s", strerror(-ret));

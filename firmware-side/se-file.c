@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <mbedtls/ecp.h>
+#include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_csr.h>
@@ -22,7 +23,12 @@ struct se {
 	mbedtls_x509_crt anchors;
 	unsigned char pub[SE_PUBKEY_LEN];
 	unsigned char pub_sha256[32];
+	unsigned char wrap_key[SE_WRAP_KEY_LEN];
 };
+
+#define SE_SEAL_LABEL    "svcport-seal-v1"
+#define SE_BINDING_MAX   64
+#define SE_WRAP_KEY_FILE "wrap.key"
 
 static bool is_p256_key(const mbedtls_pk_context *pk)
 {
@@ -69,8 +75,9 @@ static int parse_anchors(mbedtls_x509_crt *crt, const unsigned char *pem, size_t
 }
 
 int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key_len,
-                 const unsigned char *anchors_pem, size_t anchors_len)
+                 const unsigned char *anchors_pem, size_t anchors_len, const struct bmc_env *env)
 {
+	unsigned char wrap[SE_WRAP_KEY_LEN];
 	char dir[PATH_MAX];
 	mbedtls_pk_context pk;
 	mbedtls_x509_crt crt;
@@ -93,9 +100,14 @@ int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key
 	ret = fs_atomic_write(dir, "device.key", key_pem, key_len, 0600);
 	if (ret == 0)
 		ret = fs_atomic_write(dir, "trust-anchors.pem", anchors_pem, anchors_len, 0600);
+	if (ret == 0 && env->rng(env->user_data, wrap, sizeof(wrap)) != 0)
+		ret = -EIO;
+	if (ret == 0)
+		ret = fs_atomic_write(dir, SE_WRAP_KEY_FILE, wrap, sizeof(wrap), 0600);
 	if (ret == 0)
 		ret = fs_sync_dir(state_dir);
 out:
+	mbedtls_platform_zeroize(wrap, sizeof(wrap));
 	mbedtls_x509_crt_free(&crt);
 	mbedtls_pk_free(&pk);
 	return ret;
@@ -131,6 +143,14 @@ int se_open(const char *state_dir, struct se **ret_se)
 	ret = fs_read(dir, "trust-anchors.pem", buf, SE_FILE_MAX, &len);
 	if (ret == 0)
 		ret = parse_anchors(&se->anchors, buf, len);
+	if (ret < 0)
+		goto fail;
+	ret = fs_read(dir, SE_WRAP_KEY_FILE, buf, SE_FILE_MAX, &len);
+	if (ret == 0 && len != SE_WRAP_KEY_LEN)
+		ret = -EINVAL;
+	if (ret == 0)
+		memcpy(se->wrap_key, buf, SE_WRAP_KEY_LEN);
+	mbedtls_platform_zeroize(buf, SE_FILE_MAX);
 	if (ret < 0)
 		goto fail;
 	if (mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(se->key)->grp, &mbedtls_pk_ec(se->key)->Q,
@@ -192,6 +212,27 @@ mbedtls_x509_crt *se_trust_anchors(struct se *se)
 	return &se->anchors;
 }
 
+int se_trust_anchors_set(struct se *se, const unsigned char *const *der, const size_t *len,
+                         size_t n)
+{
+	mbedtls_x509_crt crt;
+	bool ok = n > 0;
+
+	mbedtls_x509_crt_init(&crt);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = mbedtls_x509_crt_parse_der(&crt, der[i], len[i]) == 0;
+	for (const mbedtls_x509_crt *c = &crt; ok && c; c = c->next)
+		ok = is_p256_key(&c->pk) && c->ca_istrue;
+	if (!ok) {
+		mbedtls_x509_crt_free(&crt);
+		return -EINVAL;
+	}
+	mbedtls_x509_crt_free(&se->anchors);
+	/* The list head is a struct: move it, the rest of the list follows. */
+	se->anchors = crt;
+	return 0;
+}
+
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env)
 {
@@ -214,4 +255,89 @@ int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t 
 	/* mbedTLS writes DER at the end of the buffer. */
 	memcpy(out, buf + sizeof(buf) - n, (size_t)n);
 	return n;
+}
+
+/* aad = label NUL purpose NUL MT NUL SN: no string holds a NUL, so it is unambiguous. */
+static int binding_encode(const struct se_binding *bind, unsigned char *out, size_t cap,
+                          size_t *ret_len)
+{
+	const char *parts[] = {SE_SEAL_LABEL, bind->purpose, bind->machine_type,
+	                       bind->serial_number};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		size_t l = strnlen(parts[i], SE_BINDING_MAX + 1);
+
+		if (l > SE_BINDING_MAX || n + l + 1 > cap)
+			return -EINVAL;
+		memcpy(out + n, parts[i], l);
+		out[n + l] = 0;
+		n += l + 1;
+	}
+	*ret_len = n;
+	return 0;
+}
+
+int se_seal(struct se *se, const struct se_binding *bind, const void *in, size_t len,
+            unsigned char *out, size_t cap, size_t *ret_len, const struct bmc_env *env)
+{
+	unsigned char aad[4 * (SE_BINDING_MAX + 1)];
+	mbedtls_gcm_context gcm;
+	size_t aad_len;
+	int ret;
+
+	if (len > cap || cap - len < SE_SEAL_OVERHEAD)
+		return -ENOSPC;
+	ret = binding_encode(bind, aad, sizeof(aad), &aad_len);
+	if (ret < 0)
+		return ret;
+	if (env->rng(env->user_data, out, SE_SEAL_NONCE_LEN) != 0)
+		return -EIO;
+	mbedtls_gcm_init(&gcm);
+	ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, se->wrap_key, 8 * SE_WRAP_KEY_LEN) ||
+	              mbedtls_gcm_crypt_and_tag(
+	                  &gcm, MBEDTLS_GCM_ENCRYPT, len, out, SE_SEAL_NONCE_LEN, aad, aad_len, in,
+	                  out + SE_SEAL_NONCE_LEN, SE_SEAL_TAG_LEN, out + SE_SEAL_NONCE_LEN + len)
+	          ? -EIO
+	          : 0;
+	mbedtls_gcm_free(&gcm);
+	if (ret < 0) {
+		mbedtls_platform_zeroize(out, cap);
+		return ret;
+	}
+	*ret_len = len + SE_SEAL_OVERHEAD;
+	return 0;
+}
+
+int se_unseal(struct se *se, const struct se_binding *bind, const unsigned char *in, size_t len,
+              void *out, size_t cap, size_t *ret_len)
+{
+	unsigned char aad[4 * (SE_BINDING_MAX + 1)];
+	mbedtls_gcm_context gcm;
+	size_t aad_len, plain_len;
+	int ret;
+
+	if (len < SE_SEAL_OVERHEAD)
+		return -EBADMSG;
+	plain_len = len - SE_SEAL_OVERHEAD;
+	if (plain_len > cap)
+		return -ENOSPC;
+	ret = binding_encode(bind, aad, sizeof(aad), &aad_len);
+	if (ret < 0)
+		return ret;
+	mbedtls_gcm_init(&gcm);
+	ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, se->wrap_key, 8 * SE_WRAP_KEY_LEN)
+	          ? -EIO
+	      : mbedtls_gcm_auth_decrypt(&gcm, plain_len, in, SE_SEAL_NONCE_LEN, aad, aad_len,
+	                                 in + SE_SEAL_NONCE_LEN + plain_len, SE_SEAL_TAG_LEN,
+	                                 in + SE_SEAL_NONCE_LEN, out)
+	          ? -EBADMSG
+	          : 0;
+	mbedtls_gcm_free(&gcm);
+	if (ret < 0) {
+		mbedtls_platform_zeroize(out, cap);
+		return ret;
+	}
+	*ret_len = plain_len;
+	return 0;
 }

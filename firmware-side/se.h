@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Secure element interface: the device key (P-256) never leaves it, it signs
- * SHA-256 digests; it also holds the pinned portal trust anchors.
+ * SHA-256 digests; it also holds the pinned portal trust anchors and a wrap
+ * key that seals the secrets kept outside it.
  *
  * This file-backed implementation keeps the immutable factory material in
- * STATE_DIR/se/ (0700): device.key (PEM, 0600) and trust-anchors.pem (0600).
- * The mutable secrets (SED AK, device certificate, activation code) live in
- * the atomically written state record (state.h) so that one write commits
- * them together with the state they belong to; docs/bmc.md explains why.
+ * STATE_DIR/se/ (0700): device.key (PEM, 0600), trust-anchors.pem (0600) and
+ * wrap.key (32 random bytes, 0600). The mutable secrets (SED AK, activation
+ * code) live in the atomically written state record (state.h), sealed with
+ * se_seal(), so that one write commits them together with the state they
+ * belong to; docs/bmc.md explains why.
  */
 #ifndef SVCPORT_SE_H
 #define SVCPORT_SE_H
@@ -23,6 +25,11 @@
 #define SE_SIG_MAX    72 /* DER ECDSA P-256 signature */
 #define SE_PUBKEY_LEN 65
 
+#define SE_WRAP_KEY_LEN   32 /* AES-256 */
+#define SE_SEAL_NONCE_LEN 12
+#define SE_SEAL_TAG_LEN   16
+#define SE_SEAL_OVERHEAD  (SE_SEAL_NONCE_LEN + SE_SEAL_TAG_LEN)
+
 struct se;
 
 /* Opens the secure element of state_dir. 0, -ENOENT (not provisioned) or -errno/-EINVAL. */
@@ -33,11 +40,40 @@ void se_close(struct se *se);
 /*
  * Provision state_dir/se from PEM buffers (the factory files). The key must be
  * a P-256 key, the anchors one or more P-256 certificates; both are checked
- * before anything is written. Replaces existing files. 0 or -errno/-EINVAL.
+ * before anything is written. A new wrap key is drawn from env->rng (so every
+ * secret sealed before is lost). Replaces existing files. 0 or -errno/-EINVAL.
  */
 int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key_len,
-                 const unsigned char *anchors_pem, size_t anchors_len)
+                 const unsigned char *anchors_pem, size_t anchors_len, const struct bmc_env *env)
     __attribute__((warn_unused_result));
+
+/*
+ * What a sealed blob is bound to (the additional authenticated data): a purpose
+ * label ("sed-ak", "activation-code") and the device identity MT-SN ("" on a
+ * blank board). A blob unseals only with the same wrap key (this SE) and the
+ * same binding. Strings are NUL-terminated, each at most 64 bytes.
+ */
+struct se_binding {
+	const char *purpose;
+	const char *machine_type;
+	const char *serial_number;
+};
+
+/*
+ * AES-256-GCM with the wrap key: out = nonce (12, fresh from env->rng) |
+ * ciphertext (len) | tag (16), so cap >= len + SE_SEAL_OVERHEAD. *ret_len is
+ * set on success. 0, -ENOSPC, -EINVAL (binding too long) or -EIO.
+ */
+int se_seal(struct se *se, const struct se_binding *bind, const void *in, size_t len,
+            unsigned char *out, size_t cap, size_t *ret_len, const struct bmc_env *env)
+    __attribute__((warn_unused_result));
+/*
+ * Reverse of se_seal(). -EBADMSG if the blob was not sealed by this SE with
+ * this binding or was changed (out is then zeroized), -ENOSPC, -EINVAL.
+ * The caller zeroizes out after use.
+ */
+int se_unseal(struct se *se, const struct se_binding *bind, const unsigned char *in, size_t len,
+              void *out, size_t cap, size_t *ret_len) __attribute__((warn_unused_result));
 
 /* ECDSA P-256 over SHA-256(data), DER into sig (SE_SIG_MAX bytes). 0 or -EIO. */
 int se_sign(struct se *se, const void *data, size_t len, unsigned char *sig, size_t *ret_sig_len,
@@ -56,7 +92,14 @@ void se_key_sha256(const struct se *se, unsigned char out[32]);
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env) __attribute__((warn_unused_result));
 
-/* The pinned roots. Owned by the SE; valid until se_close(). */
+/* The pinned roots. Owned by the SE; valid until se_close() or se_trust_anchors_set(). */
 mbedtls_x509_crt *se_trust_anchors(struct se *se);
+/*
+ * Replaces the pinned roots in memory by n DER certificates (each P-256 and a
+ * CA, as at provisioning; 1 <= n). The durable copy is the caller's (a signed
+ * trust update in the state record). 0 or -EINVAL/-ENOMEM, the old set kept.
+ */
+int se_trust_anchors_set(struct se *se, const unsigned char *const *der, const size_t *len,
+                         size_t n) __attribute__((warn_unused_result));
 
 #endif

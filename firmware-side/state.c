@@ -23,7 +23,9 @@ int bmc_state_load(const char *state_dir, svcport_v1_BmcState *ret_state)
 	if (ret < 0)
 		goto out;
 	is = pb_istream_from_buffer(buf, len);
-	if (!pb_decode(&is, svcport_v1_BmcState_fields, &st) || st.version != BMC_STATE_VERSION) {
+	/* The retired plain-text fields must never come back into memory. */
+	if (!pb_decode(&is, svcport_v1_BmcState_fields, &st) || st.version != BMC_STATE_VERSION ||
+	    st.sed_ak.size != 0 || st.activation_code[0] != 0) {
 		ret = -EINVAL;
 		goto out;
 	}

@@ -8,10 +8,14 @@
 
 #include "svcport.pb.h"
 
-#define BMC_STATE_VERSION 1
+/* 2: secrets sealed (sed_ak_sealed, activation_code_sealed); 1 held them in plain text. */
+#define BMC_STATE_VERSION 2
 #define BMC_STATE_FILE    "state.pb"
 
-/* 0, -ENOENT (no state yet), -EINVAL (undecodable or unknown version) or -errno. */
+/*
+ * 0, -ENOENT (no state yet), -EINVAL (undecodable, unknown version, or a
+ * retired plain-text secret field set) or -errno.
+ */
 int bmc_state_load(const char *state_dir, svcport_v1_BmcState *ret_state)
     __attribute__((warn_unused_result));
 /* Durable before it returns. 0 or -errno. */

@@ -15,9 +15,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
+#include <pb_encode.h>
 
 #include "audit.h"
+#include "sealed.h"
 #include "state.h"
 #include "testpki.h"
 
@@ -145,23 +149,37 @@ static void portal_managed_refuses_local_unlock(void **state)
 	assert_true(st()->sensors.motion_enabled);
 }
 
+/* The AK is on disk only sealed: neither the state record nor the audit log holds it. */
+static void assert_ak_not_on_disk(const uint8_t ak[32])
+{
+	assert_false(tworld_file_contains(&W, "state.pb", ak, 32));
+	assert_false(tworld_file_contains(&W, "audit.log", ak, 32));
+	assert_false(tworld_file_contains(&W, "state.pb", TPKI_CODE, strlen(TPKI_CODE)));
+}
+
 static void sed_backup_restore_passphrase(void **state)
 {
-	uint8_t backup[160], ak[32];
+	uint8_t backup[160], ak[32], ak2[32];
 	size_t len;
 
 	set_password();
+	assert_int_equal(tworld_sed_ak(&W, ak), 0);
+	assert_ak_not_on_disk(ak);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
 	len = rep.body.sed_backup.backup.size;
 	assert_true(len > 40);
 	memcpy(backup, rep.body.sed_backup.backup.bytes, len);
-	memcpy(ak, st()->sed_ak.bytes, 32);
+	/* The backup is the documented admin-exported format: it does hold the AK. */
+	assert_non_null(memmem(backup, len, ak, 32));
+	assert_ak_not_on_disk(ak);
 
 	/* A passphrase-derived key replaces it, deterministically. */
 	new_req();
 	strcpy(req.cmd.sed_passphrase.passphrase, "open sesame please");
 	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
-	assert_memory_not_equal(st()->sed_ak.bytes, ak, 32);
+	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
+	assert_memory_not_equal(ak2, ak, 32);
+	assert_ak_not_on_disk(ak2);
 
 	/* Corrupt backups are refused and change nothing. */
 	new_req();
@@ -178,7 +196,126 @@ static void sed_backup_restore_passphrase(void **state)
 
 	req.cmd.sed_restore.backup.size = (pb_size_t)len;
 	assert_int_equal(run(CMD(sed_restore), PW), AE(OK));
-	assert_memory_equal(st()->sed_ak.bytes, ak, 32);
+	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
+	assert_memory_equal(ak2, ak, 32);
+	assert_ak_not_on_disk(ak);
+	/* sed enable with an AK present keeps it; activate releases it. */
+	new_req();
+	assert_int_equal(run(CMD(sed_enable), PW), AE(OK));
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
+	assert_memory_equal(ak2, ak, 32);
+	assert_ak_not_on_disk(ak);
+}
+
+static void flip_ak_bit(svcport_v1_BmcState *s, void *arg)
+{
+	const size_t *at = arg;
+
+	s->sed_ak_sealed.bytes[*at] ^= 0x01;
+}
+
+static void put_ak_blob(svcport_v1_BmcState *s, void *arg)
+{
+	memcpy(&s->sed_ak_sealed, arg, sizeof(s->sed_ak_sealed));
+}
+
+/* Every action that needs the AK refuses a blob that does not unseal, changing nothing. */
+static void expect_ak_refused(void)
+{
+	uint8_t ak[32];
+
+	assert_int_equal(tworld_sed_ak(&W, ak), -EBADMSG);
+	tworld_snap(&W, &snap);
+	new_req();
+	assert_int_equal(run(CMD(sed_backup), PW), AE(INTERNAL));
+	assert_int_equal(rep.body.sed_backup.backup.size, 0);
+	assert_int_equal(run(CMD(activate), PW), AE(INTERNAL));
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+static void sealed_ak_damaged_or_foreign_is_refused(void **state)
+{
+	static struct tworld other;
+	static svcport_v1_BmcState saved;
+	size_t at[] = {0, 12, 12 + 31, 59}; /* nonce, ciphertext, its end, tag */
+	uint8_t k1[32], k2[32];
+
+	set_password();
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		tworld_edit_state(&W, flip_ak_bit, &at[i]);
+		expect_ak_refused();
+		tworld_edit_state(&W, flip_ak_bit, &at[i]); /* back */
+	}
+	new_req();
+	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
+
+	/* Another board (same MT-SN in these fixtures, its own wrap key). */
+	tworld_setup(&other, "bmc");
+	{
+		char path[PATH_MAX + 16];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/se/wrap.key", W.state);
+		assert_non_null(f = fopen(path, "rb"));
+		assert_int_equal(fread(k1, 1, 32, f), 32);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/se/wrap.key", other.state);
+		assert_non_null(f = fopen(path, "rb"));
+		assert_int_equal(fread(k2, 1, 32, f), 32);
+		fclose(f);
+	}
+	assert_memory_not_equal(k1, k2, 32);
+	saved = *bmc_state(other.bmc);
+	tworld_teardown(&other);
+	tworld_edit_state(&W, put_ak_blob, &saved.sed_ak_sealed);
+	expect_ak_refused();
+}
+
+static void se_seal_binding(void **state)
+{
+	const struct se_binding good = {"sed-ak", TPKI_MT, TPKI_SN};
+	const struct se_binding other_purpose = {"activation-code", TPKI_MT, TPKI_SN};
+	const struct se_binding other_sn = {"sed-ak", TPKI_MT, "J900ABCE"};
+	const struct se_binding other_mt = {"sed-ak", "7D1B", TPKI_SN};
+	const struct se_binding shifted = {"sed-ak", TPKI_MT "J", "900ABCD"};
+	uint8_t secret[32], blob[60], blob2[60], out[32];
+	struct se *se = NULL;
+	size_t len = 0, len2 = 0, olen = 0;
+
+	memset(secret, 0x5a, sizeof(secret));
+	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_seal(se, &good, secret, 32, blob, sizeof(blob), &len, &W.env), 0);
+	assert_int_equal(len, 60);
+	assert_null(memmem(blob, len, secret, 8));
+	assert_int_equal(se_unseal(se, &good, blob, len, out, sizeof(out), &olen), 0);
+	assert_int_equal(olen, 32);
+	assert_memory_equal(out, secret, 32);
+	/* A fresh nonce each time. */
+	assert_int_equal(se_seal(se, &good, secret, 32, blob2, sizeof(blob2), &len2, &W.env), 0);
+	assert_memory_not_equal(blob, blob2, 12);
+	assert_memory_not_equal(blob + 12, blob2 + 12, 48);
+	/* Another purpose, another identity, a shifted identity: refused. */
+	assert_int_equal(se_unseal(se, &other_purpose, blob, len, out, sizeof(out), &olen),
+	                 -EBADMSG);
+	assert_int_equal(se_unseal(se, &other_sn, blob, len, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &other_mt, blob, len, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &shifted, blob, len, out, sizeof(out), &olen), -EBADMSG);
+	/* Every single-bit flip is refused, and out keeps nothing. */
+	for (size_t i = 0; i < len * 8; i++) {
+		blob[i / 8] ^= (uint8_t)(1u << (i % 8));
+		memset(out, 0xee, sizeof(out));
+		assert_int_equal(se_unseal(se, &good, blob, len, out, sizeof(out), &olen),
+		                 -EBADMSG);
+		assert_false(memmem(out, sizeof(out), secret, 4));
+		blob[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	/* Truncated, too small a buffer. */
+	assert_int_equal(se_unseal(se, &good, blob, len - 1, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &good, blob, 27, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(se_unseal(se, &good, blob, len, out, 31, &olen), -ENOSPC);
+	assert_int_equal(se_seal(se, &good, secret, 32, blob2, 59, &len2, &W.env), -ENOSPC);
+	se_close(se);
 }
 
 static void policy_and_factory_reset(void **state)
@@ -444,6 +581,190 @@ static void cert_export_csr_install(void **state)
 	assert_memory_equal(rep.body.cert.certs[2].bytes, p->root, p->root_len);
 }
 
+/* ---------------------------------------------------------------- trust update */
+
+static svcport_admin_v1_TrustUpdateBody tbody;
+
+static void tbody_new(uint64_t sequence)
+{
+	tbody = (svcport_admin_v1_TrustUpdateBody)svcport_admin_v1_TrustUpdateBody_init_zero;
+	tbody.version = 1;
+	tbody.sequence = sequence;
+}
+
+static void tbody_add(const unsigned char *der, size_t len)
+{
+	memcpy(tbody.anchors[tbody.anchors_count].bytes, der, len);
+	tbody.anchors[tbody.anchors_count++].size = (pb_size_t)len;
+}
+
+/* req := trust update of tbody signed by key. */
+static void trust_req(mbedtls_pk_context *key)
+{
+	svcport_admin_v1_TrustUpdate *u = &req.cmd.trust_update;
+	pb_ostream_t os;
+	unsigned char h[32];
+	size_t sig_len = 0;
+
+	new_req();
+	os = pb_ostream_from_buffer(u->body.bytes, sizeof(u->body.bytes));
+	assert_true(pb_encode(&os, svcport_admin_v1_TrustUpdateBody_fields, &tbody));
+	u->body.size = (pb_size_t)os.bytes_written;
+	mbedtls_sha256_ret(u->body.bytes, u->body.size, h, 0);
+	assert_int_equal(mbedtls_pk_sign(key, MBEDTLS_MD_SHA256, h, 32, u->signature.bytes,
+	                                 &sig_len, tpki_rng, NULL),
+	                 0);
+	u->signature.size = (pb_size_t)sig_len;
+}
+
+static void expect_trust_refused(mbedtls_pk_context *key, svcport_admin_v1_AdminError e,
+                                 const char *pw)
+{
+	trust_req(key);
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(trust_update), pw), e);
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+static size_t make_root(const char *subject, mbedtls_pk_context *key, const char *not_after,
+                        unsigned char *der)
+{
+	int n = tpki_cert_der(&(struct tpki_cert){.subject = subject,
+	                                          .key = key,
+	                                          .issuer_key = key,
+	                                          .ca = true,
+	                                          .key_usage = MBEDTLS_X509_KU_KEY_CERT_SIGN,
+	                                          .not_after = not_after},
+	                      der, 1024);
+
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static svcport_v1_ErrorCode portal_claim(void)
+{
+	static svcport_v1_CommandBody body;
+
+	tworld_body(&W, &body, svcport_v1_CommandBody_claim_tag, svcport_v1_Role_ROLE_ORG_ADMIN,
+	            TPKI_ORG);
+	return tworld_do(&W, &body);
+}
+
+static void trust_update_needs_a_pinned_root(void **state)
+{
+	const struct tpki *p = tpki_get();
+	mbedtls_pk_context *root = (mbedtls_pk_context *)&p->root_key;
+	mbedtls_pk_context *nroot = (mbedtls_pk_context *)&p->other_root_key;
+	static unsigned char nder[1024], bad[1024], p384[1024], old[1024];
+	size_t nlen, plen, olen;
+
+	set_password();
+	assert_int_equal(portal_claim(), svcport_v1_ErrorCode_ERROR_NONE);
+	assert_int_equal(st()->signer_cache_count, 1);
+	nlen = make_root("CN=svcport test new root", nroot, NULL, nder);
+
+	/* Not signed by a pinned root: another key, the command signer (chains to the
+	 * root, is not one), a flipped bit of body or signature. */
+	tbody_new(1);
+	tbody_add(nder, nlen);
+	expect_trust_refused(nroot, AE(BAD_SIGNATURE), PW);
+	expect_trust_refused((mbedtls_pk_context *)&p->signer_key, AE(BAD_SIGNATURE), PW);
+	trust_req(root);
+	req.cmd.trust_update.body.bytes[10] ^= 0x10;
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(trust_update), PW), AE(BAD_SIGNATURE));
+	trust_req(root);
+	req.cmd.trust_update.signature.bytes[req.cmd.trust_update.signature.size - 1] ^= 1;
+	assert_int_equal(run(CMD(trust_update), PW), AE(BAD_SIGNATURE));
+	req.cmd.trust_update.signature.size = 0;
+	assert_int_equal(run(CMD(trust_update), PW), AE(BAD_SIGNATURE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	/* Without the administrator password nothing is looked at. */
+	expect_trust_refused(root, AE(AUTH_FAILED), "wrong password");
+	W.now_ms += 60000;
+
+	/* Signed by the root, but wrong inside. */
+	{
+		svcport_admin_v1_TrustUpdate *u = &req.cmd.trust_update;
+		unsigned char h[32];
+		size_t sig_len = 0;
+
+		new_req();
+		memset(u->body.bytes, 0xff, 16);
+		u->body.size = 16;
+		mbedtls_sha256_ret(u->body.bytes, 16, h, 0);
+		assert_int_equal(mbedtls_pk_sign(root, MBEDTLS_MD_SHA256, h, 32, u->signature.bytes,
+		                                 &sig_len, tpki_rng, NULL),
+		                 0);
+		u->signature.size = (pb_size_t)sig_len;
+		tworld_snap(&W, &snap);
+		assert_int_equal(run(CMD(trust_update), PW), AE(BAD_REQUEST));
+		assert_true(tworld_is_unchanged(&W, &snap));
+	}
+	tbody.version = 2;
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_new(0); /* not newer than the factory set (sequence 0) */
+	tbody_add(nder, nlen);
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_new(1); /* no anchor */
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_add(p->signer, p->signer_len); /* not a CA */
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_new(1);
+	tbody_add(p->devca, p->devca_len); /* a CA, but not self-signed */
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_new(1);
+	plen =
+	    make_root("CN=svcport test p384 root", (mbedtls_pk_context *)&p->p384_key, NULL, p384);
+	tbody_add(p384, plen);
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_new(1);
+	olen = make_root("CN=svcport test old root", nroot, "20261231000000", old);
+	tbody_add(old, olen); /* expired at the BMC clock */
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_new(1);
+	memcpy(bad, nder, nlen);
+	bad[nlen - 3] ^= 0x01; /* its self-signature broken */
+	tbody_add(bad, nlen);
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tbody_new(1);
+	tbody_add(nder, nlen);
+	tbody_add(bad, nlen); /* one bad anchor spoils the set */
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+
+	/* Good: the new root next to the old one, signed by the old. */
+	tbody_new(1);
+	tbody_add(nder, nlen);
+	tbody_add(p->root, p->root_len);
+	trust_req(root);
+	assert_int_equal(run(CMD(trust_update), PW), AE(OK));
+	assert_int_equal(st()->trust_sequence, 1);
+	assert_int_equal(st()->trust_anchors_count, 2);
+	assert_int_equal(st()->signer_cache_count, 0); /* cached signers must chain again */
+	/* The same update again: a replay. */
+	expect_trust_refused(root, AE(INVALID_STATE), PW);
+	tworld_reopen(&W);
+	assert_int_equal(portal_claim(), svcport_v1_ErrorCode_ERROR_NONE);
+
+	/* The new root alone, signed by the new root (pinned now): the old root's
+	 * command signer is no longer trusted, also after a restart. */
+	tbody_new(7);
+	tbody_add(nder, nlen);
+	trust_req(nroot);
+	assert_int_equal(run(CMD(trust_update), PW), AE(OK));
+	assert_int_equal(portal_claim(), svcport_v1_ErrorCode_UNTRUSTED_SIGNER);
+	tworld_reopen(&W);
+	assert_int_equal(portal_claim(), svcport_v1_ErrorCode_UNTRUSTED_SIGNER);
+	/* The old root signs no more. */
+	tbody_new(8);
+	tbody_add(p->root, p->root_len);
+	expect_trust_refused(root, AE(BAD_SIGNATURE), PW);
+	assert_int_equal(st()->trust_sequence, 7);
+	new_req();
+	assert_int_equal(run(CMD(audit_verify), NULL), AE(OK));
+	assert_true(rep.body.audit_verify.ok);
+}
+
 /* ---------------------------------------------------------------- init */
 
 static void factory_init_rules(void **state)
@@ -480,6 +801,10 @@ static void factory_init_rules(void **state)
 		snprintf(path, sizeof(path), "%s/se/device.key", W.state);
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
+		snprintf(path, sizeof(path), "%s/se/wrap.key", W.state);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		assert_int_equal(sb.st_size, 32);
 		snprintf(path, sizeof(path), "%s/state.pb", W.state);
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
@@ -495,6 +820,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(portal_managed_refuses_local_unlock, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(sed_backup_restore_passphrase, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(sealed_ak_damaged_or_foreign_is_refused, setup_bmc,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(se_seal_binding, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(trust_update_needs_a_pinned_root, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(policy_and_factory_reset, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(audit_show_and_verify, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(audit_detects_edited_record, setup_bmc, teardown),

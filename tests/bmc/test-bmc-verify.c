@@ -3,6 +3,7 @@
  * The command verifier of DESIGN §4.2: every rejection (its own ErrorCode,
  * nothing changed on disk) and every action's state change.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,7 +168,7 @@ static void emergency_reset_clears_ak_by_policy(void **state)
 	assert_true(st()->admin_password_must_change);
 	assert_int_equal(st()->admin_password_hash.size, 0);
 	assert_false(st()->sed_ak_present);
-	assert_int_equal(st()->sed_ak.size, 0);
+	assert_int_equal(st()->sed_ak_sealed.size, 0);
 	assert_int_equal(st()->lockdown_state, LOCKED);
 	/* No AK: activation refused until it is restored. */
 	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
@@ -245,6 +246,28 @@ static void key_update_binds_blank_board(void **state)
 	body.action.device_key_update.device_certificate.size = (pb_size_t)p->device_crt_len;
 	expect_body_rejected(E(INVALID_STATE));
 
+	/* The drive's AK restored from a backup before the board has an identity: sealed
+	 * to the blank identity, it must follow the key update. */
+	{
+		static svcport_admin_v1_AdminRequest req;
+		static svcport_admin_v1_AdminReply rep;
+		unsigned char *bk = req.cmd.sed_restore.backup.bytes;
+		const size_t n = 8 + 1 + 4 + 1 + 8 + 32;
+
+		req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+		req.which_cmd = svcport_admin_v1_AdminRequest_password_set_tag;
+		strcpy(req.cmd.password_set.new_password, "correct horse");
+		assert_int_equal(tworld_admin(&W, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep), 0);
+		req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+		req.which_cmd = svcport_admin_v1_AdminRequest_sed_restore_tag;
+		memcpy(bk, "SVCSEDB1\x04" TPKI_MT "\x08" TPKI_SN, 8 + 1 + 4 + 1 + 8);
+		memset(bk + n - 32, 0xa7, 32);
+		mbedtls_sha256_ret(bk, n, bk + n, 0);
+		req.cmd.sed_restore.backup.size = (pb_size_t)(n + 32);
+		assert_int_equal(tworld_admin(&W, &req, "correct horse", &rep), 0);
+		assert_true(st()->sed_ak_present);
+	}
+
 	/* The right one. */
 	tworld_body(&W, &body, TAG(device_key_update), ROLE(MAINTENANCE), TPKI_ORG);
 	body.action.device_key_update.new_key_sha256.size = 32;
@@ -256,11 +279,26 @@ static void key_update_binds_blank_board(void **state)
 	assert_true(st()->has_identity);
 	assert_string_equal(st()->device.serial_number, TPKI_SN);
 	assert_string_equal(st()->owner_org, TPKI_ORG);
-	assert_string_equal(st()->activation_code, "NEW-CODE");
+	{
+		char code[33];
+
+		/* Sealed to the new identity, never in plain text on disk. */
+		assert_int_equal(tworld_activation_code(&W, code), 0);
+		assert_string_equal(code, "NEW-CODE");
+		assert_false(tworld_file_contains(&W, "state.pb", "NEW-CODE", 8));
+	}
+	{
+		unsigned char ak[32], want[32];
+
+		memset(want, 0xa7, 32);
+		assert_int_equal(tworld_sed_ak(&W, ak), 0);
+		assert_memory_equal(ak, want, 32);
+		assert_false(tworld_file_contains(&W, "state.pb", want, 32));
+	}
 	assert_int_equal(st()->control_mode, svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED);
 	assert_int_equal(st()->lockdown_state, LOCKED);
 
-	/* Then activation works (no SED AK on a blank board: SED not enabled). */
+	/* Then activation works (the restored AK unseals under the new identity). */
 	tworld_body(&W, &body, TAG(activate), ROLE(EDGE_USER), TPKI_ORG);
 	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
 	assert_int_equal(st()->lockdown_state, ACTIVE);
@@ -685,6 +723,72 @@ static void activation_code_needs_presence(void **state)
 	assert_string_equal(rep.msg.response.body.activation_code.code, TPKI_CODE);
 }
 
+static void flip_code_bit(svcport_v1_BmcState *s, void *arg)
+{
+	s->activation_code_sealed.bytes[20] ^= 0x80;
+}
+
+static void flip_ak_bit(svcport_v1_BmcState *s, void *arg)
+{
+	s->sed_ak_sealed.bytes[40] ^= 0x04;
+}
+
+static void swap_blobs(svcport_v1_BmcState *s, void *arg)
+{
+	/* Same SE, same identity, the other purpose's blob: the binding refuses it. */
+	svcport_v1_BmcState_sed_ak_sealed_t t = s->sed_ak_sealed;
+
+	memcpy(&s->sed_ak_sealed, &s->activation_code_sealed, sizeof(t));
+	memcpy(&s->activation_code_sealed, &t, sizeof(t));
+}
+
+/* A sealed secret that does not unseal: INTERNAL, nothing changed, nothing leaked. */
+static void damaged_sealed_secrets_are_refused(void **state)
+{
+	static svcport_v1_BmcRequest req;
+	static svcport_v1_BmcReply rep;
+	struct bmc_outcome o;
+	char code[33];
+
+	claim();
+	tworld_edit_state(&W, flip_code_bit, NULL);
+	assert_int_equal(tworld_activation_code(&W, code), -EBADMSG);
+	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	req.has_request = true;
+	req.link = svcport_v1_LinkKind_LINK_USB;
+	req.physical_presence = true;
+	req.request.which_body = svcport_v1_Request_get_activation_code_tag;
+	tworld_snap(&W, &snap);
+	bmc_handle_request(W.bmc, &req, &rep, &o);
+	assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_error_tag);
+	assert_int_equal(rep.msg.response.body.error.code, E(INTERNAL));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	tworld_edit_state(&W, flip_code_bit, NULL);
+
+	/* Activate releases the AK: a damaged one refuses it. */
+	tworld_edit_state(&W, flip_ak_bit, NULL);
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	expect_body_rejected(E(INTERNAL));
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	tworld_edit_state(&W, flip_ak_bit, NULL);
+
+	/* Blobs swapped between fields: each is bound to its purpose. */
+	tworld_edit_state(&W, swap_blobs, NULL);
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	expect_body_rejected(E(INTERNAL));
+	tworld_snap(&W, &snap);
+	bmc_handle_request(W.bmc, &req, &rep, &o);
+	assert_int_equal(rep.msg.response.body.error.code, E(INTERNAL));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	tworld_edit_state(&W, swap_blobs, NULL);
+
+	/* Restored: both work again. */
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+	bmc_handle_request(W.bmc, &req, &rep, &o);
+	assert_string_equal(rep.msg.response.body.activation_code.code, TPKI_CODE);
+}
+
 static void device_info_and_events(void **state)
 {
 	static svcport_v1_BmcRequest req;
@@ -772,6 +876,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(rate_limit_per_link_kind, setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(bad_packets, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(activation_code_needs_presence, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(damaged_sealed_secrets_are_refused, setup_portal,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(device_info_and_events, setup_portal, teardown),
 	};
 

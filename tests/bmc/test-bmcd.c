@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <mbedtls/sha256.h>
+#include <pb_encode.h>
 
 #include "gwclient.h"
 
@@ -244,6 +246,67 @@ static void other_user_refused_as_root(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* An encoded TrustUpdate {seq, one anchor} signed by key, written to path. */
+static void write_trust_update(const char *path, uint64_t seq, const unsigned char *der,
+                               size_t der_len, mbedtls_pk_context *key)
+{
+	static svcport_admin_v1_TrustUpdateBody body;
+	static svcport_admin_v1_TrustUpdate u;
+	static unsigned char buf[svcport_admin_v1_TrustUpdate_size];
+	unsigned char h[32];
+	size_t sig_len = 0;
+	pb_ostream_t os;
+	FILE *f;
+
+	body = (svcport_admin_v1_TrustUpdateBody)svcport_admin_v1_TrustUpdateBody_init_zero;
+	u = (svcport_admin_v1_TrustUpdate)svcport_admin_v1_TrustUpdate_init_zero;
+	body.version = 1;
+	body.sequence = seq;
+	memcpy(body.anchors[0].bytes, der, der_len);
+	body.anchors[0].size = (pb_size_t)der_len;
+	body.anchors_count = 1;
+	os = pb_ostream_from_buffer(u.body.bytes, sizeof(u.body.bytes));
+	assert_true(pb_encode(&os, svcport_admin_v1_TrustUpdateBody_fields, &body));
+	u.body.size = (pb_size_t)os.bytes_written;
+	mbedtls_sha256_ret(u.body.bytes, u.body.size, h, 0);
+	assert_int_equal(mbedtls_pk_sign(key, MBEDTLS_MD_SHA256, h, 32, u.signature.bytes, &sig_len,
+	                                 tpki_rng, NULL),
+	                 0);
+	u.signature.size = (pb_size_t)sig_len;
+	os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_admin_v1_TrustUpdate_fields, &u));
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, os.bytes_written, f), os.bytes_written);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void console_trust_update(void **state)
+{
+	const struct tpki *p = tpki_get();
+	char out[4096], file[PATH_MAX + 16];
+
+	snprintf(file, sizeof(file), "%s/trust.update", W.dir);
+	setenv("SVCPORT_ADMIN_PASSWORD", BMC_DEFAULT_ADMIN_PASSWORD, 1);
+	assert_int_equal(ctl(out, sizeof(out), "password", "set", "correct horse", NULL), 0);
+	setenv("SVCPORT_ADMIN_PASSWORD", "correct horse", 1);
+
+	/* Signed by a key that is not pinned: refused (the reason goes to stderr). */
+	write_trust_update(file, 1, p->root, p->root_len, (mbedtls_pk_context *)&p->other_root_key);
+	assert_int_not_equal(ctl(out, sizeof(out), "trust", "update", file, NULL), 0);
+	/* Not an update at all; no file. */
+	assert_int_not_equal(ctl(out, sizeof(out), "trust", "update", "/etc/hostname", NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "trust", "update", "/nonexistent", NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "trust", "update", NULL, NULL), 0);
+
+	write_trust_update(file, 1, p->root, p->root_len, (mbedtls_pk_context *)&p->root_key);
+	assert_int_equal(ctl(out, sizeof(out), "trust", "update", file, NULL), 0);
+	/* Applied once; the same file again is a replay. */
+	assert_int_not_equal(ctl(out, sizeof(out), "trust", "update", file, NULL), 0);
+	assert_int_equal(ctl(out, sizeof(out), "audit", "show", NULL, NULL), 0);
+	assert_non_null(strstr(out, "trust-update"));
+	unsetenv("SVCPORT_ADMIN_PASSWORD");
+}
+
 static void console_commands(void **state)
 {
 	char out[4096], backup[PATH_MAX + 16];
@@ -279,7 +342,26 @@ static void console_commands(void **state)
 	assert_int_equal(ctl(out, sizeof(out), "sed", "backup", backup, NULL), 0);
 	assert_int_equal(stat(backup, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(ctl(out, sizeof(out), "sed", "restore", backup, NULL), 0);
+	{
+		/* The exported backup holds the AK (magic|MT|SN|AK|SHA-256); the daemon's
+		 * state file and audit log never do, before or after the restore. */
+		unsigned char bk[160], ak[32];
+		FILE *f = fopen(backup, "rb");
+		size_t n;
+
+		assert_non_null(f);
+		n = fread(bk, 1, sizeof(bk), f);
+		fclose(f);
+		assert_true(n > 64);
+		memcpy(ak, bk + n - 64, 32);
+		assert_false(tworld_file_contains(&W, "state.pb", ak, 32));
+		assert_false(tworld_file_contains(&W, "audit.log", ak, 32));
+		assert_int_equal(ctl(out, sizeof(out), "sed", "restore", backup, NULL), 0);
+		assert_false(tworld_file_contains(&W, "state.pb", ak, 32));
+		assert_false(tworld_file_contains(&W, "audit.log", ak, 32));
+		assert_int_equal(tworld_sed_ak(&W, bk), 0);
+		assert_memory_equal(bk, ak, 32);
+	}
 	assert_int_not_equal(ctl(out, sizeof(out), "sed", "restore", "/nonexistent", NULL), 0);
 	assert_int_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "true"), 0);
 	assert_int_not_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "maybe"), 0);
@@ -344,6 +426,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(wrong_uid_refused, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(other_user_refused_as_root, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(console_commands, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(console_trust_update, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(console_without_daemon_fails, setup_bmc, teardown),
 	};
 

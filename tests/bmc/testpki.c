@@ -20,6 +20,8 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "sealed.h"
+#include "state.h"
 #include "x509check.h"
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -449,4 +451,54 @@ bool tworld_is_unchanged(struct tworld *w, const struct tsnap *s)
 	return now.state_len == s->state_len && now.audit_len == s->audit_len &&
 	       memcmp(now.state, s->state, s->state_len) == 0 &&
 	       memcmp(now.audit, s->audit, s->audit_len) == 0;
+}
+
+bool tworld_file_contains(struct tworld *w, const char *name, const void *bytes, size_t len)
+{
+	static unsigned char buf[65536];
+	size_t n = slurp(w->state, name, buf, sizeof(buf));
+
+	return memmem(buf, n, bytes, len) != NULL;
+}
+
+static struct se *world_se(struct tworld *w, svcport_v1_BmcState *st)
+{
+	struct se *se = NULL;
+
+	if (bmc_state_load(w->state, st) < 0 || se_open(w->state, &se) < 0)
+		fail("open the state's SE");
+	return se;
+}
+
+int tworld_sed_ak(struct tworld *w, unsigned char ak[32])
+{
+	static svcport_v1_BmcState st;
+	struct se *se = world_se(w, &st);
+	int ret = sealed_sed_ak_get(se, &st, ak);
+
+	se_close(se);
+	return ret;
+}
+
+int tworld_activation_code(struct tworld *w, char code[33])
+{
+	static svcport_v1_BmcState st;
+	struct se *se = world_se(w, &st);
+	int ret = sealed_code_get(se, &st, code);
+
+	se_close(se);
+	return ret;
+}
+
+void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, void *arg),
+                       void *arg)
+{
+	static svcport_v1_BmcState st;
+
+	if (bmc_state_load(w->state, &st) < 0)
+		fail("load state");
+	edit(&st, arg);
+	if (bmc_state_store(w->state, &st) < 0)
+		fail("store state");
+	tworld_reopen(w);
 }

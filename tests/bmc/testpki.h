@@ -95,10 +95,22 @@ svcport_admin_v1_AdminError tworld_admin(struct tworld *w, svcport_admin_v1_Admi
 
 /* Whole-file snapshot for "nothing changed on disk". */
 struct tsnap {
-	unsigned char state[8192], audit[65536];
+	unsigned char state[16384], audit[65536];
 	size_t state_len, audit_len;
 };
 void tworld_snap(struct tworld *w, struct tsnap *s);
 bool tworld_is_unchanged(struct tworld *w, const struct tsnap *s);
+
+/* True if STATE/name holds these bytes anywhere (a secret that must not be there). */
+bool tworld_file_contains(struct tworld *w, const char *name, const void *bytes, size_t len);
+/*
+ * The secrets as the secure element unseals them from the state on disk (its
+ * own se_open). 0 or the negative errno of sealed.h (-ENOENT, -EBADMSG).
+ */
+int tworld_sed_ak(struct tworld *w, unsigned char ak[32]);
+int tworld_activation_code(struct tworld *w, char code[33]);
+/* Rewrites state.pb through edit (bypassing the BMC), then reopens. */
+void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, void *arg),
+                       void *arg);
 
 #endif

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The state record's sealed secrets (sealed.h). */
+#include "sealed.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#define PURPOSE_SED_AK "sed-ak"
+#define PURPOSE_CODE   "activation-code"
+
+static struct se_binding binding_of(const svcport_v1_BmcState *st, const char *purpose)
+{
+	const bool id = st->has_identity;
+
+	return (struct se_binding){.purpose = purpose,
+	                           .machine_type = id ? st->device.machine_type : "",
+	                           .serial_number = id ? st->device.serial_number : ""};
+}
+
+int sealed_sed_ak_set(struct se *se, svcport_v1_BmcState *st,
+                      const unsigned char ak[SEALED_SED_AK_LEN], const struct bmc_env *env)
+{
+	const struct se_binding bind = binding_of(st, PURPOSE_SED_AK);
+	size_t len = 0;
+	int ret;
+
+	ret = se_seal(se, &bind, ak, SEALED_SED_AK_LEN, st->sed_ak_sealed.bytes,
+	              sizeof(st->sed_ak_sealed.bytes), &len, env);
+	if (ret < 0)
+		return ret;
+	st->sed_ak_sealed.size = (pb_size_t)len;
+	st->sed_ak_present = true;
+	return 0;
+}
+
+int sealed_sed_ak_get(struct se *se, const svcport_v1_BmcState *st,
+                      unsigned char ak[SEALED_SED_AK_LEN])
+{
+	const struct se_binding bind = binding_of(st, PURPOSE_SED_AK);
+	size_t len = 0;
+	int ret;
+
+	if (!st->sed_ak_present)
+		return -ENOENT;
+	ret = se_unseal(se, &bind, st->sed_ak_sealed.bytes, st->sed_ak_sealed.size, ak,
+	                SEALED_SED_AK_LEN, &len);
+	if (ret == 0 && len != SEALED_SED_AK_LEN)
+		ret = -EBADMSG;
+	if (ret < 0)
+		mbedtls_platform_zeroize(ak, SEALED_SED_AK_LEN);
+	return ret;
+}
+
+void sealed_sed_ak_clear(svcport_v1_BmcState *st)
+{
+	mbedtls_platform_zeroize(st->sed_ak_sealed.bytes, sizeof(st->sed_ak_sealed.bytes));
+	st->sed_ak_sealed.size = 0;
+	st->sed_ak_present = false;
+}
+
+bool sealed_has_code(const svcport_v1_BmcState *st)
+{
+	return st->activation_code_sealed.size > 0;
+}
+
+int sealed_code_set(struct se *se, svcport_v1_BmcState *st, const char *code,
+                    const struct bmc_env *env)
+{
+	const struct se_binding bind = binding_of(st, PURPOSE_CODE);
+	unsigned char pad[SEALED_CODE_LEN] = {0};
+	size_t n = strnlen(code, SEALED_CODE_LEN + 1), len = 0;
+	int ret;
+
+	if (n == 0 || n > SEALED_CODE_LEN)
+		return -EINVAL;
+	memcpy(pad, code, n);
+	ret = se_seal(se, &bind, pad, sizeof(pad), st->activation_code_sealed.bytes,
+	              sizeof(st->activation_code_sealed.bytes), &len, env);
+	mbedtls_platform_zeroize(pad, sizeof(pad));
+	if (ret < 0)
+		return ret;
+	st->activation_code_sealed.size = (pb_size_t)len;
+	return 0;
+}
+
+int sealed_code_get(struct se *se, const svcport_v1_BmcState *st, char code[SEALED_CODE_LEN + 1])
+{
+	const struct se_binding bind = binding_of(st, PURPOSE_CODE);
+	size_t len = 0;
+	int ret;
+
+	if (!sealed_has_code(st))
+		return -ENOENT;
+	ret = se_unseal(se, &bind, st->activation_code_sealed.bytes,
+	                st->activation_code_sealed.size, code, SEALED_CODE_LEN, &len);
+	if (ret == 0 && (len != SEALED_CODE_LEN || code[0] == 0))
+		ret = -EBADMSG;
+	if (ret < 0) {
+		mbedtls_platform_zeroize(code, SEALED_CODE_LEN + 1);
+		return ret;
+	}
+	code[SEALED_CODE_LEN] = 0;
+	return 0;
+}
+
+int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
+                  const struct bmc_env *env)
+{
+	unsigned char ak[SEALED_SED_AK_LEN];
+	char code[SEALED_CODE_LEN + 1];
+	int ret = 0;
+
+	if (old->sed_ak_present) {
+		ret = sealed_sed_ak_get(se, old, ak);
+		if (ret == 0)
+			ret = sealed_sed_ak_set(se, next, ak, env);
+		mbedtls_platform_zeroize(ak, sizeof(ak));
+	}
+	if (ret == 0 && sealed_has_code(old)) {
+		ret = sealed_code_get(se, old, code);
+		if (ret == 0)
+			ret = sealed_code_set(se, next, code, env);
+		mbedtls_platform_zeroize(code, sizeof(code));
+	}
+	return ret;
+}

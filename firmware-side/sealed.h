@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The state record's secrets, sealed by the secure element (se_seal) and bound
+ * to the record's device identity (MT-SN, "" on a blank board) and a purpose:
+ * the SED AK and the printed secure activation code. The record holds only the
+ * sealed blobs; a plain value lives in a caller's buffer for one use and the
+ * caller zeroizes it (mbedtls_platform_zeroize).
+ */
+#ifndef SVCPORT_BMC_SEALED_H
+#define SVCPORT_BMC_SEALED_H
+
+#include <stdbool.h>
+
+#include "se.h"
+#include "svcport.pb.h"
+
+#define SEALED_SED_AK_LEN 32
+#define SEALED_CODE_LEN   32 /* the printed code, NUL-padded to this length */
+
+_Static_assert(SEALED_SED_AK_LEN + SE_SEAL_OVERHEAD ==
+                   sizeof(((svcport_v1_BmcState *)0)->sed_ak_sealed.bytes),
+               "sed_ak_sealed bound in svcport.options");
+_Static_assert(SEALED_CODE_LEN + SE_SEAL_OVERHEAD ==
+                   sizeof(((svcport_v1_BmcState *)0)->activation_code_sealed.bytes),
+               "activation_code_sealed bound in svcport.options");
+_Static_assert(SEALED_CODE_LEN + 1 == sizeof(((svcport_v1_ActivationCode *)0)->code),
+               "an activation code fits the sealed length");
+
+/* Seals ak into st (bound to st's identity), sets sed_ak_present. 0 or -errno. */
+int sealed_sed_ak_set(struct se *se, svcport_v1_BmcState *st,
+                      const unsigned char ak[SEALED_SED_AK_LEN], const struct bmc_env *env)
+    __attribute__((warn_unused_result));
+/* Unseals st's AK into ak. -ENOENT (none), -EBADMSG (not ours / damaged). */
+int sealed_sed_ak_get(struct se *se, const svcport_v1_BmcState *st,
+                      unsigned char ak[SEALED_SED_AK_LEN]) __attribute__((warn_unused_result));
+/* Forgets the AK (sealed blob and flag). */
+void sealed_sed_ak_clear(svcport_v1_BmcState *st);
+
+/* Seals code (1..SEALED_CODE_LEN chars) into st. 0, -EINVAL or -errno. */
+int sealed_code_set(struct se *se, svcport_v1_BmcState *st, const char *code,
+                    const struct bmc_env *env) __attribute__((warn_unused_result));
+/* Unseals st's code, NUL-terminated. -ENOENT (none), -EBADMSG. */
+int sealed_code_get(struct se *se, const svcport_v1_BmcState *st, char code[SEALED_CODE_LEN + 1])
+    __attribute__((warn_unused_result));
+bool sealed_has_code(const svcport_v1_BmcState *st);
+
+/*
+ * next's identity differs from old's (DeviceKeyUpdate): unseal old's secrets
+ * and seal them again bound to next's identity, into next. 0 or -errno
+ * (next's secrets are then unspecified: the caller discards next).
+ */
+int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
+                  const struct bmc_env *env) __attribute__((warn_unused_result));
+
+#endif
