@@ -103,6 +103,18 @@ static int scan_reports(int dd, const bdaddr_t *want, int timeout_ms, bdaddr_t *
 			continue;
 		if (n < 1 + HCI_EVENT_HDR_SIZE + 2)
 			continue;
+		if (buf[1] == EVT_CMD_COMPLETE && n >= 1 + HCI_EVENT_HDR_SIZE + 4) {
+			/* ncmd (1), opcode (2), status (1): our scan enable refused? */
+			const uint8_t *cc = buf + 1 + HCI_EVENT_HDR_SIZE;
+
+			if ((cc[1] | cc[2] << 8) ==
+			        cmd_opcode_pack(OGF_LE_CTL, OCF_LE_SET_SCAN_ENABLE) &&
+			    cc[3] != 0)
+				return -EIO;
+			continue;
+		}
+		if (buf[1] != EVT_LE_META_EVENT)
+			continue;
 		meta = (evt_le_meta_event *)(buf + 1 + HCI_EVENT_HDR_SIZE);
 		if (meta->subevent != EVT_LE_ADVERTISING_REPORT)
 			continue;
@@ -143,17 +155,31 @@ static int scan(int dev_id, const bdaddr_t *want, const struct app_link_opts *o,
 	 * that an L2CAP LE connect() needs, so the connect below timed out.
 	 */
 	if (hci_le_set_scan_parameters(dd, 0x00, htobs(0x0010), htobs(0x0010), LE_PUBLIC_ADDRESS,
-	                               0x00, 1000) < 0 ||
-	    hci_le_set_scan_enable(dd, 0x01, 0x00, 1000) < 0) {
+	                               0x00, 1000) < 0) {
 		err = -errno;
 		hci_close_dev(dd);
 		return err ? err : -EIO;
 	}
+	/*
+	 * The report filter goes on before the scan is enabled, and the enable is
+	 * sent without hci_send_req(): a controller may report the advertisers it
+	 * already hears right after its Command Complete (btvirt does), and the
+	 * temporary filter of hci_send_req() drops them. scan_reports() checks the
+	 * enable's Command Complete itself.
+	 */
+	le_set_scan_enable_cp en = {.enable = 0x01, .filter_dup = 0x00};
 	getsockopt(dd, SOL_HCI, HCI_FILTER, &old, &olen);
 	hci_filter_clear(&nf);
 	hci_filter_set_ptype(HCI_EVENT_PKT, &nf);
 	hci_filter_set_event(EVT_LE_META_EVENT, &nf);
+	hci_filter_set_event(EVT_CMD_COMPLETE, &nf);
 	setsockopt(dd, SOL_HCI, HCI_FILTER, &nf, sizeof(nf));
+	if (hci_send_cmd(dd, OGF_LE_CTL, OCF_LE_SET_SCAN_ENABLE, sizeof(en), &en) < 0) {
+		err = -errno;
+		setsockopt(dd, SOL_HCI, HCI_FILTER, &old, sizeof(old));
+		hci_close_dev(dd);
+		return err ? err : -EIO;
+	}
 	note(o, "BLE: scanning on hci%d for the svcport service", dev_id);
 	err = scan_reports(dd, want, o->scan_timeout_ms ? o->scan_timeout_ms : SCAN_DEFAULT_MS,
 	                   ret_addr, ret_type);
