@@ -181,12 +181,27 @@ static int att_info_read(uint8_t *buf, size_t cap, size_t *ret_len, void *user_d
 	return 0;
 }
 
+/* A new session for the connection: fresh ids, no cached response, nothing in flight. */
+static int conn_session_open(struct gatt_conn *c)
+{
+	struct session_link link = {
+	    .name = c->name,
+	    .kind = c->cfg.kind,
+	    .physical_presence = false, /* radio: never presence (DESIGN §4.4) */
+	    .events = false,            /* until the phone enables TX notifications */
+	    .ops = &gatt_session_ops,
+	};
+	return session_open(c->ctx->sessions, &link, c, loop_now_ms(), &c->session);
+}
+
 /*
  * Enabling TX notifications starts a phone's conversation: both segment
  * counters restart at 0 and a partial message is dropped. The LE link is not
  * a conversation: a phone's OS keeps it up for a while after an app closes
  * its GATT client and hands it to the next one, whose counters start at 0
  * (the kernel reuses the ACL; this side sees no disconnect and no new accept).
+ * The next app's ids start again too, so the conversation gets a new session:
+ * the old one's cached response or request in flight must never answer it.
  */
 static void att_ccc(uint16_t value, void *user_data)
 {
@@ -195,6 +210,15 @@ static void att_ccc(uint16_t value, void *user_data)
 	if (on) {
 		seg_rx_reset(&c->seg_rx);
 		seg_tx_reset(&c->seg_tx);
+		if (c->session) {
+			session_close(c->session);
+			c->session = NULL;
+			/* The slot just freed is ours again: this cannot find the table full. */
+			if (conn_session_open(c) < 0) {
+				conn_close_later(c, "no session for the new conversation");
+				return;
+			}
+		}
 	}
 	if (c->session) {
 		session_set_events(c->session, on);
@@ -268,14 +292,7 @@ int gatt_conn_new(const struct link_ctx *ctx, int fd, const struct gatt_conn_con
 	r = loop_timer_new(ctx->loop, on_closer, c, &c->closer);
 	if (r < 0)
 		goto fail;
-	struct session_link link = {
-	    .name = c->name,
-	    .kind = cfg->kind,
-	    .physical_presence = false, /* radio: never presence (DESIGN §4.4) */
-	    .events = false,            /* until the phone enables TX notifications */
-	    .ops = &gatt_session_ops,
-	};
-	r = session_open(ctx->sessions, &link, c, loop_now_ms(), &c->session);
+	r = conn_session_open(c);
 	if (r < 0)
 		goto fail;
 	r = loop_io_new(ctx->loop, fd, LOOP_READ, on_conn_event, c, &c->io);

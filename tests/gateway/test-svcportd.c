@@ -908,6 +908,49 @@ static void test_ble_sim_long_answer(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* Sends Ping id with payload text and expects its own Pong back. */
+static void sim_ping_expect(struct gatt_client *c, uint32_t id, const char *text)
+{
+	svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+	f.id = id;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = svcport_v1_Request_ping_tag;
+	f.msg.request.body.ping.payload.size = (pb_size_t)strlen(text);
+	memcpy(f.msg.request.body.ping.payload.bytes, text, strlen(text));
+	uint8_t msg[128];
+	pb_ostream_t os = pb_ostream_from_buffer(msg, sizeof(msg));
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	assert_int_equal(gatt_client_send_message(c, msg, os.bytes_written), 0);
+	sim_recv(c);
+	assert_int_equal(T.frame.id, id);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+	assert_int_equal(T.frame.msg.response.body.pong.payload.size, strlen(text));
+	assert_memory_equal(T.frame.msg.response.body.pong.payload.bytes, text, strlen(text));
+}
+
+/*
+ * The next app on the same LE link (the phone's OS keeps the ACL and hands it over) starts
+ * a new conversation when it enables TX notifications: its ids start again, and its
+ * requests must be served, never answered from the previous app's cached response.
+ */
+static void test_ble_sim_next_app_fresh_session(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	sim_ping_expect(c, 1, "first app");
+	gatt_client_free(c);
+	struct gatt_client_config cfg = {.timeout_ms = WAIT_MS};
+	assert_int_equal(gatt_client_new(fd, &cfg, &c), 0);
+	assert_int_equal(gatt_client_exchange_mtu(c), 0);
+	assert_int_equal(gatt_client_discover(c), 0);
+	assert_int_equal(gatt_client_enable_notifications(c), 0);
+	sim_ping_expect(c, 1, "second app");
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* A GATT phone silent for the idle timeout is disconnected; a new connection is served. */
 static void test_ble_sim_idle_disconnect(void **state)
 {
@@ -983,6 +1026,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_long_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_next_app_fresh_session, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_idle_disconnect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
 	};
