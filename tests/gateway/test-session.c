@@ -23,6 +23,7 @@ struct fake_link {
 	size_t len[MAX_SENT];
 	uint8_t sent[MAX_SENT][svcport_v1_Frame_size];
 	bool expired;
+	struct session *close_on_send; /* a link whose send fails and ends the session */
 };
 
 struct fake_bmc {
@@ -41,12 +42,18 @@ static int link_send(void *link_data, const uint8_t *frame, size_t len)
 	assert_true(len <= sizeof(l->sent[0]));
 	memcpy(l->sent[l->n_sent], frame, len);
 	l->len[l->n_sent++] = len;
+	if (l->close_on_send) {
+		session_close(l->close_on_send);
+		l->close_on_send = NULL;
+		return -EPIPE;
+	}
 	return 0;
 }
 
 static void link_expire(void *link_data)
 {
 	struct fake_link *l = link_data;
+	assert_non_null(l);
 	l->expired = true;
 }
 
@@ -295,6 +302,25 @@ static void test_request_timeout(void **state)
 	assert_error(&fx->la, 0, 7, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
 }
 
+/*
+ * The timeout answer's send ends the session (a USB link whose transfer cannot be
+ * submitted closes the device) while the session is also idle: the tick must not go on
+ * to expire the session it no longer has, with no link left to tell.
+ */
+static void test_session_ended_by_timeout_answer(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 7, svcport_v1_Request_get_challenge_tag, 100);
+	session_close(fx->b);
+	fx->la.close_on_send = fx->a;
+	/* A late tick: the request timed out (600) and the session is idle (1100). */
+	assert_int_equal(session_table_tick(fx->t, 1200), UINT32_MAX);
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_error(&fx->la, 0, 7, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
+	assert_false(fx->la.expired);
+	assert_int_equal(session_table_count(fx->t), 0);
+}
+
 /* A session without frames for idle_ms ends; the link is told; a new one can open. */
 static void test_idle_timeout(void **state)
 {
@@ -444,6 +470,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bmc_unreachable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bmc_lost_in_flight, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_request_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_ended_by_timeout_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
