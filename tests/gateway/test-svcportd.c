@@ -951,6 +951,33 @@ static void test_ble_sim_next_app_fresh_session(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* No ATT PDU is longer than ATT_MTU 517 (DESIGN §2.1): a longer packet drops the connection. */
+static void test_ble_sim_pdu_over_517_dropped(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	uint8_t pdu[518];
+	memset(pdu, 0, sizeof(pdu));
+	pdu[0] = 0x52; /* Write Command, RX handle */
+	pdu[1] = 0x0c;
+	assert_int_equal(send(fd, pdu, sizeof(pdu), 0), (ssize_t)sizeof(pdu));
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char b;
+	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0); /* closed by svcportd */
+	gatt_client_free(c);
+	close(fd);
+	/* 517 bytes is still a PDU: the next phone writes one and is answered. */
+	c = sim_connect(&fd, true, 0);
+	pdu[517 - 1] = 0;
+	assert_int_equal(send(fd, pdu, 517, 0), 517);
+	sim_ping_expect(c, 1, "after");
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* A GATT phone silent for the idle timeout is disconnected; a new connection is served. */
 static void test_ble_sim_idle_disconnect(void **state)
 {
@@ -1027,6 +1054,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_long_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_next_app_fresh_session, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_pdu_over_517_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_idle_disconnect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
 	};
