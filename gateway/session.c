@@ -188,6 +188,11 @@ const char *session_link_name(const struct session *s)
 	return s->link_name;
 }
 
+bool session_is_fresh(const struct session *s)
+{
+	return !s->cached && !s->in_flight;
+}
+
 void session_set_events(struct session *s, bool enabled)
 {
 	s->events = enabled;
