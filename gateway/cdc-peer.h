@@ -5,10 +5,10 @@
  * the bytes to the transport's write callback. Transport-independent: the
  * link owns the fd or the USB transfers.
  *
- * The session is opened lazily on the first byte (a tty has no "connect")
- * and can end by idle timeout; the next byte opens a new one. A dropped frame
- * (CRC, COBS, too large) is answered with an Error frame, LINK_PROTOCOL or
- * TOO_LARGE, within the session's rate limit.
+ * The session is opened lazily by the first frame, good or dropped (a tty has
+ * no "connect"), and can end by idle timeout; the next frame opens a new one.
+ * A dropped frame (CRC, COBS, too large) is answered with an Error frame,
+ * LINK_PROTOCOL or TOO_LARGE, within the session's rate limit.
  */
 #ifndef SVCPORT_CDC_PEER_H
 #define SVCPORT_CDC_PEER_H

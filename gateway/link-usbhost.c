@@ -206,7 +206,7 @@ static int usb_peer_write(void *user_data, const uint8_t *data, size_t len)
 
 static void usb_peer_expired(void *user_data)
 {
-	/* Nothing to close: the cable stays; the next bytes open a new session. */
+	/* Nothing to close: the cable stays; the next frame opens a new session. */
 }
 
 static const struct cdc_peer_ops usb_peer_ops = {
