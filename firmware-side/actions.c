@@ -6,6 +6,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "bmc-internal.h"
+#include "devcerts.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
 #define A(x) svcport_v1_Action_ACTION_##x
@@ -136,6 +137,11 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 	    (u->activation_code[0] &&
 	     sealed_code_set(b->se, next, u->activation_code, &b->env) < 0)) {
 		*detail = "cannot seal the board's secrets to the new identity";
+		return E(INTERNAL);
+	}
+	/* The link certificate names the identity: issue it again. */
+	if (devcerts_issue(b->se, next, false, bmc_now_s(b), &b->env) < 0) {
+		*detail = "cannot issue the link certificate";
 		return E(INTERNAL);
 	}
 	return E(ERROR_NONE);

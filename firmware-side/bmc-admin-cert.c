@@ -19,6 +19,11 @@
 _Static_assert(sizeof(((svcport_admin_v1_CertReply *)0)->certs[0]) ==
                    sizeof(((svcport_v1_BmcState *)0)->device_certificate),
                "same certificate bound");
+_Static_assert(sizeof(((svcport_admin_v1_CertReply *)0)->certs[0]) ==
+                       sizeof(((svcport_v1_BmcState *)0)->internal_ca_certificate) &&
+                   sizeof(((svcport_admin_v1_CertReply *)0)->certs[0]) ==
+                       sizeof(((svcport_v1_BmcState *)0)->link_certificate),
+               "same certificate bound");
 _Static_assert(sizeof(((svcport_v1_BmcState *)0)->device_chain[0]) ==
                    sizeof(((svcport_v1_BmcState *)0)->device_certificate),
                "same certificate bound");
@@ -100,6 +105,29 @@ void bmc_admin_cert(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
 	case svcport_admin_v1_AdminRequest_cert_export_tag:
 		/* Public material: no password. */
 		o->request = "admin cert export";
+		if (req->cmd.cert_export.which == svcport_admin_v1_CertWhich_CERT_INTERNAL_CA ||
+		    req->cmd.cert_export.which == svcport_admin_v1_CertWhich_CERT_LINK) {
+			const bool link =
+			    req->cmd.cert_export.which == svcport_admin_v1_CertWhich_CERT_LINK;
+
+			if (next->internal_ca_certificate.size == 0 ||
+			    next->link_certificate.size == 0) {
+				bmc_admin_reply_error(r, AE(INVALID_STATE), "no internal CA");
+				return;
+			}
+			r->which_body = svcport_admin_v1_AdminReply_cert_tag;
+			c->certs_count = 0;
+			if (link)
+				memcpy(&c->certs[c->certs_count++], &next->link_certificate,
+				       sizeof(c->certs[0]));
+			memcpy(&c->certs[c->certs_count++], &next->internal_ca_certificate,
+			       sizeof(c->certs[0]));
+			return;
+		}
+		if (req->cmd.cert_export.which != svcport_admin_v1_CertWhich_CERT_DEVICE) {
+			bmc_admin_reply_error(r, AE(BAD_REQUEST), "unknown certificate");
+			return;
+		}
 		if (next->device_certificate.size == 0) {
 			bmc_admin_reply_error(r, AE(INVALID_STATE), "no device certificate");
 			return;

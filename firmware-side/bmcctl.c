@@ -58,7 +58,8 @@ static void usage(FILE *f)
 	        "  policy set emergency-reset-clears-sed-ak|ble-presence true|false\n"
 	        "  factory-reset --yes            reset the admin password to the default\n"
 	        "  audit show [FIRST] | audit verify\n"
-	        "  cert export [FILE] | cert csr [FILE] | cert install FILE\n"
+	        "  cert export [--which device|internal-ca|link] [FILE]\n"
+	        "  cert csr [FILE] | cert install FILE\n"
 	        "  trust update FILE              pin new portal roots: FILE is an encoded\n"
 	        "                                 TrustUpdate signed by a pinned root's key\n"
 	        "The administrator password comes from --password or $SVCPORT_ADMIN_PASSWORD\n"
@@ -512,12 +513,31 @@ int main(int argc, char **argv)
 		req.cmd.audit_show.first = first;
 		return print_audit(&req);
 	} else if (strcmp(c0, "cert") == 0 &&
-	           (strcmp(c1, "export") == 0 || strcmp(c1, "csr") == 0) && argc <= 3) {
+	           (strcmp(c1, "export") == 0 || strcmp(c1, "csr") == 0) && argc <= 5) {
 		bool csr = strcmp(c1, "csr") == 0;
-		const char *path = argc == 3 ? argv[2] : NULL;
+		int at = 2;
+		const char *path;
 
 		req.which_cmd = csr ? svcport_admin_v1_AdminRequest_cert_csr_tag
 		                    : svcport_admin_v1_AdminRequest_cert_export_tag;
+		if (!csr && argc >= 4 && strcmp(argv[2], "--which") == 0) {
+			if (strcmp(argv[3], "device") == 0)
+				req.cmd.cert_export.which = svcport_admin_v1_CertWhich_CERT_DEVICE;
+			else if (strcmp(argv[3], "internal-ca") == 0)
+				req.cmd.cert_export.which =
+				    svcport_admin_v1_CertWhich_CERT_INTERNAL_CA;
+			else if (strcmp(argv[3], "link") == 0)
+				req.cmd.cert_export.which = svcport_admin_v1_CertWhich_CERT_LINK;
+			else
+				return die("cert export: --which device|internal-ca|link, not %s",
+				           argv[3]);
+			at = 4;
+		}
+		if (argc > at + 1) {
+			usage(stderr);
+			return die("cert %s: too many arguments", c1);
+		}
+		path = argc == at + 1 ? argv[at] : NULL;
 		if (transact(&req, &rep) != 0)
 			return 1;
 		if (path && truncate(path, 0) != 0 && errno != ENOENT)

@@ -16,6 +16,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "bmc-internal.h"
+#include "devcerts.h"
 #include "fsutil.h"
 #include "sealed.h"
 #include "state.h"
@@ -239,6 +240,14 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 		ret = 0;
 	if (ret < 0)
 		goto out;
+
+	/* The device's internal CA and its link certificate (DESIGN §6), made here at
+	 * the board's first start, with the keys the SE drew at provisioning. */
+	ret = devcerts_issue(se, &st, true, env->now_ms(env->user_data) / 1000u, env);
+	if (ret < 0) {
+		say(err, err_len, "cannot issue the internal CA: %s", strerror(-ret));
+		goto out;
+	}
 
 	/* A new audit log starts with the factory record. */
 	ret = fs_path(path, sizeof(path), state_dir, AUDIT_FILE);

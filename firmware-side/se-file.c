@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
 
 #include "fsutil.h"
@@ -24,11 +27,14 @@ struct se {
 	unsigned char pub[SE_PUBKEY_LEN];
 	unsigned char pub_sha256[32];
 	unsigned char wrap_key[SE_WRAP_KEY_LEN];
+	mbedtls_pk_context ca_key, link_key;
 };
 
 #define SE_SEAL_LABEL    "svcport-seal-v1"
 #define SE_BINDING_MAX   64
 #define SE_WRAP_KEY_FILE "wrap.key"
+#define SE_CA_KEY_FILE   "internal-ca.key"
+#define SE_LINK_KEY_FILE "link.key"
 
 static bool is_p256_key(const mbedtls_pk_context *pk)
 {
@@ -74,6 +80,36 @@ static int parse_anchors(mbedtls_x509_crt *crt, const unsigned char *pem, size_t
 	return 0;
 }
 
+/* A new P-256 key from env->rng, written as PEM to dir/name (0600). */
+static int gen_key_file(const char *dir, const char *name, const struct bmc_env *env)
+{
+	unsigned char pem[512];
+	mbedtls_pk_context pk;
+	int ret = -EIO;
+
+	mbedtls_pk_init(&pk);
+	if (mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0 &&
+	    mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), env->rng,
+	                        env->user_data) == 0 &&
+	    mbedtls_pk_write_key_pem(&pk, pem, sizeof(pem)) == 0)
+		ret = fs_atomic_write(dir, name, pem, strlen((const char *)pem), 0600);
+	mbedtls_platform_zeroize(pem, sizeof(pem));
+	mbedtls_pk_free(&pk);
+	return ret;
+}
+
+static int load_key_file(const char *dir, const char *name, mbedtls_pk_context *pk,
+                         unsigned char *buf)
+{
+	size_t len = 0;
+	int ret = fs_read(dir, name, buf, SE_FILE_MAX, &len);
+
+	if (ret == 0)
+		ret = parse_key(pk, buf, len);
+	mbedtls_platform_zeroize(buf, SE_FILE_MAX);
+	return ret;
+}
+
 int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key_len,
                  const unsigned char *anchors_pem, size_t anchors_len, const struct bmc_env *env)
 {
@@ -105,6 +141,10 @@ int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key
 	if (ret == 0)
 		ret = fs_atomic_write(dir, SE_WRAP_KEY_FILE, wrap, sizeof(wrap), 0600);
 	if (ret == 0)
+		ret = gen_key_file(dir, SE_CA_KEY_FILE, env);
+	if (ret == 0)
+		ret = gen_key_file(dir, SE_LINK_KEY_FILE, env);
+	if (ret == 0)
 		ret = fs_sync_dir(state_dir);
 out:
 	mbedtls_platform_zeroize(wrap, sizeof(wrap));
@@ -132,12 +172,15 @@ int se_open(const char *state_dir, struct se **ret_se)
 		return -ENOMEM;
 	}
 	mbedtls_pk_init(&se->key);
+	mbedtls_pk_init(&se->ca_key);
+	mbedtls_pk_init(&se->link_key);
 	mbedtls_x509_crt_init(&se->anchors);
 
-	ret = fs_read(dir, "device.key", buf, SE_FILE_MAX, &len);
+	ret = load_key_file(dir, "device.key", &se->key, buf);
 	if (ret == 0)
-		ret = parse_key(&se->key, buf, len);
-	mbedtls_platform_zeroize(buf, SE_FILE_MAX);
+		ret = load_key_file(dir, SE_CA_KEY_FILE, &se->ca_key, buf);
+	if (ret == 0)
+		ret = load_key_file(dir, SE_LINK_KEY_FILE, &se->link_key, buf);
 	if (ret < 0)
 		goto fail;
 	ret = fs_read(dir, "trust-anchors.pem", buf, SE_FILE_MAX, &len);
@@ -176,6 +219,8 @@ void se_close(struct se *se)
 	if (!se)
 		return;
 	mbedtls_pk_free(&se->key);
+	mbedtls_pk_free(&se->ca_key);
+	mbedtls_pk_free(&se->link_key);
 	mbedtls_x509_crt_free(&se->anchors);
 	mbedtls_platform_zeroize(se, sizeof(*se));
 	free(se);
@@ -340,4 +385,68 @@ int se_unseal(struct se *se, const struct se_binding *bind, const unsigned char 
 	}
 	*ret_len = plain_len;
 	return 0;
+}
+
+int se_issue_cert(struct se *se, enum se_cert_kind kind, const char *subject,
+                  const char *ca_subject, uint64_t now_s, unsigned char *out, size_t cap,
+                  const struct bmc_env *env)
+{
+	/* extendedKeyUsage: SEQUENCE { OID id-kp-serverAuth } (mbedTLS 2.28 has no setter). */
+	static const unsigned char eku[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
+	                                    0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
+	const bool ca = kind == SE_CERT_INTERNAL_CA;
+	unsigned char buf[1024], serial[16];
+	const time_t t = (time_t)now_s;
+	mbedtls_x509write_cert w;
+	char not_before[16];
+	mbedtls_mpi sn;
+	struct tm tm;
+	int n = -EINVAL;
+
+	_Static_assert(sizeof(MBEDTLS_OID_SERVER_AUTH) - 1 == 8, "the EKU bytes above");
+
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(not_before, sizeof(not_before), "%Y%m%d%H%M%S", &tm) != 14)
+		return -EINVAL;
+	mbedtls_x509write_crt_init(&w);
+	mbedtls_mpi_init(&sn);
+	if (env->rng(env->user_data, serial, sizeof(serial)) != 0)
+		goto out;
+	serial[0] &= 0x7f; /* positive */
+	serial[0] |= 0x01; /* and not zero */
+	mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+	mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_crt_set_subject_key(&w, ca ? &se->ca_key : &se->link_key);
+	mbedtls_x509write_crt_set_issuer_key(&w, &se->ca_key);
+	if (mbedtls_mpi_read_binary(&sn, serial, sizeof(serial)) != 0 ||
+	    mbedtls_x509write_crt_set_serial(&w, &sn) != 0 ||
+	    mbedtls_x509write_crt_set_subject_name(&w, ca ? ca_subject : subject) != 0 ||
+	    mbedtls_x509write_crt_set_issuer_name(&w, ca_subject) != 0 ||
+	    mbedtls_x509write_crt_set_validity(&w, not_before, "99991231235959") != 0 ||
+	    mbedtls_x509write_crt_set_basic_constraints(&w, ca, ca ? 0 : -1) != 0 ||
+	    mbedtls_x509write_crt_set_key_usage(&w, ca ? MBEDTLS_X509_KU_KEY_CERT_SIGN |
+	                                                     MBEDTLS_X509_KU_CRL_SIGN
+	                                               : MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0 ||
+	    mbedtls_x509write_crt_set_subject_key_identifier(&w) != 0 ||
+	    mbedtls_x509write_crt_set_authority_key_identifier(&w) != 0 ||
+	    (!ca &&
+	     mbedtls_x509write_crt_set_extension(&w, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+	                                         MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE),
+	                                         0, eku, sizeof(eku)) != 0))
+		goto out;
+	n = mbedtls_x509write_crt_der(&w, buf, sizeof(buf), env->rng, env->user_data);
+	if (n <= 0) {
+		n = -EINVAL;
+		goto out;
+	}
+	if ((size_t)n > cap) {
+		n = -ENOSPC;
+		goto out;
+	}
+	/* mbedTLS writes DER at the end of the buffer. */
+	memcpy(out, buf + sizeof(buf) - n, (size_t)n);
+out:
+	mbedtls_mpi_free(&sn);
+	mbedtls_x509write_crt_free(&w);
+	return n;
 }

@@ -5,8 +5,10 @@
  * key that seals the secrets kept outside it.
  *
  * This file-backed implementation keeps the immutable factory material in
- * STATE_DIR/se/ (0700): device.key (PEM, 0600), trust-anchors.pem (0600) and
- * wrap.key (32 random bytes, 0600). The mutable secrets (SED AK, activation
+ * STATE_DIR/se/ (0700): device.key (PEM, 0600), trust-anchors.pem (0600),
+ * wrap.key (32 random bytes, 0600), and the keys it draws at provisioning for
+ * the device's internal CA and the gateway link: internal-ca.key, link.key
+ * (PEM P-256, 0600). The mutable secrets (SED AK, activation
  * code) live in the atomically written state record (state.h), sealed with
  * se_seal(), so that one write commits them together with the state they
  * belong to; docs/bmc.md explains why.
@@ -16,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
@@ -40,8 +43,9 @@ void se_close(struct se *se);
 /*
  * Provision state_dir/se from PEM buffers (the factory files). The key must be
  * a P-256 key, the anchors one or more P-256 certificates; both are checked
- * before anything is written. A new wrap key is drawn from env->rng (so every
- * secret sealed before is lost). Replaces existing files. 0 or -errno/-EINVAL.
+ * before anything is written. A new wrap key, internal CA key and link key are
+ * drawn from env->rng (so every secret sealed before is lost). Replaces existing files. 0 or
+ * -errno/-EINVAL.
  */
 int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key_len,
                  const unsigned char *anchors_pem, size_t anchors_len, const struct bmc_env *env)
@@ -91,6 +95,22 @@ void se_key_sha256(const struct se *se, unsigned char out[32]);
  */
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env) __attribute__((warn_unused_result));
+
+enum se_cert_kind {
+	SE_CERT_INTERNAL_CA, /* self-signed by the internal CA key: CA:TRUE pathlen 0 */
+	SE_CERT_LINK,        /* the link key's, issued by the internal CA key: CA:FALSE */
+};
+
+/*
+ * Issues a certificate with the internal CA key (ecdsa-with-SHA256), valid
+ * from now_s to 9999-12-31 (no renewal path: RFC 5280 "no expiry"). The CA
+ * gets keyUsage keyCertSign|cRLSign; the link certificate digitalSignature
+ * and extendedKeyUsage serverAuth. ca_subject names the issuer (and, for the
+ * CA, the subject). DER into out; returns its length or -EINVAL/-ENOSPC.
+ */
+int se_issue_cert(struct se *se, enum se_cert_kind kind, const char *subject,
+                  const char *ca_subject, uint64_t now_s, unsigned char *out, size_t cap,
+                  const struct bmc_env *env) __attribute__((warn_unused_result));
 
 /* The pinned roots. Owned by the SE; valid until se_close() or se_trust_anchors_set(). */
 mbedtls_x509_crt *se_trust_anchors(struct se *se);

@@ -17,6 +17,7 @@
 
 #include "state.h"
 #include "testpki.h"
+#include "x509check.h"
 
 #define E(x)    svcport_v1_ErrorCode_##x
 #define TAG(x)  svcport_v1_CommandBody_##x##_tag
@@ -202,6 +203,26 @@ static void emergency_reset_keeps_ak_when_policy_off(void **state)
 	assert_true(st()->admin_password_must_change);
 }
 
+/* The link certificate's subject contains s, and it chains to the internal CA. */
+static bool link_subject_has(const char *s)
+{
+	mbedtls_x509_crt ca, link;
+	char name[256] = "";
+	bool ok;
+
+	mbedtls_x509_crt_init(&ca);
+	mbedtls_x509_crt_init(&link);
+	ok = mbedtls_x509_crt_parse_der(&ca, st()->internal_ca_certificate.bytes,
+	                                st()->internal_ca_certificate.size) == 0 &&
+	     mbedtls_x509_crt_parse_der(&link, st()->link_certificate.bytes,
+	                                st()->link_certificate.size) == 0 &&
+	     mbedtls_x509_dn_gets(name, sizeof(name), &link.subject) > 0 && strstr(name, s) &&
+	     x509_is_chain_to(&link, &ca, W.now_ms / 1000u);
+	mbedtls_x509_crt_free(&link);
+	mbedtls_x509_crt_free(&ca);
+	return ok;
+}
+
 static void key_update_binds_blank_board(void **state)
 {
 	const struct tpki *p = tpki_get();
@@ -209,6 +230,7 @@ static void key_update_binds_blank_board(void **state)
 	size_t olen;
 
 	assert_false(st()->has_identity);
+	assert_true(link_subject_has("CN=unbound-"));
 	mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(p->device2_key)->grp,
 	                               &mbedtls_pk_ec(p->device2_key)->Q,
 	                               MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, pub, sizeof(pub));
@@ -279,6 +301,8 @@ static void key_update_binds_blank_board(void **state)
 	assert_true(st()->has_identity);
 	assert_string_equal(st()->device.serial_number, TPKI_SN);
 	assert_string_equal(st()->owner_org, TPKI_ORG);
+	/* The link certificate follows the identity. */
+	assert_true(link_subject_has("CN=" TPKI_MT "-" TPKI_SN));
 	{
 		char code[33];
 

@@ -307,6 +307,39 @@ static void console_trust_update(void **state)
 	unsetenv("SVCPORT_ADMIN_PASSWORD");
 }
 
+/* The internal CA and link certificates leave as PEM, and openssl agrees they chain. */
+static void console_cert_export_which(void **state)
+{
+	char out[4096], ca[PATH_MAX + 16], link[PATH_MAX + 16], cmd[3 * PATH_MAX + 128];
+
+	snprintf(ca, sizeof(ca), "%s/internal-ca.pem", W.dir);
+	snprintf(link, sizeof(link), "%s/link.pem", W.dir);
+	assert_int_equal(ctl(out, sizeof(out), "cert", "export", "--which", "internal-ca"), 0);
+	assert_non_null(strstr(out, "-----BEGIN CERTIFICATE-----"));
+	{
+		const char *argv[] = {proc_bmcctl(), "--admin-socket", admin_path, "cert", "export",
+		                      "--which",     "internal-ca",    ca,         NULL};
+		const char *argv2[] = {proc_bmcctl(), "--admin-socket", admin_path, "cert",
+		                       "export",      "--which",        "link",     link,
+		                       NULL};
+
+		assert_int_equal(proc_run(argv, out, sizeof(out)), 0);
+		assert_int_equal(proc_run(argv2, out, sizeof(out)), 0);
+	}
+	assert_int_not_equal(ctl(out, sizeof(out), "cert", "export", "--which", "bogus"), 0);
+	/* The certificates start at the tests' clock (2027): verify at that time. */
+	snprintf(cmd, sizeof(cmd),
+	         "openssl verify -attime %llu -purpose sslserver -CAfile '%s' '%s' >/dev/null",
+	         (unsigned long long)(TPKI_T0_MS / 1000u + 60u), ca, link);
+	assert_int_equal(system(cmd), 0);
+	/* Before the BMC made them they are not valid: openssl does check. */
+	snprintf(cmd, sizeof(cmd),
+	         "openssl verify -attime %llu -purpose sslserver -CAfile '%s' '%s' >/dev/null "
+	         "2>&1",
+	         (unsigned long long)(TPKI_T0_MS / 1000u - 86400u), ca, link);
+	assert_int_not_equal(system(cmd), 0);
+}
+
 static void console_commands(void **state)
 {
 	char out[4096], backup[PATH_MAX + 16];
@@ -427,6 +460,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(other_user_refused_as_root, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(console_commands, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(console_trust_update, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(console_cert_export_which, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(console_without_daemon_fails, setup_bmc, teardown),
 	};
 
