@@ -47,8 +47,9 @@ void cdc_peer_free(struct cdc_peer *p);
 /*
  * Input bytes, any split. -EBUSY when a session is needed and the table is
  * full: a whole frame is answered with Error RATE_LIMITED "no free session"
- * (id 0), the rest of the bytes is dropped, and the link may close the
- * connection.
+ * (id 0, retry_after_ms 1000), the rest of the bytes is dropped, and the link
+ * may close the connection. For the next 1000 ms frames are dropped (-EBUSY)
+ * without asking the table or answering.
  */
 int cdc_peer_feed(struct cdc_peer *p, const uint8_t *data, size_t len, uint64_t now_ms)
     __attribute__((warn_unused_result));
