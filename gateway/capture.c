@@ -85,7 +85,7 @@ int capture_open(const char *path, struct capture **ret_cap)
 	struct capture *cap = calloc(1, sizeof(*cap));
 	if (!cap)
 		return -ENOMEM;
-	cap->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cap->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (cap->fd < 0) {
 		r = -errno;
 		goto free_cap;

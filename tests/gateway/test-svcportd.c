@@ -514,6 +514,23 @@ static void test_refusals(void **state)
 	/* The privilege drop fails clearly and before anything is served. */
 	char link[160];
 	snprintf(link, sizeof(link), "unix:%s/phone.sock", T.dir);
+	/* A capture path that is a symlink is refused (root must not be led to
+	 * truncate another file), and the file it points to is left alone. */
+	char target[160], cap[160];
+	snprintf(target, sizeof(target), "%s/precious", T.dir);
+	snprintf(cap, sizeof(cap), "%s/capture.btsnoop", T.dir);
+	int tfd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(tfd >= 0);
+	assert_int_equal(write(tfd, "keep", 4), 4);
+	close(tfd);
+	assert_int_equal(symlink(target, cap), 0);
+	const char *capsym[] = {"--link", link, "--capture", cap, NULL};
+	expect_refusal(capsym, 1, "capture ");
+	struct stat st;
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 4);
+	unlink(cap);
+	unlink(target);
 	if (geteuid() == 0) {
 		const char *nouser[] = {"--link", link, "--user", "svcport-no-such-user", NULL};
 		expect_refusal(nouser, 1, "user 'svcport-no-such-user' does not exist");
