@@ -164,14 +164,16 @@ static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInf
 	di->admin_password_must_change = st->admin_password_must_change;
 }
 
-static svcport_v1_ErrorCode make_challenge(struct bmc *b, svcport_v1_Challenge *c)
+static svcport_v1_ErrorCode make_challenge(struct bmc *b, const svcport_v1_BmcRequest *req,
+                                           svcport_v1_Challenge *c)
 {
 	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
 	pb_ostream_t os = pb_ostream_from_buffer(c->body.bytes, sizeof(c->body.bytes));
 	uint64_t now_ms = b->env.now_ms(b->env.user_data);
 	size_t sig_len;
 
-	if (challenge_issue(&b->challenges, &b->env, now_ms, cb.nonce.bytes) < 0)
+	if (challenge_issue(&b->challenges, &b->env, now_ms, req->session_id, (uint32_t)req->link,
+	                    cb.nonce.bytes) < 0)
 		return E(INTERNAL);
 	cb.nonce.size = CHALLENGE_NONCE_LEN;
 	cb.has_device = b->st.has_identity;
@@ -253,7 +255,7 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 	case svcport_v1_Request_get_challenge_tag:
 		out->request = "GetChallenge";
 		rs->which_body = svcport_v1_Response_challenge_tag;
-		rc = make_challenge(b, &rs->body.challenge);
+		rc = make_challenge(b, req, &rs->body.challenge);
 		detail = "challenge could not be made";
 		break;
 	case svcport_v1_Request_submit_command_tag: {

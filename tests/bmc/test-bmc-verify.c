@@ -430,6 +430,48 @@ static void challenge_expiry_and_eviction(void **state)
 	expect_body_rejected(E(NONCE_UNKNOWN));
 }
 
+static void challenge_on(svcport_v1_LinkKind link, uint32_t session, unsigned char nonce[16])
+{
+	static svcport_v1_BmcRequest req;
+	static svcport_v1_BmcReply rep;
+	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
+	struct bmc_outcome o;
+	pb_istream_t is;
+
+	W.now_ms += 1000; /* eviction goes by age: each one younger */
+	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	req.session_id = session;
+	req.link = link;
+	req.has_request = true;
+	req.request.which_body = svcport_v1_Request_get_challenge_tag;
+	bmc_handle_request(W.bmc, &req, &rep, &o);
+	assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_challenge_tag);
+	is = pb_istream_from_buffer(rep.msg.response.body.challenge.body.bytes,
+	                            rep.msg.response.body.challenge.body.size);
+	assert_true(pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb));
+	assert_int_equal(cb.nonce.size, 16);
+	memcpy(nonce, cb.nonce.bytes, 16);
+}
+
+/* A BLE peer flooding GetChallenge evicts its own nonces, not the USB technician's. */
+static void challenge_flood_spares_other_links(void **state)
+{
+	unsigned char usb[16], ble[16];
+
+	claim();
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	challenge_on(svcport_v1_LinkKind_LINK_USB, 7, usb);
+	memcpy(body.nonce.bytes, usb, 16);
+	for (uint32_t i = 0; i < 8; i++)
+		challenge_on(svcport_v1_LinkKind_LINK_BLE, 100, ble);
+	for (uint32_t i = 0; i < 8; i++)
+		challenge_on(svcport_v1_LinkKind_LINK_BLE, 200 + i, ble);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL),
+	                 E(ERROR_NONE));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+}
+
 static void expired_and_future_commands(void **state)
 {
 	claim();
@@ -889,6 +931,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(nonce_consumed_whatever_follows, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(challenge_expiry_and_eviction, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(challenge_flood_spares_other_links, setup_portal,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(expired_and_future_commands, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(roles_and_org, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(unclaimed_device_has_no_owner, setup_portal, teardown),
