@@ -311,7 +311,10 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 		break;
 	}
 	if (rc == E(ERROR_NONE)) {
-		if (is_rate_limited_request(rq->which_body))
+		/* Only a verified command clears the back-off: reading the code
+		 * proves nothing, and would let a peer with presence (or over BLE
+		 * with ble-presence) reset its failures between tries. */
+		if (rq->which_body == svcport_v1_Request_submit_command_tag)
 			ratelimit_success(&b->rl, req->session_id, req->link);
 		return;
 	}

@@ -729,6 +729,32 @@ static void rate_limit_per_link_kind(void **state)
 	                 E(ERROR_NONE));
 }
 
+/* Reading the activation code (presence, nothing verified) does not wipe the back-off. */
+static void rate_limit_not_reset_by_activation_code(void **state)
+{
+	static svcport_v1_BmcRequest req;
+	static svcport_v1_BmcReply rep;
+	struct bmc_outcome o;
+
+	claim();
+	for (int i = 0; i < 3; i++) {
+		tworld_body(&W, &body, TAG(activate), ROLE(BASE), TPKI_ORG);
+		expect_body_rejected(E(ROLE_FORBIDDEN));
+	}
+	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	req.has_request = true;
+	req.session_id = W.session;
+	req.link = svcport_v1_LinkKind_LINK_USB;
+	req.physical_presence = true;
+	req.request.which_body = svcport_v1_Request_get_activation_code_tag;
+	bmc_handle_request(W.bmc, &req, &rep, &o);
+	assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_activation_code_tag);
+	tworld_body(&W, &body, TAG(activate), ROLE(BASE), TPKI_ORG);
+	expect_body_rejected(E(ROLE_FORBIDDEN)); /* the 4th failure starts the back-off */
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	expect_body_rejected(E(RATE_LIMITED));
+}
+
 /* ---------------------------------------------------------------- packets */
 
 static void packet(const uint8_t *in, size_t len, svcport_v1_BmcReply *rep)
@@ -942,6 +968,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(signer_cache_by_fingerprint, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_backs_off, setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_per_link_kind, setup_portal_rl, teardown),
+	    cmocka_unit_test_setup_teardown(rate_limit_not_reset_by_activation_code,
+	                                    setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(bad_packets, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(activation_code_needs_presence, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(damaged_sealed_secrets_are_refused, setup_portal,
