@@ -31,6 +31,8 @@
 #define BLE_CONNS_MAX 8u
 #define ATT_CID       4
 #define HCI_TIMEOUT   1000 /* ms per HCI command */
+#define SEC_RETRY_MS  10   /* BT_SECURITY asked again after EINVAL, this often... */
+#define SEC_RETRIES   50   /* ...this many times */
 
 /* abd10001-ebf7-4797-8f14-2b70edecfe4a, little endian as in advertising data. */
 static const uint8_t service_uuid_le[16] = {
@@ -47,6 +49,10 @@ struct ble_link {
 	int listen_fd;
 	struct loop_io *listen_io;
 	struct gatt_conn *conns[BLE_CONNS_MAX];
+	/* Security asked too early (see ble_security_request): fd and tries left per slot. */
+	int sec_fd[BLE_CONNS_MAX];
+	unsigned sec_tries[BLE_CONNS_MAX];
+	struct loop_timer *sec_timer;
 };
 
 static int hci_cmd(struct ble_link *l, uint16_t ocf, const void *param, uint8_t plen)
@@ -138,6 +144,7 @@ static void ble_conn_closed(struct gatt_conn *conn, void *user_data)
 	for (unsigned i = 0; i < BLE_CONNS_MAX; i++) {
 		if (l->conns[i] == conn) {
 			l->conns[i] = NULL;
+			l->sec_tries[i] = 0;
 			gatt_conn_free(conn); /* closing the socket disconnects the LE link */
 		}
 	}
@@ -155,6 +162,52 @@ static int ble_security_of(int fd)
 	if (sec.level >= BT_SECURITY_HIGH)
 		return ATT_SECURITY_HIGH;
 	return sec.level == BT_SECURITY_MEDIUM ? ATT_SECURITY_MEDIUM : ATT_SECURITY_LOW;
+}
+
+/*
+ * Asks the kernel for the configured security on an accepted ATT socket. The
+ * kernel wakes accept() while it is still setting the new LE connection up,
+ * before the connection's SMP channel exists; BT_SECURITY then fails with
+ * EINVAL ("security requested but not available" in the kernel log; seen on
+ * the real stack with 2 CPUs, tests/vm ble-encrypted), no Security Request is
+ * sent and the phone is never asked to pair. Returns true when it must be
+ * asked again. LOW is the default and needs no request (the kernel refuses
+ * to "raise" a link to LOW with EINVAL as well).
+ */
+static bool ble_security_request(struct ble_link *l, int fd, const char *who)
+{
+	struct bt_security sec = {.level = (uint8_t)l->ctx->ble_security};
+
+	if (sec.level <= BT_SECURITY_LOW ||
+	    setsockopt(fd, SOL_BLUETOOTH, BT_SECURITY, &sec, sizeof(sec)) == 0)
+		return false;
+	if (errno == EINVAL && ble_security_of(fd) < l->ctx->ble_security)
+		return true;
+	if (errno != EINVAL)
+		gw_log(LOG_WARNING, "link %s: %s: BT_SECURITY %d: %s", l->name, who, sec.level,
+		       strerror(errno));
+	return false;
+}
+
+static void ble_security_retry(void *user_data)
+{
+	struct ble_link *l = user_data;
+	bool again = false;
+
+	for (unsigned i = 0; i < BLE_CONNS_MAX; i++) {
+		if (!l->sec_tries[i])
+			continue;
+		if (!l->conns[i] || !ble_security_request(l, l->sec_fd[i], "retry")) {
+			l->sec_tries[i] = 0;
+			continue;
+		}
+		if (--l->sec_tries[i] == 0)
+			gw_log(LOG_WARNING, "link %s: the kernel never accepted BT_SECURITY %d",
+			       l->name, l->ctx->ble_security);
+		again = again || l->sec_tries[i];
+	}
+	if (again && loop_timer_start(l->sec_timer, SEC_RETRY_MS) < 0)
+		gw_log(LOG_ERR, "link %s: cannot schedule the security request", l->name);
 }
 
 static void ble_on_accept(int fd, unsigned events, void *user_data)
@@ -178,10 +231,7 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 	}
 	/* Security on the accepted socket (REAL-STACKS: not before connect); the
 	 * kernel starts pairing/encryption for MEDIUM and HIGH. */
-	struct bt_security sec = {.level = (uint8_t)l->ctx->ble_security};
-	if (setsockopt(cfd, SOL_BLUETOOTH, BT_SECURITY, &sec, sizeof(sec)) < 0)
-		gw_log(LOG_WARNING, "link %s: %s: BT_SECURITY %d: %s", l->name, addr, sec.level,
-		       strerror(errno));
+	bool sec_retry = ble_security_request(l, cfd, addr);
 	struct gatt_conn_config cfg = {
 	    .name = l->name,
 	    .kind = svcport_v1_LinkKind_LINK_BLE,
@@ -198,6 +248,13 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 		       r == -EBUSY ? "session table full" : strerror(-r));
 	} else {
 		gw_log(LOG_INFO, "link %s: %s connected", l->name, addr);
+		if (sec_retry) {
+			l->sec_fd[slot] = cfd;
+			l->sec_tries[slot] = SEC_RETRIES;
+			if (loop_timer_start(l->sec_timer, SEC_RETRY_MS) < 0)
+				gw_log(LOG_ERR, "link %s: cannot schedule the security request",
+				       l->name);
+		}
 	}
 	/* Connectable advertising stops on a connection: offer the next slot. */
 	if (ble_conn_count(l) < BLE_CONNS_MAX)
@@ -214,6 +271,7 @@ static void ble_link_free(struct link *base)
 		hci_close_dev(l->hci_fd);
 	}
 	loop_io_free(l->listen_io);
+	loop_timer_free(l->sec_timer);
 	if (l->listen_fd >= 0)
 		close(l->listen_fd);
 	free(l);
@@ -268,6 +326,9 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 		       strerror(-r));
 		goto free_link;
 	}
+	r = loop_timer_new(ctx->loop, ble_security_retry, l, &l->sec_timer);
+	if (r < 0)
+		goto free_link;
 	r = ble_advertise_setup(l);
 	if (r < 0) {
 		gw_log(LOG_ERR,

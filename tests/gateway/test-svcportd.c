@@ -802,6 +802,49 @@ static void test_ble_sim_bad_segments(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* Enabling TX notifications starts a conversation: a phone's OS hands a kept LE
+ * link to the next app, whose counters start at 0, so both counters restart and
+ * a partial message is dropped (docs/links.md; found on the real stack). */
+static void test_ble_sim_cccd_restarts_counters(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	uint8_t msg[64], seg[80], note[600];
+	size_t n = ping_frame(1, msg, sizeof(msg)), got;
+
+	/* First app: one exchange, so both of the gateway's counters are at 1. */
+	seg[0] = SEG_FIRST | SEG_LAST | 0;
+	seg[1] = (uint8_t)n;
+	seg[2] = 0;
+	memcpy(seg + 3, msg, n);
+	assert_int_equal(gatt_client_write_rx(c, seg, n + 3), 0);
+	assert_int_equal(gatt_client_wait_notification(c, note, sizeof(note), &got, WAIT_MS), 0);
+	assert_int_equal(note[0], SEG_FIRST | SEG_LAST | 0);
+	/* ... and it leaves half a message behind (counter 1, 3 of 40 bytes). */
+	seg[0] = SEG_FIRST | 1;
+	seg[1] = 40;
+	assert_int_equal(gatt_client_write_rx(c, seg, 6), 0);
+
+	/* Next app on the same link: enables notifications, starts at 0. */
+	assert_int_equal(gatt_client_enable_notifications(c), 0);
+	n = ping_frame(2, msg, sizeof(msg));
+	seg[0] = SEG_FIRST | SEG_LAST | 0;
+	seg[1] = (uint8_t)n;
+	memcpy(seg + 3, msg, n);
+	assert_int_equal(gatt_client_write_rx(c, seg, n + 3), 0);
+	assert_int_equal(gatt_client_wait_notification(c, note, sizeof(note), &got, WAIT_MS), 0);
+	assert_int_equal(note[0], SEG_FIRST | SEG_LAST | 0); /* TX counter restarted too */
+	memset(&T.frame, 0, sizeof(T.frame));
+	pb_istream_t is = pb_istream_from_buffer(note + 3, got - 3);
+	assert_true(pb_decode(&is, svcport_v1_Frame_fields, &T.frame));
+	assert_int_equal(T.frame.id, 2);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* A flooding GATT phone is throttled; a tty: phone meanwhile is served at once. */
 static void test_ble_sim_flood(void **state)
 {
@@ -980,6 +1023,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_idle_timeout_closes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_session_table_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_bad_segments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_cccd_restarts_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_long_answer, setup, teardown),

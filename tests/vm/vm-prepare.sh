@@ -39,7 +39,10 @@ fetch_kernel() {
 		if [ "$(id -u)" -eq 0 ]; then
 			apt-get update -q >/dev/null 2>&1 || true
 			(cd "$cache" && apt-get download -q "$PKG" 2>"$cache/apt.log") ||
-				die "apt-get download $PKG failed: $(tail -n 3 "$cache/apt.log")"
+				die "apt-get download $PKG failed: $(tail -n 3 "$cache/apt.log")
+  (bookworm-security keeps only its newest kernel; 6.12 images known to apt here:
+  $(apt-cache pkgnames linux-image-6.12 2>/dev/null | grep -- '-amd64$' | sort | tr '\n' ' ')
+  set KVER in tests/vm/vm-prepare.sh to one of them, never a 6.1 kernel: docs/vm-tests.md)"
 		else
 			die "apt-get download $PKG failed (as root: apt-get update): $(tail -n 3 "$cache/apt.log")"
 		fi
