@@ -334,28 +334,31 @@ int bmc_handle_packet(struct bmc *b, const uint8_t *in, size_t in_len, uint8_t *
 	static svcport_v1_BmcReply reply;
 	pb_ostream_t os = pb_ostream_from_buffer(out, out_cap);
 	pb_istream_t is = pb_istream_from_buffer(in, in_len);
+	int ret;
 
 	memset(&req, 0, sizeof(req));
 	if (in_len > svcport_v1_BmcRequest_size ||
 	    !pb_decode(&is, svcport_v1_BmcRequest_fields, &req)) {
-		svcport_v1_ErrorCode code =
-		    in_len > svcport_v1_BmcRequest_size ? E(TOO_LARGE) : E(BAD_REQUEST);
+		const bool too_large = in_len > svcport_v1_BmcRequest_size;
+		const svcport_v1_ErrorCode code = too_large ? E(TOO_LARGE) : E(BAD_REQUEST);
+		const char *what = too_large ? "packet over the maximum" : "packet does not decode";
 
 		reply = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
 		reply.which_msg = svcport_v1_BmcReply_response_tag;
-		set_error(
-		    &reply.msg.response, code,
-		    code == E(TOO_LARGE) ? "packet over the maximum" : "packet does not decode", 0);
-		*ret_outcome = (struct bmc_outcome){.request = "undecodable",
-		                                    .result = code,
-		                                    .detail = reply.msg.response.body.error.detail};
+		set_error(&reply.msg.response, code, what, 0);
+		*ret_outcome =
+		    (struct bmc_outcome){.request = "undecodable", .result = code, .detail = what};
 	} else {
 		bmc_handle_request(b, &req, &reply, ret_outcome);
 	}
-	if (!pb_encode(&os, svcport_v1_BmcReply_fields, &reply))
-		return -EINVAL;
-	*ret_len = os.bytes_written;
-	return 0;
+	ret = pb_encode(&os, svcport_v1_BmcReply_fields, &reply) ? 0 : -EINVAL;
+	if (ret == 0)
+		*ret_len = os.bytes_written;
+	/* A request may carry an activation code (DeviceKeyUpdate), a reply the
+	 * board's (GetActivationCode): out is the only copy left. */
+	mbedtls_platform_zeroize(&req, sizeof(req));
+	mbedtls_platform_zeroize(&reply, sizeof(reply));
+	return ret;
 }
 
 const char *bmc_error_name(svcport_v1_ErrorCode code)

@@ -298,6 +298,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	}
 	rc = E(ERROR_NONE);
 out:
+	mbedtls_platform_zeroize(&body, sizeof(body)); /* a key update's activation code */
 	mbedtls_platform_zeroize(&next, sizeof(next));
 	mbedtls_x509_crt_free(&crt);
 	return rc;
