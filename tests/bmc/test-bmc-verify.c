@@ -653,6 +653,53 @@ static void intermediate_chain_verifies(void **state)
 	expect_rejected(E(UNTRUSTED_SIGNER), svcport_v1_LinkKind_LINK_USB, true);
 }
 
+/*
+ * A cached signer is checked again for its own validity only: one whose issuer
+ * expires first must not be cached, or its fingerprint would outlive the chain.
+ */
+static void signer_outliving_its_issuer_is_not_cached(void **state)
+{
+	const struct tpki *p = tpki_get();
+	unsigned char inter[1024], leaf[1024], fp[32];
+	const unsigned char *certs[2] = {leaf, inter};
+	size_t lens[2];
+
+	lens[1] = (size_t)tpki_cert_der(
+	    &(struct tpki_cert){.subject = "CN=svcport test issuing CA",
+	                        .key = (mbedtls_pk_context *)&p->other_root_key,
+	                        .issuer = "CN=svcport test root",
+	                        .issuer_key = (mbedtls_pk_context *)&p->root_key,
+	                        .ca = true,
+	                        .key_usage = MBEDTLS_X509_KU_KEY_CERT_SIGN,
+	                        .not_after = "20280101000000"},
+	    inter, sizeof(inter));
+	lens[0] = (size_t)tpki_cert_der(
+	    &(struct tpki_cert){.subject = "CN=svcport test command signing 2",
+	                        .key = (mbedtls_pk_context *)&p->signer_key,
+	                        .issuer = "CN=svcport test issuing CA",
+	                        .issuer_key = (mbedtls_pk_context *)&p->other_root_key,
+	                        .key_usage = MBEDTLS_X509_KU_DIGITAL_SIGNATURE,
+	                        .eku_cmd = true},
+	    leaf, sizeof(leaf));
+	mbedtls_sha256_ret(leaf, lens[0], fp, 0);
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, certs, lens, 2, &cmd);
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL),
+	                 E(ERROR_NONE));
+	assert_int_equal(st()->signer_cache_count, 0);
+
+	/* 2029: the issuing CA has expired; neither the chain nor the fingerprint passes. */
+	W.now_ms = 1861920000ull * 1000;
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, certs, lens, 2, &cmd);
+	expect_rejected(E(UNTRUSTED_SIGNER), svcport_v1_LinkKind_LINK_USB, true);
+	cmd.which_signer = svcport_v1_SignedCommand_signer_sha256_tag;
+	cmd.signer.signer_sha256.size = 32;
+	memcpy(cmd.signer.signer_sha256.bytes, fp, 32);
+	expect_rejected(E(UNTRUSTED_SIGNER), svcport_v1_LinkKind_LINK_USB, true);
+	assert_int_equal(st()->lockdown_state, LOCKED);
+}
+
 static void signer_cache_by_fingerprint(void **state)
 {
 	const struct tpki *p = tpki_get();
@@ -966,6 +1013,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(untrusted_chains, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(intermediate_chain_verifies, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(signer_cache_by_fingerprint, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(signer_outliving_its_issuer_is_not_cached, setup_portal,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_backs_off, setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_per_link_kind, setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_not_reset_by_activation_code,
