@@ -776,6 +776,27 @@ static void rate_limit_per_link_kind(void **state)
 	                 E(ERROR_NONE));
 }
 
+/*
+ * Session ids are the gateway's: two gateways (or one restarted) may both hand
+ * out session 1. A BLE peer's failures must not block a USB session that
+ * happens to carry the same id.
+ */
+static void rate_limit_session_is_per_link_kind(void **state)
+{
+	claim();
+	for (int i = 0; i < 4; i++) {
+		tworld_body(&W, &body, TAG(activate), ROLE(BASE), TPKI_ORG);
+		tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+		expect_rejected(E(ROLE_FORBIDDEN), svcport_v1_LinkKind_LINK_BLE, false);
+	}
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	expect_rejected(E(RATE_LIMITED), svcport_v1_LinkKind_LINK_BLE, false);
+	/* Same session id, over USB: not blocked. */
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL),
+	                 E(ERROR_NONE));
+}
+
 /* Reading the activation code (presence, nothing verified) does not wipe the back-off. */
 static void rate_limit_not_reset_by_activation_code(void **state)
 {
@@ -1017,6 +1038,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_backs_off, setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_per_link_kind, setup_portal_rl, teardown),
+	    cmocka_unit_test_setup_teardown(rate_limit_session_is_per_link_kind, setup_portal_rl,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_not_reset_by_activation_code,
 	                                    setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(bad_packets, setup_portal, teardown),
