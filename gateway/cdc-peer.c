@@ -14,6 +14,7 @@
 #include "session.h"
 
 #define NAME_MAX_LEN 112
+#define REFUSE_MS    1000u /* the refusal's retry_after_ms: the table is asked that often */
 
 struct cdc_peer {
 	char name[NAME_MAX_LEN];
@@ -24,6 +25,8 @@ struct cdc_peer {
 	const struct cdc_peer_ops *ops;
 	void *user_data;
 	struct session *session;
+	bool refused; /* the table was full at refused_ms */
+	uint64_t refused_ms;
 	uint64_t now_ms;
 	struct cdc_rx rx;
 	size_t out_cap;
@@ -97,7 +100,7 @@ static void peer_refuse(struct cdc_peer *p)
 	f.which_msg = svcport_v1_Frame_response_tag;
 	f.msg.response.which_body = svcport_v1_Response_error_tag;
 	f.msg.response.body.error.code = svcport_v1_ErrorCode_RATE_LIMITED;
-	f.msg.response.body.error.retry_after_ms = 1000;
+	f.msg.response.body.error.retry_after_ms = REFUSE_MS;
 	snprintf(f.msg.response.body.error.detail, sizeof(f.msg.response.body.error.detail),
 	         "no free session");
 	uint8_t buf[svcport_v1_Error_size + 16];
@@ -113,6 +116,10 @@ static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 {
 	struct cdc_peer *p = user_data;
 	if (!p->session) {
+		/* Refused less than REFUSE_MS ago: dropped unanswered, like frames over the
+		 * rate, so a flood gets one refusal (and one log line) per interval. */
+		if (p->refused && p->now_ms - p->refused_ms < REFUSE_MS)
+			return -EBUSY;
 		struct session_link link = {
 		    .name = p->name,
 		    .kind = p->kind,
@@ -122,10 +129,13 @@ static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 		};
 		int r = session_open(p->sessions, &link, p, p->now_ms, &p->session);
 		if (r < 0) {
+			p->refused = true;
+			p->refused_ms = p->now_ms;
 			if (msg)
 				peer_refuse(p);
 			return r;
 		}
+		p->refused = false;
 	}
 	if (!msg) {
 		switch (drop) {

@@ -5,10 +5,10 @@
  * the bytes to the transport's write callback. Transport-independent: the
  * link owns the fd or the USB transfers.
  *
- * The session is opened lazily on the first byte (a tty has no "connect")
- * and can end by idle timeout; the next byte opens a new one. A dropped frame
- * (CRC, COBS, too large) is answered with an Error frame, LINK_PROTOCOL or
- * TOO_LARGE, within the session's rate limit.
+ * The session is opened lazily by the first frame, good or dropped (a tty has
+ * no "connect"), and can end by idle timeout; the next frame opens a new one.
+ * A dropped frame (CRC, COBS, too large) is answered with an Error frame,
+ * LINK_PROTOCOL or TOO_LARGE, within the session's rate limit.
  */
 #ifndef SVCPORT_CDC_PEER_H
 #define SVCPORT_CDC_PEER_H
@@ -47,8 +47,9 @@ void cdc_peer_free(struct cdc_peer *p);
 /*
  * Input bytes, any split. -EBUSY when a session is needed and the table is
  * full: a whole frame is answered with Error RATE_LIMITED "no free session"
- * (id 0), the rest of the bytes is dropped, and the link may close the
- * connection.
+ * (id 0, retry_after_ms 1000), the rest of the bytes is dropped, and the link
+ * may close the connection. For the next 1000 ms frames are dropped (-EBUSY)
+ * without asking the table or answering.
  */
 int cdc_peer_feed(struct cdc_peer *p, const uint8_t *data, size_t len, uint64_t now_ms)
     __attribute__((warn_unused_result));

@@ -19,6 +19,7 @@
 
 #define PDU_MAX   517u          /* largest ATT_MTU we accept (DESIGN §2.1) */
 #define OUT_QUEUE (64u * 1024u) /* queued notification bytes (2-byte length + PDU each) */
+#define LOG_BURST 5u            /* lines per second a phone's PDUs may cause, per connection */
 
 struct gatt_conn {
 	const struct link_ctx *ctx;
@@ -34,6 +35,9 @@ struct gatt_conn {
 	uint16_t cap_handle;
 	bool cap_connected;
 	bool closing;
+	uint64_t log_window_ms; /* Write Commands come without flow control: bound their logs */
+	unsigned log_lines;
+	unsigned log_dropped;
 	size_t q_len;
 	uint8_t queue[OUT_QUEUE];
 	uint8_t rx_msg[65536]; /* reassembly buffer, bounded by max_message */
@@ -44,10 +48,26 @@ static void conn_close_later(struct gatt_conn *c, const char *why)
 	if (c->closing)
 		return;
 	c->closing = true;
-	gw_log(LOG_INFO, "session %u %s: connection ends (%s)",
-	       c->session ? session_id(c->session) : 0, c->name, why);
+	gw_log(LOG_INFO, "session %u %s: connection ends (%s; %u log lines suppressed)",
+	       c->session ? session_id(c->session) : 0, c->name, why, c->log_dropped);
 	if (loop_io_set_events(c->io, 0) < 0 || loop_timer_start(c->closer, 0) < 0)
 		gw_log(LOG_ERR, "link %s: cannot schedule close", c->name);
+}
+
+/* At most LOG_BURST lines per second caused by the phone's PDUs, the rest counted. */
+static bool conn_may_log(struct gatt_conn *c)
+{
+	uint64_t now = loop_now_ms();
+	if (now - c->log_window_ms >= 1000u) {
+		c->log_window_ms = now;
+		c->log_lines = 0;
+	}
+	if (c->log_lines < LOG_BURST) {
+		c->log_lines++;
+		return true;
+	}
+	c->log_dropped++;
+	return false;
 }
 
 static void on_closer(void *user_data)
@@ -157,7 +177,7 @@ static int att_rx_write(const uint8_t *value, size_t len, bool need_rsp, void *u
 	if (!c->session)
 		return 0;
 	int r = seg_rx_push(&c->seg_rx, value, len, &msg, &mlen);
-	if (r == 0 && len > 0 && (value[0] & SEG_FIRST))
+	if (r == 0 && len > 0 && (value[0] & SEG_FIRST) && conn_may_log(c))
 		gw_log(LOG_INFO, "session %u %s: receiving a %zu-byte message in segments",
 		       session_id(c->session), c->name, c->seg_rx.total);
 	if (r == 1)
@@ -181,12 +201,28 @@ static int att_info_read(uint8_t *buf, size_t cap, size_t *ret_len, void *user_d
 	return 0;
 }
 
+/* A new session for the connection: fresh ids, no cached response, nothing in flight. */
+static int conn_session_open(struct gatt_conn *c)
+{
+	struct session_link link = {
+	    .name = c->name,
+	    .kind = c->cfg.kind,
+	    .physical_presence = false, /* radio: never presence (DESIGN §4.4) */
+	    .events = false,            /* until the phone enables TX notifications */
+	    .ops = &gatt_session_ops,
+	};
+	return session_open(c->ctx->sessions, &link, c, loop_now_ms(), &c->session);
+}
+
 /*
  * Enabling TX notifications starts a phone's conversation: both segment
  * counters restart at 0 and a partial message is dropped. The LE link is not
  * a conversation: a phone's OS keeps it up for a while after an app closes
  * its GATT client and hands it to the next one, whose counters start at 0
  * (the kernel reuses the ACL; this side sees no disconnect and no new accept).
+ * The next app's ids start again too, so a session that holds an answer (cached
+ * or in flight) is replaced by a new one:
+ * the old conversation's answers must never reach the new one.
  */
 static void att_ccc(uint16_t value, void *user_data)
 {
@@ -195,11 +231,21 @@ static void att_ccc(uint16_t value, void *user_data)
 	if (on) {
 		seg_rx_reset(&c->seg_rx);
 		seg_tx_reset(&c->seg_tx);
+		if (c->session && !session_is_fresh(c->session)) {
+			session_close(c->session);
+			c->session = NULL;
+			/* The slot just freed is ours again: this cannot find the table full. */
+			if (conn_session_open(c) < 0) {
+				conn_close_later(c, "no session for the new conversation");
+				return;
+			}
+		}
 	}
 	if (c->session) {
 		session_set_events(c->session, on);
-		gw_log(LOG_INFO, "session %u %s: TX notifications %s", session_id(c->session),
-		       c->name, on ? "enabled" : "disabled");
+		if (conn_may_log(c))
+			gw_log(LOG_INFO, "session %u %s: TX notifications %s",
+			       session_id(c->session), c->name, on ? "enabled" : "disabled");
 	}
 }
 
@@ -268,14 +314,7 @@ int gatt_conn_new(const struct link_ctx *ctx, int fd, const struct gatt_conn_con
 	r = loop_timer_new(ctx->loop, on_closer, c, &c->closer);
 	if (r < 0)
 		goto fail;
-	struct session_link link = {
-	    .name = c->name,
-	    .kind = cfg->kind,
-	    .physical_presence = false, /* radio: never presence (DESIGN §4.4) */
-	    .events = false,            /* until the phone enables TX notifications */
-	    .ops = &gatt_session_ops,
-	};
-	r = session_open(ctx->sessions, &link, c, loop_now_ms(), &c->session);
+	r = conn_session_open(c);
 	if (r < 0)
 		goto fail;
 	r = loop_io_new(ctx->loop, fd, LOOP_READ, on_conn_event, c, &c->io);

@@ -171,9 +171,10 @@ static void on_in_done(struct libusb_transfer *t)
 	struct usb_dev *d = t->user_data;
 	if (!d->closing && t->status == LIBUSB_TRANSFER_COMPLETED) {
 		int r = cdc_peer_feed(d->peer, d->in_buf, (size_t)t->actual_length, loop_now_ms());
-		if (r == -EBUSY)
-			gw_log(LOG_WARNING, "link %s: session table full, input dropped",
-			       d->link->name);
+		/* -EBUSY (table full) is logged by the session table, once per refusal. */
+		if (r < 0 && r != -EBUSY)
+			gw_log(LOG_WARNING, "link %s: input dropped: %s", d->link->name,
+			       strerror(-r));
 	} else if (!d->closing && t->status != LIBUSB_TRANSFER_TIMED_OUT) {
 		usb_dev_close(d, t->status == LIBUSB_TRANSFER_NO_DEVICE ? "unplugged"
 		                                                        : "bulk IN failed");
@@ -206,7 +207,7 @@ static int usb_peer_write(void *user_data, const uint8_t *data, size_t len)
 
 static void usb_peer_expired(void *user_data)
 {
-	/* Nothing to close: the cable stays; the next bytes open a new session. */
+	/* Nothing to close: the cable stays; the next frame opens a new session. */
 }
 
 static const struct cdc_peer_ops usb_peer_ops = {

@@ -188,6 +188,11 @@ const char *session_link_name(const struct session *s)
 	return s->link_name;
 }
 
+bool session_is_fresh(const struct session *s)
+{
+	return !s->cached && !s->in_flight;
+}
+
 void session_set_events(struct session *s, bool enabled)
 {
 	s->events = enabled;
@@ -557,6 +562,9 @@ uint32_t session_table_tick(struct session_table *t, uint64_t now_ms)
 				s->in_flight = false;
 				send_error(s, s->flight_id, svcport_v1_ErrorCode_BMC_UNAVAILABLE,
 				           1000, "bmcd did not answer");
+				/* A link that failed to send may have ended the session. */
+				if (!s->used)
+					continue;
 			} else if (s->flight_deadline_ms - now_ms < next) {
 				next = s->flight_deadline_ms - now_ms;
 			}

@@ -94,6 +94,8 @@ void session_close(struct session *s);
 
 uint32_t session_id(const struct session *s);
 const char *session_link_name(const struct session *s);
+/* Nothing a new conversation could be answered with: no cached response, none in flight. */
+bool session_is_fresh(const struct session *s);
 /* BLE: enabled when the phone writes TX's CCCD. */
 void session_set_events(struct session *s, bool enabled);
 

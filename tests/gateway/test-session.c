@@ -14,6 +14,8 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "cdc-frame.h"
+#include "cdc-peer.h"
 #include "session.h"
 
 #define MAX_SENT 64
@@ -23,6 +25,7 @@ struct fake_link {
 	size_t len[MAX_SENT];
 	uint8_t sent[MAX_SENT][svcport_v1_Frame_size];
 	bool expired;
+	struct session *close_on_send; /* a link whose send fails and ends the session */
 };
 
 struct fake_bmc {
@@ -41,12 +44,18 @@ static int link_send(void *link_data, const uint8_t *frame, size_t len)
 	assert_true(len <= sizeof(l->sent[0]));
 	memcpy(l->sent[l->n_sent], frame, len);
 	l->len[l->n_sent++] = len;
+	if (l->close_on_send) {
+		session_close(l->close_on_send);
+		l->close_on_send = NULL;
+		return -EPIPE;
+	}
 	return 0;
 }
 
 static void link_expire(void *link_data)
 {
 	struct fake_link *l = link_data;
+	assert_non_null(l);
 	l->expired = true;
 }
 
@@ -295,6 +304,88 @@ static void test_request_timeout(void **state)
 	assert_error(&fx->la, 0, 7, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
 }
 
+/*
+ * The timeout answer's send ends the session (a USB link whose transfer cannot be
+ * submitted closes the device) while the session is also idle: the tick must not go on
+ * to expire the session it no longer has, with no link left to tell.
+ */
+static void test_session_ended_by_timeout_answer(void **state)
+{
+	struct fixture *fx = *state;
+	send_request(fx->a, 7, svcport_v1_Request_get_challenge_tag, 100);
+	session_close(fx->b);
+	fx->la.close_on_send = fx->a;
+	/* A late tick: the request timed out (600) and the session is idle (1100). */
+	assert_int_equal(session_table_tick(fx->t, 1200), UINT32_MAX);
+	assert_int_equal(fx->la.n_sent, 1);
+	assert_error(&fx->la, 0, 7, svcport_v1_ErrorCode_BMC_UNAVAILABLE);
+	assert_false(fx->la.expired);
+	assert_int_equal(session_table_count(fx->t), 0);
+}
+
+static unsigned n_log_lines, n_peer_writes;
+
+static void count_log(void *user_data, int prio, const char *line)
+{
+	n_log_lines++;
+}
+
+static int count_write(void *user_data, const uint8_t *data, size_t len)
+{
+	n_peer_writes++;
+	return 0;
+}
+
+static void ignore_expired(void *user_data)
+{
+}
+
+/*
+ * A CDC peer that finds the table full (other links hold every session) is refused with
+ * one RATE_LIMITED frame, and the table asked again, at most once per retry_after_ms:
+ * a cable peer's flood of frames must not become a flood of refusals and log lines.
+ */
+static void test_cdc_refusals_bounded(void **state)
+{
+	struct session_table *t;
+	struct session_limits lim;
+	session_limits_default(&lim);
+	lim.max_sessions = 1;
+	struct session_env log_env = {.log = count_log};
+	assert_int_equal(session_table_new(&lim, &log_env, &t), 0);
+	struct fake_link held = {0};
+	struct session *s;
+	struct session_link ble = {.name = "ble-sim:/x", .ops = &link_ops};
+	assert_int_equal(session_open(t, &ble, &held, 0, &s), 0);
+
+	static const struct cdc_peer_ops ops = {.write = count_write, .expired = ignore_expired};
+	struct cdc_peer_config pc = {.name = "tty:/dev/x",
+	                             .kind = svcport_v1_LinkKind_LINK_USB,
+	                             .physical_presence = true,
+	                             .max_message = 8192,
+	                             .sessions = t};
+	struct cdc_peer *p;
+	assert_int_equal(cdc_peer_new(&pc, &ops, NULL, &p), 0);
+	uint8_t msg[256], wire[CDC_FRAME_ENCODED_MAX(256)];
+	size_t n = encode_request(1, svcport_v1_Request_ping_tag, msg, sizeof(msg));
+	long w = cdc_frame_encode(msg, n, wire, sizeof(wire));
+	assert_true(w > 0);
+	n_log_lines = n_peer_writes = 0;
+	for (unsigned i = 0; i < 100; i++)
+		assert_int_equal(cdc_peer_feed(p, wire, (size_t)w, 10 + i), -EBUSY);
+	assert_int_equal(n_peer_writes, 1);
+	assert_true(n_log_lines <= 1);
+	/* The retry interval later the peer hears again; once a slot is free it is served. */
+	assert_int_equal(cdc_peer_feed(p, wire, (size_t)w, 1010), -EBUSY);
+	assert_int_equal(n_peer_writes, 2);
+	session_close(s);
+	assert_int_equal(cdc_peer_feed(p, wire, (size_t)w, 2010), 0);
+	assert_int_equal(n_peer_writes, 3); /* the Pong */
+	assert_true(cdc_peer_has_session(p));
+	cdc_peer_free(p);
+	session_table_free(t);
+}
+
 /* A session without frames for idle_ms ends; the link is told; a new one can open. */
 static void test_idle_timeout(void **state)
 {
@@ -444,6 +535,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bmc_unreachable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bmc_lost_in_flight, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_request_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_ended_by_timeout_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cdc_refusals_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),

@@ -951,6 +951,141 @@ static void test_ble_sim_long_answer(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* Sends Ping id with payload text and expects its own Pong back. */
+static void sim_ping_expect(struct gatt_client *c, uint32_t id, const char *text)
+{
+	svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+	f.id = id;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = svcport_v1_Request_ping_tag;
+	f.msg.request.body.ping.payload.size = (pb_size_t)strlen(text);
+	memcpy(f.msg.request.body.ping.payload.bytes, text, strlen(text));
+	uint8_t msg[128];
+	pb_ostream_t os = pb_ostream_from_buffer(msg, sizeof(msg));
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	assert_int_equal(gatt_client_send_message(c, msg, os.bytes_written), 0);
+	sim_recv(c);
+	assert_int_equal(T.frame.id, id);
+	assert_int_equal(T.frame.msg.response.which_body, svcport_v1_Response_pong_tag);
+	assert_int_equal(T.frame.msg.response.body.pong.payload.size, strlen(text));
+	assert_memory_equal(T.frame.msg.response.body.pong.payload.bytes, text, strlen(text));
+}
+
+/*
+ * The next app on the same LE link (the phone's OS keeps the ACL and hands it over) starts
+ * a new conversation when it enables TX notifications: its ids start again, and its
+ * requests must be served, never answered from the previous app's cached response.
+ */
+static void test_ble_sim_next_app_fresh_session(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	sim_ping_expect(c, 1, "first app");
+	gatt_client_free(c);
+	struct gatt_client_config cfg = {.timeout_ms = WAIT_MS};
+	assert_int_equal(gatt_client_new(fd, &cfg, &c), 0);
+	assert_int_equal(gatt_client_exchange_mtu(c), 0);
+	assert_int_equal(gatt_client_discover(c), 0);
+	assert_int_equal(gatt_client_enable_notifications(c), 0);
+	sim_ping_expect(c, 1, "second app");
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* No ATT PDU is longer than ATT_MTU 517 (DESIGN §2.1): a longer packet drops the connection. */
+static void test_ble_sim_pdu_over_517_dropped(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	uint8_t pdu[518];
+	memset(pdu, 0, sizeof(pdu));
+	pdu[0] = 0x52; /* Write Command, RX handle */
+	pdu[1] = 0x0c;
+	assert_int_equal(send(fd, pdu, sizeof(pdu), 0), (ssize_t)sizeof(pdu));
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char b;
+	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0); /* closed by svcportd */
+	gatt_client_free(c);
+	close(fd);
+	/* 517 bytes is still a PDU: the next phone writes one and is answered. */
+	c = sim_connect(&fd, true, 0);
+	pdu[517 - 1] = 0;
+	assert_int_equal(send(fd, pdu, 517, 0), 517);
+	sim_ping_expect(c, 1, "after");
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* Lines of svcportd's log that contain text. */
+static unsigned log_count(const char *text)
+{
+	char path[128], line[512];
+	unsigned n = 0;
+	snprintf(path, sizeof(path), "%s/svcportd.log", T.dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * A phone floods Write Commands (no response, no flow control): FIRST segments, each
+ * alternate one breaking the message of the one before, and TX CCCD writes. Its errors are
+ * rate limited; the gateway's log must be too (a BMC logs to flash), and enabling TX again
+ * and again on a fresh session must not churn sessions.
+ */
+static void test_ble_sim_flood_log_bounded(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	uint8_t pdu[16] = {0x52, 0x0c, 0x00}; /* Write Command to RX */
+	for (unsigned i = 0; i < 400; i++) {
+		pdu[3] = SEG_FIRST | (uint8_t)(i & SEG_COUNTER_MASK);
+		pdu[4] = 100; /* announces 100 bytes, carries 5 */
+		pdu[5] = 0;
+		assert_int_equal(send(fd, pdu, 11, 0), 11);
+	}
+	gatt_client_free(c);
+	/* A Write Request to TX's CCCD is answered after every command before it: drain. */
+	static const uint8_t ccc_on[5] = {0x12, 0x10, 0x00, 0x01, 0x00};
+	assert_int_equal(send(fd, ccc_on, sizeof(ccc_on), 0), (ssize_t)sizeof(ccc_on));
+	for (;;) {
+		uint8_t in[600];
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+		ssize_t n = recv(fd, in, sizeof(in), 0);
+		assert_true(n > 0);
+		if (in[0] == 0x13)
+			break;
+		assert_int_equal(in[0], 0x1b); /* only notifications before it */
+	}
+	/* The next app on the link enables TX (Write Requests, sequential) many times. */
+	struct gatt_client_config cfg = {.timeout_ms = WAIT_MS};
+	assert_int_equal(gatt_client_new(fd, &cfg, &c), 0);
+	assert_int_equal(gatt_client_exchange_mtu(c), 0);
+	assert_int_equal(gatt_client_discover(c), 0);
+	for (unsigned i = 0; i < 100; i++)
+		assert_int_equal(gatt_client_enable_notifications(c), 0);
+	/* Answered after everything before it (its frames were over the rate: dropped). */
+	uint8_t info[svcport_v1_LinkInfo_size];
+	size_t len;
+	assert_int_equal(gatt_client_read_info(c, info, sizeof(info), &len), 0);
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+	assert_true(log_count("in segments") <= 20);
+	assert_true(log_count("TX notifications") <= 20);
+	assert_true(log_count(": open (presence") <= 3);
+}
+
 /* A GATT phone silent for the idle timeout is disconnected; a new connection is served. */
 static void test_ble_sim_idle_disconnect(void **state)
 {
@@ -1027,6 +1162,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_events_and_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_long_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_next_app_fresh_session, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_pdu_over_517_dropped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_sim_flood_log_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_idle_disconnect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
 	};
