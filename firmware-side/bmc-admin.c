@@ -331,6 +331,15 @@ static void admin_dispatch(struct bmc *b, const svcport_admin_v1_AdminRequest *r
 			bmc_admin_reply_error(r, AE(INVALID_STATE), "no SED AK to back up");
 			return;
 		}
+		/* Under portal control only a portal-signed Activate releases the
+		 * AK of a locked board; a copy would open the drives without it. */
+		if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED &&
+		    next->lockdown_state != svcport_v1_LockdownState_LOCKDOWN_ACTIVE) {
+			bmc_admin_reply_error(
+			    r, AE(INVALID_STATE),
+			    "portal-managed and locked: the portal must activate before a backup");
+			return;
+		}
 		/* Unseal first: a blob that does not unseal writes nothing. */
 		if (!get_ak(b, next, ak, r))
 			return;

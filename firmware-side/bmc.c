@@ -164,14 +164,16 @@ static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInf
 	di->admin_password_must_change = st->admin_password_must_change;
 }
 
-static svcport_v1_ErrorCode make_challenge(struct bmc *b, svcport_v1_Challenge *c)
+static svcport_v1_ErrorCode make_challenge(struct bmc *b, const svcport_v1_BmcRequest *req,
+                                           svcport_v1_Challenge *c)
 {
 	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
 	pb_ostream_t os = pb_ostream_from_buffer(c->body.bytes, sizeof(c->body.bytes));
 	uint64_t now_ms = b->env.now_ms(b->env.user_data);
 	size_t sig_len;
 
-	if (challenge_issue(&b->challenges, &b->env, now_ms, cb.nonce.bytes) < 0)
+	if (challenge_issue(&b->challenges, &b->env, now_ms, req->session_id, (uint32_t)req->link,
+	                    cb.nonce.bytes) < 0)
 		return E(INTERNAL);
 	cb.nonce.size = CHALLENGE_NONCE_LEN;
 	cb.has_device = b->st.has_identity;
@@ -253,7 +255,7 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 	case svcport_v1_Request_get_challenge_tag:
 		out->request = "GetChallenge";
 		rs->which_body = svcport_v1_Response_challenge_tag;
-		rc = make_challenge(b, &rs->body.challenge);
+		rc = make_challenge(b, req, &rs->body.challenge);
 		detail = "challenge could not be made";
 		break;
 	case svcport_v1_Request_submit_command_tag: {
@@ -309,7 +311,10 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 		break;
 	}
 	if (rc == E(ERROR_NONE)) {
-		if (is_rate_limited_request(rq->which_body))
+		/* Only a verified command clears the back-off: reading the code
+		 * proves nothing, and would let a peer with presence (or over BLE
+		 * with ble-presence) reset its failures between tries. */
+		if (rq->which_body == svcport_v1_Request_submit_command_tag)
 			ratelimit_success(&b->rl, req->session_id, req->link);
 		return;
 	}
@@ -329,28 +334,31 @@ int bmc_handle_packet(struct bmc *b, const uint8_t *in, size_t in_len, uint8_t *
 	static svcport_v1_BmcReply reply;
 	pb_ostream_t os = pb_ostream_from_buffer(out, out_cap);
 	pb_istream_t is = pb_istream_from_buffer(in, in_len);
+	int ret;
 
 	memset(&req, 0, sizeof(req));
 	if (in_len > svcport_v1_BmcRequest_size ||
 	    !pb_decode(&is, svcport_v1_BmcRequest_fields, &req)) {
-		svcport_v1_ErrorCode code =
-		    in_len > svcport_v1_BmcRequest_size ? E(TOO_LARGE) : E(BAD_REQUEST);
+		const bool too_large = in_len > svcport_v1_BmcRequest_size;
+		const svcport_v1_ErrorCode code = too_large ? E(TOO_LARGE) : E(BAD_REQUEST);
+		const char *what = too_large ? "packet over the maximum" : "packet does not decode";
 
 		reply = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
 		reply.which_msg = svcport_v1_BmcReply_response_tag;
-		set_error(
-		    &reply.msg.response, code,
-		    code == E(TOO_LARGE) ? "packet over the maximum" : "packet does not decode", 0);
-		*ret_outcome = (struct bmc_outcome){.request = "undecodable",
-		                                    .result = code,
-		                                    .detail = reply.msg.response.body.error.detail};
+		set_error(&reply.msg.response, code, what, 0);
+		*ret_outcome =
+		    (struct bmc_outcome){.request = "undecodable", .result = code, .detail = what};
 	} else {
 		bmc_handle_request(b, &req, &reply, ret_outcome);
 	}
-	if (!pb_encode(&os, svcport_v1_BmcReply_fields, &reply))
-		return -EINVAL;
-	*ret_len = os.bytes_written;
-	return 0;
+	ret = pb_encode(&os, svcport_v1_BmcReply_fields, &reply) ? 0 : -EINVAL;
+	if (ret == 0)
+		*ret_len = os.bytes_written;
+	/* A request may carry an activation code (DeviceKeyUpdate), a reply the
+	 * board's (GetActivationCode): out is the only copy left. */
+	mbedtls_platform_zeroize(&req, sizeof(req));
+	mbedtls_platform_zeroize(&reply, sizeof(reply));
+	return ret;
 }
 
 const char *bmc_error_name(svcport_v1_ErrorCode code)

@@ -289,15 +289,28 @@ static int cmd_sensors_set(int argc, char **argv, svcport_admin_v1_AdminRequest 
 	return 0;
 }
 
-static int write_file(const char *path, const void *data, size_t len)
+/*
+ * The SED backup unlocks the drives: a new file only (O_EXCL), no link
+ * followed. An existing file keeps its own mode (perhaps world-readable), and
+ * whoever made it may hold it open already.
+ */
+static int backup_create(const char *path, int *ret_fd)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	bool ok;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		return die("%s: cannot create", path);
-	ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
-	close(fd);
+		return die("%s: cannot create (%s): a backup never overwrites a file", path,
+		           strerror(errno));
+	*ret_fd = fd;
+	return 0;
+}
+
+static int backup_write(int fd, const char *path, const void *data, size_t len)
+{
+	bool ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+
+	if (close(fd) != 0)
+		ok = false;
 	return ok ? 0 : die("%s: write failed", path);
 }
 
@@ -474,11 +487,18 @@ int main(int argc, char **argv)
 		             sizeof(req.cmd.sed_passphrase.passphrase), p, "passphrase"))
 			return 1;
 	} else if (strcmp(c0, "sed") == 0 && strcmp(c1, "backup") == 0 && argc == 3) {
+		int fd = -1;
+
 		req.which_cmd = svcport_admin_v1_AdminRequest_sed_backup_tag;
-		if (transact(&req, &rep) != 0)
+		if (backup_create(argv[2], &fd))
 			return 1;
-		if (write_file(argv[2], rep.body.sed_backup.backup.bytes,
-		               rep.body.sed_backup.backup.size))
+		if (transact(&req, &rep) != 0) {
+			close(fd);
+			unlink(argv[2]);
+			return 1;
+		}
+		if (backup_write(fd, argv[2], rep.body.sed_backup.backup.bytes,
+		                 rep.body.sed_backup.backup.size))
 			return 1;
 		printf("SED AK backup written to %s (keep it offline: it unlocks the drives)\n",
 		       argv[2]);

@@ -168,6 +168,10 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 		      peek.session_id, strerror(errno));
 		conn_close(c);
 	}
+	/* Activation codes travel in both directions: keep no copy. */
+	mbedtls_platform_zeroize(in, sizeof(in));
+	mbedtls_platform_zeroize(out, sizeof(out));
+	mbedtls_platform_zeroize(&peek, sizeof(peek));
 	broadcast_events(c->d);
 }
 

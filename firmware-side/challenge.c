@@ -24,22 +24,37 @@ static bool is_same_nonce(const unsigned char *a, const unsigned char *b)
 	return diff == 0;
 }
 
+/* How willingly a full table gives up s for this requester: higher first. */
+static int evict_rank(const struct challenge_slot *s, uint32_t session, uint32_t link)
+{
+	if (s->link != link)
+		return 0;
+	return s->session == session ? 2 : 1;
+}
+
 int challenge_issue(struct challenge_table *t, const struct bmc_env *env, uint64_t now_ms,
-                    unsigned char ret_nonce[CHALLENGE_NONCE_LEN])
+                    uint32_t session, uint32_t link, unsigned char ret_nonce[CHALLENGE_NONCE_LEN])
 {
 	struct challenge_slot *pick = NULL;
 
 	for (size_t i = 0; i < CHALLENGE_MAX; i++) {
 		struct challenge_slot *s = &t->slot[i];
+		int rank, best;
 
 		if (s->used && now_ms - s->issued_ms >= CHALLENGE_TTL_MS)
 			s->used = false;
 		if (!s->used) {
 			if (!pick || pick->used)
 				pick = s;
-		} else if (!pick || (pick->used && s->issued_ms < pick->issued_ms)) {
-			pick = s; /* oldest outstanding: evicted if the table is full */
+			continue;
 		}
+		if (pick && !pick->used)
+			continue;
+		/* Table full so far: the requester's own oldest, see challenge.h. */
+		rank = evict_rank(s, session, link);
+		best = pick ? evict_rank(pick, session, link) : -1;
+		if (rank > best || (rank == best && s->issued_ms < pick->issued_ms))
+			pick = s;
 	}
 	if (env->rng(env->user_data, pick->nonce, CHALLENGE_NONCE_LEN) != 0) {
 		pick->used = false;
@@ -47,6 +62,8 @@ int challenge_issue(struct challenge_table *t, const struct bmc_env *env, uint64
 	}
 	pick->used = true;
 	pick->issued_ms = now_ms;
+	pick->session = session;
+	pick->link = link;
 	memcpy(ret_nonce, pick->nonce, CHALLENGE_NONCE_LEN);
 	return 0;
 }

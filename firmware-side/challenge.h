@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Outstanding challenge nonces: 16 random bytes each, single use, valid
- * CHALLENGE_TTL_MS, at most CHALLENGE_MAX at once (issuing one more evicts the
- * oldest). Kept in memory only: a restart forgets every challenge.
+ * CHALLENGE_TTL_MS, at most CHALLENGE_MAX at once. Issuing one more evicts
+ * the requester's own oldest (same session and link kind), else the oldest of
+ * its link kind, else the oldest: a peer flooding GetChallenge (BLE needs no
+ * presence) cannot evict the nonces of another link kind while its own remain.
+ * Kept in memory only: a restart forgets every challenge.
  */
 #ifndef SVCPORT_CHALLENGE_H
 #define SVCPORT_CHALLENGE_H
@@ -20,6 +23,7 @@
 struct challenge_slot {
 	bool used;
 	uint64_t issued_ms;
+	uint32_t session, link; /* who asked: decides eviction only */
 	unsigned char nonce[CHALLENGE_NONCE_LEN];
 };
 
@@ -29,9 +33,12 @@ struct challenge_table {
 
 void challenge_table_init(struct challenge_table *t);
 
-/* Draws a fresh nonce from env->rng into ret_nonce and records it. 0 or -EIO. */
+/*
+ * Draws a fresh nonce from env->rng into ret_nonce and records it for the
+ * requester (session, link kind). 0 or -EIO.
+ */
 int challenge_issue(struct challenge_table *t, const struct bmc_env *env, uint64_t now_ms,
-                    unsigned char ret_nonce[CHALLENGE_NONCE_LEN])
+                    uint32_t session, uint32_t link, unsigned char ret_nonce[CHALLENGE_NONCE_LEN])
     __attribute__((warn_unused_result));
 
 /*

@@ -21,12 +21,14 @@ static void entry_forget_if_quiet(struct rl_entry *e, uint64_t now_ms)
 	}
 }
 
-static struct rl_entry *session_entry(struct ratelimit *rl, uint32_t session, bool create)
+static struct rl_entry *session_entry(struct ratelimit *rl, uint32_t session, uint32_t link,
+                                      bool create)
 {
 	struct rl_entry *victim = NULL;
 
 	for (size_t i = 0; i < RL_SESSIONS; i++)
-		if (rl->session[i].failures && rl->session[i].key == session)
+		if (rl->session[i].failures && rl->session[i].key == session &&
+		    rl->session[i].link == link)
 			return &rl->session[i];
 	if (!create)
 		return NULL;
@@ -42,6 +44,7 @@ static struct rl_entry *session_entry(struct ratelimit *rl, uint32_t session, bo
 	}
 	memset(victim, 0, sizeof(*victim));
 	victim->key = session;
+	victim->link = link;
 	return victim;
 }
 
@@ -59,7 +62,7 @@ static uint32_t entry_wait(const struct rl_entry *e, uint64_t now_ms)
 
 uint32_t ratelimit_check(struct ratelimit *rl, uint32_t session, uint32_t link, uint64_t now_ms)
 {
-	struct rl_entry *s = session_entry(rl, session, false);
+	struct rl_entry *s = session_entry(rl, session, link, false);
 	struct rl_entry *l = link_entry(rl, link);
 	uint32_t ws, wl;
 
@@ -92,13 +95,13 @@ static void entry_fail(struct rl_entry *e, uint32_t free_failures, const struct 
 
 void ratelimit_fail(struct ratelimit *rl, uint32_t session, uint32_t link, uint64_t now_ms)
 {
-	entry_fail(session_entry(rl, session, true), rl->cfg.session_free, &rl->cfg, now_ms);
+	entry_fail(session_entry(rl, session, link, true), rl->cfg.session_free, &rl->cfg, now_ms);
 	entry_fail(link_entry(rl, link), rl->cfg.link_free, &rl->cfg, now_ms);
 }
 
 void ratelimit_success(struct ratelimit *rl, uint32_t session, uint32_t link)
 {
-	struct rl_entry *s = session_entry(rl, session, false);
+	struct rl_entry *s = session_entry(rl, session, link, false);
 
 	if (s)
 		memset(s, 0, sizeof(*s));

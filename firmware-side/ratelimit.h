@@ -6,7 +6,9 @@
  * penalty; each failure after that blocks the key for base_ms * 2^(k-1)
  * (k = failures beyond the free ones), capped at max_ms. A success clears the
  * key; a key quiet for RL_FORGET_MS is forgotten. Sessions live in a small
- * table (least recently used entry reused when full).
+ * table (least recently used entry reused when full), keyed by session id and
+ * link kind: the ids are the gateways', and two gateways (or a restarted one)
+ * may hand out the same id, so a BLE peer must not block a USB session.
  */
 #ifndef SVCPORT_RATELIMIT_H
 #define SVCPORT_RATELIMIT_H
@@ -19,6 +21,7 @@
 
 struct rl_entry {
 	uint32_t key;
+	uint32_t link; /* session entries: the session's link kind */
 	uint32_t failures;
 	uint64_t last_ms;
 	uint64_t blocked_until_ms;

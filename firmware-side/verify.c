@@ -22,11 +22,12 @@
 /* Parses the signer into crt (leaf first) and checks it. */
 static svcport_v1_ErrorCode check_signer(struct bmc *b, const svcport_v1_SignedCommand *cmd,
                                          mbedtls_x509_crt *crt, int *ret_cache_slot,
-                                         const char **detail)
+                                         bool *ret_cacheable, const char **detail)
 {
 	const uint64_t now = bmc_now_s(b);
 
 	*ret_cache_slot = -1;
+	*ret_cacheable = false;
 	if (cmd->which_signer == svcport_v1_SignedCommand_chain_tag) {
 		const svcport_v1_CertChain *ch = &cmd->signer.chain;
 
@@ -40,7 +41,7 @@ static svcport_v1_ErrorCode check_signer(struct bmc *b, const svcport_v1_SignedC
 				*detail = "certificate does not parse";
 				return E(UNTRUSTED_SIGNER);
 			}
-		if (!x509_is_trusted_signer_chain(crt, se_trust_anchors(b->se), now)) {
+		if (!x509_check_signer_chain(crt, se_trust_anchors(b->se), now, ret_cacheable)) {
 			*detail = "chain not trusted (root, profile, validity or usage)";
 			return E(UNTRUSTED_SIGNER);
 		}
@@ -225,13 +226,14 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	struct audit_entry ae;
 	pb_istream_t is;
 	char detail[160];
+	bool cacheable;
 	int slot;
 
 	*ret_action = svcport_v1_Action_ACTION_UNSPECIFIED;
 	*ret_detail = NULL;
 	mbedtls_x509_crt_init(&crt);
 
-	rc = check_signer(b, cmd, &crt, &slot, ret_detail);
+	rc = check_signer(b, cmd, &crt, &slot, &cacheable, ret_detail);
 	if (rc != E(ERROR_NONE))
 		goto out;
 	if (!is_signature_ok(&crt, cmd)) {
@@ -277,7 +279,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	if (rc != E(ERROR_NONE))
 		goto out;
 	next.receipt_counter++;
-	if (slot < 0)
+	if (slot < 0 && cacheable)
 		cache_signer(&next, &crt);
 	snprintf(detail, sizeof(detail), "org=%s operator=%s", body.org_id, body.operator_id);
 	ae = (struct audit_entry){.time = bmc_now_s(b),
@@ -298,6 +300,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	}
 	rc = E(ERROR_NONE);
 out:
+	mbedtls_platform_zeroize(&body, sizeof(body)); /* a key update's activation code */
 	mbedtls_platform_zeroize(&next, sizeof(next));
 	mbedtls_x509_crt_free(&crt);
 	return rc;

@@ -59,12 +59,25 @@ bool x509_is_command_signer(const mbedtls_x509_crt *crt, uint64_t now_s)
 
 struct vrfy_ctx {
 	uint64_t now_s;
+	const mbedtls_x509_crt *leaf; /* NULL: nobody asks */
+	bool issuer_expires_first;
 };
+
+static int x509_time_cmp(const mbedtls_x509_time *x, const mbedtls_x509_time *y)
+{
+	const int a[6] = {x->year, x->mon, x->day, x->hour, x->min, x->sec};
+	const int b[6] = {y->year, y->mon, y->day, y->hour, y->min, y->sec};
+
+	for (int i = 0; i < 6; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
 
 /* Called by mbedTLS for every certificate of the built chain, anchor included. */
 static int vrfy_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
-	const struct vrfy_ctx *c = p;
+	struct vrfy_ctx *c = p;
 
 	/* mbedTLS judged validity by the system clock; the BMC clock decides. */
 	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
@@ -72,6 +85,8 @@ static int vrfy_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 		*flags |= MBEDTLS_X509_BADCERT_EXPIRED;
 	if (!x509_is_profile_ok(crt))
 		*flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
+	if (depth > 0 && c->leaf && x509_time_cmp(&crt->valid_to, &c->leaf->valid_to) < 0)
+		c->issuer_expires_first = true;
 	return 0;
 }
 
@@ -82,19 +97,37 @@ static const mbedtls_x509_crt_profile svcport_profile = {
     .rsa_min_bitlen = 0xffffffffu, /* no RSA */
 };
 
-bool x509_is_chain_to(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, uint64_t now_s)
+static bool chain_verify(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, struct vrfy_ctx *c)
 {
-	struct vrfy_ctx c = {.now_s = now_s};
 	uint32_t flags = 0;
 
 	if (mbedtls_x509_crt_verify_with_profile(chain, anchors, NULL, &svcport_profile, NULL,
-	                                         &flags, vrfy_cb, &c) != 0)
+	                                         &flags, vrfy_cb, c) != 0)
 		return false;
 	return flags == 0;
+}
+
+bool x509_is_chain_to(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, uint64_t now_s)
+{
+	struct vrfy_ctx c = {.now_s = now_s};
+
+	return chain_verify(chain, anchors, &c);
+}
+
+bool x509_check_signer_chain(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, uint64_t now_s,
+                             bool *ret_cacheable)
+{
+	struct vrfy_ctx c = {.now_s = now_s, .leaf = chain};
+
+	if (!x509_is_command_signer(chain, now_s) || !chain_verify(chain, anchors, &c))
+		return false;
+	if (ret_cacheable)
+		*ret_cacheable = !c.issuer_expires_first;
+	return true;
 }
 
 bool x509_is_trusted_signer_chain(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors,
                                   uint64_t now_s)
 {
-	return x509_is_command_signer(chain, now_s) && x509_is_chain_to(chain, anchors, now_s);
+	return x509_check_signer_chain(chain, anchors, now_s, NULL);
 }

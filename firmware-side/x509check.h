@@ -40,4 +40,13 @@ bool x509_is_chain_to(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, uint64
 bool x509_is_trusted_signer_chain(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors,
                                   uint64_t now_s);
 
+/*
+ * The same, and *ret_cacheable (if not NULL, set only when trusted): false if
+ * a certificate above the leaf in the built chain, anchor included, expires
+ * before the leaf. A cached signer is later checked for its own validity
+ * only, so only a leaf that expires first may be cached.
+ */
+bool x509_check_signer_chain(mbedtls_x509_crt *chain, mbedtls_x509_crt *anchors, uint64_t now_s,
+                             bool *ret_cacheable);
+
 #endif

@@ -151,6 +151,37 @@ static void portal_managed_refuses_local_unlock(void **state)
 	assert_true(st()->sensors.motion_enabled);
 }
 
+/*
+ * Under portal control a LOCKED board releases its AK only on a portal-signed
+ * Activate: `sed backup` may not hand it out either, or factory-reset +
+ * password set + backup would open the drives without the portal.
+ */
+static void portal_managed_locked_refuses_sed_backup(void **state)
+{
+	svcport_v1_CommandBody body;
+
+	new_req();
+	assert_int_equal(run(CMD(factory_reset), NULL), AE(OK));
+	set_password();
+	assert_int_equal(st()->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_LOCKED);
+	assert_true(st()->sed_ak_present);
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(sed_backup), PW), AE(INVALID_STATE));
+	assert_int_equal(rep.body.sed_backup.backup.size, 0);
+	assert_true(tworld_is_unchanged(&W, &snap));
+
+	/* Once the portal activated it, the AK is released anyway: backup works. */
+	tworld_body(&W, &body, svcport_v1_CommandBody_claim_tag, svcport_v1_Role_ROLE_ORG_ADMIN,
+	            TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), svcport_v1_ErrorCode_ERROR_NONE);
+	tworld_body(&W, &body, svcport_v1_CommandBody_activate_tag, svcport_v1_Role_ROLE_ORG_ADMIN,
+	            TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), svcport_v1_ErrorCode_ERROR_NONE);
+	new_req();
+	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
+	assert_true(rep.body.sed_backup.backup.size > 0);
+}
+
 /* The AK is on disk only sealed: neither the state record nor the audit log holds it. */
 static void assert_ak_not_on_disk(const uint8_t ak[32])
 {
@@ -587,6 +618,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(wrong_passwords_back_off, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(activate_only_bmc_managed, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(portal_managed_refuses_local_unlock, setup_portal,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(portal_managed_locked_refuses_sed_backup, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(sed_backup_restore_passphrase, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(sealed_ak_damaged_or_foreign_is_refused, setup_bmc,

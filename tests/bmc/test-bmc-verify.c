@@ -430,6 +430,48 @@ static void challenge_expiry_and_eviction(void **state)
 	expect_body_rejected(E(NONCE_UNKNOWN));
 }
 
+static void challenge_on(svcport_v1_LinkKind link, uint32_t session, unsigned char nonce[16])
+{
+	static svcport_v1_BmcRequest req;
+	static svcport_v1_BmcReply rep;
+	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
+	struct bmc_outcome o;
+	pb_istream_t is;
+
+	W.now_ms += 1000; /* eviction goes by age: each one younger */
+	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	req.session_id = session;
+	req.link = link;
+	req.has_request = true;
+	req.request.which_body = svcport_v1_Request_get_challenge_tag;
+	bmc_handle_request(W.bmc, &req, &rep, &o);
+	assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_challenge_tag);
+	is = pb_istream_from_buffer(rep.msg.response.body.challenge.body.bytes,
+	                            rep.msg.response.body.challenge.body.size);
+	assert_true(pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb));
+	assert_int_equal(cb.nonce.size, 16);
+	memcpy(nonce, cb.nonce.bytes, 16);
+}
+
+/* A BLE peer flooding GetChallenge evicts its own nonces, not the USB technician's. */
+static void challenge_flood_spares_other_links(void **state)
+{
+	unsigned char usb[16], ble[16];
+
+	claim();
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	challenge_on(svcport_v1_LinkKind_LINK_USB, 7, usb);
+	memcpy(body.nonce.bytes, usb, 16);
+	for (uint32_t i = 0; i < 8; i++)
+		challenge_on(svcport_v1_LinkKind_LINK_BLE, 100, ble);
+	for (uint32_t i = 0; i < 8; i++)
+		challenge_on(svcport_v1_LinkKind_LINK_BLE, 200 + i, ble);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL),
+	                 E(ERROR_NONE));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+}
+
 static void expired_and_future_commands(void **state)
 {
 	claim();
@@ -611,6 +653,53 @@ static void intermediate_chain_verifies(void **state)
 	expect_rejected(E(UNTRUSTED_SIGNER), svcport_v1_LinkKind_LINK_USB, true);
 }
 
+/*
+ * A cached signer is checked again for its own validity only: one whose issuer
+ * expires first must not be cached, or its fingerprint would outlive the chain.
+ */
+static void signer_outliving_its_issuer_is_not_cached(void **state)
+{
+	const struct tpki *p = tpki_get();
+	unsigned char inter[1024], leaf[1024], fp[32];
+	const unsigned char *certs[2] = {leaf, inter};
+	size_t lens[2];
+
+	lens[1] = (size_t)tpki_cert_der(
+	    &(struct tpki_cert){.subject = "CN=svcport test issuing CA",
+	                        .key = (mbedtls_pk_context *)&p->other_root_key,
+	                        .issuer = "CN=svcport test root",
+	                        .issuer_key = (mbedtls_pk_context *)&p->root_key,
+	                        .ca = true,
+	                        .key_usage = MBEDTLS_X509_KU_KEY_CERT_SIGN,
+	                        .not_after = "20280101000000"},
+	    inter, sizeof(inter));
+	lens[0] = (size_t)tpki_cert_der(
+	    &(struct tpki_cert){.subject = "CN=svcport test command signing 2",
+	                        .key = (mbedtls_pk_context *)&p->signer_key,
+	                        .issuer = "CN=svcport test issuing CA",
+	                        .issuer_key = (mbedtls_pk_context *)&p->other_root_key,
+	                        .key_usage = MBEDTLS_X509_KU_DIGITAL_SIGNATURE,
+	                        .eku_cmd = true},
+	    leaf, sizeof(leaf));
+	mbedtls_sha256_ret(leaf, lens[0], fp, 0);
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, certs, lens, 2, &cmd);
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL),
+	                 E(ERROR_NONE));
+	assert_int_equal(st()->signer_cache_count, 0);
+
+	/* 2029: the issuing CA has expired; neither the chain nor the fingerprint passes. */
+	W.now_ms = 1861920000ull * 1000;
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, certs, lens, 2, &cmd);
+	expect_rejected(E(UNTRUSTED_SIGNER), svcport_v1_LinkKind_LINK_USB, true);
+	cmd.which_signer = svcport_v1_SignedCommand_signer_sha256_tag;
+	cmd.signer.signer_sha256.size = 32;
+	memcpy(cmd.signer.signer_sha256.bytes, fp, 32);
+	expect_rejected(E(UNTRUSTED_SIGNER), svcport_v1_LinkKind_LINK_USB, true);
+	assert_int_equal(st()->lockdown_state, LOCKED);
+}
+
 static void signer_cache_by_fingerprint(void **state)
 {
 	const struct tpki *p = tpki_get();
@@ -685,6 +774,53 @@ static void rate_limit_per_link_kind(void **state)
 	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
 	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_BLE, false, NULL),
 	                 E(ERROR_NONE));
+}
+
+/*
+ * Session ids are the gateway's: two gateways (or one restarted) may both hand
+ * out session 1. A BLE peer's failures must not block a USB session that
+ * happens to carry the same id.
+ */
+static void rate_limit_session_is_per_link_kind(void **state)
+{
+	claim();
+	for (int i = 0; i < 4; i++) {
+		tworld_body(&W, &body, TAG(activate), ROLE(BASE), TPKI_ORG);
+		tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+		expect_rejected(E(ROLE_FORBIDDEN), svcport_v1_LinkKind_LINK_BLE, false);
+	}
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	expect_rejected(E(RATE_LIMITED), svcport_v1_LinkKind_LINK_BLE, false);
+	/* Same session id, over USB: not blocked. */
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL),
+	                 E(ERROR_NONE));
+}
+
+/* Reading the activation code (presence, nothing verified) does not wipe the back-off. */
+static void rate_limit_not_reset_by_activation_code(void **state)
+{
+	static svcport_v1_BmcRequest req;
+	static svcport_v1_BmcReply rep;
+	struct bmc_outcome o;
+
+	claim();
+	for (int i = 0; i < 3; i++) {
+		tworld_body(&W, &body, TAG(activate), ROLE(BASE), TPKI_ORG);
+		expect_body_rejected(E(ROLE_FORBIDDEN));
+	}
+	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	req.has_request = true;
+	req.session_id = W.session;
+	req.link = svcport_v1_LinkKind_LINK_USB;
+	req.physical_presence = true;
+	req.request.which_body = svcport_v1_Request_get_activation_code_tag;
+	bmc_handle_request(W.bmc, &req, &rep, &o);
+	assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_activation_code_tag);
+	tworld_body(&W, &body, TAG(activate), ROLE(BASE), TPKI_ORG);
+	expect_body_rejected(E(ROLE_FORBIDDEN)); /* the 4th failure starts the back-off */
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	expect_body_rejected(E(RATE_LIMITED));
 }
 
 /* ---------------------------------------------------------------- packets */
@@ -889,6 +1025,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(nonce_consumed_whatever_follows, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(challenge_expiry_and_eviction, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(challenge_flood_spares_other_links, setup_portal,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(expired_and_future_commands, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(roles_and_org, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(unclaimed_device_has_no_owner, setup_portal, teardown),
@@ -896,8 +1034,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(untrusted_chains, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(intermediate_chain_verifies, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(signer_cache_by_fingerprint, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(signer_outliving_its_issuer_is_not_cached, setup_portal,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_backs_off, setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit_per_link_kind, setup_portal_rl, teardown),
+	    cmocka_unit_test_setup_teardown(rate_limit_session_is_per_link_kind, setup_portal_rl,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(rate_limit_not_reset_by_activation_code,
+	                                    setup_portal_rl, teardown),
 	    cmocka_unit_test_setup_teardown(bad_packets, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(activation_code_needs_presence, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(damaged_sealed_secrets_are_refused, setup_portal,

@@ -371,6 +371,20 @@ static void console_commands(void **state)
 	assert_non_null(strstr(out, "LOCKED"));
 	assert_int_equal(ctl(out, sizeof(out), "activate", NULL, NULL, NULL), 0);
 
+	/* The backup unlocks the drives: never into an existing (here world-readable) file. */
+	snprintf(backup, sizeof(backup), "%s/ak.exists", W.dir);
+	{
+		FILE *f = fopen(backup, "w");
+
+		assert_non_null(f);
+		fclose(f);
+	}
+	assert_int_equal(chmod(backup, 0644), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "sed", "backup", backup, NULL), 0);
+	assert_int_equal(stat(backup, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+
 	snprintf(backup, sizeof(backup), "%s/ak.backup", W.dir);
 	assert_int_equal(ctl(out, sizeof(out), "sed", "backup", backup, NULL), 0);
 	assert_int_equal(stat(backup, &sb), 0);
