@@ -43,9 +43,31 @@ mount -t configfs configfs /host/sys/kernel/config
 mount -t devtmpfs devtmpfs /host/dev
 mkdir -p /host/dev/pts 2>/dev/null
 mount -t devpts devpts /host/dev/pts
+# The source and build trees (svcport_keep=DIR,DIR from vm-run.sh --keep) stay
+# visible even when they live under /tmp, /run or /root (a CI clone in /tmp):
+# hold them with a bind mount while the fresh tmpfs goes on, then put them back.
+mkdir -p /keep
+i=0
+for d in $(echo "${svcport_keep:-}" | tr ',' ' '); do
+	case $d in
+	/tmp/* | /run/* | /root/*)
+		i=$((i + 1))
+		mkdir -p "/keep/$i"
+		mount -o bind "/host$d" "/keep/$i" || setup_fail "cannot hold $d"
+		echo "$d" >"/keep/$i.path"
+		;;
+	esac
+done
 mount -t tmpfs tmpfs /host/tmp
 mount -t tmpfs tmpfs /host/run
 mount -t tmpfs tmpfs /host/root
+j=1
+while [ "$j" -le "$i" ]; do
+	d=$(cat "/keep/$j.path")
+	mkdir -p "/host$d"
+	mount -o bind "/keep/$j" "/host$d" || setup_fail "cannot restore $d"
+	j=$((j + 1))
+done
 # Last, so that a test folder under /tmp is not hidden by the tmpfs above.
 mkdir -p "/host$svcport_out"
 mount -t 9p -o trans=virtio,version=9p2000.L,rw out "/host$svcport_out" ||

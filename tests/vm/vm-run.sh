@@ -21,7 +21,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-images= work= scenario= timeout=90 setup=
+images= work= scenario= timeout=90 setup= keep=
 env_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--scenario) scenario=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--setup) setup=$2; shift 2 ;;
+	--keep) keep=${keep:+$keep,}$(cd "$2" && pwd); shift 2 ;;
 	*=*) env_args+=("$1"); shift ;;
 	*) echo "vm-run: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -84,7 +85,7 @@ timeout -k 5 "$timeout" qemu-system-x86_64 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$work,mount_tag=out,security_model=none,multidevs=remap" \
 	-kernel "$images/vmlinuz" -initrd "$images/initrd.cpio" \
-	-append "console=ttyS0 quiet panic=-1 oops=panic svcport_out=$work" \
+	-append "console=ttyS0 quiet panic=-1 oops=panic svcport_out=$work svcport_keep=$keep" \
 	</dev/null >"$work/qemu.log" 2>&1
 qrc=$?
 set -e
