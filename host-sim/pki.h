@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The portal PKI profile of COMMON.md, on mbedTLS 2.28: P-256 keys,
+ * The portal PKI profile of docs/interfaces.md, on mbedTLS 2.28: P-256 keys,
  * ecdsa-with-SHA256, root CA -> command-signing certificate (EKU "svcport
  * command signing") and root CA -> device CA -> device certificates.
  * Library code: no logging, no global state except the DRBG it is handed.

@@ -58,7 +58,7 @@ struct portal_manufactured {
 };
 
 /*
- * Writes a factory directory (COMMON.md) for a new server and records it.
+ * Writes a factory directory (docs/interfaces.md) for a new server and records it.
  * blank: a replacement motherboard (key, board-key.sha256, trust anchors
  * only; not recorded; mt/sn ignored).
  */
