@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "app-link.h"
 #include "bench-util.h"
 #include "cdc-frame.h"
 #include "gatt-client.h"
@@ -59,26 +60,6 @@ static void count_message(struct phone *p, size_t len, size_t per_pdu)
 	p->own.min_pdus += p->gatt ? div_up(len ? len : 1, per_pdu) : 1;
 }
 
-static int connect_to(const char *path, int type)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static int gatt_setup(struct phone *p, const struct phone_opts *o)
 {
 	struct gatt_client_config cfg = {.mtu = o->mtu,
@@ -113,10 +94,10 @@ int phone_open(const char *spec, const struct phone_opts *o, struct phone **ret)
 		return -ENOMEM;
 	p->next_id = 1;
 	if (strncmp(spec, "ble-sim:", 8) == 0) {
-		p->fd = connect_to(spec + 8, SOCK_SEQPACKET);
+		p->fd = app_link_unix_connect(spec + 8, SOCK_SEQPACKET);
 		err = p->fd < 0 ? p->fd : gatt_setup(p, o);
 	} else if (strncmp(spec, "unix:", 5) == 0) {
-		p->fd = connect_to(spec + 5, SOCK_STREAM);
+		p->fd = app_link_unix_connect(spec + 5, SOCK_STREAM);
 		err = p->fd < 0 ? p->fd : 0;
 		cdc_rx_init(&p->rx, p->rx_buf, sizeof(p->rx_buf));
 	} else {

@@ -139,26 +139,6 @@ static const struct app_link_ops cdc_ops = {
     .close = cdc_close,
 };
 
-static int open_unix(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* A CDC-ACM tty is a byte pipe: raw, no echo, no line discipline. */
 static int open_tty(const char *path)
 {
@@ -204,7 +184,8 @@ int app_link_cdc_open(struct app_link *l, const char *kind, const char *path)
 	if (strcmp(kind, "fd") == 0)
 		fd = dup_inherited(path);
 	else
-		fd = strcmp(kind, "unix") == 0 ? open_unix(path) : open_tty(path);
+		fd = strcmp(kind, "unix") == 0 ? app_link_unix_connect(path, SOCK_STREAM)
+		                               : open_tty(path);
 	if (fd < 0) {
 		free(c);
 		return fd;

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int seqpacket_connect(const char *path, int *ret_fd)
+int app_link_unix_connect(const char *path, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
@@ -18,7 +18,7 @@ static int seqpacket_connect(const char *path, int *ret_fd)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -27,8 +27,7 @@ static int seqpacket_connect(const char *path, int *ret_fd)
 		close(fd);
 		return err;
 	}
-	*ret_fd = fd;
-	return 0;
+	return fd;
 }
 
 int app_link_open(const char *spec, const struct app_link_opts *opts, struct app_link **ret)
@@ -41,7 +40,8 @@ int app_link_open(const char *spec, const struct app_link_opts *opts, struct app
 		return -ENOMEM;
 	l->fd = -1;
 	if (strncmp(spec, "ble-sim:", 8) == 0) {
-		err = seqpacket_connect(spec + 8, &fd);
+		fd = app_link_unix_connect(spec + 8, SOCK_SEQPACKET);
+		err = fd < 0 ? fd : 0;
 		l->info.kind = "ble-sim";
 		if (err == 0)
 			err = app_link_gatt_open(l, fd, opts);

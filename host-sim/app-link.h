@@ -66,6 +66,9 @@ struct app_link {
 	void *priv;
 };
 
+/* Connects a unix socket of type (SOCK_STREAM, SOCK_SEQPACKET) to path;
+ * returns the fd or -errno. */
+int app_link_unix_connect(const char *path, int type) __attribute__((warn_unused_result));
 int app_link_cdc_open(struct app_link *l, const char *kind, const char *path)
     __attribute__((warn_unused_result));
 /* Takes a connected ATT fd (ownership passes to l, closed by app_link_close). */
