@@ -25,58 +25,8 @@
 #include "sealed.h"
 #include "state.h"
 #include "x509check.h"
+#include "admin-fixture.h"
 #include "testpki.h"
-
-#define AE(x)  svcport_admin_v1_AdminError_ADMIN_##x
-#define CMD(x) svcport_admin_v1_AdminRequest_##x##_tag
-#define PW     "correct horse"
-
-static struct tworld W;
-static svcport_admin_v1_AdminRequest req;
-static svcport_admin_v1_AdminReply rep;
-static struct tsnap snap;
-
-static int setup_bmc(void **state)
-{
-	tworld_setup(&W, "bmc");
-	return 0;
-}
-
-static int setup_portal(void **state)
-{
-	tworld_setup(&W, "portal");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tworld_teardown(&W);
-	return 0;
-}
-
-static const svcport_v1_BmcState *st(void)
-{
-	return bmc_state(W.bmc);
-}
-
-static svcport_admin_v1_AdminError run(pb_size_t cmd, const char *pw)
-{
-	req.which_cmd = cmd;
-	return tworld_admin(&W, &req, pw, &rep);
-}
-
-static void new_req(void)
-{
-	req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
-}
-
-static void set_password(void)
-{
-	new_req();
-	strcpy(req.cmd.password_set.new_password, PW);
-	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(OK));
-	new_req();
-}
 
 static void default_password_must_change(void **state)
 {

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The administrator-console test fixture: see admin-fixture.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "admin-fixture.h"
+
+struct tworld W;
+svcport_admin_v1_AdminRequest req;
+svcport_admin_v1_AdminReply rep;
+struct tsnap snap;
+
+int setup_bmc(void **state)
+{
+	tworld_setup(&W, "bmc");
+	return 0;
+}
+
+int setup_portal(void **state)
+{
+	tworld_setup(&W, "portal");
+	return 0;
+}
+
+int teardown(void **state)
+{
+	tworld_teardown(&W);
+	return 0;
+}
+
+const svcport_v1_BmcState *st(void)
+{
+	return bmc_state(W.bmc);
+}
+
+svcport_admin_v1_AdminError run(pb_size_t cmd, const char *pw)
+{
+	req.which_cmd = cmd;
+	return tworld_admin(&W, &req, pw, &rep);
+}
+
+void new_req(void)
+{
+	req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+}
+
+void set_password(void)
+{
+	new_req();
+	strcpy(req.cmd.password_set.new_password, PW);
+	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(OK));
+	new_req();
+}
