@@ -35,6 +35,12 @@ const char *proc_bmcctl(void)
 pid_t proc_bmcd_start(const char *state_dir, const char *gw, const char *admin,
                       const char *const *extra, bool wait_ready)
 {
+	return proc_bmcd_start_log(state_dir, gw, admin, extra, wait_ready, NULL);
+}
+
+pid_t proc_bmcd_start_log(const char *state_dir, const char *gw, const char *admin,
+                          const char *const *extra, bool wait_ready, const char *log_path)
+{
 	const char *argv[32] = {proc_bmcd(), "--state-dir",    state_dir,    "--gateway-socket",
 	                        gw,          "--admin-socket", admin,        "--foreground",
 	                        "--log",     "stderr",         "--ready-fd", "3"};
@@ -52,7 +58,12 @@ pid_t proc_bmcd_start(const char *state_dir, const char *gw, const char *admin,
 	if (pid == 0) {
 		if (dup2(p[1], 3) < 0)
 			_exit(127);
-		if (!getenv("SVCPORT_TEST_VERBOSE")) {
+		if (log_path) {
+			int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+			if (log >= 0)
+				dup2(log, 2);
+		} else if (!getenv("SVCPORT_TEST_VERBOSE")) {
 			int null = open("/dev/null", O_WRONLY);
 
 			if (null >= 0)

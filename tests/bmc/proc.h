@@ -22,6 +22,9 @@ const char *proc_bmcctl(void);
  */
 pid_t proc_bmcd_start(const char *state_dir, const char *gw, const char *admin,
                       const char *const *extra, bool wait_ready);
+/* The same, with bmcd's stderr appended to log_path (kept across restarts). */
+pid_t proc_bmcd_start_log(const char *state_dir, const char *gw, const char *admin,
+                          const char *const *extra, bool wait_ready, const char *log_path);
 /* SIGKILL (or SIGTERM) and reap; returns the wait status. No-op for pid <= 0. */
 int proc_stop(pid_t pid, int sig);
 

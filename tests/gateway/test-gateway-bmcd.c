@@ -39,6 +39,7 @@
 #include "cdc-frame.h"
 #include "gatt-client.h"
 #include "svcport.pb.h"
+#include "proc.h"
 #include "testpki.h"
 
 #define WAIT_MS 5000
@@ -76,36 +77,19 @@ static void wait_ready(int fd)
 
 static void start_bmcd(void)
 {
-	int ready[2];
-	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	char fdarg[16], uid[16], logpath[128];
-	snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
+	char uid[16], logpath[128];
 	/* As root the gateway runs as nobody: that is the uid bmcd must accept. */
 	snprintf(uid, sizeof(uid), "%u", geteuid() == 0 ? 65534u : (unsigned)geteuid());
 	snprintf(logpath, sizeof(logpath), "%s/bmcd.log", T.dir);
-	T.bmc_pid = fork();
-	assert_true(T.bmc_pid >= 0);
-	if (T.bmc_pid == 0) {
-		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (log >= 0)
-			dup2(log, 2);
-		fcntl(ready[1], F_SETFD, 0);
-		execl(bmcd_path, "svcport-bmcd", "--state-dir", T.state, "--gateway-socket",
-		      T.gw_sock, "--admin-socket", T.admin_sock, "--gateway-uid", uid,
-		      "--foreground", "--log", "stderr", "--ready-fd", fdarg, (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	wait_ready(ready[0]);
+	const char *extra[] = {"--gateway-uid", uid, NULL};
+	T.bmc_pid = proc_bmcd_start_log(T.state, T.gw_sock, T.admin_sock, extra, true, logpath);
+	assert_true(T.bmc_pid > 0);
 }
 
 static void kill_bmcd(void)
 {
-	if (T.bmc_pid > 0) {
-		kill(T.bmc_pid, SIGKILL);
-		waitpid(T.bmc_pid, NULL, 0);
-		T.bmc_pid = 0;
-	}
+	proc_stop(T.bmc_pid, SIGKILL);
+	T.bmc_pid = 0;
 }
 
 static void start_svcportd(void)
@@ -498,6 +482,7 @@ int main(int argc, char **argv)
 	}
 	svcportd_path = argv[1];
 	bmcd_path = argv[2];
+	setenv("SVCPORT_BMCD", bmcd_path, 1); /* proc_bmcd_start runs it */
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_gateway_with_bmcd, setup, teardown),
