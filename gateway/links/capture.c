@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "hex.h"
+
 #define BTSNOOP_FORMAT_MONITOR 2001
 /* Monitor opcodes (record flags = index << 16 | opcode). */
 #define OP_NEW_INDEX   0
@@ -173,8 +175,11 @@ void capture_cdc(struct capture *cap, uint32_t session_id, bool rx, const uint8_
 	int n = snprintf(msg, sizeof(msg), "svcport-cdc session %u %s frame %zu bytes:", session_id,
 	                 rx ? "rx" : "tx", len);
 	size_t shown = len < CDC_HEX_MAX ? len : CDC_HEX_MAX;
-	for (size_t i = 0; i < shown; i++)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%s%02x", i ? "" : " ", frame[i]);
+
+	if (shown) {
+		msg[n++] = ' ';
+		hex_encode(frame, shown, msg + n);
+	}
 	capture_note(cap, msg);
 }
 

@@ -103,9 +103,5 @@ int pki_cert_write_pem(const uint8_t *der, size_t len, const char *path, bool ap
 int pki_cert_read_der(const char *path, uint8_t *out, size_t cap, size_t *ret_len)
     __attribute__((warn_unused_result));
 
-/* Lowercase hex of len bytes into out (2*len+1). */
-void pki_hex(const uint8_t *in, size_t len, char *out);
-/* Parses exactly cap bytes of hex; -EINVAL otherwise. */
-int pki_unhex(const char *hex, uint8_t *out, size_t cap) __attribute__((warn_unused_result));
 
 #endif

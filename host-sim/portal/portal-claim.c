@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The portal's claims (activation code, rate limit, CSV) and ownership transfers. */
+#include "hex.h"
 #include "portal-internal.h"
 
 #include <ctype.h>
@@ -197,7 +198,7 @@ int portal_transfer_start(struct portal *p, const char *from_org, const char *co
 		err = -EIO;
 		goto rollback;
 	}
-	pki_hex(idr, sizeof(idr), t.id);
+	hex_encode(idr, sizeof(idr), t.id);
 	snprintf(t.from_org, sizeof(t.from_org), "%s", from_org);
 	snprintf(t.state, sizeof(t.state), "open");
 	t.expires_at = (int64_t)now + valid_for;

@@ -8,6 +8,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "hex.h"
 #include "cli-args.h"
 #include "cli.h"
 #include "names.h"
@@ -418,7 +419,7 @@ static int cmd_sign(struct portal *p, const struct cli_args *a)
 		out_error("INTERNAL", "cannot write %s: %s", out_path, strerror(-err));
 		return CLI_EXIT_REFUSED;
 	}
-	pki_hex(info.nonce, sizeof(info.nonce), hex);
+	hex_encode(info.nonce, sizeof(info.nonce), hex);
 	out_progress("signed %s for %s-%s by %s (%zu bytes, signer %s)", names_action(req.action),
 	             info.device.machine_type, info.device.serial_number, req.user, out_len,
 	             info.used_fingerprint ? "named by fingerprint" : "chain included");

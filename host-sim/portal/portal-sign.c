@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The portal signs commands bound to a device challenge, and reads receipts. */
+#include "hex.h"
 #include "portal-internal.h"
 
 #include <errno.h>
@@ -71,7 +72,7 @@ static int challenge_check_new_board(struct portal *p, const struct portal_sign_
 	if (err < 0)
 		return portal_refuse(p, -EINVAL, "the board's public key is not a P-256 point");
 	pki_sha256(req->device_pubkey, req->device_pubkey_len, w->key_hash);
-	pki_hex(w->key_hash, sizeof(w->key_hash), hex);
+	hex_encode(w->key_hash, sizeof(w->key_hash), hex);
 	if (portal_db_device_by_new_key(p->db, hex, &w->dev) < 0)
 		return portal_refuse(p, -ENODEV,
 		                     "no device-key update recorded for board key %.16s...: run "
@@ -355,7 +356,7 @@ int portal_sign(struct portal *p, const struct portal_sign_req *req, uint8_t *ou
 	err = pbio_encode(svcport_v1_SignedCommand_fields, &w->cmd, out, cap, ret_len);
 	if (err < 0)
 		goto out;
-	pki_hex(w->body.nonce.bytes, w->body.nonce.size, nonce_hex);
+	hex_encode(w->body.nonce.bytes, w->body.nonce.size, nonce_hex);
 	err = portal_db_command_record(p->db, nonce_hex, w->body.device.machine_type,
 	                               w->body.device.serial_number, req->action, w->user.name,
 	                               w->body.org_id, req->now, info.test_only);
@@ -453,7 +454,7 @@ int portal_receipt(struct portal *p, const uint8_t *receipt, size_t len,
 			goto out;
 		}
 	}
-	pki_hex(b->nonce.bytes, b->nonce.size, nonce_hex);
+	hex_encode(b->nonce.bytes, b->nonce.size, nonce_hex);
 	err = portal_db_command_set_result(p->db, nonce_hex, names_error(b->result));
 	if (err < 0)
 		goto out;

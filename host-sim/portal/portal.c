@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The simulated portal: PKI, orgs, users, devices, claims, transfers. */
+#include "hex.h"
 #include "portal-internal.h"
 
 #include <ctype.h>
@@ -399,7 +400,7 @@ int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
 	err = pki_pubkey_sha256(&key, hash);
 	if (err < 0)
 		goto out;
-	pki_hex(hash, sizeof(hash), ret->board_key_sha256);
+	hex_encode(hash, sizeof(hash), ret->board_key_sha256);
 	snprintf(path, sizeof(path), "%s/device.key", out_dir);
 	err = pki_key_write_pem(&key, path);
 	if (err < 0)
@@ -456,7 +457,7 @@ int portal_device_key_update(struct portal *p, const char *mt, const char *sn,
 
 	if (!d)
 		return -ENOMEM;
-	if (pki_unhex(new_key_hex, raw, sizeof(raw)) < 0) {
+	if (hex_decode(new_key_hex, raw, sizeof(raw), 0) < 0) {
 		err = portal_refuse(p, -EINVAL, "the key hash must be 64 hex digits");
 		goto out;
 	}
@@ -464,7 +465,7 @@ int portal_device_key_update(struct portal *p, const char *mt, const char *sn,
 		err = portal_refuse(p, -ENOENT, "no device %s-%s", mt, sn);
 		goto out;
 	}
-	pki_hex(raw, sizeof(raw), d->new_key_sha256); /* normalised to lowercase */
+	hex_encode(raw, sizeof(raw), d->new_key_sha256); /* normalised to lowercase */
 	d->new_cert_len = 0;
 	err = portal_db_device_update(p->db, d);
 out:

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <mbedtls/oid.h>
 
+#include "hex.h"
 #include "names.h"
 #include "pbio.h"
 #include "pki.h"
@@ -179,7 +180,7 @@ static void test_factory_dir_matches_contract(void **state)
 	snprintf(path, sizeof(path), "%s/device.key", f->fac);
 	assert_int_equal(pki_key_read_pem(&key, path), 0);
 	assert_int_equal(pki_pubkey_sha256(&key, hash), 0);
-	pki_hex(hash, sizeof(hash), hex);
+	hex_encode(hash, sizeof(hash), hex);
 	snprintf(path, sizeof(path), "%s/board-key.sha256", f->fac);
 	fp = fopen(path, "r");
 	assert_non_null(fp);
