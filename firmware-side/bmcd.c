@@ -26,6 +26,8 @@
 #include <pb_encode.h>
 
 #include "bmc.h"
+#include "console.h"
+#include "factory.h"
 #include "loop.h"
 
 #define MAX_GATEWAYS 4

@@ -3,7 +3,6 @@
  * svcport-bmcd --init: a factory state from the files the portal writes
  * (COMMON interface "Factory directory", docs/bmc.md).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -15,10 +14,13 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "bmc-internal.h"
+#include "audit.h"
 #include "devcerts.h"
+#include "factory.h"
 #include "fsutil.h"
+#include "hex.h"
 #include "sealed.h"
+#include "se.h"
 #include "state.h"
 
 #define FACTORY_FILE_MAX 16384
@@ -33,19 +35,6 @@ static void say(char *err, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
-}
-
-static int hex_decode(const char *s, unsigned char *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (unsigned char)v;
-	}
-	return 0;
 }
 
 /* identity: key=value lines; unknown keys are refused (a typo must not pass). */
@@ -100,10 +89,8 @@ static int parse_identity(char *text, svcport_v1_BmcState *st, char *err, size_t
 static int load_device_cert(const unsigned char *pem, size_t len, const struct se *se,
                             svcport_v1_BmcState *st, char *err, size_t err_len)
 {
-	unsigned char pub[SE_PUBKEY_LEN], cert_pub[SE_PUBKEY_LEN];
 	unsigned char *buf = malloc(len + 1);
 	mbedtls_x509_crt crt;
-	size_t olen = 0;
 	int ret = -EINVAL;
 
 	if (!buf)
@@ -116,12 +103,7 @@ static int load_device_cert(const unsigned char *pem, size_t len, const struct s
 		say(err, err_len, "device.crt: not one PEM certificate of at most 1024 bytes");
 		goto out;
 	}
-	se_public_key(se, pub);
-	if (mbedtls_pk_get_type(&crt.pk) != MBEDTLS_PK_ECKEY ||
-	    mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(crt.pk)->grp, &mbedtls_pk_ec(crt.pk)->Q,
-	                                   MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, cert_pub,
-	                                   sizeof(cert_pub)) != 0 ||
-	    olen != SE_PUBKEY_LEN || memcmp(pub, cert_pub, SE_PUBKEY_LEN) != 0) {
+	if (!devcerts_is_device_key(se, &crt)) {
 		say(err, err_len, "device.crt: not a certificate of device.key");
 		goto out;
 	}
@@ -134,142 +116,186 @@ out:
 	return ret;
 }
 
+/* What one --init works with. */
+struct factory {
+	const char *factory_dir, *state_dir;
+	const struct bmc_env *env;
+	char *err;
+	size_t err_len;
+	unsigned char key[FACTORY_FILE_MAX], anchors[FACTORY_FILE_MAX], buf[FACTORY_FILE_MAX];
+	size_t key_len, anchors_len;
+	struct se *se;
+	svcport_v1_BmcState st;
+};
+
+/* The state folder is empty, or force says it may be replaced. */
+static int check_fresh(struct factory *f, bool force)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	int ret = fs_path(path, sizeof(path), f->state_dir, BMC_STATE_FILE);
+
+	if (ret < 0)
+		return ret;
+	if (stat(path, &sb) == 0 && !force) {
+		say(f->err, f->err_len, "%s is already initialised (use --force to replace it)",
+		    f->state_dir);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* The device key and anchors into the SE, checked against the board's key hash. */
+static int provision_se(struct factory *f)
+{
+	unsigned char want[32], have[32];
+	size_t len;
+	int ret;
+
+	ret = fs_read(f->factory_dir, "device.key", f->key, FACTORY_FILE_MAX, &f->key_len);
+	if (ret == 0)
+		ret = fs_read(f->factory_dir, "trust-anchors.pem", f->anchors, FACTORY_FILE_MAX,
+		              &f->anchors_len);
+	if (ret == 0)
+		ret =
+		    fs_read(f->factory_dir, "board-key.sha256", f->buf, FACTORY_FILE_MAX - 1, &len);
+	if (ret < 0) {
+		say(f->err, f->err_len,
+		    "%s: device.key, trust-anchors.pem and board-key.sha256 needed: %s",
+		    f->factory_dir, strerror(-ret));
+		return ret;
+	}
+	f->buf[len] = 0;
+	if (hex_decode((char *)f->buf, want, sizeof(want), 1) < 0) {
+		say(f->err, f->err_len, "board-key.sha256: not 64 hex digits");
+		return -EINVAL;
+	}
+	/* The state holds secrets: the folder is private whoever made it. */
+	if ((mkdir(f->state_dir, 0700) < 0 && errno != EEXIST) || chmod(f->state_dir, 0700) < 0) {
+		ret = -errno;
+		say(f->err, f->err_len, "%s: %s", f->state_dir, strerror(errno));
+		return ret;
+	}
+	ret = se_provision(f->state_dir, f->key, f->key_len, f->anchors, f->anchors_len, f->env);
+	if (ret == 0)
+		ret = se_open(f->state_dir, &f->se);
+	if (ret < 0) {
+		say(f->err, f->err_len,
+		    "device.key must be a P-256 key and trust-anchors.pem P-256 CAs");
+		return ret;
+	}
+	se_key_sha256(f->se, have);
+	if (memcmp(want, have, 32) != 0) {
+		say(f->err, f->err_len, "board-key.sha256 does not match device.key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The identity file, if any: MT-SN, control mode, the sealed code and a new SED AK. */
+static int load_identity(struct factory *f)
+{
+	svcport_v1_BmcState *st = &f->st;
+	unsigned char ak[SEALED_SED_AK_LEN];
+	size_t len;
+	int ret = fs_read(f->factory_dir, "identity", f->buf, FACTORY_FILE_MAX - 1, &len);
+
+	if (ret == -ENOENT)
+		return 0; /* a blank replacement board */
+	if (ret < 0) {
+		say(f->err, f->err_len, "identity: %s", strerror(-ret));
+		return ret;
+	}
+	f->buf[len] = 0;
+	ret = parse_identity((char *)f->buf, st, f->err, f->err_len);
+	if (ret < 0)
+		return ret;
+	/* BMC-managed ships activated, portal-managed locked. */
+	if (st->control_mode == svcport_v1_ControlMode_CONTROL_BMC_MANAGED)
+		st->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
+	/* parse_identity() left the code in the retired plain field: seal it. */
+	ret = sealed_code_set(f->se, st, st->activation_code, f->env);
+	mbedtls_platform_zeroize(st->activation_code, sizeof(st->activation_code));
+	if (ret == 0 && f->env->rng(f->env->user_data, ak, sizeof(ak)) != 0)
+		ret = -EIO;
+	if (ret == 0)
+		ret = sealed_sed_ak_set(f->se, st, ak, f->env);
+	mbedtls_platform_zeroize(ak, sizeof(ak));
+	if (ret < 0) {
+		say(f->err, f->err_len, "cannot seal the board's secrets: %s", strerror(-ret));
+		return ret;
+	}
+	st->sed_enabled = true;
+	return 0;
+}
+
+/* A new audit log starts with the factory record; then the state record. */
+static int write_state(struct factory *f)
+{
+	struct audit_entry ae = {.time = f->env->now_ms(f->env->user_data) / 1000u,
+	                         .event = "factory-init",
+	                         .detail = f->st.has_identity ? "identity" : "blank board"};
+	char path[PATH_MAX];
+	int ret = fs_path(path, sizeof(path), f->state_dir, AUDIT_FILE);
+
+	if (ret < 0)
+		return ret;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	ret = audit_append(f->state_dir, &f->st, &ae);
+	if (ret == 0)
+		ret = bmc_state_store(f->state_dir, &f->st);
+	if (ret < 0)
+		say(f->err, f->err_len, "%s: %s", f->state_dir, strerror(-ret));
+	return ret;
+}
+
 int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
                      const struct bmc_env *env, char *err, size_t err_len)
 {
-	static svcport_v1_BmcState st;
-	unsigned char *key = NULL, *anchors = NULL, *buf = NULL, want[32], have[32];
-	unsigned char ak[BMC_SED_AK_LEN];
-	size_t key_len, anchors_len, len;
-	char path[PATH_MAX];
-	struct se *se = NULL;
-	struct stat sb;
-	struct audit_entry ae;
+	struct factory *f = calloc(1, sizeof(*f));
+	size_t len;
 	int ret;
 
-	st = (svcport_v1_BmcState)svcport_v1_BmcState_init_zero;
-	key = malloc(FACTORY_FILE_MAX);
-	anchors = malloc(FACTORY_FILE_MAX);
-	buf = malloc(FACTORY_FILE_MAX);
-	if (!key || !anchors || !buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = fs_path(path, sizeof(path), state_dir, BMC_STATE_FILE);
+	if (!f)
+		return -ENOMEM;
+	*f = (struct factory){.factory_dir = factory_dir,
+	                      .state_dir = state_dir,
+	                      .env = env,
+	                      .err = err,
+	                      .err_len = err_len,
+	                      .st = svcport_v1_BmcState_init_zero};
+	f->st.version = BMC_STATE_VERSION;
+	f->st.emergency_reset_clears_sed_ak = true;
+	f->st.admin_password_must_change = true;
+	f->st.has_sensors = true;
+	f->st.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+
+	ret = check_fresh(f, force);
+	if (ret == 0)
+		ret = provision_se(f);
+	if (ret == 0)
+		ret = load_identity(f);
 	if (ret < 0)
 		goto out;
-	if (stat(path, &sb) == 0 && !force) {
-		say(err, err_len, "%s is already initialised (use --force to replace it)",
-		    state_dir);
-		ret = -EEXIST;
-		goto out;
-	}
-	ret = fs_read(factory_dir, "device.key", key, FACTORY_FILE_MAX, &key_len);
+	ret = fs_read(factory_dir, "device.crt", f->buf, FACTORY_FILE_MAX, &len);
 	if (ret == 0)
-		ret = fs_read(factory_dir, "trust-anchors.pem", anchors, FACTORY_FILE_MAX,
-		              &anchors_len);
-	if (ret == 0)
-		ret = fs_read(factory_dir, "board-key.sha256", buf, FACTORY_FILE_MAX - 1, &len);
-	if (ret < 0) {
-		say(err, err_len,
-		    "%s: device.key, trust-anchors.pem and board-key.sha256 needed: %s",
-		    factory_dir, strerror(-ret));
-		goto out;
-	}
-	buf[len] = 0;
-	if (len < 64 || hex_decode((char *)buf, want, 32) < 0) {
-		say(err, err_len, "board-key.sha256: not 64 hex digits");
-		ret = -EINVAL;
-		goto out;
-	}
-	/* The state holds secrets: the folder is private whoever made it. */
-	if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) || chmod(state_dir, 0700) < 0) {
-		ret = -errno;
-		say(err, err_len, "%s: %s", state_dir, strerror(errno));
-		goto out;
-	}
-	ret = se_provision(state_dir, key, key_len, anchors, anchors_len, env);
-	if (ret == 0)
-		ret = se_open(state_dir, &se);
-	if (ret < 0) {
-		say(err, err_len, "device.key must be a P-256 key and trust-anchors.pem P-256 CAs");
-		goto out;
-	}
-	se_key_sha256(se, have);
-	if (memcmp(want, have, 32) != 0) {
-		say(err, err_len, "board-key.sha256 does not match device.key");
-		ret = -EINVAL;
-		goto out;
-	}
-
-	st.version = BMC_STATE_VERSION;
-	st.emergency_reset_clears_sed_ak = true;
-	st.admin_password_must_change = true;
-	st.has_sensors = true;
-	st.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
-	ret = fs_read(factory_dir, "identity", buf, FACTORY_FILE_MAX - 1, &len);
-	if (ret == 0) {
-		buf[len] = 0;
-		ret = parse_identity((char *)buf, &st, err, err_len);
-		if (ret < 0)
-			goto out;
-		/* BMC-managed ships activated, portal-managed locked. */
-		if (st.control_mode == svcport_v1_ControlMode_CONTROL_BMC_MANAGED)
-			st.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
-		/* parse_identity() left the code in the retired plain field: seal it. */
-		ret = sealed_code_set(se, &st, st.activation_code, env);
-		mbedtls_platform_zeroize(st.activation_code, sizeof(st.activation_code));
-		if (ret == 0 && env->rng(env->user_data, ak, sizeof(ak)) != 0)
-			ret = -EIO;
-		if (ret == 0)
-			ret = sealed_sed_ak_set(se, &st, ak, env);
-		mbedtls_platform_zeroize(ak, sizeof(ak));
-		if (ret < 0) {
-			say(err, err_len, "cannot seal the board's secrets: %s", strerror(-ret));
-			goto out;
-		}
-		st.sed_enabled = true;
-	} else if (ret != -ENOENT) {
-		say(err, err_len, "identity: %s", strerror(-ret));
-		goto out;
-	}
-	ret = fs_read(factory_dir, "device.crt", buf, FACTORY_FILE_MAX, &len);
-	if (ret == 0)
-		ret = load_device_cert(buf, len, se, &st, err, err_len);
+		ret = load_device_cert(f->buf, len, f->se, &f->st, err, err_len);
 	else if (ret == -ENOENT)
 		ret = 0;
 	if (ret < 0)
 		goto out;
-
 	/* The device's internal CA and its link certificate (DESIGN §6), made here at
 	 * the board's first start, with the keys the SE drew at provisioning. */
-	ret = devcerts_issue(se, &st, true, env->now_ms(env->user_data) / 1000u, env);
+	ret = devcerts_issue(f->se, &f->st, true, env->now_ms(env->user_data) / 1000u, env);
 	if (ret < 0) {
 		say(err, err_len, "cannot issue the internal CA: %s", strerror(-ret));
 		goto out;
 	}
-
-	/* A new audit log starts with the factory record. */
-	ret = fs_path(path, sizeof(path), state_dir, AUDIT_FILE);
-	if (ret < 0 || (unlink(path) < 0 && errno != ENOENT)) {
-		ret = ret < 0 ? ret : -errno;
-		goto out;
-	}
-	ae = (struct audit_entry){.time = env->now_ms(env->user_data) / 1000u,
-	                          .event = "factory-init",
-	                          .detail = st.has_identity ? "identity" : "blank board"};
-	ret = audit_append(state_dir, &st, &ae);
-	if (ret == 0)
-		ret = bmc_state_store(state_dir, &st);
-	if (ret < 0)
-		say(err, err_len, "%s: %s", state_dir, strerror(-ret));
+	ret = write_state(f);
 out:
-	se_close(se);
-	if (key)
-		mbedtls_platform_zeroize(key, FACTORY_FILE_MAX);
-	mbedtls_platform_zeroize(&st, sizeof(st));
-	free(key);
-	free(anchors);
-	free(buf);
+	se_close(f->se);
+	mbedtls_platform_zeroize(f, sizeof(*f));
+	free(f);
 	return ret;
 }

@@ -5,8 +5,10 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
-#include "bmc-internal.h"
+#include "actions.h"
+#include "bmc.h"
 #include "devcerts.h"
+#include "sealed.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
 #define A(x) svcport_v1_Action_ACTION_##x
@@ -72,7 +74,7 @@ bool bmc_is_presence_ok(const svcport_v1_BmcState *st, const struct bmc_cmd_ctx 
 static svcport_v1_ErrorCode sed_ak_release(struct bmc *b, const svcport_v1_BmcState *st,
                                            const char **detail)
 {
-	unsigned char ak[BMC_SED_AK_LEN];
+	unsigned char ak[SEALED_SED_AK_LEN];
 	int ret;
 
 	if (!st->sed_ak_present)
@@ -103,20 +105,13 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 		return E(INVALID_STATE);
 	}
 	if (u->device_certificate.size > 0) {
-		unsigned char pub[SE_PUBKEY_LEN], cert_pub[SE_PUBKEY_LEN];
 		mbedtls_x509_crt crt;
-		size_t olen = 0;
 		bool ok;
 
 		mbedtls_x509_crt_init(&crt);
-		se_public_key(b->se, pub);
 		ok = mbedtls_x509_crt_parse_der(&crt, u->device_certificate.bytes,
 		                                u->device_certificate.size) == 0 &&
-		     mbedtls_pk_get_type(&crt.pk) == MBEDTLS_PK_ECKEY &&
-		     mbedtls_ecp_point_write_binary(
-		         &mbedtls_pk_ec(crt.pk)->grp, &mbedtls_pk_ec(crt.pk)->Q,
-		         MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, cert_pub, sizeof(cert_pub)) == 0 &&
-		     olen == SE_PUBKEY_LEN && memcmp(pub, cert_pub, SE_PUBKEY_LEN) == 0;
+		     devcerts_is_device_key(b->se, &crt);
 		mbedtls_x509_crt_free(&crt);
 		if (!ok) {
 			*detail = "device certificate is not for this board's key";

@@ -2,18 +2,20 @@
 /*
  * The console's certificate commands (DESIGN §6): export the device
  * certificate and its issuers, make a CSR for the device key for an external
- * CA, and install the externally signed chain that comes back.
+ * CA, and install the externally signed chain that comes back; and the
+ * signed update of the pinned portal roots.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/x509_crt.h>
 
-#include "bmc-internal.h"
+#include "console-cmd.h"
+#include "devcerts.h"
+#include "trust.h"
 #include "x509check.h"
-
-#define AE(x) svcport_admin_v1_AdminError_ADMIN_##x
 
 /* The certificate byte arrays of the two schemas are copied into each other. */
 _Static_assert(sizeof(((svcport_admin_v1_CertReply *)0)->certs[0]) ==
@@ -32,19 +34,6 @@ _Static_assert(sizeof(((svcport_admin_v1_CertInstall *)0)->certs) /
                    1 + sizeof(((svcport_v1_BmcState *)0)->device_chain) /
                            sizeof(((svcport_v1_BmcState *)0)->device_chain[0]),
                "an installed chain fits the state");
-
-static bool is_device_key(struct bmc *b, const mbedtls_x509_crt *crt)
-{
-	unsigned char pub[SE_PUBKEY_LEN], cert_pub[SE_PUBKEY_LEN];
-	size_t olen = 0;
-
-	se_public_key(b->se, pub);
-	return mbedtls_pk_get_type(&crt->pk) == MBEDTLS_PK_ECKEY &&
-	       mbedtls_ecp_point_write_binary(
-	           &mbedtls_pk_ec(crt->pk)->grp, &mbedtls_pk_ec(crt->pk)->Q,
-	           MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, cert_pub, sizeof(cert_pub)) == 0 &&
-	       olen == SE_PUBKEY_LEN && memcmp(pub, cert_pub, SE_PUBKEY_LEN) == 0;
-}
 
 /* The checks of an installed chain; NULL if it is acceptable, else why not. */
 static const char *check_install(struct bmc *b, const svcport_admin_v1_CertInstall *in)
@@ -65,7 +54,7 @@ static const char *check_install(struct bmc *b, const svcport_admin_v1_CertInsta
 			why = "a certificate does not parse";
 			goto out;
 		}
-	if (!is_device_key(b, &leaf)) {
+	if (!devcerts_is_device_key(b->se, &leaf)) {
 		why = "the first certificate is not for the device key";
 		goto out;
 	}
@@ -92,90 +81,85 @@ out:
 	return why;
 }
 
-void bmc_admin_cert(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
-                    svcport_admin_v1_AdminReply *r, svcport_v1_BmcState *next,
-                    struct bmc_outcome *o)
+CONSOLE_HANDLER(console_cert_export)
+{
+	const svcport_admin_v1_CertWhich which = req->cmd.cert_export.which;
+	svcport_admin_v1_CertReply *c = &r->body.cert;
+
+	/* Public material: no password (the dispatch table says so). */
+	if (which == svcport_admin_v1_CertWhich_CERT_INTERNAL_CA ||
+	    which == svcport_admin_v1_CertWhich_CERT_LINK) {
+		if (next->internal_ca_certificate.size == 0 || next->link_certificate.size == 0)
+			return console_fail(r, AE(INVALID_STATE), "no internal CA");
+		r->which_body = svcport_admin_v1_AdminReply_cert_tag;
+		c->certs_count = 0;
+		if (which == svcport_admin_v1_CertWhich_CERT_LINK)
+			memcpy(&c->certs[c->certs_count++], &next->link_certificate,
+			       sizeof(c->certs[0]));
+		memcpy(&c->certs[c->certs_count++], &next->internal_ca_certificate,
+		       sizeof(c->certs[0]));
+		return AE(OK);
+	}
+	if (which != svcport_admin_v1_CertWhich_CERT_DEVICE)
+		return console_fail(r, AE(BAD_REQUEST), "unknown certificate");
+	if (next->device_certificate.size == 0)
+		return console_fail(r, AE(INVALID_STATE), "no device certificate");
+	r->which_body = svcport_admin_v1_AdminReply_cert_tag;
+	memcpy(&c->certs[0], &next->device_certificate, sizeof(c->certs[0]));
+	for (pb_size_t i = 0; i < next->device_chain_count; i++)
+		memcpy(&c->certs[i + 1], &next->device_chain[i], sizeof(c->certs[0]));
+	c->certs_count = (pb_size_t)(1 + next->device_chain_count);
+	return AE(OK);
+}
+
+CONSOLE_HANDLER(console_cert_csr)
 {
 	svcport_admin_v1_CertReply *c = &r->body.cert;
-	const char *why;
 	char subject[128];
 	int n;
 
-	switch (req->which_cmd) {
-	case svcport_admin_v1_AdminRequest_cert_export_tag:
-		/* Public material: no password. */
-		o->request = "admin cert export";
-		if (req->cmd.cert_export.which == svcport_admin_v1_CertWhich_CERT_INTERNAL_CA ||
-		    req->cmd.cert_export.which == svcport_admin_v1_CertWhich_CERT_LINK) {
-			const bool link =
-			    req->cmd.cert_export.which == svcport_admin_v1_CertWhich_CERT_LINK;
+	if (!next->has_identity)
+		return console_fail(r, AE(INVALID_STATE), "no identity to name in a CSR");
+	snprintf(subject, sizeof(subject), "CN=%s-%s,serialNumber=%s-%s", next->device.machine_type,
+	         next->device.serial_number, next->device.machine_type, next->device.serial_number);
+	n = se_write_csr(b->se, subject, c->csr.bytes, sizeof(c->csr.bytes), &b->env);
+	if (n < 0)
+		return console_fail(r, AE(INTERNAL), "the CSR could not be made");
+	r->which_body = svcport_admin_v1_AdminReply_cert_tag;
+	c->csr.size = (pb_size_t)n;
+	return AE(OK);
+}
 
-			if (next->internal_ca_certificate.size == 0 ||
-			    next->link_certificate.size == 0) {
-				bmc_admin_reply_error(r, AE(INVALID_STATE), "no internal CA");
-				return;
-			}
-			r->which_body = svcport_admin_v1_AdminReply_cert_tag;
-			c->certs_count = 0;
-			if (link)
-				memcpy(&c->certs[c->certs_count++], &next->link_certificate,
-				       sizeof(c->certs[0]));
-			memcpy(&c->certs[c->certs_count++], &next->internal_ca_certificate,
-			       sizeof(c->certs[0]));
-			return;
-		}
-		if (req->cmd.cert_export.which != svcport_admin_v1_CertWhich_CERT_DEVICE) {
-			bmc_admin_reply_error(r, AE(BAD_REQUEST), "unknown certificate");
-			return;
-		}
-		if (next->device_certificate.size == 0) {
-			bmc_admin_reply_error(r, AE(INVALID_STATE), "no device certificate");
-			return;
-		}
-		r->which_body = svcport_admin_v1_AdminReply_cert_tag;
-		memcpy(&c->certs[0], &next->device_certificate, sizeof(c->certs[0]));
-		for (pb_size_t i = 0; i < next->device_chain_count; i++)
-			memcpy(&c->certs[i + 1], &next->device_chain[i], sizeof(c->certs[0]));
-		c->certs_count = (pb_size_t)(1 + next->device_chain_count);
-		return;
-	case svcport_admin_v1_AdminRequest_cert_csr_tag:
-		o->request = "admin cert csr";
-		if (!bmc_admin_auth(b, req, r, false))
-			return;
-		if (!next->has_identity) {
-			bmc_admin_reply_error(r, AE(INVALID_STATE), "no identity to name in a CSR");
-			return;
-		}
-		snprintf(subject, sizeof(subject), "CN=%s-%s,serialNumber=%s-%s",
-		         next->device.machine_type, next->device.serial_number,
-		         next->device.machine_type, next->device.serial_number);
-		n = se_write_csr(b->se, subject, c->csr.bytes, sizeof(c->csr.bytes), &b->env);
-		if (n < 0) {
-			bmc_admin_reply_error(r, AE(INTERNAL), "the CSR could not be made");
-			return;
-		}
-		r->which_body = svcport_admin_v1_AdminReply_cert_tag;
-		c->csr.size = (pb_size_t)n;
-		return;
-	case svcport_admin_v1_AdminRequest_cert_install_tag:
-		o->request = "admin cert install";
-		if (!bmc_admin_auth(b, req, r, false))
-			return;
-		why = check_install(b, &req->cmd.cert_install);
-		if (why) {
-			bmc_admin_reply_error(r, AE(INVALID_STATE), why);
-			return;
-		}
-		memcpy(&next->device_certificate, &req->cmd.cert_install.certs[0],
-		       sizeof(next->device_certificate));
-		next->device_chain_count = (pb_size_t)(req->cmd.cert_install.certs_count - 1);
-		for (pb_size_t i = 0; i < next->device_chain_count; i++)
-			memcpy(&next->device_chain[i], &req->cmd.cert_install.certs[i + 1],
-			       sizeof(next->device_chain[0]));
-		bmc_admin_commit(b, next, "cert-install", NULL, r);
-		return;
-	default:
-		bmc_admin_reply_error(r, AE(BAD_REQUEST), "unknown command");
-		return;
-	}
+CONSOLE_HANDLER(console_cert_install)
+{
+	const svcport_admin_v1_CertInstall *in = &req->cmd.cert_install;
+	const char *why = check_install(b, in);
+
+	if (why)
+		return console_fail(r, AE(INVALID_STATE), why);
+	memcpy(&next->device_certificate, &in->certs[0], sizeof(next->device_certificate));
+	next->device_chain_count = (pb_size_t)(in->certs_count - 1);
+	for (pb_size_t i = 0; i < next->device_chain_count; i++)
+		memcpy(&next->device_chain[i], &in->certs[i + 1], sizeof(next->device_chain[0]));
+	step->event = "cert-install";
+	return AE(OK);
+}
+
+CONSOLE_HANDLER(console_trust_update)
+{
+	const char *why;
+	int ret = bmc_trust_update_apply(b, &req->cmd.trust_update, next, &why);
+
+	if (ret == -EPERM)
+		return console_fail(r, AE(BAD_SIGNATURE), why);
+	if (ret == -EBADMSG)
+		return console_fail(r, AE(BAD_REQUEST), why);
+	if (ret < 0)
+		return console_fail(r, AE(INVALID_STATE), why);
+	step->event = "trust-update";
+	snprintf(step->detail, sizeof(step->detail), "sequence=%llu anchors=%u",
+	         (unsigned long long)next->trust_sequence, (unsigned)next->trust_anchors_count);
+	/* Committed: the SE pins the new set (it parsed above, so this holds). */
+	step->after_commit = bmc_trust_pin;
+	return AE(OK);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The BMC core: opening the state, dispatching gateway requests, events. */
+/* The BMC core's top: opening the state, answering the gateway's requests, events. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +10,14 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
-#include "bmc-internal.h"
+#include "actions.h"
+#include "audit.h"
+#include "bmc.h"
+#include "board.h"
+#include "sealed.h"
 #include "state.h"
+#include "trust.h"
+#include "verify.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
 
@@ -29,13 +35,6 @@ static void rl_config_fill(struct rl_config *c, const struct rl_config *in)
 		c->base_ms = in->base_ms;
 	if (in && in->max_ms)
 		c->max_ms = in->max_ms;
-}
-
-void bmc_refresh_fingerprints(struct bmc *b)
-{
-	for (pb_size_t i = 0; i < b->st.signer_cache_count; i++)
-		mbedtls_sha256_ret(b->st.signer_cache[i].bytes, b->st.signer_cache[i].size,
-		                   b->signer_fp[i], 0);
 }
 
 int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_options *opt,
@@ -59,7 +58,7 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 		goto fail;
 	ret = se_open(state_dir, &b->se);
 	if (ret == 0)
-		ret = bmc_trust_open(b);
+		ret = bmc_trust_pin(b);
 	if (ret < 0)
 		goto fail;
 	ret = audit_discard_uncommitted(state_dir, &b->st);
@@ -85,34 +84,6 @@ void bmc_close(struct bmc *b)
 	se_close(b->se);
 	mbedtls_platform_zeroize(b, sizeof(*b));
 	free(b);
-}
-
-const svcport_v1_BmcState *bmc_state(const struct bmc *b)
-{
-	return &b->st;
-}
-
-svcport_v1_SecurityLed bmc_security_led(const svcport_v1_BmcState *st)
-{
-	if (st->lockdown_state != svcport_v1_LockdownState_LOCKDOWN_ACTIVE)
-		return svcport_v1_SecurityLed_LED_BLINKING;
-	if (st->sensors.intrusion_enabled || st->sensors.motion_enabled ||
-	    st->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED)
-		return svcport_v1_SecurityLed_LED_ON;
-	return svcport_v1_SecurityLed_LED_OFF;
-}
-
-int bmc_commit(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entry *e)
-{
-	int ret = audit_append(b->dir, next, e);
-
-	if (ret == 0)
-		ret = bmc_state_store(b->dir, next);
-	if (ret < 0)
-		return ret;
-	b->st = *next;
-	bmc_refresh_fingerprints(b);
-	return 0;
 }
 
 bool bmc_take_state_event(struct bmc *b, svcport_v1_BmcReply *ret_event)
@@ -210,13 +181,96 @@ static bool is_rate_limited_request(pb_size_t which)
 	       which == svcport_v1_Request_get_activation_code_tag;
 }
 
+static svcport_v1_ErrorCode answer_submit(struct bmc *b, const svcport_v1_BmcRequest *req,
+                                          svcport_v1_Response *rs, struct bmc_outcome *out,
+                                          const char **detail)
+{
+	const struct bmc_cmd_ctx ctx = {.session_id = req->session_id,
+	                                .link = req->link,
+	                                .physical_presence = req->physical_presence};
+	const svcport_v1_SubmitCommand *sc = &req->request.body.submit_command;
+
+	if (!sc->has_command) {
+		*detail = "no command";
+		return E(BAD_REQUEST);
+	}
+	rs->which_body = svcport_v1_Response_command_result_tag;
+	rs->body.command_result.has_receipt = true;
+	return bmc_cmd_submit(b, &sc->command, &ctx, &out->action, &rs->body.command_result.receipt,
+	                      detail);
+}
+
+static svcport_v1_ErrorCode answer_activation_code(struct bmc *b, const svcport_v1_BmcRequest *req,
+                                                   svcport_v1_Response *rs, const char **detail)
+{
+	const struct bmc_cmd_ctx ctx = {.link = req->link,
+	                                .physical_presence = req->physical_presence};
+
+	if (!bmc_is_presence_ok(&b->st, &ctx)) {
+		*detail = "the activation code needs the service port";
+		return E(PRESENCE_REQUIRED);
+	}
+	if (!b->st.has_identity || !sealed_has_code(&b->st)) {
+		*detail = "no activation code on this board";
+		return E(INVALID_STATE);
+	}
+	if (sealed_code_get(b->se, &b->st, rs->body.activation_code.code) < 0) {
+		*detail = "the sealed activation code does not unseal";
+		return E(INTERNAL);
+	}
+	rs->which_body = svcport_v1_Response_activation_code_tag;
+	return E(ERROR_NONE);
+}
+
+/* One request, by type: the response in rs, or an error code and *detail. */
+static svcport_v1_ErrorCode answer(struct bmc *b, const svcport_v1_BmcRequest *req,
+                                   svcport_v1_Response *rs, struct bmc_outcome *out,
+                                   const char **detail)
+{
+	const svcport_v1_Request *rq = &req->request;
+
+	switch (rq->which_body) {
+	case svcport_v1_Request_get_device_info_tag:
+		out->request = "GetDeviceInfo";
+		rs->which_body = svcport_v1_Response_device_info_tag;
+		fill_device_info(b, rq->body.get_device_info.include_certificate,
+		                 &rs->body.device_info);
+		return E(ERROR_NONE);
+	case svcport_v1_Request_get_challenge_tag:
+		out->request = "GetChallenge";
+		rs->which_body = svcport_v1_Response_challenge_tag;
+		*detail = "challenge could not be made";
+		return make_challenge(b, req, &rs->body.challenge);
+	case svcport_v1_Request_submit_command_tag:
+		out->request = "SubmitCommand";
+		return answer_submit(b, req, rs, out, detail);
+	case svcport_v1_Request_get_activation_code_tag:
+		out->request = "GetActivationCode";
+		return answer_activation_code(b, req, rs, detail);
+	case svcport_v1_Request_ping_tag:
+		out->request = "Ping";
+		rs->which_body = svcport_v1_Response_pong_tag;
+		memcpy(&rs->body.pong.payload, &rq->body.ping.payload,
+		       sizeof(rs->body.pong.payload));
+		return E(ERROR_NONE);
+	case svcport_v1_Request_get_link_info_tag:
+		out->request = "GetLinkInfo";
+		*detail = "GetLinkInfo is answered by the gateway";
+		return E(BAD_REQUEST);
+	default:
+		*detail = "unknown request";
+		return E(BAD_REQUEST);
+	}
+}
+
 void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport_v1_BmcReply *reply,
                         struct bmc_outcome *out)
 {
 	const svcport_v1_Request *rq = &req->request;
 	svcport_v1_Response *rs = &reply->msg.response;
 	const uint64_t now_ms = b->env.now_ms(b->env.user_data);
-	svcport_v1_ErrorCode rc = E(ERROR_NONE);
+	const bool limited = req->has_request && is_rate_limited_request(rq->which_body);
+	svcport_v1_ErrorCode rc;
 	const char *detail = NULL;
 	uint32_t wait;
 
@@ -232,84 +286,17 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 		detail = "no request";
 		goto error;
 	}
-	if (is_rate_limited_request(rq->which_body)) {
-		wait = ratelimit_check(&b->rl, req->session_id, req->link, now_ms);
-		if (wait) {
-			out->request = rq->which_body == svcport_v1_Request_submit_command_tag
-			                   ? "SubmitCommand"
-			                   : "GetActivationCode";
-			out->result = E(RATE_LIMITED);
-			out->detail = "back-off after failed verifications";
-			set_error(rs, E(RATE_LIMITED), out->detail, wait);
-			return;
-		}
-	}
-
-	switch (rq->which_body) {
-	case svcport_v1_Request_get_device_info_tag:
-		out->request = "GetDeviceInfo";
-		rs->which_body = svcport_v1_Response_device_info_tag;
-		fill_device_info(b, rq->body.get_device_info.include_certificate,
-		                 &rs->body.device_info);
+	wait = limited ? ratelimit_check(&b->rl, req->session_id, req->link, now_ms) : 0;
+	if (wait) {
+		out->request = rq->which_body == svcport_v1_Request_submit_command_tag
+		                   ? "SubmitCommand"
+		                   : "GetActivationCode";
+		out->result = E(RATE_LIMITED);
+		out->detail = "back-off after failed verifications";
+		set_error(rs, E(RATE_LIMITED), out->detail, wait);
 		return;
-	case svcport_v1_Request_get_challenge_tag:
-		out->request = "GetChallenge";
-		rs->which_body = svcport_v1_Response_challenge_tag;
-		rc = make_challenge(b, req, &rs->body.challenge);
-		detail = "challenge could not be made";
-		break;
-	case svcport_v1_Request_submit_command_tag: {
-		struct bmc_cmd_ctx ctx = {.session_id = req->session_id,
-		                          .link = req->link,
-		                          .physical_presence = req->physical_presence};
-
-		out->request = "SubmitCommand";
-		if (!rq->body.submit_command.has_command) {
-			rc = E(BAD_REQUEST);
-			detail = "no command";
-			break;
-		}
-		rs->which_body = svcport_v1_Response_command_result_tag;
-		rs->body.command_result.has_receipt = true;
-		rc = bmc_cmd_submit(b, &rq->body.submit_command.command, &ctx, &out->action,
-		                    &rs->body.command_result.receipt, &detail);
-		break;
 	}
-	case svcport_v1_Request_get_activation_code_tag: {
-		struct bmc_cmd_ctx ctx = {.link = req->link,
-		                          .physical_presence = req->physical_presence};
-
-		out->request = "GetActivationCode";
-		if (!bmc_is_presence_ok(&b->st, &ctx)) {
-			rc = E(PRESENCE_REQUIRED);
-			detail = "the activation code needs the service port";
-		} else if (!b->st.has_identity || !sealed_has_code(&b->st)) {
-			rc = E(INVALID_STATE);
-			detail = "no activation code on this board";
-		} else if (sealed_code_get(b->se, &b->st, rs->body.activation_code.code) < 0) {
-			rc = E(INTERNAL);
-			detail = "the sealed activation code does not unseal";
-		} else {
-			rs->which_body = svcport_v1_Response_activation_code_tag;
-		}
-		break;
-	}
-	case svcport_v1_Request_ping_tag:
-		out->request = "Ping";
-		rs->which_body = svcport_v1_Response_pong_tag;
-		memcpy(&rs->body.pong.payload, &rq->body.ping.payload,
-		       sizeof(rs->body.pong.payload));
-		return;
-	case svcport_v1_Request_get_link_info_tag:
-		out->request = "GetLinkInfo";
-		rc = E(BAD_REQUEST);
-		detail = "GetLinkInfo is answered by the gateway";
-		break;
-	default:
-		rc = E(BAD_REQUEST);
-		detail = "unknown request";
-		break;
-	}
+	rc = answer(b, req, rs, out, &detail);
 	if (rc == E(ERROR_NONE)) {
 		/* Only a verified command clears the back-off: reading the code
 		 * proves nothing, and would let a peer with presence (or over BLE
@@ -318,7 +305,7 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 			ratelimit_success(&b->rl, req->session_id, req->link);
 		return;
 	}
-	if (is_rate_limited_request(rq->which_body) && rc != E(INTERNAL))
+	if (limited && rc != E(INTERNAL))
 		ratelimit_fail(&b->rl, req->session_id, req->link, now_ms);
 error:
 	*rs = (svcport_v1_Response)svcport_v1_Response_init_zero;

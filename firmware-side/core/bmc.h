@@ -63,10 +63,6 @@ int bmc_handle_packet(struct bmc *bmc, const uint8_t *in, size_t in_len, uint8_t
                       size_t out_cap, size_t *ret_len, struct bmc_outcome *ret_outcome)
     __attribute__((warn_unused_result));
 
-/* Admin console (admin.proto). reply fully written. */
-void bmc_admin_handle(struct bmc *bmc, const svcport_admin_v1_AdminRequest *req,
-                      svcport_admin_v1_AdminReply *reply, struct bmc_outcome *ret_outcome);
-
 /*
  * True (and ret_event filled: session 0, request 0, StateChanged) if the
  * lockdown state, security LED or control mode changed since the last call.
@@ -81,14 +77,5 @@ const char *bmc_action_name(svcport_v1_Action a);
 /* Current state (read-only view, valid until the next call into bmc). */
 const svcport_v1_BmcState *bmc_state(const struct bmc *bmc);
 svcport_v1_SecurityLed bmc_security_led(const svcport_v1_BmcState *st);
-
-/*
- * Writes a factory state into state_dir from a factory directory (format in
- * docs/bmc.md). Refuses an initialised state_dir (-EEXIST) unless force.
- * On failure err (may be NULL) says why in one line. 0 or -errno/-EINVAL.
- */
-int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
-                     const struct bmc_env *env, char *err, size_t err_len)
-    __attribute__((warn_unused_result));
 
 #endif

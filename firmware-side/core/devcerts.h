@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <mbedtls/x509_crt.h>
+
 #include "se.h"
 #include "svcport.pb.h"
 
@@ -24,5 +26,8 @@
  */
 int devcerts_issue(struct se *se, svcport_v1_BmcState *st, bool with_ca, uint64_t now_s,
                    const struct bmc_env *env) __attribute__((warn_unused_result));
+
+/* True if crt certifies the secure element's device key (P-256, same point). */
+bool devcerts_is_device_key(const struct se *se, const mbedtls_x509_crt *crt);
 
 #endif

@@ -6,7 +6,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
 
-#include "bmc-internal.h"
+#include "pwhash.h"
 
 int bmc_pbkdf2(const char *secret, const unsigned char *salt, size_t salt_len, unsigned char *out,
                size_t out_len)

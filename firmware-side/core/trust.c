@@ -4,7 +4,7 @@
  * accepted only when the key of a currently pinned root signed it and its
  * sequence is newer than the last one applied (docs/bmc.md).
  */
-#include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include <mbedtls/oid.h>
@@ -12,10 +12,9 @@
 #include <mbedtls/x509_crt.h>
 #include <pb_decode.h>
 
-#include "bmc-internal.h"
+#include "board.h"
+#include "trust.h"
 #include "x509check.h"
-
-#define AE(x) svcport_admin_v1_AdminError_ADMIN_##x
 
 #define TRUST_UPDATE_VERSION 1
 
@@ -100,53 +99,38 @@ static int anchors_load(struct bmc *b, const svcport_v1_BmcState *st)
 	return se_trust_anchors_set(b->se, der, len, st->trust_anchors_count);
 }
 
-int bmc_trust_open(struct bmc *b)
+int bmc_trust_pin(struct bmc *b)
 {
 	return b->st.trust_anchors_count ? anchors_load(b, &b->st) : 0;
 }
 
-void bmc_admin_trust_update(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
-                            svcport_admin_v1_AdminReply *r, svcport_v1_BmcState *next,
-                            struct bmc_outcome *o)
+int bmc_trust_update_apply(struct bmc *b, const svcport_admin_v1_TrustUpdate *u,
+                           svcport_v1_BmcState *next, const char **ret_why)
 {
 	static svcport_admin_v1_TrustUpdateBody body;
-	const svcport_admin_v1_TrustUpdate *u = &req->cmd.trust_update;
 	pb_istream_t is;
 	const char *why;
-	char detail[64];
 
-	o->request = "admin trust update";
-	if (!bmc_admin_auth(b, req, r, false))
-		return;
 	/* The signature first: nothing of an unsigned body is looked at. */
 	if (!is_signed_by_anchor(b, u)) {
-		bmc_admin_reply_error(r, AE(BAD_SIGNATURE),
-		                      "trust update: not signed by a pinned root's key");
-		return;
+		*ret_why = "trust update: not signed by a pinned root's key";
+		return -EPERM;
 	}
 	body = (svcport_admin_v1_TrustUpdateBody)svcport_admin_v1_TrustUpdateBody_init_zero;
 	is = pb_istream_from_buffer(u->body.bytes, u->body.size);
 	if (!pb_decode(&is, svcport_admin_v1_TrustUpdateBody_fields, &body)) {
-		bmc_admin_reply_error(r, AE(BAD_REQUEST), "trust update: body does not decode");
-		return;
+		*ret_why = "trust update: body does not decode";
+		return -EBADMSG;
 	}
 	why = check_update(b, next, &body);
 	if (why) {
-		bmc_admin_reply_error(r, AE(INVALID_STATE), why);
-		return;
+		*ret_why = why;
+		return -EINVAL;
 	}
 	next->trust_anchors_count = body.anchors_count;
 	memcpy(next->trust_anchors, body.anchors, sizeof(next->trust_anchors));
 	next->trust_sequence = body.sequence;
 	/* Cached signers were verified against the old roots: each must chain again. */
 	next->signer_cache_count = 0;
-	snprintf(detail, sizeof(detail), "sequence=%llu anchors=%u",
-	         (unsigned long long)body.sequence, (unsigned)body.anchors_count);
-	bmc_admin_commit(b, next, "trust-update", detail, r);
-	if (r->error != AE(OK))
-		return;
-	/* Committed: the SE pins the new set (it parsed above, so this holds). */
-	if (anchors_load(b, &b->st) < 0)
-		bmc_admin_reply_error(r, AE(INTERNAL), "trust update stored; restart bmcd");
-	bmc_refresh_fingerprints(b);
+	return 0;
 }

@@ -13,11 +13,17 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
-#include "bmc-internal.h"
-#include "state.h"
+#include "actions.h"
+#include "bmc.h"
+#include "board.h"
+#include "pwhash.h"
+#include "verify.h"
 #include "x509check.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
+
+#define BMC_CLOCK_SKEW_S 300u          /* issued_at may be this far in the future */
+#define BMC_MAX_WINDOW_S (24u * 3600u) /* longest command validity accepted */
 
 /* Parses the signer into crt (leaf first) and checks it. */
 static svcport_v1_ErrorCode check_signer(struct bmc *b, const svcport_v1_SignedCommand *cmd,

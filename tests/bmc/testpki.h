@@ -17,6 +17,8 @@
 #include <mbedtls/pk.h>
 
 #include "bmc.h"
+#include "console.h"
+#include "factory.h"
 #include "svcport.pb.h"
 
 /* The tests' clock: 2027-01-15, inside every "valid" certificate below. */
