@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * svcport-bmcctl's parts: bmcctl.c (the command table and main) and
+ * bmcctl-io.c (the admin socket, files, and what is printed).
+ */
+#ifndef SVCPORT_BMCCTL_H
+#define SVCPORT_BMCCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "admin.pb.h"
+
+/* One run of the console: the options and the one request it sends. */
+struct ctl {
+	const char *admin_socket;
+	bool json;
+	svcport_admin_v1_AdminRequest req;
+	svcport_admin_v1_AdminReply rep;
+};
+
+/* Prints "svcport-bmcctl: ..." to stderr; returns 1 (the exit code). */
+int ctl_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sends req, waits for the reply (30 s); refusals are printed. 0 or 1. */
+int ctl_transact(const struct ctl *c, const svcport_admin_v1_AdminRequest *req,
+                 svcport_admin_v1_AdminReply *rep);
+
+/* Files: read whole (0 or 1), a new SED backup file only (O_EXCL, no
+ * symlink followed), PEM appended to path (stdout if NULL). */
+int ctl_read_file(const char *path, void *buf, size_t cap, size_t *ret_len);
+int ctl_backup_create(const char *path, int *ret_fd);
+int ctl_backup_write(int fd, const char *path, const void *data, size_t len);
+int ctl_write_pem(const char *path, const char *what, const uint8_t *der, size_t len);
+int ctl_cert_install_read(const char *path, svcport_admin_v1_CertInstall *in);
+
+/* What a person (or with json, a program) reads. */
+void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s);
+/* audit show: every record from req's first on, page by page. 0 or 1. */
+int ctl_print_audit(const struct ctl *c, svcport_admin_v1_AdminRequest *req);
+/* audit verify's answer; 0 if the log is intact, else 1. */
+int ctl_print_audit_verify(const svcport_admin_v1_AuditVerifyReply *v);
+
+/* Argument parsing: 0 or -EINVAL. */
+int ctl_parse_bool(const char *s, bool *ret);
+int ctl_parse_u32(const char *s, uint32_t *ret);
+/* Copies src into dst (cap bytes) or dies naming what. 0 or 1. */
+int ctl_copy_str(char *dst, size_t cap, const char *src, const char *what);
+
+#endif
