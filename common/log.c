@@ -5,18 +5,20 @@
 #include <stdio.h>
 #include <time.h>
 
+static const char *name = "svcport";
 static bool to_syslog;
 static bool debug;
 
-void gw_log_setup(bool use_syslog, bool verbose)
+void log_setup(const char *ident, bool use_syslog, bool verbose)
 {
+	name = ident;
 	to_syslog = use_syslog;
 	debug = verbose;
 	if (to_syslog)
-		openlog("svcportd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void gw_log_line(void *user_data, int prio, const char *line)
+void log_line(void *user_data, int prio, const char *line)
 {
 	if (prio == LOG_DEBUG && !debug)
 		return;
@@ -28,16 +30,16 @@ void gw_log_line(void *user_data, int prio, const char *line)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
-	fprintf(stderr, "%02d:%02d:%02d.%03ld svcportd: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-	        ts.tv_nsec / 1000000, line);
+	fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	        ts.tv_nsec / 1000000, name, line);
 }
 
-void gw_log(int prio, const char *fmt, ...)
+void log_msg(int prio, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	gw_log_line(NULL, prio, line);
+	log_line(NULL, prio, line);
 }

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * svcportd's log: one line per event, to stderr (default) or syslog.
- * Daemon edge only; the cores never log.
+ * The daemons' log (svcportd, svcport-bmcd): one line per event, to stderr
+ * (default) or syslog. Daemon edges only; the cores never log.
  */
-#ifndef SVCPORT_GW_LOG_H
-#define SVCPORT_GW_LOG_H
+#ifndef SVCPORT_LOG_H
+#define SVCPORT_LOG_H
 
 #include <stdbool.h>
 #include <syslog.h>
 
-/* use_syslog: openlog("svcportd") and log there; verbose: LOG_DEBUG too. */
-void gw_log_setup(bool use_syslog, bool verbose);
-void gw_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ident names the daemon on every line; use_syslog: openlog(ident) and log
+ * there; verbose: LOG_DEBUG too. ident must outlive the log. */
+void log_setup(const char *ident, bool use_syslog, bool verbose);
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adapter for callbacks taking (user_data, prio, line). */
-void gw_log_line(void *user_data, int prio, const char *line);
+void log_line(void *user_data, int prio, const char *line);
 
 #endif

@@ -8,14 +8,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +26,7 @@
 #include "bmc.h"
 #include "console.h"
 #include "factory.h"
+#include "log.h"
 #include "loop.h"
 
 #define MAX_GATEWAYS 4
@@ -49,26 +48,7 @@ struct daemon {
 	struct loop_signal *sig_term, *sig_int;
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
-	bool use_syslog;
 };
-
-static bool use_syslog;
-
-static void logf_(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (use_syslog) {
-		vsyslog(prio, fmt, ap);
-	} else {
-		fputs("svcport-bmcd: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
-	va_end(ap);
-}
 
 static uint64_t real_now_ms(void *user_data)
 {
@@ -117,17 +97,17 @@ static void broadcast_events(struct daemon *d)
 	os = pb_ostream_from_buffer(buf, sizeof(buf));
 	if (!pb_encode(&os, svcport_v1_BmcReply_fields, &ev))
 		return;
-	logf_(LOG_INFO, "state changed: lockdown=%d led=%d mode=%d",
-	      ev.msg.event.body.state_changed.lockdown_state,
-	      ev.msg.event.body.state_changed.security_led,
-	      ev.msg.event.body.state_changed.control_mode);
+	log_msg(LOG_INFO, "state changed: lockdown=%d led=%d mode=%d",
+	        ev.msg.event.body.state_changed.lockdown_state,
+	        ev.msg.event.body.state_changed.security_led,
+	        ev.msg.event.body.state_changed.control_mode);
 	for (int i = 0; i < MAX_GATEWAYS; i++) {
 		struct conn *c = &d->gw[i];
 
 		if (c->fd >= 0 &&
 		    send(c->fd, buf, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-			logf_(LOG_WARNING, "gateway %d: event not delivered (%s), dropping it", i,
-			      strerror(errno));
+			log_msg(LOG_WARNING, "gateway %d: event not delivered (%s), dropping it", i,
+			        strerror(errno));
 			conn_close(c);
 		}
 	}
@@ -148,12 +128,12 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		logf_(LOG_INFO, "gateway disconnected");
+		log_msg(LOG_INFO, "gateway disconnected");
 		conn_close(c);
 		return;
 	}
 	if (bmc_handle_packet(c->d->bmc, in, (size_t)n, out, sizeof(out), &out_len, &o) < 0) {
-		logf_(LOG_ERR, "reply does not encode (bug)");
+		log_msg(LOG_ERR, "reply does not encode (bug)");
 		conn_close(c);
 		return;
 	}
@@ -161,13 +141,13 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 	is = pb_istream_from_buffer(in, (size_t)n > svcport_v1_BmcRequest_size ? 0 : (size_t)n);
 	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
 		memset(&peek, 0, sizeof(peek));
-	logf_(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
-	      peek.session_id, peek.request_id, link_name(peek.link), o.request,
-	      o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
-	      bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
+	log_msg(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
+	        peek.session_id, peek.request_id, link_name(peek.link), o.request,
+	        o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
+	        bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
 	if (send(fd, out, out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-		logf_(LOG_WARNING, "session=%u reply not delivered (%s), dropping the gateway",
-		      peek.session_id, strerror(errno));
+		log_msg(LOG_WARNING, "session=%u reply not delivered (%s), dropping the gateway",
+		        peek.session_id, strerror(errno));
 		conn_close(c);
 	}
 	/* Activation codes travel in both directions: keep no copy. */
@@ -210,12 +190,12 @@ static void on_admin(int fd, unsigned events, void *user_data)
 	}
 	mbedtls_platform_zeroize(&req, sizeof(req));
 	mbedtls_platform_zeroize(in, sizeof(in));
-	logf_(rep.error ? LOG_NOTICE : LOG_INFO, "admin %s -> %s%s%s", o.request,
-	      rep.error ? "refused" : "ok", rep.message[0] ? ": " : "", rep.message);
+	log_msg(rep.error ? LOG_NOTICE : LOG_INFO, "admin %s -> %s%s%s", o.request,
+	        rep.error ? "refused" : "ok", rep.message[0] ? ": " : "", rep.message);
 	/* One request per admin connection: the console connects per command. */
 	if (!pb_encode(&os, svcport_admin_v1_AdminReply_fields, &rep) ||
 	    send(fd, out, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		logf_(LOG_WARNING, "admin reply not delivered");
+		log_msg(LOG_WARNING, "admin reply not delivered");
 	conn_close(c);
 	/* A reply may carry the SED AK (backup). */
 	mbedtls_platform_zeroize(out, sizeof(out));
@@ -242,8 +222,8 @@ static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bo
 	if (fd < 0)
 		return;
 	if (!is_peer_allowed(fd, admin ? getuid() : d->gateway_uid, admin, &uid)) {
-		logf_(LOG_WARNING, "%s connection from uid %d refused (SO_PEERCRED)",
-		      admin ? "admin" : "gateway", (int)uid);
+		log_msg(LOG_WARNING, "%s connection from uid %d refused (SO_PEERCRED)",
+		        admin ? "admin" : "gateway", (int)uid);
 		close(fd);
 		return;
 	}
@@ -265,11 +245,11 @@ static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bo
 			return;
 		}
 		if (!admin)
-			logf_(LOG_INFO, "gateway connected (uid %d)", (int)uid);
+			log_msg(LOG_INFO, "gateway connected (uid %d)", (int)uid);
 		return;
 	}
-	logf_(LOG_WARNING, "%s connection refused: %d already connected",
-	      admin ? "admin" : "gateway", max);
+	log_msg(LOG_WARNING, "%s connection refused: %d already connected",
+	        admin ? "admin" : "gateway", max);
 	close(fd);
 }
 
@@ -291,7 +271,7 @@ static void on_signal(int signo, void *user_data)
 {
 	struct daemon *d = user_data;
 
-	logf_(LOG_INFO, "signal %d: stopping", signo);
+	log_msg(LOG_INFO, "signal %d: stopping", signo);
 	loop_quit(d->loop);
 }
 
@@ -335,7 +315,16 @@ static void usage(FILE *f)
 	           "fd N once both sockets listen. See docs/bmc.md.\n");
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct options {
+	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
+	bool init, force, foreground;
+	int ready_fd;
+	uid_t gateway_uid;
+};
+
+/* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
+static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
 	    {"state-dir", required_argument, NULL, 's'},
@@ -351,163 +340,183 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	const char *state_dir = NULL, *gw_path = NULL, *admin_path = NULL, *factory = NULL;
-	const char *log_kind = NULL;
-	bool init = false, force = false, foreground = false;
-	int ready_fd = -1, opt, ret = 1;
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
-	struct daemon d = {.gateway_uid = getuid(), .gw_listen = -1, .admin_listen = -1};
-	struct bmc_env env;
+	char *end;
+	int opt;
 
+	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid()};
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char *end;
-
 		switch (opt) {
 		case 's':
-			state_dir = optarg;
+			o->state_dir = optarg;
 			break;
 		case 'g':
-			gw_path = optarg;
+			o->gw_path = optarg;
 			break;
 		case 'a':
-			admin_path = optarg;
+			o->admin_path = optarg;
 			break;
 		case 'u':
 			errno = 0;
-			d.gateway_uid = (uid_t)strtoul(optarg, &end, 10);
+			o->gateway_uid = (uid_t)strtoul(optarg, &end, 10);
 			if (errno || *end || !*optarg) {
 				fprintf(stderr, "svcport-bmcd: --gateway-uid: not a number\n");
 				return 2;
 			}
 			break;
 		case 'f':
-			foreground = true;
+			o->foreground = true;
 			break;
 		case 'l':
-			log_kind = optarg;
+			o->log_kind = optarg;
 			if (strcmp(optarg, "stderr") != 0 && strcmp(optarg, "syslog") != 0) {
 				fprintf(stderr, "svcport-bmcd: --log stderr|syslog\n");
 				return 2;
 			}
 			break;
 		case 'r':
-			ready_fd = atoi(optarg);
+			o->ready_fd = atoi(optarg);
 			break;
 		case 'i':
-			init = true;
+			o->init = true;
 			break;
 		case 'F':
-			factory = optarg;
+			o->factory = optarg;
 			break;
 		case 'x':
-			force = true;
+			o->force = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return -1;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (optind != argc || !state_dir || (init && !factory) ||
-	    (!init && (!gw_path || !admin_path))) {
+	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
+	    (!o->init && (!o->gw_path || !o->admin_path))) {
 		usage(stderr);
 		return 2;
 	}
+	return 0;
+}
 
-	mbedtls_entropy_init(&entropy);
-	mbedtls_ctr_drbg_init(&drbg);
-	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
-	                          (const unsigned char *)"svcport-bmcd", 12) != 0) {
-		fprintf(stderr, "svcport-bmcd: cannot seed the random generator\n");
-		goto out_rng;
-	}
-	env = (struct bmc_env){.now_ms = real_now_ms, .rng = drbg_rng, .user_data = &drbg};
+static int run_init(const struct options *o, const struct bmc_env *env)
+{
+	char err[256] = "";
+	int r = bmc_factory_init(o->factory, o->state_dir, o->force, env, err, sizeof(err));
 
-	if (init) {
-		char err[256] = "";
-		int r = bmc_factory_init(factory, state_dir, force, &env, err, sizeof(err));
+	if (r < 0)
+		fprintf(stderr, "svcport-bmcd: --init: %s\n", err[0] ? err : strerror(-r));
+	else
+		fprintf(stderr, "svcport-bmcd: %s initialised from %s\n", o->state_dir, o->factory);
+	return r < 0 ? 1 : 0;
+}
 
-		if (r < 0)
-			fprintf(stderr, "svcport-bmcd: --init: %s\n", err[0] ? err : strerror(-r));
-		else
-			fprintf(stderr, "svcport-bmcd: %s initialised from %s\n", state_dir,
-			        factory);
-		ret = r < 0 ? 1 : 0;
-		goto out_rng;
-	}
+/* Both sockets listening, watched by the loop with the signals. 0 or -1. */
+static int daemon_listen(struct daemon *d, const struct options *o)
+{
+	if (loop_new(&d->loop) < 0)
+		return -1;
+	d->gw_listen = listen_on(o->gw_path, 0666); /* SO_PEERCRED decides who may talk */
+	d->admin_listen = listen_on(o->admin_path, 0600);
+	if (d->gw_listen < 0 || d->admin_listen < 0)
+		return -1;
+	if (loop_io_new(d->loop, d->gw_listen, LOOP_READ, on_gw_listen, d, &d->gw_io) < 0 ||
+	    loop_io_new(d->loop, d->admin_listen, LOOP_READ, on_admin_listen, d, &d->admin_io) <
+	        0 ||
+	    loop_signal_new(d->loop, SIGTERM, on_signal, d, &d->sig_term) < 0 ||
+	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0)
+		return -1;
+	return 0;
+}
 
-	use_syslog = log_kind ? strcmp(log_kind, "syslog") == 0 : !foreground;
-	if (use_syslog)
-		openlog("svcport-bmcd", LOG_PID, LOG_DAEMON);
+static void daemon_close(struct daemon *d)
+{
+	for (int i = 0; i < MAX_GATEWAYS; i++)
+		if (d->gw[i].fd >= 0)
+			conn_close(&d->gw[i]);
+	for (int i = 0; i < MAX_ADMINS; i++)
+		if (d->adm[i].fd >= 0)
+			conn_close(&d->adm[i]);
+	loop_io_free(d->gw_io);
+	loop_io_free(d->admin_io);
+	loop_signal_free(d->sig_term);
+	loop_signal_free(d->sig_int);
+	loop_free(d->loop);
+	if (d->gw_listen >= 0)
+		close(d->gw_listen);
+	if (d->admin_listen >= 0)
+		close(d->admin_listen);
+	bmc_close(d->bmc);
+}
+
+/* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
+static int serve(const struct options *o, const struct bmc_env *env)
+{
+	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
+	svcport_v1_BmcReply ev;
+	int ret;
+
+	log_setup("svcport-bmcd", o->log_kind ? strcmp(o->log_kind, "syslog") == 0 : !o->foreground,
+	          false);
 	for (int i = 0; i < MAX_GATEWAYS; i++)
 		d.gw[i].fd = -1;
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-
-	ret = bmc_open(state_dir, &env, NULL, &d.bmc);
+	ret = bmc_open(o->state_dir, env, NULL, &d.bmc);
 	if (ret < 0) {
-		fprintf(stderr, "svcport-bmcd: %s: %s\n", state_dir,
+		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
 		        ret == -ENOENT   ? "not initialised (svcport-bmcd --init)"
 		        : ret == -EINVAL ? "state is corrupt"
 		                         : strerror(-ret));
-		ret = 1;
-		goto out_rng;
+		return 1;
 	}
 	ret = 1;
-	if (loop_new(&d.loop) < 0)
-		goto out_bmc;
-	d.gw_listen = listen_on(gw_path, 0666); /* SO_PEERCRED decides who may talk */
-	d.admin_listen = listen_on(admin_path, 0600);
-	if (d.gw_listen < 0 || d.admin_listen < 0)
-		goto out_loop;
-	if (loop_io_new(d.loop, d.gw_listen, LOOP_READ, on_gw_listen, &d, &d.gw_io) < 0 ||
-	    loop_io_new(d.loop, d.admin_listen, LOOP_READ, on_admin_listen, &d, &d.admin_io) < 0 ||
-	    loop_signal_new(d.loop, SIGTERM, on_signal, &d, &d.sig_term) < 0 ||
-	    loop_signal_new(d.loop, SIGINT, on_signal, &d, &d.sig_int) < 0)
-		goto out_loop;
-	if (!foreground && daemon(0, 0) < 0) {
+	if (daemon_listen(&d, o) < 0)
+		goto out;
+	if (!o->foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
-		goto out_loop;
+		goto out;
 	}
 	/* The first StateChanged baseline: no event for the initial state. */
-	{
-		svcport_v1_BmcReply ev;
-
-		(void)bmc_take_state_event(d.bmc, &ev);
-	}
-	logf_(LOG_INFO, "listening: gateway %s (uid %d), admin %s", gw_path, (int)d.gateway_uid,
-	      admin_path);
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "ready\n", 6) != 6)
-			logf_(LOG_WARNING, "--ready-fd %d: %s", ready_fd, strerror(errno));
-		close(ready_fd);
+	(void)bmc_take_state_event(d.bmc, &ev);
+	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
+	        (int)d.gateway_uid, o->admin_path);
+	if (o->ready_fd >= 0) {
+		if (write(o->ready_fd, "ready\n", 6) != 6)
+			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
+		close(o->ready_fd);
 	}
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
-	unlink(gw_path);
-	unlink(admin_path);
-out_loop:
-	for (int i = 0; i < MAX_GATEWAYS; i++)
-		if (d.gw[i].fd >= 0)
-			conn_close(&d.gw[i]);
-	for (int i = 0; i < MAX_ADMINS; i++)
-		if (d.adm[i].fd >= 0)
-			conn_close(&d.adm[i]);
-	loop_io_free(d.gw_io);
-	loop_io_free(d.admin_io);
-	loop_signal_free(d.sig_term);
-	loop_signal_free(d.sig_int);
-	loop_free(d.loop);
-	if (d.gw_listen >= 0)
-		close(d.gw_listen);
-	if (d.admin_listen >= 0)
-		close(d.admin_listen);
-out_bmc:
-	bmc_close(d.bmc);
-out_rng:
+	unlink(o->gw_path);
+	unlink(o->admin_path);
+out:
+	daemon_close(&d);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	struct options o;
+	struct bmc_env env;
+	int ret = parse_options(argc, argv, &o);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+	                          (const unsigned char *)"svcport-bmcd", 12) != 0) {
+		fprintf(stderr, "svcport-bmcd: cannot seed the random generator\n");
+		ret = 1;
+	} else {
+		env = (struct bmc_env){.now_ms = real_now_ms, .rng = drbg_rng, .user_data = &drbg};
+		ret = o.init ? run_init(&o, &env) : serve(&o, &env);
+	}
 	mbedtls_ctr_drbg_free(&drbg);
 	mbedtls_entropy_free(&entropy);
 	return ret;

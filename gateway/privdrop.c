@@ -33,14 +33,14 @@ int privdrop(const char *user, bool keep_net_raw)
 		errno = 0;
 		struct passwd *pw = getpwnam(name);
 		if (!pw) {
-			gw_log(LOG_ERR,
+			log_msg(LOG_ERR,
 			       "privileges: user '%s' does not exist; create it "
 			       "(useradd --system --no-create-home %s) or pass --user NAME",
 			       name, name);
 			return -ESRCH;
 		}
 		if (!root && pw->pw_uid != geteuid()) {
-			gw_log(LOG_ERR, "privileges: --user %s needs root (running as uid %u)",
+			log_msg(LOG_ERR, "privileges: --user %s needs root (running as uid %u)",
 			       name, (unsigned)geteuid());
 			return -EPERM;
 		}
@@ -51,21 +51,21 @@ int privdrop(const char *user, bool keep_net_raw)
 			    setuid(pw->pw_uid) < 0)
 				goto fail;
 			if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-				gw_log(LOG_ERR, "privileges: root could be regained, stopping");
+				log_msg(LOG_ERR, "privileges: root could be regained, stopping");
 				return -EPERM;
 			}
 			if (keep_net_raw && pw->pw_uid != 0) {
 				int r = keep_only_net_raw();
 				if (r < 0) {
-					gw_log(LOG_ERR, "privileges: capset: %s", strerror(-r));
+					log_msg(LOG_ERR, "privileges: capset: %s", strerror(-r));
 					return r;
 				}
 			}
-			gw_log(LOG_INFO, "privileges: now uid %u gid %u (%s)%s",
+			log_msg(LOG_INFO, "privileges: now uid %u gid %u (%s)%s",
 			       (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, name,
 			       keep_net_raw ? ", CAP_NET_RAW kept for ble:" : "");
 			if (pw->pw_uid == 0)
-				gw_log(LOG_WARNING, "privileges: still root (--user %s)", name);
+				log_msg(LOG_WARNING, "privileges: still root (--user %s)", name);
 		}
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -74,6 +74,6 @@ int privdrop(const char *user, bool keep_net_raw)
 
 fail:;
 	int e = errno;
-	gw_log(LOG_ERR, "privileges: cannot drop to '%s': %s", name ? name : "?", strerror(e));
+	log_msg(LOG_ERR, "privileges: cannot drop to '%s': %s", name ? name : "?", strerror(e));
 	return -e;
 }

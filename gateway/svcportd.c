@@ -63,7 +63,7 @@ static const struct bmc_client_ops gw_bmc_ops = {
     .up = gw_bmc_up,
     .down = gw_bmc_down,
     .reply = gw_bmc_reply,
-    .log = gw_log_line,
+    .log = log_line,
 };
 
 /* Wakes at the next session deadline, and at least every min(idle, request
@@ -78,13 +78,13 @@ static void gw_tick(void *user_data)
 	if (next > period)
 		next = period;
 	if (loop_timer_start(gw->tick, next ? next : 1) < 0)
-		gw_log(LOG_ERR, "session 0: cannot arm the session timer");
+		log_msg(LOG_ERR, "session 0: cannot arm the session timer");
 }
 
 static void gw_on_signal(int signo, void *user_data)
 {
 	struct gw *gw = user_data;
-	gw_log(LOG_INFO, "session 0: %s, stopping", strsignal(signo));
+	log_msg(LOG_INFO, "session 0: %s, stopping", strsignal(signo));
 	loop_quit(gw->loop);
 }
 
@@ -123,7 +123,7 @@ static int gw_run(struct gw *gw)
 	int r;
 	struct session_env env = {
 	    .bmc_send = gw_bmc_send,
-	    .log = gw_log_line,
+	    .log = log_line,
 	    .user_data = gw,
 	};
 	r = loop_new(&gw->loop);
@@ -135,7 +135,7 @@ static int gw_run(struct gw *gw)
 	if (gw->cfg.capture[0]) {
 		r = capture_open(gw->cfg.capture, &gw->capture);
 		if (r < 0) {
-			gw_log(LOG_ERR, "capture %s: %s", gw->cfg.capture, strerror(-r));
+			log_msg(LOG_ERR, "capture %s: %s", gw->cfg.capture, strerror(-r));
 			return r;
 		}
 	}
@@ -158,7 +158,7 @@ static int gw_run(struct gw *gw)
 	/* Connect (and reconnect) as the unprivileged user: bmcd checks SO_PEERCRED. */
 	r = bmc_client_new(gw->loop, gw->cfg.bmc_socket, &gw_bmc_ops, gw, &gw->bmc);
 	if (r < 0) {
-		gw_log(LOG_ERR, "bmcd socket %s: %s", gw->cfg.bmc_socket, strerror(-r));
+		log_msg(LOG_ERR, "bmcd socket %s: %s", gw->cfg.bmc_socket, strerror(-r));
 		return r;
 	}
 	r = loop_timer_new(gw->loop, gw_tick, gw, &gw->tick);
@@ -173,11 +173,11 @@ static int gw_run(struct gw *gw)
 	r = loop_signal_new(gw->loop, SIGTERM, gw_on_signal, gw, &gw->sigterm);
 	if (r < 0)
 		return r;
-	gw_log(LOG_INFO, "session 0: ready, %u link(s), bmcd at %s", gw->cfg.n_links,
+	log_msg(LOG_INFO, "session 0: ready, %u link(s), bmcd at %s", gw->cfg.n_links,
 	       gw->cfg.bmc_socket);
 	r = gw_ready(gw->cfg.ready_fd);
 	if (r < 0)
-		gw_log(LOG_WARNING, "--ready-fd %d: cannot write", gw->cfg.ready_fd);
+		log_msg(LOG_WARNING, "--ready-fd %d: cannot write", gw->cfg.ready_fd);
 	return loop_run(gw->loop);
 }
 
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 		return 0;
 	if (r < 0)
 		return 2;
-	gw_log_setup(gw.cfg.use_syslog, gw.cfg.verbose);
+	log_setup("svcportd", gw.cfg.use_syslog, gw.cfg.verbose);
 	signal(SIGPIPE, SIG_IGN);
 	r = gw_run(&gw);
 	gw_free(&gw);

@@ -48,10 +48,10 @@ static void conn_close_later(struct gatt_conn *c, const char *why)
 	if (c->closing)
 		return;
 	c->closing = true;
-	gw_log(LOG_INFO, "session %u %s: connection ends (%s; %u log lines suppressed)",
+	log_msg(LOG_INFO, "session %u %s: connection ends (%s; %u log lines suppressed)",
 	       c->session ? session_id(c->session) : 0, c->name, why, c->log_dropped);
 	if (loop_io_set_events(c->io, 0) < 0 || loop_timer_start(c->closer, 0) < 0)
-		gw_log(LOG_ERR, "link %s: cannot schedule close", c->name);
+		log_msg(LOG_ERR, "link %s: cannot schedule close", c->name);
 }
 
 /* At most LOG_BURST lines per second caused by the phone's PDUs, the rest counted. */
@@ -178,7 +178,7 @@ static int att_rx_write(const uint8_t *value, size_t len, bool need_rsp, void *u
 		return 0;
 	int r = seg_rx_push(&c->seg_rx, value, len, &msg, &mlen);
 	if (r == 0 && len > 0 && (value[0] & SEG_FIRST) && conn_may_log(c))
-		gw_log(LOG_INFO, "session %u %s: receiving a %zu-byte message in segments",
+		log_msg(LOG_INFO, "session %u %s: receiving a %zu-byte message in segments",
 		       session_id(c->session), c->name, c->seg_rx.total);
 	if (r == 1)
 		session_rx_frame(c->session, msg, mlen, now);
@@ -244,7 +244,7 @@ static void att_ccc(uint16_t value, void *user_data)
 	if (c->session) {
 		session_set_events(c->session, on);
 		if (conn_may_log(c))
-			gw_log(LOG_INFO, "session %u %s: TX notifications %s",
+			log_msg(LOG_INFO, "session %u %s: TX notifications %s",
 			       session_id(c->session), c->name, on ? "enabled" : "disabled");
 	}
 }
@@ -336,7 +336,7 @@ void gatt_conn_free(struct gatt_conn *c)
 	if (!c)
 		return;
 	if (c->session && c->seg_rx.in_msg)
-		gw_log(LOG_INFO, "session %u %s: partial message dropped (%zu of %zu bytes)",
+		log_msg(LOG_INFO, "session %u %s: partial message dropped (%zu of %zu bytes)",
 		       session_id(c->session), c->name, c->seg_rx.len, c->seg_rx.total);
 	if (c->cap_connected)
 		capture_le_disconnect(c->ctx->capture, c->cap_handle);

@@ -124,10 +124,10 @@ static void ble_advertise(struct ble_link *l, bool on)
 	int r = hci_cmd(l, OCF_LE_SET_ADVERTISE_ENABLE, &en, sizeof(en));
 	/* Command Disallowed (already in that state) comes back as -EIO: harmless. */
 	if (r < 0 && r != -EIO)
-		gw_log(LOG_WARNING, "link %s: advertising %s failed: %s", l->name,
+		log_msg(LOG_WARNING, "link %s: advertising %s failed: %s", l->name,
 		       on ? "enable" : "disable", strerror(-r));
 	else if (r == 0)
-		gw_log(LOG_INFO, "link %s: advertising %s", l->name, on ? "on" : "off");
+		log_msg(LOG_INFO, "link %s: advertising %s", l->name, on ? "on" : "off");
 }
 
 static unsigned ble_conn_count(const struct ble_link *l)
@@ -184,7 +184,7 @@ static bool ble_security_request(struct ble_link *l, int fd, const char *who)
 	if (errno == EINVAL && ble_security_of(fd) < l->ctx->ble_security)
 		return true;
 	if (errno != EINVAL)
-		gw_log(LOG_WARNING, "link %s: %s: BT_SECURITY %d: %s", l->name, who, sec.level,
+		log_msg(LOG_WARNING, "link %s: %s: BT_SECURITY %d: %s", l->name, who, sec.level,
 		       strerror(errno));
 	return false;
 }
@@ -202,12 +202,12 @@ static void ble_security_retry(void *user_data)
 			continue;
 		}
 		if (--l->sec_tries[i] == 0)
-			gw_log(LOG_WARNING, "link %s: the kernel never accepted BT_SECURITY %d",
+			log_msg(LOG_WARNING, "link %s: the kernel never accepted BT_SECURITY %d",
 			       l->name, l->ctx->ble_security);
 		again = again || l->sec_tries[i];
 	}
 	if (again && loop_timer_start(l->sec_timer, SEC_RETRY_MS) < 0)
-		gw_log(LOG_ERR, "link %s: cannot schedule the security request", l->name);
+		log_msg(LOG_ERR, "link %s: cannot schedule the security request", l->name);
 }
 
 static void ble_on_accept(int fd, unsigned events, void *user_data)
@@ -225,7 +225,7 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 		if (!l->conns[i])
 			slot = i;
 	if (slot == BLE_CONNS_MAX) {
-		gw_log(LOG_WARNING, "link %s: %s refused, too many connections", l->name, addr);
+		log_msg(LOG_WARNING, "link %s: %s refused, too many connections", l->name, addr);
 		close(cfd);
 		return;
 	}
@@ -244,15 +244,15 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 	int r = gatt_conn_new(l->ctx, cfd, &cfg, &l->conns[slot]);
 	if (r < 0) {
 		l->conns[slot] = NULL;
-		gw_log(LOG_WARNING, "link %s: %s refused: %s", l->name, addr,
+		log_msg(LOG_WARNING, "link %s: %s refused: %s", l->name, addr,
 		       r == -EBUSY ? "session table full" : strerror(-r));
 	} else {
-		gw_log(LOG_INFO, "link %s: %s connected", l->name, addr);
+		log_msg(LOG_INFO, "link %s: %s connected", l->name, addr);
 		if (sec_retry) {
 			l->sec_fd[slot] = cfd;
 			l->sec_tries[slot] = SEC_RETRIES;
 			if (loop_timer_start(l->sec_timer, SEC_RETRY_MS) < 0)
-				gw_log(LOG_ERR, "link %s: cannot schedule the security request",
+				log_msg(LOG_ERR, "link %s: cannot schedule the security request",
 				       l->name);
 		}
 	}
@@ -291,7 +291,7 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	int probe = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_HCI);
 	if (probe < 0) {
 		r = -errno;
-		gw_log(LOG_ERR,
+		log_msg(LOG_ERR,
 		       "link %s: no Bluetooth on this machine: %s (kernel without "
 		       "CONFIG_BT, or no permission for AF_BLUETOOTH sockets)",
 		       l->name, strerror(-r));
@@ -301,19 +301,19 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	l->dev_id = hci_devid(arg);
 	if (l->dev_id < 0) {
 		r = -ENODEV;
-		gw_log(LOG_ERR, "link %s: no Bluetooth adapter named %s (see /sys/class/bluetooth)",
+		log_msg(LOG_ERR, "link %s: no Bluetooth adapter named %s (see /sys/class/bluetooth)",
 		       l->name, arg);
 		goto free_link;
 	}
 	struct hci_dev_info di;
 	if (hci_devinfo(l->dev_id, &di) < 0) {
 		r = -errno;
-		gw_log(LOG_ERR, "link %s: adapter info: %s", l->name, strerror(-r));
+		log_msg(LOG_ERR, "link %s: adapter info: %s", l->name, strerror(-r));
 		goto free_link;
 	}
 	if (!hci_test_bit(HCI_UP, &di.flags)) {
 		r = -ENETDOWN;
-		gw_log(LOG_ERR,
+		log_msg(LOG_ERR,
 		       "link %s: adapter %s is down: power it on first (btmgmt --index %d "
 		       "power on, or hciconfig %s up)",
 		       l->name, arg, l->dev_id, arg);
@@ -322,7 +322,7 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	l->hci_fd = hci_open_dev(l->dev_id);
 	if (l->hci_fd < 0) {
 		r = -errno;
-		gw_log(LOG_ERR, "link %s: cannot open the adapter for HCI commands: %s", l->name,
+		log_msg(LOG_ERR, "link %s: cannot open the adapter for HCI commands: %s", l->name,
 		       strerror(-r));
 		goto free_link;
 	}
@@ -331,7 +331,7 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 		goto free_link;
 	r = ble_advertise_setup(l);
 	if (r < 0) {
-		gw_log(LOG_ERR,
+		log_msg(LOG_ERR,
 		       "link %s: cannot set up LE advertising: %s (needs CAP_NET_RAW; "
 		       "is bluetoothd advertising on this adapter?)",
 		       l->name, strerror(-r));
@@ -342,7 +342,7 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	    socket(PF_BLUETOOTH, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, BTPROTO_L2CAP);
 	if (l->listen_fd < 0) {
 		r = -errno;
-		gw_log(LOG_ERR, "link %s: L2CAP socket: %s", l->name, strerror(-r));
+		log_msg(LOG_ERR, "link %s: L2CAP socket: %s", l->name, strerror(-r));
 		goto free_link;
 	}
 	struct sockaddr_l2 addr = {
@@ -354,7 +354,7 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	if (bind(l->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(l->listen_fd, 4) < 0) {
 		r = -errno;
-		gw_log(LOG_ERR, "link %s: cannot listen on the ATT channel: %s%s", l->name,
+		log_msg(LOG_ERR, "link %s: cannot listen on the ATT channel: %s%s", l->name,
 		       strerror(-r),
 		       r == -EADDRINUSE ? " (bluetoothd serves GATT on this adapter: see "
 		                          "docs/gateway.md)"
@@ -367,7 +367,7 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	ble_advertise(l, true);
 	char a[18];
 	ba2str(&di.bdaddr, a);
-	gw_log(LOG_INFO, "link %s: listening on %s (ATT CID 4, security level %d)", l->name, a,
+	log_msg(LOG_INFO, "link %s: listening on %s (ATT CID 4, security level %d)", l->name, a,
 	       ctx->ble_security);
 	*ret_link = &l->base;
 	return 0;

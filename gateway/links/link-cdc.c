@@ -97,7 +97,7 @@ static int stream_write(void *user_data, const uint8_t *data, size_t len)
 	if (s->broken)
 		return -EPIPE;
 	if (len > OUT_CAP - s->out_len) {
-		gw_log(LOG_WARNING, "link %s: peer does not read, output dropped", s->link->name);
+		log_msg(LOG_WARNING, "link %s: peer does not read, output dropped", s->link->name);
 		if (s->is_socket) {
 			/* The read side sees the shutdown and closes the connection. */
 			s->broken = true;
@@ -120,7 +120,7 @@ static void stream_expired(void *user_data)
 	struct stream *s = user_data;
 	if (s->is_socket) {
 		/* Called from the session table's tick, never from our own callbacks. */
-		gw_log(LOG_INFO, "link %s: connection closed after idle timeout", s->link->name);
+		log_msg(LOG_INFO, "link %s: connection closed after idle timeout", s->link->name);
 		conn_remove(s);
 	}
 }
@@ -142,7 +142,7 @@ static bool stream_read(struct stream *s)
 		                  : s->broken ? "output overflow"
 		                              : strerror(errno);
 		if (s->is_socket) {
-			gw_log(LOG_INFO, "link %s: connection closed (%s)", s->link->name, why);
+			log_msg(LOG_INFO, "link %s: connection closed (%s)", s->link->name, why);
 			conn_remove(s);
 			return false;
 		}
@@ -151,7 +151,7 @@ static bool stream_read(struct stream *s)
 	}
 	int r = cdc_peer_feed(s->peer, buf, (size_t)n, loop_now_ms());
 	if (r == -EBUSY && s->is_socket) {
-		gw_log(LOG_WARNING, "link %s: session table full, connection refused",
+		log_msg(LOG_WARNING, "link %s: session table full, connection refused",
 		       s->link->name);
 		conn_remove(s);
 		return false;
@@ -165,7 +165,7 @@ static void on_stream_event(int fd, unsigned events, void *user_data)
 	if ((events & LOOP_READ) && !stream_read(s))
 		return;
 	if ((events & LOOP_WRITE) && stream_flush(s) < 0 && s->is_socket) {
-		gw_log(LOG_INFO, "link %s: connection closed (write failed)", s->link->name);
+		log_msg(LOG_INFO, "link %s: connection closed (write failed)", s->link->name);
 		conn_remove(s);
 	}
 }
@@ -233,20 +233,20 @@ static void tty_hangup(struct stream *s, const char *why)
 {
 	struct stream_link *l = s->link;
 	if (cdc_peer_has_session(s->peer))
-		gw_log(LOG_INFO, "link %s: hang-up (%s)", l->name, why);
+		log_msg(LOG_INFO, "link %s: hang-up (%s)", l->name, why);
 	cdc_peer_hangup(s->peer);
 	s->out_len = 0;
 	/* A pty whose master is gone (or a gadget with no host) keeps polling
 	 * readable with EIO: pause reading and look again later. */
 	if (loop_io_set_events(s->io, 0) < 0 || loop_timer_start(l->tty_retry, TTY_RETRY_MS) < 0)
-		gw_log(LOG_ERR, "link %s: cannot pause", l->name);
+		log_msg(LOG_ERR, "link %s: cannot pause", l->name);
 }
 
 static void tty_resume(void *user_data)
 {
 	struct stream_link *l = user_data;
 	if (loop_io_set_events(l->tty->io, LOOP_READ) < 0)
-		gw_log(LOG_ERR, "link %s: cannot resume", l->name);
+		log_msg(LOG_ERR, "link %s: cannot resume", l->name);
 }
 
 static void stream_link_free(struct link *base)
@@ -284,7 +284,7 @@ static int tty_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	int fd = tty_open_fd(arg);
 	if (fd < 0) {
 		r = fd;
-		gw_log(LOG_ERR, "link %s: cannot open the service-port tty: %s%s", l->name,
+		log_msg(LOG_ERR, "link %s: cannot open the service-port tty: %s%s", l->name,
 		       strerror(-r), r == -ENOTTY ? " (not a terminal)" : "");
 		goto free_link;
 	}
@@ -294,7 +294,7 @@ static int tty_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	r = stream_new(l, fd, false, svcport_v1_LinkKind_LINK_USB, &l->tty);
 	if (r < 0)
 		goto close_fd;
-	gw_log(LOG_INFO, "link %s: listening (raw mode)", l->name);
+	log_msg(LOG_INFO, "link %s: listening (raw mode)", l->name);
 	*ret_link = &l->base;
 	return 0;
 
@@ -320,21 +320,21 @@ static void on_accept(int fd, unsigned events, void *user_data)
 	if (cfd < 0)
 		return;
 	if (l->n_conns >= UNIX_CONNS_MAX) {
-		gw_log(LOG_WARNING, "link %s: too many connections (%u), refused", l->name,
+		log_msg(LOG_WARNING, "link %s: too many connections (%u), refused", l->name,
 		       UNIX_CONNS_MAX);
 		close(cfd);
 		return;
 	}
 	struct stream *s;
 	if (stream_new(l, cfd, true, svcport_v1_LinkKind_LINK_SIM, &s) < 0) {
-		gw_log(LOG_ERR, "link %s: out of memory, connection refused", l->name);
+		log_msg(LOG_ERR, "link %s: out of memory, connection refused", l->name);
 		close(cfd);
 		return;
 	}
 	s->next = l->conns;
 	l->conns = s;
 	l->n_conns++;
-	gw_log(LOG_INFO, "link %s: connection accepted", l->name);
+	log_msg(LOG_INFO, "link %s: connection accepted", l->name);
 }
 
 /* Binds a unix listener at path, replacing a stale socket file (never another file). */
@@ -370,13 +370,13 @@ static int unix_link_open(const struct link_ctx *ctx, const char *arg, struct li
 		return -ENOMEM;
 	r = link_unix_listen(arg, SOCK_STREAM, &l->listen_fd);
 	if (r < 0) {
-		gw_log(LOG_ERR, "link %s: cannot listen: %s", l->name, strerror(-r));
+		log_msg(LOG_ERR, "link %s: cannot listen: %s", l->name, strerror(-r));
 		goto free_link;
 	}
 	r = loop_io_new(ctx->loop, l->listen_fd, LOOP_READ, on_accept, l, &l->listen_io);
 	if (r < 0)
 		goto free_link;
-	gw_log(LOG_INFO, "link %s: listening", l->name);
+	log_msg(LOG_INFO, "link %s: listening", l->name);
 	*ret_link = &l->base;
 	return 0;
 

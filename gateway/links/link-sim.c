@@ -52,7 +52,7 @@ static void sim_on_accept(int fd, unsigned events, void *user_data)
 		if (!l->conns[i])
 			slot = i;
 	if (slot == SIM_CONNS_MAX) {
-		gw_log(LOG_WARNING, "link %s: too many connections, refused", l->name);
+		log_msg(LOG_WARNING, "link %s: too many connections, refused", l->name);
 		close(cfd);
 		return;
 	}
@@ -67,11 +67,11 @@ static void sim_on_accept(int fd, unsigned events, void *user_data)
 	int r = gatt_conn_new(l->ctx, cfd, &cfg, &l->conns[slot]);
 	if (r < 0) {
 		l->conns[slot] = NULL;
-		gw_log(LOG_WARNING, "link %s: connection refused: %s", l->name,
+		log_msg(LOG_WARNING, "link %s: connection refused: %s", l->name,
 		       r == -EBUSY ? "session table full" : strerror(-r));
 		return;
 	}
-	gw_log(LOG_INFO, "link %s: connection accepted", l->name);
+	log_msg(LOG_INFO, "link %s: connection accepted", l->name);
 }
 
 static void sim_link_free(struct link *base)
@@ -97,13 +97,13 @@ static int sim_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	snprintf(l->name, sizeof(l->name), "ble-sim:%s", arg);
 	r = link_unix_listen(arg, SOCK_SEQPACKET, &l->listen_fd);
 	if (r < 0) {
-		gw_log(LOG_ERR, "link %s: cannot listen: %s", l->name, strerror(-r));
+		log_msg(LOG_ERR, "link %s: cannot listen: %s", l->name, strerror(-r));
 		goto free_link;
 	}
 	r = loop_io_new(ctx->loop, l->listen_fd, LOOP_READ, sim_on_accept, l, &l->listen_io);
 	if (r < 0)
 		goto free_link;
-	gw_log(LOG_INFO, "link %s: listening (raw ATT PDUs)", l->name);
+	log_msg(LOG_INFO, "link %s: listening (raw ATT PDUs)", l->name);
 	*ret_link = &l->base;
 	return 0;
 

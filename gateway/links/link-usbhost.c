@@ -101,7 +101,7 @@ static void usb_dev_try_free(struct usb_dev *d)
 	d->next_dead = l->dead;
 	l->dead = d;
 	if (loop_timer_start(l->reap_timer, 0) < 0)
-		gw_log(LOG_ERR, "link %s: cannot schedule the device's release", l->name);
+		log_msg(LOG_ERR, "link %s: cannot schedule the device's release", l->name);
 }
 
 /* Starts closing; the device is freed once both transfers called back. */
@@ -109,7 +109,7 @@ static void usb_dev_close(struct usb_dev *d, const char *why)
 {
 	if (d->closing)
 		return;
-	gw_log(LOG_INFO, "link %s: device closed (%s)", d->link->name, why);
+	log_msg(LOG_INFO, "link %s: device closed (%s)", d->link->name, why);
 	d->closing = true;
 	if (d->link->dev == d)
 		d->link->dev = NULL;
@@ -173,7 +173,7 @@ static void on_in_done(struct libusb_transfer *t)
 		int r = cdc_peer_feed(d->peer, d->in_buf, (size_t)t->actual_length, loop_now_ms());
 		/* -EBUSY (table full) is logged by the session table, once per refusal. */
 		if (r < 0 && r != -EBUSY)
-			gw_log(LOG_WARNING, "link %s: input dropped: %s", d->link->name,
+			log_msg(LOG_WARNING, "link %s: input dropped: %s", d->link->name,
 			       strerror(-r));
 	} else if (!d->closing && t->status != LIBUSB_TRANSFER_TIMED_OUT) {
 		usb_dev_close(d, t->status == LIBUSB_TRANSFER_NO_DEVICE ? "unplugged"
@@ -196,7 +196,7 @@ static int usb_peer_write(void *user_data, const uint8_t *data, size_t len)
 	if (d->closing)
 		return -EPIPE;
 	if (len > USB_OUT_CAP - d->out_len) {
-		gw_log(LOG_WARNING, "link %s: device does not read, output dropped", d->link->name);
+		log_msg(LOG_WARNING, "link %s: device does not read, output dropped", d->link->name);
 		return -ENOBUFS;
 	}
 	memcpy(d->out_buf + d->out_len, data, len);
@@ -268,7 +268,7 @@ static int usb_dev_open(struct usb_link *l, libusb_device *dev)
 	d->data_iface = d->comm_iface = -1;
 	r = libusb_open(dev, &d->handle);
 	if (r < 0) {
-		gw_log(LOG_ERR, "link %s: cannot open the device: %s%s", l->name,
+		log_msg(LOG_ERR, "link %s: cannot open the device: %s%s", l->name,
 		       libusb_error_name(r),
 		       r == LIBUSB_ERROR_ACCESS ? " (no permission on /dev/bus/usb: run as root "
 		                                  "or add a udev rule)"
@@ -284,7 +284,7 @@ static int usb_dev_open(struct usb_link *l, libusb_device *dev)
 	r = find_bulk_pair(cfg, &data, &comm, &d->ep_in, &d->ep_out);
 	libusb_free_config_descriptor(cfg);
 	if (r < 0) {
-		gw_log(LOG_ERR, "link %s: the device has no bulk IN/OUT interface (not CDC-ACM?)",
+		log_msg(LOG_ERR, "link %s: the device has no bulk IN/OUT interface (not CDC-ACM?)",
 		       l->name);
 		goto fail_no_msg;
 	}
@@ -320,12 +320,12 @@ static int usb_dev_open(struct usb_link *l, libusb_device *dev)
 	if (r < 0)
 		goto fail;
 	l->dev = d;
-	gw_log(LOG_INFO, "link %s: device opened (interface %d, IN 0x%02x, OUT 0x%02x)", l->name,
+	log_msg(LOG_INFO, "link %s: device opened (interface %d, IN 0x%02x, OUT 0x%02x)", l->name,
 	       data, d->ep_in, d->ep_out);
 	return 0;
 
 fail:
-	gw_log(LOG_ERR, "link %s: cannot use the device: %s", l->name, libusb_error_name(r));
+	log_msg(LOG_ERR, "link %s: cannot use the device: %s", l->name, libusb_error_name(r));
 fail_no_msg:
 	if (d->in)
 		libusb_free_transfer(d->in);
@@ -357,7 +357,7 @@ static void fd_added(int fd, short events, void *user_data)
 			l->fds[i].fd = fd;
 		return;
 	}
-	gw_log(LOG_ERR, "link %s: too many libusb descriptors", l->name);
+	log_msg(LOG_ERR, "link %s: too many libusb descriptors", l->name);
 }
 
 static void fd_removed(int fd, void *user_data)
@@ -388,12 +388,12 @@ static int LIBUSB_CALL on_hotplug(libusb_context *ctx, libusb_device *dev,
 {
 	struct usb_link *l = user_data;
 	if (event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED) {
-		gw_log(LOG_INFO, "link %s: device arrived", l->name);
+		log_msg(LOG_INFO, "link %s: device arrived", l->name);
 		if (l->arrived)
 			libusb_unref_device(l->arrived);
 		l->arrived = libusb_ref_device(dev);
 		if (loop_timer_start(l->open_timer, 0) < 0)
-			gw_log(LOG_ERR, "link %s: cannot schedule open", l->name);
+			log_msg(LOG_ERR, "link %s: cannot schedule open", l->name);
 	} else if (l->dev && libusb_get_device(l->dev->handle) == dev) {
 		usb_dev_close(l->dev, "unplugged");
 	}
@@ -448,14 +448,14 @@ static int usb_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	l->ctx = ctx;
 	snprintf(l->name, sizeof(l->name), "usb:%s", arg);
 	if (parse_vid_pid(arg, &l->vid, &l->pid) < 0) {
-		gw_log(LOG_ERR, "link %s: expected usb:VID:PID in hex, e.g. usb:18d1:4ee7",
+		log_msg(LOG_ERR, "link %s: expected usb:VID:PID in hex, e.g. usb:18d1:4ee7",
 		       l->name);
 		r = -EINVAL;
 		goto free_link;
 	}
 	r = libusb_init(&l->usb);
 	if (r < 0) {
-		gw_log(LOG_ERR,
+		log_msg(LOG_ERR,
 		       "link %s: USB host mode unavailable: libusb_init: %s (no USB "
 		       "host controller or no /dev/bus/usb here?)",
 		       l->name, libusb_error_name(r));
@@ -485,7 +485,7 @@ static int usb_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 			found = list[i];
 	}
 	if (!found) {
-		gw_log(LOG_ERR,
+		log_msg(LOG_ERR,
 		       "link %s: no USB device %04x:%04x is connected (%zd devices seen); "
 		       "plug the phone in, or leave this link out",
 		       l->name, l->vid, l->pid, n < 0 ? (ssize_t)0 : n);
@@ -503,7 +503,7 @@ static int usb_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 		    0, l->vid, l->pid, LIBUSB_HOTPLUG_MATCH_ANY, on_hotplug, l, &l->hotplug);
 		l->has_hotplug = r == 0;
 	}
-	gw_log(LOG_INFO, "link %s: listening%s", l->name,
+	log_msg(LOG_INFO, "link %s: listening%s", l->name,
 	       l->has_hotplug ? " (hot-plug)" : " (no hot-plug support)");
 	*ret_link = &l->base;
 	return 0;

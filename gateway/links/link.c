@@ -16,7 +16,7 @@ int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_li
 {
 	const char *colon = strchr(spec, ':');
 	if (!colon || colon == spec || !colon[1]) {
-		gw_log(LOG_ERR,
+		log_msg(LOG_ERR,
 		       "link %s: expected scheme:argument (ble:hci0, ble-sim:PATH, "
 		       "tty:PATH, unix:PATH, usb:VID:PID)",
 		       spec);
@@ -32,7 +32,7 @@ int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_li
 	for (size_t i = 0; i < sizeof(link_table) / sizeof(link_table[0]); i++)
 		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
 		         i ? ", " : "", link_table[i]->scheme);
-	gw_log(LOG_ERR, "link %s: unknown scheme (this svcportd has: %s)", spec, known);
+	log_msg(LOG_ERR, "link %s: unknown scheme (this svcportd has: %s)", spec, known);
 	return -EINVAL;
 }
 
