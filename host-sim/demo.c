@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * svcport-sim demo: the whole story of issue 5 in a temporary folder, with
- * numbered steps and a summary. Every step runs the same commands a person
+ * svcport-sim demo: the whole story in a temporary folder, with numbered
+ * steps (demo-story.c) and a summary. Every step runs the same commands a person
  * would type (this program's own subcommands and svcport-bmcctl) and checks
  * that each behaved as expected; the exit code is 0 only if all did.
  */
@@ -19,42 +19,11 @@
 
 #include "cli-args.h"
 #include "cli.h"
+#include "demo.h"
 #include "out.h"
 #include "server.h"
 
-#define MT        "7D1A"
-#define SN        "J900DEMO"
-#define MAX_STEPS 24
-
-struct demo {
-	char self[PATH_MAX];
-	char tmp[PATH_MAX];
-	char portal[PATH_MAX + 8];
-	char srv[PATH_MAX + 8];   /* the server before the motherboard swap */
-	char srv2[PATH_MAX + 32]; /* the same server with the new board */
-	char cur[PATH_MAX + 32];  /* the one running */
-	char ble[PATH_MAX + 64], usb[PATH_MAX + 64], admin[PATH_MAX + 64];
-	char file[PATH_MAX + 64]; /* scratch for paths */
-	struct server_bins bins;
-	const char *bin_dir;
-	char code[64];
-	char phrase[64];
-	char keyhash[80];
-	bool verbose;
-	int n;
-	struct {
-		char title[128];
-		bool ok;
-	} steps[MAX_STEPS];
-	bool failed;
-	FILE *human; /* stdout, or stderr with --json */
-};
-
-/* Runs argv (NULL-terminated), shows its output indented, returns its exit code.
- * If capture is given, the line starting with key= ... is not used; instead the
- * first output line containing capture_key is copied after the key. */
-static int run_v(struct demo *d, char *const argv[], const char *capture_key, char *capture,
-                 size_t cap)
+int run_v(struct demo *d, char *const argv[], const char *capture_key, char *capture, size_t cap)
 {
 	int pfd[2];
 	pid_t pid;
@@ -91,9 +60,7 @@ static int run_v(struct demo *d, char *const argv[], const char *capture_key, ch
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-#define ARGV(...) ((char *const[]){__VA_ARGS__, NULL})
-
-static int sim(struct demo *d, char *const argv[])
+int sim(struct demo *d, char *const argv[])
 {
 	return run_v(d, argv, NULL, NULL, 0);
 }
@@ -117,11 +84,7 @@ static void done(struct demo *d, bool ok)
 	d->n++;
 }
 
-/* Shorthands for the commands of the story. */
-#define S d->self, "--quiet"
-#define P "--portal", d->portal
-
-static void set_links(struct demo *d, const char *dir)
+void set_links(struct demo *d, const char *dir)
 {
 	snprintf(d->cur, sizeof(d->cur), "%s", dir);
 	snprintf(d->ble, sizeof(d->ble), "ble-sim:%s/ble.sock", dir);
@@ -129,191 +92,16 @@ static void set_links(struct demo *d, const char *dir)
 	snprintf(d->admin, sizeof(d->admin), "%s/admin.sock", dir);
 }
 
-static bool bmcctl(struct demo *d, char *const argv[])
+bool bmcctl(struct demo *d, char *const argv[])
 {
 	return run_v(d, argv, NULL, NULL, 0) == 0;
 }
 
-static void story(struct demo *d)
+static void play(struct demo *d)
 {
-	char fac[PATH_MAX + 16], blank[PATH_MAX + 16], csv[PATH_MAX + 16], old_cmd[PATH_MAX + 16];
-	char backup[PATH_MAX + 16];
-	bool ok;
-
-	snprintf(fac, sizeof(fac), "%s/factory", d->tmp);
-	snprintf(blank, sizeof(blank), "%s/new-board", d->tmp);
-	snprintf(csv, sizeof(csv), "%s/transfer.csv", d->tmp);
-	snprintf(old_cmd, sizeof(old_cmd), "%s/activate.cmd", d->tmp);
-	snprintf(backup, sizeof(backup), "%s/sed-ak.backup", d->tmp);
-
-	if (step(d,
-	         "Portal: create the root CA, the command-signing certificate and the device CA"))
-		done(d, sim(d, ARGV(S, "portal", P, "init")) == 0);
-
-	if (step(d, "Portal: organisation acme with a user of each role")) {
-		ok = sim(d, ARGV(S, "portal", P, "org", "add", "acme")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "alice", "--org", "acme",
-		                       "--role", "org-admin")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "eddie", "--org", "acme",
-		                       "--role", "edge-user")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "mona", "--org", "acme",
-		                       "--role", "maintenance")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "bob", "--org", "acme",
-		                       "--role", "base")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Factory: manufacture a portal-managed server " MT "-" SN)) {
-		ok = run_v(d,
-		           ARGV(S, "portal", P, "device", "manufacture", "--mt", MT, "--sn", SN,
-		                "--out", fac, "--control", "portal"),
-		           "secure activation code ", d->code, sizeof(d->code)) == 0;
-		done(d, ok && d->code[0]);
-	}
-
-	if (step(d, "Data centre: the server is racked and powered (svcport-bmcd + svcportd)")) {
-		set_links(d, d->srv);
-		ok = sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", fac, "--bin-dir",
-		                 (char *)d->bin_dir)) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
-		                       "LOCKED", "--expect-owner", "")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d,
-	         "Claim over BLE: the portal checks the activation code, the server its owner")) {
-		ok = sim(d, ARGV(S, "portal", P, "claim", "--org", "acme", "--mt", MT, "--sn", SN,
-		                 "--code", d->code)) == 0;
-		ok = ok &&
-		     sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "claim")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Activate over BLE (LOCKED -> ACTIVE)")) {
-		ok =
-		    sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate")) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
-		                       "ACTIVE")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Enable the intrusion sensor (org admin, ConfigureSensors over BLE)")) {
-		ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "sensors",
-		                 "--sensors", "intrusion=on")) == 0;
-		ok = ok &&
-		     sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-led", "ON")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Tamper: the case is opened (-> LOCKED, security LED blinking)")) {
-		ok = bmcctl(
-		    d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "tamper", "intrusion"));
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
-		                       "LOCKED", "--expect-led", "BLINKING")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Reactivate over USB (service-port cable)")) {
-		ok =
-		    sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate")) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
-		                       "ACTIVE")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "An edge user's emergency reset is refused (ROLE_FORBIDDEN), by the portal "
-	            "and by the BMC")) {
-		ok = sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
-		                 "emergency-reset")) != 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
-		                       "emergency-reset", "--skip-policy", "--expect-error",
-		                       "ROLE_FORBIDDEN")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d,
-	         "Maintenance emergency reset over USB (admin password reset, SED AK cleared)")) {
-		/* The local administrator sets a password and backs the SED AK up first. */
-		ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                    "PASSW0RD", "password", "set", "Adm1n-Secret"));
-		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                          "Adm1n-Secret", "sed", "backup", backup));
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P,
-		                       "emergency-reset")) == 0;
-		/* The administrator password is the default again, and the SED AK is gone. */
-		ok = ok && !bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                           "Adm1n-Secret", "sed", "backup", backup));
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
-		                       "LOCKED")) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate",
-		                       "--expect-error", "INVALID_STATE")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "SED AK restored from the backup, server activated again")) {
-		ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                    "PASSW0RD", "password", "set", "N3w-Secret"));
-		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-		                          "N3w-Secret", "sed", "restore", backup));
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
-		                       "activate")) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
-		                       "ACTIVE")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Motherboard replacement: a blank board with a new device key")) {
-		ok = sim(d, ARGV(S, "server", "down", "--dir", d->srv)) == 0;
-		ok = ok && run_v(d,
-		                 ARGV(S, "portal", P, "device", "manufacture", "--blank-board",
-		                      "--out", blank),
-		                 "(key SHA-256): ", d->keyhash, sizeof(d->keyhash)) == 0;
-		set_links(d, d->srv2);
-		ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv2, "--factory", blank,
-		                       "--bin-dir", (char *)d->bin_dir)) == 0;
-		done(d, ok && d->keyhash[0]);
-	}
-
-	if (step(d, "Key update: the maintenance user records the QR code, the portal binds " MT
-	            "-" SN " to the new key")) {
-		ok = sim(d, ARGV(S, "portal", P, "device", "key-update", "--mt", MT, "--sn", SN,
-		                 "--new-key-hash", d->keyhash)) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P,
-		                       "key-update")) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
-		                       "LOCKED", "--expect-owner", "acme")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Activate the repaired server over BLE")) {
-		ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate",
-		                 "--save-command", old_cmd)) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
-		                       "ACTIVE")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "Transfer ownership to a second organisation, globex")) {
-		ok = sim(d, ARGV(S, "portal", P, "org", "add", "globex")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "gina", "--org", "globex",
-		                       "--role", "org-admin")) == 0;
-		ok = ok && run_v(d,
-		                 ARGV(S, "portal", P, "transfer", "start", "--from", "acme",
-		                      "--devices", MT "-" SN, "--out", csv),
-		                 "passphrase: ", d->phrase, sizeof(d->phrase)) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "transfer", "accept", "--to", "globex",
-		                       "--csv", csv, "--passphrase", d->phrase)) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P,
-		                       "transfer")) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-owner",
-		                       "globex")) == 0;
-		done(d, ok);
-	}
-
-	if (step(d, "A replayed old command is refused (NONCE_UNKNOWN)")) {
-		ok = sim(d, ARGV(S, "app", "--link", d->ble, "--replay", old_cmd, "activate",
-		                 "--expect-error", "NONCE_UNKNOWN")) == 0;
-		done(d, ok);
+	for (size_t i = 0; i < demo_story_len && !d->failed; i++) {
+		if (step(d, demo_story[i].title))
+			done(d, demo_story[i].run(d));
 	}
 }
 
@@ -381,9 +169,14 @@ int cli_demo(int argc, char **argv)
 	snprintf(d->portal, sizeof(d->portal), "%s/portal", d->tmp);
 	snprintf(d->srv, sizeof(d->srv), "%s/server", d->tmp);
 	snprintf(d->srv2, sizeof(d->srv2), "%s/server-new-board", d->tmp);
+	snprintf(d->fac, sizeof(d->fac), "%s/factory", d->tmp);
+	snprintf(d->blank, sizeof(d->blank), "%s/new-board", d->tmp);
+	snprintf(d->csv, sizeof(d->csv), "%s/transfer.csv", d->tmp);
+	snprintf(d->old_cmd, sizeof(d->old_cmd), "%s/activate.cmd", d->tmp);
+	snprintf(d->backup, sizeof(d->backup), "%s/sed-ak.backup", d->tmp);
 	fprintf(d->human, "svcport demo in %s\n", d->tmp);
 
-	story(d);
+	play(d);
 
 	if (server_down(d->srv) < 0 || server_down(d->srv2) < 0)
 		fprintf(d->human, "demo: a daemon did not stop; see %s\n", d->tmp);

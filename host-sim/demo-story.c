@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The demo's story: one function per step, in the table at the end. */
+#include "demo.h"
+
+static bool st_portal_init(struct demo *d)
+{
+	return sim(d, ARGV(S, "portal", P, "init")) == 0;
+}
+
+static bool st_portal_org(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "portal", P, "org", "add", "acme")) == 0;
+	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "alice", "--org", "acme", "--role",
+	                       "org-admin")) == 0;
+	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "eddie", "--org", "acme", "--role",
+	                       "edge-user")) == 0;
+	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "mona", "--org", "acme", "--role",
+	                       "maintenance")) == 0;
+	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "bob", "--org", "acme", "--role",
+	                       "base")) == 0;
+	return ok;
+}
+
+static bool st_manufacture(struct demo *d)
+{
+	bool ok;
+
+	ok = run_v(d,
+	           ARGV(S, "portal", P, "device", "manufacture", "--mt", MT, "--sn", SN, "--out",
+	                d->fac, "--control", "portal"),
+	           "secure activation code ", d->code, sizeof(d->code)) == 0;
+	return ok && d->code[0];
+}
+
+static bool st_rack(struct demo *d)
+{
+	bool ok;
+
+	set_links(d, d->srv);
+	ok = sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
+	                 (char *)d->bin_dir)) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
+	                       "--expect-owner", "")) == 0;
+	return ok;
+}
+
+static bool st_claim_ble(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "portal", P, "claim", "--org", "acme", "--mt", MT, "--sn", SN, "--code",
+	                 d->code)) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "claim")) == 0;
+	return ok;
+}
+
+static bool st_activate_ble(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate")) == 0;
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "ACTIVE")) == 0;
+	return ok;
+}
+
+static bool st_sensors(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "sensors", "--sensors",
+	                 "intrusion=on")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-led", "ON")) == 0;
+	return ok;
+}
+
+static bool st_tamper(struct demo *d)
+{
+	bool ok;
+
+	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "tamper", "intrusion"));
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
+	                       "--expect-led", "BLINKING")) == 0;
+	return ok;
+}
+
+static bool st_reactivate_usb(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate")) == 0;
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "ACTIVE")) == 0;
+	return ok;
+}
+
+static bool st_reset_refused(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "emergency-reset")) != 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "emergency-reset",
+	                       "--skip-policy", "--expect-error", "ROLE_FORBIDDEN")) == 0;
+	return ok;
+}
+
+static bool st_emergency_reset(struct demo *d)
+{
+	bool ok;
+
+	/* The local administrator sets a password and backs the SED AK up first. */
+	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password", "PASSW0RD",
+	                    "password", "set", "Adm1n-Secret"));
+	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                          "Adm1n-Secret", "sed", "backup", d->backup));
+	ok = ok &&
+	     sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P, "emergency-reset")) == 0;
+	/* The administrator password is the default again, and the SED AK is gone. */
+	ok = ok && !bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                           "Adm1n-Secret", "sed", "backup", d->backup));
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "LOCKED")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate",
+	                       "--expect-error", "INVALID_STATE")) == 0;
+	return ok;
+}
+
+static bool st_sed_restore(struct demo *d)
+{
+	bool ok;
+
+	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password", "PASSW0RD",
+	                    "password", "set", "N3w-Secret"));
+	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                          "N3w-Secret", "sed", "restore", d->backup));
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate")) == 0;
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "ACTIVE")) == 0;
+	return ok;
+}
+
+static bool st_board_swap(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "server", "down", "--dir", d->srv)) == 0;
+	ok = ok && run_v(d,
+	                 ARGV(S, "portal", P, "device", "manufacture", "--blank-board", "--out",
+	                      d->blank),
+	                 "(key SHA-256): ", d->keyhash, sizeof(d->keyhash)) == 0;
+	set_links(d, d->srv2);
+	ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv2, "--factory", d->blank,
+	                       "--bin-dir", (char *)d->bin_dir)) == 0;
+	return ok && d->keyhash[0];
+}
+
+static bool st_key_update(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "portal", P, "device", "key-update", "--mt", MT, "--sn", SN,
+	                 "--new-key-hash", d->keyhash)) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P, "key-update")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
+	                       "--expect-owner", "acme")) == 0;
+	return ok;
+}
+
+static bool st_activate_repaired(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate",
+	                 "--save-command", d->old_cmd)) == 0;
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "ACTIVE")) == 0;
+	return ok;
+}
+
+static bool st_transfer(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "portal", P, "org", "add", "globex")) == 0;
+	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "gina", "--org", "globex", "--role",
+	                       "org-admin")) == 0;
+	ok = ok && run_v(d,
+	                 ARGV(S, "portal", P, "transfer", "start", "--from", "acme", "--devices",
+	                      MT "-" SN, "--out", d->csv),
+	                 "passphrase: ", d->phrase, sizeof(d->phrase)) == 0;
+	ok = ok && sim(d, ARGV(S, "portal", P, "transfer", "accept", "--to", "globex", "--csv",
+	                       d->csv, "--passphrase", d->phrase)) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "transfer")) == 0;
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-owner", "globex")) == 0;
+	return ok;
+}
+
+static bool st_replay(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, "--replay", d->old_cmd, "activate",
+	                 "--expect-error", "NONCE_UNKNOWN")) == 0;
+	return ok;
+}
+
+const struct demo_step demo_story[] = {
+    {"Portal: create the root CA, the command-signing certificate and the device CA",
+     st_portal_init},
+    {"Portal: organisation acme with a user of each role", st_portal_org},
+    {"Factory: manufacture a portal-managed server " MT "-" SN, st_manufacture},
+    {"Data centre: the server is racked and powered (svcport-bmcd + svcportd)", st_rack},
+    {"Claim over BLE: the portal checks the activation code, the server its owner", st_claim_ble},
+    {"Activate over BLE (LOCKED -> ACTIVE)", st_activate_ble},
+    {"Enable the intrusion sensor (org admin, ConfigureSensors over BLE)", st_sensors},
+    {"Tamper: the case is opened (-> LOCKED, security LED blinking)", st_tamper},
+    {"Reactivate over USB (service-port cable)", st_reactivate_usb},
+    {"An edge user's emergency reset is refused (ROLE_FORBIDDEN), by the portal "
+     "and by the BMC",
+     st_reset_refused},
+    {"Maintenance emergency reset over USB (admin password reset, SED AK cleared)",
+     st_emergency_reset},
+    {"SED AK restored from the backup, server activated again", st_sed_restore},
+    {"Motherboard replacement: a blank board with a new device key", st_board_swap},
+    {"Key update: the maintenance user records the QR code, the portal binds " MT "-" SN
+     " to the new key",
+     st_key_update},
+    {"Activate the repaired server over BLE", st_activate_repaired},
+    {"Transfer ownership to a second organisation, globex", st_transfer},
+    {"A replayed old command is refused (NONCE_UNKNOWN)", st_replay},
+};
+const size_t demo_story_len = sizeof(demo_story) / sizeof(demo_story[0]);
+_Static_assert(sizeof(demo_story) / sizeof(demo_story[0]) <= MAX_STEPS, "steps fit the summary");

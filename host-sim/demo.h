@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * svcport-sim demo: the runner (demo.c) and the story's steps (demo-story.c).
+ * A step runs the commands a person would type and returns whether each
+ * behaved as its title says.
+ */
+#ifndef SVCPORT_SIM_DEMO_H
+#define SVCPORT_SIM_DEMO_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "server.h"
+
+#define MT        "7D1A"
+#define SN        "J900DEMO"
+#define MAX_STEPS 24
+
+struct demo {
+	char self[PATH_MAX];
+	char tmp[PATH_MAX];
+	char portal[PATH_MAX + 8];
+	char srv[PATH_MAX + 8];   /* the server before the motherboard swap */
+	char srv2[PATH_MAX + 32]; /* the same server with the new board */
+	char cur[PATH_MAX + 32];  /* the one running */
+	char ble[PATH_MAX + 64], usb[PATH_MAX + 64], admin[PATH_MAX + 64];
+	/* Files of the story: the factory folders, the transfer CSV, a saved
+	 * command (replayed later) and the SED AK backup. */
+	char fac[PATH_MAX + 16], blank[PATH_MAX + 16], csv[PATH_MAX + 16];
+	char old_cmd[PATH_MAX + 16], backup[PATH_MAX + 16];
+	struct server_bins bins;
+	const char *bin_dir;
+	char code[64];
+	char phrase[64];
+	char keyhash[80];
+	bool verbose;
+	int n;
+	struct {
+		char title[128];
+		bool ok;
+	} steps[MAX_STEPS];
+	bool failed;
+	FILE *human; /* stdout, or stderr with --json */
+};
+
+/* Runs argv (NULL-terminated), shows its output indented, returns its exit
+ * code. With capture_key, the rest of the first output line containing it (up
+ * to a blank) is copied into capture. */
+int run_v(struct demo *d, char *const argv[], const char *capture_key, char *capture, size_t cap);
+/* run_v without capture. */
+int sim(struct demo *d, char *const argv[]);
+/* svcport-bmcctl: true on exit 0. */
+bool bmcctl(struct demo *d, char *const argv[]);
+/* The links and admin socket of the server in dir become the current ones. */
+void set_links(struct demo *d, const char *dir);
+
+#define ARGV(...) ((char *const[]){__VA_ARGS__, NULL})
+/* Shorthands for the commands of the story. */
+#define S d->self, "--quiet"
+#define P "--portal", d->portal
+
+struct demo_step {
+	const char *title;
+	bool (*run)(struct demo *d);
+};
+/* The story, in order; a step after a failed one is not run. */
+extern const struct demo_step demo_story[];
+extern const size_t demo_story_len;
+
+#endif
