@@ -4,23 +4,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "malloc-count.h"
 
-#define READY_TIMEOUT_MS 15000
-#define STOP_TIMEOUT_MS  10000
-#define BENCH_ADMIN_PW   "Bench-Secret-1"
+#define BENCH_ADMIN_PW "Bench-Secret-1"
 
 /* The gateway's flood limit is not what the benchmarks measure: lift it. */
 #define GW_RATE "1000"
@@ -162,106 +158,24 @@ int world_device_new(struct world *w, bool blank, bool claim, struct world_devic
 	return 0;
 }
 
-/*
- * Forks argv with stdio to log (and the heap counter preloaded if preload). With ready,
- * appends --ready-fd N and waits for the child's line. Returns the pid or -errno.
- */
-static pid_t spawn(const char **argv, int argc, const char *log, const char *preload,
-                   const char *heap_dir, bool ready)
+/* Runs argv to its end with stdio to log; 0 if it exited 0. */
+static int run_wait(const char **argv, const char *log)
 {
-	int pfd[2] = {-1, -1};
-	char fdnum[16];
-	pid_t parent = getpid(), pid;
+	posix_spawn_file_actions_t fa;
+	int status = 0, err;
+	pid_t pid;
 
-	if (ready && pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-
-		if (ready) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		return err;
-	}
-	if (pid == 0) {
-		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		/* a benchmark that dies takes its daemons with it */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		if (nul >= 0)
-			dup2(nul, STDIN_FILENO);
-		if (lfd >= 0) {
-			dup2(lfd, STDOUT_FILENO);
-			dup2(lfd, STDERR_FILENO);
-		}
-		if (preload) {
-			setenv("LD_PRELOAD", preload, 1);
-			setenv(MALLOC_COUNT_ENV, heap_dir, 1);
-		}
-		if (ready) {
-			snprintf(fdnum, sizeof(fdnum), "%d", dup(pfd[1]));
-			argv[argc++] = "--ready-fd";
-			argv[argc++] = fdnum;
-		}
-		argv[argc] = NULL;
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	if (!ready)
-		return pid;
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-		char c;
-		int r = poll(&p, 1, READY_TIMEOUT_MS);
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r > 0) {
-			n = read(pfd[0], &c, 1);
-			if (n < 0 && errno == EINTR)
-				continue;
-		} else {
-			n = -1; /* timed out */
-		}
-		close(pfd[0]);
-		if (n == 1)
-			return pid;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return n == 0 ? -ECHILD : -ETIMEDOUT;
-	}
-}
-
-static int run_wait(const char **argv, int argc, const char *log)
-{
-	int status = 0;
-	pid_t pid = spawn(argv, argc, log, NULL, NULL, false);
-
-	if (pid < 0)
-		return (int)pid;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_APPEND,
+	                                 0600);
+	posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err)
+		return -err;
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-static void show_log(const char *log)
-{
-	char line[256];
-	FILE *f = fopen(log, "re");
-
-	if (!f)
-		return;
-	fprintf(stderr, "---- %s\n", log);
-	while (fgets(line, sizeof(line), f))
-		fputs(line, stderr);
-	fclose(f);
 }
 
 int world_bmcctl(struct world *w, struct world_server *s, const char *const *args)
@@ -273,10 +187,11 @@ int world_bmcctl(struct world *w, struct world_server *s, const char *const *arg
 	argv[argc++] = w->bins.bmcctl;
 	argv[argc++] = "--admin-socket";
 	argv[argc++] = s->admin;
-	for (; *args && argc < 14; args++)
+	for (; *args && argc < 15; args++)
 		argv[argc++] = *args;
+	argv[argc] = NULL;
 	join(log, s->dir, "bmcctl.log");
-	return run_wait(argv, argc, log);
+	return run_wait(argv, log);
 }
 
 static struct world_server *free_slot(struct world *w)
@@ -287,86 +202,69 @@ static struct world_server *free_slot(struct world *w)
 	return NULL;
 }
 
+/* The heap counter's environment for both daemons: LD_PRELOAD and its folder. */
+static const char *const *heap_env(const struct world *w, struct world_server *s)
+{
+	snprintf(s->env_preload, sizeof(s->env_preload), "LD_PRELOAD=%s", w->heap_preload);
+	snprintf(s->env_heap_dir, sizeof(s->env_heap_dir), "%s=%s", MALLOC_COUNT_ENV, s->dir);
+	s->env[0] = s->env_preload;
+	s->env[1] = s->env_heap_dir;
+	s->env[2] = NULL;
+	return s->env;
+}
+
+/* The policy that lets BLE do what needs presence (the link benchmarks' flows). */
+static int allow_ble_presence(struct world *w, struct world_server *s)
+{
+	/* the default password must be changed before any other admin command */
+	const char *set_pw[] = {"--password", "PASSW0RD", "password", "set", BENCH_ADMIN_PW, NULL};
+	const char *policy[] = {"--password",   BENCH_ADMIN_PW, "policy", "set",
+	                        "ble-presence", "true",         NULL};
+	int err = world_bmcctl(w, s, set_pw);
+
+	if (err == 0)
+		err = world_bmcctl(w, s, policy);
+	if (err < 0)
+		fprintf(stderr, "bench: svcport-bmcctl policy set ble-presence failed\n");
+	return err;
+}
+
 int world_server_up(struct world *w, const struct world_device *d,
                     const struct world_server_opts *o, struct world_server **ret)
 {
 	struct world_server *s = free_slot(w);
-	char state[PATH_MAX], bmc_sock[PATH_MAX], blog[PATH_MAX], glog[PATH_MAX], name[48];
-	const char *preload = o->heap_count && w->heap_preload[0] ? w->heap_preload : NULL;
-	const char *argv[32];
-	int argc = 0, err;
+	struct server_up_opts so = {
+	    .factory = d->factory,
+	    .gateway_args = {"--rate", GW_RATE, "--burst", GW_RATE},
+	    .n_gateway_args = 4,
+	    .die_with_parent = true,
+	};
+	struct server_pids pids;
+	char name[48];
+	int err;
 
 	if (!s)
 		return -EBUSY;
 	memset(s, 0, sizeof(*s));
 	snprintf(name, sizeof(name), "server-%s", d->sn);
 	join(s->dir, w->tmp, name);
-	join(state, s->dir, "state");
-	join(bmc_sock, s->dir, "bmcd.sock");
 	join(s->admin, s->dir, "admin.sock");
-	join(blog, s->dir, "bmcd.log");
-	join(glog, s->dir, "svcportd.log");
 	memcpy(s->ble, "ble-sim:", 8);
 	join(s->ble + 8, s->dir, "ble.sock");
 	memcpy(s->usb, "unix:", 5);
 	join(s->usb + 5, s->dir, "usb.sock");
-	if (mkdir(s->dir, 0700) < 0 || mkdir(state, 0700) < 0)
-		return -errno;
-
-	argv[argc++] = w->bins.bmcd;
-	argv[argc++] = "--init";
-	argv[argc++] = "--factory";
-	argv[argc++] = d->factory;
-	argv[argc++] = "--state-dir";
-	argv[argc++] = state;
-	err = run_wait(argv, argc, blog);
-	if (err < 0)
-		goto fail_log_bmcd;
-
-	argc = 0;
-	argv[argc++] = w->bins.bmcd;
-	argv[argc++] = "--state-dir";
-	argv[argc++] = state;
-	argv[argc++] = "--gateway-socket";
-	argv[argc++] = bmc_sock;
-	argv[argc++] = "--admin-socket";
-	argv[argc++] = s->admin;
-	argv[argc++] = "--foreground";
-	argv[argc++] = "--log";
-	argv[argc++] = "stderr";
-	s->bmcd = spawn(argv, argc, blog, preload, s->dir, true);
-	if (s->bmcd < 0) {
-		err = (int)s->bmcd;
-		goto fail_log_bmcd;
+	so.dir = s->dir;
+	if (o->heap_count && w->heap_preload[0])
+		so.env = heap_env(w, s);
+	err = server_up(&w->bins, &so, &pids);
+	if (err < 0) {
+		fprintf(stderr, "bench: the server did not start: %s\n", strerror(-err));
+		return err;
 	}
-
-	argc = 0;
-	argv[argc++] = w->bins.gatewayd;
-	argv[argc++] = "--link";
-	argv[argc++] = s->ble;
-	argv[argc++] = "--link";
-	argv[argc++] = s->usb;
-	argv[argc++] = "--bmc-socket";
-	argv[argc++] = bmc_sock;
-	argv[argc++] = "--rate";
-	argv[argc++] = GW_RATE;
-	argv[argc++] = "--burst";
-	argv[argc++] = GW_RATE;
-	if (geteuid() == 0) {
-		/* bmcd accepts its own uid only: the gateway stays root here */
-		argv[argc++] = "--user";
-		argv[argc++] = "root";
-	}
-	s->gwd = spawn(argv, argc, glog, preload, s->dir, true);
-	if (s->gwd < 0) {
-		err = (int)s->gwd;
-		fprintf(stderr, "bench: %s %s\n", w->bins.gatewayd,
-		        err == -ECHILD ? "exited before it was ready" : "was not ready in time");
-		show_log(glog);
-		goto fail_bmcd;
-	}
+	s->bmcd = pids.bmcd;
+	s->gwd = pids.gatewayd;
 	s->up = true;
-	if (preload) {
+	if (so.env) {
 		char hb[32], hg[32];
 
 		snprintf(hb, sizeof(hb), "heap.%d", (int)s->bmcd);
@@ -374,56 +272,20 @@ int world_server_up(struct world *w, const struct world_device *d,
 		join(s->heap_bmcd, s->dir, hb);
 		join(s->heap_gwd, s->dir, hg);
 	}
-	if (o->ble_presence) {
-		/* the default password must be changed before any other admin command */
-		const char *set_pw[] = {"--password", "PASSW0RD",     "password",
-		                        "set",        BENCH_ADMIN_PW, NULL};
-		const char *policy[] = {"--password",   BENCH_ADMIN_PW, "policy", "set",
-		                        "ble-presence", "true",         NULL};
-
-		err = world_bmcctl(w, s, set_pw);
-		if (err == 0)
-			err = world_bmcctl(w, s, policy);
-		if (err < 0) {
-			fprintf(stderr, "bench: svcport-bmcctl policy set ble-presence failed\n");
-			world_server_down(s);
-			return err;
-		}
+	if (o->ble_presence && (err = allow_ble_presence(w, s)) < 0) {
+		world_server_down(s);
+		return err;
 	}
 	*ret = s;
 	return 0;
-
-fail_bmcd:
-	kill(s->bmcd, SIGTERM);
-	waitpid(s->bmcd, NULL, 0);
-	return err;
-fail_log_bmcd:
-	fprintf(stderr, "bench: %s failed to start\n", w->bins.bmcd);
-	show_log(blog);
-	return err;
-}
-
-/* SIGTERM, then wait on a pidfd (no polling on a timer); SIGKILL if it hangs. */
-static void stop(pid_t pid)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd p = {.fd = pfd, .events = POLLIN};
-
-	kill(pid, SIGTERM);
-	if (pfd >= 0) {
-		if (poll(&p, 1, STOP_TIMEOUT_MS) == 0)
-			kill(pid, SIGKILL);
-		close(pfd);
-	}
-	waitpid(pid, NULL, 0);
 }
 
 void world_server_down(struct world_server *s)
 {
 	if (!s->up)
 		return;
-	stop(s->gwd);
-	stop(s->bmcd);
+	if (server_down(s->dir) < 0)
+		fprintf(stderr, "bench: a daemon of %s did not stop\n", s->dir);
 	s->up = false;
 }
 

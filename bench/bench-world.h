@@ -3,8 +3,8 @@
  * The benchmarks' world: a temporary folder with a simulated portal (host-sim's
  * svcport-sim-core: PKI, organisation "acme" with a user per role, manufacturing, claims)
  * and virtual servers, each a real svcport-bmcd + svcportd pair on a ble-sim: and a unix:
- * link. The daemons are started here rather than by server_up() because the benchmarks need
- * their pids, extra gateway options and, for the heap counter, their environment.
+ * link, started by host-sim's server_up() (with the daemons' pids, the lifted flood limit,
+ * the heap counter's environment, and dying with the benchmark).
  * Start-up waits on each daemon's --ready-fd, never on a sleep.
  *
  * Cleanup: world_fini() stops every server still up and removes the folder; it is also
@@ -36,6 +36,8 @@ struct world_server {
 	char admin[PATH_MAX];    /* bmcd's admin socket */
 	/* Heap counters (malloc-count.so) of each daemon, or "" when not counted. */
 	char heap_bmcd[PATH_MAX], heap_gwd[PATH_MAX];
+	char env_preload[PATH_MAX + 16], env_heap_dir[PATH_MAX + 32];
+	const char *env[3];
 };
 
 struct world_device {

@@ -425,6 +425,21 @@ out:
 	return err;
 }
 
+/* With --expect-error, success is the device refusing with that code. */
+static int exit_code(const struct app *a, int err, const char *expect)
+{
+	bool as_expected;
+
+	if (!expect)
+		return err < 0 ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
+	as_expected = err < 0 && strcmp(names_error(a->error), expect) == 0;
+	out_bool("as_expected", as_expected);
+	out_progress("  %s: expected %s, got %s", as_expected ? "as expected" : "NOT as expected",
+	             expect,
+	             a->error ? names_error(a->error) : (err < 0 ? "another failure" : "success"));
+	return as_expected ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
+}
+
 int cli_app(int argc, char **argv)
 {
 	static const char spec[] =
@@ -509,18 +524,7 @@ int cli_app(int argc, char **argv)
 		else
 			err = do_signed_action(a, act);
 	}
-	if (expect) {
-		bool as_expected = err < 0 && strcmp(names_error(a->error), expect) == 0;
-
-		out_bool("as_expected", as_expected);
-		out_progress("  %s: expected %s, got %s",
-		             as_expected ? "as expected" : "NOT as expected", expect,
-		             a->error ? names_error(a->error)
-		                      : (err < 0 ? "another failure" : "success"));
-		rc = as_expected ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
-	} else {
-		rc = err < 0 ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
-	}
+	rc = exit_code(a, err, expect);
 out:
 	app_link_close(a->link);
 	portal_close(a->portal);

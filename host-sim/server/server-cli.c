@@ -79,7 +79,7 @@ static int up(const struct cli_args *a, const char *dir)
 		o.factory = factory;
 	}
 	out_progress("server up in %s", dir);
-	err = server_up(&bins, &o);
+	err = server_up(&bins, &o, NULL);
 	if (err == -EINVAL) {
 		out_error("BAD_REQUEST", "first start needs --factory DIR or --portal/--mt/--sn");
 		return CLI_EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -86,38 +87,82 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* In the child: stdio to log, the daemon's session or our life, env. */
+static void child_setup(const char *log, const struct server_up_opts *o, pid_t parent)
+{
+	int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (o && o->die_with_parent) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+	} else {
+		setsid();
+	}
+	if (nul >= 0)
+		dup2(nul, STDIN_FILENO);
+	if (lfd >= 0) {
+		dup2(lfd, STDOUT_FILENO);
+		dup2(lfd, STDERR_FILENO);
+	}
+	for (const char *const *e = o && o->env ? o->env : NULL; e && *e; e++)
+		putenv((char *)*e);
+}
+
+/* Waits for the ready line on fd (or its close: the child failed). */
+static int wait_ready(int fd, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	char c;
+	ssize_t n = -1;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long left = deadline - now_ms();
+		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -ETIMEDOUT;
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n == 1 ? 0 : -ECHILD;
+	}
+}
+
 /*
- * Forks argv as a daemon in its own session with stdio to log. If ready is
- * true, the child gets "--ready-fd N" appended and we wait until it writes
- * a line there (or closes it: it failed). Returns the pid or -errno.
+ * Forks argv with stdio to log (a daemon in its own session unless
+ * o->die_with_parent). If ready is true, the child gets "--ready-fd N"
+ * appended and we wait until it writes a line there (or closes it: it
+ * failed). Returns the pid or -errno.
  */
-static pid_t spawn(char **argv, int argc, const char *log, bool ready, int timeout_ms)
+static pid_t spawn(char **argv, int argc, const char *log, bool ready, int timeout_ms,
+                   const struct server_up_opts *o)
 {
 	int pfd[2] = {-1, -1};
+	pid_t parent = getpid(), pid;
 	char fdnum[16];
-	pid_t pid;
+	int err;
 
 	if (ready && pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		setsid();
-		if (nul >= 0)
-			dup2(nul, STDIN_FILENO);
-		if (lfd >= 0) {
-			dup2(lfd, STDOUT_FILENO);
-			dup2(lfd, STDERR_FILENO);
+	if (pid < 0) {
+		err = -errno;
+		if (ready) {
+			close(pfd[0]);
+			close(pfd[1]);
 		}
+		return err;
+	}
+	if (pid == 0) {
+		child_setup(log, o, parent);
 		if (ready) {
 			/* the write end survives exec (dup without CLOEXEC) */
-			int w = dup(pfd[1]);
-
-			snprintf(fdnum, sizeof(fdnum), "%d", w);
+			snprintf(fdnum, sizeof(fdnum), "%d", dup(pfd[1]));
 			argv[argc++] = "--ready-fd";
 			argv[argc++] = fdnum;
 		}
@@ -128,33 +173,12 @@ static pid_t spawn(char **argv, int argc, const char *log, bool ready, int timeo
 	if (!ready)
 		return pid;
 	close(pfd[1]);
-	{
-		long deadline = now_ms() + timeout_ms;
-		char c;
-		ssize_t n = -1;
-
-		for (;;) {
-			struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-			long left = deadline - now_ms();
-			int r = left > 0 ? poll(&p, 1, (int)left) : 0;
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				n = -1;
-				break;
-			}
-			n = read(pfd[0], &c, 1);
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		close(pfd[0]);
-		if (n != 1) {
-			kill(pid, SIGTERM);
-			waitpid(pid, NULL, 0);
-			return n == 0 ? -ECHILD : -ETIMEDOUT;
-		}
+	err = wait_ready(pfd[0], timeout_ms);
+	close(pfd[0]);
+	if (err < 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		return err;
 	}
 	return pid;
 }
@@ -224,83 +248,89 @@ static bool is_state_initialised(const char *state)
 	return found;
 }
 
-int server_up(const struct server_bins *bins, const struct server_up_opts *o)
-{
+/* The paths of one server's folder. */
+struct server_paths {
 	char state[PATH_MAX], gw_sock[PATH_MAX], admin[PATH_MAX], ble[PATH_MAX], usb[PATH_MAX];
-	char blog[PATH_MAX], glog[PATH_MAX], l1[PATH_MAX + 16], l2[PATH_MAX + 16];
-	char cap[PATH_MAX + 16], user[64] = "";
-	char *argv[32];
-	int timeout = o->ready_timeout_ms ? o->ready_timeout_ms : READY_TIMEOUT_MS;
-	int argc = 0, status = 0;
-	pid_t bmcd, gwd;
-	int err;
+	char blog[PATH_MAX], glog[PATH_MAX];
+	char l1[PATH_MAX + 16], l2[PATH_MAX + 16], cap[PATH_MAX + 16];
+};
 
-	if (server_pid(o->dir, "bmcd") || server_pid(o->dir, "svcportd"))
-		return -EALREADY;
-	if (mkdir(o->dir, 0700) < 0 && errno != EEXIST)
+static void paths_fill(const char *dir, struct server_paths *p)
+{
+	path_in(dir, "state", p->state);
+	path_in(dir, "bmcd.sock", p->gw_sock);
+	path_in(dir, "admin.sock", p->admin);
+	path_in(dir, "ble.sock", p->ble);
+	path_in(dir, "usb.sock", p->usb);
+	path_in(dir, "bmcd.log", p->blog);
+	path_in(dir, "svcportd.log", p->glog);
+	snprintf(p->l1, sizeof(p->l1), "ble-sim:%s", p->ble);
+	snprintf(p->l2, sizeof(p->l2), "unix:%s", p->usb);
+}
+
+/* bmcd --init from the factory folder, once. */
+static int init_state(const struct server_bins *bins, const struct server_up_opts *o,
+                      const struct server_paths *p)
+{
+	char *argv[] = {(char *)bins->bmcd, "--init",         "--factory", (char *)o->factory,
+	                "--state-dir",      (char *)p->state, NULL};
+	int status = 0;
+	pid_t pid;
+
+	if (is_state_initialised(p->state))
+		return 0;
+	if (!o->factory)
+		return -EINVAL;
+	if (mkdir(p->state, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	path_in(o->dir, "state", state);
-	path_in(o->dir, "bmcd.sock", gw_sock);
-	path_in(o->dir, "admin.sock", admin);
-	path_in(o->dir, "ble.sock", ble);
-	path_in(o->dir, "usb.sock", usb);
-	path_in(o->dir, "bmcd.log", blog);
-	path_in(o->dir, "svcportd.log", glog);
-
-	if (!is_state_initialised(state)) {
-		if (!o->factory)
-			return -EINVAL;
-		if (mkdir(state, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		argv[argc++] = (char *)bins->bmcd;
-		argv[argc++] = "--init";
-		argv[argc++] = "--factory";
-		argv[argc++] = (char *)o->factory;
-		argv[argc++] = "--state-dir";
-		argv[argc++] = state;
-		bmcd = spawn(argv, argc, blog, false, 0);
-		if (bmcd < 0)
-			return (int)bmcd;
-		if (waitpid(bmcd, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			show_log_tail(blog);
-			return -EIO;
-		}
-		out_progress("  svcport-bmcd --init: factory state loaded from %s", o->factory);
+	pid = spawn(argv, 6, p->blog, false, 0, o);
+	if (pid < 0)
+		return (int)pid;
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		show_log_tail(p->blog);
+		return -EIO;
 	}
+	out_progress("  svcport-bmcd --init: factory state loaded from %s", o->factory);
+	return 0;
+}
 
-	argc = 0;
-	argv[argc++] = (char *)bins->bmcd;
-	argv[argc++] = "--state-dir";
-	argv[argc++] = state;
-	argv[argc++] = "--gateway-socket";
-	argv[argc++] = gw_sock;
-	argv[argc++] = "--admin-socket";
-	argv[argc++] = admin;
-	/* we keep the pid: no daemon() fork; the log file is its stderr */
-	argv[argc++] = "--foreground";
-	argv[argc++] = "--log";
-	argv[argc++] = "stderr";
-	bmcd = spawn(argv, argc, blog, true, timeout);
-	if (bmcd < 0) {
-		show_log_tail(blog);
-		return (int)bmcd;
-	}
-	err = write_pid(o->dir, "bmcd", bmcd);
-	if (err < 0)
-		goto fail_bmcd;
-	out_progress("  svcport-bmcd ready (pid %d)", (int)bmcd);
+static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_opts *o,
+                        const struct server_paths *p, int timeout)
+{
+	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr. */
+	char *argv[16] = {(char *)bins->bmcd,
+	                  "--state-dir",
+	                  (char *)p->state,
+	                  "--gateway-socket",
+	                  (char *)p->gw_sock,
+	                  "--admin-socket",
+	                  (char *)p->admin,
+	                  "--foreground",
+	                  "--log",
+	                  "stderr"};
+	pid_t pid = spawn(argv, 10, p->blog, true, timeout, o);
 
-	argc = 0;
+	if (pid < 0)
+		show_log_tail(p->blog);
+	return pid;
+}
+
+static pid_t start_gateway(const struct server_bins *bins, const struct server_up_opts *o,
+                           struct server_paths *p, int timeout)
+{
+	char *argv[48];
+	char user[64] = "";
+	int argc = 0;
+	pid_t pid;
+
 	argv[argc++] = (char *)bins->gatewayd;
-	snprintf(l1, sizeof(l1), "ble-sim:%s", ble);
-	snprintf(l2, sizeof(l2), "unix:%s", usb);
 	if (!o->without_ble_sim) {
 		argv[argc++] = "--link";
-		argv[argc++] = l1;
+		argv[argc++] = p->l1;
 	}
 	if (!o->without_unix) {
 		argv[argc++] = "--link";
-		argv[argc++] = l2;
+		argv[argc++] = p->l2;
 	}
 	for (int i = 0; i < o->n_extra_links; i++) {
 		argv[argc++] = "--link";
@@ -309,11 +339,11 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o)
 	for (int i = 0; i < o->n_gateway_args; i++)
 		argv[argc++] = (char *)o->gateway_args[i];
 	argv[argc++] = "--bmc-socket";
-	argv[argc++] = gw_sock;
+	argv[argc++] = p->gw_sock;
 	if (o->capture) {
-		snprintf(cap, sizeof(cap), "%s", o->capture);
+		snprintf(p->cap, sizeof(p->cap), "%s", o->capture);
 		argv[argc++] = "--capture";
-		argv[argc++] = cap;
+		argv[argc++] = p->cap;
 	}
 	if (geteuid() == 0) {
 		/* bmcd accepts its own uid only: keep the gateway as this user. */
@@ -323,10 +353,43 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o)
 		argv[argc++] = "--user";
 		argv[argc++] = user;
 	}
-	gwd = spawn(argv, argc, glog, true, timeout);
+	pid = spawn(argv, argc, p->glog, true, timeout, o);
+	if (pid < 0)
+		show_log_tail(p->glog);
+	return pid;
+}
+
+int server_up(const struct server_bins *bins, const struct server_up_opts *o,
+              struct server_pids *ret_pids)
+{
+	const int timeout = o->ready_timeout_ms ? o->ready_timeout_ms : READY_TIMEOUT_MS;
+	struct server_paths *p;
+	pid_t bmcd, gwd;
+	int err;
+
+	if (server_pid(o->dir, "bmcd") || server_pid(o->dir, "svcportd"))
+		return -EALREADY;
+	if (mkdir(o->dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	paths_fill(o->dir, p);
+	err = init_state(bins, o, p);
+	if (err < 0)
+		goto out;
+	bmcd = start_bmcd(bins, o, p, timeout);
+	if (bmcd < 0) {
+		err = (int)bmcd;
+		goto out;
+	}
+	err = write_pid(o->dir, "bmcd", bmcd);
+	if (err < 0)
+		goto fail_bmcd;
+	out_progress("  svcport-bmcd ready (pid %d)", (int)bmcd);
+	gwd = start_gateway(bins, o, p, timeout);
 	if (gwd < 0) {
 		err = (int)gwd;
-		show_log_tail(glog);
 		goto fail_bmcd;
 	}
 	err = write_pid(o->dir, "svcportd", gwd);
@@ -335,13 +398,16 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o)
 		goto fail_bmcd;
 	}
 	out_progress("  svcportd ready (pid %d)%s%s%s%s", (int)gwd, o->without_ble_sim ? "" : ", ",
-	             o->without_ble_sim ? "" : l1, o->without_unix ? "" : ", ",
-	             o->without_unix ? "" : l2);
-	return 0;
-
+	             o->without_ble_sim ? "" : p->l1, o->without_unix ? "" : ", ",
+	             o->without_unix ? "" : p->l2);
+	if (ret_pids)
+		*ret_pids = (struct server_pids){.bmcd = bmcd, .gatewayd = gwd};
+	goto out;
 fail_bmcd:
 	kill(bmcd, SIGTERM);
 	waitpid(bmcd, NULL, 0);
+out:
+	free(p);
 	return err;
 }
 

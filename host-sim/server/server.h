@@ -36,10 +36,24 @@ struct server_up_opts {
 	const char *gateway_args[8]; /* passed to svcportd as they are (e.g. --rate 100) */
 	int n_gateway_args;
 	int ready_timeout_ms;
+	/* NAME=value set in both daemons' environment (e.g. LD_PRELOAD), NULL-ended. */
+	const char *const *env;
+	/* The daemons die with this process (PR_SET_PDEATHSIG) instead of
+	 * living on in their own session: for benchmarks and tests. */
+	bool die_with_parent;
 };
 
-int server_up(const struct server_bins *bins, const struct server_up_opts *o)
-    __attribute__((warn_unused_result));
+/* What server_up started. */
+struct server_pids {
+	pid_t bmcd, gatewayd;
+};
+
+/* Initialises DIR/state from the factory folder the first time, then starts
+ * bmcd and svcportd and waits until both are ready. ret_pids may be NULL.
+ * 0, -EALREADY (running), -EINVAL (not initialised and no factory), -EIO
+ * (--init failed), -ETIMEDOUT, -ECHILD (a daemon exited) or -errno. */
+int server_up(const struct server_bins *bins, const struct server_up_opts *o,
+              struct server_pids *ret_pids) __attribute__((warn_unused_result));
 /* Stops both daemons (SIGTERM, waits for each to exit). */
 int server_down(const char *dir) __attribute__((warn_unused_result));
 /* pid of "bmcd" or "svcportd" if running, else 0. */

@@ -264,7 +264,7 @@ static int world_up(void **state, enum link_kind kind)
 	}
 	out_init(false);
 	out_set_quiet(true);
-	assert_int_equal(server_up(&bins, &o), 0);
+	assert_int_equal(server_up(&bins, &o, NULL), 0);
 	w->up = true;
 	return 0;
 }
