@@ -34,22 +34,6 @@
 static const uint8_t svc_uuid_le[16] = {0x4a, 0xfe, 0xec, 0xed, 0x70, 0x2b, 0x14, 0x8f,
                                         0x97, 0x47, 0xf7, 0xeb, 0x01, 0x00, 0xd1, 0xab};
 
-static void note(const struct app_link_opts *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void note(const struct app_link_opts *o, const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	if (!o->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	o->note(msg, o->user_data);
-}
-
 static bool has_service_uuid(const uint8_t *ad, size_t len)
 {
 	size_t i = 0;
@@ -180,7 +164,7 @@ static int scan(int dev_id, const bdaddr_t *want, const struct app_link_opts *o,
 		hci_close_dev(dd);
 		return err ? err : -EIO;
 	}
-	note(o, "BLE: scanning on hci%d for the svcport service", dev_id);
+	app_link_note(o, "BLE: scanning on hci%d for the svcport service", dev_id);
 	err = scan_reports(dd, want, o->scan_timeout_ms ? o->scan_timeout_ms : SCAN_DEFAULT_MS,
 	                   ret_addr, ret_type);
 	setsockopt(dd, SOL_HCI, HCI_FILTER, &old, sizeof(old));
@@ -253,7 +237,7 @@ static void drop_leftover_link(int dev_id, const bdaddr_t *dst, const struct app
 	bacpy(&ci.req.bdaddr, dst);
 	ci.req.type = KERNEL_LE_LINK;
 	if (ioctl(dd, HCIGETCONNINFO, &ci) == 0) {
-		note(o, "BLE: ending the link an earlier run left to this peer");
+		app_link_note(o, "BLE: ending the link an earlier run left to this peer");
 		(void)hci_disconnect(dd, ci.info.handle, HCI_OE_USER_ENDED_CONNECTION, 2000);
 	}
 	hci_close_dev(dd);
@@ -285,7 +269,7 @@ int app_link_ble_connect(const char *arg, const struct app_link_opts *opts, char
 	}
 	drop_leftover_link(dev_id, &found, opts);
 	ba2str(&found, peer);
-	note(opts, "BLE: connecting to %s (%s) over hci%d", peer,
-	     type == LE_RANDOM_ADDRESS ? "random" : "public", dev_id);
+	app_link_note(opts, "BLE: connecting to %s (%s) over hci%d", peer,
+	              type == LE_RANDOM_ADDRESS ? "random" : "public", dev_id);
 	return l2cap_connect(dev_id, &found, type, ret_fd);
 }

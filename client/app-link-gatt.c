@@ -36,22 +36,6 @@ static const struct app_link_ops gatt_ops = {
     .close = gatt_close,
 };
 
-static void note(const struct app_link_opts *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void note(const struct app_link_opts *o, const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	if (!o->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	o->note(msg, o->user_data);
-}
-
 int app_link_gatt_open(struct app_link *l, int fd, const struct app_link_opts *opts)
 {
 	struct gatt_client_config cfg = {.mtu = opts->mtu, .max_message = APP_LINK_MSG_MAX};
@@ -65,18 +49,19 @@ int app_link_gatt_open(struct app_link *l, int fd, const struct app_link_opts *o
 	err = gatt_client_exchange_mtu(c);
 	if (err < 0)
 		goto fail;
-	note(opts, "GATT: ATT_MTU %u", gatt_client_get_mtu(c));
+	app_link_note(opts, "GATT: ATT_MTU %u", gatt_client_get_mtu(c));
 	err = gatt_client_discover(c);
 	if (err < 0)
 		goto fail;
 	gatt_client_get_handles(c, &h);
-	note(opts,
-	     "GATT: svcport service 0x%04x-0x%04x, RX 0x%04x, TX 0x%04x (CCCD 0x%04x), INFO 0x%04x",
-	     h.svc_start, h.svc_end, h.rx, h.tx, h.tx_ccc, h.info);
+	app_link_note(
+	    opts,
+	    "GATT: svcport service 0x%04x-0x%04x, RX 0x%04x, TX 0x%04x (CCCD 0x%04x), INFO 0x%04x",
+	    h.svc_start, h.svc_end, h.rx, h.tx, h.tx_ccc, h.info);
 	err = gatt_client_enable_notifications(c);
 	if (err < 0)
 		goto fail;
-	note(opts, "GATT: TX notifications enabled");
+	app_link_note(opts, "GATT: TX notifications enabled");
 	l->fd = fd;
 	l->priv = c;
 	l->ops = &gatt_ops;

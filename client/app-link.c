@@ -3,6 +3,7 @@
 #include "app-link.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,17 @@ int app_link_read_info(struct app_link *l, uint8_t *buf, size_t cap, size_t *ret
 	if (!l->ops->read_info)
 		return -EOPNOTSUPP;
 	return l->ops->read_info(l, buf, cap, ret_len);
+}
+
+void app_link_note(const struct app_link_opts *o, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	if (!o->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o->note(msg, o->user_data);
 }

@@ -66,6 +66,10 @@ struct app_link {
 	void *priv;
 };
 
+/* Progress for people through opts->note (a no-op without one). */
+void app_link_note(const struct app_link_opts *opts, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Connects a unix socket of type (SOCK_STREAM, SOCK_SEQPACKET) to path;
  * returns the fd or -errno. */
 int app_link_unix_connect(const char *path, int type) __attribute__((warn_unused_result));
