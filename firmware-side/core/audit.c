@@ -13,6 +13,7 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "fsio.h"
 #include "fsutil.h"
 
 static int audit_open(const char *state_dir, int flags)
@@ -84,12 +85,14 @@ int audit_append(const char *state_dir, svcport_v1_BmcState *st, const struct au
 		goto out;
 	}
 	/* Drop the trace of a change whose state write never landed. */
-	if ((uint64_t)sb.st_size != st->audit_bytes && ftruncate(fd, (off_t)st->audit_bytes) < 0) {
+	if ((uint64_t)sb.st_size != st->audit_bytes &&
+	    fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0) {
 		ret = -errno;
 		goto out;
 	}
 	while (off < len + 4) {
-		ssize_t n = pwrite(fd, buf + off, len + 4 - off, (off_t)(st->audit_bytes + off));
+		ssize_t n =
+		    fsio_pwrite(fd, buf + off, len + 4 - off, (off_t)(st->audit_bytes + off));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -99,7 +102,7 @@ int audit_append(const char *state_dir, svcport_v1_BmcState *st, const struct au
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	if (fsio_fsync(fd) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -233,7 +236,7 @@ int audit_discard_uncommitted(const char *state_dir, const svcport_v1_BmcState *
 	if (fstat(fd, &sb) < 0)
 		ret = -errno;
 	else if ((uint64_t)sb.st_size > st->audit_bytes &&
-	         (ftruncate(fd, (off_t)st->audit_bytes) < 0 || fsync(fd) < 0))
+	         (fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0 || fsio_fsync(fd) < 0))
 		ret = -errno;
 	close(fd);
 	return ret;
