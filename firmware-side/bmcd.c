@@ -46,6 +46,7 @@ struct daemon {
 	int gw_listen, admin_listen;
 	struct loop_io *gw_io, *admin_io;
 	struct loop_signal *sig_term, *sig_int;
+	struct loop_timer *tick;
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 };
@@ -267,6 +268,16 @@ static void on_admin_listen(int fd, unsigned events, void *user_data)
 	on_accept(d, fd, d->adm, MAX_ADMINS, true);
 }
 
+static void on_tick(void *user_data)
+{
+	struct daemon *d = user_data;
+
+	bmc_tick(d->bmc);
+	broadcast_events(d);
+	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
+		log_msg(LOG_ERR, "tick timer: cannot re-arm");
+}
+
 static void on_signal(int signo, void *user_data)
 {
 	struct daemon *d = user_data;
@@ -426,7 +437,9 @@ static int daemon_listen(struct daemon *d, const struct options *o)
 	    loop_io_new(d->loop, d->admin_listen, LOOP_READ, on_admin_listen, d, &d->admin_io) <
 	        0 ||
 	    loop_signal_new(d->loop, SIGTERM, on_signal, d, &d->sig_term) < 0 ||
-	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0)
+	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0 ||
+	    loop_timer_new(d->loop, on_tick, d, &d->tick) < 0 ||
+	    loop_timer_start(d->tick, BMC_TICK_MS) < 0)
 		return -1;
 	return 0;
 }
@@ -443,6 +456,7 @@ static void daemon_close(struct daemon *d)
 	loop_io_free(d->admin_io);
 	loop_signal_free(d->sig_term);
 	loop_signal_free(d->sig_int);
+	loop_timer_free(d->tick);
 	loop_free(d->loop);
 	if (d->gw_listen >= 0)
 		close(d->gw_listen);
@@ -468,9 +482,13 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	ret = bmc_open(o->state_dir, env, NULL, &d.bmc);
 	if (ret < 0) {
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
-		        ret == -ENOENT   ? "not initialised (svcport-bmcd --init)"
-		        : ret == -EINVAL ? "state is corrupt"
-		                         : strerror(-ret));
+		        ret == -ENOENT    ? "not initialised (svcport-bmcd --init)"
+		        : ret == -EBADMSG ? "state refused: it fails its integrity check; the "
+		                            "board stays locked"
+		        : ret == -ESTALE  ? "state refused: rolled back (older than the secure "
+		                            "element's counter); the board stays locked"
+		        : ret == -EINVAL  ? "state is corrupt"
+		                          : strerror(-ret));
 		return 1;
 	}
 	ret = 1;

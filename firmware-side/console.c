@@ -94,6 +94,11 @@ static CONSOLE_HANDLER(cmd_status)
 {
 	r->which_body = svcport_admin_v1_AdminReply_status_tag;
 	fill_status(b, &r->body.status);
+	if (b->unstored)
+		snprintf(r->message, sizeof(r->message),
+		         "a change that reduced access (%s) is in force but not stored yet%s",
+		         b->unstored_event,
+		         b->latch.flags ? "; the secure element's latch holds it" : "");
 	return AE(OK);
 }
 
@@ -284,10 +289,22 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 	                         .link = svcport_v1_LinkKind_LINK_KIND_UNSPECIFIED,
 	                         .result = svcport_v1_ErrorCode_ERROR_NONE};
 
-	if (bmc_commit(b, next, &ae) < 0) {
+	enum bmc_hold hold;
+	int ret = bmc_commit(b, next, &ae, &hold);
+
+	if (ret < 0 && hold == BMC_HOLD_NONE) {
 		mbedtls_platform_zeroize(&r->body, sizeof(r->body));
 		console_fail(r, AE(INTERNAL), "state write failed; nothing changed");
 		return;
+	}
+	if (ret < 0) {
+		/* Fail closed (DESIGN §4.6): in force now, stored later; the body stays. */
+		r->error = AE(NOT_STORED);
+		snprintf(r->message, sizeof(r->message),
+		         "in force now%s, but the state write failed (%s): bmcd retries it",
+		         hold == BMC_HOLD_LATCHED ? " and held by the secure element's latch"
+		                                  : " (in memory only: the latch failed too)",
+		         strerror(-ret));
 	}
 	if (step->after_commit && step->after_commit(b) < 0)
 		console_fail(r, AE(INTERNAL),

@@ -223,6 +223,16 @@ int audit_verify(const char *state_dir, const svcport_v1_BmcState *st, struct au
 	return audit_walk(state_dir, st, report, NULL, NULL);
 }
 
+int audit_check_committed(const char *state_dir, const svcport_v1_BmcState *st)
+{
+	struct audit_report r;
+	int ret = audit_walk(state_dir, st, &r, NULL, NULL);
+
+	if (ret < 0)
+		return ret;
+	return r.ok ? 0 : -EBADMSG;
+}
+
 int audit_discard_uncommitted(const char *state_dir, const svcport_v1_BmcState *st)
 {
 	struct stat sb;

@@ -30,8 +30,12 @@ struct bmc;
 
 /*
  * Opens the state in state_dir (made by bmc_factory_init): loads the secure
- * element and the state record, discards an uncommitted audit tail. env is
- * copied. 0, -ENOENT (not initialised), -EINVAL (corrupt) or -errno.
+ * element and the state record (state.h: MAC, counter rule), discards an
+ * uncommitted audit tail and checks that the committed log ends in the
+ * record's head. env is copied. 0, -ENOENT (not initialised), -EBADMSG (the
+ * record or the log fails a check), -ESTALE (the record was rolled back),
+ * -EINVAL (the SE's files are corrupt) or -errno. A refused state is never
+ * replaced by a default: the board stays locked until it is initialised again.
  */
 int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_options *opt,
              struct bmc **ret_bmc) __attribute__((warn_unused_result));
@@ -68,6 +72,13 @@ int bmc_handle_packet(struct bmc *bmc, const uint8_t *in, size_t in_len, uint8_t
  * lockdown state, security LED or control mode changed since the last call.
  */
 bool bmc_take_state_event(struct bmc *bmc, svcport_v1_BmcReply *ret_event);
+
+/*
+ * Time-driven work, called by the daemon every BMC_TICK_MS: a change that
+ * reduced access and could not be stored is stored again (board.h).
+ */
+#define BMC_TICK_MS 5000
+void bmc_tick(struct bmc *bmc);
 
 /* "NONCE_UNKNOWN" etc.; "OK" for ERROR_NONE. */
 const char *bmc_error_name(svcport_v1_ErrorCode code);

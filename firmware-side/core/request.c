@@ -53,18 +53,21 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 		goto fail;
 	}
 	b->env = *env;
-	ret = bmc_state_load(state_dir, &b->st);
-	if (ret < 0)
-		goto fail;
 	ret = se_open(state_dir, &b->se);
 	if (ret == 0)
+		ret = bmc_state_load(state_dir, b->se, &b->st);
+	if (ret == 0)
 		ret = bmc_trust_pin(b);
-	if (ret < 0)
-		goto fail;
-	ret = audit_discard_uncommitted(state_dir, &b->st);
+	if (ret == 0)
+		ret = audit_discard_uncommitted(state_dir, &b->st);
+	if (ret == 0)
+		ret = audit_check_committed(state_dir, &b->st);
 	if (ret < 0)
 		goto fail;
 	bmc_refresh_fingerprints(b);
+	ret = bmc_latch_open(b);
+	if (ret < 0)
+		goto fail;
 	challenge_table_init(&b->challenges);
 	rl_config_fill(&rl, opt ? &opt->rl : NULL);
 	ratelimit_init(&b->rl, &rl);
@@ -84,6 +87,11 @@ void bmc_close(struct bmc *b)
 	se_close(b->se);
 	mbedtls_platform_zeroize(b, sizeof(*b));
 	free(b);
+}
+
+void bmc_tick(struct bmc *b)
+{
+	bmc_store_retry(b);
 }
 
 bool bmc_take_state_event(struct bmc *b, svcport_v1_BmcReply *ret_event)

@@ -465,7 +465,7 @@ static struct se *world_se(struct tworld *w, svcport_v1_BmcState *st)
 {
 	struct se *se = NULL;
 
-	if (bmc_state_load(w->state, st) < 0 || se_open(w->state, &se) < 0)
+	if (se_open(w->state, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
 		fail("open the state's SE");
 	return se;
 }
@@ -494,11 +494,11 @@ void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, v
                        void *arg)
 {
 	static svcport_v1_BmcState st;
+	struct se *se = world_se(w, &st);
 
-	if (bmc_state_load(w->state, &st) < 0)
-		fail("load state");
 	edit(&st, arg);
-	if (bmc_state_store(w->state, &st) < 0)
+	if (bmc_state_store(w->state, se, &st) < 0)
 		fail("store state");
+	se_close(se);
 	tworld_reopen(w);
 }

@@ -111,7 +111,10 @@ bool tworld_file_contains(struct tworld *w, const char *name, const void *bytes,
  */
 int tworld_sed_ak(struct tworld *w, unsigned char ak[32]);
 int tworld_activation_code(struct tworld *w, char code[33]);
-/* Rewrites state.pb through edit (bypassing the BMC), then reopens. */
+/*
+ * Rewrites state.pb through edit (bypassing the BMC, but with the state's own
+ * secure element: a valid MAC and counter), then reopens.
+ */
 void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, void *arg),
                        void *arg);
 
