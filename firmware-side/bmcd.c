@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "factory.h"
 #include "log.h"
 #include "loop.h"
+#include "presence.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -47,6 +49,7 @@ struct daemon {
 	struct loop_io *gw_io, *admin_io;
 	struct loop_signal *sig_term, *sig_int;
 	struct loop_timer *tick;
+	struct hwin *hw; /* the presence source, read by the core */
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 };
@@ -318,17 +321,23 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
 	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
-	           "                    [--ready-fd N]\n"
+	           "                    [--ready-fd N] [--usb-udc UDC|PATH] [--usb-port PATH]\n"
+	           "                    [--hw-sim DIR]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen. See docs/bmc.md.\n");
+	           "fd N once both sockets listen. USB presence is confirmed from the hardware:\n"
+	           "--usb-udc (the gadget port's /sys/class/udc/UDC/state reads \"configured\"),\n"
+	           "--usb-port (host mode: the port's device, e.g. /sys/bus/usb/devices/1-1,\n"
+	           "exists); none given: never. --hw-sim DIR: the simulator's virtual hardware\n"
+	           "(its simulated links accepted). See docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
 	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
+	const char *usb_udc, *usb_port, *hw_sim; /* presence sources (hwin.h) */
 	bool init, force, foreground;
 	int ready_fd;
 	uid_t gateway_uid;
@@ -348,6 +357,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"init", no_argument, NULL, 'i'},
 	    {"factory", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'x'},
+	    {"usb-udc", required_argument, NULL, 'U'},
+	    {"usb-port", required_argument, NULL, 'P'},
+	    {"hw-sim", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -396,6 +408,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x':
 			o->force = true;
 			break;
+		case 'U':
+			o->usb_udc = optarg;
+			break;
+		case 'P':
+			o->usb_port = optarg;
+			break;
+		case 'S':
+			o->hw_sim = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -405,7 +426,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
-	    (!o->init && (!o->gw_path || !o->admin_path))) {
+	    (!o->init && (!o->gw_path || !o->admin_path)) ||
+	    (o->hw_sim && (o->usb_udc || o->usb_port))) {
 		usage(stderr);
 		return 2;
 	}
@@ -463,13 +485,18 @@ static void daemon_close(struct daemon *d)
 	if (d->admin_listen >= 0)
 		close(d->admin_listen);
 	bmc_close(d->bmc);
+	hwin_close(d->hw);
 }
 
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
+	const struct presence_config pc = {
+	    .usb_udc = o->usb_udc, .usb_port = o->usb_port, .hw_sim = o->hw_sim};
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
+	struct bmc_options bo = {0};
 	svcport_v1_BmcReply ev;
+	char hw_desc[PATH_MAX + 128];
 	int ret;
 
 	log_setup("svcport-bmcd", o->log_kind ? strcmp(o->log_kind, "syslog") == 0 : !o->foreground,
@@ -479,8 +506,14 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	ret = bmc_open(o->state_dir, env, NULL, &d.bmc);
+	ret = presence_open(&pc, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
 	if (ret < 0) {
+		fprintf(stderr, "svcport-bmcd: %s: %s\n", hw_desc, strerror(-ret));
+		return 1;
+	}
+	ret = bmc_open(o->state_dir, env, &bo, &d.bmc);
+	if (ret < 0) {
+		hwin_close(d.hw);
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
 		        ret == -ENOENT    ? "not initialised (svcport-bmcd --init)"
 		        : ret == -EBADMSG ? "state refused: it fails its integrity check; the "
@@ -502,12 +535,14 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
 	        (int)d.gateway_uid, o->admin_path);
+	log_msg(LOG_INFO, "%s", hw_desc);
 	if (o->ready_fd >= 0) {
 		if (write(o->ready_fd, "ready\n", 6) != 6)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
 		close(o->ready_fd);
 	}
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
+	bmc_flush(d.bmc);
 	unlink(o->gw_path);
 	unlink(o->admin_path);
 out:

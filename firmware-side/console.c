@@ -51,8 +51,9 @@ static svcport_admin_v1_AdminError check_login(struct bmc *b,
                                                svcport_admin_v1_AdminReply *r,
                                                enum console_gate gate)
 {
+	static const struct rl_key console = {0};
 	uint64_t now = b->env.now_ms(b->env.user_data);
-	uint32_t wait = ratelimit_check(&b->admin_rl, 0, 0, now);
+	uint32_t wait = ratelimit_check(&b->admin_rl, &console, now);
 
 	if (gate == GATE_NONE)
 		return AE(OK);
@@ -61,10 +62,10 @@ static svcport_admin_v1_AdminError check_login(struct bmc *b,
 		return console_fail(r, AE(RATE_LIMITED), "too many wrong passwords; retry later");
 	}
 	if (!is_password_ok(&b->st, req->password)) {
-		ratelimit_fail(&b->admin_rl, 0, 0, now);
+		ratelimit_fail(&b->admin_rl, &console, now);
 		return console_fail(r, AE(AUTH_FAILED), "wrong administrator password");
 	}
-	ratelimit_success(&b->admin_rl, 0, 0);
+	ratelimit_success(&b->admin_rl, &console);
 	if (b->st.admin_password_must_change && gate != GATE_LOGIN_FIRST)
 		return console_fail(r, AE(PASSWORD_MUST_CHANGE),
 		                    "the default password is in use: run `password set` first");

@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "bmc-env.h"
+#include "bmc.h"
 #include "challenge.h"
 #include "ratelimit.h"
 #include "se.h"
@@ -64,6 +65,7 @@ struct bmc {
 	struct challenge_table challenges;
 	struct ratelimit rl;
 	struct ratelimit admin_rl;
+	struct bmc_presence presence;
 	bool event_valid;
 	svcport_v1_StateChanged last_event;
 };

@@ -19,6 +19,7 @@ int gw_body(int fd, svcport_v1_CommandBody *body, pb_size_t action_tag, svcport_
 	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
 	req.session_id = 1;
 	req.request_id = next_id++;
+	req.link = svcport_v1_LinkKind_LINK_USB;
 	req.has_request = true;
 	req.request.which_body = svcport_v1_Request_get_challenge_tag;
 	if (proc_gw_send(fd, &req) < 0)

@@ -19,12 +19,20 @@ const char *proc_bmcctl(void);
  * (NULL-terminated, may be NULL), stderr to /dev/null unless SVCPORT_TEST_VERBOSE.
  * If wait_ready, returns once it wrote "ready" on --ready-fd (10 s safety net).
  * Returns the pid, or -1.
+ *
+ * Unless extra names a presence source (--hw-sim, --usb-udc, --usb-port), bmcd
+ * runs as in the simulator: --hw-sim proc_hw_dir(state_dir), whose usb-gadget
+ * input proc_hw_set() writes ("configured" the first time: a cable is in).
  */
 pid_t proc_bmcd_start(const char *state_dir, const char *gw, const char *admin,
                       const char *const *extra, bool wait_ready);
 /* The same, with bmcd's stderr appended to log_path (kept across restarts). */
 pid_t proc_bmcd_start_log(const char *state_dir, const char *gw, const char *admin,
                           const char *const *extra, bool wait_ready, const char *log_path);
+/* The simulated hardware folder of state_dir's bmcd: STATE_DIR/../hw (PATH_MAX). */
+void proc_hw_dir(const char *state_dir, char *out);
+/* Writes one simulated input (hwin-sim.c), e.g. ("usb-gadget", "not attached"). 0 or -1. */
+int proc_hw_set(const char *state_dir, const char *input, const char *value);
 /* SIGKILL (or SIGTERM) and reap; returns the wait status. No-op for pid <= 0. */
 int proc_stop(pid_t pid, int sig);
 

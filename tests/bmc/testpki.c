@@ -275,14 +275,28 @@ void tworld_setup(struct tworld *w, const char *control)
 	tworld_reopen(w);
 }
 
+/* The world's service port: a cable is in unless a test pulls it. */
+static bool world_usb_present(void *user_data)
+{
+	return !((struct tworld *)user_data)->usb_unplugged;
+}
+
 void tworld_reopen(struct tworld *w)
 {
 	/* Rejection tests send many bad commands: no back-off unless asked for. */
-	const struct bmc_options lax = {.rl = {.session_free = 100000, .link_free = 100000}};
+	struct bmc_options o = {.rl = {.session_free = 100000, .link_free = 100000},
+	                        .challenge = {.burst = 100000},
+	                        .presence = {.is_usb_present = world_usb_present,
+	                                     .user_data = w,
+	                                     .simulator = w->simulator}};
 
+	if (w->real_rate_limits)
+		o.rl = (struct rl_config){0};
+	if (w->real_challenge_limits)
+		o.challenge = (struct challenge_config){0};
 	bmc_close(w->bmc);
 	w->bmc = NULL;
-	if (bmc_open(w->state, &w->env, w->real_rate_limits ? NULL : &lax, &w->bmc) < 0)
+	if (bmc_open(w->state, &w->env, &o, &w->bmc) < 0)
 		fail("reopen");
 }
 
@@ -315,6 +329,7 @@ void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t actio
 
 	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
 	req.has_request = true;
+	req.link = svcport_v1_LinkKind_LINK_USB;
 	req.request.which_body = svcport_v1_Request_get_challenge_tag;
 	request(w, &req, &rep);
 	if (rep.msg.response.which_body != svcport_v1_Response_challenge_tag)

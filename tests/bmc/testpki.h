@@ -69,7 +69,10 @@ struct tworld {
 	struct bmc_env env;
 	struct bmc *bmc;
 	uint32_t session;
-	bool real_rate_limits; /* default back-off (else practically none) */
+	bool real_rate_limits;      /* default back-off (else practically none) */
+	bool real_challenge_limits; /* default challenge throttle (else practically none) */
+	bool usb_unplugged;         /* the hardware says no cable (default: one is in) */
+	bool simulator;             /* LINK_SIM accepted (takes effect at the next reopen) */
 };
 
 /* control: "portal", "bmc" or NULL (blank board with device2_key). */
@@ -78,7 +81,8 @@ void tworld_teardown(struct tworld *w);
 /* Closes and opens the state again (as a restart does). */
 void tworld_reopen(struct tworld *w);
 
-/* A CommandBody for this device with a fresh challenge nonce, valid 10 minutes. */
+/* A CommandBody for this device with a fresh challenge nonce (asked over USB), valid
+ * 10 minutes. */
 void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
                  svcport_v1_Role role, const char *org);
 /* Signs body with key (NULL: the signer) and attaches chain certs (NULL: signer only). */
