@@ -223,3 +223,31 @@ int proc_gw_recv(int fd, svcport_v1_BmcReply *rep)
 	*rep = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
 	return pb_decode(&is, svcport_v1_BmcReply_fields, rep) ? 0 : -EBADMSG;
 }
+
+int proc_admin_call(const char *path, const svcport_admin_v1_AdminRequest *req,
+                    svcport_admin_v1_AdminReply *rep)
+{
+	static uint8_t out[svcport_admin_v1_AdminRequest_size],
+	    in[svcport_admin_v1_AdminReply_size];
+	pb_ostream_t os = pb_ostream_from_buffer(out, sizeof(out));
+	struct pollfd pfd = {.events = POLLIN};
+	pb_istream_t is;
+	ssize_t n;
+	int fd = proc_gw_connect(path); /* the same kind of socket */
+
+	if (fd < 0)
+		return -ECONNREFUSED;
+	if (!pb_encode(&os, svcport_admin_v1_AdminRequest_fields, req) ||
+	    send(fd, out, os.bytes_written, MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	pfd.fd = fd;
+	n = poll(&pfd, 1, SAFETY_MS) == 1 ? recv(fd, in, sizeof(in), 0) : -1;
+	close(fd);
+	if (n <= 0)
+		return -ECONNRESET;
+	is = pb_istream_from_buffer(in, (size_t)n);
+	*rep = (svcport_admin_v1_AdminReply)svcport_admin_v1_AdminReply_init_zero;
+	return pb_decode(&is, svcport_admin_v1_AdminReply_fields, rep) ? 0 : -EBADMSG;
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "admin.pb.h"
 #include "svcport.pb.h"
 
 /* Paths from the environment (set by ctest): SVCPORT_BMCD, SVCPORT_BMCCTL. */
@@ -38,6 +39,10 @@ int proc_stop(pid_t pid, int sig);
 
 /* Runs argv, captures up to cap-1 bytes of stdout (NUL-terminated); returns exit code or -1. */
 int proc_run(const char *const *argv, char *out, size_t cap);
+
+/* One console request over the admin socket at path (as bmcctl sends it). 0 or -errno. */
+int proc_admin_call(const char *path, const svcport_admin_v1_AdminRequest *req,
+                    svcport_admin_v1_AdminReply *rep);
 
 /* Gateway side of the socket. */
 int proc_gw_connect(const char *path);
