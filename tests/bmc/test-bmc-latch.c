@@ -278,6 +278,46 @@ static void promotion_on_full_disk_is_held(void **state)
 	assert_string_equal(last_record().event, "latch-reconcile");
 }
 
+/*
+ * A trust update on a full disk: the new roots are in force at once; after a
+ * restart the record still has the old ones, so nothing is verified until
+ * the administrator applies the update again.
+ */
+static void trust_update_on_full_disk_is_held(void **state)
+{
+	static svcport_admin_v1_TrustUpdateBody tb;
+	const struct tpki *p = tpki_get();
+
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+	set_password();
+	tb = (svcport_admin_v1_TrustUpdateBody)svcport_admin_v1_TrustUpdateBody_init_zero;
+	tb.version = 1;
+	tb.sequence = 5;
+	tb.anchors_count = 1;
+	memcpy(tb.anchors[0].bytes, p->root, p->root_len);
+	tb.anchors[0].size = (pb_size_t)p->root_len;
+	new_req();
+	tworld_trust_update(&tb, (mbedtls_pk_context *)&p->root_key, &req.cmd.trust_update);
+	fault("full:all");
+	assert_int_equal(run(CMD(trust_update), PW), AE(NOT_STORED));
+	assert_int_equal(st()->trust_sequence, 5);
+	fsio_fault_set(NULL);
+	tworld_reopen(&W);
+	assert_int_equal(st()->trust_sequence, 0);
+	assert_int_equal(st()->trust_sequence_required, 5);
+	assert_string_equal(last_record().event, "latch-reconcile");
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), E(INVALID_STATE));
+	/* The administrator applies the same update again: signed commands verify. */
+	new_req();
+	tworld_trust_update(&tb, (mbedtls_pk_context *)&p->root_key, &req.cmd.trust_update);
+	assert_int_equal(run(CMD(trust_update), PW), AE(OK));
+	tworld_reopen(&W);
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +335,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(emergency_reset_on_full_disk_is_held, setup_portal,
 	                                    teardown_faults),
 	    cmocka_unit_test_setup_teardown(promotion_on_full_disk_is_held, setup_bmc,
+	                                    teardown_faults),
+	    cmocka_unit_test_setup_teardown(trust_update_on_full_disk_is_held, setup_portal,
 	                                    teardown_faults),
 	};
 

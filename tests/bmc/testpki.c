@@ -425,6 +425,23 @@ svcport_v1_ErrorCode tworld_do(struct tworld *w, svcport_v1_CommandBody *body)
 	return tworld_submit(w, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL);
 }
 
+void tworld_trust_update(const svcport_admin_v1_TrustUpdateBody *body, mbedtls_pk_context *key,
+                         svcport_admin_v1_TrustUpdate *u)
+{
+	pb_ostream_t os = pb_ostream_from_buffer(u->body.bytes, sizeof(u->body.bytes));
+	unsigned char h[32];
+	size_t sig_len = 0;
+
+	if (!pb_encode(&os, svcport_admin_v1_TrustUpdateBody_fields, body))
+		fail("trust update body");
+	u->body.size = (pb_size_t)os.bytes_written;
+	mbedtls_sha256_ret(u->body.bytes, u->body.size, h, 0);
+	if (mbedtls_pk_sign(key, MBEDTLS_MD_SHA256, h, 32, u->signature.bytes, &sig_len, tpki_rng,
+	                    NULL) != 0)
+		fail("trust update signature");
+	u->signature.size = (pb_size_t)sig_len;
+}
+
 svcport_admin_v1_AdminError tworld_admin(struct tworld *w, svcport_admin_v1_AdminRequest *req,
                                          const char *password, svcport_admin_v1_AdminReply *rep)
 {

@@ -95,6 +95,9 @@ svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedComm
                                    svcport_v1_DeviceReceipt *ret_receipt);
 /* body -> signed by the signer with its chain -> submitted over USB with presence. */
 svcport_v1_ErrorCode tworld_do(struct tworld *w, svcport_v1_CommandBody *body);
+/* u := body encoded and signed by key (ECDSA over SHA-256 of the bytes), as a portal does. */
+void tworld_trust_update(const svcport_admin_v1_TrustUpdateBody *body, mbedtls_pk_context *key,
+                         svcport_admin_v1_TrustUpdate *u);
 /* Admin request with a password (NULL: none). */
 svcport_admin_v1_AdminError tworld_admin(struct tworld *w, svcport_admin_v1_AdminRequest *req,
                                          const char *password, svcport_admin_v1_AdminReply *rep);
