@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <pb_decode.h>
 
+#include "admin-fixture.h"
 #include "audit.h"
 #include "challenge.h"
 #include "summary.h"
@@ -28,9 +29,8 @@
 #define K(x)    svcport_v1_LinkKind_LINK_##x
 #define REQ(x)  svcport_v1_Request_##x##_tag
 
-static struct tworld W;
-static svcport_v1_BmcRequest req;
-static svcport_v1_BmcReply rep;
+static svcport_v1_BmcRequest breq;
+static svcport_v1_BmcReply brep;
 static svcport_v1_CommandBody body;
 static svcport_v1_SignedCommand cmd;
 
@@ -55,38 +55,27 @@ static int setup_sim(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	tworld_teardown(&W);
-	return 0;
-}
-
-static const svcport_v1_BmcState *st(void)
-{
-	return bmc_state(W.bmc);
-}
-
 /* One request as the gateway sends it; the error code, or ERROR_NONE. */
 static svcport_v1_ErrorCode send_req(uint32_t session, uint32_t link, bool presence,
                                      pb_size_t which)
 {
 	struct bmc_outcome o;
 
-	req.session_id = session;
-	req.request_id++;
-	req.link = (svcport_v1_LinkKind)link;
-	req.physical_presence = presence;
-	req.has_request = true;
-	req.request.which_body = which;
-	bmc_handle_request(W.bmc, &req, &rep, &o);
-	if (rep.msg.response.which_body == svcport_v1_Response_error_tag)
-		return rep.msg.response.body.error.code;
+	breq.session_id = session;
+	breq.request_id++;
+	breq.link = (svcport_v1_LinkKind)link;
+	breq.physical_presence = presence;
+	breq.has_request = true;
+	breq.request.which_body = which;
+	bmc_handle_request(W.bmc, &breq, &brep, &o);
+	if (brep.msg.response.which_body == svcport_v1_Response_error_tag)
+		return brep.msg.response.body.error.code;
 	return E(ERROR_NONE);
 }
 
 static svcport_v1_ErrorCode ask(uint32_t session, uint32_t link, bool presence, pb_size_t which)
 {
-	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	breq = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
 	return send_req(session, link, presence, which);
 }
 
@@ -99,8 +88,8 @@ static svcport_v1_ErrorCode challenge_for(uint32_t session, uint32_t link, bool 
 
 	if (rc != E(ERROR_NONE))
 		return rc;
-	is = pb_istream_from_buffer(rep.msg.response.body.challenge.body.bytes,
-	                            rep.msg.response.body.challenge.body.size);
+	is = pb_istream_from_buffer(brep.msg.response.body.challenge.body.bytes,
+	                            brep.msg.response.body.challenge.body.size);
 	assert_true(pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb));
 	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
 	memcpy(body.nonce.bytes, cb.nonce.bytes, 16);
@@ -110,9 +99,9 @@ static svcport_v1_ErrorCode challenge_for(uint32_t session, uint32_t link, bool 
 static svcport_v1_ErrorCode submit(uint32_t session, uint32_t link, bool presence)
 {
 	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
-	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
-	req.request.body.submit_command.has_command = true;
-	req.request.body.submit_command.command = cmd;
+	breq = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	breq.request.body.submit_command.has_command = true;
+	breq.request.body.submit_command.command = cmd;
 	return send_req(session, link, presence, REQ(submit_command));
 }
 
@@ -122,9 +111,9 @@ static svcport_v1_ErrorCode submit_forged(uint32_t session, uint32_t link, bool 
 	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
 	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
 	cmd.signature.bytes[10] ^= 1;
-	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
-	req.request.body.submit_command.has_command = true;
-	req.request.body.submit_command.command = cmd;
+	breq = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	breq.request.body.submit_command.has_command = true;
+	breq.request.body.submit_command.command = cmd;
 	return send_req(session, link, presence, REQ(submit_command));
 }
 
@@ -133,7 +122,6 @@ static svcport_v1_ErrorCode submit_forged(uint32_t session, uint32_t link, bool 
 static void unknown_link_kinds_are_refused(void **state)
 {
 	static const uint32_t kinds[] = {99, 4, 5, K(SIM)}; /* SIM: not the simulator */
-	struct tsnap snap;
 
 	tworld_snap(&W, &snap);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -153,7 +141,7 @@ static void unknown_link_kinds_are_refused(void **state)
 static void radio_link_cannot_claim_presence(void **state)
 {
 	assert_int_equal(ask(1, K(BLE), true, REQ(get_activation_code)), E(BAD_REQUEST));
-	assert_int_equal(rep.msg.response.which_body, svcport_v1_Response_error_tag);
+	assert_int_equal(brep.msg.response.which_body, svcport_v1_Response_error_tag);
 	assert_int_equal(ask(1, K(BLE), false, REQ(get_activation_code)), E(PRESENCE_REQUIRED));
 }
 
@@ -166,7 +154,7 @@ static void usb_presence_comes_from_the_hardware(void **state)
 	assert_int_equal(tworld_submit(&W, &cmd, K(USB), true, NULL), E(PRESENCE_REQUIRED));
 	W.usb_unplugged = false;
 	assert_int_equal(ask(3, K(USB), true, REQ(get_activation_code)), E(ERROR_NONE));
-	assert_string_equal(rep.msg.response.body.activation_code.code, TPKI_CODE);
+	assert_string_equal(brep.msg.response.body.activation_code.code, TPKI_CODE);
 }
 
 static void simulated_links_in_the_simulator(void **state)
@@ -241,7 +229,7 @@ static void strangers_never_evict_a_pending_challenge(void **state)
 
 		assert_true(rc == E(ERROR_NONE) || rc == E(RATE_LIMITED));
 		if (rc == E(RATE_LIMITED))
-			assert_true(rep.msg.response.body.error.retry_after_ms > 0);
+			assert_true(brep.msg.response.body.error.retry_after_ms > 0);
 	}
 	/* A whole flood of them, with time to refill the throttle. */
 	for (uint32_t i = 0; i < 400; i++) {
@@ -272,8 +260,8 @@ static void challenge_bounds(void **state)
 		granted += ask(10 + i, K(BLE), false, REQ(get_challenge)) == E(ERROR_NONE);
 	assert_int_equal(granted, 8);
 	assert_int_equal(ask(40, K(BLE), false, REQ(get_challenge)), E(RATE_LIMITED));
-	assert_true(rep.msg.response.body.error.retry_after_ms <= 2000);
-	W.now_ms += rep.msg.response.body.error.retry_after_ms;
+	assert_true(brep.msg.response.body.error.retry_after_ms <= 2000);
+	W.now_ms += brep.msg.response.body.error.retry_after_ms;
 	assert_int_equal(ask(41, K(BLE), false, REQ(get_challenge)), E(ERROR_NONE));
 
 	/* The radio's quota full of unexpired challenges: newcomers wait for the first to expire.
@@ -284,7 +272,7 @@ static void challenge_bounds(void **state)
 	}
 	W.now_ms += 2000;
 	assert_int_equal(ask(200, K(BLE), false, REQ(get_challenge)), E(RATE_LIMITED));
-	assert_true(rep.msg.response.body.error.retry_after_ms > 2000);
+	assert_true(brep.msg.response.body.error.retry_after_ms > 2000);
 	/* The technician at the port still has his reserved slots. */
 	assert_int_equal(challenge_for(7, K(USB), true), E(ERROR_NONE));
 	assert_int_equal(submit(7, K(USB), true), E(ERROR_NONE));

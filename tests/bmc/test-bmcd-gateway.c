@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -111,28 +112,14 @@ static svcport_v1_ErrorCode ask(uint32_t session, uint32_t link, bool presence, 
 static svcport_v1_ErrorCode challenge_body(uint32_t session, uint32_t link,
                                            svcport_v1_CommandBody *body)
 {
-	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
 	svcport_v1_ErrorCode rc = ask(session, link, false, REQ(get_challenge));
-	pb_istream_t is;
 
-	if (rc != E(ERROR_NONE))
-		return rc;
-	is = pb_istream_from_buffer(rep.msg.response.body.challenge.body.bytes,
-	                            rep.msg.response.body.challenge.body.size);
-	assert_true(pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb));
-	*body = (svcport_v1_CommandBody)svcport_v1_CommandBody_init_zero;
-	body->version = 1;
-	body->has_device = true;
-	strcpy(body->device.machine_type, TPKI_MT);
-	strcpy(body->device.serial_number, TPKI_SN);
-	body->nonce.size = cb.nonce.size;
-	memcpy(body->nonce.bytes, cb.nonce.bytes, cb.nonce.size);
-	body->issued_at = cb.issued_at;
-	body->expires_at = cb.issued_at + 600;
-	strcpy(body->org_id, TPKI_ORG);
-	strcpy(body->operator_id, "eddie");
-	body->role = svcport_v1_Role_ROLE_ORG_ADMIN;
-	body->which_action = svcport_v1_CommandBody_activate_tag;
+	if (rc == E(ERROR_NONE))
+		assert_int_equal(tpki_body_from_challenge(&rep.msg.response.body.challenge,
+		                                          svcport_v1_CommandBody_activate_tag,
+		                                          svcport_v1_Role_ROLE_ORG_ADMIN, TPKI_ORG,
+		                                          (uint64_t)time(NULL), body),
+		                 0);
 	return rc;
 }
 

@@ -319,13 +319,36 @@ static void request(struct tworld *w, svcport_v1_BmcRequest *req, svcport_v1_Bmc
 	bmc_handle_request(w->bmc, req, rep, &o);
 }
 
+int tpki_body_from_challenge(const svcport_v1_Challenge *c, pb_size_t action_tag,
+                             svcport_v1_Role role, const char *org, uint64_t now_s,
+                             svcport_v1_CommandBody *body)
+{
+	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
+	pb_istream_t is = pb_istream_from_buffer(c->body.bytes, c->body.size);
+
+	if (!pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb))
+		return -1;
+	*body = (svcport_v1_CommandBody)svcport_v1_CommandBody_init_zero;
+	body->version = 1;
+	body->has_device = true;
+	strcpy(body->device.machine_type, TPKI_MT);
+	strcpy(body->device.serial_number, TPKI_SN);
+	body->nonce.size = cb.nonce.size;
+	memcpy(body->nonce.bytes, cb.nonce.bytes, cb.nonce.size);
+	body->issued_at = now_s;
+	body->expires_at = body->issued_at + 600;
+	snprintf(body->org_id, sizeof(body->org_id), "%s", org);
+	strcpy(body->operator_id, "alice");
+	body->role = role;
+	body->which_action = action_tag;
+	return 0;
+}
+
 void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
                  svcport_v1_Role role, const char *org)
 {
 	static svcport_v1_BmcRequest req;
 	static svcport_v1_BmcReply rep;
-	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
-	pb_istream_t is;
 
 	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
 	req.has_request = true;
@@ -334,24 +357,9 @@ void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t actio
 	request(w, &req, &rep);
 	if (rep.msg.response.which_body != svcport_v1_Response_challenge_tag)
 		fail("no challenge");
-	is = pb_istream_from_buffer(rep.msg.response.body.challenge.body.bytes,
-	                            rep.msg.response.body.challenge.body.size);
-	if (!pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb))
+	if (tpki_body_from_challenge(&rep.msg.response.body.challenge, action_tag, role, org,
+	                             w->now_ms / 1000, body) < 0)
 		fail("challenge body");
-
-	*body = (svcport_v1_CommandBody)svcport_v1_CommandBody_init_zero;
-	body->version = 1;
-	body->has_device = true;
-	strcpy(body->device.machine_type, TPKI_MT);
-	strcpy(body->device.serial_number, TPKI_SN);
-	body->nonce.size = cb.nonce.size;
-	memcpy(body->nonce.bytes, cb.nonce.bytes, cb.nonce.size);
-	body->issued_at = w->now_ms / 1000;
-	body->expires_at = body->issued_at + 600;
-	snprintf(body->org_id, sizeof(body->org_id), "%s", org);
-	strcpy(body->operator_id, "alice");
-	body->role = role;
-	body->which_action = action_tag;
 }
 
 void tworld_sign(const svcport_v1_CommandBody *body, mbedtls_pk_context *key,

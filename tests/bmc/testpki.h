@@ -81,6 +81,13 @@ void tworld_teardown(struct tworld *w);
 /* Closes and opens the state again (as a restart does). */
 void tworld_reopen(struct tworld *w);
 
+/*
+ * body := a command for the test device bound to challenge c's nonce, issued at
+ * now_s, valid 10 minutes, operator "alice". 0, or -1 if c's body does not decode.
+ */
+int tpki_body_from_challenge(const svcport_v1_Challenge *c, pb_size_t action_tag,
+                             svcport_v1_Role role, const char *org, uint64_t now_s,
+                             svcport_v1_CommandBody *body);
 /* A CommandBody for this device with a fresh challenge nonce (asked over USB), valid
  * 10 minutes. */
 void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
