@@ -28,6 +28,7 @@
 #include "factory.h"
 #include "log.h"
 #include "loop.h"
+#include "version.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -309,6 +310,7 @@ static void usage(FILE *f)
 	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
 	           "                    [--ready-fd N]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	           "       svcport-bmcd --help | --version\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
@@ -338,6 +340,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"factory", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'x'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	char *end;
@@ -387,6 +390,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			return -1;
+		case 'V':
+			puts("svcport-bmcd " SVCPORT_VERSION);
 			return -1;
 		default:
 			usage(stderr);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* config.h: key=value file and command line. */
 #include "config.h"
+#include "version.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -36,6 +37,7 @@ static const char usage[] =
     "  --verbose              log debug lines too\n"
     "  --ready-fd N           write \"ready\\n\" to fd N once every link listens\n"
     "  --help                 this text\n"
+    "  --version              the version\n"
     "\n"
     "DUR is a number with a unit: 250ms, 30s (no unit: seconds).\n";
 
@@ -217,6 +219,7 @@ static int load_file(struct gw_config *cfg, const char *path, FILE *err)
 
 enum {
 	OPT_HELP = 'h',
+	OPT_VERSION = 'V',
 	OPT_CONFIG = 0x100,
 	OPT_FLAG_SYSLOG,
 	OPT_FLAG_VERBOSE,
@@ -225,6 +228,7 @@ enum {
 
 static const struct option options[] = {
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"syslog", no_argument, NULL, OPT_FLAG_SYSLOG},
     {"verbose", no_argument, NULL, OPT_FLAG_VERBOSE},
@@ -256,6 +260,10 @@ int gw_config_parse(struct gw_config *cfg, int argc, char **argv, FILE *out, FIL
 			fputs(usage, out);
 			return 1;
 		}
+		if (c == OPT_VERSION) {
+			fputs("svcportd " SVCPORT_VERSION "\n", out);
+			return 1;
+		}
 		if (c == OPT_CONFIG)
 			config = optarg;
 	}
@@ -271,6 +279,7 @@ int gw_config_parse(struct gw_config *cfg, int argc, char **argv, FILE *out, FIL
 	while ((c = getopt_long(argc, argv, "h", options, &idx)) != -1) {
 		switch (c) {
 		case OPT_CONFIG:
+		case OPT_VERSION:
 			break;
 		case OPT_FLAG_SYSLOG:
 			cfg->use_syslog = true;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
 
@@ -493,8 +494,10 @@ int cli_app(int argc, char **argv)
 	a->timeout_ms = (int)timeout;
 	if (cli_arg_long(&args, "retries", APP_RETRIES, &a->retries) < 0)
 		a->retries = APP_RETRIES;
-	/* Frame ids start anywhere: a new app run never collides with a cached id. */
-	(void)getentropy(&seed, sizeof(seed));
+	/* Frame ids start anywhere: a new app run never collides with a cached id.
+	 * Without entropy (never on Linux >= 3.17) the pid and clock still differ. */
+	if (getentropy(&seed, sizeof(seed)) < 0)
+		seed = (uint32_t)getpid() ^ (uint32_t)time(NULL);
 	a->next_id = (seed % 0x7fff0000u) + 1;
 	lo.mtu = (uint16_t)mtu;
 	lo.scan_timeout_ms = (int)scan_ms;
