@@ -151,6 +151,14 @@ int utc_now(int64_t *ret_sec, uint32_t *ret_nsec)
 	return 0;
 }
 
+int64_t utc_now_s(void)
+{
+	int64_t sec = 0;
+	uint32_t nsec = 0;
+
+	return utc_now(&sec, &nsec) < 0 ? 0 : sec;
+}
+
 int utc_now_ms(uint64_t *ret)
 {
 	int64_t sec = 0;

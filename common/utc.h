@@ -48,6 +48,11 @@ int utc_format_x509(int64_t t, char out[UTC_X509_LEN + 1]) __attribute__((warn_u
  * untouched). */
 int utc_now(int64_t *ret_sec, uint32_t *ret_nsec) __attribute__((warn_unused_result));
 
+/* Seconds since the epoch, for tools that stamp records (the simulator's
+ * portal) as time(NULL) did, without its 2038 limit; 0 if the clock cannot be
+ * read. The BMC uses utc_now_ms() and fails closed instead. */
+int64_t utc_now_s(void);
+
 /* The same in milliseconds; a clock before 1970 is -ERANGE. */
 int utc_now_ms(uint64_t *ret) __attribute__((warn_unused_result));
 
