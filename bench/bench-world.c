@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "malloc-count.h"
+#include "utc.h"
 
 #define BENCH_ADMIN_PW "Bench-Secret-1"
 
@@ -89,7 +90,7 @@ int world_init(struct world *w)
 	    {WORLD_EDGE, svcport_v1_Role_ROLE_EDGE_USER},
 	    {WORLD_MAINT, svcport_v1_Role_ROLE_MAINTENANCE},
 	};
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 	int err;
 
 	memset(w, 0, sizeof(*w));
@@ -136,7 +137,7 @@ int world_device_new(struct world *w, bool blank, bool claim, struct world_devic
 {
 	struct portal_manufactured m;
 	char name[32];
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 	int err;
 
 	memset(ret, 0, sizeof(*ret));

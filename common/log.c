@@ -2,8 +2,10 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <time.h>
+
+#include "utc.h"
 
 static const char *name = "svcport";
 static bool to_syslog;
@@ -26,12 +28,15 @@ void log_line(void *user_data, int prio, const char *line)
 		syslog(prio, "%s", line);
 		return;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-	        ts.tv_nsec / 1000000, name, line);
+	/* 64-bit time (docs/arm.md); an unreadable clock prints as 00:00:00.000. */
+	int64_t sec = 0;
+	uint32_t nsec = 0;
+	struct utc_tm tm;
+	if (utc_now(&sec, &nsec) < 0)
+		sec = 0;
+	utc_from_seconds(sec, &tm);
+	fprintf(stderr, "%02d:%02d:%02d.%03u %s: %s\n", tm.hour, tm.min, tm.sec,
+	        (unsigned)(nsec / 1000000u), name, line);
 }
 
 void log_msg(int prio, const char *fmt, ...)

@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -26,8 +25,10 @@
 #include "bmc.h"
 #include "console.h"
 #include "factory.h"
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
+#include "utc.h"
 #include "version.h"
 
 #define MAX_GATEWAYS 4
@@ -53,10 +54,13 @@ struct daemon {
 
 static uint64_t real_now_ms(void *user_data)
 {
-	struct timespec ts;
+	uint64_t ms = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	/* 64-bit on every ABI (docs/arm.md). A clock that cannot be read is
+	 * 1970, when no certificate is valid: commands fail closed. */
+	if (utc_now_ms(&ms) < 0)
+		return 0;
+	return ms;
 }
 
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
@@ -279,7 +283,7 @@ static void on_signal(int signo, void *user_data)
 static int listen_on(const char *path, mode_t mode)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat sb;
+	struct fs_stat sb = {0};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -288,7 +292,7 @@ static int listen_on(const char *path, mode_t mode)
 	}
 	strcpy(sa.sun_path, path);
 	/* A stale socket from a previous run; never remove anything else. */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+	if (fs_stat_path(path, &sb) == 0 && S_ISSOCK(sb.mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)

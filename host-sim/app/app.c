@@ -25,6 +25,7 @@
 #include "pbio.h"
 #include "pki.h"
 #include "portal.h"
+#include "utc.h"
 
 #define APP_TIMEOUT_MS 5000
 #define APP_RETRIES    2
@@ -260,7 +261,7 @@ static int get_signed(struct app *a, svcport_v1_Action action, const svcport_v1_
 	sr.challenge_len = chal_len;
 	sr.device_pubkey = di->device_public_key.bytes;
 	sr.device_pubkey_len = di->device_public_key.size;
-	sr.now = time(NULL);
+	sr.now = utc_now_s();
 	if (sensors && cli_sensors_parse(sensors, &sr.sensors) < 0) {
 		out_error("BAD_REQUEST", "--sensors wants intrusion=on|off,motion=on|off,steps=N");
 		err = -EINVAL;
@@ -497,7 +498,7 @@ int cli_app(int argc, char **argv)
 	/* Frame ids start anywhere: a new app run never collides with a cached id.
 	 * Without entropy (never on Linux >= 3.17) the pid and clock still differ. */
 	if (getentropy(&seed, sizeof(seed)) < 0)
-		seed = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+		seed = (uint32_t)getpid() ^ (uint32_t)utc_now_s();
 	a->next_id = (seed % 0x7fff0000u) + 1;
 	lo.mtu = (uint16_t)mtu;
 	lo.scan_timeout_ms = (int)scan_ms;

@@ -17,6 +17,8 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
+#include "utc.h"
+
 #define PEM_CRT_BEGIN "-----BEGIN CERTIFICATE-----\n"
 #define PEM_CRT_END   "-----END CERTIFICATE-----\n"
 
@@ -156,15 +158,6 @@ int pki_pubkey_from_raw(mbedtls_pk_context *key, const uint8_t *raw, size_t len)
 	return 0;
 }
 
-static int format_time(time_t t, char out[16])
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm))
-		return -EINVAL;
-	return strftime(out, 16, "%Y%m%d%H%M%S", &tm) == 14 ? 0 : -EINVAL;
-}
-
 /* extendedKeyUsage ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId */
 static int set_eku(mbedtls_x509write_cert *crt)
 {
@@ -220,14 +213,15 @@ int pki_cert_issue(const struct pki_issue *req, struct pki_rng *rng, uint8_t *ou
 	mbedtls_mpi serial;
 	uint8_t serial_raw[16];
 	uint8_t buf[2048];
-	char nb[16], na[16];
+	char nb[UTC_X509_LEN + 1], na[UTC_X509_LEN + 1];
 	const char *issuer = req->profile == PKI_PROFILE_ROOT ? req->subject : req->issuer;
 	int ret = -EINVAL;
 	int len;
 
 	mbedtls_x509write_crt_init(&crt);
 	mbedtls_mpi_init(&serial);
-	if (format_time(req->not_before, nb) < 0 || format_time(req->not_after, na) < 0)
+	/* From 64-bit time, never through time_t (32-bit on armhf, docs/arm.md). */
+	if (utc_format_x509(req->not_before, nb) < 0 || utc_format_x509(req->not_after, na) < 0)
 		goto out;
 	/* RFC 5280 4.1.2.2: positive, at most 20 octets. */
 	if (pki_rng_fill(rng, serial_raw, sizeof(serial_raw)) != 0)

@@ -70,8 +70,8 @@ struct pki_issue {
 	mbedtls_pk_context *subject_key; /* public part used */
 	const char *issuer;              /* ignored for ROOT (self-signed) */
 	mbedtls_pk_context *issuer_key;  /* private; the subject key for ROOT */
-	time_t not_before;
-	time_t not_after;
+	int64_t not_before;
+	int64_t not_after;
 };
 
 /*
@@ -102,6 +102,5 @@ int pki_cert_write_pem(const uint8_t *der, size_t len, const char *path, bool ap
 /* Reads the first certificate of a PEM file as DER. */
 int pki_cert_read_der(const char *path, uint8_t *out, size_t cap, size_t *ret_len)
     __attribute__((warn_unused_result));
-
 
 #endif

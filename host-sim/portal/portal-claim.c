@@ -39,7 +39,7 @@ static bool is_equal_ct(const char *a, const char *b)
 }
 
 int portal_claim(struct portal *p, const char *org, const char *mt, const char *sn,
-                 const char *code, time_t now)
+                 const char *code, int64_t now)
 {
 	struct portal_device *d = calloc(1, sizeof(*d));
 	char want[PORTAL_CODE_MAX], got[PORTAL_CODE_MAX];
@@ -97,7 +97,7 @@ out:
 	return err;
 }
 
-int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, time_t now,
+int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, int64_t now,
                      portal_claim_row_fn row, void *user_data)
 {
 	FILE *f = fopen(csv_path, "re");
@@ -169,7 +169,7 @@ static int split_device(const char *s, char mt[PORTAL_MT_MAX], char sn[PORTAL_SN
 }
 
 int portal_transfer_start(struct portal *p, const char *from_org, const char *const *devices,
-                          size_t n, const char *csv_path, long valid_for, time_t now,
+                          size_t n, const char *csv_path, long valid_for, int64_t now,
                           char passphrase[PORTAL_PASSPHRASE_MAX], char ret_id[33])
 {
 	struct portal_transfer t = {0};
@@ -277,7 +277,7 @@ static size_t csv_fields(char *line, char **f, size_t max)
 }
 
 int portal_transfer_accept(struct portal *p, const char *to_org, const char *csv_path,
-                           const char *passphrase, time_t now)
+                           const char *passphrase, int64_t now)
 {
 	struct portal_transfer t;
 	struct portal_device *d = calloc(1, sizeof(*d));

@@ -15,6 +15,7 @@
 #include "out.h"
 #include "pki.h"
 #include "portal.h"
+#include "utc.h"
 
 static const char portal_usage[] =
     "usage: svcport-sim portal [--portal DIR] [--json] COMMAND ...\n"
@@ -71,7 +72,7 @@ static int open_portal(const struct cli_args *a, bool create, struct portal **p)
 
 static int cmd_init(struct portal *p, const struct cli_args *a)
 {
-	int err = portal_init(p, time(NULL));
+	int err = portal_init(p, utc_now_s());
 
 	if (err < 0)
 		return refused(p, err);
@@ -90,7 +91,7 @@ static int cmd_org(struct portal *p, const struct cli_args *a)
 		fprintf(stderr, "usage: portal org add ORG\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_org_add(p, a->pos[2], time(NULL));
+	err = portal_org_add(p, a->pos[2], utc_now_s());
 	if (err < 0)
 		return refused(p, err);
 	out_progress("organisation %s added", a->pos[2]);
@@ -155,7 +156,7 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 			return CLI_EXIT_USAGE;
 		}
 		err = portal_device_manufacture(p, mt ? mt : "", sn ? sn : "", ctl, outdir, blank,
-		                                time(NULL), &m);
+		                                utc_now_s(), &m);
 		if (err < 0)
 			return refused(p, err);
 		if (blank) {
@@ -252,7 +253,7 @@ static int claim_csv(struct portal *p, const char *org, const char *path)
 	int err;
 
 	out_array_begin("rows");
-	err = portal_claim_csv(p, org, path, time(NULL), claim_row, &t);
+	err = portal_claim_csv(p, org, path, utc_now_s(), claim_row, &t);
 	out_array_end();
 	if (err < 0)
 		return refused(p, err);
@@ -278,7 +279,7 @@ static int cmd_claim(struct portal *p, const struct cli_args *a)
 		                "--csv FILE)\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_claim(p, org, mt, sn, code, time(NULL));
+	err = portal_claim(p, org, mt, sn, code, utc_now_s());
 	if (err < 0)
 		return refused(p, err);
 	out_progress("%s-%s claimed on the portal by %s; the server learns it with the next "
@@ -316,7 +317,7 @@ static int cmd_transfer(struct portal *p, const struct cli_args *a)
 			list[n++] = t;
 		for (int i = 2; i < a->npos && n < 32; i++)
 			list[n++] = a->pos[i];
-		err = portal_transfer_start(p, from, list, n, csv, valid, time(NULL), phrase, id);
+		err = portal_transfer_start(p, from, list, n, csv, valid, utc_now_s(), phrase, id);
 		if (err < 0)
 			return refused(p, err);
 		out_progress("transfer %s of %zu device(s) from %s: give %s and the passphrase "
@@ -339,7 +340,7 @@ static int cmd_transfer(struct portal *p, const struct cli_args *a)
 			                "--passphrase P\n");
 			return CLI_EXIT_USAGE;
 		}
-		err = portal_transfer_accept(p, to, csv, phrase, time(NULL));
+		err = portal_transfer_accept(p, to, csv, phrase, utc_now_s());
 		if (err < 0)
 			return refused(p, err);
 		out_progress("transfer accepted by %s; the current owner's org-admin now signs "
@@ -398,7 +399,7 @@ static int cmd_sign(struct portal *p, const struct cli_args *a)
 	}
 	req.challenge = chal;
 	req.challenge_len = chal_len;
-	req.now = time(NULL);
+	req.now = utc_now_s();
 	req.force_chain = cli_flag(a, "force-chain");
 	req.skip_policy = cli_flag(a, "skip-policy");
 	req.forge_untrusted = cli_flag(a, "forge-untrusted");

@@ -126,7 +126,7 @@ bool portal_db_has_org(sqlite3 *db, const char *org)
 	return found;
 }
 
-int portal_db_org_add(sqlite3 *db, const char *org, time_t now)
+int portal_db_org_add(sqlite3 *db, const char *org, int64_t now)
 {
 	sqlite3_stmt *st = prep(db, "INSERT INTO orgs(name, created) VALUES(?1, ?2);");
 
@@ -275,7 +275,7 @@ int portal_db_device_each(sqlite3 *db, int (*cb)(const struct portal_device *d, 
 	return ret;
 }
 
-int portal_db_claim_failures(sqlite3 *db, const char *org, time_t since)
+int portal_db_claim_failures(sqlite3 *db, const char *org, int64_t since)
 {
 	sqlite3_stmt *st =
 	    prep(db, "SELECT count(*) FROM claim_attempts WHERE org=?1 AND ok=0 AND at>=?2;");
@@ -292,7 +292,7 @@ int portal_db_claim_failures(sqlite3 *db, const char *org, time_t since)
 }
 
 int portal_db_claim_record(sqlite3 *db, const char *org, const char *mt, const char *sn, bool ok,
-                           time_t now)
+                           int64_t now)
 {
 	sqlite3_stmt *st =
 	    prep(db, "INSERT INTO claim_attempts(org, mt, sn, ok, at) VALUES(?1,?2,?3,?4,?5);");
@@ -405,7 +405,7 @@ bool portal_db_transfer_has_device(sqlite3 *db, const char *id, const char *mt, 
 }
 
 int portal_db_command_record(sqlite3 *db, const char *nonce_hex, const char *mt, const char *sn,
-                             int action, const char *user, const char *org, time_t now,
+                             int action, const char *user, const char *org, int64_t now,
                              bool test_only)
 {
 	sqlite3_stmt *st = prep(db, "INSERT OR REPLACE INTO commands(nonce, mt, sn, action, user,"

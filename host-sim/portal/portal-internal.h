@@ -37,7 +37,7 @@ int portal_key_load(struct portal *p, const char *name, mbedtls_pk_context *key)
 
 /* Issues a device certificate (CN=MT-SN, serialNumber=MT-SN) for key. */
 int portal_device_cert_issue(struct portal *p, const char *mt, const char *sn,
-                             mbedtls_pk_context *key, time_t now, uint8_t *out, size_t cap,
+                             mbedtls_pk_context *key, int64_t now, uint8_t *out, size_t cap,
                              size_t *ret_len) __attribute__((warn_unused_result));
 
 /* n symbols drawn uniformly from a 32-symbol alphabet. */

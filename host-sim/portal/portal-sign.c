@@ -12,6 +12,7 @@
 
 #include "names.h"
 #include "pbio.h"
+#include "utc.h"
 
 /* What portal_sign works on; heap-allocated, it holds several certificates. */
 struct sign_work {
@@ -207,8 +208,8 @@ static int forge_signer(struct portal *p, struct sign_work *w, mbedtls_pk_contex
 	    .subject = "CN=svcport portal root CA,O=svcport portal",
 	    .subject_key = &root,
 	    .issuer_key = &root,
-	    .not_before = time(NULL),
-	    .not_after = time(NULL) + 3600,
+	    .not_before = utc_now_s(),
+	    .not_after = utc_now_s() + 3600,
 	};
 	int err;
 

@@ -45,9 +45,9 @@ const char *portal_err_name(int err);
 sqlite3 *portal_db(struct portal *p);
 
 /* Root CA, command-signing certificate and device CA. -EEXIST if already done. */
-int portal_init(struct portal *p, time_t now) __attribute__((warn_unused_result));
+int portal_init(struct portal *p, int64_t now) __attribute__((warn_unused_result));
 
-int portal_org_add(struct portal *p, const char *org, time_t now)
+int portal_org_add(struct portal *p, const char *org, int64_t now)
     __attribute__((warn_unused_result));
 int portal_user_add(struct portal *p, const char *user, const char *org, svcport_v1_Role role)
     __attribute__((warn_unused_result));
@@ -64,12 +64,12 @@ struct portal_manufactured {
  */
 int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
                               svcport_v1_ControlMode control, const char *out_dir, bool blank,
-                              time_t now, struct portal_manufactured *ret)
+                              int64_t now, struct portal_manufactured *ret)
     __attribute__((warn_unused_result));
 
 /* Claims a device for org with its activation code (rate limited per org). */
 int portal_claim(struct portal *p, const char *org, const char *mt, const char *sn,
-                 const char *code, time_t now) __attribute__((warn_unused_result));
+                 const char *code, int64_t now) __attribute__((warn_unused_result));
 
 /*
  * Bulk claim from a CSV file of "MT,SN,CODE" rows (a header row and '#'
@@ -79,7 +79,7 @@ int portal_claim(struct portal *p, const char *org, const char *mt, const char *
  */
 typedef void (*portal_claim_row_fn)(const char *mt, const char *sn, int err, const char *why,
                                     void *user_data);
-int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, time_t now,
+int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, int64_t now,
                      portal_claim_row_fn row, void *user_data) __attribute__((warn_unused_result));
 
 /*
@@ -87,11 +87,11 @@ int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, ti
  * writes csv_path and a fresh passphrase into passphrase (valid_for seconds).
  */
 int portal_transfer_start(struct portal *p, const char *from_org, const char *const *devices,
-                          size_t n, const char *csv_path, long valid_for, time_t now,
+                          size_t n, const char *csv_path, long valid_for, int64_t now,
                           char passphrase[PORTAL_PASSPHRASE_MAX], char ret_id[33])
     __attribute__((warn_unused_result));
 int portal_transfer_accept(struct portal *p, const char *to_org, const char *csv_path,
-                           const char *passphrase, time_t now) __attribute__((warn_unused_result));
+                           const char *passphrase, int64_t now) __attribute__((warn_unused_result));
 
 /* Records the replacement board's key hash (64 hex chars) for (mt, sn). */
 int portal_device_key_update(struct portal *p, const char *mt, const char *sn,
@@ -106,7 +106,7 @@ struct portal_sign_req {
 	const uint8_t *device_pubkey; /* key-update: the new board's uncompressed point */
 	size_t device_pubkey_len;
 	svcport_v1_SensorSettings sensors; /* ConfigureSensors */
-	time_t now;
+	int64_t now;
 	long validity;      /* seconds; 0: PORTAL_CMD_VALIDITY */
 	long issued_offset; /* added to now for issued_at (expired commands in tests) */
 	bool force_chain;   /* send the chain even if the device knows the signer */

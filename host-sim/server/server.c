@@ -79,12 +79,12 @@ static void path_in(const char *dir, const char *name, char *out)
 		out[0] = '\0';
 }
 
-static long now_ms(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* In the child: stdio to log, the daemon's session or our life, env. */
@@ -113,13 +113,13 @@ static void child_setup(const char *log, const struct server_up_opts *o, pid_t p
 /* Waits for the ready line on fd (or its close: the child failed). */
 static int wait_ready(int fd, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	int64_t deadline = now_ms() + timeout_ms;
 	char c;
 	ssize_t n = -1;
 
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		long left = deadline - now_ms();
+		int64_t left = deadline - now_ms();
 		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
 
 		if (r < 0 && errno == EINTR)
