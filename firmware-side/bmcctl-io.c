@@ -272,7 +272,7 @@ int ctl_cert_install_read(const char *path, svcport_admin_v1_CertInstall *in)
 {
 	static unsigned char buf[16384];
 	mbedtls_x509_crt crt;
-	size_t len;
+	size_t len = 0; /* -O3 cannot see that ctl_read_file sets it */
 	int ret = 1;
 
 	if (ctl_read_file(path, buf, sizeof(buf) - 1, &len))
