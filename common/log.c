@@ -4,18 +4,36 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "utc.h"
 
 static const char *name = "svcport";
 static bool to_syslog;
 static bool debug;
+static bool to_journal;
+
+/* stderr is the journal's stream when $JOURNAL_STREAM names its device and
+ * inode (systemd.exec(5)): a redirection by the service keeps plain lines. */
+static bool is_stderr_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!v || sscanf(v, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_setup(const char *ident, bool use_syslog, bool verbose)
 {
 	name = ident;
 	to_syslog = use_syslog;
 	debug = verbose;
+	to_journal = !use_syslog && is_stderr_journal();
 	if (to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -26,6 +44,11 @@ void log_line(void *user_data, int prio, const char *line)
 		return;
 	if (to_syslog) {
 		syslog(prio, "%s", line);
+		return;
+	}
+	if (to_journal) {
+		/* sd-daemon(3): "<N>" carries the priority; the journal adds time and name. */
+		fprintf(stderr, "<%d>%s\n", prio, line);
 		return;
 	}
 	/* 64-bit time (docs/arm.md); an unreadable clock prints as 00:00:00.000. */

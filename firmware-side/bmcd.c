@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "utc.h"
 #include "version.h"
 
@@ -311,14 +313,16 @@ static int listen_on(const char *path, mode_t mode)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
-	           "                    [--ready-fd N]\n"
+	           "                    [--gateway-uid UID | --gateway-user NAME]\n"
+	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	           "       svcport-bmcd --help | --version\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen. See docs/bmc.md.\n");
+	           "fd N once both sockets listen (and $NOTIFY_SOCKET gets READY=1). bmcd stays\n"
+	           "in the foreground (--foreground is accepted, for older scripts) and logs\n"
+	           "to stderr unless --log syslog. See svcport-bmcd(8).\n");
 }
 
 /* What the command line asks for. */
@@ -329,6 +333,20 @@ struct options {
 	uid_t gateway_uid;
 };
 
+/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
+ * allocates it at install time). */
+static int resolve_gateway_user(const char *name, uid_t *ret_uid)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
+		return -ESRCH;
+	}
+	*ret_uid = pw->pw_uid;
+	return 0;
+}
+
 /* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -337,6 +355,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"gateway-socket", required_argument, NULL, 'g'},
 	    {"admin-socket", required_argument, NULL, 'a'},
 	    {"gateway-uid", required_argument, NULL, 'u'},
+	    {"gateway-user", required_argument, NULL, 'U'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log", required_argument, NULL, 'l'},
 	    {"ready-fd", required_argument, NULL, 'r'},
@@ -369,6 +388,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 				fprintf(stderr, "svcport-bmcd: --gateway-uid: not a number\n");
 				return 2;
 			}
+			break;
+		case 'U':
+			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
+				return 2;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -461,6 +484,18 @@ static void daemon_close(struct daemon *d)
 	bmc_close(d->bmc);
 }
 
+/* systemd (Type=notify): ready once both sockets listen. Never fatal. */
+static void notify_serving(const struct options *o)
+{
+	char status[160];
+	int r;
+
+	snprintf(status, sizeof(status), "serving gateway %s, admin %s", o->gw_path, o->admin_path);
+	r = notify_ready(status);
+	if (r < 0)
+		log_msg(LOG_WARNING, "$NOTIFY_SOCKET: %s (readiness not reported)", strerror(-r));
+}
+
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
@@ -468,8 +503,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	svcport_v1_BmcReply ev;
 	int ret;
 
-	log_setup("svcport-bmcd", o->log_kind ? strcmp(o->log_kind, "syslog") == 0 : !o->foreground,
-	          false);
+	log_setup("svcport-bmcd", o->log_kind && strcmp(o->log_kind, "syslog") == 0, false);
 	for (int i = 0; i < MAX_GATEWAYS; i++)
 		d.gw[i].fd = -1;
 	for (int i = 0; i < MAX_ADMINS; i++)
@@ -486,10 +520,6 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	ret = 1;
 	if (daemon_listen(&d, o) < 0)
 		goto out;
-	if (!o->foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
-		goto out;
-	}
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
@@ -499,7 +529,9 @@ static int serve(const struct options *o, const struct bmc_env *env)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
 		close(o->ready_fd);
 	}
+	notify_serving(o);
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
+	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);
 out:

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LINE_MAX_LEN 512
 
@@ -17,7 +18,8 @@ static const char usage[] =
     "The svcport service-port gateway: serves phones over BLE GATT and USB-CDC\n"
     "links and relays their requests to svcport-bmcd.\n"
     "\n"
-    "  --config FILE          read key=value options from FILE (same names as below)\n"
+    "  --config FILE          read key=value options from FILE (same names as below;\n"
+    "                         default " GW_DEFAULT_CONFIG " when it exists)\n"
     "  --link SPEC            a link, repeatable: ble:hciN, ble-sim:PATH, tty:PATH,\n"
     "                         unix:PATH, usb:VID:PID (hex)\n"
     "  --bmc-socket PATH      svcport-bmcd's socket (default " GW_DEFAULT_BMC_SOCKET ")\n"
@@ -267,6 +269,8 @@ int gw_config_parse(struct gw_config *cfg, int argc, char **argv, FILE *out, FIL
 		if (c == OPT_CONFIG)
 			config = optarg;
 	}
+	if (!config && access(GW_DEFAULT_CONFIG, F_OK) == 0)
+		config = GW_DEFAULT_CONFIG;
 	if (config) {
 		int r = load_file(cfg, config, err);
 		if (r < 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "out.h"
+#include "paths.h"
 
 #define READY_TIMEOUT_MS 15000
 #define STOP_TIMEOUT_MS  10000
@@ -41,6 +42,14 @@ static void from_env(char *out, const char *name)
 
 	if (v && *v && strlen(v) < PATH_MAX)
 		memcpy(out, v, strlen(v) + 1);
+}
+
+/* An installed svcport-sim (not in a build tree): the daemons of its install. */
+static void server_bins_installed(struct server_bins *ret)
+{
+	snprintf(ret->bmcd, PATH_MAX, "%s", SVCPORT_SBIN_DIR "/svcport-bmcd");
+	snprintf(ret->bmcctl, PATH_MAX, "%s", SVCPORT_BIN_DIR "/svcport-bmcctl");
+	snprintf(ret->gatewayd, PATH_MAX, "%s", SVCPORT_SBIN_DIR "/svcportd");
 }
 
 int server_bins_find(const char *bin_dir, struct server_bins *ret)
@@ -65,6 +74,8 @@ int server_bins_find(const char *bin_dir, struct server_bins *ret)
 	    join(ret->bmcctl, base, "/firmware-side/svcport-bmcctl") < 0 ||
 	    join(ret->gatewayd, base, "/gateway/svcportd") < 0)
 		return -ENAMETOOLONG;
+	if (!bin_dir && !is_exec(ret->bmcd) && !is_exec(ret->gatewayd))
+		server_bins_installed(ret);
 	from_env(ret->bmcd, "SVCPORT_BMCD");
 	from_env(ret->bmcctl, "SVCPORT_BMCCTL");
 	from_env(ret->gatewayd, "SVCPORT_SVCPORTD");
