@@ -18,14 +18,15 @@ export const ACTIONS = {
   sensors: { label: 'Tamper sensors', roles: ['org-admin'] },
 };
 
+// protoc-gen-es drops the enum's own prefix from Action's values (ACTION_CLAIM → CLAIM).
 const ACTION_OF = {
-  claim: pb.Action.ACTION_CLAIM,
-  activate: pb.Action.ACTION_ACTIVATE,
-  'emergency-reset': pb.Action.ACTION_EMERGENCY_PASSWORD_RESET,
-  'key-update': pb.Action.ACTION_DEVICE_KEY_UPDATE,
-  promote: pb.Action.ACTION_PROMOTE_TO_PORTAL_CONTROL,
-  transfer: pb.Action.ACTION_TRANSFER_OWNERSHIP,
-  sensors: pb.Action.ACTION_CONFIGURE_SENSORS,
+  claim: pb.Action.CLAIM,
+  activate: pb.Action.ACTIVATE,
+  'emergency-reset': pb.Action.EMERGENCY_PASSWORD_RESET,
+  'key-update': pb.Action.DEVICE_KEY_UPDATE,
+  promote: pb.Action.PROMOTE_TO_PORTAL_CONTROL,
+  transfer: pb.Action.TRANSFER_OWNERSHIP,
+  sensors: pb.Action.CONFIGURE_SENSORS,
 };
 
 export function actionsForRole(role) {
