@@ -143,6 +143,19 @@ test('client: a garbled answer or LINK_PROTOCOL at id 0 repeats the request; ref
   assert.deepEqual(link.sent.map((f) => f.id), [90, 90, 90]);
 });
 
+test('client: BMC_UNAVAILABLE is asked once more after the time it gives, then shown', async () => {
+  const link = fakeLink();
+  const waits = [];
+  const c = new Client(link, { timers: manualTimers(), firstId: 3, sleep: async (ms) => { waits.push(ms); } });
+  const p = c.call({ case: 'getDeviceInfo', value: {} });
+  await tick();
+  answer(c, 3, errorResp(pb.ErrorCode.BMC_UNAVAILABLE, 1000));
+  await tick(); await tick();
+  answer(c, 3, errorResp(pb.ErrorCode.BMC_UNAVAILABLE, 1000));
+  await assert.rejects(p, (e) => e.codeName === 'BMC_UNAVAILABLE');
+  assert.deepEqual(waits, [1000]);
+});
+
 test('every ErrorCode has plain words and a next step', () => {
   for (const [name, v] of Object.entries(pb.ErrorCode)) {
     if (typeof v !== 'number' || v === pb.ErrorCode.ERROR_NONE) continue;

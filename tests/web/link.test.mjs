@@ -84,10 +84,14 @@ const clearBackoff = () => act('alice', 'sensors', { params: { sensors: { intrus
 
 test('LinkInfo and DeviceInfo of a new server', async () => {
   const s = await open();
-  assert.equal(s.linkInfo.device.machineType, MT);
-  assert.equal(s.linkInfo.device.serialNumber, w.sn);
   assert.equal(s.linkInfo.protocolVersion, 1);
+  assert.equal(s.linkInfo.minProtocolVersion, 1);
+  // The gateway fills LinkInfo's device from bmcd once connected to it: absent for a moment
+  // after start (docs/gateway.md), the same as DeviceInfo's after.
   const di = await deviceInfo(s);
+  assert.equal(di.device.machineType, MT);
+  assert.equal(di.device.serialNumber, w.sn);
+  if (s.linkInfo.device) assert.equal(s.linkInfo.device.serialNumber, w.sn);
   assert.equal(di.lockdownState, pb.LockdownState.LOCKDOWN_LOCKED);
   assert.equal(di.ownerOrg, '');
   assert.equal(di.controlMode, pb.ControlMode.CONTROL_PORTAL_MANAGED);
@@ -260,10 +264,30 @@ test('RATE_LIMITED by the server after failed verifications: shown with its wait
 
 if (USB) {
   test('RATE_LIMITED by the gateway (id 0, no free session) is obeyed with the same request', async () => {
-    // svcportd's table holds 4 sessions: three phones on unix: and ours fill it. A phone on
-    // the cable (tty:) is then refused with id 0 and keeps its link (docs/gateway.md).
+    // svcportd's table holds 4 sessions: four phones on unix: fill it. A phone on the cable
+    // (tty:) is then refused with id 0 and keeps its link (docs/gateway.md).
     const hogs = [];
-    for (let i = 0; i < 4; i++) hogs.push(await open());
+    try {
+      for (let i = 0; i < 4; i++) hogs.push(await openHog());
+      await refusedThenObeyed(hogs);
+    } finally {
+      for (const h of hogs) await h.close();
+    }
+  });
+
+  // A unix: phone the gateway refused is disconnected (docs/gateway.md); the sessions of
+  // the tests before may still be on their way out, so a refused hog comes back.
+  async function openHog() {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await open();
+      } catch (e) {
+        if (e.codeName !== 'DISCONNECTED' || tries >= 5) throw e;
+      }
+    }
+  }
+
+  async function refusedThenObeyed(hogs) {
     const waits = [];
     const sent = [];
     const port = pty.port();
@@ -280,10 +304,9 @@ if (USB) {
     assert.deepEqual(waits, [1000]);
     assert.equal(sent.length, 2);
     assert.deepEqual(sent[1], sent[0]); // the same bytes, the same id
-    assert.equal(s.linkInfo.device.serialNumber, w.sn);
+    assert.equal(s.linkInfo.protocolVersion, 1);
     await s.close();
-    for (const h of hogs) await h.close();
-  });
+  }
 
   test('an emergency reset over the cable, then a transfer of ownership', async () => {
     await clearBackoff();

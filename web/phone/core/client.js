@@ -109,6 +109,7 @@ export class Client {
     }));
     let attempts = 0;
     let backoffs = 0;
+    let unavailable = 0;
     for (;;) {
       progress({ step: 'sending', id, attempt: attempts, units: this.link.unitsFor(bytes.length) });
       const r = await this.attempt(id, bytes, (u) => progress({ step: 'sending', id, ...u }));
@@ -133,7 +134,11 @@ export class Client {
       // request at a time) or from the BMC (back-off after failed verifications): nothing
       // was done and the answer is not cached (docs/gateway.md), so the same id is asked
       // again after the time the server gave. Long waits go back to the person.
-      if (e.code === pb.ErrorCode.RATE_LIMITED && e.retryAfterMs > 0 &&
+      // BMC_UNAVAILABLE (the gateway cannot reach bmcd: restarting, or not connected yet
+      // just after start) is asked once more after the time it gives.
+      const transient = e.code === pb.ErrorCode.RATE_LIMITED ||
+        (e.code === pb.ErrorCode.BMC_UNAVAILABLE && unavailable++ < 1);
+      if (transient && e.retryAfterMs > 0 &&
           e.retryAfterMs <= this.opt.maxBackoffMs && backoffs++ < this.opt.backoffTries) {
         progress({ step: 'backoff', id, ms: e.retryAfterMs, by: r.id === 0 ? 'gateway' : 'server' });
         await this.sleep(e.retryAfterMs);
