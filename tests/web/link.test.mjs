@@ -6,9 +6,10 @@
 // are signed by the simulator's portal CLI behind the portal-client interface (TEST ONLY,
 // until the portal service of issue 14 exists).
 import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 
 import { appImport, env } from './lib/env.mjs';
 import { portalCliClient } from './lib/portal-cli.mjs';
@@ -40,8 +41,18 @@ function portOpen(opts = {}) {
   return USB ? unixStreamPort(w.usb) : bleSimPort(w.ble, opts);
 }
 
+// Sessions a failed test left open are closed after it, so they cannot fill the gateway's
+// session table for the tests that follow.
+const opened = new Set();
+afterEach(async () => {
+  for (const s of opened) await s.close().catch(() => {});
+  opened.clear();
+});
+
 async function open(clientOpts = {}, portOpts = {}) {
-  return sessionOpen(await portOpen(portOpts), clientOpts);
+  const s = await sessionOpen(await portOpen(portOpts), clientOpts);
+  opened.add(s);
+  return s;
 }
 
 // One signed action on a fresh session (a fresh gateway session: bmcd's per-session
@@ -172,7 +183,7 @@ test('INVALID_STATE: portal control is one-way; a key update checks the board fi
   await refused('INVALID_STATE', 'alice', 'promote');
   const hash = (await fs.readFile(path.join(w.srv, 'factory', 'board-key.sha256'), 'utf8')).trim();
   await simRun(['portal', '--portal', w.portal, 'device', 'key-update', '--mt', MT, '--sn', w.sn, '--new-key-hash', hash]);
-  const sha256 = async (b) => new Uint8Array(await crypto.subtle.digest('SHA-256', b));
+  const sha256 = async (b) => new Uint8Array(await webcrypto.subtle.digest('SHA-256', b));
   const wrong = hash.replace(/^./, hash[0] === '0' ? '1' : '0');
   const s = await open();
   await assert.rejects(signedAction(s, portalCliClient(w, 'mona', { extra: ['--forge-control', 'bmc'] }), 'key-update',

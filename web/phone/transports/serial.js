@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Web Serial: the USB service port seen as a CDC-ACM serial device, as a stream port
 // (core/link.js). The port speaks the CDC framing of DESIGN §2.2.
+import { streamPortMake } from './stream-port.js';
 
 // A stream port over an object with the Web Serial SerialPort interface (open(), readable,
 // writable, close()): the browser's, or the Node tests' stand-in over a unix socket.
@@ -9,36 +10,21 @@ export async function serialPortOpen(serialPort) {
   await serialPort.open({ baudRate: 115200 });
   const writer = serialPort.writable.getWriter();
   let reader = null;
-  let closing = false;
-  const port = {
-    kind: 'stream',
-    onclose: null,
+  return streamPortMake({
     write: (bytes) => writer.write(bytes),
-    start(onData) {
-      reader = serialPort.readable.getReader();
-      (async () => {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            if (value?.length) onData(value);
-          }
-        } catch {
-          // a read error is the end of the link (cable pulled)
-        }
-        if (!closing) port.onclose?.();
-      })();
+    async read() {
+      reader ??= serialPort.readable.getReader();
+      const { value, done } = await reader.read();
+      return done ? null : value ?? new Uint8Array(0);
     },
     async close() {
-      closing = true;
       await reader?.cancel().catch(() => {});
       reader?.releaseLock();
       await writer.close().catch(() => {});
       writer.releaseLock();
       await serialPort.close().catch(() => {});
     },
-  };
-  return port;
+  });
 }
 
 export const webSerial = {

@@ -3,6 +3,8 @@
 // missing (Chrome on Android). A stream port (core/link.js) carrying the CDC framing.
 // On a desktop the operating system's own CDC-ACM driver usually holds the interface
 // (claimInterface fails): use Web Serial there.
+import { streamPortMake } from './stream-port.js';
+
 const CDC_COMM_CLASS = 0x02;
 const CDC_DATA_CLASS = 0x0a;
 const SET_CONTROL_LINE_STATE = 0x22;
@@ -42,37 +44,21 @@ export async function usbDeviceOpen(device) {
       value: 0x03, index: comm.interfaceNumber,
     });
   }
-  let closing = false;
-  const port = {
-    kind: 'stream',
-    onclose: null,
+  return streamPortMake({
     async write(bytes) {
       const r = await device.transferOut(data.outEp.endpointNumber, bytes);
       if (r.status !== 'ok') throw new Error(`USB write: ${r.status}`);
     },
-    start(onData) {
-      (async () => {
-        try {
-          while (!closing) {
-            const r = await device.transferIn(data.inEp.endpointNumber, READ_SIZE);
-            if (r.status === 'stall') {
-              await device.clearHalt('in', data.inEp.endpointNumber);
-              continue;
-            }
-            if (r.data?.byteLength) onData(new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength).slice());
-          }
-        } catch {
-          // device gone or closed
-        }
-        if (!closing) port.onclose?.();
-      })();
+    async read() {
+      const r = await device.transferIn(data.inEp.endpointNumber, READ_SIZE);
+      if (r.status === 'stall') {
+        await device.clearHalt('in', data.inEp.endpointNumber);
+        return new Uint8Array(0);
+      }
+      return r.data ? new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength).slice() : new Uint8Array(0);
     },
-    async close() {
-      closing = true;
-      await device.close().catch(() => {});
-    },
-  };
-  return port;
+    close: () => device.close().catch(() => {}),
+  });
 }
 
 export const webUsb = {
