@@ -14,6 +14,8 @@
 #include "out.h"
 #include "pki.h"
 #include "portal.h"
+#include "portal-acts.h"
+#include "portal-cli-serve.h"
 
 static const char portal_usage[] =
     "usage: svcport-sim portal [--portal DIR] [--json] COMMAND ...\n"
@@ -23,10 +25,11 @@ static const char portal_usage[] =
     "  init                                 root CA, command-signing cert, device CA\n"
     "  org add ORG\n"
     "  user add USER --org ORG --role org-admin|edge-user|maintenance|base\n"
+    "       [--password-file F]\n"
     "  device manufacture --mt MT --sn SN --out DIR [--control bmc|portal]\n"
     "  device manufacture --blank-board --out DIR    (replacement motherboard)\n"
     "  device key-update --mt MT --sn SN --new-key-hash HEX\n"
-    "  device show --mt MT --sn SN | device list\n"
+    "  device show --mt MT --sn SN | device list [--org ORG]\n"
     "  claim --org ORG --mt MT --sn SN --code CODE | claim --org ORG --csv FILE\n"
     "  transfer start --from ORG --devices MT-SN[,MT-SN...] --out CSV [--valid-for SECONDS]\n"
     "  transfer accept --to ORG --csv CSV --passphrase P\n"
@@ -39,7 +42,8 @@ static const char portal_usage[] =
     "       TEST ONLY: --skip-policy --forge-untrusted --forge-signature\n"
     "                  --forge-device MT/SN --forge-control bmc|portal\n"
     "                  --forge-org ORG --forge-role ROLE\n"
-    "  receipt FILE                         verify a device receipt, update the device\n";
+    "  receipt FILE                         verify a device receipt, update the "
+    "device\n" PORTAL_CLI_SERVE_USAGE;
 
 static const char *portal_dir(const struct cli_args *a)
 {
@@ -97,6 +101,28 @@ static int cmd_org(struct portal *p, const struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
+/* The operator adds a user, with the password read from a file if given. */
+static int user_add(struct portal *p, const char *user, const char *org, svcport_v1_Role role,
+                    const char *password_file)
+{
+	struct portal_actor op;
+	char pw[PORTAL_PASSWORD_MAX + 2] = "";
+	size_t len = 0;
+	int err = 0;
+
+	portal_actor_operator(&op);
+	if (password_file) {
+		err = portal_file_read(password_file, (uint8_t *)pw, sizeof(pw) - 1, &len);
+		if (err < 0)
+			return err; /* refused() names errno: no such file... */
+		pw[len] = '\0';
+		pw[strcspn(pw, "\r\n")] = '\0';
+	}
+	err = portal_act_user_add(p, &op, user, org, role, password_file ? pw : NULL);
+	mbedtls_platform_zeroize(pw, sizeof(pw));
+	return err;
+}
+
 static int cmd_user(struct portal *p, const struct cli_args *a)
 {
 	const char *org = cli_arg(a, "org", NULL);
@@ -107,7 +133,8 @@ static int cmd_user(struct portal *p, const struct cli_args *a)
 		fprintf(stderr, "usage: portal user add USER --org ORG --role ROLE\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_user_add(p, a->pos[2], org, names_role_parse(role));
+	err =
+	    user_add(p, a->pos[2], org, names_role_parse(role), cli_arg(a, "password-file", NULL));
 	if (err < 0)
 		return refused(p, err);
 	out_progress("user %s added to %s as %s", a->pos[2], org, role);
@@ -216,8 +243,11 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 		return CLI_EXIT_OK;
 	}
 	if (strcmp(sub, "list") == 0) {
+		struct portal_actor op;
+
+		portal_actor_operator(&op);
 		out_array_begin("devices");
-		err = portal_db_device_each(portal_db(p), print_device, NULL);
+		err = portal_act_devices_each(p, &op, cli_arg(a, "org", NULL), print_device, NULL);
 		out_array_end();
 		return err < 0 ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
 	}
@@ -465,7 +495,7 @@ int cli_portal(int argc, char **argv)
 	    "from= to= devices= valid-for= passphrase= user= action= challenge= "
 	    "device-pubkey= sensors= force-chain validity= issued-offset= skip-policy "
 	    "forge-untrusted forge-signature forge-device= forge-control= forge-org= "
-	    "forge-role=";
+	    "forge-role= " PORTAL_CLI_SERVE_OPTS;
 	struct cli_args a;
 	struct portal *p = NULL;
 	const char *cmd;
@@ -485,7 +515,9 @@ int cli_portal(int argc, char **argv)
 	rc = open_portal(&a, strcmp(cmd, "init") == 0, &p);
 	if (rc != CLI_EXIT_OK)
 		return out_finish(rc);
-	if (strcmp(cmd, "init") == 0)
+	if (cli_portal_service(p, &a, &rc))
+		; /* serve, https, user list/..., claim --csv, audit */
+	else if (strcmp(cmd, "init") == 0)
 		rc = cmd_init(p, &a);
 	else if (strcmp(cmd, "org") == 0)
 		rc = cmd_org(p, &a);
