@@ -171,7 +171,7 @@ static long backoff_left(struct portal *p, const char *key, long cap, time_t now
 
 		if (fails >= PORTAL_LOGIN_FREE) {
 			int shift = fails - PORTAL_LOGIN_FREE;
-			long delay = shift >= 20 ? cap : 1L << shift;
+			long delay = shift >= 20 ? cap : 2L << shift; /* 2, 4, 8 s ... */
 
 			delay = delay > cap ? cap : delay;
 			left = (long)(last + delay - now);

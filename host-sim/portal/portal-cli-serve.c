@@ -60,18 +60,20 @@ static int cmd_serve(struct portal *p, const struct cli_args *a)
 {
 	struct portal_serve_opts o = {.ready_fd = -1};
 	char addr[128];
-	long fd = -1, hs = 0;
+	long fd = -1, hs = 0, io = 0;
 	int err;
 
 	if (listen_parse(a, &o, addr, sizeof(addr)) < 0 ||
 	    cli_arg_long(a, "ready-fd", -1, &fd) < 0 ||
-	    cli_arg_long(a, "handshake-ms", 0, &hs) < 0) {
+	    cli_arg_long(a, "handshake-ms", 0, &hs) < 0 ||
+	    cli_arg_long(a, "io-timeout", 0, &io) < 0 || hs < 0 || io < 0) {
 		fprintf(stderr, "usage: portal serve [--listen ADDR[:PORT]] [--names DNS,IP,...] "
 		                "[--web-root DIR] [--phone-root DIR] [--ready-fd N]\n");
 		return CLI_EXIT_USAGE;
 	}
 	o.ready_fd = (int)fd;
 	o.handshake_ms = (unsigned)hs;
+	o.io_timeout_s = (unsigned)io;
 	o.portal_root = cli_arg(a, "web-root", NULL);
 	o.phone_root = cli_arg(a, "phone-root", NULL);
 	err = portal_serve(p, &o);

@@ -10,7 +10,8 @@
 struct portal;
 
 #define PORTAL_CLI_SERVE_OPTS                                                                      \
-	"listen= names= web-root= phone-root= ready-fd= handshake-ms= password-file= chain= off "
+	"listen= names= web-root= phone-root= ready-fd= handshake-ms= io-timeout= password-file= " \
+	"chain= off "
 
 #define PORTAL_CLI_SERVE_USAGE                                                                     \
 	"  serve [--listen ADDR[:PORT]] [--names DNS,IP,...] [--web-root DIR]\n"                   \

@@ -31,6 +31,7 @@ struct portal_serve_opts {
 	const char *phone_root;          /* the technician's web app (web/phone), NULL: none */
 	int ready_fd;                    /* >= 0: "PORT\n" written once listening, then closed */
 	unsigned handshake_ms;           /* TLS handshake limit; 0: the glue's default */
+	unsigned io_timeout_s;           /* evhttp read/write timeout; 0: PORTAL_SERVE_TIMEOUT_S */
 };
 
 /* Runs until SIGINT/SIGTERM. Progress on stderr (it is the daemon's edge). */

@@ -26,6 +26,7 @@
 #include <event2/http.h>
 
 #include "https-client.h"
+#include "test-spawn.h"
 #include "tls.h"
 
 extern char **environ;
@@ -39,38 +40,6 @@ static char *in_dir(int slot, const char *name)
 	return path_buf[slot];
 }
 
-/* Runs argv, stdin from in (may be NULL), stdout+stderr into out; exit status. */
-static int run(const char *in, char *out, size_t cap, char *const argv[])
-{
-	int ip[2], op[2], status = -1;
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	size_t got = 0;
-	ssize_t n;
-
-	assert_int_equal(pipe2(ip, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(op, O_CLOEXEC), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, ip[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, op[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, op[1], 2);
-	assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(ip[0]);
-	close(op[1]);
-	if (in)
-		assert_true(write(ip[1], in, strlen(in)) == (ssize_t)strlen(in));
-	close(ip[1]);
-	while ((n = read(op[0], out + got, cap - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = '\0';
-	close(op[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define RUN(in, out, ...) run(in, out, sizeof(out), (char *const[]){__VA_ARGS__, NULL})
-
 /* A CA and a server certificate for localhost / 127.0.0.1 made by openssl. */
 static void make_ca(const char *name)
 {
@@ -79,11 +48,11 @@ static void make_ca(const char *name)
 	snprintf(key, sizeof(key), "%s/%s.key", dir, name);
 	snprintf(crt, sizeof(crt), "%s/%s.crt", dir, name);
 	snprintf(subj, sizeof(subj), "/CN=%s", name);
-	assert_int_equal(RUN(NULL, out, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-	                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
-	                     "-days", "2", "-subj", subj, "-addext",
-	                     "basicConstraints=critical,CA:TRUE", "-addext",
-	                     "keyUsage=critical,keyCertSign"),
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-x509", "-newkey", "ec",
+	                           "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+	                           "-out", crt, "-days", "2", "-subj", subj, "-addext",
+	                           "basicConstraints=critical,CA:TRUE", "-addext",
+	                           "keyUsage=critical,keyCertSign"),
 	                 0);
 }
 
@@ -104,12 +73,13 @@ static void make_server(const char *name, const char *ca, const char *san)
 	fputs(sanline, f);
 	fputs("extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n", f);
 	fclose(f);
-	assert_int_equal(RUN(NULL, out, "openssl", "req", "-newkey", "ec", "-pkeyopt",
-	                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr,
-	                     "-subj", "/CN=svcport test server"),
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-newkey", "ec", "-pkeyopt",
+	                           "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr,
+	                           "-subj", "/CN=svcport test server"),
 	                 0);
-	assert_int_equal(RUN(NULL, out, "openssl", "x509", "-req", "-in", csr, "-CA", cac, "-CAkey",
-	                     cak, "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", crt),
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "x509", "-req", "-in", csr, "-CA", cac,
+	                           "-CAkey", cak, "-CAcreateserial", "-days", "2", "-extfile", ext,
+	                           "-out", crt),
 	                 0);
 }
 
@@ -462,17 +432,20 @@ static void test_openssl_and_curl_clients(void **state)
 	snprintf(port, sizeof(port), "%d", s.port);
 	snprintf(connect_to, sizeof(connect_to), "127.0.0.1:%d", s.port);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/hello", s.port);
-	assert_int_equal(RUN(NULL, out, "curl", "-sS", "--cacert", in_dir(2, "ca.crt"), url), 0);
+	assert_int_equal(SPAWN_RUN(NULL, out, "curl", "-sS", "--cacert", in_dir(2, "ca.crt"), url),
+	                 0);
 	assert_string_equal(out, "hello");
 	/* curl refuses an unknown CA (60: peer certificate cannot be authenticated). */
-	assert_int_equal(RUN(NULL, out, "curl", "-sS", "--cacert", in_dir(2, "other.crt"), url),
-	                 60);
+	assert_int_equal(
+	    SPAWN_RUN(NULL, out, "curl", "-sS", "--cacert", in_dir(2, "other.crt"), url), 60);
 	/* TLS 1.2 only: curl asking for 1.3 at least fails the handshake. */
 	assert_int_not_equal(
-	    RUN(NULL, out, "curl", "-sS", "--tlsv1.3", "--cacert", in_dir(2, "ca.crt"), url), 0);
-	if (RUN("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", out,
-	        "openssl", "s_client", "-connect", connect_to, "-CAfile", in_dir(2, "ca.crt"),
-	        "-verify_return_error", "-servername", "localhost", "-tls1_2", "-ign_eof") != 0)
+	    SPAWN_RUN(NULL, out, "curl", "-sS", "--tlsv1.3", "--cacert", in_dir(2, "ca.crt"), url),
+	    0);
+	if (SPAWN_RUN("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", out,
+	              "openssl", "s_client", "-connect", connect_to, "-CAfile", in_dir(2, "ca.crt"),
+	              "-verify_return_error", "-servername", "localhost", "-tls1_2",
+	              "-ign_eof") != 0)
 		fail_msg("openssl s_client: %s", out);
 	assert_non_null(strstr(out, "Verify return code: 0 (ok)"));
 	assert_non_null(strstr(out, "hello"));
@@ -537,7 +510,7 @@ static int teardown(void **state)
 	char out[256];
 
 	(void)state;
-	return RUN(NULL, out, "rm", "-rf", dir);
+	return SPAWN_RUN(NULL, out, "rm", "-rf", dir);
 }
 
 int main(void)
