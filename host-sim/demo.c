@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,11 @@ struct demo {
 	char code[64];
 	char phrase[64];
 	char keyhash[80];
+	char url[64];           /* the portal service */
+	char ca[PATH_MAX + 16]; /* its certificate, downloaded, the phone's trust */
+	char pw[4][PATH_MAX + 32];
+	int pw_slot;
+	pid_t serve;
 	bool verbose;
 	int n;
 	struct {
@@ -134,6 +140,65 @@ static bool bmcctl(struct demo *d, char *const argv[])
 	return run_v(d, argv, NULL, NULL, 0) == 0;
 }
 
+/* A user's password file (written on first use; the demo's own, never reused elsewhere). */
+static char *pwf(struct demo *d, const char *user)
+{
+	char *path = d->pw[d->pw_slot++ % 4];
+	FILE *f;
+
+	snprintf(path, sizeof(d->pw[0]), "%s/password-%s", d->tmp, user);
+	f = fopen(path, "wxe");
+	if (f) {
+		fprintf(f, "demo-%s-%s\n", user, d->tmp + strlen(d->tmp) - 6);
+		fclose(f);
+	}
+	return path;
+}
+
+/* The phone logs in to the portal service as user. */
+#define API(u) "--portal-url", d->url, "--cacert", d->ca, "--user", u, "--password-file", pwf(d, u)
+
+/* `portal serve` on a free loopback port, waited for on its ready fd. */
+static bool service_start(struct demo *d)
+{
+	char port[16] = "", log[PATH_MAX + 32];
+	int rp[2];
+	ssize_t n;
+
+	snprintf(log, sizeof(log), "%s/portal-serve.log", d->tmp);
+	if (pipe(rp) < 0)
+		return false;
+	d->serve = fork();
+	if (d->serve == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		dup2(rp[1], 3);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		execv(d->self, ARGV(d->self, "portal", P, "serve", "--listen", "127.0.0.1:0",
+		                    "--ready-fd", "3"));
+		_exit(127);
+	}
+	close(rp[1]);
+	n = d->serve > 0 ? read(rp[0], port, sizeof(port) - 1) : -1;
+	close(rp[0]);
+	if (n <= 0)
+		return false;
+	port[strcspn(port, "\n")] = '\0';
+	snprintf(d->url, sizeof(d->url), "https://127.0.0.1:%s", port);
+	fprintf(d->human, "      | portal service at %s/ (log %s)\n", d->url, log);
+	return true;
+}
+
+static void service_stop(struct demo *d)
+{
+	if (d->serve <= 0)
+		return;
+	kill(d->serve, SIGTERM);
+	waitpid(d->serve, NULL, 0);
+	d->serve = 0;
+}
+
 static void story(struct demo *d)
 {
 	char fac[PATH_MAX + 16], blank[PATH_MAX + 16], csv[PATH_MAX + 16], old_cmd[PATH_MAX + 16];
@@ -152,14 +217,25 @@ static void story(struct demo *d)
 
 	if (step(d, "Portal: organisation acme with a user of each role")) {
 		ok = sim(d, ARGV(S, "portal", P, "org", "add", "acme")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "alice", "--org", "acme",
-		                       "--role", "org-admin")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "eddie", "--org", "acme",
-		                       "--role", "edge-user")) == 0;
-		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "mona", "--org", "acme",
-		                       "--role", "maintenance")) == 0;
+		ok = ok &&
+		     sim(d, ARGV(S, "portal", P, "user", "add", "alice", "--org", "acme", "--role",
+		                 "org-admin", "--password-file", pwf(d, "alice"))) == 0;
+		ok = ok &&
+		     sim(d, ARGV(S, "portal", P, "user", "add", "eddie", "--org", "acme", "--role",
+		                 "edge-user", "--password-file", pwf(d, "eddie"))) == 0;
+		ok = ok &&
+		     sim(d, ARGV(S, "portal", P, "user", "add", "mona", "--org", "acme", "--role",
+		                 "maintenance", "--password-file", pwf(d, "mona"))) == 0;
 		ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "bob", "--org", "acme",
-		                       "--role", "base")) == 0;
+		                       "--role", "base", "--password-file", pwf(d, "bob"))) == 0;
+		done(d, ok);
+	}
+
+	if (step(d, "Portal service: HTTPS on 127.0.0.1 with its internal CA; the phone "
+	            "trusts the downloaded certificate")) {
+		snprintf(d->ca, sizeof(d->ca), "%s/portal-ca.pem", d->tmp);
+		ok = service_start(d);
+		ok = ok && sim(d, ARGV(S, "portal", P, "https", "download", "--out", d->ca)) == 0;
 		done(d, ok);
 	}
 
@@ -184,22 +260,20 @@ static void story(struct demo *d)
 	         "Claim over BLE: the portal checks the activation code, the server its owner")) {
 		ok = sim(d, ARGV(S, "portal", P, "claim", "--org", "acme", "--mt", MT, "--sn", SN,
 		                 "--code", d->code)) == 0;
-		ok = ok &&
-		     sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "claim")) == 0;
+		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, API("alice"), "claim")) == 0;
 		done(d, ok);
 	}
 
 	if (step(d, "Activate over BLE (LOCKED -> ACTIVE)")) {
-		ok =
-		    sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate")) == 0;
+		ok = sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate")) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
 		                       "ACTIVE")) == 0;
 		done(d, ok);
 	}
 
 	if (step(d, "Enable the intrusion sensor (org admin, ConfigureSensors over BLE)")) {
-		ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "sensors",
-		                 "--sensors", "intrusion=on")) == 0;
+		ok = sim(d, ARGV(S, "app", "--link", d->ble, API("alice"), "sensors", "--sensors",
+		                 "intrusion=on")) == 0;
 		ok = ok &&
 		     sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-led", "ON")) == 0;
 		done(d, ok);
@@ -214,8 +288,7 @@ static void story(struct demo *d)
 	}
 
 	if (step(d, "Reactivate over USB (service-port cable)")) {
-		ok =
-		    sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate")) == 0;
+		ok = sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate")) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
 		                       "ACTIVE")) == 0;
 		done(d, ok);
@@ -223,8 +296,7 @@ static void story(struct demo *d)
 
 	if (step(d, "An edge user's emergency reset is refused (ROLE_FORBIDDEN), by the portal "
 	            "and by the BMC")) {
-		ok = sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
-		                 "emergency-reset")) != 0;
+		ok = sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "emergency-reset")) != 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
 		                       "emergency-reset", "--skip-policy", "--expect-error",
 		                       "ROLE_FORBIDDEN")) == 0;
@@ -238,14 +310,14 @@ static void story(struct demo *d)
 		                    "PASSW0RD", "password", "set", "Adm1n-Secret"));
 		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 		                          "Adm1n-Secret", "sed", "backup", backup));
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P,
-		                       "emergency-reset")) == 0;
+		ok = ok &&
+		     sim(d, ARGV(S, "app", "--link", d->usb, API("mona"), "emergency-reset")) == 0;
 		/* The administrator password is the default again, and the SED AK is gone. */
 		ok = ok && !bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 		                           "Adm1n-Secret", "sed", "backup", backup));
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
 		                       "LOCKED")) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate",
+		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate",
 		                       "--expect-error", "INVALID_STATE")) == 0;
 		done(d, ok);
 	}
@@ -255,8 +327,7 @@ static void story(struct demo *d)
 		                    "PASSW0RD", "password", "set", "N3w-Secret"));
 		ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 		                          "N3w-Secret", "sed", "restore", backup));
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P,
-		                       "activate")) == 0;
+		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate")) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state",
 		                       "ACTIVE")) == 0;
 		done(d, ok);
@@ -278,15 +349,14 @@ static void story(struct demo *d)
 	            "-" SN " to the new key")) {
 		ok = sim(d, ARGV(S, "portal", P, "device", "key-update", "--mt", MT, "--sn", SN,
 		                 "--new-key-hash", d->keyhash)) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P,
-		                       "key-update")) == 0;
+		ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("mona"), "key-update")) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
 		                       "LOCKED", "--expect-owner", "acme")) == 0;
 		done(d, ok);
 	}
 
 	if (step(d, "Activate the repaired server over BLE")) {
-		ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate",
+		ok = sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate",
 		                 "--save-command", old_cmd)) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state",
 		                       "ACTIVE")) == 0;
@@ -303,8 +373,7 @@ static void story(struct demo *d)
 		                 "passphrase: ", d->phrase, sizeof(d->phrase)) == 0;
 		ok = ok && sim(d, ARGV(S, "portal", P, "transfer", "accept", "--to", "globex",
 		                       "--csv", csv, "--passphrase", d->phrase)) == 0;
-		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P,
-		                       "transfer")) == 0;
+		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, API("alice"), "transfer")) == 0;
 		ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-owner",
 		                       "globex")) == 0;
 		done(d, ok);
@@ -384,6 +453,7 @@ int cli_demo(int argc, char **argv)
 	fprintf(d->human, "svcport demo in %s\n", d->tmp);
 
 	story(d);
+	service_stop(d);
 
 	if (server_down(d->srv) < 0 || server_down(d->srv2) < 0)
 		fprintf(d->human, "demo: a daemon did not stop; see %s\n", d->tmp);
