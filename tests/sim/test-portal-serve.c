@@ -434,6 +434,98 @@ static void test_certificates(void **state)
 	}
 }
 
+static void file_slurp(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+static void chain_make(const char *name, const char *leaf, const char *root)
+{
+	char a[8192], b[8192], both[16384];
+
+	file_slurp(path_in(leaf), a, sizeof(a));
+	if (root)
+		file_slurp(path_in(root), b, sizeof(b));
+	snprintf(both, sizeof(both), "%s%s", a, root ? b : "");
+	file_put(name, both, strlen(both));
+}
+
+/* An external CA signs a CSR with openssl, SANs copied from the request. */
+static void ext_sign(const char *csr, const char *ca_name, const char *out_name)
+{
+	char out[8192];
+
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "x509", "-req", "-in",
+	                           (char *)path_in(csr), "-CA", (char *)path_in(ca_name), "-CAkey",
+	                           (char *)path_in("ext.key"), "-CAcreateserial", "-days", "2",
+	                           "-copy_extensions", "copy", "-out", (char *)path_in(out_name)),
+	                 0);
+}
+
+/* The hub model on the command line: names change, CSR, chain install, regeneration. */
+static void test_https_lifecycle(void **state)
+{
+	char out[16384], before[8192], after[8192], crt[300], anchor[8192];
+	json_t *j;
+
+	(void)state;
+	snprintf(crt, sizeof(crt), "%s/https/server.crt", portal_dir);
+	/* Other names: a new server certificate carrying them. */
+	json_decref(portal_cli(0, "https", "ensure", "--names", "portal.example,127.0.0.2", NULL));
+	assert_int_equal(
+	    SPAWN_RUN(NULL, out, "openssl", "x509", "-in", crt, "-noout", "-ext", "subjectAltName"),
+	    0);
+	assert_non_null(strstr(out, "DNS:portal.example"));
+	assert_non_null(strstr(out, "IP Address:127.0.0.2"));
+	/* A CSR for an external CA; openssl checks its signature. */
+	json_decref(portal_cli(0, "https", "csr", "--out", path_in("req.csr"), "--names",
+	                       "portal.example", NULL));
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-in", (char *)path_in("req.csr"),
+	                           "-verify", "-noout"),
+	                 0);
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-x509", "-newkey", "ec",
+	                           "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+	                           (char *)path_in("ext.key"), "-out", (char *)path_in("ext.crt"),
+	                           "-subj", "/CN=external CA", "-addext",
+	                           "basicConstraints=critical,CA:TRUE"),
+	                 0);
+	ext_sign("req.csr", "ext.crt", "leaf.crt");
+	/* A certificate for another key, a chain without its root, one that does not chain. */
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-newkey", "ec", "-pkeyopt",
+	                           "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+	                           (char *)path_in("x.key"), "-out", (char *)path_in("x.csr"),
+	                           "-subj", "/CN=x"),
+	                 0);
+	ext_sign("x.csr", "ext.crt", "xleaf.crt");
+	chain_make("wrongkey.pem", "xleaf.crt", "ext.crt");
+	chain_make("noroot.pem", "leaf.crt", NULL);
+	chain_make("otherroot.pem", "leaf.crt", "other.crt");
+	chain_make("good.pem", "leaf.crt", "ext.crt");
+	file_slurp(crt, before, sizeof(before));
+	json_decref(portal_cli(1, "https", "install", "--chain", path_in("wrongkey.pem"), NULL));
+	json_decref(portal_cli(1, "https", "install", "--chain", path_in("noroot.pem"), NULL));
+	json_decref(portal_cli(1, "https", "install", "--chain", path_in("otherroot.pem"), NULL));
+	file_slurp(crt, after, sizeof(after));
+	assert_string_equal(before, after);
+	j = portal_cli(0, "https", "install", "--chain", path_in("good.pem"), NULL);
+	assert_true(json_is_true(json_object_get(j, "external")));
+	json_decref(j);
+	json_decref(portal_cli(0, "https", "download", "--out", path_in("anchor.pem"), NULL));
+	file_slurp(path_in("anchor.pem"), anchor, sizeof(anchor));
+	file_slurp(path_in("ext.crt"), out, sizeof(out));
+	assert_string_equal(anchor, out);
+	/* Back to the internal CA on demand. */
+	j = portal_cli(0, "https", "regen-server", NULL);
+	assert_true(json_is_false(json_object_get(j, "external")));
+	json_decref(j);
+}
+
 /* Last: it leaves 127.0.0.1 backed off. */
 static void test_backoff(void **state)
 {
@@ -460,7 +552,7 @@ int main(void)
 	    cmocka_unit_test(test_login_roles_orgs), cmocka_unit_test(test_expired_token),
 	    cmocka_unit_test(test_bad_json),         cmocka_unit_test(test_claims_and_csv),
 	    cmocka_unit_test(test_slow_clients),     cmocka_unit_test(test_certificates),
-	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_https_lifecycle),  cmocka_unit_test(test_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
