@@ -322,6 +322,7 @@ static int cmd_claim(struct portal *p, const struct cli_args *a)
 static int cmd_transfer(struct portal *p, const struct cli_args *a)
 {
 	const char *sub = a->npos >= 2 ? a->pos[1] : "";
+	struct portal_actor op;
 	int err;
 
 	if (strcmp(sub, "start") == 0) {
@@ -345,7 +346,9 @@ static int cmd_transfer(struct portal *p, const struct cli_args *a)
 			list[n++] = t;
 		for (int i = 2; i < a->npos && n < 32; i++)
 			list[n++] = a->pos[i];
-		err = portal_transfer_start(p, from, list, n, csv, valid, time(NULL), phrase, id);
+		portal_actor_operator(&op);
+		err = portal_act_transfer_start(p, &op, from, list, n, csv, valid, time(NULL),
+		                                phrase, id);
 		if (err < 0)
 			return refused(p, err);
 		out_progress("transfer %s of %zu device(s) from %s: give %s and the passphrase "
@@ -368,7 +371,8 @@ static int cmd_transfer(struct portal *p, const struct cli_args *a)
 			                "--passphrase P\n");
 			return CLI_EXIT_USAGE;
 		}
-		err = portal_transfer_accept(p, to, csv, phrase, time(NULL));
+		portal_actor_operator(&op);
+		err = portal_act_transfer_accept(p, &op, to, csv, phrase, time(NULL));
 		if (err < 0)
 			return refused(p, err);
 		out_progress("transfer accepted by %s; the current owner's org-admin now signs "

@@ -287,6 +287,12 @@ int portal_act_receipt(struct portal *p, const struct portal_actor *a, const uin
 	/* The receipt proves itself (device signature): any member of a role may hand it in. */
 	if (err == 0)
 		err = portal_receipt(p, receipt, len, ret);
+	/* The activation the mark allowed has happened: the mark is spent. */
+	if (err == 0 && ret->body.action == svcport_v1_Action_ACTION_ACTIVATE &&
+	    ret->body.result == svcport_v1_ErrorCode_ERROR_NONE &&
+	    portal_ready_take(p, ret->body.device.machine_type, ret->body.device.serial_number,
+	                      time(NULL)) < 0)
+		p->why[0] = '\0'; /* no mark to clear is the usual case */
 	if (err == 0)
 		snprintf(target, sizeof(target), "%s %s-%s %s", names_action(ret->body.action),
 		         ret->body.device.machine_type, ret->body.device.serial_number,

@@ -70,4 +70,29 @@ int portal_act_receipt(struct portal *p, const struct portal_actor *a, const uin
                        size_t len, struct portal_receipt_info *ret)
     __attribute__((warn_unused_result));
 
+/* Transfers (portal.h) as the from / to organisation's org admin. */
+int portal_act_transfer_start(struct portal *p, const struct portal_actor *a, const char *from,
+                              const char *const *devices, size_t n, const char *csv_path,
+                              long valid_for, time_t now, char passphrase[PORTAL_PASSPHRASE_MAX],
+                              char ret_id[33]) __attribute__((warn_unused_result));
+int portal_act_transfer_accept(struct portal *p, const struct portal_actor *a, const char *to,
+                               const char *csv_path, const char *passphrase, time_t now)
+    __attribute__((warn_unused_result));
+
+#define PORTAL_READY_MAX 86400 /* a "ready for activation" mark lives at most a day */
+/*
+ * "Ready for activation" (the guide's automatic activation): the owning org's
+ * org admin or edge user allows one online activation of (mt, sn) within
+ * valid_for seconds. The mark is single-use: portal_ready_take() consumes it
+ * (issue 16's online activation), and an activation receipt clears it.
+ */
+int portal_act_ready_mark(struct portal *p, const struct portal_actor *a, const char *mt,
+                          const char *sn, long valid_for, time_t now)
+    __attribute__((warn_unused_result));
+/* Consumes a live mark: 0, or -ENOENT (none), -EKEYEXPIRED (expired, removed). */
+int portal_ready_take(struct portal *p, const char *mt, const char *sn, time_t now)
+    __attribute__((warn_unused_result));
+/* 1 if (mt, sn) carries a live mark, else 0. */
+int portal_ready_is_marked(struct portal *p, const char *mt, const char *sn, time_t now);
+
 #endif

@@ -26,8 +26,9 @@ static int status_of(int err)
 {
 	switch (err) {
 	case -ENOKEY:
-	case -EKEYEXPIRED:
 		return 401;
+	case -EKEYEXPIRED:
+		return 410; /* a passphrase, a mark; an expired session is 401 (auth_check) */
 	case -EACCES:
 	case -EPERM:
 	case -EKEYREJECTED:
@@ -153,7 +154,7 @@ static bool is_match(const struct api_req *r, const char *pattern)
 
 static const struct api_route *route_find(const struct api_req *r, bool *ret_path_known)
 {
-	const struct api_route *tables[] = {api_routes_admin, api_routes_dev};
+	const struct api_route *tables[] = {api_routes_admin, api_routes_dev, api_routes_xfer};
 
 	*ret_path_known = false;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
@@ -207,8 +208,10 @@ static int auth_check(struct api_req *r, json_t **ret)
 	}
 	snprintf(r->token, sizeof(r->token), "%s", h + 7);
 	err = portal_session_check(r->p, r->token, time(NULL), &r->actor);
-	if (err < 0)
-		return api_error(r, ret, err);
+	if (err < 0) {
+		api_error(r, ret, err);
+		return 401;
+	}
 	return 0;
 }
 

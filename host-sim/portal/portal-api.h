@@ -54,6 +54,7 @@ struct api_route {
 
 extern const struct api_route api_routes_admin[]; /* portal-api-admin.c */
 extern const struct api_route api_routes_dev[];   /* portal-api-dev.c */
+extern const struct api_route api_routes_xfer[];  /* portal-api-xfer.c */
 
 /* An error object {"error": NAME, "detail": why} and its HTTP status. */
 int api_error(struct api_req *r, json_t **ret, int err);

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The portal service's flows (transfers, ready marks, certificates) against a
+ * real `portal serve`; see test-portal-serve.c for the rest. Originally:
+ * `svcport-sim portal serve` as a real process, driven by curl (an independent
+ * HTTPS client trusting the downloaded CA) and, for slow clients, by raw
+ * sockets and the TLS glue. Every refusal is checked for its code and for
+ * changing nothing. Waits on the service's ready fd, never sleeps.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "portal-acts.h"
+#include "test-spawn.h"
+#include "tls.h"
+
+#include "serve-fixture.h"
+
+/* acme claims 7D1X-S0001 on the portal (the operator, with the code). */
+static int flows_setup(void **state)
+{
+	int rc = serve_setup(state);
+
+	json_decref(portal_cli(0, "claim", "--org", "acme", "--mt", "7D1X", "--sn", "S0001",
+	                       "--code", code, NULL));
+	return rc;
+}
+
+static void file_slurp(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+static void chain_make(const char *name, const char *leaf, const char *root)
+{
+	char a[8192], b[8192], both[16384];
+
+	file_slurp(path_in(leaf), a, sizeof(a));
+	if (root)
+		file_slurp(path_in(root), b, sizeof(b));
+	snprintf(both, sizeof(both), "%s%s", a, root ? b : "");
+	file_put(name, both, strlen(both));
+}
+
+/* An external CA signs a CSR with openssl, SANs copied from the request. */
+static void ext_sign(const char *csr, const char *ca_name, const char *out_name)
+{
+	char out[8192];
+
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "x509", "-req", "-in",
+	                           (char *)path_in(csr), "-CA", (char *)path_in(ca_name), "-CAkey",
+	                           (char *)path_in("ext.key"), "-CAcreateserial", "-days", "2",
+	                           "-copy_extensions", "copy", "-out", (char *)path_in(out_name)),
+	                 0);
+}
+
+/* The hub model on the command line: names change, CSR, chain install, regeneration. */
+static void test_https_lifecycle(void **state)
+{
+	char out[16384], before[8192], after[8192], crt[300], anchor[8192];
+	json_t *j;
+
+	(void)state;
+	snprintf(crt, sizeof(crt), "%s/https/server.crt", portal_dir);
+	/* Other names: a new server certificate carrying them. */
+	json_decref(portal_cli(0, "https", "ensure", "--names", "portal.example,127.0.0.2", NULL));
+	assert_int_equal(
+	    SPAWN_RUN(NULL, out, "openssl", "x509", "-in", crt, "-noout", "-ext", "subjectAltName"),
+	    0);
+	assert_non_null(strstr(out, "DNS:portal.example"));
+	assert_non_null(strstr(out, "IP Address:127.0.0.2"));
+	/* A CSR for an external CA; openssl checks its signature. */
+	json_decref(portal_cli(0, "https", "csr", "--out", path_in("req.csr"), "--names",
+	                       "portal.example", NULL));
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-in", (char *)path_in("req.csr"),
+	                           "-verify", "-noout"),
+	                 0);
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-x509", "-newkey", "ec",
+	                           "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+	                           (char *)path_in("ext.key"), "-out", (char *)path_in("ext.crt"),
+	                           "-subj", "/CN=external CA", "-addext",
+	                           "basicConstraints=critical,CA:TRUE"),
+	                 0);
+	ext_sign("req.csr", "ext.crt", "leaf.crt");
+	/* A certificate for another key, a chain without its root, one that does not chain. */
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-newkey", "ec", "-pkeyopt",
+	                           "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+	                           (char *)path_in("x.key"), "-out", (char *)path_in("x.csr"),
+	                           "-subj", "/CN=x"),
+	                 0);
+	ext_sign("x.csr", "ext.crt", "xleaf.crt");
+	assert_int_equal(SPAWN_RUN(NULL, out, "openssl", "req", "-x509", "-newkey", "ec",
+	                           "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+	                           (char *)path_in("other.key"), "-out",
+	                           (char *)path_in("other.crt"), "-subj", "/CN=unrelated root",
+	                           "-addext", "basicConstraints=critical,CA:TRUE"),
+	                 0);
+	chain_make("wrongkey.pem", "xleaf.crt", "ext.crt");
+	chain_make("noroot.pem", "leaf.crt", NULL);
+	chain_make("otherroot.pem", "leaf.crt", "other.crt");
+	chain_make("good.pem", "leaf.crt", "ext.crt");
+	file_slurp(crt, before, sizeof(before));
+	json_decref(portal_cli(1, "https", "install", "--chain", path_in("wrongkey.pem"), NULL));
+	json_decref(portal_cli(1, "https", "install", "--chain", path_in("noroot.pem"), NULL));
+	json_decref(portal_cli(1, "https", "install", "--chain", path_in("otherroot.pem"), NULL));
+	file_slurp(crt, after, sizeof(after));
+	assert_string_equal(before, after);
+	j = portal_cli(0, "https", "install", "--chain", path_in("good.pem"), NULL);
+	assert_true(json_is_true(json_object_get(j, "external")));
+	json_decref(j);
+	json_decref(portal_cli(0, "https", "download", "--out", path_in("anchor.pem"), NULL));
+	file_slurp(path_in("anchor.pem"), anchor, sizeof(anchor));
+	file_slurp(path_in("ext.crt"), out, sizeof(out));
+	assert_string_equal(anchor, out);
+	/* Back to the internal CA on demand. */
+	j = portal_cli(0, "https", "regen-server", NULL);
+	assert_true(json_is_false(json_object_get(j, "external")));
+	json_decref(j);
+}
+
+static void accept_as(const char *token, const char *csv, const char *phrase, int want,
+                      const char *want_error)
+{
+	json_t *body = json_pack("{s:s, s:s}", "csv", csv, "passphrase", phrase);
+	char *text = json_dumps(body, 0);
+
+	expect(want, want_error, "POST", "/api/v1/orgs/beta/transfers/accept", token, NULL, text);
+	free(text);
+	json_decref(body);
+}
+
+/* acme owns 7D1X-S0001 on the portal (flows_setup). */
+static void test_transfers(void **state)
+{
+	const char *alice = login("alice", 0), *zed = login("zed", 1);
+	char csv[1024], phrase[64];
+	json_t *j = NULL;
+
+	(void)state;
+	expect(403, "NOT_OWNER", "POST", "/api/v1/orgs/acme/transfers", zed, NULL,
+	       "{\"devices\":[\"7D1X-S0001\"]}");
+	expect(403, "NOT_OWNER", "POST", "/api/v1/orgs/beta/transfers", zed, NULL,
+	       "{\"devices\":[\"7D1X-S0001\"]}");
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/transfers", alice, NULL,
+	       "{\"devices\":[]}");
+	assert_int_equal(api("POST", "/api/v1/orgs/acme/transfers", alice, NULL,
+	                     "{\"devices\":[\"7D1X-S0001\"]}", &j),
+	                 201);
+	snprintf(csv, sizeof(csv), "%s", jstr(j, "csv"));
+	snprintf(phrase, sizeof(phrase), "%s", jstr(j, "passphrase"));
+	json_decref(j);
+	/* Guessed: refused, nothing changed. */
+	accept_as(zed, csv, "aaaa-bbbb-cccc-dddd-eeee", 403, "WRONG_CODE");
+	assert_int_equal(count_rows("SELECT count(*) FROM transfers WHERE state='open';"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM devices WHERE transfer_to!='';"), 0);
+	/* Only the receiving org's admin. */
+	expect(403, "NOT_OWNER", "POST", "/api/v1/orgs/beta/transfers/accept", alice, NULL,
+	       "{\"csv\":\"x\",\"passphrase\":\"y\"}");
+	accept_as(zed, csv, phrase, 200, NULL);
+	assert_int_equal(count_rows("SELECT count(*) FROM devices WHERE transfer_to='beta';"), 1);
+	/* Reused. */
+	accept_as(zed, csv, phrase, 409, "INVALID_STATE");
+	/* Expired (its expiry moved into the past: no waiting). */
+	assert_int_equal(api("POST", "/api/v1/orgs/acme/transfers", alice, NULL,
+	                     "{\"devices\":[\"7D1X-S0001\"],\"valid_for\":600}", &j),
+	                 201);
+	snprintf(csv, sizeof(csv), "%s", jstr(j, "csv"));
+	snprintf(phrase, sizeof(phrase), "%s", jstr(j, "passphrase"));
+	json_decref(j);
+	assert_int_equal(count_rows("UPDATE transfers SET expires_at=1 WHERE state='open'"
+	                            " RETURNING 1;"),
+	                 1);
+	accept_as(zed, csv, phrase, 410, "EXPIRED");
+	assert_int_equal(count_rows("SELECT count(*) FROM transfers WHERE state='open';"), 1);
+}
+
+static void test_ready_mark(void **state)
+{
+	const char *alice = login("alice", 0), *zed = login("zed", 1), *bob = login("bob", 2);
+	char dirbuf[300];
+	struct portal *p = NULL;
+
+	(void)state;
+	expect(409, "INVALID_STATE", "POST", "/api/v1/devices/7D1X/S0001/ready", alice, NULL, NULL);
+	expect(404, "NOT_FOUND", "POST", "/api/v1/devices/7D1X/NOPE/ready", alice, NULL, NULL);
+	assert_int_equal(count_rows("UPDATE devices SET status='ready' WHERE sn='S0001'"
+	                            " RETURNING 1;"),
+	                 1);
+	expect(403, "NOT_OWNER", "POST", "/api/v1/devices/7D1X/S0001/ready", zed, NULL, NULL);
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/devices/7D1X/S0001/ready", bob, NULL, NULL);
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/devices/7D1X/S0001/ready", alice, NULL,
+	       "{\"valid_for\":999999}");
+	assert_int_equal(count_rows("SELECT count(*) FROM ready_marks;"), 0);
+	expect(200, NULL, "POST", "/api/v1/devices/7D1X/S0001/ready", alice, NULL,
+	       "{\"valid_for\":600}");
+	/* Single use: issue 16's online activation takes it once. */
+	snprintf(dirbuf, sizeof(dirbuf), "%s", portal_dir);
+	assert_int_equal(portal_open(dirbuf, false, &p), 0);
+	assert_int_equal(portal_ready_is_marked(p, "7D1X", "S0001", time(NULL)), 1);
+	assert_int_equal(portal_ready_take(p, "7D1X", "S0001", time(NULL)), 0);
+	assert_int_equal(portal_ready_take(p, "7D1X", "S0001", time(NULL)), -ENOENT);
+	portal_close(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_transfers),
+	    cmocka_unit_test(test_ready_mark),
+	    cmocka_unit_test(test_https_lifecycle),
+	};
+
+	return cmocka_run_group_tests(tests, flows_setup, serve_teardown);
+}
