@@ -35,6 +35,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
     " actor TEXT NOT NULL, org TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"
     " result TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS org_idps(org TEXT PRIMARY KEY REFERENCES orgs(name),"
+    " issuer TEXT NOT NULL, audience TEXT NOT NULL, public_key TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS ready_marks(mt TEXT NOT NULL, sn TEXT NOT NULL,"
     " org TEXT NOT NULL, expires INTEGER NOT NULL, by TEXT NOT NULL, PRIMARY KEY(mt, sn));"
     "CREATE TRIGGER IF NOT EXISTS audit_append_only_u BEFORE UPDATE ON audit"

@@ -8,6 +8,7 @@
 
 #include "names.h"
 #include "portal-api.h"
+#include "portal-fed.h"
 #include "portal-internal.h"
 
 static json_t *actor_json(const struct portal_actor *a)
@@ -45,6 +46,49 @@ static int h_login(struct api_req *r, json_t **ret)
 	*ret = json_pack("{s:s, s:I, s:o}", "token", token, "expires_at", (json_int_t)expires,
 	                 "actor", actor_json(&a));
 	mbedtls_platform_zeroize(token, sizeof(token));
+	return 200;
+}
+
+static int h_login_federated(struct api_req *r, json_t **ret)
+{
+	const char *org = api_str(r, "org"), *jwt = api_str(r, "assertion");
+	char token[PORTAL_TOKEN_LEN + 1];
+	struct portal_actor a = {0};
+	int64_t expires = 0;
+	int err;
+
+	if (!org || !jwt)
+		return api_bad(ret, "send {\"org\": ORG, \"assertion\": the provider's JWT}");
+	err =
+	    portal_login_federated(r->p, org, jwt, r->actor.addr, time(NULL), token, &expires, &a);
+	if (err < 0) {
+		struct portal_actor who = {0};
+
+		snprintf(who.org, sizeof(who.org), "%s", org);
+		snprintf(who.addr, sizeof(who.addr), "%s", r->actor.addr);
+		portal_audit(r->p, &who, "login.federated", org, err);
+		err = api_error(r, ret, err);
+		return err == 410 ? 401 : err;
+	}
+	portal_audit(r->p, &a, "login.federated", a.user, 0);
+	*ret = json_pack("{s:s, s:I, s:o}", "token", token, "expires_at", (json_int_t)expires,
+	                 "actor", actor_json(&a));
+	mbedtls_platform_zeroize(token, sizeof(token));
+	return 200;
+}
+
+static int h_idp(struct api_req *r, json_t **ret)
+{
+	const char *iss = api_str(r, "issuer"), *aud = api_str(r, "audience");
+	const char *key = api_str(r, "public_key");
+	int err;
+
+	if (!iss || !aud || !key)
+		return api_bad(ret, "send {\"issuer\", \"audience\", \"public_key\": P-256 PEM}");
+	err = portal_act_idp_set(r->p, &r->actor, r->seg[1], iss, aud, key);
+	if (err < 0)
+		return api_error(r, ret, err);
+	*ret = json_pack("{s:s, s:s, s:s}", "org", r->seg[1], "issuer", iss, "audience", aud);
 	return 200;
 }
 
@@ -187,6 +231,8 @@ static int h_audit(struct api_req *r, json_t **ret)
 
 const struct api_route api_routes_admin[] = {
     {EVHTTP_REQ_POST, "login", false, h_login},
+    {EVHTTP_REQ_POST, "login/federated", false, h_login_federated},
+    {EVHTTP_REQ_POST, "orgs/*/idp", true, h_idp},
     {EVHTTP_REQ_POST, "logout", true, h_logout},
     {EVHTTP_REQ_GET, "me", true, h_me},
     {EVHTTP_REQ_POST, "orgs", true, h_org_add},

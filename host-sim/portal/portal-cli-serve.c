@@ -19,6 +19,7 @@
 #include "out.h"
 #include "portal-acts.h"
 #include "portal-cli-serve.h"
+#include "portal-fed.h"
 #include "portal-serve.h"
 
 static int refused(struct portal *p, int err)
@@ -245,6 +246,37 @@ static int print_audit(const struct portal_audit_rec *r, void *ud)
 	return 0;
 }
 
+/* portal idp set --org O --issuer I --audience A --key PEMFILE */
+static int cmd_idp(struct portal *p, const struct cli_args *a)
+{
+	const char *org = cli_arg(a, "org", NULL), *iss = cli_arg(a, "issuer", NULL);
+	const char *aud = cli_arg(a, "audience", NULL), *key = cli_arg(a, "key", NULL);
+	struct portal_actor op;
+	char pem[PORTAL_IDP_PEM_MAX];
+	size_t len = 0;
+	int err;
+
+	if (a->npos != 2 || strcmp(a->pos[1], "set") != 0 || !org || !iss || !aud || !key) {
+		fprintf(stderr,
+		        "usage: portal idp set --org O --issuer I --audience A --key PEM\n");
+		return CLI_EXIT_USAGE;
+	}
+	err = portal_file_read(key, (uint8_t *)pem, sizeof(pem) - 1, &len);
+	if (err < 0) {
+		out_error("BAD_REQUEST", "cannot read %s: %s", key, strerror(-err));
+		return CLI_EXIT_REFUSED;
+	}
+	pem[len] = '\0';
+	portal_actor_operator(&op);
+	err = portal_act_idp_set(p, &op, org, iss, aud, pem);
+	if (err < 0)
+		return refused(p, err);
+	out_progress("%s: identity provider %s registered (audience %s)", org, iss, aud);
+	out_str("org", org);
+	out_str("issuer", iss);
+	return CLI_EXIT_OK;
+}
+
 bool cli_portal_service(struct portal *p, const struct cli_args *a, int *ret_rc)
 {
 	const char *cmd = a->pos[0], *sub = a->npos >= 2 ? a->pos[1] : "";
@@ -265,6 +297,8 @@ bool cli_portal_service(struct portal *p, const struct cli_args *a, int *ret_rc)
 	} else if (strcmp(cmd, "claim") == 0 && cli_arg(a, "csv", NULL) && cli_arg(a, "org", NULL))
 		*ret_rc =
 		    csv_upload(p, &op, cli_arg(a, "org", NULL), cli_arg(a, "csv", NULL), true);
+	else if (strcmp(cmd, "idp") == 0)
+		*ret_rc = cmd_idp(p, a);
 	else if (strcmp(cmd, "audit") == 0) {
 		out_array_begin("records");
 		*ret_rc = portal_audit_each(p, cli_arg(a, "org", NULL), 1000, print_audit, NULL) < 0

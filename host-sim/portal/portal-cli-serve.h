@@ -11,7 +11,7 @@ struct portal;
 
 #define PORTAL_CLI_SERVE_OPTS                                                                      \
 	"listen= names= web-root= phone-root= ready-fd= handshake-ms= io-timeout= password-file= " \
-	"chain= off "
+	"chain= off issuer= audience= key= "
 
 #define PORTAL_CLI_SERVE_USAGE                                                                     \
 	"  serve [--listen ADDR[:PORT]] [--names DNS,IP,...] [--web-root DIR]\n"                   \
@@ -20,6 +20,7 @@ struct portal;
 	"        | download --out F                  the service's certificates\n"                 \
 	"  user list --org O | csv --org O --csv F | passwd U --password-file F\n"                 \
 	"       | role U --role R | remove U | admin U [--off]\n"                                  \
+	"  idp set --org O --issuer I --audience A --key PEM   federation (ES256 JWTs)\n"          \
 	"  audit [--org O]                           the append-only audit\n"
 
 /* Runs cmd if it is one of the service's; false if not (the caller goes on). */

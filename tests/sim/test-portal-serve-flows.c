@@ -30,6 +30,10 @@
 #include "tls.h"
 
 #include "serve-fixture.h"
+#include "pki.h"
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/base64.h>
 
 /* acme claims 7D1X-S0001 on the portal (the operator, with the code). */
 static int flows_setup(void **state)
@@ -223,12 +227,134 @@ static void test_ready_mark(void **state)
 	portal_close(p);
 }
 
+/* base64url without padding. */
+static void b64url(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	assert_int_equal(mbedtls_base64_encode((unsigned char *)out, cap, &n, in, len), 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+	while (n && out[n - 1] == '=')
+		n--;
+	out[n] = '\0';
+}
+
+/* An ES256 JWT over header and claims, signed by key (r||s, as RFC 7518 3.4 says). */
+static void jwt_make(mbedtls_pk_context *key, struct pki_rng *rng, const char *header,
+                     const char *claims, char *out, size_t cap)
+{
+	uint8_t der[PKI_SIG_DER_MAX], raw[64] = {0};
+	unsigned char *p = der, *end;
+	char h[512], c[1024], sig[128];
+	size_t der_len = 0, len;
+	mbedtls_mpi r, s;
+
+	b64url((const uint8_t *)header, strlen(header), h, sizeof(h));
+	b64url((const uint8_t *)claims, strlen(claims), c, sizeof(c));
+	snprintf(out, cap, "%s.%s", h, c);
+	assert_int_equal(pki_sign(key, rng, (const uint8_t *)out, strlen(out), der, &der_len), 0);
+	end = der + der_len;
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&s);
+	assert_int_equal(
+	    mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE),
+	    0);
+	assert_int_equal(mbedtls_asn1_get_mpi(&p, end, &r), 0);
+	assert_int_equal(mbedtls_asn1_get_mpi(&p, end, &s), 0);
+	assert_int_equal(mbedtls_mpi_write_binary(&r, raw, 32), 0);
+	assert_int_equal(mbedtls_mpi_write_binary(&s, raw + 32, 32), 0);
+	mbedtls_mpi_free(&r);
+	mbedtls_mpi_free(&s);
+	b64url(raw, sizeof(raw), sig, sizeof(sig));
+	strncat(out, ".", cap - strlen(out) - 1);
+	strncat(out, sig, cap - strlen(out) - 1);
+}
+
+static void fed_login(const char *jwt, int want, const char *want_error)
+{
+	json_t *b = json_pack("{s:s, s:s}", "org", "acme", "assertion", jwt);
+	char *text = json_dumps(b, 0);
+
+	expect(want, want_error, "POST", "/api/v1/login/federated", NULL, NULL, text);
+	free(text);
+	json_decref(b);
+}
+
+static void test_federation(void **state)
+{
+	const char *alice = login("alice", 0), *eddie = login("eddie", 1);
+	static const char hdr[] = "{\"alg\":\"ES256\",\"typ\":\"JWT\"}";
+	mbedtls_pk_context idp, rogue;
+	struct pki_rng rng;
+	unsigned char pem[512];
+	char claims[256], jwt[2048], body[1024];
+	json_t *j;
+	long now = (long)time(NULL);
+	int users;
+
+	(void)state;
+	assert_int_equal(pki_rng_init(&rng), 0);
+	mbedtls_pk_init(&idp);
+	mbedtls_pk_init(&rogue);
+	assert_int_equal(pki_key_generate(&idp, &rng), 0);
+	assert_int_equal(pki_key_generate(&rogue, &rng), 0);
+	assert_int_equal(mbedtls_pk_write_pubkey_pem(&idp, pem, sizeof(pem)), 0);
+	j = json_pack("{s:s, s:s, s:s}", "issuer", "https://adfs.acme.example", "audience",
+	              "svcport-portal", "public_key", (const char *)pem);
+	{
+		char *t = json_dumps(j, 0);
+
+		snprintf(body, sizeof(body), "%s", t);
+		free(t);
+	}
+	json_decref(j);
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/orgs/acme/idp", eddie, NULL, body);
+	expect(200, NULL, "POST", "/api/v1/orgs/acme/idp", alice, NULL, body);
+	users = count_rows("SELECT count(*) FROM users;");
+#define CLAIMS(sub, aud, exp)                                                                      \
+	snprintf(claims, sizeof(claims),                                                           \
+	         "{\"iss\":\"https://adfs.acme.example\",\"aud\":\"%s\",\"sub\":\"%s\","           \
+	         "\"exp\":%ld}",                                                                   \
+	         aud, sub, exp)
+	/* Forged (another key), expired, wrong audience, alg none: refused, nobody registered. */
+	CLAIMS("fred", "svcport-portal", now + 600);
+	jwt_make(&rogue, &rng, hdr, claims, jwt, sizeof(jwt));
+	fed_login(jwt, 401, "UNAUTHENTICATED");
+	CLAIMS("fred", "svcport-portal", now - 3600);
+	jwt_make(&idp, &rng, hdr, claims, jwt, sizeof(jwt));
+	fed_login(jwt, 401, "EXPIRED");
+	CLAIMS("fred", "another-service", now + 600);
+	jwt_make(&idp, &rng, hdr, claims, jwt, sizeof(jwt));
+	fed_login(jwt, 401, "UNAUTHENTICATED");
+	CLAIMS("fred", "svcport-portal", now + 600);
+	jwt_make(&idp, &rng, "{\"alg\":\"none\"}", claims, jwt, sizeof(jwt));
+	fed_login(jwt, 401, "UNAUTHENTICATED");
+	fed_login("not.a-jwt", 401, "UNAUTHENTICATED");
+	/* The subject is a user of another organisation. */
+	CLAIMS("zed", "svcport-portal", now + 600);
+	jwt_make(&idp, &rng, hdr, claims, jwt, sizeof(jwt));
+	fed_login(jwt, 403, "NOT_OWNER");
+	assert_int_equal(count_rows("SELECT count(*) FROM users;"), users);
+	/* A valid assertion: fred is registered with the Base role, which can do nothing. */
+	CLAIMS("fred", "svcport-portal", now + 600);
+	jwt_make(&idp, &rng, hdr, claims, jwt, sizeof(jwt));
+	fed_login(jwt, 200, NULL);
+	assert_int_equal(count_rows("SELECT count(*) FROM users WHERE name='fred' AND org='acme'"
+	                            " AND role=4;"),
+	                 1);
+	mbedtls_pk_free(&rogue);
+	mbedtls_pk_free(&idp);
+	pki_rng_free(&rng);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_transfers),
 	    cmocka_unit_test(test_ready_mark),
 	    cmocka_unit_test(test_https_lifecycle),
+	    cmocka_unit_test(test_federation),
 	};
 
 	return cmocka_run_group_tests(tests, flows_setup, serve_teardown);
