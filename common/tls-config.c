@@ -94,17 +94,27 @@ static int config_common(struct tls_config *cfg)
 	return 0;
 }
 
+/* A configuration with the common settings, or NULL (*err set). */
+static struct tls_config *config_new(bool server, const struct tls_limits *lim, int *err)
+{
+	struct tls_config *cfg = config_alloc(server, lim);
+
+	*err = cfg ? config_common(cfg) : -ENOMEM;
+	if (cfg && *err < 0) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	return cfg;
+}
+
 int tls_config_server_new(const char *chain_pem_path, const char *key_pem_path,
                           const struct tls_limits *lim, struct tls_config **ret)
 {
-	struct tls_config *cfg = config_alloc(true, lim);
 	int err;
+	struct tls_config *cfg = config_new(true, lim, &err);
 
 	if (!cfg)
-		return -ENOMEM;
-	err = config_common(cfg);
-	if (err < 0)
-		goto fail;
+		return err;
 	if (mbedtls_x509_crt_parse_file(&cfg->certs, chain_pem_path) != 0 ||
 	    mbedtls_pk_parse_keyfile(&cfg->key, key_pem_path, NULL) != 0) {
 		err = -ENOENT;
@@ -127,14 +137,11 @@ fail:
 int tls_config_client_new(const char *trust_pem_path, const struct tls_limits *lim,
                           struct tls_config **ret)
 {
-	struct tls_config *cfg = config_alloc(false, lim);
 	int err;
+	struct tls_config *cfg = config_new(false, lim, &err);
 
 	if (!cfg)
-		return -ENOMEM;
-	err = config_common(cfg);
-	if (err < 0)
-		goto fail;
+		return err;
 	/* parse_file returns >0 when some certificates of the bundle were skipped. */
 	if (mbedtls_x509_crt_parse_file(&cfg->certs, trust_pem_path) != 0) {
 		err = -EINVAL;

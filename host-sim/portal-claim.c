@@ -130,7 +130,7 @@ int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, ti
 	return failed;
 }
 
-static bool is_equal_bytes_ct(const uint8_t *a, const uint8_t *b, size_t n)
+bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	uint8_t diff = 0;
 
@@ -139,18 +139,23 @@ static bool is_equal_bytes_ct(const uint8_t *a, const uint8_t *b, size_t n)
 	return diff == 0;
 }
 
-static int passphrase_hash(const char *phrase, const uint8_t salt[16], uint8_t out[32])
+int portal_pbkdf2(const char *secret, const uint8_t salt[16], unsigned iter, uint8_t out[32])
 {
 	mbedtls_md_context_t md;
 	int err = -EIO;
 
 	mbedtls_md_init(&md);
 	if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) == 0 &&
-	    mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)phrase, strlen(phrase), salt, 16,
-	                              PBKDF2_ITER, 32, out) == 0)
+	    mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)secret, strlen(secret), salt, 16,
+	                              iter, 32, out) == 0)
 		err = 0;
 	mbedtls_md_free(&md);
 	return err;
+}
+
+static int passphrase_hash(const char *phrase, const uint8_t salt[16], uint8_t out[32])
+{
+	return portal_pbkdf2(phrase, salt, PBKDF2_ITER, out);
 }
 
 /* "MT-SN" or "MT/SN" or "MT,SN" into parts. */
@@ -321,7 +326,7 @@ int portal_transfer_accept(struct portal *p, const char *to_org, const char *csv
 			err = passphrase_hash(passphrase, t.salt, hash);
 			if (err < 0)
 				goto rollback;
-			if (!is_equal_bytes_ct(hash, t.hash, sizeof(hash))) {
+			if (!portal_is_equal_ct(hash, t.hash, sizeof(hash))) {
 				err = portal_refuse(p, -EKEYREJECTED, "wrong passphrase");
 				goto rollback;
 			}

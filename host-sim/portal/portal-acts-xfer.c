@@ -65,14 +65,9 @@ int portal_act_ready_mark(struct portal *p, const struct portal_actor *a, const 
                           const char *sn, long valid_for, time_t now)
 {
 	struct portal_device *d = calloc(1, sizeof(*d));
-	char target[PORTAL_MT_MAX + PORTAL_SN_MAX + 2];
-	int err = d ? 0 : -ENOMEM;
+	char target[PORTAL_TARGET_MAX];
+	int err = portal_act_device(p, a, PORTAL_RIGHT_CLAIM, mt, sn, d, target);
 
-	snprintf(target, sizeof(target), "%s-%s", mt, sn);
-	if (err == 0 && portal_db_device_get(portal_db(p), mt, sn, d) < 0)
-		err = portal_refuse(p, -ENOENT, "no device %s", target);
-	if (err == 0)
-		err = portal_authorize(p, a, PORTAL_RIGHT_CLAIM, d->owner[0] ? d->owner : "-");
 	if (err == 0 && (!d->owner[0] || strcmp(d->status, "pending") == 0))
 		err = portal_refuse(p, -EALREADY, "%s is not claimed by its server yet", target);
 	if (err == 0 && (valid_for <= 0 || valid_for > PORTAL_READY_MAX))

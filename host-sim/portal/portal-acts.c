@@ -239,18 +239,26 @@ int portal_act_claim_csv(struct portal *p, const struct portal_actor *a, const c
 	return failed;
 }
 
+int portal_act_device(struct portal *p, const struct portal_actor *a, enum portal_right r,
+                      const char *mt, const char *sn, struct portal_device *d,
+                      char target[PORTAL_TARGET_MAX])
+{
+	snprintf(target, PORTAL_TARGET_MAX, "%s-%s", mt, sn);
+	if (!d)
+		return -ENOMEM;
+	if (portal_db_device_get(portal_db(p), mt, sn, d) < 0)
+		return portal_refuse(p, -ENOENT, "no device %s", target);
+	/* An unclaimed device belongs to no organisation: only the operator acts on it. */
+	return portal_authorize(p, a, r, d->owner[0] ? d->owner : "-");
+}
+
 int portal_act_key_update(struct portal *p, const struct portal_actor *a, const char *mt,
                           const char *sn, const char *new_key_hex)
 {
 	struct portal_device *d = calloc(1, sizeof(*d));
-	char target[PORTAL_MT_MAX + PORTAL_SN_MAX + 2];
-	int err = d ? 0 : -ENOMEM;
+	char target[PORTAL_TARGET_MAX];
+	int err = portal_act_device(p, a, PORTAL_RIGHT_KEY_UPDATE, mt, sn, d, target);
 
-	snprintf(target, sizeof(target), "%s-%s", mt, sn);
-	if (err == 0 && portal_db_device_get(portal_db(p), mt, sn, d) < 0)
-		err = portal_refuse(p, -ENOENT, "no device %s", target);
-	if (err == 0)
-		err = portal_authorize(p, a, PORTAL_RIGHT_KEY_UPDATE, d->owner[0] ? d->owner : "-");
 	if (err == 0)
 		err = portal_device_key_update(p, mt, sn, new_key_hex);
 	if (d)

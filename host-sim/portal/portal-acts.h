@@ -59,6 +59,14 @@ int portal_act_claim(struct portal *p, const struct portal_actor *a, const char 
 int portal_act_claim_csv(struct portal *p, const struct portal_actor *a, const char *org,
                          const char *csv, size_t len, time_t now, portal_row_fn row, void *ud)
     __attribute__((warn_unused_result));
+#define PORTAL_TARGET_MAX (PORTAL_MT_MAX + PORTAL_SN_MAX + 2)
+/*
+ * The device (mt, sn) into d (caller's, NULL: -ENOMEM) and the actor's right
+ * r over its owner; "MT-SN" into target for the audit either way.
+ */
+int portal_act_device(struct portal *p, const struct portal_actor *a, enum portal_right r,
+                      const char *mt, const char *sn, struct portal_device *d,
+                      char target[PORTAL_TARGET_MAX]) __attribute__((warn_unused_result));
 int portal_act_key_update(struct portal *p, const struct portal_actor *a, const char *mt,
                           const char *sn, const char *new_key_hex)
     __attribute__((warn_unused_result));

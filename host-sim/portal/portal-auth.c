@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include <mbedtls/base64.h>
-#include <mbedtls/md.h>
-#include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 
 #include "names.h"
@@ -92,29 +90,6 @@ int portal_authorize(struct portal *p, const struct portal_actor *a, enum portal
 	return 0;
 }
 
-static int pbkdf2(const char *password, const uint8_t *salt, int iter, uint8_t out[HASH_LEN])
-{
-	mbedtls_md_context_t md;
-	int err = -EIO;
-
-	mbedtls_md_init(&md);
-	if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) == 0 &&
-	    mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)password, strlen(password), salt,
-	                              SALT_LEN, (unsigned)iter, HASH_LEN, out) == 0)
-		err = 0;
-	mbedtls_md_free(&md);
-	return err;
-}
-
-static bool is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	uint8_t diff = 0;
-
-	for (size_t i = 0; i < n; i++)
-		diff |= (uint8_t)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
 int portal_password_set(struct portal *p, const char *user, const char *password)
 {
 	uint8_t salt[SALT_LEN], hash[HASH_LEN];
@@ -130,7 +105,7 @@ int portal_password_set(struct portal *p, const char *user, const char *password
 		return portal_refuse(p, -ENOENT, "no user %s", user);
 	if (pki_rng_fill(&p->rng, salt, sizeof(salt)) != 0)
 		return -EIO;
-	err = pbkdf2(password, salt, PORTAL_PBKDF2_ITER, hash);
+	err = portal_pbkdf2(password, salt, PORTAL_PBKDF2_ITER, hash);
 	st = err ? NULL
 	         : prep(p, "INSERT OR REPLACE INTO credentials(user, salt, hash, iterations)"
 	                   " VALUES(?1, ?2, ?3, ?4);");
@@ -313,9 +288,10 @@ int portal_login(struct portal *p, const char *user, const char *password, const
 		return portal_refuse(p, -EBUSY, "too many failed logins: try again in %ld s",
 		                     *ret_retry_after);
 	known = credentials_get(p, user, salt, want, &iter);
-	err = pbkdf2(strlen(password) <= PORTAL_PASSWORD_MAX ? password : "", salt, iter, got);
-	if (err == 0 &&
-	    (!known || !is_equal_ct(got, want, HASH_LEN) || portal_actor_load(p, user, ret) < 0)) {
+	err = portal_pbkdf2(strlen(password) <= PORTAL_PASSWORD_MAX ? password : "", salt,
+	                    (unsigned)iter, got);
+	if (err == 0 && (!known || !portal_is_equal_ct(got, want, HASH_LEN) ||
+	                 portal_actor_load(p, user, ret) < 0)) {
 		failures_note(p, ukey, now, true);
 		failures_note(p, akey, now, true);
 		err = portal_refuse(p, -ENOKEY, "wrong user name or password");
