@@ -96,40 +96,6 @@ out:
 	return err;
 }
 
-int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, time_t now,
-                     portal_claim_row_fn row, void *user_data)
-{
-	FILE *f = fopen(csv_path, "re");
-	char line[256];
-	int failed = 0;
-
-	if (!f)
-		return portal_refuse(p, -errno, "cannot read %s: %s", csv_path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		char *fld[4] = {0};
-		char *save = NULL;
-		size_t n = 0;
-		int err;
-
-		line[strcspn(line, "\r\n")] = '\0';
-		for (char *t = strtok_r(line, ",", &save); t && n < 4;
-		     t = strtok_r(NULL, ",", &save))
-			fld[n++] = t + strspn(t, " ");
-		if (n == 0 || fld[0][0] == '#' || strcmp(fld[0], "machine_type") == 0)
-			continue;
-		if (n != 3)
-			err = portal_refuse(p, -EINVAL, "a row is MT,SN,CODE");
-		else
-			err = portal_claim(p, org, fld[0], fld[1], fld[2], now);
-		if (err < 0)
-			failed++;
-		row(fld[0], n > 1 ? fld[1] : "", err, err < 0 ? p->why : "", user_data);
-		mbedtls_platform_zeroize(line, sizeof(line));
-	}
-	fclose(f);
-	return failed;
-}
-
 bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	uint8_t diff = 0;

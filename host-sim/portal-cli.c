@@ -255,53 +255,14 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 	return CLI_EXIT_USAGE;
 }
 
-struct csv_tally {
-	int rows;
-	int failed;
-};
-
-static void claim_row(const char *mt, const char *sn, int err, const char *why, void *ud)
-{
-	struct csv_tally *t = ud;
-
-	t->rows++;
-	t->failed += err < 0;
-	out_item_begin();
-	out_str("machine_type", mt);
-	out_str("serial_number", sn);
-	out_str("result", portal_err_name(err));
-	if (err < 0)
-		out_str("detail", why);
-	out_item_end();
-}
-
-static int claim_csv(struct portal *p, const char *org, const char *path)
-{
-	struct csv_tally t = {0};
-	int err;
-
-	out_array_begin("rows");
-	err = portal_claim_csv(p, org, path, time(NULL), claim_row, &t);
-	out_array_end();
-	if (err < 0)
-		return refused(p, err);
-	out_int("claimed", t.rows - t.failed);
-	out_int("failed", t.failed);
-	out_progress("%d of %d rows claimed for %s", t.rows - t.failed, t.rows, org);
-	if (t.failed)
-		out_error("PARTIAL", "%d row(s) refused", t.failed);
-	return t.failed ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
-}
-
 static int cmd_claim(struct portal *p, const struct cli_args *a)
 {
-	const char *org = cli_arg(a, "org", NULL), *csv = cli_arg(a, "csv", NULL);
+	const char *org = cli_arg(a, "org", NULL);
 	const char *mt = cli_arg(a, "mt", NULL), *sn = cli_arg(a, "sn", NULL);
 	const char *code = cli_arg(a, "code", NULL);
 	int err;
 
-	if (org && csv)
-		return claim_csv(p, org, csv);
+	/* --csv: portal-cli-serve.c, through portal_act_claim_csv. */
 	if (!org || !mt || !sn || !code) {
 		fprintf(stderr, "usage: portal claim --org ORG (--mt MT --sn SN --code CODE | "
 		                "--csv FILE)\n");

@@ -72,16 +72,7 @@ int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
 int portal_claim(struct portal *p, const char *org, const char *mt, const char *sn,
                  const char *code, time_t now) __attribute__((warn_unused_result));
 
-/*
- * Bulk claim from a CSV file of "MT,SN,CODE" rows (a header row and '#'
- * comments are skipped). row is called with each row's result (0 or a
- * portal error) and reason. Returns the number of refused rows, or a
- * negative errno if the file cannot be read.
- */
-typedef void (*portal_claim_row_fn)(const char *mt, const char *sn, int err, const char *why,
-                                    void *user_data);
-int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, time_t now,
-                     portal_claim_row_fn row, void *user_data) __attribute__((warn_unused_result));
+/* Bulk claims: portal_act_claim_csv (host-sim/portal/portal-acts.h). */
 
 /*
  * Starts a transfer of devices ("MT-SN" or "MT/SN" each) owned by from_org:
