@@ -154,7 +154,8 @@ static bool is_match(const struct api_req *r, const char *pattern)
 
 static const struct api_route *route_find(const struct api_req *r, bool *ret_path_known)
 {
-	const struct api_route *tables[] = {api_routes_admin, api_routes_dev, api_routes_xfer};
+	const struct api_route *tables[] = {api_routes_admin, api_routes_dev, api_routes_xfer,
+	                                    api_routes_https};
 
 	*ret_path_known = false;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)

@@ -21,7 +21,12 @@ struct api_server {
 	struct event_base *base;
 	struct evhttp *http;
 	struct tls_config *tls;
+	struct tls_config *tls_prev; /* before the last reload: its connections may live on */
+	bool names_auto;             /* names from the address and host name, not --names */
 };
+
+/* New certificates on disk: new connections use them (portal-serve.c). */
+int api_server_reload(struct api_server *srv) __attribute__((warn_unused_result));
 
 /* One request being answered. */
 struct api_req {
@@ -55,6 +60,7 @@ struct api_route {
 extern const struct api_route api_routes_admin[]; /* portal-api-admin.c */
 extern const struct api_route api_routes_dev[];   /* portal-api-dev.c */
 extern const struct api_route api_routes_xfer[];  /* portal-api-xfer.c */
+extern const struct api_route api_routes_https[]; /* portal-api-https.c */
 
 /* An error object {"error": NAME, "detail": why} and its HTTP status. */
 int api_error(struct api_req *r, json_t **ret, int err);

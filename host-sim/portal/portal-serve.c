@@ -14,19 +14,68 @@
 #include "portal-api.h"
 #include "portal-internal.h"
 
+static int tls_load(struct api_server *srv);
+static int names_default(struct portal_serve_opts *o);
+
+/* close_notify before evhttp shuts the socket (docs/tls.md), whichever config made it. */
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct api_server *srv = arg;
+
+	tls_evhttp_closecb(evcon, srv->tls);
+	if (srv->tls_prev)
+		tls_evhttp_closecb(evcon, srv->tls_prev);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct api_server *srv = arg;
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 
-	/* close_notify before evhttp shuts the socket (docs/tls.md). */
-	evhttp_connection_set_closecb(evcon, tls_evhttp_closecb, srv->tls);
+	evhttp_connection_set_closecb(evcon, on_close, srv);
 	if (!tls_evhttp_is_tls(evcon)) {
 		/* The glue could not allocate and evhttp fell back to plaintext. */
 		evhttp_send_error(req, 503, "TLS unavailable");
 		return;
 	}
 	api_dispatch(srv, req);
+}
+
+int api_server_reload(struct api_server *srv)
+{
+	struct tls_config *old = srv->tls;
+	int err;
+
+	srv->tls = NULL;
+	err = tls_load(srv);
+	if (err < 0) {
+		srv->tls = old; /* a failed reload keeps the certificates in use */
+		return err;
+	}
+	evhttp_set_bevcb(srv->http, tls_bev_for_evhttp, srv->tls);
+	if (srv->tls_prev)
+		tls_config_unref(srv->tls_prev); /* its connections keep their references */
+	srv->tls_prev = old;
+	fprintf(stderr, "portal: certificates reloaded\n");
+	return 0;
+}
+
+/* SIGHUP: the names again (the host may have new ones), certificates remade if they changed. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct api_server *srv = arg;
+	bool made = false;
+
+	(void)sig;
+	(void)what;
+	if (srv->names_auto) {
+		srv->opts->names.n = 0;
+		(void)names_default(srv->opts);
+	}
+	if (portal_https_ensure(srv->p, &srv->opts->names, time(NULL), &made) < 0 ||
+	    (made && api_server_reload(srv) < 0))
+		fprintf(stderr, "portal: reload failed, certificates unchanged: %s\n",
+		        portal_why(srv->p));
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -117,13 +166,14 @@ static void ready(struct portal_serve_opts *o, uint16_t port)
 int portal_serve(struct portal *p, struct portal_serve_opts *o)
 {
 	struct api_server srv = {.p = p, .opts = o};
-	struct event *sig_int = NULL, *sig_term = NULL;
+	struct event *sig_int = NULL, *sig_term = NULL, *sig_hup = NULL;
 	uint16_t port = 0;
 	bool made = false;
 	int err;
 
 	if (!o->addr)
 		o->addr = "127.0.0.1";
+	srv.names_auto = o->names.n == 0;
 	if (names_default(o) < 0)
 		return portal_refuse(p, -EINVAL, "listen address %s is not an IP address", o->addr);
 	err = portal_https_ensure(p, &o->names, time(NULL), &made);
@@ -140,8 +190,9 @@ int portal_serve(struct portal *p, struct portal_serve_opts *o)
 		err = http_setup(&srv, &port);
 	sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
-	if (err == 0 && (!sig_int || !sig_term || evsignal_add(sig_int, NULL) < 0 ||
-	                 evsignal_add(sig_term, NULL) < 0))
+	sig_hup = evsignal_new(srv.base, SIGHUP, on_hup, &srv);
+	if (err == 0 && (!sig_int || !sig_term || !sig_hup || evsignal_add(sig_int, NULL) < 0 ||
+	                 evsignal_add(sig_term, NULL) < 0 || evsignal_add(sig_hup, NULL) < 0))
 		err = -ENOMEM;
 	if (err == 0) {
 		ready(o, port);
@@ -151,12 +202,17 @@ int portal_serve(struct portal *p, struct portal_serve_opts *o)
 		evhttp_free(srv.http);
 	if (srv.tls)
 		tls_config_shutdown(srv.tls);
+	if (srv.tls_prev)
+		tls_config_shutdown(srv.tls_prev);
 	event_base_loop(srv.base, EVLOOP_NONBLOCK); /* finalizers of freed connections */
 	tls_config_unref(srv.tls);
+	tls_config_unref(srv.tls_prev);
 	if (sig_int)
 		event_free(sig_int);
 	if (sig_term)
 		event_free(sig_term);
+	if (sig_hup)
+		event_free(sig_hup);
 	event_base_free(srv.base);
 	return err;
 }

@@ -348,13 +348,41 @@ static void test_federation(void **state)
 	pki_rng_free(&rng);
 }
 
+/* The certificates on demand over the API, and the running service picks them up. */
+static void test_https_api(void **state)
+{
+	const char *alice = login("alice", 0), *ops;
+	char u[128], out[8192];
+	json_t *j = NULL;
+
+	(void)state;
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/https/ca", alice, NULL, NULL);
+	file_put("pw", "ops-password-1\n", 15);
+	json_decref(portal_cli(0, "user", "add", "ops", "--org", "acme", "--role", "base",
+	                       "--password-file", path_in("pw"), NULL));
+	json_decref(portal_cli(0, "user", "admin", "ops", NULL));
+	ops = login("ops", 1);
+	assert_int_equal(api("POST", "/api/v1/https/csr", ops, NULL, NULL, &j), 200);
+	assert_non_null(strstr(jstr(j, "csr"), "BEGIN CERTIFICATE REQUEST"));
+	json_decref(j);
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/https/chain", ops, NULL,
+	       "{\"chain\":\"not a chain\"}");
+	expect(200, NULL, "POST", "/api/v1/https/ca", ops, NULL, NULL);
+	/* New connections get the new chain: the old anchor no longer works, the new one does. */
+	snprintf(u, sizeof(u), "%s/api/v1/certificate.pem", url);
+	assert_int_equal(SPAWN_RUN(NULL, out, "curl", "-sS", "--cacert", ca, u), 60);
+	json_decref(portal_cli(0, "https", "download", "--out", ca, NULL));
+	assert_int_equal(SPAWN_RUN(NULL, out, "curl", "-sS", "--cacert", ca, u), 0);
+	assert_true(count_rows("SELECT count(*) FROM audit WHERE action='https.regen_ca'"
+	                       " AND result='OK';") == 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_transfers),
-	    cmocka_unit_test(test_ready_mark),
-	    cmocka_unit_test(test_https_lifecycle),
-	    cmocka_unit_test(test_federation),
+	    cmocka_unit_test(test_transfers),       cmocka_unit_test(test_ready_mark),
+	    cmocka_unit_test(test_https_lifecycle), cmocka_unit_test(test_federation),
+	    cmocka_unit_test(test_https_api),
 	};
 
 	return cmocka_run_group_tests(tests, flows_setup, serve_teardown);
