@@ -98,6 +98,13 @@ struct portal_sign_req {
 	const uint8_t *device_pubkey; /* key-update: the new board's uncompressed point */
 	size_t device_pubkey_len;
 	svcport_v1_SensorSettings sensors; /* ConfigureSensors */
+	/*
+	 * EmergencyPasswordReset: the phone's ephemeral P-256 public key (65 bytes,
+	 * uncompressed) the BMC encrypts the new password to (DESIGN §4.7). Checked
+	 * here; issue 13 defines its CommandBody field and puts it in (portal-sign.c).
+	 */
+	const uint8_t *ephemeral_pubkey;
+	size_t ephemeral_pubkey_len;
 	time_t now;
 	long validity;      /* seconds; 0: PORTAL_CMD_VALIDITY */
 	long issued_offset; /* added to now for issued_at (expired commands in tests) */

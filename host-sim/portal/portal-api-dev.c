@@ -149,10 +149,13 @@ static int h_sign(struct api_req *r, json_t **ret)
 		req.device_pubkey = pub;
 		req.device_pubkey_len = pub_len;
 	}
-	if (api_str(r, "ephemeral_pubkey") &&
-	    (api_b64(r, "ephemeral_pubkey", eph, sizeof(eph), &eph_len) < 0 ||
-	     eph_len != PKI_PUBKEY_LEN))
-		return api_bad(ret, "ephemeral_pubkey: base64 of a 65-byte P-256 point");
+	if (api_str(r, "ephemeral_pubkey")) {
+		if (api_b64(r, "ephemeral_pubkey", eph, sizeof(eph), &eph_len) < 0 ||
+		    eph_len != PKI_PUBKEY_LEN)
+			return api_bad(ret, "ephemeral_pubkey: base64 of a 65-byte P-256 point");
+		req.ephemeral_pubkey = eph;
+		req.ephemeral_pubkey_len = eph_len;
+	}
 	if (sensors_parse(r, &req.sensors) < 0)
 		return api_bad(ret, "sensors: {\"intrusion\": bool, \"motion\": bool, "
 		                    "\"motion_steps\": n}");

@@ -98,6 +98,17 @@ static void test_bad_json(void **state)
 	expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/users", alice, NULL,
 	       "{\"user\":\"x3\",\"role\":\"king\"}");
 	expect(404, "NOT_FOUND", "GET", "/api/v1/nothing", alice, NULL, NULL);
+	/* The phone's requests: a challenge that is none, an ephemeral key that is none. */
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/commands", alice, NULL,
+	       "{\"action\":\"activate\",\"challenge\":\"AAAA\"}");
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/commands", alice, NULL,
+	       "{\"action\":\"emergency-reset\",\"challenge\":\"AAAA\","
+	       "\"ephemeral_pubkey\":\"AAAA\"}");
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/commands", alice, NULL,
+	       "{\"action\":\"fly\",\"challenge\":\"AAAA\"}");
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/receipts", alice, NULL,
+	       "{\"receipt\":\"AAAA\"}");
+	assert_int_equal(count_rows("SELECT count(*) FROM commands;"), 0);
 	expect(405, "BAD_REQUEST", "DELETE", "/api/v1/orgs/acme/devices", alice, NULL, NULL);
 	assert_int_equal(count_rows("SELECT count(*) FROM users;"), users);
 }
