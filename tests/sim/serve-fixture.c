@@ -172,7 +172,7 @@ int serve_setup(void **state)
 	snprintf(log, sizeof(log), "%s/serve.log", dir);
 	server = spawn_ready((char *const[]){(char *)sim, "portal", "--portal", portal_dir, "serve",
 	                                     "--listen", "127.0.0.1:0", "--ready-fd", "3",
-	                                     "--handshake-ms", "2000", "--io-timeout", "1", NULL},
+	                                     "--handshake-ms", "3000", "--io-timeout", "3", NULL},
 	                     log, line, sizeof(line));
 	assert_true(server > 0);
 	port = atoi(line);
