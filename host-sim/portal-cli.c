@@ -52,6 +52,15 @@ static const char *portal_dir(const struct cli_args *a)
 	return cli_arg(a, "portal", env && *env ? env : "portal");
 }
 
+/* With file access to the portal directory, the CLI is the operator (docs/portal-api.md). */
+static const struct portal_actor *op_actor(void)
+{
+	static struct portal_actor op;
+
+	portal_actor_operator(&op);
+	return &op;
+}
+
 static int refused(struct portal *p, int err)
 {
 	out_error(portal_err_name(err), "%s",
@@ -93,7 +102,7 @@ static int cmd_org(struct portal *p, const struct cli_args *a)
 		fprintf(stderr, "usage: portal org add ORG\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_org_add(p, a->pos[2], time(NULL));
+	err = portal_act_org_add(p, op_actor(), a->pos[2]);
 	if (err < 0)
 		return refused(p, err);
 	out_progress("organisation %s added", a->pos[2]);
@@ -210,7 +219,7 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 			                "--new-key-hash HEX\n");
 			return CLI_EXIT_USAGE;
 		}
-		err = portal_device_key_update(p, mt, sn, hash);
+		err = portal_act_key_update(p, op_actor(), mt, sn, hash);
 		if (err < 0)
 			return refused(p, err);
 		out_progress("%s-%s: replacement board key %s recorded; the next key-update "
@@ -268,7 +277,7 @@ static int cmd_claim(struct portal *p, const struct cli_args *a)
 		                "--csv FILE)\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_claim(p, org, mt, sn, code, time(NULL));
+	err = portal_act_claim(p, op_actor(), org, mt, sn, code, time(NULL));
 	if (err < 0)
 		return refused(p, err);
 	out_progress("%s-%s claimed on the portal by %s; the server learns it with the next "
@@ -438,7 +447,7 @@ static int cmd_receipt(struct portal *p, const struct cli_args *a)
 	}
 	if (read_small(a->pos[1], buf, sizeof(buf), &len) < 0)
 		return CLI_EXIT_REFUSED;
-	err = portal_receipt(p, buf, len, &info);
+	err = portal_act_receipt(p, op_actor(), buf, len, &info);
 	if (err < 0)
 		return refused(p, err);
 	out_progress("receipt from %s-%s verified: %s -> %s, device %s, portal status %s",
