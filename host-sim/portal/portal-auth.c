@@ -168,6 +168,22 @@ static void failures_note(struct portal *p, const char *key, time_t now, bool fa
 	(void)step_done(st);
 }
 
+long portal_addr_backoff(struct portal *p, const char *addr, time_t now)
+{
+	char key[PORTAL_ADDR_MAX + 8];
+
+	snprintf(key, sizeof(key), "addr:%s", addr);
+	return backoff_left(p, key, PORTAL_BACKOFF_ADDR_MAX, now);
+}
+
+void portal_addr_failed(struct portal *p, const char *addr, time_t now, bool failed)
+{
+	char key[PORTAL_ADDR_MAX + 8];
+
+	snprintf(key, sizeof(key), "addr:%s", addr);
+	failures_note(p, key, now, failed);
+}
+
 /* The stored hash of user, or a fixed dummy so unknown users cost the same time. */
 static bool credentials_get(struct portal *p, const char *user, uint8_t salt[SALT_LEN],
                             uint8_t hash[HASH_LEN], int *iter)

@@ -71,6 +71,12 @@ int portal_login(struct portal *p, const char *user, const char *password, const
                  time_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
                  struct portal_actor *ret, long *ret_retry_after)
     __attribute__((warn_unused_result));
+/*
+ * The per-address back-off for other ways in (federated assertions): seconds
+ * the address must still wait, and noting a failure (or, failed=false, a success).
+ */
+long portal_addr_backoff(struct portal *p, const char *addr, time_t now);
+void portal_addr_failed(struct portal *p, const char *addr, time_t now, bool failed);
 /* Opens a session for a user who proved who they are otherwise (federation). */
 int portal_session_open(struct portal *p, const char *user, time_t now,
                         char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires)

@@ -209,12 +209,18 @@ int portal_login_federated(struct portal *p, const char *org, const char *jwt, c
 	struct idp *idp = calloc(1, sizeof(*idp));
 	struct portal_user u;
 	char sub[PORTAL_NAME_MAX] = "";
+	long wait = portal_addr_backoff(p, addr, now);
 	int err = idp ? 0 : -ENOMEM;
 
+	/* A forger slows himself, as a password guesser does (portal-auth.h). */
+	if (err == 0 && wait > 0)
+		err = portal_refuse(p, -EBUSY, "too many failed logins: try again in %ld s", wait);
 	if (err == 0 && idp_get(p, org, idp) < 0)
 		err = portal_refuse(p, -ENOKEY, "%s has no identity provider", org);
-	if (err == 0)
+	if (err == 0) {
 		err = jwt_check(p, idp, jwt, now, sub);
+		portal_addr_failed(p, addr, now, err < 0);
+	}
 	if (err == 0 && portal_db_user_get(portal_db(p), sub, &u) == 0 && strcmp(u.org, org) != 0)
 		err = portal_refuse(p, -EPERM, "%s is a user of another organisation", sub);
 	else if (err == 0 && portal_db_user_get(portal_db(p), sub, &u) < 0)

@@ -28,7 +28,8 @@ int portal_act_idp_set(struct portal *p, const struct portal_actor *a, const cha
  * Checks the assertion for org; on success a session for its subject (made a
  * Base user of org on first login). -ENOKEY for every bad assertion (forged,
  * wrong issuer or audience, another algorithm, malformed), -EKEYEXPIRED when
- * expired, -EPERM if the subject is a user of another organisation.
+ * expired, -EPERM if the subject is a user of another organisation, -EBUSY
+ * while the address is backed off (failed assertions count like passwords).
  */
 int portal_login_federated(struct portal *p, const char *org, const char *jwt, const char *addr,
                            time_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,

@@ -327,8 +327,11 @@ static void test_federation(void **state)
 	CLAIMS("fred", "another-service", now + 600);
 	jwt_make(&idp, &rng, hdr, claims, jwt, sizeof(jwt));
 	fed_login(jwt, 401, "UNAUTHENTICATED");
+	/* Three failures: a forger now waits, like a password guesser. */
 	CLAIMS("fred", "svcport-portal", now + 600);
 	jwt_make(&idp, &rng, "{\"alg\":\"none\"}", claims, jwt, sizeof(jwt));
+	fed_login(jwt, 429, "RATE_LIMITED");
+	assert_true(count_rows("DELETE FROM login_failures RETURNING 1;") == 1);
 	fed_login(jwt, 401, "UNAUTHENTICATED");
 	fed_login("not.a-jwt", 401, "UNAUTHENTICATED");
 	/* The subject is a user of another organisation. */
