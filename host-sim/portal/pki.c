@@ -159,7 +159,7 @@ int pki_pubkey_from_raw(mbedtls_pk_context *key, const uint8_t *raw, size_t len)
 }
 
 /* extendedKeyUsage ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId */
-static int set_eku(mbedtls_x509write_cert *crt)
+static int set_eku(mbedtls_x509write_cert *crt, bool server_auth)
 {
 	uint8_t oid[PKI_OID_DER_MAX];
 	uint8_t der[PKI_OID_DER_MAX + 8];
@@ -168,8 +168,12 @@ static int set_eku(mbedtls_x509write_cert *crt)
 	int len = 0;
 	int r;
 
-	if (pki_eku_oid(oid, sizeof(oid), &oid_len) < 0)
+	if (server_auth) {
+		oid_len = MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH);
+		memcpy(oid, MBEDTLS_OID_SERVER_AUTH, oid_len);
+	} else if (pki_eku_oid(oid, sizeof(oid), &oid_len) < 0) {
 		return -EINVAL;
+	}
 	r = mbedtls_asn1_write_oid(&p, der, (const char *)oid, oid_len);
 	if (r < 0)
 		return -EINVAL;
@@ -189,8 +193,9 @@ static int set_eku(mbedtls_x509write_cert *crt)
 	return 0;
 }
 
-static int set_profile(mbedtls_x509write_cert *crt, enum pki_profile profile)
+static int set_profile(mbedtls_x509write_cert *crt, const struct pki_issue *req)
 {
+	enum pki_profile profile = req->profile;
 	int is_ca = profile == PKI_PROFILE_ROOT || profile == PKI_PROFILE_DEVICE_CA;
 	int pathlen = profile == PKI_PROFILE_DEVICE_CA ? 0 : -1;
 	unsigned ku = is_ca ? MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN
@@ -201,8 +206,13 @@ static int set_profile(mbedtls_x509write_cert *crt, enum pki_profile profile)
 	    mbedtls_x509write_crt_set_subject_key_identifier(crt) != 0 ||
 	    mbedtls_x509write_crt_set_authority_key_identifier(crt) != 0)
 		return -EINVAL;
-	if (profile == PKI_PROFILE_CMD_SIGNER)
-		return set_eku(crt);
+	if (req->san_len &&
+	    mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+	                                        MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0,
+	                                        req->san_der, req->san_len) != 0)
+		return -EINVAL;
+	if (profile == PKI_PROFILE_CMD_SIGNER || profile == PKI_PROFILE_TLS_SERVER)
+		return set_eku(crt, profile == PKI_PROFILE_TLS_SERVER);
 	return 0;
 }
 
@@ -239,7 +249,7 @@ int pki_cert_issue(const struct pki_issue *req, struct pki_rng *rng, uint8_t *ou
 	    mbedtls_x509write_crt_set_serial(&crt, &serial) != 0 ||
 	    mbedtls_x509write_crt_set_validity(&crt, nb, na) != 0)
 		goto out;
-	ret = set_profile(&crt, req->profile);
+	ret = set_profile(&crt, req);
 	if (ret < 0)
 		goto out;
 	/* mbedtls writes the DER at the end of buf. */

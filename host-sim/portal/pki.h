@@ -62,6 +62,7 @@ enum pki_profile {
 	PKI_PROFILE_DEVICE_CA,  /* CA:TRUE pathlen 0, keyCertSign|cRLSign */
 	PKI_PROFILE_CMD_SIGNER, /* CA:FALSE, digitalSignature, EKU command signing */
 	PKI_PROFILE_DEVICE,     /* CA:FALSE, digitalSignature */
+	PKI_PROFILE_TLS_SERVER, /* CA:FALSE, digitalSignature, EKU serverAuth, SANs */
 };
 
 struct pki_issue {
@@ -72,6 +73,8 @@ struct pki_issue {
 	mbedtls_pk_context *issuer_key;  /* private; the subject key for ROOT */
 	int64_t not_before;
 	int64_t not_after;
+	const uint8_t *san_der; /* subjectAltName extension value (GeneralNames), or NULL */
+	size_t san_len;
 };
 
 /*

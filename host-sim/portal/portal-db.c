@@ -24,7 +24,25 @@ static const char schema[] =
     " mt TEXT NOT NULL, sn TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS commands(nonce TEXT PRIMARY KEY, mt TEXT, sn TEXT,"
     " action INTEGER, user TEXT, org TEXT, issued INTEGER, test_only INTEGER,"
-    " result TEXT NOT NULL DEFAULT '');";
+    " result TEXT NOT NULL DEFAULT '');"
+    /* The service (host-sim/portal/portal-auth.c): logins, sessions, audit. */
+    "CREATE TABLE IF NOT EXISTS credentials(user TEXT PRIMARY KEY, salt BLOB NOT NULL,"
+    " hash BLOB NOT NULL, iterations INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS portal_admins(user TEXT PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS sessions(token_sha256 TEXT PRIMARY KEY, user TEXT NOT NULL,"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS login_failures(key TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL, org TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"
+    " result TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS org_idps(org TEXT PRIMARY KEY REFERENCES orgs(name),"
+    " issuer TEXT NOT NULL, audience TEXT NOT NULL, public_key TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ready_marks(mt TEXT NOT NULL, sn TEXT NOT NULL,"
+    " org TEXT NOT NULL, expires INTEGER NOT NULL, by TEXT NOT NULL, PRIMARY KEY(mt, sn));"
+    "CREATE TRIGGER IF NOT EXISTS audit_append_only_u BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
 
 int portal_db_open(const char *path, bool create, sqlite3 **ret_db)
 {

@@ -43,6 +43,11 @@ int portal_device_cert_issue(struct portal *p, const char *mt, const char *sn,
 /* n symbols drawn uniformly from a 32-symbol alphabet. */
 void portal_random_symbols(struct portal *p, const char *alphabet, char *out, size_t n);
 
+/* PBKDF2-HMAC-SHA256 of secret with a 16-byte salt, 32 bytes out (portal-claim.c). */
+int portal_pbkdf2(const char *secret, const uint8_t salt[16], unsigned iter, uint8_t out[32])
+    __attribute__((warn_unused_result));
+bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n);
+
 /* Role table of DESIGN §4.3. */
 bool portal_is_role_allowed(svcport_v1_Role role, svcport_v1_Action action);
 

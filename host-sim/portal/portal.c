@@ -64,6 +64,10 @@ const char *portal_err_name(int err)
 		return "BAD_REQUEST";
 	case -EALREADY:
 		return "INVALID_STATE";
+	case -ENOKEY:
+		return "UNAUTHENTICATED";
+	case -E2BIG:
+		return "TOO_LARGE";
 	default:
 		return "INTERNAL";
 	}

@@ -10,7 +10,8 @@
  *   -ENODEV WRONG_DEVICE     -EKEYEXPIRED EXPIRED    -EBUSY RATE_LIMITED
  *   -EKEYREJECTED WRONG_CODE (activation code or passphrase)
  *   -ENOENT NOT_FOUND        -EEXIST EXISTS          -EINVAL BAD_REQUEST
- *   -EALREADY INVALID_STATE  others: INTERNAL
+ *   -EALREADY INVALID_STATE  -ENOKEY UNAUTHENTICATED -E2BIG TOO_LARGE
+ *   others: INTERNAL
  */
 #ifndef SVCPORT_SIM_PORTAL_H
 #define SVCPORT_SIM_PORTAL_H
@@ -71,16 +72,7 @@ int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
 int portal_claim(struct portal *p, const char *org, const char *mt, const char *sn,
                  const char *code, int64_t now) __attribute__((warn_unused_result));
 
-/*
- * Bulk claim from a CSV file of "MT,SN,CODE" rows (a header row and '#'
- * comments are skipped). row is called with each row's result (0 or a
- * portal error) and reason. Returns the number of refused rows, or a
- * negative errno if the file cannot be read.
- */
-typedef void (*portal_claim_row_fn)(const char *mt, const char *sn, int err, const char *why,
-                                    void *user_data);
-int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, int64_t now,
-                     portal_claim_row_fn row, void *user_data) __attribute__((warn_unused_result));
+/* Bulk claims: portal_act_claim_csv (host-sim/portal/portal-acts.h). */
 
 /*
  * Starts a transfer of devices ("MT-SN" or "MT/SN" each) owned by from_org:
@@ -106,6 +98,13 @@ struct portal_sign_req {
 	const uint8_t *device_pubkey; /* key-update: the new board's uncompressed point */
 	size_t device_pubkey_len;
 	svcport_v1_SensorSettings sensors; /* ConfigureSensors */
+	/*
+	 * EmergencyPasswordReset: the phone's ephemeral P-256 public key (65 bytes,
+	 * uncompressed) the BMC encrypts the new password to (DESIGN §4.7). Checked
+	 * here; issue 13 defines its CommandBody field and puts it in (portal-sign.c).
+	 */
+	const uint8_t *ephemeral_pubkey;
+	size_t ephemeral_pubkey_len;
 	int64_t now;
 	long validity;      /* seconds; 0: PORTAL_CMD_VALIDITY */
 	long issued_offset; /* added to now for issued_at (expired commands in tests) */
