@@ -4,11 +4,12 @@
 // code is the API's error name (docs/portal-api.md).
 
 export class PortalError extends Error {
-  constructor(code, detail, status) {
+  constructor(code, detail, status, retryAfter = 0) {
     super(`${code}: ${detail}`);
     this.code = code;
     this.detail = detail;
     this.status = status;
+    this.retryAfter = retryAfter; // seconds, with RATE_LIMITED
   }
 }
 
@@ -35,7 +36,9 @@ export class Portal {
     } catch {
       throw new PortalError('BAD_ANSWER', `HTTP ${res.status} without JSON`, res.status);
     }
-    if (!res.ok) throw new PortalError(json.error || 'REFUSED', json.detail || '', res.status);
+    if (!res.ok) {
+      throw new PortalError(json.error || 'REFUSED', json.detail || '', res.status, json.retry_after || 0);
+    }
     return json;
   }
 
