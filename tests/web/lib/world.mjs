@@ -69,10 +69,10 @@ export async function portalAs(w, user) {
 }
 
 // sn: the server's serial number; gatewayArgs: more svcportd options.
-// links: more svcportd links (tty:PATH).
-export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [] } = {}) {
+// links: more svcportd links (tty:PATH). server: false for the portal alone (no daemons).
+export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [], server = true } = {}) {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'svcport-web-'));
-  const w = { tmp, portal: path.join(tmp, 'portal'), srv: path.join(tmp, 'srv'), sn };
+  const w = { tmp, portal: path.join(tmp, 'portal'), srv: path.join(tmp, 'srv'), sn, server };
   const p = ['portal', '--portal', w.portal];
   await simRun([...p, 'init']);
   await simRun([...p, 'org', 'add', 'acme']);
@@ -83,8 +83,8 @@ export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', 
     await simRun([...p, 'user', 'add', u, '--org', org, '--role', role, '--password-file', pw]);
   };
   // Side by side (each password costs the portal's PBKDF2; SQLite serialises the writes).
-  const serverUp = simRun(['server', 'up', '--dir', w.srv, '--portal', w.portal, '--mt', MT, '--sn', sn,
-    ...gatewayArgs.flatMap((a) => ['--gateway-arg', a]), ...links.flatMap((l) => ['--link', l])]);
+  const serverUp = server ? simRun(['server', 'up', '--dir', w.srv, '--portal', w.portal, '--mt', MT, '--sn', sn,
+    ...gatewayArgs.flatMap((a) => ['--gateway-arg', a]), ...links.flatMap((l) => ['--link', l])]) : {};
   const started = await Promise.allSettled([serverUp, portalServe(w), ...[['alice', 'acme', 'org-admin'],
     ['eddie', 'acme', 'edge-user'], ['mona', 'acme', 'maintenance'], ['bob', 'acme', 'base'],
     ['zed', 'beta', 'org-admin']].map(userAdd)]);
@@ -112,7 +112,7 @@ export async function portalDevice(w) {
 
 export async function worldDown(w) {
   if (!w) return;
-  await simRun(['server', 'down', '--dir', w.srv]).catch(() => {});
+  if (w.server) await simRun(['server', 'down', '--dir', w.srv]).catch(() => {});
   if (w.portalProc && w.portalProc.exitCode === null) {
     const gone = new Promise((r) => w.portalProc.once('exit', r));
     w.portalProc.kill('SIGTERM');
