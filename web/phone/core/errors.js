@@ -32,6 +32,15 @@ export class PortalError extends Error {
   }
 }
 
+// The emergency reset's one-time password could not be opened (otp.js).
+export class OtpError extends Error {
+  constructor(codeName, message) {
+    super(message);
+    this.name = 'OtpError';
+    this.codeName = codeName;  // 'OTP_UNREADABLE' or 'OTP_MALFORMED'
+  }
+}
+
 // One entry per ErrorCode (proto/svcport.proto): what happened, and what to do next.
 const DEVICE_WORDS = {
   BAD_REQUEST: ['The server did not understand the request.',
@@ -124,6 +133,14 @@ const PORTAL_WORDS = {
   INTERNAL: ['The portal failed; nothing was changed.', 'Try again in a minute; if it persists, report it.'],
 };
 
+const OTP_WORDS = {
+  OTP_UNREADABLE: ['The server reset the password, but the one-time password it sent does not open on this ' +
+    'phone: it was not sealed for this phone, this server and this command, or it was altered on the way.',
+  'Do the emergency reset again from this phone to get a new one-time password; if it happens again, report it.'],
+  OTP_MALFORMED: ['The server reset the password, but sent a one-time password this app cannot read.',
+    'Do the emergency reset again; if it happens again, the app and the server firmware do not match: report it.'],
+};
+
 const FALLBACK = ['Something went wrong.', 'Try again; if it persists, report it.'];
 
 // Plain words for any error this app raises: { title, what, next, retryAfterMs }.
@@ -139,6 +156,9 @@ export function errorExplain(err) {
   } else if (err instanceof PortalError) {
     entry = PORTAL_WORDS[err.codeName];
     title = `Refused by the portal (${err.codeName})`;
+  } else if (err instanceof OtpError) {
+    entry = OTP_WORDS[err.codeName];
+    title = `The one-time password could not be read (${err.codeName})`;
   }
   const [what, next] = entry ?? FALLBACK;
   return { title: title ?? 'Error', what, next, retryAfterMs: err?.retryAfterMs ?? 0 };
