@@ -330,7 +330,23 @@ if (USB) {
 
   test('an emergency reset over the cable, then a transfer of ownership', async () => {
     await clearBackoff();
-    const r = await act('mona', 'emergency-reset');
+    // The page's one-time password path (otp.js): the ephemeral key goes to the portal in the
+    // sign request, which accepts it. TODAY the BMC sends no one-time password back (issue 13
+    // wires the box into bmcd and the portal's signed body), so the flow ends with null and
+    // the page says the password went back to the factory default. When issue 13 lands this
+    // test must change: the password opens here and logs in on the BMC console.
+    const { otpKeyPairCreate, otpOpen } = await appImport('otp.js');
+    const otp = { keyPairCreate: () => otpKeyPairCreate({ subtle: webcrypto.subtle }),
+      open: (...a) => otpOpen(...a, { subtle: webcrypto.subtle }) };
+    const mona = await portalAs(w, 'mona');
+    let asked;
+    const watching = { ...mona, sign: (req) => { asked = req; return mona.sign(req); } };
+    const s = await open();
+    const r = await signedAction(s, watching, 'emergency-reset', {}, () => {}, { otp });
+    await s.close();
+    assert.equal(asked.ephemeralPublicKey.length, 65);
+    assert.equal(asked.ephemeralPublicKey[0], 0x04);
+    assert.equal(r.oneTimePassword, null);
     assert.equal(r.receipt.result, pb.ErrorCode.ERROR_NONE);
     await refused('INVALID_STATE', 'eddie', 'activate'); // the SED AK went with it
     await transfer();

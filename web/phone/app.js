@@ -6,6 +6,7 @@ import { errorExplain, LinkError, PortalError } from './core/errors.js';
 import { ACTIONS, activationCode, actionsForRole, deviceInfo, signedAction } from './core/flows.js';
 import { portalClientGet, portalClientSet, portalOnChange } from './core/portal.js';
 import { portalHttpsClient } from './core/portal-https.js';
+import { otpKeyPairCreate, otpOpen } from './otp.js';
 import { pb } from './core/proto.js';
 import { sessionOpen } from './core/session.js';
 import { webBluetooth } from './transports/ble.js';
@@ -92,6 +93,7 @@ function resultShow(kind, title, what, next) {
   box.hidden = false;
   box.className = kind;
   box.dataset.kind = kind;
+  delete box.dataset.otp;
   $('result-title').textContent = title;
   $('result-what').textContent = what;
   $('result-next').textContent = next ?? '';
@@ -246,18 +248,45 @@ function actionParams(action) {
 }
 
 const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+const otp = { keyPairCreate: otpKeyPairCreate, open: otpOpen };
+
+// A secret (the activation code, a one-time password) on screen: shown once, in this box only,
+// never logged or stored; gone with the next result, or as soon as the page is hidden.
+function secretShow(text) {
+  $('result-secret').textContent = text;
+  $('result-secret').hidden = false;
+  document.addEventListener('visibilitychange', () => {
+    $('result-secret').textContent = '';
+    $('result-secret').hidden = true;
+  }, { once: true });
+}
+
+// What the technician does after an emergency reset: with the one-time password, or (firmware
+// that sends none) with the factory default the reset went back to.
+function resetNext(password) {
+  if (password === null) {
+    $('result').dataset.otp = 'none';
+    return "This server's firmware sent no one-time password: its administrator password is back to the " +
+      "factory default of the server's documentation. Log in to the BMC with it now and set a new one " +
+      '(the BMC asks for it at the first login).';
+  }
+  $('result').dataset.otp = 'shown';
+  secretShow(password);
+  return 'The new administrator password, shown once: it is not stored and cannot be shown again. Log in ' +
+    'to the BMC with it now; the BMC asks for a new password at the first login.';
+}
 
 async function runAction(action) {
   await busyRun(action, async () => {
     const params = actionParams(action);
-    const { receipt, portal } = await signedAction(session, portalClientGet(), action, params,
-      ({ step, text }) => progressShow(step, text), { sha256 });
+    const { receipt, portal, oneTimePassword } = await signedAction(session, portalClientGet(), action, params,
+      ({ step, text }) => progressShow(step, text), { sha256, otp });
     const state = enumName(pb.LockdownState, receipt.newState, 'LOCKDOWN_');
     const result = enumName(pb.ErrorCode, receipt.result);
     resultShow(result === 'ERROR_NONE' ? 'ok' : 'error', `${ACTIONS[action].label}: done`,
       `The server is now ${STATE_WORDS[state] ?? state}; owner ${receipt.ownerOrg || 'nobody'}. ` +
-      `The portal recorded the receipt (${portal.status}).`,
-      action === 'emergency-reset' ? 'The administrator password was reset: log in to the BMC and set a new one.' : '');
+      `The portal recorded the receipt (${portal.status}).`);
+    if (action === 'emergency-reset') $('result-next').textContent = resetNext(oneTimePassword);
     $('result').dataset.action = action;
     log(`${action}: receipt ${result}, server ${state}, receipt counter ${receipt.counter}`);
     await refresh();
@@ -319,8 +348,7 @@ function wire() {
     progressShow('device', 'Reading the activation code…');
     const code = await activationCode(session);
     resultShow('ok', 'Secure activation code', 'The code printed on this server:', 'It is not stored by this app.');
-    $('result-secret').textContent = code;
-    $('result-secret').hidden = false;
+    secretShow(code);
   }));
   $('qr-scan').addEventListener('click', () => qrScan().catch((e) => log(`camera: ${e.message}`)));
   $('login-form').addEventListener('submit', (ev) => {
