@@ -78,4 +78,16 @@ export class Portal {
       { valid_for: validFor });
   }
   audit() { return this.call('GET', `orgs/${this.org()}/audit`); }
+
+  // The service's certificates (portal administrators). Each answer carries `certificate`:
+  // the PEM a client must trust from now on, sent over the connection already trusted.
+  async certificatePem() {
+    const res = await this.fetch(`${this.base}/api/v1/certificate.pem`);
+    if (!res.ok) throw new PortalError('BAD_ANSWER', `HTTP ${res.status} for the certificate`, res.status);
+    return res.text();
+  }
+  regenServer() { return this.call('POST', 'https/server-certificate'); }
+  regenCa() { return this.call('POST', 'https/ca'); }
+  csr() { return this.call('POST', 'https/csr'); }
+  installChain(chain) { return this.call('POST', 'https/chain', { chain }); }
 }
