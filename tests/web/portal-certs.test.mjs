@@ -17,6 +17,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { after, before } from 'node:test';
 
+import { pageLoadError, statusAfter } from './lib/admin-pages.mjs';
 import { chromiumStart, shotsRecorder } from './lib/browser.mjs';
 import { passwordOf, simRun, worldDown, worldUp } from './lib/world.mjs';
 
@@ -69,15 +70,6 @@ async function operatorAnchor() {
   return fs.readFile(tmp('download.pem'), 'utf8');
 }
 
-const status = (page) => page.$eval('#status', (e) => ({ text: e.textContent, error: e.className === 'error' }));
-
-async function statusAfter(page, act) {
-  const was = await page.$eval('#status', (e) => e.textContent);
-  await act();
-  await page.waitForFunction((b) => document.getElementById('status').textContent !== b, {}, was);
-  return status(page);
-}
-
 async function pageOpen(page) {
   await page.goto(`${w.portalUrl}/portal/`);
   await page.waitForSelector('#login-form', { visible: true });
@@ -99,16 +91,7 @@ async function certsOpen(page) {
   return page.$eval('#cert-fingerprint', (e) => e.textContent);
 }
 
-// A browser whose store holds caFile (or nothing) opening the admin pages: null, or the error.
-async function browserWith(caFile) {
-  const b = await chromiumStart({ caFile });
-  try {
-    const page = await b.browser.newPage();
-    return await page.goto(`${w.portalUrl}/portal/`).then(() => null, (e) => e.message);
-  } finally {
-    await b.close();
-  }
-}
+const browserWith = (caFile) => pageLoadError(`${w.portalUrl}/portal/`, caFile);
 
 pageTest('without the portal administrator right: no certificate page, and a refusal in words', async (use) => {
   const page = use(await chromium.browser.newPage());

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 
 import { Portal } from '../../web/portal/api.js';
+import { pageLoadError, statusAfter } from './lib/admin-pages.mjs';
 import { chromiumStart, shotsRecorder } from './lib/browser.mjs';
 import { MT, passwordOf, simRun, worldDown, worldUp } from './lib/world.mjs';
 
@@ -42,24 +43,8 @@ after(async () => {
   await finish();
 });
 
-const status = (page) => page.$eval('#status', (e) => ({ text: e.textContent, error: e.className === 'error' }));
-
-// Waits until #status says something new (each act of the pages ends there).
-async function statusAfter(page, act) {
-  const before = await page.$eval('#status', (e) => e.textContent);
-  await act();
-  await page.waitForFunction((b) => document.getElementById('status').textContent !== b, {}, before);
-  return status(page);
-}
-
 pageTest('without the CA in its store the browser refuses the portal (no error is ignored)', async () => {
-  const bare = await chromiumStart();
-  try {
-    const page = await bare.browser.newPage();
-    await assert.rejects(page.goto(`${w.portalUrl}/portal/`), /ERR_CERT_AUTHORITY_INVALID/);
-  } finally {
-    await bare.close();
-  }
+  assert.match(await pageLoadError(`${w.portalUrl}/portal/`, null), /ERR_CERT_AUTHORITY_INVALID/);
 });
 
 pageTest('an organisation administrator logs in and claims servers, single and by CSV', async (use) => {
