@@ -198,7 +198,7 @@ static void discover(struct gatt_client *c)
 	assert_int_equal(gatt_client_discover(c), 0);
 	gatt_client_get_handles(c, &h);
 	assert_int_equal(h.svc_start, GATT_HANDLE_SVC);
-	assert_int_equal(h.svc_end, GATT_HANDLE_LAST);
+	assert_int_equal(h.svc_end, GATT_HANDLE_SVC_END);
 	assert_int_equal(h.rx, GATT_HANDLE_RX);
 	assert_int_equal(h.tx, GATT_HANDLE_TX);
 	assert_int_equal(h.tx_ccc, GATT_HANDLE_TX_CCC);
