@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * GATT client of the phone side (svcport-sim app, the VM tests, the benchmarks): finds the
- * svcport service of DESIGN §2.1 and carries whole messages over it.
+ * svcport service of DESIGN §2.1 and carries whole messages over it. The blocking adapter
+ * of the I/O-free core (core/gattc.h), which libsvcport-client drives without blocking.
  *
  * Works over an fd that carries one ATT PDU per read/write: an L2CAP LE socket on the ATT
  * channel or a SOCK_SEQPACKET unix socket (ble-sim). Blocking: every call waits with
@@ -12,10 +13,11 @@
  * Errors: negative errno. When the server answered with an ATT Error Response the call
  * returns -EACCES (insufficient authentication/encryption), -EPERM (read/write not
  * permitted), -ENOENT (attribute not found), -EOPNOTSUPP (request not supported),
- * -EMSGSIZE (invalid attribute value length) or -EREMOTEIO (any other code), and
- * gatt_client_last_att_error() gives the exact code. -ETIMEDOUT after a timeout (the ATT
- * bearer must then be considered dead, Vol 3 Part F 3.3.3), -ECONNRESET when the peer
- * closed, -EPROTO for a PDU that breaks the protocol.
+ * -EMSGSIZE (invalid attribute value length), -ESTALE (Database Out Of Sync) or -EREMOTEIO
+ * (any other code), and gatt_client_last_att_error() gives the exact code. -ETIMEDOUT after a
+ * timeout (the ATT bearer must then be considered dead, Vol 3 Part F 3.3.3), -ECONNRESET when the
+ * peer closed, -EPROTO for a PDU that breaks the protocol; after any of them every call returns
+ * -ENOTCONN.
  */
 #ifndef SVCPORT_GATT_CLIENT_H
 #define SVCPORT_GATT_CLIENT_H
@@ -28,6 +30,7 @@
  * whole message before its Write Response): 2 bytes per notification plus its value. */
 #define GATT_CLIENT_NOTIFY_BYTES 32768
 #define GATT_CLIENT_TIMEOUT_MS   30000 /* ATT transaction timeout, Vol 3 Part F 3.3.3 */
+#define GATT_CLIENT_HASH_LEN     16    /* the Database Hash, Vol 3 Part G 7.3 */
 
 struct gatt_client;
 
@@ -74,6 +77,11 @@ int gatt_client_exchange_mtu(struct gatt_client *c) __attribute__((warn_unused_r
  * characteristics (Read By Type) and TX's CCCD (Find Information). -ENOENT if any is missing.
  */
 int gatt_client_discover(struct gatt_client *c) __attribute__((warn_unused_result));
+
+/* Reads the Database Hash (Read By Type of 0x2b2a over 0x0001-0xFFFF): -ENOENT from a
+ * server without one. */
+int gatt_client_read_hash(struct gatt_client *c, uint8_t ret_hash[GATT_CLIENT_HASH_LEN])
+    __attribute__((warn_unused_result));
 
 /* Writes 0x0001 to TX's CCCD (Write Request). Needs gatt_client_discover. */
 int gatt_client_enable_notifications(struct gatt_client *c) __attribute__((warn_unused_result));

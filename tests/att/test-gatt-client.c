@@ -265,6 +265,27 @@ static void flow_mtu23(void **state)
 	gatt_client_free(c);
 }
 
+/* A returning phone's one read: the Database Hash over the whole range, as the server
+ * computes it for its table. */
+static void flow_hash(void **state)
+{
+	struct fixture *f = *state;
+	struct gatt_client_stats s;
+	uint8_t want[GATT_DB_HASH_LEN], got[GATT_CLIENT_HASH_LEN];
+	struct gatt_client *c;
+
+	fixture_spawn(f, 517, ATT_SECURITY_MEDIUM);
+	c = client_new(f->fd, 23, false);
+	assert_int_equal(gatt_db_hash(want), 0);
+	assert_int_equal(gatt_client_read_hash(c, got), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	gatt_client_get_stats(c, &s);
+	assert_int_equal(s.transactions, 1);
+	assert_int_equal(s.tx_bytes, 7);
+	assert_int_equal(s.rx_bytes, 2 + 2 + 16);
+	gatt_client_free(c);
+}
+
 static void flow_mtu517(void **state)
 {
 	struct fixture *f = *state;
@@ -465,6 +486,36 @@ static void cl_peer_closed(void **state)
 	gatt_client_free(c);
 }
 
+/* The hash read: an older gateway without one (-ENOENT), a malformed answer (-EPROTO, the
+ * bearer is dead), and Database Out Of Sync at a cached handle (-ESTALE). */
+static void cl_hash(void **state)
+{
+	struct fixture *f = *state;
+	struct gatt_client *c = client_new(f->fd, 23, false);
+	uint8_t hash[GATT_CLIENT_HASH_LEN];
+
+	PUT(0x01, 0x08, 0x01, 0x00, 0x0a);
+	assert_int_equal(gatt_client_read_hash(c, hash), -ENOENT);
+	EXPECT(0x08, 0x01, 0x00, 0xff, 0xff, 0x2a, 0x2b);
+	PUT(0x09, 0x12, 0x1c, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+	assert_int_equal(gatt_client_read_hash(c, hash), 0);
+	EXPECT(0x08, 0x01, 0x00, 0xff, 0xff, 0x2a, 0x2b);
+	assert_int_equal(hash[15], 16);
+	PUT(0x01, 0x02, 0x00, 0x00, 0x12);
+	assert_int_equal(gatt_client_exchange_mtu(c), -ESTALE);
+	assert_int_equal(gatt_client_last_att_error(c), ATT_ECODE_DB_OUT_OF_SYNC);
+	EXPECT(0x02, 0x17, 0x00);
+	gatt_client_free(c);
+
+	c = client_new(f->fd, 23, false);
+	PUT(0x09, 0x11, 0x1c, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	assert_int_equal(gatt_client_read_hash(c, hash), -EPROTO);
+	EXPECT(0x08, 0x01, 0x00, 0xff, 0xff, 0x2a, 0x2b);
+	assert_int_equal(gatt_client_read_hash(c, hash), -ENOTCONN);
+	peer_expect_nothing(f);
+	gatt_client_free(c);
+}
+
 /* Without discovery there is nothing to write to; bad segments are reported. */
 static void cl_messages(void **state)
 {
@@ -491,6 +542,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    FIXTURE_TEST(flow_mtu23),
+	    FIXTURE_TEST(flow_hash),
 	    FIXTURE_TEST(flow_mtu517),
 	    FIXTURE_TEST(flow_write_cmd_mtu185),
 	    FIXTURE_TEST(flow_insufficient_encryption),
@@ -500,6 +552,7 @@ int main(void)
 	    FIXTURE_TEST(cl_bad_handles),
 	    FIXTURE_TEST(cl_timeout),
 	    FIXTURE_TEST(cl_peer_closed),
+	    FIXTURE_TEST(cl_hash),
 	    FIXTURE_TEST(cl_messages),
 	};
 
