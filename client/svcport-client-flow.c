@@ -25,7 +25,7 @@ static void copy_device(struct svcport_client_device *out, const svcport_v1_Devi
 static void connect_finish(struct svcport_client *c, const svcport_v1_LinkInfo *li)
 {
 	struct svcport_client_link_info *out = &c->link_info;
-	struct link_stats ls;
+	struct msglink_stats ls;
 	/* A gateway from before min_protocol_version speaks version 1 only. */
 	uint32_t min = li->min_protocol_version ? li->min_protocol_version : 1;
 
@@ -36,8 +36,8 @@ static void connect_finish(struct svcport_client *c, const svcport_v1_LinkInfo *
 	out->protocol_min = min;
 	out->protocol_max = li->protocol_version;
 	out->max_message = li->max_message_size;
-	out->att_mtu = link_att_mtu(c->link);
-	link_get_stats(c->link, &ls);
+	out->att_mtu = msglink_att_mtu(c->link);
+	msglink_get_stats(c->link, &ls);
 	out->used_cache = ls.used_cache;
 	c->res.link = out;
 	if (li->protocol_version < PROTOCOL_VERSION || min > PROTOCOL_VERSION) {

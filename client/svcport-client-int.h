@@ -6,7 +6,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 
-#include "link.h"
+#include "msglink.h"
 #include "pwbox.h"
 #include "rpc.h"
 #include "svcport-client.h"
@@ -27,7 +27,7 @@ enum client_step {
 struct svcport_client {
 	struct svcport_client_config cfg;
 	struct svcport_client_callbacks cb;
-	struct link *link;
+	struct msglink *link;
 	struct rpc *rpc;
 	bool is_connected; /* CONNECT ended well */
 	bool is_lost;      /* the link failed or was lost: nothing more */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libsvcport-client (svcport-client.h): the client object, the wiring of its I/O-free
- * parts (core/link.h carries messages, core/rpc.h exchanges them), the app's bytes,
+ * parts (core/msglink.h carries messages, core/rpc.h exchanges them), the app's bytes,
  * clock and randomness, and the names. The flows are in svcport-client-flow.c and
  * svcport-client-sign.c.
  */
@@ -117,7 +117,7 @@ static void on_down(int err, void *user_data)
 		client_end(c, err);
 }
 
-static void on_cache(const struct link_cache *lc, void *user_data)
+static void on_cache(const struct msglink_cache *lc, void *user_data)
 {
 	struct svcport_client *c = user_data;
 	struct svcport_client_gatt_cache gc;
@@ -142,7 +142,7 @@ static int rpc_send(const uint8_t *frame, size_t len, void *user_data)
 {
 	struct svcport_client *c = user_data;
 
-	return link_send(c->link, frame, len);
+	return msglink_send(c->link, frame, len);
 }
 
 static void on_response(const svcport_v1_Response *resp, void *user_data)
@@ -178,7 +178,7 @@ void svcport_client_config_init(struct svcport_client_config *cfg, enum svcport_
 	*cfg = (struct svcport_client_config){
 	    .link = link,
 	    .att_mtu = 517,
-	    .att_timeout_ms = LINK_ATT_TIMEOUT,
+	    .att_timeout_ms = MSGLINK_ATT_TIMEOUT,
 	    .gatt_value_len = 20,
 	    .timeout_ms = 5000,
 	    .retries = 2,
@@ -190,15 +190,15 @@ void svcport_client_config_init(struct svcport_client_config *cfg, enum svcport_
 static int make_link(struct svcport_client *c)
 {
 	const struct svcport_client_gatt_cache *gc = c->cfg.cache;
-	struct link_cache lc;
-	struct link_config lcfg = {
-	    .kind = (enum link_kind)c->cfg.link,
+	struct msglink_cache lc;
+	struct msglink_config lcfg = {
+	    .kind = (enum msglink_kind)c->cfg.link,
 	    .att_mtu = c->cfg.att_mtu,
 	    .att_write_cmd = c->cfg.att_write_without_response,
 	    .att_timeout_ms = c->cfg.att_timeout_ms,
 	    .gatt_value_len = c->cfg.gatt_value_len,
 	};
-	struct link_ops ops = {
+	struct msglink_ops ops = {
 	    .att_send = c->cb.att_send ? att_send : NULL,
 	    .gatt_write = c->cb.gatt_write ? gatt_write : NULL,
 	    .gatt_read_info = c->cb.gatt_read_info ? gatt_read_info : NULL,
@@ -218,7 +218,7 @@ static int make_link(struct svcport_client *c)
 		                                    gc->tx,        gc->tx_ccc,  gc->info};
 		lcfg.cache = &lc;
 	}
-	return link_new(&lcfg, &ops, &c->link);
+	return msglink_new(&lcfg, &ops, &c->link);
 }
 
 static int make_rpc(struct svcport_client *c)
@@ -281,7 +281,7 @@ void svcport_client_free(struct svcport_client *c)
 	if (!c)
 		return;
 	sign_wipe(c);
-	link_free(c->link);
+	msglink_free(c->link);
 	rpc_free(c->rpc);
 	if (c->has_drbg) {
 		mbedtls_ctr_drbg_free(&c->drbg);
@@ -342,12 +342,12 @@ int svcport_client_connect(struct svcport_client *c)
 		return -EALREADY;
 	c->flow = SVCPORT_CLIENT_FLOW_CONNECT;
 	c->step = STEP_LINK;
-	if (c->cfg.link == SVCPORT_CLIENT_LINK_CDC && link_is_up(c->link)) {
+	if (c->cfg.link == SVCPORT_CLIENT_LINK_CDC && msglink_is_up(c->link)) {
 		/* GetLinkInfo was refused (RATE_LIMITED, say): ask again. */
 		flow_connected(c, 0, NULL, 0);
 		return 0;
 	}
-	r = link_connect(c->link);
+	r = msglink_connect(c->link);
 	if (r < 0 && c->flow) {
 		c->flow = 0;
 		c->step = STEP_NONE;
@@ -377,24 +377,24 @@ int svcport_client_cancel(struct svcport_client *c)
 
 int svcport_client_input(struct svcport_client *c, const uint8_t *data, size_t len)
 {
-	return link_input(c->link, data, len);
+	return msglink_input(c->link, data, len);
 }
 
 int svcport_client_gatt_write_done(struct svcport_client *c, int err)
 {
-	return link_gatt_write_done(c->link, err);
+	return msglink_gatt_write_done(c->link, err);
 }
 
 int svcport_client_gatt_info(struct svcport_client *c, int err, const uint8_t *value, size_t len)
 {
-	return link_gatt_info(c->link, err, value, len);
+	return msglink_gatt_info(c->link, err, value, len);
 }
 
 void svcport_client_link_lost(struct svcport_client *c)
 {
-	bool was_up = link_is_up(c->link);
+	bool was_up = msglink_is_up(c->link);
 
-	link_lost(c->link);
+	msglink_lost(c->link);
 	c->is_lost = true;
 	if (!was_up && c->flow) /* the set-up ended through on_connected already */
 		client_end(c, -ECONNRESET);
@@ -402,7 +402,7 @@ void svcport_client_link_lost(struct svcport_client *c)
 
 int64_t svcport_client_next_wakeup(const struct svcport_client *c)
 {
-	int64_t a = link_deadline(c->link), b = rpc_deadline(c->rpc);
+	int64_t a = msglink_deadline(c->link), b = rpc_deadline(c->rpc);
 
 	if (a < 0)
 		return b;
@@ -411,17 +411,17 @@ int64_t svcport_client_next_wakeup(const struct svcport_client *c)
 
 void svcport_client_tick(struct svcport_client *c)
 {
-	link_tick(c->link);
+	msglink_tick(c->link);
 	rpc_tick(c->rpc);
 }
 
 void svcport_client_get_stats(const struct svcport_client *c, struct svcport_client_stats *ret)
 {
 	struct rpc_stats rs;
-	struct link_stats ls;
+	struct msglink_stats ls;
 
 	rpc_get_stats(c->rpc, &rs);
-	link_get_stats(c->link, &ls);
+	msglink_get_stats(c->link, &ls);
 	*ret = (struct svcport_client_stats){
 	    .exchanges = rs.exchanges,
 	    .frames = rs.frames,

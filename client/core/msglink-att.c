@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The phone's ATT carrier (link.h, LINK_KIND_ATT): the set-up that GATT needs before the
+ * The phone's ATT carrier (msglink.h, MSGLINK_KIND_ATT): the set-up that GATT needs before the
  * first message, and RX writes. Set-up, in order: Exchange MTU; the Database Hash; when a
  * cache is given and its hash is the server's, its handles, otherwise discovery (and the
  * new hash and handles go to ops.cache); TX's CCCD; INFO. A server without a hash (an
@@ -10,9 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "link-int.h"
+#include "msglink-int.h"
 
-static void arm(struct link *l)
+static void arm(struct msglink *l)
 {
 	l->att_deadline = gattc_is_busy(l->g)
 	                      ? l->ops.now_ms(l->ops.user_data) + (int64_t)l->cfg.att_timeout_ms
@@ -20,7 +20,7 @@ static void arm(struct link *l)
 }
 
 /* Starts the set-up step. 0 or a negative errno (the set-up then fails with it). */
-static int start_step(struct link *l, enum link_att_step step)
+static int start_step(struct msglink *l, enum msglink_att_step step)
 {
 	int r;
 
@@ -47,7 +47,7 @@ static int start_step(struct link *l, enum link_att_step step)
 	return r;
 }
 
-static void forget_cache(struct link *l)
+static void forget_cache(struct msglink *l)
 {
 	if (l->has_cache && l->ops.cache)
 		l->ops.cache(NULL, l->ops.user_data);
@@ -55,7 +55,7 @@ static void forget_cache(struct link *l)
 }
 
 /* Which step follows the hash read: the cached handles if they still hold, else discovery. */
-static enum link_att_step after_hash(struct link *l)
+static enum msglink_att_step after_hash(struct msglink *l)
 {
 	uint8_t hash[GATTC_HASH_LEN];
 
@@ -69,9 +69,9 @@ static enum link_att_step after_hash(struct link *l)
 	return ATT_STEP_DISCOVER;
 }
 
-static void store_cache(struct link *l)
+static void store_cache(struct msglink *l)
 {
-	struct link_cache c;
+	struct msglink_cache c;
 
 	if (!gattc_get_hash(l->g, c.hash))
 		return; /* nothing to check a cache against next time */
@@ -83,7 +83,7 @@ static void store_cache(struct link *l)
 }
 
 /* What follows a step that ended with *err (which it may forgive). */
-static enum link_att_step next_step(struct link *l, int *err)
+static enum msglink_att_step next_step(struct msglink *l, int *err)
 {
 	switch (l->att_step) {
 	case ATT_STEP_MTU:
@@ -113,28 +113,28 @@ static enum link_att_step next_step(struct link *l, int *err)
 }
 
 /* The step that ended with err; the next one, or the set-up's end. */
-static void setup_step(struct link *l, int err)
+static void setup_step(struct msglink *l, int err)
 {
-	enum link_att_step next = next_step(l, &err);
+	enum msglink_att_step next = next_step(l, &err);
 
 	if (err == 0 && next == ATT_STEP_DONE) {
-		link_setup_done(l, 0, l->info, gattc_info_len(l->g));
+		msglink_setup_done(l, 0, l->info, gattc_info_len(l->g));
 		return;
 	}
 	if (err == 0)
 		err = start_step(l, next);
 	if (err < 0)
-		link_setup_done(l, err, NULL, 0);
+		msglink_setup_done(l, err, NULL, 0);
 }
 
 static void att_done(enum gattc_proc proc, int err, void *user_data)
 {
-	struct link *l = user_data;
+	struct msglink *l = user_data;
 
-	if (l->state == LINK_DOWN)
+	if (l->state == MSGLINK_DOWN)
 		return;
 	arm(l);
-	if (l->state == LINK_SETTING_UP) {
+	if (l->state == MSGLINK_SETTING_UP) {
 		setup_step(l, err);
 		return;
 	}
@@ -142,7 +142,7 @@ static void att_done(enum gattc_proc proc, int err, void *user_data)
 		return;
 	if (err == -ESTALE) {
 		forget_cache(l); /* handles of another database: reconnect and discover */
-		link_fail(l, err);
+		msglink_fail(l, err);
 		return;
 	}
 	if (err < 0) {
@@ -150,25 +150,25 @@ static void att_done(enum gattc_proc proc, int err, void *user_data)
 		l->ops.sent(err, l->ops.user_data);
 		return;
 	}
-	link_send_next(l);
+	msglink_send_next(l);
 }
 
 static int att_send(const uint8_t *pdu, size_t len, void *user_data)
 {
-	struct link *l = user_data;
+	struct msglink *l = user_data;
 
 	return l->ops.att_send(pdu, len, l->ops.user_data);
 }
 
 static void att_notification(const uint8_t *value, size_t len, void *user_data)
 {
-	struct link *l = user_data;
+	struct msglink *l = user_data;
 
-	if (l->state == LINK_UP)
-		link_segment(l, value, len);
+	if (l->state == MSGLINK_UP)
+		msglink_segment(l, value, len);
 }
 
-int link_att_new(struct link *l)
+int msglink_att_new(struct msglink *l)
 {
 	struct gattc_ops ops = {
 	    .send = att_send, .notification = att_notification, .done = att_done, .user_data = l};
@@ -176,12 +176,12 @@ int link_att_new(struct link *l)
 	return gattc_new(l->cfg.att_mtu, &ops, &l->g);
 }
 
-int link_att_connect(struct link *l)
+int msglink_att_connect(struct msglink *l)
 {
 	return start_step(l, ATT_STEP_MTU);
 }
 
-int link_att_input(struct link *l, const uint8_t *pdu, size_t len)
+int msglink_att_input(struct msglink *l, const uint8_t *pdu, size_t len)
 {
 	struct gattc_stats before, after;
 	int r;
@@ -189,18 +189,18 @@ int link_att_input(struct link *l, const uint8_t *pdu, size_t len)
 	gattc_get_stats(l->g, &before);
 	r = gattc_input(l->g, pdu, len);
 	if (r == -EPROTO || r == -ENOTCONN) {
-		if (l->state != LINK_DOWN)
-			link_fail(l, -EPROTO); /* the server broke ATT: this bearer is done */
+		if (l->state != MSGLINK_DOWN)
+			msglink_fail(l, -EPROTO); /* the server broke ATT: this bearer is done */
 		return -ENOTCONN;
 	}
 	gattc_get_stats(l->g, &after);
 	/* An answer restarts the ATT timer of the request that follows it. */
-	if (after.transactions != before.transactions && l->state != LINK_DOWN)
+	if (after.transactions != before.transactions && l->state != MSGLINK_DOWN)
 		arm(l);
 	return 0;
 }
 
-int link_att_write(struct link *l, const uint8_t *seg, size_t len)
+int msglink_att_write(struct msglink *l, const uint8_t *seg, size_t len)
 {
 	int r;
 

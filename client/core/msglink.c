@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The phone's message link (link.h): messages to segments or frames and back, one
+ * The phone's message link (msglink.h): messages to segments or frames and back, one
  * message leaving at a time, the GATT (OS API) and CDC carriers. The ATT carrier's
- * set-up and writes are in link-att.c.
+ * set-up and writes are in msglink-att.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,30 +10,31 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "link-int.h"
+#include "msglink-int.h"
 
-static bool has_ops_for(const struct link_config *cfg, const struct link_ops *o)
+static bool has_ops_for(const struct msglink_config *cfg, const struct msglink_ops *o)
 {
 	if (!o->connected || !o->message || !o->sent || !o->now_ms)
 		return false;
 	switch (cfg->kind) {
-	case LINK_KIND_ATT:
+	case MSGLINK_KIND_ATT:
 		return o->att_send && cfg->att_mtu >= 23 && cfg->att_mtu <= 517;
-	case LINK_KIND_GATT:
+	case MSGLINK_KIND_GATT:
 		return o->gatt_write && o->gatt_read_info && cfg->gatt_value_len >= 20 &&
 		       cfg->gatt_value_len <= SEG_MAX_SEGMENT;
-	case LINK_KIND_CDC:
+	case MSGLINK_KIND_CDC:
 		return o->cdc_write;
 	default:
 		return false;
 	}
 }
 
-int link_new(const struct link_config *cfg, const struct link_ops *ops, struct link **ret)
+int msglink_new(const struct msglink_config *cfg, const struct msglink_ops *ops,
+                struct msglink **ret)
 {
-	size_t rx_cap = cfg->kind == LINK_KIND_CDC ? LINK_CDC_CAP : LINK_MSG_MAX;
-	size_t q_cap = cfg->kind == LINK_KIND_CDC ? LINK_CDC_CAP : LINK_SEGQ_CAP;
-	struct link *l;
+	size_t rx_cap = cfg->kind == MSGLINK_KIND_CDC ? MSGLINK_CDC_CAP : MSGLINK_MSG_MAX;
+	size_t q_cap = cfg->kind == MSGLINK_KIND_CDC ? MSGLINK_CDC_CAP : MSGLINK_SEGQ_CAP;
+	struct msglink *l;
 
 	if (!has_ops_for(cfg, ops))
 		return -EINVAL;
@@ -45,18 +46,18 @@ int link_new(const struct link_config *cfg, const struct link_ops *ops, struct l
 	l->ops = *ops;
 	l->att_deadline = -1;
 	if (!l->cfg.att_timeout_ms)
-		l->cfg.att_timeout_ms = LINK_ATT_TIMEOUT;
+		l->cfg.att_timeout_ms = MSGLINK_ATT_TIMEOUT;
 	if (cfg->cache) {
 		l->cache = *cfg->cache;
 		l->has_cache = true;
 	}
 	l->rx_buf = malloc(rx_cap);
 	l->q = malloc(q_cap);
-	if (!l->rx_buf || !l->q || (cfg->kind == LINK_KIND_ATT && link_att_new(l) < 0)) {
-		link_free(l);
+	if (!l->rx_buf || !l->q || (cfg->kind == MSGLINK_KIND_ATT && msglink_att_new(l) < 0)) {
+		msglink_free(l);
 		return -ENOMEM;
 	}
-	if (cfg->kind == LINK_KIND_CDC)
+	if (cfg->kind == MSGLINK_KIND_CDC)
 		cdc_rx_init(&l->cdc_rx, l->rx_buf, rx_cap);
 	else
 		seg_rx_init(&l->seg_rx, l->rx_buf, rx_cap);
@@ -65,84 +66,84 @@ int link_new(const struct link_config *cfg, const struct link_ops *ops, struct l
 	return 0;
 }
 
-void link_free(struct link *l)
+void msglink_free(struct msglink *l)
 {
 	if (!l)
 		return;
 	gattc_free(l->g);
 	if (l->rx_buf)
-		mbedtls_platform_zeroize(l->rx_buf, l->cfg.kind == LINK_KIND_CDC ? LINK_CDC_CAP
-		                                                                 : LINK_MSG_MAX);
+		mbedtls_platform_zeroize(
+		    l->rx_buf, l->cfg.kind == MSGLINK_KIND_CDC ? MSGLINK_CDC_CAP : MSGLINK_MSG_MAX);
 	free(l->rx_buf);
 	free(l->q);
 	free(l);
 }
 
-int link_connect(struct link *l)
+int msglink_connect(struct msglink *l)
 {
 	int r;
 
-	if (l->state != LINK_IDLE)
+	if (l->state != MSGLINK_IDLE)
 		return -EALREADY;
-	l->state = LINK_SETTING_UP;
+	l->state = MSGLINK_SETTING_UP;
 	switch (l->cfg.kind) {
-	case LINK_KIND_ATT:
-		r = link_att_connect(l);
+	case MSGLINK_KIND_ATT:
+		r = msglink_att_connect(l);
 		break;
-	case LINK_KIND_GATT:
+	case MSGLINK_KIND_GATT:
 		l->gatt_info_pending = true;
 		r = l->ops.gatt_read_info(l->ops.user_data);
 		break;
 	default:
-		l->state = LINK_UP; /* a byte stream needs no set-up */
+		l->state = MSGLINK_UP; /* a byte stream needs no set-up */
 		l->ops.connected(0, NULL, 0, l->ops.user_data);
 		return 0;
 	}
 	if (r < 0) {
-		l->state = LINK_DOWN;
+		l->state = MSGLINK_DOWN;
 		l->gatt_info_pending = false;
 	}
 	return r;
 }
 
-void link_setup_done(struct link *l, int err, const uint8_t *info, size_t len)
+void msglink_setup_done(struct msglink *l, int err, const uint8_t *info, size_t len)
 {
-	if (l->state != LINK_SETTING_UP)
+	if (l->state != MSGLINK_SETTING_UP)
 		return;
-	l->state = err < 0 ? LINK_DOWN : LINK_UP;
+	l->state = err < 0 ? MSGLINK_DOWN : MSGLINK_UP;
 	l->ops.connected(err, info, len, l->ops.user_data);
 }
 
-void link_fail(struct link *l, int err)
+void msglink_fail(struct msglink *l, int err)
 {
-	enum link_state was = l->state;
+	enum msglink_state was = l->state;
 	bool was_sending = l->is_sending;
 
-	l->state = LINK_DOWN;
+	l->state = MSGLINK_DOWN;
 	l->is_sending = false;
 	l->att_deadline = -1;
 	if (l->g)
 		gattc_fail(l->g, err);
-	if (was == LINK_SETTING_UP)
+	if (was == MSGLINK_SETTING_UP)
 		l->ops.connected(err, NULL, 0, l->ops.user_data);
 	else if (was_sending)
 		l->ops.sent(err, l->ops.user_data);
-	if (was == LINK_UP && l->ops.down)
+	if (was == MSGLINK_UP && l->ops.down)
 		l->ops.down(err, l->ops.user_data);
 }
 
-void link_lost(struct link *l)
+void msglink_lost(struct msglink *l)
 {
-	if (l->state != LINK_DOWN)
-		link_fail(l, -ECONNRESET);
+	if (l->state != MSGLINK_DOWN)
+		msglink_fail(l, -ECONNRESET);
 }
 
 static int queue_segment(const uint8_t *seg, size_t len, void *user_data)
 {
-	struct link *l = user_data;
+	struct msglink *l = user_data;
 
-	if (LINK_SEGQ_CAP - l->q_len < len + 2)
-		return -ENOSPC; /* cannot happen: LINK_SEGQ_CAP is the worst case */
+	if (MSGLINK_SEGQ_CAP - l->q_len < len + 2)
+		return -ENOSPC; /* cannot happen: MSGLINK_SEGQ_CAP is the worst case */
 	l->q[l->q_len] = (uint8_t)len;
 	l->q[l->q_len + 1] = (uint8_t)(len >> 8);
 	memcpy(l->q + l->q_len + 2, seg, len);
@@ -150,15 +151,15 @@ static int queue_segment(const uint8_t *seg, size_t len, void *user_data)
 	return 0;
 }
 
-static size_t segment_size(const struct link *l)
+static size_t segment_size(const struct msglink *l)
 {
-	if (l->cfg.kind == LINK_KIND_GATT)
+	if (l->cfg.kind == MSGLINK_KIND_GATT)
 		return l->cfg.gatt_value_len;
 	return gattc_max_value_len(l->g);
 }
 
 /* One queued segment down: 1 to go on at once, 0 when its answer continues, or -errno. */
-static int write_segment(struct link *l)
+static int write_segment(struct msglink *l)
 {
 	size_t len = (size_t)l->q[l->q_pos] | (size_t)l->q[l->q_pos + 1] << 8;
 	const uint8_t *seg = l->q + l->q_pos + 2;
@@ -166,8 +167,8 @@ static int write_segment(struct link *l)
 
 	l->q_pos += 2 + len;
 	l->stats.tx_bytes += len;
-	if (l->cfg.kind == LINK_KIND_ATT)
-		return link_att_write(l, seg, len);
+	if (l->cfg.kind == MSGLINK_KIND_ATT)
+		return msglink_att_write(l, seg, len);
 	l->gatt_write_pending = true;
 	r = l->ops.gatt_write(seg, len, l->ops.user_data);
 	if (r < 0)
@@ -175,7 +176,7 @@ static int write_segment(struct link *l)
 	return r;
 }
 
-void link_send_next(struct link *l)
+void msglink_send_next(struct msglink *l)
 {
 	int r = 1;
 
@@ -193,9 +194,9 @@ void link_send_next(struct link *l)
 	}
 }
 
-static int send_frame(struct link *l, const uint8_t *msg, size_t len)
+static int send_frame(struct msglink *l, const uint8_t *msg, size_t len)
 {
-	long n = cdc_frame_encode(msg, len, l->q, LINK_CDC_CAP);
+	long n = cdc_frame_encode(msg, len, l->q, MSGLINK_CDC_CAP);
 	int r;
 
 	if (n < 0)
@@ -207,17 +208,17 @@ static int send_frame(struct link *l, const uint8_t *msg, size_t len)
 	return r;
 }
 
-int link_send(struct link *l, const uint8_t *msg, size_t len)
+int msglink_send(struct msglink *l, const uint8_t *msg, size_t len)
 {
 	int r;
 
-	if (l->state != LINK_UP)
+	if (l->state != MSGLINK_UP)
 		return -ENOTCONN;
 	if (l->is_sending)
 		return -EBUSY;
-	if (len == 0 || len > LINK_MSG_MAX)
+	if (len == 0 || len > MSGLINK_MSG_MAX)
 		return -EMSGSIZE;
-	if (l->cfg.kind == LINK_KIND_CDC)
+	if (l->cfg.kind == MSGLINK_KIND_CDC)
 		return send_frame(l, msg, len);
 	l->q_len = 0;
 	l->q_pos = 0;
@@ -225,12 +226,12 @@ int link_send(struct link *l, const uint8_t *msg, size_t len)
 	if (r < 0)
 		return r;
 	l->is_sending = true;
-	link_send_next(l);
+	msglink_send_next(l);
 	return 0;
 }
 
 /* Whole messages are delivered, then wiped: an activation code travels in clear. */
-void link_segment(struct link *l, const uint8_t *seg, size_t len)
+void msglink_segment(struct msglink *l, const uint8_t *seg, size_t len)
 {
 	const uint8_t *msg;
 	size_t msg_len;
@@ -248,7 +249,7 @@ void link_segment(struct link *l, const uint8_t *seg, size_t len)
 
 static int on_frame(const uint8_t *msg, size_t len, int drop, void *user_data)
 {
-	struct link *l = user_data;
+	struct msglink *l = user_data;
 
 	if (!msg) {
 		l->stats.bad_input++;
@@ -259,28 +260,28 @@ static int on_frame(const uint8_t *msg, size_t len, int drop, void *user_data)
 	return 0;
 }
 
-int link_input(struct link *l, const uint8_t *data, size_t len)
+int msglink_input(struct msglink *l, const uint8_t *data, size_t len)
 {
-	if (l->state == LINK_DOWN)
+	if (l->state == MSGLINK_DOWN)
 		return -ENOTCONN;
 	l->stats.rx_bytes += len;
 	switch (l->cfg.kind) {
-	case LINK_KIND_ATT:
-		return link_att_input(l, data, len);
-	case LINK_KIND_GATT:
-		if (l->state == LINK_UP)
-			link_segment(l, data, len);
+	case MSGLINK_KIND_ATT:
+		return msglink_att_input(l, data, len);
+	case MSGLINK_KIND_GATT:
+		if (l->state == MSGLINK_UP)
+			msglink_segment(l, data, len);
 		return 0;
 	default:
-		if (l->state != LINK_UP)
+		if (l->state != MSGLINK_UP)
 			return 0;
 		return cdc_rx_feed(&l->cdc_rx, data, len, on_frame, l);
 	}
 }
 
-int link_gatt_write_done(struct link *l, int err)
+int msglink_gatt_write_done(struct msglink *l, int err)
 {
-	if (l->cfg.kind != LINK_KIND_GATT || !l->gatt_write_pending)
+	if (l->cfg.kind != MSGLINK_KIND_GATT || !l->gatt_write_pending)
 		return -EALREADY;
 	l->gatt_write_pending = false;
 	if (err < 0) {
@@ -288,43 +289,43 @@ int link_gatt_write_done(struct link *l, int err)
 		l->ops.sent(err, l->ops.user_data);
 		return 0;
 	}
-	link_send_next(l);
+	msglink_send_next(l);
 	return 0;
 }
 
-int link_gatt_info(struct link *l, int err, const uint8_t *value, size_t len)
+int msglink_gatt_info(struct msglink *l, int err, const uint8_t *value, size_t len)
 {
-	if (l->cfg.kind != LINK_KIND_GATT || !l->gatt_info_pending)
+	if (l->cfg.kind != MSGLINK_KIND_GATT || !l->gatt_info_pending)
 		return -EALREADY;
 	l->gatt_info_pending = false;
 	if (err == 0 && len > sizeof(l->info))
 		err = -EMSGSIZE;
-	link_setup_done(l, err, value, err < 0 ? 0 : len);
+	msglink_setup_done(l, err, value, err < 0 ? 0 : len);
 	return 0;
 }
 
-int64_t link_deadline(const struct link *l)
+int64_t msglink_deadline(const struct msglink *l)
 {
 	return l->att_deadline;
 }
 
-void link_tick(struct link *l)
+void msglink_tick(struct msglink *l)
 {
 	if (l->att_deadline >= 0 && l->ops.now_ms(l->ops.user_data) >= l->att_deadline)
-		link_fail(l, -ETIMEDOUT);
+		msglink_fail(l, -ETIMEDOUT);
 }
 
-bool link_is_up(const struct link *l)
+bool msglink_is_up(const struct msglink *l)
 {
-	return l->state == LINK_UP;
+	return l->state == MSGLINK_UP;
 }
 
-uint16_t link_att_mtu(const struct link *l)
+uint16_t msglink_att_mtu(const struct msglink *l)
 {
 	return l->g ? gattc_mtu(l->g) : 0;
 }
 
-void link_get_stats(const struct link *l, struct link_stats *ret)
+void msglink_get_stats(const struct msglink *l, struct msglink_stats *ret)
 {
 	*ret = l->stats;
 	if (l->g)
