@@ -10,7 +10,8 @@
  *  - a returning phone: the cache the first visit stored skips discovery (4 ATT
  *    exchanges instead of 8 at ATT_MTU 517), and the device's state is read back;
  *  - the device's refusals reach the app as its ErrorCode (a forged signature, the
- *    activation code over BLE without presence); over USB the code is shown once.
+ *    activation code over BLE without presence); over USB the code is shown once;
+ *  - the example program of docs/client.md, run as a person would.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -429,11 +431,69 @@ static void over_unix(void **state)
 	app_close(a);
 }
 
+/* Runs the example of docs/client.md with args (its portal: svcport-sim's `portal sign`
+ * as user for action); its output in out (cap bytes). The exit code. */
+static int example(struct world *w, const char *link, const char *flow, const char *user, char *out,
+                   size_t cap)
+{
+	const char *ex = getenv("SVCPORT_CLIENT_EXAMPLE"), *sim = getenv("SVCPORT_SIM");
+	char log[128];
+	int status = 0;
+	pid_t pid;
+	FILE *f;
+
+	assert_non_null(ex);
+	assert_non_null(sim);
+	snprintf(log, sizeof(log), "%s/example.out", w->tmp);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		execl(ex, ex, link, flow, sim, "--quiet", "portal", "--portal", w->portal, "sign",
+		      "--user", user, "--action", flow, "--challenge", "{challenge}", "--out",
+		      "{command}", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	f = fopen(log, "r");
+	assert_non_null(f);
+	out[fread(out, 1, cap - 1, f)] = 0;
+	fclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* The example of docs/client.md, as a person runs it against this server: a claim over
+ * USB, the activation over BLE, a portal that refuses, the state read back. */
+static void doc_example(void **state)
+{
+	struct world *w = *state;
+	char usb[128], ble[128], out[2048];
+
+	snprintf(usb, sizeof(usb), "unix:%s/usb.sock", w->srv);
+	snprintf(ble, sizeof(ble), "ble-sim:%s/ble.sock", w->srv);
+	assert_int_equal(example(w, usb, "claim", "alice", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "connected to " MT "-" SN ", locked"));
+	assert_non_null(strstr(out, "the portal signs claim for " MT "-" SN));
+	assert_non_null(strstr(out, "claim: done, now locked, owner acme"));
+	assert_int_equal(example(w, ble, "activate", "nobody", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "activate: failed"));
+	assert_int_equal(example(w, ble, "activate", "eddie", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "activate: done, now active, owner acme"));
+	assert_int_equal(example(w, ble, "info", "eddie", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "owner acme, active"));
+	assert_int_equal(example(w, usb, "activation-code", "eddie", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, w->code));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(over_ble_sim, world_up, world_down),
 	    cmocka_unit_test_setup_teardown(over_unix, world_up, world_down),
+	    cmocka_unit_test_setup_teardown(doc_example, world_up, world_down),
 	};
 
 	return cmocka_run_group_tests_name("client-daemons", tests, NULL, NULL);
