@@ -368,6 +368,8 @@ int svcport_client_cancel(struct svcport_client *c)
 {
 	if (!c->flow)
 		return -EALREADY;
+	if (c->flow == SVCPORT_CLIENT_FLOW_CONNECT)
+		c->is_lost = true; /* a set-up half done is no link to go on with */
 	rpc_abort(c->rpc);
 	client_end(c, -ECANCELED);
 	return 0;

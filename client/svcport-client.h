@@ -203,7 +203,9 @@ struct svcport_client_sign_request {
  *   other negative     the library or link failed: -ETIMEDOUT (no answer after the
  *                      repeats), -ECONNRESET (link lost), -EPROTO (the device broke the
  *                      protocol), -EPROTONOSUPPORT (no common protocol version),
- *                      -ECANCELED (svcport_client_cancel), -EBADMSG (the portal's command
+ *                      -ESTALE (a cached handle was another database's: reconnect,
+ *                      the cache is forgotten), -ECANCELED (svcport_client_cancel),
+ *                      -EBADMSG (the portal's command
  *                      is not a SignedCommand, or the password's box did not open),
  *                      -ENODATA (an emergency reset answered without a password), or the
  *                      error the app gave svcport_client_sign_failed.
@@ -327,7 +329,8 @@ int svcport_client_connect(struct svcport_client *c) __attribute__((warn_unused_
 int svcport_client_start(struct svcport_client *c, enum svcport_client_flow flow)
     __attribute__((warn_unused_result));
 /* Ends the running flow now with -ECANCELED (the device may still act on a command
- * already submitted: its receipt is then lost). -EALREADY if none runs. */
+ * already submitted: its receipt is then lost; a cancelled CONNECT leaves the client
+ * done: free it). -EALREADY if none runs. */
 int svcport_client_cancel(struct svcport_client *c);
 
 /* Bytes from the link: ATT one PDU, GATT one TX notification value, CDC stream bytes in

@@ -287,6 +287,17 @@ static void cancel(void **state)
 	answer_info(f, id);
 	assert_int_equal(f->n_done, 3);
 	fx_free(f);
+
+	/* A cancelled set-up is no link to go on with. */
+	f = fx_new(SVCPORT_CLIENT_LINK_ATT);
+	f->mute = true;
+	fx_client(f);
+	assert_int_equal(svcport_client_connect(f->c), 0);
+	assert_int_equal(svcport_client_cancel(f->c), 0);
+	assert_int_equal(f->res.status, -ECANCELED);
+	assert_int_equal(svcport_client_connect(f->c), -EALREADY);
+	assert_int_equal(svcport_client_start(f->c, SVCPORT_CLIENT_FLOW_INFO), -ENOTCONN);
+	fx_free(f);
 }
 
 /* Over CDC a refused GetLinkInfo (a full gateway says RATE_LIMITED) may be asked again. */
