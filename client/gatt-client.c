@@ -330,21 +330,12 @@ bool gatt_client_has_service_changed(const struct gatt_client *c)
 	return gattc_has_service_changed(c->g);
 }
 
-void gatt_client_get_stats(const struct gatt_client *c, struct gatt_client_stats *ret_stats)
+void gatt_client_get_stats(const struct gatt_client *c, struct gattc_stats *ret_stats)
 {
-	struct gattc_stats s;
-
-	gattc_get_stats(c->g, &s);
-	*ret_stats =
-	    (struct gatt_client_stats){s.tx_pdus,      s.tx_bytes,      s.rx_pdus, s.rx_bytes,
-	                               s.transactions, s.notifications, s.dropped};
+	gattc_get_stats(c->g, ret_stats);
 }
 
-void gatt_client_get_handles(const struct gatt_client *c, struct gatt_client_handles *ret_handles)
+void gatt_client_get_handles(const struct gatt_client *c, struct gattc_handles *ret_handles)
 {
-	struct gattc_handles h;
-
-	gattc_get_handles(c->g, &h);
-	*ret_handles =
-	    (struct gatt_client_handles){h.svc_start, h.svc_end, h.rx, h.tx, h.tx_ccc, h.info};
+	gattc_get_handles(c->g, ret_handles);
 }

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gattc.h"
+
 /* Notification bytes held while a request waits (a synchronous server may answer a
  * whole message before its Write Response): 2 bytes per notification plus its value. */
 #define GATT_CLIENT_NOTIFY_BYTES 32768
@@ -41,22 +43,8 @@ struct gatt_client_config {
 	size_t max_message;          /* largest message received; 0 means SEG_DEFAULT_MAX */
 };
 
-/* Traffic on the ATT bearer, counted per PDU, bytes including the ATT opcode and handle. */
-struct gatt_client_stats {
-	uint64_t tx_pdus; /* client -> server */
-	uint64_t tx_bytes;
-	uint64_t rx_pdus; /* server -> client */
-	uint64_t rx_bytes;
-	uint64_t transactions;  /* request/response exchanges (an Error Response counts) */
-	uint64_t notifications; /* TX notifications received */
-	uint64_t dropped;       /* notifications dropped because the queue was full */
-};
-
-/* Handles learnt by gatt_client_discover (0 until then). */
-struct gatt_client_handles {
-	uint16_t svc_start, svc_end;
-	uint16_t rx, tx, tx_ccc, info;
-};
+/* Its traffic counters (struct gattc_stats) and the handles it learns (struct
+ * gattc_handles, 0 until gatt_client_discover) are the core's, core/gattc.h. */
 
 /*
  * Creates a client on fd (not owned: the caller closes it after gatt_client_free).
@@ -128,7 +116,7 @@ uint8_t gatt_client_last_att_error(const struct gatt_client *c);
 /* Whether the server indicated Service Changed (cached handles are then stale). */
 bool gatt_client_has_service_changed(const struct gatt_client *c);
 
-void gatt_client_get_stats(const struct gatt_client *c, struct gatt_client_stats *ret_stats);
-void gatt_client_get_handles(const struct gatt_client *c, struct gatt_client_handles *ret_handles);
+void gatt_client_get_stats(const struct gatt_client *c, struct gattc_stats *ret_stats);
+void gatt_client_get_handles(const struct gatt_client *c, struct gattc_handles *ret_handles);
 
 #endif

@@ -193,7 +193,7 @@ static void check_info(struct gatt_client *c)
 
 static void discover(struct gatt_client *c)
 {
-	struct gatt_client_handles h;
+	struct gattc_handles h;
 
 	assert_int_equal(gatt_client_discover(c), 0);
 	gatt_client_get_handles(c, &h);
@@ -217,7 +217,7 @@ static void echo_message(struct gatt_client *c, size_t len, bool wwr)
 {
 	static uint8_t msg[SEG_DEFAULT_MAX], back[SEG_DEFAULT_MAX];
 	size_t seg_max = gatt_client_max_value_len(c), n = seg_count(len, seg_max), got = 0;
-	struct gatt_client_stats s0, s1;
+	struct gattc_stats s0, s1;
 
 	fill(msg, len, (unsigned)len);
 	gatt_client_get_stats(c, &s0);
@@ -240,7 +240,7 @@ static void echo_message(struct gatt_client *c, size_t len, bool wwr)
 static void flow_mtu23(void **state)
 {
 	struct fixture *f = *state;
-	struct gatt_client_stats s;
+	struct gattc_stats s;
 	struct gatt_client *c;
 
 	fixture_spawn(f, 517, ATT_SECURITY_LOW);
@@ -270,7 +270,7 @@ static void flow_mtu23(void **state)
 static void flow_hash(void **state)
 {
 	struct fixture *f = *state;
-	struct gatt_client_stats s;
+	struct gattc_stats s;
 	uint8_t want[GATT_DB_HASH_LEN], got[GATT_CLIENT_HASH_LEN];
 	struct gatt_client *c;
 
@@ -428,7 +428,7 @@ static void cl_bad_server(void **state)
 static void cl_bad_handles(void **state)
 {
 	struct fixture *f = *state;
-	struct gatt_client_handles h;
+	struct gattc_handles h;
 	struct gatt_client *c = client_new(f->fd, 23, false);
 
 	PUT(0x07, 0x0a, 0x00, 0x14, 0x00);
