@@ -41,7 +41,18 @@ want[svcport-sim]="/usr/bin/svcport-sim
 /usr/share/doc/svcport-sim/changelog.gz
 /usr/share/doc/svcport-sim/copyright
 /usr/share/man/man1/svcport-sim.1.gz"
-for pkg in svcport-bmc svcport-gateway svcport-sim; do
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+want[libsvcport-client1]="/usr/lib/$ma/libsvcport-client.so.1
+/usr/lib/$ma/libsvcport-client.so.1.0.0
+/usr/share/doc/libsvcport-client1/changelog.gz
+/usr/share/doc/libsvcport-client1/copyright
+/usr/share/lintian/overrides/libsvcport-client1"
+want[libsvcport-client-dev]="/usr/include/svcport-client.h
+/usr/lib/$ma/libsvcport-client.so
+/usr/lib/$ma/pkgconfig/svcport-client.pc
+/usr/share/doc/libsvcport-client-dev/changelog.gz
+/usr/share/doc/libsvcport-client-dev/copyright"
+for pkg in svcport-bmc svcport-gateway svcport-sim libsvcport-client1 libsvcport-client-dev; do
   deb=$(ls "$debs"/${pkg}_"$version"_*.deb)
   got=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}' | sort)
   if [ "$got" != "${want[$pkg]}" ]; then
@@ -109,5 +120,20 @@ for spec in "svcport-bmcd 0.4" "svcportd 1.4"; do
     bad "$unit exposure $score, docs/deploy.md records $max"
 done
 
-[ $fail -eq 0 ] && echo "packages: 3 packages in a throw-away root, files, binaries, users, directories and units as expected"
+# ---- 6. the library: an application builds against -dev with pkg-config
+# alone (the example of docs/client.md) and runs on the packaged .so
+pc=$root/usr/lib/$ma/pkgconfig
+src=$(cd "$(dirname "$0")/../.." && pwd)
+cmake -DIN="$src/docs/client.md" -DNAME=svcport-client-example.c -DOUT="$root/example.c" \
+  -P "$src/cmake/ExtractExample.cmake"
+# shellcheck disable=SC2046
+cc -o "$root/example" "$root/example.c" $(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_LIBDIR="$pc" \
+  pkg-config --cflags --libs svcport-client) || bad "the docs/client.md example does not build against -dev"
+st=0; LD_LIBRARY_PATH=$root/usr/lib/$ma "$root/example" 2>"$root/usage" || st=$?
+[ $st -eq 2 ] && grep -q '^usage: ' "$root/usage" ||
+  bad "the docs/client.md example does not run on the packaged library (exit $st)"
+objdump -T "$root/usr/lib/$ma/libsvcport-client.so.1" | awk '$4 ~ /SVCPORT_CLIENT_1/ && $7 !~ /^svcport_client_/ {print}' |
+  grep . && bad "libsvcport-client exports symbols outside svcport_client_*"
+
+[ $fail -eq 0 ] && echo "packages: 5 packages in a throw-away root, files, binaries, users, directories and units as expected"
 exit $fail
