@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app-sign.h"
 #include "bench-flow.h"
 #include "bench-util.h"
 #include "utc.h"
@@ -71,20 +72,11 @@ static void on_sign(struct svcport_client *c, const struct svcport_client_sign_r
                     void *user_data)
 {
 	struct flow_work *w = user_data;
-	const struct portal_sign_req sr = {
-	    .user = flows[w->f].user,
-	    .action = (svcport_v1_Action)req->flow,
-	    .challenge = req->challenge,
-	    .challenge_len = req->challenge_len,
-	    .device_pubkey = req->device_public_key,
-	    .device_pubkey_len = req->device_public_key_len,
-	    .ephemeral_pubkey = req->requester_public_key,
-	    .ephemeral_pubkey_len = req->requester_public_key ? SVCPORT_CLIENT_KEY_LEN : 0,
-	    .now = utc_now_s(),
-	    .force_chain = (w->o && w->o->force_chain) || req->want_chain,
-	};
+	struct portal_sign_req sr;
 	struct portal_signed info = {0};
 
+	app_sign_req_init(&sr, req, flows[w->f].user, utc_now_s());
+	sr.force_chain = sr.force_chain || (w->o && w->o->force_chain);
 	lap(w, STEP_CHALLENGE);
 	w->sign_err = portal_sign(w->portal, &sr, w->cmd, sizeof(w->cmd), &w->cmd_len, &info);
 	w->r->chain_sent = !info.used_fingerprint;

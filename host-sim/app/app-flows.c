@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app-internal.h"
+#include "app-sign.h"
 #include "names.h"
 #include "out.h"
 #include "utc.h"
@@ -45,33 +46,40 @@ static int save_challenge(const struct app *a, const struct svcport_client_sign_
 	return 0;
 }
 
+void app_sign_req_init(struct portal_sign_req *sr, const struct svcport_client_sign_request *req,
+                       const char *user, int64_t now)
+{
+	*sr = (struct portal_sign_req){
+	    .user = user,
+	    .action = (svcport_v1_Action)req->flow, /* the library's flows are the Actions */
+	    .challenge = req->challenge,
+	    .challenge_len = req->challenge_len,
+	    .device_pubkey = req->device_public_key,
+	    .device_pubkey_len = req->device_public_key_len,
+	    .ephemeral_pubkey = req->requester_public_key,
+	    .ephemeral_pubkey_len = req->requester_public_key ? SVCPORT_CLIENT_KEY_LEN : 0,
+	    .now = now,
+	    .force_chain = req->want_chain,
+	};
+}
+
 /* The portal's request from what the device and the command line say. */
 static int sign_req(const struct app *a, const struct svcport_client_sign_request *req,
                     struct portal_sign_req *sr)
 {
 	const struct cli_args *args = a->args;
 
-	*sr = (struct portal_sign_req){
-	    .user = cli_arg(args, "user", NULL),
-	    .action = (svcport_v1_Action)req->flow,
-	    .challenge = req->challenge,
-	    .challenge_len = req->challenge_len,
-	    .device_pubkey = req->device_public_key,
-	    .device_pubkey_len = req->device_public_key_len,
-	    .sensors = a->sensors,
-	    .ephemeral_pubkey = req->requester_public_key,
-	    .ephemeral_pubkey_len = req->requester_public_key ? SVCPORT_CLIENT_KEY_LEN : 0,
-	    .now = utc_now_s(),
-	    /* The portal service decides itself; in process we ask for the chain. */
-	    .force_chain = cli_flag(args, "force-chain") || (req->want_chain && !app_is_api(a)),
-	    .skip_policy = cli_flag(args, "skip-policy"),
-	    .forge_untrusted = cli_flag(args, "forge-untrusted"),
-	    .forge_signature = cli_flag(args, "forge-signature"),
-	    .forge_device = cli_arg(args, "forge-device", NULL),
-	    .forge_control = names_control_parse(cli_arg(args, "forge-control", NULL)),
-	    .forge_org = cli_arg(args, "forge-org", NULL),
-	    .forge_role = names_role_parse(cli_arg(args, "forge-role", NULL)),
-	};
+	app_sign_req_init(sr, req, cli_arg(args, "user", NULL), utc_now_s());
+	sr->sensors = a->sensors;
+	/* The portal service decides itself; in process we ask for the chain. */
+	sr->force_chain = cli_flag(args, "force-chain") || (req->want_chain && !app_is_api(a));
+	sr->skip_policy = cli_flag(args, "skip-policy");
+	sr->forge_untrusted = cli_flag(args, "forge-untrusted");
+	sr->forge_signature = cli_flag(args, "forge-signature");
+	sr->forge_device = cli_arg(args, "forge-device", NULL);
+	sr->forge_control = names_control_parse(cli_arg(args, "forge-control", NULL));
+	sr->forge_org = cli_arg(args, "forge-org", NULL);
+	sr->forge_role = names_role_parse(cli_arg(args, "forge-role", NULL));
 	if (cli_arg_long(args, "validity", 0, &sr->validity) < 0 ||
 	    cli_arg_long(args, "issued-offset", 0, &sr->issued_offset) < 0) {
 		out_error("BAD_REQUEST", "--validity and --issued-offset want seconds");
