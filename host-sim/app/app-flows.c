@@ -71,8 +71,7 @@ static int sign_req(const struct app *a, const struct svcport_client_sign_reques
 
 	app_sign_req_init(sr, req, cli_arg(args, "user", NULL), utc_now_s());
 	sr->sensors = a->sensors;
-	/* The portal service decides itself; in process we ask for the chain. */
-	sr->force_chain = cli_flag(args, "force-chain") || (req->want_chain && !app_is_api(a));
+	sr->force_chain = sr->force_chain || cli_flag(args, "force-chain");
 	sr->skip_policy = cli_flag(args, "skip-policy");
 	sr->forge_untrusted = cli_flag(args, "forge-untrusted");
 	sr->forge_signature = cli_flag(args, "forge-signature");

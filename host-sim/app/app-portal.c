@@ -40,7 +40,7 @@ int app_sign_api(struct app *a, const struct portal_sign_req *sr, uint8_t *cmd, 
 
 	if (sr->skip_policy || sr->forge_untrusted || sr->forge_signature || sr->forge_device ||
 	    sr->forge_control || sr->forge_org || sr->forge_role || sr->validity ||
-	    sr->issued_offset || sr->force_chain) {
+	    sr->issued_offset) {
 		out_error("BAD_REQUEST", "test-only signing options need --portal DIR");
 		return -EINVAL;
 	}
