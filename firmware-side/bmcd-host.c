@@ -3,6 +3,7 @@
 #include "bmcd-host.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -120,6 +121,16 @@ static void on_listen(int lfd, unsigned events, void *user_data)
 		return;
 	}
 	log_msg(LOG_INFO, "host firmware connected (uid %d)", (int)uid);
+}
+
+int bmcd_host_path(char *out, size_t cap, const char *arg, const char *admin_path)
+{
+	const char *slash = strrchr(admin_path, '/');
+	int dir_len = slash ? (int)(slash - admin_path) + 1 : 0;
+	int n = arg ? snprintf(out, cap, "%s", arg)
+	            : snprintf(out, cap, "%.*shost.sock", dir_len, admin_path);
+
+	return n >= 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
 }
 
 int bmcd_host_open(struct loop *loop, struct bmc *bmc, const char *path, uid_t uid,

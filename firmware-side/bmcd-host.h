@@ -10,6 +10,7 @@
 #ifndef SVCPORT_BMCD_HOST_H
 #define SVCPORT_BMCD_HOST_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "bmc.h"
@@ -18,6 +19,13 @@
 #define BMCD_HOST_CONNS 2
 
 struct bmcd_host;
+
+/*
+ * The host socket's path into out (cap bytes): arg (--host-socket), or NULL:
+ * host.sock in the folder of admin_path. 0 or -ENAMETOOLONG.
+ */
+int bmcd_host_path(char *out, size_t cap, const char *arg, const char *admin_path)
+    __attribute__((warn_unused_result));
 
 /*
  * Listens on path for peers of uid, on loop, answering from bmc (both

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+
 bool bmcd_is_peer_allowed(int fd, uid_t want, bool or_root, uid_t *ret_uid)
 {
 	struct ucred cr;
@@ -24,7 +26,7 @@ bool bmcd_is_peer_allowed(int fd, uid_t want, bool or_root, uid_t *ret_uid)
 int bmcd_listen(const char *path, mode_t mode)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat sb;
+	struct fs_stat sb = {0};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -33,7 +35,7 @@ int bmcd_listen(const char *path, mode_t mode)
 	}
 	strcpy(sa.sun_path, path);
 	/* A stale socket from a previous run; never remove anything else. */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+	if (fs_stat_path(path, &sb) == 0 && S_ISSOCK(sb.mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)

@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -30,7 +30,11 @@
 #include "factory.h"
 #include "log.h"
 #include "loop.h"
+#include "names.h"
+#include "notify.h"
 #include "presence.h"
+#include "utc.h"
+#include "version.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -58,29 +62,18 @@ struct daemon {
 
 static uint64_t real_now_ms(void *user_data)
 {
-	struct timespec ts;
+	uint64_t ms = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	/* 64-bit on every ABI (docs/arm.md). A clock that cannot be read is
+	 * 1970, when no certificate is valid: commands fail closed. */
+	if (utc_now_ms(&ms) < 0)
+		return 0;
+	return ms;
 }
 
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
 {
 	return mbedtls_ctr_drbg_random(user_data, buf, len);
-}
-
-static const char *link_name(svcport_v1_LinkKind k)
-{
-	switch (k) {
-	case svcport_v1_LinkKind_LINK_BLE:
-		return "ble";
-	case svcport_v1_LinkKind_LINK_USB:
-		return "usb";
-	case svcport_v1_LinkKind_LINK_SIM:
-		return "sim";
-	default:
-		return "-";
-	}
 }
 
 static void conn_close(struct conn *c)
@@ -148,7 +141,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
 		memset(&peek, 0, sizeof(peek));
 	log_msg(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
-	        peek.session_id, peek.request_id, link_name(peek.link), o.request,
+	        peek.session_id, peek.request_id, names_link(peek.link), o.request,
 	        o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
 	        bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
 	if (send(fd, out, out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
@@ -283,40 +276,67 @@ static void on_signal(int signo, void *user_data)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
-	           "                    [--ready-fd N] [--usb-udc UDC|PATH] [--usb-port PATH]\n"
-	           "                    [--hw-sim DIR] [--host-socket PATH] [--host-uid UID]\n"
+	           "                    [--gateway-uid UID | --gateway-user NAME]\n"
+	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
+	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
+	           "                    [--host-socket PATH] [--host-uid UID]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	           "       svcport-bmcd --help | --version\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once its sockets listen. USB presence is confirmed from the hardware:\n"
-	           "--usb-udc (the gadget port's /sys/class/udc/UDC/state reads \"configured\"),\n"
-	           "--usb-port (host mode: the port's device, e.g. /sys/bus/usb/devices/1-1,\n"
-	           "exists); none given: never. --hw-sim DIR: the simulator's virtual hardware\n"
-	           "(its simulated links accepted). --host-socket: the host firmware's socket\n"
-	           "(default: host.sock beside the admin socket), served to --host-uid only\n"
-	           "(default: bmcd's uid). See docs/bmc.md.\n");
+	           "fd N once its sockets listen (and $NOTIFY_SOCKET gets READY=1). bmcd stays\n"
+	           "in the foreground (--foreground is accepted, for older scripts) and logs\n"
+	           "to stderr unless --log syslog. USB presence comes from the hardware: the\n"
+	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
+	           "(--hw-sim); none: never. --host-socket (default: host.sock beside the\n"
+	           "admin socket) serves the host firmware, uid --host-uid (default: bmcd's).\n"
+	           "See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
 	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
-	char host_path[PATH_MAX]; /* --host-socket, or host.sock beside the admin socket */
-	const char *usb_udc, *usb_port, *hw_sim; /* presence sources (hwin.h) */
+	const char *host_arg;            /* --host-socket */
+	char host_path[PATH_MAX];        /* it, or host.sock beside the admin socket */
+	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
 	bool init, force, foreground;
 	int ready_fd;
 	uid_t gateway_uid, host_uid;
 };
 
-/* host.sock in the admin socket's directory. 0, or 2 if it does not fit. */
-static int host_path_default(struct options *o)
+/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
+ * allocates it at install time). */
+static int resolve_gateway_user(const char *name, uid_t *ret_uid)
 {
-	const char *slash = strrchr(o->admin_path, '/');
-	int dir_len = slash ? (int)(slash - o->admin_path) + 1 : 0;
+	struct passwd *pw = getpwnam(name);
 
-	if (snprintf(o->host_path, sizeof(o->host_path), "%.*shost.sock", dir_len, o->admin_path) >=
-	    (int)sizeof(o->host_path)) {
+	if (!pw) {
+		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
+		return -ESRCH;
+	}
+	*ret_uid = pw->pw_uid;
+	return 0;
+}
+
+/* --gateway-uid/--host-uid: a number into *ret_uid. 0, or 2 (said on stderr). */
+static int parse_uid(const char *arg, const char *option, uid_t *ret_uid)
+{
+	char *end;
+
+	errno = 0;
+	*ret_uid = (uid_t)strtoul(arg, &end, 10);
+	if (errno || *end || !*arg || *arg == '-') {
+		fprintf(stderr, "svcport-bmcd: --%s: not a number\n", option);
+		return 2;
+	}
+	return 0;
+}
+
+/* o->host_path (bmcd-host.h). 0, or 2 if it is too long. */
+static int host_path_set(struct options *o)
+{
+	if (bmcd_host_path(o->host_path, sizeof(o->host_path), o->host_arg, o->admin_path) < 0) {
 		fprintf(stderr, "svcport-bmcd: the host socket's path is too long\n");
 		return 2;
 	}
@@ -331,21 +351,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"gateway-socket", required_argument, NULL, 'g'},
 	    {"admin-socket", required_argument, NULL, 'a'},
 	    {"gateway-uid", required_argument, NULL, 'u'},
+	    {"gateway-user", required_argument, NULL, 'U'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log", required_argument, NULL, 'l'},
 	    {"ready-fd", required_argument, NULL, 'r'},
 	    {"init", no_argument, NULL, 'i'},
 	    {"factory", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'x'},
-	    {"usb-udc", required_argument, NULL, 'U'},
+	    {"usb-udc", required_argument, NULL, 'D'},
 	    {"usb-port", required_argument, NULL, 'P'},
 	    {"hw-sim", required_argument, NULL, 'S'},
 	    {"host-socket", required_argument, NULL, 'H'},
 	    {"host-uid", required_argument, NULL, 'O'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
-	char *end;
 	int opt;
 
 	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid(), .host_uid = getuid()};
@@ -362,18 +383,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'u':
 		case 'O':
-			errno = 0;
-			*(opt == 'u' ? &o->gateway_uid : &o->host_uid) =
-			    (uid_t)strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || *optarg == '-') {
-				fprintf(stderr, "svcport-bmcd: --%s-uid: not a number\n",
-				        opt == 'u' ? "gateway" : "host");
+			if (parse_uid(optarg, opt == 'u' ? "gateway-uid" : "host-uid",
+			              opt == 'u' ? &o->gateway_uid : &o->host_uid))
 				return 2;
-			}
 			break;
 		case 'H':
-			if (snprintf(o->host_path, sizeof(o->host_path), "%s", optarg) >=
-			    (int)sizeof(o->host_path))
+			o->host_arg = optarg;
+			break;
+		case 'U':
+			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
 				return 2;
 			break;
 		case 'f':
@@ -398,17 +416,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x':
 			o->force = true;
 			break;
-		case 'U':
-			o->usb_udc = optarg;
+		case 'D':
+			o->presence.usb_udc = optarg;
 			break;
 		case 'P':
-			o->usb_port = optarg;
+			o->presence.usb_port = optarg;
 			break;
 		case 'S':
-			o->hw_sim = optarg;
+			o->presence.hw_sim = optarg;
 			break;
 		case 'h':
 			usage(stdout);
+			return -1;
+		case 'V':
+			puts("svcport-bmcd " SVCPORT_VERSION);
 			return -1;
 		default:
 			usage(stderr);
@@ -417,11 +438,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
 	    (!o->init && (!o->gw_path || !o->admin_path)) ||
-	    (o->hw_sim && (o->usb_udc || o->usb_port))) {
+	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
 		usage(stderr);
 		return 2;
 	}
-	return o->host_path[0] || o->init ? 0 : host_path_default(o);
+	return o->init ? 0 : host_path_set(o);
 }
 
 static int run_init(const struct options *o, const struct bmc_env *env)
@@ -480,25 +501,34 @@ static void daemon_close(struct daemon *d)
 	hwin_close(d->hw);
 }
 
+/* systemd (Type=notify): ready once the sockets listen. Never fatal. */
+static void notify_serving(const struct options *o)
+{
+	char status[160];
+	int r;
+
+	snprintf(status, sizeof(status), "serving gateway %s, admin %s", o->gw_path, o->admin_path);
+	r = notify_ready(status);
+	if (r < 0)
+		log_msg(LOG_WARNING, "$NOTIFY_SOCKET: %s (readiness not reported)", strerror(-r));
+}
+
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
-	const struct presence_config pc = {
-	    .usb_udc = o->usb_udc, .usb_port = o->usb_port, .hw_sim = o->hw_sim};
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
 	struct bmc_options bo = {0};
 	svcport_v1_BmcReply ev;
 	char hw_desc[PATH_MAX + 128];
 	int ret;
 
-	log_setup("svcport-bmcd", o->log_kind ? strcmp(o->log_kind, "syslog") == 0 : !o->foreground,
-	          false);
+	log_setup("svcport-bmcd", o->log_kind && strcmp(o->log_kind, "syslog") == 0, false);
 	for (int i = 0; i < MAX_GATEWAYS; i++)
 		d.gw[i].fd = -1;
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	ret = presence_open(&pc, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
+	ret = presence_open(&o->presence, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
 	if (ret < 0) {
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", hw_desc, strerror(-ret));
 		return 1;
@@ -507,22 +537,17 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	if (ret < 0) {
 		hwin_close(d.hw);
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
-		        ret == -ENOENT    ? "not initialised (svcport-bmcd --init)"
-		        : ret == -EBADMSG ? "state refused: it fails its integrity check; the "
-		                            "board stays locked"
-		        : ret == -ESTALE  ? "state refused: rolled back (older than the secure "
-		                            "element's counter); the board stays locked"
-		        : ret == -EINVAL  ? "state is corrupt"
-		                          : strerror(-ret));
+		        ret == -ENOENT ? "not initialised (svcport-bmcd --init)"
+		        : ret == -EBADMSG
+		            ? "state refused (integrity check): the board stays locked"
+		        : ret == -ESTALE ? "state refused (rolled back): the board stays locked"
+		        : ret == -EINVAL ? "state is corrupt"
+		                         : strerror(-ret));
 		return 1;
 	}
 	ret = 1;
 	if (daemon_listen(&d, o) < 0)
 		goto out;
-	if (!o->foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
-		goto out;
-	}
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s, host %s (uid %d)", o->gw_path,
@@ -533,8 +558,10 @@ static int serve(const struct options *o, const struct bmc_env *env)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
 		close(o->ready_fd);
 	}
+	notify_serving(o);
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
 	bmc_flush(d.bmc);
+	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);
 	unlink(o->host_path);

@@ -7,12 +7,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mbedtls/aes.h>
 #include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
+
+#include "fsutil.h"
 
 #define MAGIC       "SVCSED01"
 #define KEY_LEN     64 /* AES-256-XTS: two AES-256 keys */
@@ -168,16 +169,21 @@ int drive_create(const char *path, uint32_t sectors, const unsigned char ak[DRIV
 static int header_read(int fd, unsigned char hdr[DRIVE_SECTOR], uint32_t *ret_sectors)
 {
 	ssize_t n = pread(fd, hdr, DRIVE_SECTOR, 0);
-	struct stat sb;
+	struct fs_stat sb = {0};
 	uint32_t sectors;
+	int ret;
 
-	if (n < 0 || fstat(fd, &sb) < 0)
+	if (n < 0)
 		return -errno;
+	/* statx: fstat() fails after 2038 on a 32-bit time_t (docs/arm.md). */
+	ret = fs_stat_fd(fd, &sb);
+	if (ret < 0)
+		return ret;
 	if (n != DRIVE_SECTOR || memcmp(hdr, MAGIC, 8) != 0 || get_u32(hdr + 8) != DRIVE_SECTOR)
 		return -EINVAL;
 	sectors = get_u32(hdr + 12);
 	if (sectors == 0 || sectors > DRIVE_MAX_SECTORS ||
-	    sb.st_size != (off_t)DRIVE_SECTOR * (1 + (off_t)sectors))
+	    sb.size != (uint64_t)DRIVE_SECTOR * (1 + (uint64_t)sectors))
 		return -EINVAL;
 	*ret_sectors = sectors;
 	return 0;
