@@ -38,13 +38,8 @@ static struct hostif_outcome outcome;
 static int setup_active(void **state)
 {
 	fsio_fault_set(NULL);
-	setup_bmc(state);
+	setup_bmc_intrusion(state);
 	hostif_init(&hif, W.bmc, NULL);
-	set_password();
-	req.cmd.sensors_set.has_sensors = true;
-	req.cmd.sensors_set.sensors.intrusion_enabled = true;
-	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
-	assert_int_equal(st()->lockdown_state, ACTIVE);
 	return 0;
 }
 
@@ -84,19 +79,6 @@ static svcport_admin_v1_AdminError tamper(void)
 	new_req();
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
 	return run(CMD(tamper), NULL);
-}
-
-static svcport_v1_AuditRecord last_record(void)
-{
-	static svcport_v1_AuditRecord recs[1];
-	struct audit_report r;
-	size_t n = 0;
-
-	assert_int_equal(audit_verify(W.state, st(), &r), 0);
-	assert_true(r.ok);
-	assert_int_equal(audit_read(W.state, st(), st()->audit_count - 1, recs, 1, &n), 0);
-	assert_int_equal(n, 1);
-	return recs[0];
 }
 
 static void expect_locked_sentence(void)

@@ -25,6 +25,7 @@
 
 #include "hostfw.h"
 #include "proc.h"
+#include "procworld.h"
 #include "testpki.h"
 
 #define PW              "correct horse"
@@ -34,42 +35,27 @@
 #define CONNS           3 /* one over bmcd's BMCD_HOST_CONNS */
 #define LOCKED_SENTENCE "System is locked down and must be activated in order to complete booting"
 
-static char dir[PATH_MAX], factory[PATH_MAX + 16], state_dir[PATH_MAX + 16];
-static char gw_path[PATH_MAX + 16], admin_path[PATH_MAX + 16], host_path[PATH_MAX + 16];
-static char log_path[PATH_MAX + 16], real_bmcd[PATH_MAX];
+static struct proc_world W;
+static char real_bmcd[PATH_MAX];
 static pid_t bmcd = -1;
 static svcport_host_v1_HostReply hrep;
 
-static int ctl(char *out, size_t cap, const char *const *args)
-{
-	const char *argv[16] = {proc_bmcctl(), "--admin-socket", admin_path};
-	int n = 3;
-
-	for (int i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return proc_run(argv, out, cap);
-}
-
-#define CTL(out, ...) ctl(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
+#define CTL(out, ...) PROC_CTL(&W, out, __VA_ARGS__)
 
 static pid_t start(const char *host_uid)
 {
-	const char *extra[] = {"--host-socket", host_path, host_uid ? "--host-uid" : NULL, host_uid,
+	const char *extra[] = {"--host-socket", W.host, host_uid ? "--host-uid" : NULL, host_uid,
 	                       NULL};
 
-	return proc_bmcd_start_log(state_dir, gw_path, admin_path, extra, true, log_path);
+	return proc_bmcd_start_log(W.state, W.gw, W.admin, extra, true, W.log);
 }
 
 /* A factory state with the administrator password PW, and bmcd running. */
 static void up(const char *control, const char *host_uid)
 {
 	char out[512];
-	const char *argv[] = {proc_bmcd(),   "--init",  "--factory", factory,
-	                      "--state-dir", state_dir, "--force",   NULL};
 
-	assert_int_equal(tpki_write_factory(factory, control, false), 0);
-	assert_int_equal(proc_run(argv, out, sizeof(out)), 0);
+	assert_int_equal(proc_world_init(&W, control), 0);
 	bmcd = start(host_uid);
 	assert_true(bmcd > 0);
 	assert_int_equal(CTL(out, "--password", "PASSW0RD", "password", "set", PW), 0);
@@ -78,42 +64,22 @@ static void up(const char *control, const char *host_uid)
 
 static int setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "%s/svcport-host-XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(factory, sizeof(factory), "%s/factory", dir);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
-	snprintf(gw_path, sizeof(gw_path), "%s/gw.sock", dir);
-	snprintf(admin_path, sizeof(admin_path), "%s/admin.sock", dir);
-	snprintf(host_path, sizeof(host_path), "%s/host.sock", dir);
-	snprintf(log_path, sizeof(log_path), "%s/bmcd.log", dir);
 	snprintf(real_bmcd, sizeof(real_bmcd), "%s", proc_bmcd());
-	return 0;
+	return proc_world_make(&W, "host");
 }
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	proc_stop(bmcd, SIGKILL);
 	bmcd = -1;
 	unsetenv("SVCPORT_FSIO_FAULT");
 	setenv("SVCPORT_BMCD", real_bmcd, 1);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return proc_world_remove(&W);
 }
 
 static bool is_in_log(const char *what)
 {
-	static char buf[32768];
-	FILE *f = fopen(log_path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = 0;
-	return strstr(buf, what) != NULL;
+	return proc_file_has(W.log, what);
 }
 
 /* One request on fd; its status (the reply in hrep). */
@@ -132,7 +98,7 @@ static svcport_host_v1_HostStatus ask(int fd, pb_size_t tag, uint32_t id)
 
 static int host_connect(void)
 {
-	int fd = hostfw_connect(host_path);
+	int fd = hostfw_connect(W.host);
 
 	assert_true(fd >= 0);
 	return fd;
@@ -186,7 +152,7 @@ static void backup_ak(unsigned char ak[32])
 	size_t n, mt, sn;
 	FILE *f;
 
-	snprintf(file, sizeof(file), "%s/ak.backup", dir);
+	snprintf(file, sizeof(file), "%s/ak.backup", W.dir);
 	assert_int_equal(CTL(out, "--password", PW, "sed", "backup", file), 0);
 	f = fopen(file, "r");
 	assert_non_null(f);
@@ -285,15 +251,12 @@ static int raw(const void *bytes, size_t len)
 static size_t slurp(const char *name, unsigned char *buf, size_t cap)
 {
 	char path[PATH_MAX + 32];
-	FILE *f;
-	size_t n;
+	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", state_dir, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, cap, f);
-	fclose(f);
-	return n;
+	snprintf(path, sizeof(path), "%s/%s", W.state, name);
+	n = proc_slurp(path, buf, cap);
+	assert_true(n >= 0);
+	return (size_t)n;
 }
 
 static void bad_packets_change_nothing(void **state)

@@ -19,15 +19,15 @@
 #include <cmocka.h>
 
 #include "proc.h"
-#include "testpki.h"
+#include "procworld.h"
 
 #define PW "correct horse"
 #define LOCKED_JSON                                                                                \
 	"\"error\":\"LOCKED\",\"error_detail\":\"System is locked down and must be activated in "  \
 	"order to complete booting\""
 
-static char dir[PATH_MAX], factory[PATH_MAX + 16], state_dir[PATH_MAX + 16];
-static char gw_path[PATH_MAX + 16], admin_path[PATH_MAX + 16], img[PATH_MAX + 16];
+static struct proc_world W;
+static char img[PATH_MAX + 16];
 static pid_t bmcd = -1;
 static char out[8192];
 
@@ -47,46 +47,24 @@ static int host(const char *const *args)
 	for (int i = 0; args[i] && n < 13; i++)
 		argv[n++] = args[i];
 	argv[n++] = "--dir";
-	argv[n++] = dir;
+	argv[n++] = W.dir;
 	argv[n] = NULL;
 	return proc_run(argv, out, sizeof(out));
 }
 
 #define HOST(...) host((const char *const[]){__VA_ARGS__, NULL})
-
-static int ctl(const char *const *args)
-{
-	const char *argv[16] = {proc_bmcctl(), "--admin-socket", admin_path};
-	char o[1024];
-	int n = 3;
-
-	for (int i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return proc_run(argv, o, sizeof(o));
-}
-
-#define CTL(...) ctl((const char *const[]){__VA_ARGS__, NULL})
+#define CTL(...)  PROC_CTL(&W, out, __VA_ARGS__)
 
 static int setup(void **state)
 {
-	const char *init[] = {proc_bmcd(),   "--init",  "--factory", factory,
-	                      "--state-dir", state_dir, NULL};
-
-	snprintf(dir, sizeof(dir), "%s/svcport-simhost-XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
+	if (proc_world_make(&W, "simhost") < 0)
 		return -1;
-	snprintf(factory, sizeof(factory), "%s/factory", dir);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
-	snprintf(gw_path, sizeof(gw_path), "%s/gw.sock", dir);
-	snprintf(admin_path, sizeof(admin_path), "%s/admin.sock", dir);
-	snprintf(img, sizeof(img), "%s/drive.img", dir);
+	snprintf(img, sizeof(img), "%s/drive.img", W.dir);
 	/* BMC-managed: ACTIVE from the factory, SED enabled with an AK. The host
 	 * socket defaults to DIR/host.sock, beside the admin socket. */
-	if (tpki_write_factory(factory, "bmc", false) < 0 || proc_run(init, out, sizeof(out)))
+	if (proc_world_init(&W, "bmc") < 0)
 		return -1;
-	bmcd = proc_bmcd_start(state_dir, gw_path, admin_path, NULL, true);
+	bmcd = proc_bmcd_start(W.state, W.gw, W.admin, NULL, true);
 	if (bmcd < 0 || CTL("--password", "PASSW0RD", "password", "set", PW) ||
 	    CTL("--password", PW, "sensors", "set", "intrusion", "on"))
 		return -1;
@@ -95,23 +73,17 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	proc_stop(bmcd, SIGKILL);
 	bmcd = -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return proc_world_remove(&W);
 }
 
 static size_t slurp(unsigned char *buf, size_t cap)
 {
-	FILE *f = fopen(img, "r");
-	size_t n;
+	long n = proc_slurp(img, buf, cap);
 
-	assert_non_null(f);
-	n = fread(buf, 1, cap, f);
-	fclose(f);
-	return n;
+	assert_true(n >= 0);
+	return (size_t)n;
 }
 
 static void drive_story(void **state)
@@ -161,7 +133,7 @@ static void bad_arguments_change_nothing(void **state)
 	assert_int_equal(HOST("erase"), 2);
 	assert_int_equal(HOST("boot", "--socket", "/nonexistent/host.sock"), 1);
 	assert_non_null(strstr(out, "\"error\":\"UNREACHABLE\""));
-	assert_int_equal(HOST("boot", "--drive", state_dir), 1); /* a folder, not a drive */
+	assert_int_equal(HOST("boot", "--drive", W.state), 1); /* a folder, not a drive */
 	n1 = slurp(after, sizeof(after));
 	assert_int_equal(n0, n1);
 	assert_memory_equal(before, after, n0);
