@@ -176,7 +176,9 @@ int cli_demo(int argc, char **argv)
 	    "  Plays the whole story in a temporary folder: portal, users, a portal-managed\n"
 	    "  server, claim and activation over BLE, tamper, reactivation over USB, emergency\n"
 	    "  reset, SED AK restore, motherboard replacement, key update, transfer and a\n"
-	    "  replayed command. Exit 0 only if every step behaved as expected.\n";
+	    "  replayed command; the server's host unlocks its self-encrypting drive only\n"
+	    "  while the server is active and the AK present. Exit 0 only if every step\n"
+	    "  behaved as expected.\n";
 	struct cli_args a;
 	struct demo *d;
 	int passed = 0;

@@ -262,7 +262,7 @@ static bool is_state_initialised(const char *state)
 /* The paths of one server's folder. */
 struct server_paths {
 	char state[PATH_MAX], gw_sock[PATH_MAX], admin[PATH_MAX], ble[PATH_MAX], usb[PATH_MAX];
-	char hw[PATH_MAX];
+	char hw[PATH_MAX], host[PATH_MAX];
 	char blog[PATH_MAX], glog[PATH_MAX];
 	char l1[PATH_MAX + 16], l2[PATH_MAX + 16], cap[PATH_MAX + 16];
 };
@@ -272,6 +272,7 @@ static void paths_fill(const char *dir, struct server_paths *p)
 	path_in(dir, "state", p->state);
 	path_in(dir, "bmcd.sock", p->gw_sock);
 	path_in(dir, "admin.sock", p->admin);
+	path_in(dir, "host.sock", p->host);
 	path_in(dir, "ble.sock", p->ble);
 	path_in(dir, "usb.sock", p->usb);
 	path_in(dir, "bmcd.log", p->blog);
@@ -323,13 +324,14 @@ static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_o
                         const struct server_paths *p, int timeout)
 {
 	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr. */
-	char *argv[16] = {
+	char *argv[20] = {
 	    (char *)bins->bmcd, "--state-dir",      (char *)p->state,
 	    "--gateway-socket", (char *)p->gw_sock, "--admin-socket",
 	    (char *)p->admin,   "--foreground",     "--log",
 	    "stderr",           "--hw-sim", /* presence from DIR/hw, simulated links accepted */
-	    (char *)p->hw};
-	pid_t pid = spawn(argv, 12, p->blog, true, timeout, o);
+	    (char *)p->hw,      "--host-socket", /* the host firmware (svcport-sim host) */
+	    (char *)p->host};
+	pid_t pid = spawn(argv, 14, p->blog, true, timeout, o);
 
 	if (pid < 0)
 		show_log_tail(p->blog);
