@@ -28,7 +28,7 @@ struct gatt_conn;
 
 struct gatt_conn_config {
 	const char *name;         /* link name for logs, copied */
-	svcport_v1_LinkKind kind; /* LINK_BLE or LINK_SIM */
+	svcport_v1_LinkKind kind; /* LINK_BLE (ble: and ble-sim:) */
 	int required_security;    /* ATT_SECURITY_* for our service */
 	int link_security;        /* the link's current ATT_SECURITY_* */
 	/* NULL, or the link's security now (ble: pairing completes after accept):

@@ -152,7 +152,7 @@ static bool stream_read(struct stream *s)
 	int r = cdc_peer_feed(s->peer, buf, (size_t)n, loop_now_ms());
 	if (r == -EBUSY && s->is_socket) {
 		log_msg(LOG_WARNING, "link %s: session table full, connection refused",
-		       s->link->name);
+		        s->link->name);
 		conn_remove(s);
 		return false;
 	}
@@ -285,7 +285,7 @@ static int tty_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	if (fd < 0) {
 		r = fd;
 		log_msg(LOG_ERR, "link %s: cannot open the service-port tty: %s%s", l->name,
-		       strerror(-r), r == -ENOTTY ? " (not a terminal)" : "");
+		        strerror(-r), r == -ENOTTY ? " (not a terminal)" : "");
 		goto free_link;
 	}
 	r = loop_timer_new(ctx->loop, tty_resume, l, &l->tty_retry);
@@ -321,12 +321,12 @@ static void on_accept(int fd, unsigned events, void *user_data)
 		return;
 	if (l->n_conns >= UNIX_CONNS_MAX) {
 		log_msg(LOG_WARNING, "link %s: too many connections (%u), refused", l->name,
-		       UNIX_CONNS_MAX);
+		        UNIX_CONNS_MAX);
 		close(cfd);
 		return;
 	}
 	struct stream *s;
-	if (stream_new(l, cfd, true, svcport_v1_LinkKind_LINK_SIM, &s) < 0) {
+	if (stream_new(l, cfd, true, svcport_v1_LinkKind_LINK_USB, &s) < 0) { /* the real kind */
 		log_msg(LOG_ERR, "link %s: out of memory, connection refused", l->name);
 		close(cfd);
 		return;

@@ -3,7 +3,7 @@
  * ble-sim:PATH — the BLE link without a radio (DESIGN §2.3): a unix
  * SOCK_SEQPACKET listener whose connections carry raw ATT PDUs, one per
  * packet, exactly as the L2CAP LE socket of ble: does. Every connection is
- * a GATT connection (gatt-conn.h) with link kind LINK_SIM and no presence.
+ * a GATT connection (gatt-conn.h) with link kind LINK_BLE and no presence.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,7 +58,7 @@ static void sim_on_accept(int fd, unsigned events, void *user_data)
 	}
 	struct gatt_conn_config cfg = {
 	    .name = l->name,
-	    .kind = svcport_v1_LinkKind_LINK_SIM,
+	    .kind = svcport_v1_LinkKind_LINK_BLE,  /* its real kind (contracts.md) */
 	    .required_security = ATT_SECURITY_LOW, /* a unix socket has no pairing */
 	    .link_security = ATT_SECURITY_LOW,
 	    .closed = sim_conn_closed,
@@ -68,7 +68,7 @@ static void sim_on_accept(int fd, unsigned events, void *user_data)
 	if (r < 0) {
 		l->conns[slot] = NULL;
 		log_msg(LOG_WARNING, "link %s: connection refused: %s", l->name,
-		       r == -EBUSY ? "session table full" : strerror(-r));
+		        r == -EBUSY ? "session table full" : strerror(-r));
 		return;
 	}
 	log_msg(LOG_INFO, "link %s: connection accepted", l->name);

@@ -99,7 +99,7 @@ static int setup(void **state)
 	                           .events = true,
 	                           .ops = &link_ops};
 	struct session_link ble = {.name = "ble-sim:/x",
-	                           .kind = svcport_v1_LinkKind_LINK_SIM,
+	                           .kind = svcport_v1_LinkKind_LINK_BLE,
 	                           .physical_presence = false,
 	                           .events = false,
 	                           .ops = &link_ops};
@@ -210,7 +210,7 @@ static void test_relay_presence_per_link(void **state)
 	assert_int_equal(bmc.last.request.which_body, svcport_v1_Request_get_device_info_tag);
 	send_request(fx->b, 9, svcport_v1_Request_get_challenge_tag, 1);
 	assert_int_equal(bmc.n_req, 2);
-	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_SIM);
+	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_BLE);
 	assert_false(bmc.last.physical_presence);
 
 	bmc_answer(fx->t, session_id(fx->a), 7, "J900ABCD");

@@ -547,7 +547,8 @@ static void test_relay_per_link(void **state)
 	const svcport_v1_Response *r =
 	    expect_response(&T.unix_peer, 1, svcport_v1_Response_device_info_tag);
 	assert_string_equal(r->body.device_info.device.serial_number, "J900TEST");
-	assert_int_equal(T.bmc.last.link, svcport_v1_LinkKind_LINK_SIM);
+	/* Each simulated link reports its real kind (contracts.md): unix: is USB. */
+	assert_int_equal(T.bmc.last.link, svcport_v1_LinkKind_LINK_USB);
 	assert_true(T.bmc.last.physical_presence);
 	assert_int_equal(T.bmc.last.request_id, 1);
 	uint32_t unix_session = T.bmc.last.session_id;
@@ -949,6 +950,9 @@ static void test_ble_sim_long_answer(void **state)
 		unsigned n_req = T.bmc.n_req;
 		assert_int_equal(gatt_client_send_message(c, msg, os.bytes_written), 0);
 		wait_bmc(1, n_req + 1); /* the fake bmcd answers in this process */
+		/* ble-sim: is BLE to bmcd, never presence (contracts.md). */
+		assert_int_equal(T.bmc.last.link, svcport_v1_LinkKind_LINK_BLE);
+		assert_false(T.bmc.last.physical_presence);
 		sim_recv(c);
 		assert_int_equal(T.frame.id, 1);
 		assert_int_equal(T.frame.msg.response.which_body,
