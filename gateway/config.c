@@ -20,8 +20,13 @@ static const char usage[] =
     "  --link SPEC            a link, repeatable: ble:hciN, ble-sim:PATH, tty:PATH,\n"
     "                         unix:PATH, usb:VID:PID (hex)\n"
     "  --bmc-socket PATH      svcport-bmcd's socket (default " GW_DEFAULT_BMC_SOCKET ")\n"
-    "  --max-sessions N       concurrent sessions, 1..64 (default 4)\n"
-    "  --idle-timeout DUR     end a session after DUR without a frame (default 120s)\n"
+    "  --max-sessions N       concurrent sessions, 2..64 (default 4); one link kind\n"
+    "                         holds at most N - max(1, N/4) of them\n"
+    "  --idle-timeout DUR     end a session after DUR without a request (default 120s)\n"
+    "  --start-timeout DUR    a connection must start a conversation (BLE: enable TX\n"
+    "                         notifications; unix: its first frame) in DUR (default 10s)\n"
+    "  --message-timeout DUR  progress rule: a message's grace (default 10s)...\n"
+    "  --min-rate BYTES       ...after which it must arrive at BYTES/s (default 100)\n"
     "  --request-timeout DUR  answer BMC_UNAVAILABLE when bmcd is silent (default 10s)\n"
     "  --max-message BYTES    largest Frame accepted, 64..65535 (default 8192)\n"
     "  --rate N               frames per second per session (default 10)\n"
@@ -123,7 +128,7 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		else
 			ok = false;
 	} else if (!strcmp(key, "max-sessions")) {
-		ok = parse_uint(v, 1, SESSION_MAX, &n);
+		ok = parse_uint(v, 2, SESSION_MAX, &n);
 		if (ok)
 			cfg->limits.max_sessions = (unsigned)n;
 	} else if (!strcmp(key, "max-message")) {
@@ -138,6 +143,14 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = parse_uint(v, 1, 1000, &n);
 		if (ok)
 			cfg->limits.burst = (uint32_t)n;
+	} else if (!strcmp(key, "min-rate")) {
+		ok = parse_uint(v, 1, 1000000, &n);
+		if (ok)
+			cfg->limits.min_rate = (uint32_t)n;
+	} else if (!strcmp(key, "start-timeout")) {
+		ok = parse_duration_ms(v, &cfg->limits.start_ms);
+	} else if (!strcmp(key, "message-timeout")) {
+		ok = parse_duration_ms(v, &cfg->limits.message_ms);
 	} else if (!strcmp(key, "idle-timeout")) {
 		ok = parse_duration_ms(v, &cfg->limits.idle_ms);
 	} else if (!strcmp(key, "request-timeout")) {
@@ -233,6 +246,9 @@ static const struct option options[] = {
     {"max-sessions", required_argument, NULL, OPT_VALUE},
     {"idle-timeout", required_argument, NULL, OPT_VALUE},
     {"request-timeout", required_argument, NULL, OPT_VALUE},
+    {"start-timeout", required_argument, NULL, OPT_VALUE},
+    {"message-timeout", required_argument, NULL, OPT_VALUE},
+    {"min-rate", required_argument, NULL, OPT_VALUE},
     {"max-message", required_argument, NULL, OPT_VALUE},
     {"rate", required_argument, NULL, OPT_VALUE},
     {"burst", required_argument, NULL, OPT_VALUE},

@@ -144,6 +144,7 @@ static int gw_run(struct gw *gw)
 	    .sessions = gw->sessions,
 	    .capture = gw->capture,
 	    .max_message = gw->cfg.limits.max_message,
+	    .limits = &gw->cfg.limits,
 	    .ble_security = gw->cfg.ble_security,
 	    .ble_name = gw->cfg.ble_name,
 	};
@@ -174,7 +175,7 @@ static int gw_run(struct gw *gw)
 	if (r < 0)
 		return r;
 	log_msg(LOG_INFO, "session 0: ready, %u link(s), bmcd at %s", gw->cfg.n_links,
-	       gw->cfg.bmc_socket);
+	        gw->cfg.bmc_socket);
 	r = gw_ready(gw->cfg.ready_fd);
 	if (r < 0)
 		log_msg(LOG_WARNING, "--ready-fd %d: cannot write", gw->cfg.ready_fd);

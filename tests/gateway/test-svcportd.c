@@ -69,6 +69,7 @@ static struct {
 	struct fake_bmc bmc;
 	struct peer unix_peer, tty_peer;
 	const char *max_sessions; /* NULL: the default */
+	const char *extra[8];     /* more options, NULL-terminated */
 	svcport_v1_Frame frame;
 } T;
 
@@ -317,10 +318,32 @@ static void start_svcportd(void)
 		fcntl(ready[1], F_SETFD, 0);
 		/* As root (CI), really drop privileges: to nobody. */
 		const char *user = geteuid() == 0 ? "nobody" : "";
-		execl(svcportd_path, "svcportd", "--link", link_unix, "--link", link_tty, "--link",
-		      link_sim, "--bmc-socket", bmc_opt, "--capture", cap, "--idle-timeout", "2s",
-		      "--max-sessions", T.max_sessions ? T.max_sessions : "4", "--ready-fd", fdarg,
-		      "--verbose", *user ? "--user" : NULL, user, (char *)NULL);
+		const char *argv[40] = {"svcportd",
+		                        "--link",
+		                        link_unix,
+		                        "--link",
+		                        link_tty,
+		                        "--link",
+		                        link_sim,
+		                        "--bmc-socket",
+		                        bmc_opt,
+		                        "--capture",
+		                        cap,
+		                        "--idle-timeout",
+		                        "2s",
+		                        "--max-sessions",
+		                        T.max_sessions ? T.max_sessions : "4",
+		                        "--ready-fd",
+		                        fdarg,
+		                        "--verbose"};
+		int n = 18;
+		for (int i = 0; i < 8 && T.extra[i]; i++)
+			argv[n++] = T.extra[i];
+		if (*user) {
+			argv[n++] = "--user";
+			argv[n++] = user;
+		}
+		execv(svcportd_path, (char *const *)argv);
 		_exit(127);
 	}
 	close(ready[1]);
@@ -690,41 +713,6 @@ static void test_idle_timeout_closes(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
-/* The table is full: a new phone is told so (RATE_LIMITED) and let go; the others go on. */
-static void test_session_table_full(void **state)
-{
-	T.max_sessions = "2";
-	start_all();
-	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
-	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
-	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
-	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
-	char path[128];
-	snprintf(path, sizeof(path), "%s/phone.sock", T.dir);
-	struct peer *third = calloc(1, sizeof(*third));
-	assert_non_null(third);
-	peer_init(third, connect_unix(path));
-	send_request(third, 1, svcport_v1_Request_ping_tag);
-	expect_error(third, 0, svcport_v1_ErrorCode_RATE_LIMITED);
-	assert_false(pump(third, true)); /* then closed */
-	close(third->fd);
-	free(third);
-	/* A GATT phone is disconnected at once. */
-	snprintf(path, sizeof(path), "%s/ble-sim.sock", T.dir);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
-	char b;
-	assert_int_equal(recv(fd, &b, 1, MSG_DONTWAIT), 0);
-	close(fd);
-	send_request(&T.unix_peer, 2, svcport_v1_Request_ping_tag);
-	expect_response(&T.unix_peer, 2, svcport_v1_Response_pong_tag);
-	assert_int_equal(stop_svcportd(), 0);
-}
-
 /* ---------------------------------------------------------------- ble-sim: */
 
 static struct gatt_client *sim_connect(int *ret_fd, bool notify, uint16_t mtu)
@@ -1042,6 +1030,216 @@ static void test_ble_sim_pdu_over_517_dropped(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* ---------------------------------------------------------------- fail closed (issue 12) */
+
+/* Waits until svcportd closes fd (data before the end is skipped). */
+static void expect_eof(int fd)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+		uint8_t buf[1024];
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return;
+		assert_true(n > 0 || errno == EAGAIN);
+	}
+}
+
+/* True when svcportd has not closed fd (nothing to read, no end of stream). */
+static bool is_open(int fd)
+{
+	uint8_t b;
+	ssize_t n = recv(fd, &b, 1, MSG_DONTWAIT | MSG_PEEK);
+	return n < 0 && errno == EAGAIN;
+}
+
+/* A FIRST segment announcing `total` bytes and carrying 10: a message left half-sent. */
+static void sim_start_message(int fd, uint16_t total)
+{
+	uint8_t pdu[16] = {0x52, 0x0c, 0x00, SEG_FIRST | 0, (uint8_t)total, (uint8_t)(total >> 8)};
+	assert_int_equal(send(fd, pdu, 16, 0), 16);
+}
+
+static struct peer *unix_peer_new(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/phone.sock", T.dir);
+	struct peer *p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	peer_init(p, connect_unix(path));
+	return p;
+}
+
+/* The attacks below hold sessions for as long as they like: no idle timeout helps. */
+static const char *const long_idle[] = {"--idle-timeout", "60s", NULL};
+
+/*
+ * The attack of issue 12: four BLE connections, each holding a half-sent message, must
+ * not lock the USB technician out. One kind holds at most 3 of 4 slots: the fourth BLE
+ * phone is let go, the tty: technician is served, and so is a second USB peer (unix:),
+ * which takes the slot of the quietest BLE session.
+ */
+static void test_ble_cannot_lock_out_usb(void **state)
+{
+	memcpy(T.extra, long_idle, sizeof(long_idle));
+	start_all();
+	int fd[4];
+	struct gatt_client *c[4];
+	for (int i = 0; i < 3; i++) {
+		c[i] = sim_connect(&fd[i], true, 23);
+		sim_start_message(fd[i], 4000);
+	}
+	c[3] = sim_connect(&fd[3], false, 23);
+	if (gatt_client_enable_notifications(c[3]) == 0) /* or it saw the end already */
+		(void)0;
+	expect_eof(fd[3]);
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	send_request(&T.unix_peer, 1, svcport_v1_Request_get_device_info_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_device_info_tag);
+	expect_eof(fd[0]); /* the quietest BLE session gave its slot */
+	assert_true(is_open(fd[1]) && is_open(fd[2]));
+	for (int i = 0; i < 4; i++) {
+		gatt_client_free(c[i]);
+		close(fd[i]);
+	}
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* The other way round: USB peers (unix:) never take BLE's last slot. */
+static void test_usb_cannot_lock_out_ble(void **state)
+{
+	T.max_sessions = "2";
+	memcpy(T.extra, long_idle, sizeof(long_idle));
+	start_all();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	/* The tty technician takes the quiet unix: session's slot (USB has 1 of 2). */
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	assert_false(pump(&T.unix_peer, true));
+	int fd, fd2;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	sim_ping_expect(c, 1, "ble keeps its slot");
+	/* A second BLE phone finds BLE's slot taken: let go at once. */
+	struct gatt_client *c2 = sim_connect(&fd2, false, 0);
+	if (gatt_client_enable_notifications(c2) == 0) /* or it saw the end already */
+		(void)0;
+	expect_eof(fd2);
+	send_request(&T.tty_peer, 2, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 2, svcport_v1_Response_pong_tag);
+	gatt_client_free(c);
+	gatt_client_free(c2);
+	close(fd);
+	close(fd2);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/* A BLE connection is a session only once it subscribes to TX: four that never do hold
+ * nothing, and a fifth connection pushes the oldest of them out (the waiting cap). */
+static void test_unsubscribed_ble_holds_no_session(void **state)
+{
+	memcpy(T.extra, long_idle, sizeof(long_idle));
+	start_all();
+	int fd[5];
+	struct gatt_client *c[5];
+	for (int i = 0; i < 4; i++)
+		c[i] = sim_connect(&fd[i], false, 0);
+	c[4] = sim_connect(&fd[4], true, 0);
+	sim_ping_expect(c[4], 1, "a phone");
+	expect_eof(fd[0]);
+	for (int i = 1; i < 4; i++)
+		assert_true(is_open(fd[i]));
+	for (int i = 0; i < 5; i++) {
+		gatt_client_free(c[i]);
+		close(fd[i]);
+	}
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+/*
+ * Deadlines: a BLE connection that does not subscribe, a unix: connection that sends
+ * no frame, and a half-sent message (BLE segments, a unix: half frame) under the
+ * progress rule are closed; a tty: half frame is dropped with LINK_PROTOCOL and the
+ * technician goes on.
+ */
+static void test_slow_peers_closed(void **state)
+{
+	static const char *const extra[] = {
+	    "--start-timeout", "300ms", "--message-timeout", "300ms", "--min-rate", "1000", NULL};
+	memcpy(T.extra, extra, sizeof(extra));
+	start_all();
+	int fd_quiet, fd_slow;
+	struct gatt_client *quiet = sim_connect(&fd_quiet, false, 0);
+	struct gatt_client *slow = sim_connect(&fd_slow, true, 23);
+	sim_start_message(fd_slow, 2000);
+	struct peer *mute = unix_peer_new();
+	send_request(&T.unix_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_pong_tag);
+	static const uint8_t half[] = {0x05, 0x08, 0x01, 0x12}; /* no 0x00: never ends */
+	write_all(T.unix_peer.fd, half, sizeof(half));
+	expect_eof(fd_quiet);
+	expect_eof(fd_slow);
+	expect_eof(mute->fd);
+	expect_error(&T.unix_peer, 0, svcport_v1_ErrorCode_LINK_PROTOCOL); /* then closed */
+	assert_false(pump(&T.unix_peer, true));
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	write_all(T.tty_peer.fd, half, sizeof(half));
+	expect_error(&T.tty_peer, 0, svcport_v1_ErrorCode_LINK_PROTOCOL);
+	send_request(&T.tty_peer, 2, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 2, svcport_v1_Response_pong_tag);
+	gatt_client_free(quiet);
+	gatt_client_free(slow);
+	close(fd_quiet);
+	close(fd_slow);
+	close(mute->fd);
+	free(mute);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
+static void sim_submit_expect(struct gatt_client *c, uint32_t id, svcport_v1_ErrorCode code)
+{
+	svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+	f.id = id;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = svcport_v1_Request_submit_command_tag;
+	uint8_t msg[64];
+	pb_ostream_t os = pb_ostream_from_buffer(msg, sizeof(msg));
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	unsigned n = T.bmc.n_req;
+	assert_int_equal(gatt_client_send_message(c, msg, os.bytes_written), 0);
+	if (code != svcport_v1_ErrorCode_RATE_LIMITED)
+		wait_bmc(1, n + 1); /* the fake bmcd answers in this process */
+	sim_expect_error(c, id, code);
+}
+
+/*
+ * Back-off in the gateway, per peer: a BLE peer whose commands bmcd refuses is slowed
+ * after 3 free failures without bmcd being asked again; the USB technician is not.
+ */
+static void test_backoff_slows_the_failing_peer(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	uint32_t id = 1;
+	for (int i = 0; i < 4; i++) /* the fake bmcd refuses every command: INVALID_STATE */
+		sim_submit_expect(c, id++, svcport_v1_ErrorCode_INVALID_STATE);
+	unsigned n = T.bmc.n_req;
+	sim_submit_expect(c, id++, svcport_v1_ErrorCode_RATE_LIMITED);
+	assert_true(T.frame.msg.response.body.error.retry_after_ms > 0);
+	assert_int_equal(T.bmc.n_req, n);
+	send_request(&T.unix_peer, 1, svcport_v1_Request_submit_command_tag);
+	expect_error(&T.unix_peer, 1, svcport_v1_ErrorCode_INVALID_STATE);
+	assert_int_equal(T.bmc.n_req, n + 1);
+	assert_int_equal(T.bmc.last.link, svcport_v1_LinkKind_LINK_USB);
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* Lines of svcportd's log that contain text. */
 static unsigned log_count(const char *text)
 {
@@ -1177,7 +1375,6 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_event_forwarded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout_closes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_session_table_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_bad_segments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_cccd_restarts_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood, setup, teardown),
@@ -1188,6 +1385,12 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_ble_sim_flood_log_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ble_sim_idle_disconnect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capture_decodes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ble_cannot_lock_out_usb, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_usb_cannot_lock_out_ble, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsubscribed_ble_holds_no_session, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_slow_peers_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backoff_slows_the_failing_peer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
