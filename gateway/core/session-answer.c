@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
 #include <pb_encode.h>
 
 #include "session-int.h"
@@ -67,15 +68,34 @@ void session_send_response(struct session *s, uint32_t id, const svcport_v1_Resp
 		slog(s, LOG_ERR, "id %u: response does not encode: %s", id, PB_GET_ERROR(&os));
 		return;
 	}
-	if (id != 0 && !session_is_transient(resp)) {
+	/* The activation code is never cached: a retry asks bmcd again (a read changes
+	 * nothing), so no copy of it outlives this call (issue 12 item 5). */
+	bool secret = resp->which_body == svcport_v1_Response_activation_code_tag;
+	if (id != 0 && !session_is_transient(resp) && !secret) {
 		s->cached = true;
 		s->cached_id = id;
 		s->cached_len = os.bytes_written;
 		memcpy(s->cached_frame, t->out, os.bytes_written);
 	}
+	t->sending_secret = secret;
 	int r = s->ops->send(s->link_data, t->out, os.bytes_written);
+	t->sending_secret = false;
+	if (secret)
+		session_wipe_scratch(t);
 	if (r < 0)
 		slog(s, LOG_WARNING, "id %u: send failed: %s", id, strerror(-r));
+}
+
+bool session_is_sending_secret(const struct session *s)
+{
+	return s->table->sending_secret;
+}
+
+void session_wipe_scratch(struct session_table *t)
+{
+	mbedtls_platform_zeroize(&t->frame, sizeof(t->frame));
+	mbedtls_platform_zeroize(&t->bmc_reply, sizeof(t->bmc_reply));
+	mbedtls_platform_zeroize(t->out, sizeof(t->out));
 }
 
 void session_send_error(struct session *s, uint32_t id, svcport_v1_ErrorCode code,

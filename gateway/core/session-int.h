@@ -62,6 +62,7 @@ struct session_table {
 	svcport_v1_DeviceId device;
 	svcport_v1_LockdownState lockdown;
 	struct backoff_peers peers; /* failed verifications per peer */
+	bool sending_secret;        /* inside ops->send with the activation code */
 	/* Scratch for decoding (large structs stay off the stack). */
 	svcport_v1_Frame frame;
 	svcport_v1_BmcRequest bmc_req;
@@ -86,6 +87,8 @@ void session_send_error(struct session *s, uint32_t id, svcport_v1_ErrorCode cod
                         uint32_t retry_after_ms, const char *detail);
 void session_answer_link_info(struct session *s, uint32_t id);
 void session_answer_pong(struct session *s, uint32_t id, const svcport_v1_Ping *ping);
+/* Zeroizes the decoding and encoding scratch (after a secret passed through). */
+void session_wipe_scratch(struct session_table *t);
 const char *session_request_name(pb_size_t which);
 
 #endif

@@ -126,6 +126,11 @@ uint32_t session_id(const struct session *s);
 const char *session_link_name(const struct session *s);
 /* Nothing a new conversation could be answered with: no cached response, none in flight. */
 bool session_is_fresh(const struct session *s);
+/*
+ * True while the Frame being sent (inside link->ops->send) carries a secret,
+ * the activation code: links keep it out of captures (docs/gateway.md).
+ */
+bool session_is_sending_secret(const struct session *s);
 /* BLE: enabled when the phone writes TX's CCCD. */
 void session_set_events(struct session *s, bool enabled);
 

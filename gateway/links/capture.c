@@ -176,7 +176,9 @@ void capture_cdc(struct capture *cap, uint32_t session_id, bool rx, const uint8_
 	                 rx ? "rx" : "tx", len);
 	size_t shown = len < CDC_HEX_MAX ? len : CDC_HEX_MAX;
 
-	if (shown) {
+	if (!frame) {
+		snprintf(msg + n, sizeof(msg) - (size_t)n, " withheld (a secret)");
+	} else if (shown) {
 		msg[n++] = ' ';
 		hex_encode(frame, shown, msg + n);
 	}

@@ -32,6 +32,7 @@ void capture_le_connect(struct capture *cap, uint16_t handle);
 void capture_le_disconnect(struct capture *cap, uint16_t handle);
 /* rx: from the phone (ACL RX); otherwise to the phone (ACL TX). */
 void capture_att(struct capture *cap, uint16_t handle, bool rx, const uint8_t *pdu, size_t len);
+/* frame NULL: a frame of len bytes withheld (it carries a secret). */
 void capture_cdc(struct capture *cap, uint32_t session_id, bool rx, const uint8_t *frame,
                  size_t len);
 /* A free-text note (system note record). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
 #include <pb_encode.h>
 
 #include "capture.h"
@@ -46,8 +47,12 @@ static int peer_send(void *link_data, const uint8_t *frame, size_t len)
 	long n = cdc_frame_encode(frame, len, p->out, p->out_cap);
 	if (n < 0)
 		return (int)n;
-	capture_cdc(p->capture, session_id(p->session), false, frame, len);
-	return p->ops->write(p->user_data, p->out, (size_t)n);
+	/* A frame with the activation code is captured by its length only. */
+	capture_cdc(p->capture, session_id(p->session), false,
+	            session_is_sending_secret(p->session) ? NULL : frame, len);
+	int r = p->ops->write(p->user_data, p->out, (size_t)n);
+	mbedtls_platform_zeroize(p->out, (size_t)n); /* a frame may carry a secret */
+	return r;
 }
 
 static void peer_expire(void *link_data)

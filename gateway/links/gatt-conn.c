@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "att-server.h"
 #include "capture.h"
 #include "link.h"
@@ -39,6 +41,7 @@ struct gatt_conn {
 	uint16_t cap_handle;
 	bool cap_connected;
 	bool closing;
+	bool secret_out;        /* the Frame being segmented carries a secret: not captured */
 	uint64_t log_window_ms; /* Write Commands come without flow control: bound their logs */
 	unsigned log_lines;
 	unsigned log_dropped;
@@ -142,6 +145,7 @@ static bool queue_flush(struct gatt_conn *c)
 			break;
 		if (n < 0) {
 			conn_close_later(c, strerror(errno));
+			mbedtls_platform_zeroize(c->queue, c->q_len);
 			c->q_len = 0;
 			return true;
 		}
@@ -149,6 +153,8 @@ static bool queue_flush(struct gatt_conn *c)
 	}
 	memmove(c->queue, c->queue + off, c->q_len - off);
 	c->q_len -= off;
+	/* What was sent leaves no copy (notifications may carry a secret). */
+	mbedtls_platform_zeroize(c->queue + c->q_len, off);
 	return c->q_len == 0;
 }
 
@@ -157,7 +163,14 @@ static int att_send(const uint8_t *pdu, size_t len, void *user_data)
 	struct gatt_conn *c = user_data;
 	if (c->closing)
 		return -EPIPE;
-	capture_att(c->ctx->capture, c->cap_handle, false, pdu, len);
+	if (c->secret_out && len > 3 && len <= PDU_MAX) {
+		/* The notification's header is captured, its value as zeros. */
+		uint8_t red[PDU_MAX] = {0};
+		memcpy(red, pdu, 3);
+		capture_att(c->ctx->capture, c->cap_handle, false, red, len);
+	} else {
+		capture_att(c->ctx->capture, c->cap_handle, false, pdu, len);
+	}
 	if (c->q_len == 0) {
 		ssize_t n = send(c->fd, pdu, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == (ssize_t)len)
@@ -196,8 +209,11 @@ static int session_send(void *link_data, const uint8_t *frame, size_t len)
 	if (!att_server_is_tx_enabled(c->att))
 		return -EPERM; /* the phone has not subscribed to TX */
 	/* ATT_MTU - 3, but never over 512: an attribute value's maximum (gatt.md). */
-	return seg_tx_split(&c->seg_tx, frame, len, att_server_max_value_len(c->att), emit_segment,
-	                    c);
+	c->secret_out = session_is_sending_secret(c->session);
+	int r =
+	    seg_tx_split(&c->seg_tx, frame, len, att_server_max_value_len(c->att), emit_segment, c);
+	c->secret_out = false;
+	return r;
 }
 
 static void session_expire(void *link_data)
@@ -404,6 +420,7 @@ void gatt_conn_free(struct gatt_conn *c)
 	loop_timer_free(c->watch);
 	att_server_free(c->att);
 	close(c->fd);
+	mbedtls_platform_zeroize(c->queue, c->q_len);
 	free(c);
 }
 

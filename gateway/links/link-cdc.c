@@ -15,6 +15,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "cdc-peer.h"
 #include "link.h"
 #include "log.h"
@@ -58,6 +60,7 @@ static void stream_free(struct stream *s)
 	if (!s)
 		return;
 	cdc_peer_free(s->peer);
+	mbedtls_platform_zeroize(s->out, s->out_len);
 	loop_timer_free(s->watch);
 	loop_io_free(s->io);
 	if (s->fd >= 0)
@@ -90,6 +93,8 @@ static int stream_flush(struct stream *s)
 			return n < 0 ? -errno : -EIO;
 		memmove(s->out, s->out + n, s->out_len - (size_t)n);
 		s->out_len -= (size_t)n;
+		/* What was written leaves no copy (frames may carry a secret). */
+		mbedtls_platform_zeroize(s->out + s->out_len, (size_t)n);
 	}
 	return loop_io_set_events(s->io, LOOP_READ | (s->out_len ? LOOP_WRITE : 0));
 }
@@ -106,6 +111,7 @@ static int stream_write(void *user_data, const uint8_t *data, size_t len)
 			s->broken = true;
 			shutdown(s->fd, SHUT_RDWR);
 		} else {
+			mbedtls_platform_zeroize(s->out, s->out_len);
 			s->out_len = 0;
 			tcflush(s->fd, TCOFLUSH);
 		}

@@ -38,6 +38,8 @@
 #include "svcport.pb.h"
 
 #define WAIT_MS 5000 /* safety net only; the idle timeout under test is 2 s */
+/* What the fake bmcd answers GetActivationCode with: searched for in svcportd's memory. */
+#define ACTIVATION_CODE "SVCPORT-SECRET-ACT-CODE-0123456"
 
 static const char *svcportd_path;
 
@@ -131,6 +133,10 @@ static void bmc_answer(struct fake_bmc *b)
 		r->which_body = svcport_v1_Response_challenge_tag;
 		r->body.challenge.body.size = 4;
 		memcpy(r->body.challenge.body.bytes, "body", 4);
+		break;
+	case svcport_v1_Request_get_activation_code_tag:
+		r->which_body = svcport_v1_Response_activation_code_tag;
+		strcpy(r->body.activation_code.code, ACTIVATION_CODE);
 		break;
 	default:
 		r->which_body = svcport_v1_Response_error_tag;
@@ -1240,6 +1246,87 @@ static void test_backoff_slows_the_failing_peer(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* Searches every readable mapping of pid's memory for text; true when it is there. */
+static bool memory_holds(pid_t pid, const char *text)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *maps = fopen(path, "r");
+	assert_non_null(maps);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	int mem = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(mem >= 0);
+	static uint8_t chunk[1 << 20];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		char perms[8];
+		/* Over 1 GiB: a sanitizer's shadow (reserved, shadow bytes only), never data. */
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' ||
+		    strstr(line, "[vvar") || strstr(line, "[vsyscall]") || hi - lo > (1ul << 30))
+			continue;
+		/* Overlapping reads so a match across two chunks is seen. */
+		for (unsigned long a = lo; a < hi && !found; a += sizeof(chunk) - 64) {
+			size_t want = hi - a < sizeof(chunk) ? hi - a : sizeof(chunk);
+			ssize_t n = pread(mem, chunk, want, (off_t)a);
+			if (n <= 0)
+				break;
+			found = memmem(chunk, (size_t)n, text, strlen(text)) != NULL;
+		}
+	}
+	close(mem);
+	fclose(maps);
+	return found;
+}
+
+/*
+ * Issue 12 item 5: after the activation code went to a USB phone (tty:, unix:) and a BLE
+ * one, no copy of it is left in svcportd's memory: not in the response cache (a retry
+ * asks bmcd again), the table's scratch, the CDC output buffers, the GATT queue nor the
+ * bmcd client's receive buffer.
+ */
+static void test_activation_code_zeroized(void **state)
+{
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	send_request(&T.tty_peer, 1, svcport_v1_Request_get_activation_code_tag);
+	const svcport_v1_Response *r =
+	    expect_response(&T.tty_peer, 1, svcport_v1_Response_activation_code_tag);
+	assert_string_equal(r->body.activation_code.code, ACTIVATION_CODE);
+	send_request(&T.unix_peer, 1, svcport_v1_Request_get_activation_code_tag);
+	expect_response(&T.unix_peer, 1, svcport_v1_Response_activation_code_tag);
+	svcport_v1_Frame f = svcport_v1_Frame_init_zero;
+	f.id = 1;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = svcport_v1_Request_get_activation_code_tag;
+	uint8_t msg[32];
+	pb_ostream_t os = pb_ostream_from_buffer(msg, sizeof(msg));
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	unsigned n = T.bmc.n_req;
+	assert_int_equal(gatt_client_send_message(c, msg, os.bytes_written), 0);
+	wait_bmc(1, n + 1);
+	sim_recv(c);
+	assert_string_equal(T.frame.msg.response.body.activation_code.code, ACTIVATION_CODE);
+	/* Everything svcportd did is done: it answered. Our own copies go first. */
+	memset(&T.frame, 0, sizeof(T.frame));
+	memset(T.tty_peer.msg, 0, sizeof(T.tty_peer.msg));
+	memset(T.unix_peer.msg, 0, sizeof(T.unix_peer.msg));
+	assert_false(memory_holds(T.pid, ACTIVATION_CODE));
+	assert_true(memory_holds(T.pid, "J900TEST")); /* the search does find what is there */
+	/* A retry is not answered from a cache: bmcd is asked again. */
+	n = T.bmc.n_req;
+	send_request(&T.tty_peer, 1, svcport_v1_Request_get_activation_code_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_activation_code_tag);
+	assert_int_equal(T.bmc.n_req, n + 1);
+	memset(&T.frame, 0, sizeof(T.frame));
+	memset(T.tty_peer.msg, 0, sizeof(T.tty_peer.msg));
+	assert_false(memory_holds(T.pid, ACTIVATION_CODE));
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+}
+
 /* Lines of svcportd's log that contain text. */
 static unsigned log_count(const char *text)
 {
@@ -1391,6 +1478,7 @@ int main(int argc, char **argv)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_slow_peers_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backoff_slows_the_failing_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_activation_code_zeroized, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
