@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemons' log (svcportd, svcport-bmcd): one line per event, to stderr
- * (default) or syslog. Daemon edges only; the cores never log.
+ * (default) or syslog. Daemon edges only; the cores never log. Bounded:
+ * repeated lines are rate-limited (log-limit.h) so no peer can fill a disk.
  */
 #ifndef SVCPORT_LOG_H
 #define SVCPORT_LOG_H

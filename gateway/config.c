@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
+
 #define LINE_MAX_LEN 512
 
 static const char usage[] =
@@ -31,7 +33,9 @@ static const char usage[] =
     "  --max-message BYTES    largest Frame accepted, 64..65535 (default 8192)\n"
     "  --rate N               frames per second per session (default 10)\n"
     "  --burst N              frames a session may send at once (default 20)\n"
-    "  --capture FILE         write a btsnoop capture (Linux monitor format)\n"
+    "  --capture FILE         write a btsnoop capture (Linux monitor format); FILE\n"
+    "                         and FILE.1 take turns, each at most --capture-max\n"
+    "  --capture-max BYTES    per capture file, with K or M: 64K..1024M (default 16M)\n"
     "  --user NAME            drop privileges to NAME after opening the links\n"
     "                         (default when started as root: " GW_DEFAULT_USER ")\n"
     "  --ble-security LEVEL   low, medium or high: BT_SECURITY of ble: connections\n"
@@ -52,6 +56,29 @@ void gw_config_default(struct gw_config *cfg)
 	cfg->ble_security = 1;
 	session_limits_default(&cfg->limits);
 	cfg->ready_fd = -1;
+	cfg->capture_max = CAPTURE_DEFAULT_BYTES;
+}
+
+/* "65536", "64K", "16M": bytes, min..max. */
+static bool parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || n > max)
+		return false;
+	if (!strcmp(end, "K"))
+		n *= 1024u;
+	else if (!strcmp(end, "M"))
+		n *= 1024u * 1024u;
+	else if (*end)
+		return false;
+	if (n < min || n > max)
+		return false;
+	*ret = n;
+	return true;
 }
 
 static bool parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *ret)
@@ -113,6 +140,8 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = copy_str(cfg->bmc_socket, sizeof(cfg->bmc_socket), v);
 	} else if (!strcmp(key, "capture")) {
 		ok = copy_str(cfg->capture, sizeof(cfg->capture), v);
+	} else if (!strcmp(key, "capture-max")) {
+		ok = parse_size(v, CAPTURE_MIN_BYTES, 1024ull * 1024u * 1024u, &cfg->capture_max);
 	} else if (!strcmp(key, "user")) {
 		ok = copy_str(cfg->user, sizeof(cfg->user), v);
 	} else if (!strcmp(key, "ble-name")) {
@@ -253,6 +282,7 @@ static const struct option options[] = {
     {"rate", required_argument, NULL, OPT_VALUE},
     {"burst", required_argument, NULL, OPT_VALUE},
     {"capture", required_argument, NULL, OPT_VALUE},
+    {"capture-max", required_argument, NULL, OPT_VALUE},
     {"user", required_argument, NULL, OPT_VALUE},
     {"ble-security", required_argument, NULL, OPT_VALUE},
     {"ble-name", required_argument, NULL, OPT_VALUE},

@@ -21,6 +21,7 @@ struct gw_config {
 	unsigned n_links;
 	char bmc_socket[GW_PATH_MAX];
 	char capture[GW_PATH_MAX]; /* empty: no capture */
+	uint64_t capture_max;      /* bytes per capture file (two files rotate) */
 	char user[64];             /* empty: root keeps "svcport", others stay as they are */
 	char ble_name[30];
 	int ble_security; /* 1 low, 2 medium, 3 high (BT_SECURITY_*) */

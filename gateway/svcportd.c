@@ -133,7 +133,7 @@ static int gw_run(struct gw *gw)
 	if (r < 0)
 		return r;
 	if (gw->cfg.capture[0]) {
-		r = capture_open(gw->cfg.capture, &gw->capture);
+		r = capture_open(gw->cfg.capture, gw->cfg.capture_max, &gw->capture);
 		if (r < 0) {
 			log_msg(LOG_ERR, "capture %s: %s", gw->cfg.capture, strerror(-r));
 			return r;

@@ -60,6 +60,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.limits.start_ms, 10000);
 	assert_int_equal(cfg.limits.message_ms, 10000);
 	assert_int_equal(cfg.limits.min_rate, 100);
+	assert_int_equal(cfg.capture_max, 16 * 1024 * 1024);
 	assert_int_equal(cfg.ble_security, 1);
 	assert_int_equal(cfg.ready_fd, -1);
 	assert_string_equal(cfg.user, "");
@@ -85,6 +86,7 @@ static void test_file_then_command_line(void **state)
 	           "start-timeout = 3s\n"
 	           "message-timeout = 20s\n"
 	           "min-rate = 50\n"
+	           "capture-max = 1M\n"
 	           "ble-security = high\n"
 	           "bmc-socket = /run/b.sock\n"
 	           "syslog = yes\n");
@@ -99,6 +101,7 @@ static void test_file_then_command_line(void **state)
 	assert_int_equal(cfg.limits.start_ms, 3000);
 	assert_int_equal(cfg.limits.message_ms, 20000);
 	assert_int_equal(cfg.limits.min_rate, 50);
+	assert_int_equal(cfg.capture_max, 1024 * 1024);
 	assert_int_equal(cfg.ble_security, 3);
 	assert_string_equal(cfg.bmc_socket, "/run/b.sock");
 	assert_true(cfg.use_syslog);
@@ -134,6 +137,9 @@ static void test_rejections(void **state)
 	    {"--start-timeout", "0"},
 	    {"--message-timeout", "1h"},
 	    {"--min-rate", "0"},
+	    {"--capture-max", "1000"},
+	    {"--capture-max", "2048M"},
+	    {"--capture-max", "64k"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[] = {"svcportd",        "--link",          "unix:/x",

@@ -1327,6 +1327,97 @@ static void test_activation_code_zeroized(void **state)
 	assert_int_equal(stop_svcportd(), 0);
 }
 
+/* Lines of svcportd's log. */
+static unsigned log_lines(void)
+{
+	char path[128], line[512];
+	unsigned n = 0;
+	snprintf(path, sizeof(path), "%s/svcportd.log", T.dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Issue 12 item 4: a connection flood (600 connections, each opened and closed at once,
+ * BLE and USB) cannot make the log grow with it: about 2 lines per connection before,
+ * a bounded number now (log-limit.h).
+ */
+static void test_log_bounded_under_connection_flood(void **state)
+{
+	start_all();
+	char sim[128], usb[128];
+	snprintf(sim, sizeof(sim), "%s/ble-sim.sock", T.dir);
+	snprintf(usb, sizeof(usb), "%s/phone.sock", T.dir);
+	for (int i = 0; i < 300; i++) {
+		struct sockaddr_un a = {.sun_family = AF_UNIX};
+		memcpy(a.sun_path, sim, strlen(sim) + 1);
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		close(fd);
+		close(connect_unix(usb));
+	}
+	/* Served after the flood: the flood's lines were dropped, not the service. */
+	send_request(&T.tty_peer, 1, svcport_v1_Request_ping_tag);
+	expect_response(&T.tty_peer, 1, svcport_v1_Response_pong_tag);
+	assert_int_equal(stop_svcportd(), 0);
+	assert_true(log_lines() < 200);
+}
+
+/* Runs tshark's check for malformed packets and warnings on path: "" when clean. */
+static void expect_clean_capture(const char *path)
+{
+	char cmd[512], out[4096];
+	snprintf(cmd, sizeof(cmd),
+	         "tshark -n -r %s -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null",
+	         path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	assert_int_equal(pclose(p), 0);
+	assert_string_equal(out, "");
+}
+
+/*
+ * Issue 12 item 4: --capture is bounded. With --capture-max 64K, ~250 KB of traffic
+ * (a GATT connection open across the turns, and a CDC peer) leaves capture.btsnoop and
+ * capture.btsnoop.1, each at most 64 KiB, mode 0600, each decoding on its own.
+ */
+static void test_capture_bounded(void **state)
+{
+	static const char *const extra[] = {"--capture-max", "64K",  "--rate", "1000",
+	                                    "--burst",       "1000", NULL};
+	memcpy(T.extra, extra, sizeof(extra));
+	start_all();
+	int fd;
+	struct gatt_client *c = sim_connect(&fd, true, 0);
+	char text[65];
+	memset(text, 'x', 64);
+	text[64] = 0;
+	for (uint32_t id = 1; id <= 250; id++) {
+		sim_ping_expect(c, id, text);
+		send_request(&T.unix_peer, id, svcport_v1_Request_ping_tag);
+		expect_response(&T.unix_peer, id, svcport_v1_Response_pong_tag);
+	}
+	gatt_client_free(c);
+	close(fd);
+	assert_int_equal(stop_svcportd(), 0);
+	char path[2][128];
+	snprintf(path[0], sizeof(path[0]), "%s/capture.btsnoop", T.dir);
+	snprintf(path[1], sizeof(path[1]), "%s/capture.btsnoop.1", T.dir);
+	for (int i = 0; i < 2; i++) {
+		struct stat st;
+		assert_int_equal(stat(path[i], &st), 0);
+		assert_true(st.st_size > 1024 && st.st_size <= 64 * 1024);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		expect_clean_capture(path[i]);
+	}
+}
+
 /* Lines of svcportd's log that contain text. */
 static unsigned log_count(const char *text)
 {
@@ -1479,6 +1570,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_slow_peers_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backoff_slows_the_failing_peer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_activation_code_zeroized, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_bounded_under_connection_flood, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_capture_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
