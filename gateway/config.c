@@ -41,6 +41,8 @@ static const char usage[] =
     "  --ble-security LEVEL   low, medium or high: BT_SECURITY of ble: connections\n"
     "                         (default low: the messages are signed end to end)\n"
     "  --ble-name NAME        advertised short name and GAP device name (default svcport)\n"
+    "  --seccomp MODE         kill (default), trap (debug: name the call) or off:\n"
+    "                         the system-call filter after start-up\n"
     "  --syslog               log to syslog instead of stderr\n"
     "  --verbose              log debug lines too\n"
     "  --ready-fd N           write \"ready\\n\" to fd N once every link listens\n"
@@ -57,6 +59,7 @@ void gw_config_default(struct gw_config *cfg)
 	session_limits_default(&cfg->limits);
 	cfg->ready_fd = -1;
 	cfg->capture_max = CAPTURE_DEFAULT_BYTES;
+	cfg->seccomp = GW_SECCOMP_DEFAULT;
 }
 
 /* "65536", "64K", "16M": bytes, min..max. */
@@ -146,6 +149,14 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = copy_str(cfg->user, sizeof(cfg->user), v);
 	} else if (!strcmp(key, "ble-name")) {
 		ok = copy_str(cfg->ble_name, sizeof(cfg->ble_name), v);
+	} else if (!strcmp(key, "seccomp")) {
+		static const char *const modes[] = {"off", "kill", "trap"};
+		ok = false;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(v, modes[i])) {
+				cfg->seccomp = (enum gw_seccomp)i;
+				ok = true;
+			}
 	} else if (!strcmp(key, "ble-security")) {
 		ok = true;
 		if (!strcmp(v, "low"))
@@ -285,6 +296,7 @@ static const struct option options[] = {
     {"capture-max", required_argument, NULL, OPT_VALUE},
     {"user", required_argument, NULL, OPT_VALUE},
     {"ble-security", required_argument, NULL, OPT_VALUE},
+    {"seccomp", required_argument, NULL, OPT_VALUE},
     {"ble-name", required_argument, NULL, OPT_VALUE},
     {"ready-fd", required_argument, NULL, OPT_VALUE},
     {0},

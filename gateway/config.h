@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "sysfilter.h"
 #include "session.h"
 
 #define GW_LINKS_MAX 16
@@ -29,7 +30,14 @@ struct gw_config {
 	bool use_syslog;
 	bool verbose;
 	int ready_fd; /* -1: none */
+	enum gw_seccomp seccomp;
 };
+
+/* The sanitizer build runs without the filter by default (LeakSanitizer needs
+ * ptrace at exit); CMake sets GW_SECCOMP_DEFAULT there. */
+#ifndef GW_SECCOMP_DEFAULT
+#define GW_SECCOMP_DEFAULT GW_SECCOMP_KILL
+#endif
 
 #define GW_DEFAULT_BMC_SOCKET "/run/svcport/bmcd.sock"
 #define GW_DEFAULT_USER       "svcport"

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "privdrop.h"
+#include "sysfilter.h"
 #include "session.h"
 
 struct gw {
@@ -172,6 +173,10 @@ static int gw_run(struct gw *gw)
 	if (r < 0)
 		return r;
 	r = loop_signal_new(gw->loop, SIGTERM, gw_on_signal, gw, &gw->sigterm);
+	if (r < 0)
+		return r;
+	/* Start-up is over: from here on, the allow-list (fail closed: no filter, no service). */
+	r = gw_seccomp_apply(gw->cfg.seccomp);
 	if (r < 0)
 		return r;
 	log_msg(LOG_INFO, "session 0: ready, %u link(s), bmcd at %s", gw->cfg.n_links,
