@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "factory.h"
 #include "log.h"
 #include "loop.h"
+#include "privdrop.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -306,18 +308,20 @@ static int listen_on(const char *path, mode_t mode)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
-	           "                    [--ready-fd N]\n"
+	           "                    [--gateway-uid UID] [--user NAME] [--foreground]\n"
+	           "                    [--log stderr|syslog] [--ready-fd N]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen. See docs/bmc.md.\n");
+	           "fd N once both sockets listen. As root it drops every capability once the\n"
+	           "sockets listen, and with --user NAME runs as NAME (the gateway's socket is\n"
+	           "then NAME's, group of --gateway-uid's user, mode 0660). See docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
-	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
+	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind, *user;
 	bool init, force, foreground;
 	int ready_fd;
 	uid_t gateway_uid;
@@ -331,6 +335,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"gateway-socket", required_argument, NULL, 'g'},
 	    {"admin-socket", required_argument, NULL, 'a'},
 	    {"gateway-uid", required_argument, NULL, 'u'},
+	    {"user", required_argument, NULL, 'U'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log", required_argument, NULL, 'l'},
 	    {"ready-fd", required_argument, NULL, 'r'},
@@ -362,6 +367,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				fprintf(stderr, "svcport-bmcd: --gateway-uid: not a number\n");
 				return 2;
 			}
+			break;
+		case 'U':
+			o->user = optarg;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -451,6 +459,33 @@ static void daemon_close(struct daemon *d)
 	bmc_close(d->bmc);
 }
 
+/*
+ * Explicit owners for the socket files, as root (issue 12): the gateway's
+ * belongs to bmcd's user and the gateway's group, mode 0660, so the two can
+ * talk after both dropped privileges (SO_PEERCRED still decides); the admin
+ * console's stays root's, 0600. Not root: the gateway is this user or the
+ * socket is 0666 and SO_PEERCRED alone decides, as before.
+ */
+static int sockets_own(const struct options *o)
+{
+	const struct passwd *gw = getpwuid(o->gateway_uid);
+	const struct passwd *me = o->user ? getpwnam(o->user) : NULL;
+
+	if (geteuid() != 0)
+		return chmod(o->gw_path, o->gateway_uid == geteuid() ? 0600 : 0666) < 0 ? -1 : 0;
+	if (!gw || (o->user && !me)) {
+		fprintf(stderr, "svcport-bmcd: %s does not exist\n",
+		        !gw ? "the --gateway-uid user" : o->user);
+		return -1;
+	}
+	if (chown(o->gw_path, me ? me->pw_uid : 0, gw->pw_gid) < 0 || chmod(o->gw_path, 0660) < 0 ||
+	    chown(o->admin_path, 0, 0) < 0 || chmod(o->admin_path, 0600) < 0) {
+		fprintf(stderr, "svcport-bmcd: socket owners: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
@@ -474,7 +509,8 @@ static int serve(const struct options *o, const struct bmc_env *env)
 		return 1;
 	}
 	ret = 1;
-	if (daemon_listen(&d, o) < 0)
+	if (daemon_listen(&d, o) < 0 || sockets_own(o) < 0 ||
+	    privdrop(&(struct privdrop_opts){.user = o->user}) < 0)
 		goto out;
 	if (!o->foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));

@@ -154,7 +154,9 @@ static int gw_run(struct gw *gw)
 		if (r < 0)
 			return r;
 	}
-	r = privdrop(gw->cfg.user, has_ble_link(&gw->cfg));
+	r = privdrop(&(struct privdrop_opts){.user = gw->cfg.user,
+	                                     .default_user = GW_DEFAULT_USER,
+	                                     .keep_net_raw = has_ble_link(&gw->cfg)});
 	if (r < 0)
 		return r;
 	/* Connect (and reconnect) as the unprivileged user: bmcd checks SO_PEERCRED. */
