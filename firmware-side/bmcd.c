@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -27,9 +26,13 @@
 #include "bmc.h"
 #include "console.h"
 #include "factory.h"
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "privdrop.h"
+#include "utc.h"
+#include "version.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -54,10 +57,13 @@ struct daemon {
 
 static uint64_t real_now_ms(void *user_data)
 {
-	struct timespec ts;
+	uint64_t ms = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	/* 64-bit on every ABI (docs/arm.md). A clock that cannot be read is
+	 * 1970, when no certificate is valid: commands fail closed. */
+	if (utc_now_ms(&ms) < 0)
+		return 0;
+	return ms;
 }
 
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
@@ -280,7 +286,7 @@ static void on_signal(int signo, void *user_data)
 static int listen_on(const char *path, mode_t mode)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat sb;
+	struct fs_stat sb = {0};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -289,7 +295,7 @@ static int listen_on(const char *path, mode_t mode)
 	}
 	strcpy(sa.sun_path, path);
 	/* A stale socket from a previous run; never remove anything else. */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+	if (fs_stat_path(path, &sb) == 0 && S_ISSOCK(sb.mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -308,15 +314,18 @@ static int listen_on(const char *path, mode_t mode)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID] [--user NAME] [--foreground]\n"
-	           "                    [--log stderr|syslog] [--ready-fd N]\n"
+	           "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
+	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	           "       svcport-bmcd --help | --version\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen. As root it drops every capability once the\n"
-	           "sockets listen, and with --user NAME runs as NAME (the gateway's socket is\n"
-	           "then NAME's, group of --gateway-uid's user, mode 0660). See docs/bmc.md.\n");
+	           "fd N once both sockets listen (and $NOTIFY_SOCKET gets READY=1). As root it\n"
+	           "then drops every capability, and with --user NAME runs as NAME (the\n"
+	           "gateway's socket is NAME's, in the gateway user's group, mode 0660). bmcd\n"
+	           "stays in the foreground (--foreground is accepted, for older scripts) and\n"
+	           "logs to stderr unless --log syslog. See svcport-bmcd(8).\n");
 }
 
 /* What the command line asks for. */
@@ -327,6 +336,20 @@ struct options {
 	uid_t gateway_uid;
 };
 
+/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
+ * allocates it at install time). */
+static int resolve_gateway_user(const char *name, uid_t *ret_uid)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
+		return -ESRCH;
+	}
+	*ret_uid = pw->pw_uid;
+	return 0;
+}
+
 /* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -335,7 +358,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"gateway-socket", required_argument, NULL, 'g'},
 	    {"admin-socket", required_argument, NULL, 'a'},
 	    {"gateway-uid", required_argument, NULL, 'u'},
-	    {"user", required_argument, NULL, 'U'},
+	    {"gateway-user", required_argument, NULL, 'U'},
+	    {"user", required_argument, NULL, 'n'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log", required_argument, NULL, 'l'},
 	    {"ready-fd", required_argument, NULL, 'r'},
@@ -343,6 +367,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"factory", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'x'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	char *end;
@@ -369,6 +394,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'U':
+			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
+				return 2;
+			break;
+		case 'n':
 			o->user = optarg;
 			break;
 		case 'f':
@@ -395,6 +424,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			return -1;
+		case 'V':
+			puts("svcport-bmcd " SVCPORT_VERSION);
 			return -1;
 		default:
 			usage(stderr);
@@ -486,6 +518,18 @@ static int sockets_own(const struct options *o)
 	return 0;
 }
 
+/* systemd (Type=notify): ready once both sockets listen. Never fatal. */
+static void notify_serving(const struct options *o)
+{
+	char status[160];
+	int r;
+
+	snprintf(status, sizeof(status), "serving gateway %s, admin %s", o->gw_path, o->admin_path);
+	r = notify_ready(status);
+	if (r < 0)
+		log_msg(LOG_WARNING, "$NOTIFY_SOCKET: %s (readiness not reported)", strerror(-r));
+}
+
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
@@ -493,8 +537,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	svcport_v1_BmcReply ev;
 	int ret;
 
-	log_setup("svcport-bmcd", o->log_kind ? strcmp(o->log_kind, "syslog") == 0 : !o->foreground,
-	          false);
+	log_setup("svcport-bmcd", o->log_kind && strcmp(o->log_kind, "syslog") == 0, false);
 	for (int i = 0; i < MAX_GATEWAYS; i++)
 		d.gw[i].fd = -1;
 	for (int i = 0; i < MAX_ADMINS; i++)
@@ -512,10 +555,6 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	if (daemon_listen(&d, o) < 0 || sockets_own(o) < 0 ||
 	    privdrop(&(struct privdrop_opts){.user = o->user}) < 0)
 		goto out;
-	if (!o->foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
-		goto out;
-	}
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
@@ -525,7 +564,9 @@ static int serve(const struct options *o, const struct bmc_env *env)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
 		close(o->ready_fd);
 	}
+	notify_serving(o);
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
+	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);
 out:

@@ -18,6 +18,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "cdc-peer.h"
+#include "fsutil.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
@@ -402,12 +403,13 @@ int link_unix_listen(const char *path, int type, int *ret_fd)
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(addr.sun_path, path);
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
+	/* statx, not lstat: a socket file made after 2038 on armhf (docs/arm.md). */
+	struct fs_stat st = {0};
+	int r = fs_stat_path(path, &st);
+	if (r == 0 && !S_ISSOCK(st.mode))
+		return -EEXIST;
+	if (r == 0)
 		unlink(path);
-	}
 	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

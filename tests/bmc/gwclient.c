@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "gwclient.h"
+#include "utc.h"
 
 #include <string.h>
 #include <time.h>
@@ -41,7 +42,7 @@ int gw_body(int fd, svcport_v1_CommandBody *body, pb_size_t action_tag, svcport_
 	strcpy(body->device.serial_number, TPKI_SN);
 	body->nonce.size = cb.nonce.size;
 	memcpy(body->nonce.bytes, cb.nonce.bytes, cb.nonce.size);
-	body->issued_at = (uint64_t)time(NULL);
+	body->issued_at = (uint64_t)utc_now_s();
 	body->expires_at = body->issued_at + 600;
 	strcpy(body->org_id, org);
 	strcpy(body->operator_id, "driver");
