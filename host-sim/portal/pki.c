@@ -18,6 +18,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "utc.h"
+#include "x509-sigalg.h"
 
 #define PEM_CRT_BEGIN "-----BEGIN CERTIFICATE-----\n"
 #define PEM_CRT_END   "-----END CERTIFICATE-----\n"
@@ -258,13 +259,10 @@ int pki_cert_issue(const struct pki_issue *req, struct pki_rng *rng, uint8_t *ou
 		ret = -EIO;
 		goto out;
 	}
-	if ((size_t)len > cap) {
-		ret = -EMSGSIZE;
-		goto out;
-	}
-	memcpy(out, buf + sizeof(buf) - (size_t)len, (size_t)len);
-	*ret_len = (size_t)len;
-	ret = 0;
+	/* Without the NULL after ecdsa-with-SHA256 that Debian's mbedTLS writes, which browsers
+	 * refuse (common/x509-sigalg.h). */
+	ret = x509_crt_sigalg_fix(buf + sizeof(buf) - (size_t)len, (size_t)len, req->issuer_key,
+	                          pki_rng_fill, rng, out, cap, ret_len);
 out:
 	mbedtls_mpi_free(&serial);
 	mbedtls_x509write_crt_free(&crt);

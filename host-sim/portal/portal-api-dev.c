@@ -130,6 +130,10 @@ static int sensors_parse(struct api_req *r, svcport_v1_SensorSettings *s)
  * action, for key-update the new board's public key, for sensors the
  * settings. For the emergency reset, "ephemeral_pubkey" (base64, 65 bytes) is
  * accepted and checked here; issue 13 puts it into the signed body.
+ * "force_chain": the signer's certificate goes with the command even where the
+ * device lists the signer, as a phone asks after UNTRUSTED_SIGNER (the device
+ * evicted the signer from its cache; DESIGN §4.2). Not a forgery: the chain is
+ * the complete form of the same signature.
  */
 static int h_sign(struct api_req *r, json_t **ret)
 {
@@ -138,6 +142,7 @@ static int h_sign(struct api_req *r, json_t **ret)
 	struct portal_sign_req req = {.now = utc_now_s()};
 	struct portal_signed info;
 	size_t chal_len = 0, pub_len = 0, eph_len = 0, out_len = 0;
+	json_t *force;
 	char nonce[33];
 	int err;
 
@@ -158,6 +163,10 @@ static int h_sign(struct api_req *r, json_t **ret)
 		req.ephemeral_pubkey = eph;
 		req.ephemeral_pubkey_len = eph_len;
 	}
+	force = json_object_get(r->json, "force_chain");
+	if (force && !json_is_boolean(force))
+		return api_bad(ret, "force_chain: true or false");
+	req.force_chain = json_is_true(force);
 	if (sensors_parse(r, &req.sensors) < 0)
 		return api_bad(ret, "sensors: {\"intrusion\": bool, \"motion\": bool, "
 		                    "\"motion_steps\": n}");

@@ -1,17 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* API: the service's certificates on demand (portal administrators), then a reload. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "portal-api.h"
 #include "portal-internal.h"
 #include "utc.h"
 
 #define PEM_MAX 16384
+
+/* The certificate a client must trust from now on (as GET certificate.pem), in the reply:
+ * it comes over the connection the caller already trusts, so after a new internal CA a
+ * browser can take the new one before its next connection needs it. null if unreadable. */
+static json_t *anchor_json(struct portal *p)
+{
+	char path[PATH_MAX], pem[PEM_MAX];
+	char *slash;
+	size_t n = 0;
+
+	portal_https_anchor_path(p, path);
+	slash = strrchr(path, '/');
+	if (!slash)
+		return json_null();
+	*slash = '\0';
+	if (fs_read(path, slash + 1, pem, sizeof(pem) - 1, &n) < 0)
+		return json_null();
+	pem[n] = '\0';
+	return json_string(pem);
+}
 
 static int reloaded(struct api_req *r, json_t **ret, const char *what, int err)
 {
@@ -20,7 +42,8 @@ static int reloaded(struct api_req *r, json_t **ret, const char *what, int err)
 	portal_audit(r->p, &r->actor, what, "https", err);
 	if (err < 0)
 		return api_error(r, ret, err);
-	*ret = json_pack("{s:s, s:b}", "done", what, "external", portal_https_is_external(r->p));
+	*ret = json_pack("{s:s, s:b, s:o}", "done", what, "external",
+	                 portal_https_is_external(r->p), "certificate", anchor_json(r->p));
 	return 200;
 }
 

@@ -8,37 +8,18 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import https from 'node:https';
 import { Portal, PortalError } from '../../web/portal/api.js';
+import { httpsFetchWithCa } from '../web/lib/https-fetch.mjs';
 
 const sim = process.env.SVCPORT_SIM;
 const dir = mkdtempSync(join(tmpdir(), 'svcport-web-'));
 const pdir = join(dir, 'portal');
 let server;
 let base;
-let ca;
+let fetchWithCa;
 
 function cli(...args) {
   return execFileSync(sim, ['portal', '--portal', pdir, '--json', ...args], { encoding: 'utf8' });
-}
-
-// fetch() over node:https trusting exactly `ca`.
-function fetchWithCa(url, init = {}) {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: init.method || 'GET', headers: init.headers || {}, ca },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ ok: res.statusCode < 300, status: res.statusCode,
-            json: async () => JSON.parse(text) });
-        });
-      });
-    req.on('error', reject);
-    if (init.body) req.write(init.body);
-    req.end();
-  });
 }
 
 before(async () => {
@@ -54,7 +35,7 @@ before(async () => {
     server.once('exit', (code) => reject(new Error(`portal serve exited ${code}`)));
   });
   cli('https', 'download', '--out', join(dir, 'ca.pem'));
-  ca = readFileSync(join(dir, 'ca.pem'));
+  fetchWithCa = httpsFetchWithCa(readFileSync(join(dir, 'ca.pem')));
   base = `https://127.0.0.1:${port}`;
 });
 

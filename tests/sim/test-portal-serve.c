@@ -86,6 +86,7 @@ static void test_expired_token(void **state)
 static void test_bad_json(void **state)
 {
 	const char *alice;
+	json_t *j = NULL;
 	int users = count_rows("SELECT count(*) FROM users;");
 
 	(void)state;
@@ -106,6 +107,13 @@ static void test_bad_json(void **state)
 	       "\"ephemeral_pubkey\":\"AAAA\"}");
 	expect(400, "BAD_REQUEST", "POST", "/api/v1/commands", alice, NULL,
 	       "{\"action\":\"fly\",\"challenge\":\"AAAA\"}");
+	/* force_chain must be a boolean: refused for that, before the challenge is looked at. */
+	assert_int_equal(api("POST", "/api/v1/commands", alice, NULL,
+	                     "{\"action\":\"activate\",\"challenge\":\"AAAA\",\"force_chain\":1}",
+	                     &j),
+	                 400);
+	assert_non_null(strstr(jstr(j, "detail"), "force_chain"));
+	json_decref(j);
 	expect(400, "BAD_REQUEST", "POST", "/api/v1/receipts", alice, NULL,
 	       "{\"receipt\":\"AAAA\"}");
 	assert_int_equal(count_rows("SELECT count(*) FROM commands;"), 0);

@@ -3,7 +3,8 @@
  * The simulator's PKI past 2038 (docs/arm.md): validity written from 64-bit
  * time, as UTCTime before 2050 and GeneralizedTime after, a portal set up in
  * 2040 whose 20-year CAs end in 2059, and the refusal of a year X.509 cannot
- * write. Runs on the armhf build under qemu too, where time_t is 32-bit.
+ * write. Runs on the armhf build under qemu too, where time_t is 32-bit. And the
+ * signature algorithm encoded as RFC 5758 (and Chromium) want it.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -102,6 +103,22 @@ static void year_10000_is_refused(void **state)
 	assert_int_equal(len, 7);
 }
 
+/* RFC 5758 §3.2 (common/x509-sigalg.h): ecdsa-with-SHA256 without parameters, both times. */
+static void ecdsa_algorithm_without_null(void **state)
+{
+	static const uint8_t bare[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+	                               0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+	mbedtls_x509_crt crt;
+	size_t hits = 0;
+
+	mbedtls_x509_crt_init(&crt);
+	issue_root(T_2039_01_01, T_2060_LAST, &crt);
+	for (size_t i = 0; i + sizeof(bare) <= crt.raw.len; i++)
+		hits += memcmp(crt.raw.p + i, bare, sizeof(bare)) == 0;
+	assert_int_equal(hits, 2);
+	mbedtls_x509_crt_free(&crt);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	return remove(path);
@@ -136,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(validity_2039_to_2060_and_to_2100),
 	    cmocka_unit_test(year_10000_is_refused),
+	    cmocka_unit_test(ecdsa_algorithm_without_null),
 	    cmocka_unit_test(portal_set_up_in_2040),
 	};
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The web app's protocol core on bytes, no daemons: segmentation (DESIGN §2.1 and its resync
-// rule), the CDC framing (§2.2), the request client's retry and back-off rules, and the words
-// for every ErrorCode. The daemons' side is tested in link-*.test.mjs.
+// rule), the CDC framing (§2.2), the request client's retry and back-off rules, the words
+// for every ErrorCode and every refusal of the portal API. The daemons' and the portal
+// service's side is tested in link-*.test.mjs and browser.test.mjs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -10,7 +11,8 @@ import { appImport } from './lib/env.mjs';
 const { SegReceiver, SegSender, segCount } = await appImport('core/seg.js');
 const { CdcReceiver, cdcFrameEncode, crc32 } = await appImport('core/cdc.js');
 const { Client } = await appImport('core/client.js');
-const { errorWordsFor, DeviceError, LinkError } = await appImport('core/errors.js');
+const { errorExplain, errorWordsFor, portalWordsFor, DeviceError, LinkError } = await appImport('core/errors.js');
+const { portalHttpsClient } = await appImport('core/portal-https.js');
 const { create, fromBinary, pb, toBinary } = await appImport('core/proto.js');
 
 const bytes = (n, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
@@ -162,4 +164,43 @@ test('every ErrorCode has plain words and a next step', () => {
     const w = errorWordsFor(name);
     assert.ok(w && w[0].length > 10 && w[1].length > 10, `${name} has words`);
   }
+});
+
+// docs/portal-api.md "Errors": every refusal the phone's calls (login, me, commands, receipts)
+// can meet. WRONG_CODE and EXISTS answer claims and user adds, which the phone never makes.
+const API_ERRORS = [[401, 'UNAUTHENTICATED'], [401, 'EXPIRED'], [403, 'ROLE_FORBIDDEN'], [403, 'NOT_OWNER'],
+  [404, 'NOT_FOUND'], [409, 'INVALID_STATE'], [410, 'EXPIRED'], [413, 'TOO_LARGE'], [429, 'RATE_LIMITED'],
+  [400, 'BAD_REQUEST'], [400, 'BAD_SIGNATURE'], [400, 'WRONG_DEVICE'], [500, 'INTERNAL']];
+
+// A fetch that answers every call with one refusal (the client's mapping alone; the real
+// service's refusals are in the link and browser tests).
+const refusingFetch = (status, error, extra = {}) => async () => ({
+  ok: false, status, json: async () => ({ error, detail: `the portal's words for ${error}`, ...extra }),
+});
+
+test('every portal refusal has plain words and a next step, named by what was asked', async () => {
+  const seen = new Set();
+  for (const [status, error] of API_ERRORS) {
+    const c = portalHttpsClient({ fetch: refusingFetch(status, error, { retry_after: 4 }), base: 'https://p' });
+    const login = await c.login('eddie', 'x').catch((e) => e);
+    const sign = await c.sign({ action: 'activate', challenge: Uint8Array.of(1) }).catch((e) => e);
+    for (const e of [login, sign]) {
+      assert.equal(e.name, 'PortalError');
+      assert.equal(e.apiError ?? error, error);
+      const w = portalWordsFor(e.codeName);
+      assert.ok(w && w[0].length > 10 && w[1].length > 10, `${status} ${error} → ${e.codeName} has words`);
+      assert.match(errorExplain(e).title, /portal/);
+      seen.add(e.codeName);
+    }
+    if (status === 401) assert.equal(login.codeName, 'LOGIN_REFUSED');
+    if (error === 'RATE_LIMITED') assert.equal(login.retryAfterMs, 4000);
+  }
+  // A 401 on a signed request: expired and ended sessions have their own words.
+  assert.ok(seen.has('SESSION_EXPIRED') && seen.has('SESSION_ENDED'));
+  // Nothing answering (a network failure, a page served elsewhere) and not logged in.
+  const down = portalHttpsClient({ fetch: async () => { throw new TypeError('Failed to fetch'); } });
+  assert.equal((await down.login('eddie', 'x').catch((e) => e)).codeName, 'UNAVAILABLE');
+  assert.equal(await down.isReachable(), false);
+  assert.equal((await down.identity().catch((e) => e)).codeName, 'LOGGED_OUT');
+  for (const code of ['UNAVAILABLE', 'LOGGED_OUT']) assert.ok(portalWordsFor(code));
 });

@@ -3,8 +3,10 @@
 // by WEB_LINK: 'unix' (the CDC stream of the USB service port, physical presence) or
 // 'ble-sim' (the GATT link, through att-bridge). A whole claim + activation, then every
 // rejection the link can produce, each followed by a check that nothing changed. Commands
-// are signed by the simulator's portal CLI behind the portal-client interface (TEST ONLY,
-// until the portal service of issue 14 exists).
+// are signed by the portal service over HTTPS, logged in as each user, through the page's own
+// portal client (core/portal-https.js). Only a forged command — one the service refuses to
+// make — comes from the portal CLI's test-only flags (lib/portal-cli.mjs), to show what the
+// BMC itself refuses.
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -15,7 +17,7 @@ import { appImport, env } from './lib/env.mjs';
 import { portalCliClient } from './lib/portal-cli.mjs';
 import { bleSimPort, unixStreamPort } from './lib/ports.mjs';
 import { ptyOpen } from './lib/pty.mjs';
-import { bmcctl, MT, portalClaim, portalDevice, simRun, worldDown, worldUp } from './lib/world.mjs';
+import { bmcctl, MT, portalAs, portalClaim, portalDevice, simRun, worldDown, worldUp } from './lib/world.mjs';
 
 const { sessionOpen } = await appImport('core/session.js');
 const { activationCode, deviceInfo, signedAction } = await appImport('core/flows.js');
@@ -55,12 +57,16 @@ async function open(clientOpts = {}, portOpts = {}) {
   return s;
 }
 
+// Who signs: the portal service as user; with extra (portal CLI flags), a forgery the
+// service would refuse to make (TEST ONLY, lib/portal-cli.mjs).
+const signer = (user, extra = []) => (extra.length ? portalCliClient(w, user, { extra }) : portalAs(w, user));
+
 // One signed action on a fresh session (a fresh gateway session: bmcd's per-session
 // back-off of DESIGN §4.4 judges each rejection on its own).
 async function act(user, action, { extra = [], params = {}, portal } = {}) {
   const s = await open();
   try {
-    return await signedAction(s, portal ?? portalCliClient(w, user, { extra }), action, params);
+    return await signedAction(s, portal ?? await signer(user, extra), action, params);
   } finally {
     await s.close();
   }
@@ -111,17 +117,17 @@ test('LinkInfo and DeviceInfo of a new server', async () => {
 
 test('a whole claim and activation, receipts taken by the portal', async () => {
   // Not claimed on the portal yet: the portal refuses to sign, nothing reaches the server.
-  await assert.rejects(act('alice', 'claim'), (e) => e instanceof PortalError);
+  await assert.rejects(act('alice', 'claim'), (e) => e instanceof PortalError && e.codeName === 'NOT_OWNER');
   await stateIs('LOCKED', '');
   await portalClaim(w);
   const steps = [];
   const s = await open();
-  const claim = await signedAction(s, portalCliClient(w, 'alice'), 'claim', {}, (p) => steps.push(p.step));
+  const claim = await signedAction(s, await portalAs(w, 'alice'), 'claim', {}, (p) => steps.push(p.step));
   assert.deepEqual(steps, ['device', 'challenge', 'portal', 'submit', 'receipt', 'done']);
   assert.equal(claim.receipt.action, pb.Action.CLAIM);
   assert.equal(claim.receipt.result, pb.ErrorCode.ERROR_NONE);
   assert.equal(claim.receipt.ownerOrg, 'acme');
-  const act1 = await signedAction(s, portalCliClient(w, 'eddie'), 'activate');
+  const act1 = await signedAction(s, await portalAs(w, 'eddie'), 'activate');
   assert.equal(act1.receipt.newState, pb.LockdownState.LOCKDOWN_ACTIVE);
   assert.equal(act1.portal.status, 'activated');
   await s.close();
@@ -134,12 +140,12 @@ test('sensors, a tamper event seen as it happens, reactivation', async () => {
   let seen;
   const locked = new Promise((r) => { seen = r; });
   const s = await open({ onEvent: (ev) => { events.push(ev); if (ev.body.value.lockdownState === pb.LockdownState.LOCKDOWN_LOCKED) seen(); } });
-  await signedAction(s, portalCliClient(w, 'alice'), 'sensors', { sensors: { intrusion: true, motion: false } });
+  await signedAction(s, await portalAs(w, 'alice'), 'sensors', { sensors: { intrusion: true, motion: false } });
   await bmcctl(w, 'tamper', 'intrusion');
   await locked; // the StateChanged event, id 0, on this open session
   assert.equal(events.at(-1).body.case, 'stateChanged');
   assert.equal(events.at(-1).body.value.securityLed, pb.SecurityLed.LED_BLINKING);
-  await signedAction(s, portalCliClient(w, 'eddie'), 'activate');
+  await signedAction(s, await portalAs(w, 'eddie'), 'activate');
   await s.close();
   await stateIs('ACTIVE', 'acme');
 });
@@ -156,9 +162,9 @@ test('BAD_SIGNATURE, UNTRUSTED_SIGNER, WRONG_DEVICE, EXPIRED change nothing', as
 
 test('NONCE_UNKNOWN: the exact bytes of a used command', async () => {
   await clearBackoff();
-  const cli = portalCliClient(w, 'eddie');
+  const eddie = await portalAs(w, 'eddie');
   let used;
-  const keep = { ...cli, sign: async (r) => { used = await cli.sign(r); return used; } };
+  const keep = { ...eddie, sign: async (r) => { used = await eddie.sign(r); return used; } };
   await act('eddie', 'activate', { portal: keep });
   await bmcctl(w, 'tamper', 'intrusion');
   const s = await open();
@@ -170,10 +176,12 @@ test('NONCE_UNKNOWN: the exact bytes of a used command', async () => {
 
 test('ROLE_FORBIDDEN and NOT_OWNER: refused by the portal, and by the server when signed anyway', async () => {
   await clearBackoff();
+  // The service knows who logged in: base and maintenance may not activate, beta does not own it.
   await assert.rejects(act('bob', 'activate'), (e) => e instanceof PortalError && e.codeName === 'ROLE_FORBIDDEN');
+  await assert.rejects(act('mona', 'activate'), (e) => e instanceof PortalError && e.codeName === 'ROLE_FORBIDDEN');
   await refused('ROLE_FORBIDDEN', 'bob', 'activate', { extra: ['--skip-policy'] });
   await refused('ROLE_FORBIDDEN', 'mona', 'activate', { extra: ['--skip-policy'] });
-  await assert.rejects(act('zed', 'activate'), (e) => e instanceof PortalError);
+  await assert.rejects(act('zed', 'activate'), (e) => e instanceof PortalError && e.codeName === 'NOT_OWNER');
   await refused('NOT_OWNER', 'zed', 'activate', { extra: ['--skip-policy'] });
   await stateIs('LOCKED', 'acme');
 });
@@ -188,7 +196,7 @@ test('INVALID_STATE: portal control is one-way; a key update checks the board fi
   const s = await open();
   await assert.rejects(signedAction(s, portalCliClient(w, 'mona', { extra: ['--forge-control', 'bmc'] }), 'key-update',
     { qrKeySha256: hash }, () => {}, { sha256 }), (e) => e.codeName === 'INVALID_STATE');
-  await assert.rejects(signedAction(s, portalCliClient(w, 'mona'), 'key-update', { qrKeySha256: wrong }, () => {}, { sha256 }),
+  await assert.rejects(signedAction(s, await portalAs(w, 'mona'), 'key-update', { qrKeySha256: wrong }, () => {}, { sha256 }),
     (e) => e.codeName === 'NOT_THIS_BOARD');
   await s.close();
   const st = await state();
@@ -204,7 +212,7 @@ test(USB ? 'the activation code over the cable' : 'PRESENCE_REQUIRED over Blueto
     assert.equal(code, w.code);
   } else {
     await assert.rejects(activationCode(s), (e) => e.codeName === 'PRESENCE_REQUIRED');
-    await assert.rejects(signedAction(s, portalCliClient(w, 'mona'), 'emergency-reset'), (e) => e.codeName === 'PRESENCE_REQUIRED');
+    await assert.rejects(signedAction(s, await portalAs(w, 'mona'), 'emergency-reset'), (e) => e.codeName === 'PRESENCE_REQUIRED');
   }
   await s.close();
   await stateIs('LOCKED', 'acme');
@@ -259,7 +267,8 @@ test('RATE_LIMITED by the server after failed verifications: shown with its wait
       (e) => e.codeName === 'BAD_SIGNATURE');
   }
   // The fourth failure of this session blocks it (bmcd: 3 free, then 1 s doubling).
-  const e = await signedAction(s, portalCliClient(w, 'eddie'), 'activate').catch((x) => x);
+  const eddie = await portalAs(w, 'eddie');
+  const e = await signedAction(s, eddie, 'activate').catch((x) => x);
   assert.equal(e.codeName, 'RATE_LIMITED');
   assert.ok(e.retryAfterMs > 0 && e.retryAfterMs <= 1000, `retry after ${e.retryAfterMs}`);
   await stateIs('LOCKED', 'acme');
@@ -267,7 +276,7 @@ test('RATE_LIMITED by the server after failed verifications: shown with its wait
   s.client.opt.maxBackoffMs = 3000;
   const waits = [];
   s.client.opt.onProgress = (p) => p.step === 'backoff' && waits.push(p.ms);
-  const ok = await signedAction(s, portalCliClient(w, 'eddie'), 'activate');
+  const ok = await signedAction(s, eddie, 'activate');
   assert.equal(ok.receipt.newState, pb.LockdownState.LOCKDOWN_ACTIVE);
   assert.ok(waits.every((ms) => ms <= 1000));
   await s.close();
@@ -307,7 +316,23 @@ if (USB) {
 
   test('an emergency reset over the cable, then a transfer of ownership', async () => {
     await clearBackoff();
-    const r = await act('mona', 'emergency-reset');
+    // The page's one-time password path (otp.js): the ephemeral key goes to the portal in the
+    // sign request, which accepts it. TODAY the BMC sends no one-time password back (issue 13
+    // wires the box into bmcd and the portal's signed body), so the flow ends with null and
+    // the page says the password went back to the factory default. When issue 13 lands this
+    // test must change: the password opens here and logs in on the BMC console.
+    const { otpKeyPairCreate, otpOpen } = await appImport('otp.js');
+    const otp = { keyPairCreate: () => otpKeyPairCreate({ subtle: webcrypto.subtle }),
+      open: (...a) => otpOpen(...a, { subtle: webcrypto.subtle }) };
+    const mona = await portalAs(w, 'mona');
+    let asked;
+    const watching = { ...mona, sign: (req) => { asked = req; return mona.sign(req); } };
+    const s = await open();
+    const r = await signedAction(s, watching, 'emergency-reset', {}, () => {}, { otp });
+    await s.close();
+    assert.equal(asked.ephemeralPublicKey.length, 65);
+    assert.equal(asked.ephemeralPublicKey[0], 0x04);
+    assert.equal(r.oneTimePassword, null);
     assert.equal(r.receipt.result, pb.ErrorCode.ERROR_NONE);
     await refused('INVALID_STATE', 'eddie', 'activate'); // the SED AK went with it
     await transfer();
@@ -315,8 +340,12 @@ if (USB) {
 } else {
   test('ATT_MTU 23: a chain-carrying command in 20-byte notifications both ways', async () => {
     const s = await open({}, { mtu: 23 });
-    const r = await signedAction(s, portalCliClient(w, 'alice', { extra: ['--force-chain'] }), 'sensors',
-      { sensors: { intrusion: false, motion: false } });
+    // The service's force_chain, as the page asks after UNTRUSTED_SIGNER.
+    const alice = await portalAs(w, 'alice');
+    let sent;
+    const chained = { ...alice, sign: async (r) => { sent = await alice.sign({ ...r, forceChain: true }); return sent; } };
+    const r = await signedAction(s, chained, 'sensors', { sensors: { intrusion: false, motion: false } });
+    assert.equal(fromBinary(pb.SignedCommandSchema, sent).signer.case, 'chain');
     assert.equal(r.receipt.result, pb.ErrorCode.ERROR_NONE);
     await s.close();
   });

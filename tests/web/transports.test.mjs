@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { appImport } from './lib/env.mjs';
-import { portalCliClient } from './lib/portal-cli.mjs';
 import { fakeSerialPort, fakeUsbDevice } from './lib/ports.mjs';
-import { portalClaim, simRun, worldDown, worldUp } from './lib/world.mjs';
+import { portalAs, portalClaim, simRun, worldDown, worldUp } from './lib/world.mjs';
 
 const { serialPortOpen } = await appImport('transports/serial.js');
 const { usbDeviceOpen } = await appImport('transports/usb.js');
@@ -28,8 +27,8 @@ after(async () => { await worldDown(w); });
 test('Web Serial: claim and activate a server, read its activation code', async () => {
   const s = await sessionOpen(await serialPortOpen(fakeSerialPort(w.usb)));
   assert.equal(s.linkInfo.device.serialNumber, w.sn);
-  await signedAction(s, portalCliClient(w, 'alice'), 'claim');
-  const r = await signedAction(s, portalCliClient(w, 'eddie'), 'activate');
+  await signedAction(s, await portalAs(w, 'alice'), 'claim');
+  const r = await signedAction(s, await portalAs(w, 'eddie'), 'activate');
   assert.equal(r.receipt.newState, pb.LockdownState.LOCKDOWN_ACTIVE);
   assert.equal(await activationCode(s), w.code);
   await s.close();

@@ -2,9 +2,11 @@
 // The page: connect, show the server, offer what the logged-in role may do, run it with
 // progress, and say in plain words what went wrong and what to do next. The protocol is in
 // core/ (no browser API there), the links in transports/.
-import { errorExplain, LinkError } from './core/errors.js';
+import { errorExplain, LinkError, PortalError } from './core/errors.js';
 import { ACTIONS, activationCode, actionsForRole, deviceInfo, signedAction } from './core/flows.js';
-import { portalClientGet, portalOnChange } from './core/portal.js';
+import { portalClientGet, portalClientSet, portalOnChange } from './core/portal.js';
+import { portalHttpsClient } from './core/portal-https.js';
+import { otpKeyPairCreate, otpOpen } from './otp.js';
 import { pb } from './core/proto.js';
 import { sessionOpen } from './core/session.js';
 import { webBluetooth } from './transports/ble.js';
@@ -12,6 +14,9 @@ import { transportsList } from './transports/index.js';
 
 const $ = (id) => document.getElementById(id);
 const STEPS = { connect: 0, device: 1, challenge: 2, portal: 3, submit: 4, receipt: 5, done: 6 };
+
+// The portal service that serves this page (same origin as its API), if it is one.
+const https = portalHttpsClient({ fetch: globalThis.fetch.bind(globalThis), base: globalThis.location.origin });
 
 let session = null;
 let identity = null;
@@ -88,11 +93,13 @@ function resultShow(kind, title, what, next) {
   box.hidden = false;
   box.className = kind;
   box.dataset.kind = kind;
+  delete box.dataset.otp;
   $('result-title').textContent = title;
   $('result-what').textContent = what;
   $('result-next').textContent = next ?? '';
   $('result-secret').hidden = true;
   $('result-secret').textContent = '';
+  $('result-detail').textContent = '';
 }
 
 function errorShow(err) {
@@ -100,6 +107,13 @@ function errorShow(err) {
   resultShow('error', e.title, e.what, e.next);
   $('result').dataset.code = err?.codeName ?? '';
   log(`error: ${err?.codeName ?? ''} ${err?.message ?? err}`);
+  if (err instanceof PortalError) {
+    // The portal's own words are written for people (docs/portal-api.md); the device's
+    // detail is for engineers and stays in the log. A refusal may mean the session ended or
+    // the role changed: ask the portal who we are again and redraw what may be done.
+    if (err.detail) $('result-detail').textContent = `The portal says: ${err.detail}`;
+    renderPortal();
+  }
   if (e.retryAfterMs > 0) {
     let left = Math.ceil(e.retryAfterMs / 1000);
     const tick = () => {
@@ -194,14 +208,30 @@ function renderTransports() {
 async function renderPortal() {
   const portal = portalClientGet();
   identity = null;
+  $('login-form').hidden = true;
+  $('logout').hidden = true;
   try {
     identity = await portal.identity();
     $('portal-line').textContent = `Portal: ${identity.user} (${identity.role}) of ${identity.org}, ${portal.name}`;
+    $('portal-line').dataset.user = identity.user;
+    $('logout').hidden = portal !== https;
   } catch (err) {
-    $('portal-line').textContent = `Portal: ${errorExplain(err).what} Device information and the activation code ` +
-      'over USB work without it.';
+    $('portal-line').dataset.user = '';
+    if (portal === https) {
+      $('portal-line').textContent = 'Portal: not logged in. Log in to sign actions (claim, activate, …).';
+      $('login-form').hidden = false;
+    } else {
+      $('portal-line').textContent = `Portal: ${errorExplain(err).what} Device information and the activation ` +
+        'code over USB work without it.';
+    }
   }
   renderActions();
+}
+
+// The portal service answers on this origin: log in there. Elsewhere the page has no portal.
+async function portalFind() {
+  if (await https.isReachable()) portalClientSet(https);
+  else await renderPortal();
 }
 
 function actionParams(action) {
@@ -218,18 +248,45 @@ function actionParams(action) {
 }
 
 const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+const otp = { keyPairCreate: otpKeyPairCreate, open: otpOpen };
+
+// A secret (the activation code, a one-time password) on screen: shown once, in this box only,
+// never logged or stored; gone with the next result, or as soon as the page is hidden.
+function secretShow(text) {
+  $('result-secret').textContent = text;
+  $('result-secret').hidden = false;
+  document.addEventListener('visibilitychange', () => {
+    $('result-secret').textContent = '';
+    $('result-secret').hidden = true;
+  }, { once: true });
+}
+
+// What the technician does after an emergency reset: with the one-time password, or (firmware
+// that sends none) with the factory default the reset went back to.
+function resetNext(password) {
+  if (password === null) {
+    $('result').dataset.otp = 'none';
+    return "This server's firmware sent no one-time password: its administrator password is back to the " +
+      "factory default of the server's documentation. Log in to the BMC with it now and set a new one " +
+      '(the BMC asks for it at the first login).';
+  }
+  $('result').dataset.otp = 'shown';
+  secretShow(password);
+  return 'The new administrator password, shown once: it is not stored and cannot be shown again. Log in ' +
+    'to the BMC with it now; the BMC asks for a new password at the first login.';
+}
 
 async function runAction(action) {
   await busyRun(action, async () => {
     const params = actionParams(action);
-    const { receipt, portal } = await signedAction(session, portalClientGet(), action, params,
-      ({ step, text }) => progressShow(step, text), { sha256 });
+    const { receipt, portal, oneTimePassword } = await signedAction(session, portalClientGet(), action, params,
+      ({ step, text }) => progressShow(step, text), { sha256, otp });
     const state = enumName(pb.LockdownState, receipt.newState, 'LOCKDOWN_');
     const result = enumName(pb.ErrorCode, receipt.result);
     resultShow(result === 'ERROR_NONE' ? 'ok' : 'error', `${ACTIONS[action].label}: done`,
       `The server is now ${STATE_WORDS[state] ?? state}; owner ${receipt.ownerOrg || 'nobody'}. ` +
-      `The portal recorded the receipt (${portal.status}).`,
-      action === 'emergency-reset' ? 'The administrator password was reset: log in to the BMC and set a new one.' : '');
+      `The portal recorded the receipt (${portal.status}).`);
+    if (action === 'emergency-reset') $('result-next').textContent = resetNext(oneTimePassword);
     $('result').dataset.action = action;
     log(`${action}: receipt ${result}, server ${state}, receipt counter ${receipt.counter}`);
     await refresh();
@@ -245,7 +302,8 @@ function renderActions() {
   $('actions-none').hidden = allowed.length > 0;
   $('actions-none').textContent = identity
     ? `Your role (${identity.role}) has no signed actions on a server.`
-    : 'Signed actions (claim, activate, …) need the portal: open this app from your portal and log in.';
+    : portalClientGet() === https ? 'Log in to the portal (above) to see what your role may do.'
+      : 'Signed actions (claim, activate, …) need the portal: open this app from your portal and log in.';
   for (const a of allowed) {
     const b = document.createElement('button');
     b.type = 'button';
@@ -290,13 +348,29 @@ function wire() {
     progressShow('device', 'Reading the activation code…');
     const code = await activationCode(session);
     resultShow('ok', 'Secure activation code', 'The code printed on this server:', 'It is not stored by this app.');
-    $('result-secret').textContent = code;
-    $('result-secret').hidden = false;
+    secretShow(code);
   }));
   $('qr-scan').addEventListener('click', () => qrScan().catch((e) => log(`camera: ${e.message}`)));
+  $('login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const user = $('login-user').value.trim();
+    const password = $('login-password').value;
+    $('login-password').value = ''; // the password stays nowhere
+    busyRun('log in', async () => {
+      progressShow('portal', 'Logging in to the portal…');
+      await https.login(user, password);
+      $('login-form').reset();
+      log(`logged in to the portal as ${user}`);
+      portalClientSet(https);
+    });
+  });
+  $('logout').addEventListener('click', () => busyRun('log out', async () => {
+    await https.logout();
+    portalClientSet(https);
+  }));
   portalOnChange(renderPortal);
 }
 
 renderTransports();
 wire();
-renderPortal();
+portalFind();

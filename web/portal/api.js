@@ -4,11 +4,12 @@
 // code is the API's error name (docs/portal-api.md).
 
 export class PortalError extends Error {
-  constructor(code, detail, status) {
+  constructor(code, detail, status, retryAfter = 0) {
     super(`${code}: ${detail}`);
     this.code = code;
     this.detail = detail;
     this.status = status;
+    this.retryAfter = retryAfter; // seconds, with RATE_LIMITED
   }
 }
 
@@ -35,7 +36,9 @@ export class Portal {
     } catch {
       throw new PortalError('BAD_ANSWER', `HTTP ${res.status} without JSON`, res.status);
     }
-    if (!res.ok) throw new PortalError(json.error || 'REFUSED', json.detail || '', res.status);
+    if (!res.ok) {
+      throw new PortalError(json.error || 'REFUSED', json.detail || '', res.status, json.retry_after || 0);
+    }
     return json;
   }
 
@@ -75,4 +78,16 @@ export class Portal {
       { valid_for: validFor });
   }
   audit() { return this.call('GET', `orgs/${this.org()}/audit`); }
+
+  // The service's certificates (portal administrators). Each answer carries `certificate`:
+  // the PEM a client must trust from now on, sent over the connection already trusted.
+  async certificatePem() {
+    const res = await this.fetch(`${this.base}/api/v1/certificate.pem`);
+    if (!res.ok) throw new PortalError('BAD_ANSWER', `HTTP ${res.status} for the certificate`, res.status);
+    return res.text();
+  }
+  regenServer() { return this.call('POST', 'https/server-certificate'); }
+  regenCa() { return this.call('POST', 'https/ca'); }
+  csr() { return this.call('POST', 'https/csr'); }
+  installChain(chain) { return this.call('POST', 'https/chain', { chain }); }
 }

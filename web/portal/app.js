@@ -2,6 +2,7 @@
 // The admin pages: DOM glue over api.js. The token lives in memory only
 // (a reload means logging in again: nothing for another page to steal).
 import { Portal } from './api.js';
+import { certsView, certsWire } from './certs.js';
 
 const portal = new Portal(window.fetch.bind(window));
 const $ = (sel) => document.querySelector(sel);
@@ -86,6 +87,7 @@ const views = {
       for (const k of ['actor', 'action', 'target', 'result', 'detail']) cell(tr, a[k]);
     });
   },
+  certs: () => certsView(portal),
 };
 
 function show(tab) {
@@ -99,6 +101,7 @@ function loggedIn(on) {
   $('#login').hidden = on;
   $('#tabs').hidden = !on;
   $('#logout').hidden = !on;
+  $('#tabs [data-tab=certs]').hidden = !(on && portal.actor.portal_admin);
   $('#who').textContent = on ? `${portal.actor.user} (${portal.actor.role}, ${portal.actor.org})` : '';
   for (const o of document.querySelectorAll('.org')) o.textContent = on ? portal.actor.org : '';
   if (on) show('devices');
@@ -165,4 +168,5 @@ onSubmit('#xfer-accept-form', async (f, form) => {
   form.reset();
   status('transfer accepted: the current owner now signs the transfer on each server');
 });
+certsWire(portal, { onSubmit, status, guarded });
 loggedIn(false);

@@ -140,5 +140,10 @@ export async function bleEmulationStart(browserSession, pageSession, blePath, { 
     }
   });
 
-  return { stats, errors, close: async () => { await bridge?.close(); } };
+  // The LE link and the emulated adapter end together, so the next test starts afresh.
+  const close = async () => {
+    await bridge?.close();
+    await bt('disable').catch((e) => errors.push(e));
+  };
+  return { stats, errors, close };
 }

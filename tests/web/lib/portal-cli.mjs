@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // TEST ONLY: a portal client (web/phone/core/portal.js's interface) that signs with the
-// existing command line, `svcport-sim portal sign` / `portal receipt`, until the portal
-// service of issue 14 exists. The identity is the CLI's --user, not a login.
+// portal's command line, `svcport-sim portal sign` / `portal receipt`, as the operator naming
+// a --user. Used only where a test needs a FORGED command the portal service refuses to make
+// (--forge-signature, --forge-untrusted, --forge-device, --forge-control, --skip-policy,
+// --issued-offset/--validity): the BMC's own refusals. Everything else signs through the
+// service, logged in (world.mjs portalAs, the page's core/portal-https.js).
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

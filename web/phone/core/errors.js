@@ -32,6 +32,15 @@ export class PortalError extends Error {
   }
 }
 
+// The emergency reset's one-time password could not be opened (otp.js).
+export class OtpError extends Error {
+  constructor(codeName, message) {
+    super(message);
+    this.name = 'OtpError';
+    this.codeName = codeName;  // 'OTP_UNREADABLE' or 'OTP_MALFORMED'
+  }
+}
+
 // One entry per ErrorCode (proto/svcport.proto): what happened, and what to do next.
 const DEVICE_WORDS = {
   BAD_REQUEST: ['The server did not understand the request.',
@@ -88,16 +97,48 @@ const LINK_WORDS = {
     'Update the app (reload the page) or the server firmware.'],
 };
 
+// The portal's refusals (docs/portal-api.md "Errors"), as core/portal-https.js names them:
+// the API's names, but a 401 told apart by what was asked (LOGIN_REFUSED, SESSION_EXPIRED,
+// SESSION_ENDED), LOGGED_OUT before any login, and UNAVAILABLE when nothing answers.
 const PORTAL_WORDS = {
   UNAVAILABLE: ['The portal is not reachable from this page.',
     'Signed actions need the portal: open this app from your portal, then log in.'],
+  LOGGED_OUT: ['You are not logged in to the portal.', 'Log in at the top of the page, then try again.'],
+  LOGIN_REFUSED: ['The portal did not accept this user name and password.',
+    'Check both (they are case-sensitive) and try again. After 3 failed tries the portal makes you wait ' +
+    'a little longer each time; if you forgot the password, ask an organisation administrator to set a new one.'],
+  SESSION_EXPIRED: ['Your portal session has expired (a login lasts 8 hours).',
+    'Log in again at the top of the page, then start the action again: nothing was changed on the server.'],
+  SESSION_ENDED: ['The portal ended your session: you logged out elsewhere, your password was changed, or ' +
+    'your user was removed.', 'Log in again; if the portal refuses, ask an organisation administrator.'],
   ROLE_FORBIDDEN: ['The portal says your role may not do this.',
-    'Ask an organisation administrator for a role that allows it.'],
-  NOT_OWNER: ['The portal says your organisation does not own this server.',
-    'Claim it on the portal first (activation code, machine type and serial number).'],
-  RATE_LIMITED: ['The portal refuses further attempts for a while.', 'Wait, then try again.'],
+    'Ask an organisation administrator for a role that allows it, or ask a colleague who has one.'],
+  NOT_OWNER: ['The portal says your organisation does not own this server, or it is not claimed on the portal yet.',
+    'Claim it on the portal first (admin pages, Claim: activation code, machine type and serial number), ' +
+    'or finish the ownership transfer.'],
+  RATE_LIMITED: ['The portal refuses further attempts for a while.', 'Wait the time shown, then try again.'],
   NOT_FOUND: ['The portal does not know this server or user.',
     'Check that you are logged in to the right organisation.'],
+  INVALID_STATE: ['The portal says a step before this one is missing (for a transfer: the receiving ' +
+    'organisation has not accepted it yet).', 'Finish the step the portal names below, then try again.'],
+  WRONG_DEVICE: ['The portal does not recognise this server or board.',
+    "For a new motherboard, a maintenance user records the board's QR code on the portal first; otherwise " +
+    "check the server's machine type and serial number."],
+  BAD_SIGNATURE: ['The portal could not verify that the challenge came from this server: it may not be genuine.',
+    "Stop, and report it with the server's machine type and serial number."],
+  EXPIRED: ['The portal says the request expired.', 'Start the action again.'],
+  BAD_REQUEST: ['The portal did not understand the request.',
+    'Reload the page and try again; if it persists, report it.'],
+  TOO_LARGE: ['The request was too large for the portal.', 'Try again; if it persists, report it.'],
+  INTERNAL: ['The portal failed; nothing was changed.', 'Try again in a minute; if it persists, report it.'],
+};
+
+const OTP_WORDS = {
+  OTP_UNREADABLE: ['The server reset the password, but the one-time password it sent does not open on this ' +
+    'phone: it was not sealed for this phone, this server and this command, or it was altered on the way.',
+  'Do the emergency reset again from this phone to get a new one-time password; if it happens again, report it.'],
+  OTP_MALFORMED: ['The server reset the password, but sent a one-time password this app cannot read.',
+    'Do the emergency reset again; if it happens again, the app and the server firmware do not match: report it.'],
 };
 
 const FALLBACK = ['Something went wrong.', 'Try again; if it persists, report it.'];
@@ -115,6 +156,9 @@ export function errorExplain(err) {
   } else if (err instanceof PortalError) {
     entry = PORTAL_WORDS[err.codeName];
     title = `Refused by the portal (${err.codeName})`;
+  } else if (err instanceof OtpError) {
+    entry = OTP_WORDS[err.codeName];
+    title = `The one-time password could not be read (${err.codeName})`;
   }
   const [what, next] = entry ?? FALLBACK;
   return { title: title ?? 'Error', what, next, retryAfterMs: err?.retryAfterMs ?? 0 };
@@ -123,4 +167,9 @@ export function errorExplain(err) {
 // Every ErrorCode but ERROR_NONE has words (the test walks the generated enum).
 export function errorWordsFor(codeName) {
   return DEVICE_WORDS[codeName] ?? null;
+}
+
+// The portal refusals the page has words for (the test checks each against the API's list).
+export function portalWordsFor(codeName) {
+  return PORTAL_WORDS[codeName] ?? null;
 }

@@ -67,15 +67,29 @@ async function submit(session, commandBytes, progress) {
   return session.client.expect({ case: 'submitCommand', value: { command } }, 'commandResult');
 }
 
+// The emergency reset's one-time password (DESIGN §4.7): sealed to the key the portal signed
+// into the command, bound to the command's device and nonce. null when the server sent none
+// (firmware before the one-time password: the reset set the factory default instead).
+async function oneTimePassword(result, signed, pair, otp) {
+  if (!result.oneTimePassword) return null;
+  const body = fromBinary(pb.CommandBodySchema, fromBinary(pb.SignedCommandSchema, signed).body);
+  return otp.open(pair, result.oneTimePassword, { machineType: body.device?.machineType ?? '',
+    serialNumber: body.device?.serialNumber ?? '', nonce: body.nonce });
+}
+
 // The signed actions. params: sensors ({ intrusion, motion, steps }) for 'sensors';
-// qrKeySha256 (hex) for 'key-update'. options.sha256(bytes) → Uint8Array (WebCrypto).
-// Returns { receipt: ReceiptBody, portal: { status }, di: DeviceInfo before the action }.
+// qrKeySha256 (hex) for 'key-update'. options.sha256(bytes) → Uint8Array (WebCrypto);
+// options.otp: { keyPairCreate(), open(pair, sealed, binding) } (otp.js), for the emergency
+// reset: its public key goes to the portal, which signs it into the command.
+// Returns { receipt: ReceiptBody, portal: { status }, di: DeviceInfo before the action,
+// oneTimePassword: the reset's password, or null }.
 export async function signedAction(session, portal, action, params = {}, progress = () => {}, options = {}) {
   if (!ACTION_OF[action]) throw new TypeError(`unknown action ${action}`);
   progress({ step: 'device', text: 'Reading the server' });
   const keyUpdate = action === 'key-update';
   const di = await deviceInfo(session, { withCertificate: keyUpdate });
   if (keyUpdate) await checkBoard(di, params.qrKeySha256, options.sha256);
+  const pair = action === 'emergency-reset' && options.otp ? await options.otp.keyPairCreate() : null;
 
   progress({ step: 'challenge', text: 'Asking the server for a challenge' });
   const challenge = await session.client.expect({ case: 'getChallenge', value: {} }, 'challenge');
@@ -84,23 +98,28 @@ export async function signedAction(session, portal, action, params = {}, progres
     action,
     challenge: challengeBytes,
     devicePublicKey: keyUpdate ? di.devicePublicKey : undefined,
+    ephemeralPublicKey: pair?.publicKey,
     sensors: params.sensors,
   };
   progress({ step: 'portal', text: 'The portal signs the command' });
+  let signed = await portal.sign(req);
   let result;
   try {
-    result = await submit(session, await portal.sign(req), progress);
+    result = await submit(session, signed, progress);
   } catch (e) {
     // The BMC evicted the signer named by fingerprint: the chain is checked before the
     // nonce (DESIGN §4.2), so the same challenge is still good; sign it with the chain.
     if (e.codeName !== 'UNTRUSTED_SIGNER' || req.forceChain) throw e;
     progress({ step: 'portal', text: 'The server asks for the signer certificate: signing again with it' });
-    result = await submit(session, await portal.sign({ ...req, forceChain: true }), progress);
+    signed = await portal.sign({ ...req, forceChain: true });
+    result = await submit(session, signed, progress);
   }
   const receiptBytes = toBinary(pb.DeviceReceiptSchema, result.receipt);
   const receipt = fromBinary(pb.ReceiptBodySchema, result.receipt.body);
   progress({ step: 'receipt', text: 'Handing the receipt to the portal' });
   const portalAnswer = await portal.receipt(receiptBytes);
+  // After the receipt: the reset happened whether or not its password opens here.
+  const password = pair ? await oneTimePassword(result, signed, pair, options.otp) : null;
   progress({ step: 'done', text: 'Done' });
-  return { receipt, portal: portalAnswer, di };
+  return { receipt, portal: portalAnswer, di, oneTimePassword: password };
 }
