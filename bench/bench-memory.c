@@ -62,7 +62,12 @@ static void print_snap(const char *phase, const char *fig, const struct snap *sn
 	}
 }
 
-/* One short session as a phone that only looks: INFO, GetDeviceInfo, GetChallenge. */
+/*
+ * One short session as a phone that only looks: INFO, GetDeviceInfo, and a
+ * GetChallenge if the session is kept. A challenge nobody uses holds its slot
+ * for its whole lifetime (bmcd refuses newcomers rather than evict it): the
+ * long loops of sessions that hang up at once must not ask for one.
+ */
 static int session(const struct world_server *s, bool keep, struct phone **ret)
 {
 	svcport_v1_Request req = {.which_body = svcport_v1_Request_get_device_info_tag};
@@ -75,9 +80,9 @@ static int session(const struct world_server *s, bool keep, struct phone **ret)
 	if (err == 0)
 		err = phone_call(ph, &req, resp);
 	req.which_body = svcport_v1_Request_get_challenge_tag;
-	if (err == 0)
+	if (err == 0 && keep)
 		err = phone_call(ph, &req, resp);
-	if (err == 0 && resp->which_body != svcport_v1_Response_challenge_tag)
+	if (err == 0 && keep && resp->which_body != svcport_v1_Response_challenge_tag)
 		err = -EPROTO;
 	free(resp);
 	if (err == 0 && keep) {

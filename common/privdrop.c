@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -104,4 +105,35 @@ int privdrop(const struct privdrop_opts *o)
 		log_msg(LOG_ERR, "privileges: cannot drop to '%s': %s", name ? name : "uid 0",
 		        strerror(-r));
 	return r;
+}
+
+int privdrop_uid_of(const char *name, uid_t *ret_uid)
+{
+	const struct passwd *pw = getpwnam(name);
+
+	if (!pw)
+		return -ESRCH;
+	*ret_uid = pw->pw_uid;
+	return 0;
+}
+
+int privdrop_socket_share(const char *path, const char *user, uid_t peer_uid)
+{
+	const struct passwd *peer, *me = NULL;
+
+	if (geteuid() != 0)
+		return chmod(path, peer_uid == geteuid() ? 0600 : 0666) < 0 ? -errno : 0;
+	peer = getpwuid(peer_uid);
+	if (!peer || (user && !(me = getpwnam(user)))) {
+		log_msg(LOG_ERR, "privileges: %s: no user %s", path,
+		        !peer ? "for the peer's uid" : user);
+		return -ESRCH;
+	}
+	if (chown(path, me ? me->pw_uid : 0, peer->pw_gid) < 0 || chmod(path, 0660) < 0) {
+		int e = errno;
+
+		log_msg(LOG_ERR, "privileges: %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
 }

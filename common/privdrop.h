@@ -16,6 +16,7 @@
 #define SVCPORT_PRIVDROP_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct privdrop_opts {
 	const char *user;         /* NULL or "": default_user */
@@ -25,5 +26,19 @@ struct privdrop_opts {
 
 /* 0, or a negative errno after logging why (a missing user says how to create it). */
 int privdrop(const struct privdrop_opts *o) __attribute__((warn_unused_result));
+
+/* The uid of user name: 0, or -ESRCH (no such user; nothing logged). */
+int privdrop_uid_of(const char *name, uid_t *ret_uid) __attribute__((warn_unused_result));
+
+/*
+ * Before privdrop: path is a socket that only the user peer_uid may use (its
+ * server checks SO_PEERCRED too). As root it becomes user's (NULL: root's) and
+ * peer_uid's primary group's, mode 0660, so the two can talk after both
+ * dropped privileges and a stranger cannot even connect. Not root: 0600 when
+ * the peer is this uid, else 0666 (SO_PEERCRED alone decides). 0 or a negative
+ * errno after logging why.
+ */
+int privdrop_socket_share(const char *path, const char *user, uid_t peer_uid)
+    __attribute__((warn_unused_result));
 
 #endif

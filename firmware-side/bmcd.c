@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,9 @@
 #include "fsutil.h"
 #include "log.h"
 #include "loop.h"
+#include "names.h"
 #include "notify.h"
+#include "presence.h"
 #include "privdrop.h"
 #include "utc.h"
 #include "version.h"
@@ -51,6 +53,8 @@ struct daemon {
 	int gw_listen, admin_listen;
 	struct loop_io *gw_io, *admin_io;
 	struct loop_signal *sig_term, *sig_int;
+	struct loop_timer *tick;
+	struct hwin *hw; /* the presence source, read by the core */
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 };
@@ -69,20 +73,6 @@ static uint64_t real_now_ms(void *user_data)
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
 {
 	return mbedtls_ctr_drbg_random(user_data, buf, len);
-}
-
-static const char *link_name(svcport_v1_LinkKind k)
-{
-	switch (k) {
-	case svcport_v1_LinkKind_LINK_BLE:
-		return "ble";
-	case svcport_v1_LinkKind_LINK_USB:
-		return "usb";
-	case svcport_v1_LinkKind_LINK_SIM:
-		return "sim";
-	default:
-		return "-";
-	}
 }
 
 static void conn_close(struct conn *c)
@@ -150,7 +140,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
 		memset(&peek, 0, sizeof(peek));
 	log_msg(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
-	        peek.session_id, peek.request_id, link_name(peek.link), o.request,
+	        peek.session_id, peek.request_id, names_link(peek.link), o.request,
 	        o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
 	        bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
 	if (send(fd, out, out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
@@ -275,6 +265,16 @@ static void on_admin_listen(int fd, unsigned events, void *user_data)
 	on_accept(d, fd, d->adm, MAX_ADMINS, true);
 }
 
+static void on_tick(void *user_data)
+{
+	struct daemon *d = user_data;
+
+	bmc_tick(d->bmc);
+	broadcast_events(d);
+	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
+		log_msg(LOG_ERR, "tick timer: cannot re-arm");
+}
+
 static void on_signal(int signo, void *user_data)
 {
 	struct daemon *d = user_data;
@@ -316,65 +316,58 @@ static void usage(FILE *f)
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
 	           "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
 	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
+	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	           "       svcport-bmcd --help | --version\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen (and $NOTIFY_SOCKET gets READY=1). As root it\n"
-	           "then drops every capability, and with --user NAME runs as NAME (the\n"
-	           "gateway's socket is NAME's, in the gateway user's group, mode 0660). bmcd\n"
-	           "stays in the foreground (--foreground is accepted, for older scripts) and\n"
-	           "logs to stderr unless --log syslog. See svcport-bmcd(8).\n");
+	           "fd N once both sockets listen (and $NOTIFY_SOCKET gets READY=1). Root drops\n"
+	           "every capability then (--user NAME: and runs as NAME). bmcd stays in the\n"
+	           "foreground (--foreground is accepted, for older scripts) and\n"
+	           "logs to stderr unless --log syslog. USB presence comes from the hardware: the\n"
+	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
+	           "(--hw-sim); none: never. See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
 	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind, *user;
+	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
 	bool init, force, foreground;
 	int ready_fd;
 	uid_t gateway_uid;
 };
 
-/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
- * allocates it at install time). */
-static int resolve_gateway_user(const char *name, uid_t *ret_uid)
-{
-	struct passwd *pw = getpwnam(name);
-
-	if (!pw) {
-		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
-		return -ESRCH;
-	}
-	*ret_uid = pw->pw_uid;
-	return 0;
-}
+static const struct option bmcd_opts[] = {
+    {"state-dir", required_argument, NULL, 's'},
+    {"gateway-socket", required_argument, NULL, 'g'},
+    {"admin-socket", required_argument, NULL, 'a'},
+    {"gateway-uid", required_argument, NULL, 'u'},
+    {"gateway-user", required_argument, NULL, 'U'},
+    {"user", required_argument, NULL, 'n'},
+    {"foreground", no_argument, NULL, 'f'},
+    {"log", required_argument, NULL, 'l'},
+    {"ready-fd", required_argument, NULL, 'r'},
+    {"init", no_argument, NULL, 'i'},
+    {"factory", required_argument, NULL, 'F'},
+    {"force", no_argument, NULL, 'x'},
+    {"usb-udc", required_argument, NULL, 'D'},
+    {"usb-port", required_argument, NULL, 'P'},
+    {"hw-sim", required_argument, NULL, 'S'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {0},
+};
 
 /* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option opts[] = {
-	    {"state-dir", required_argument, NULL, 's'},
-	    {"gateway-socket", required_argument, NULL, 'g'},
-	    {"admin-socket", required_argument, NULL, 'a'},
-	    {"gateway-uid", required_argument, NULL, 'u'},
-	    {"gateway-user", required_argument, NULL, 'U'},
-	    {"user", required_argument, NULL, 'n'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"ready-fd", required_argument, NULL, 'r'},
-	    {"init", no_argument, NULL, 'i'},
-	    {"factory", required_argument, NULL, 'F'},
-	    {"force", no_argument, NULL, 'x'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {0},
-	};
 	char *end;
 	int opt;
 
 	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid()};
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", bmcd_opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			o->state_dir = optarg;
@@ -394,8 +387,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'U':
-			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
+			if (privdrop_uid_of(optarg, &o->gateway_uid) < 0) {
+				fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n",
+				        optarg);
 				return 2;
+			}
 			break;
 		case 'n':
 			o->user = optarg;
@@ -422,6 +418,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x':
 			o->force = true;
 			break;
+		case 'D':
+			o->presence.usb_udc = optarg;
+			break;
+		case 'P':
+			o->presence.usb_port = optarg;
+			break;
+		case 'S':
+			o->presence.hw_sim = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -434,7 +439,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
-	    (!o->init && (!o->gw_path || !o->admin_path))) {
+	    (!o->init && (!o->gw_path || !o->admin_path)) ||
+	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
 		usage(stderr);
 		return 2;
 	}
@@ -466,7 +472,9 @@ static int daemon_listen(struct daemon *d, const struct options *o)
 	    loop_io_new(d->loop, d->admin_listen, LOOP_READ, on_admin_listen, d, &d->admin_io) <
 	        0 ||
 	    loop_signal_new(d->loop, SIGTERM, on_signal, d, &d->sig_term) < 0 ||
-	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0)
+	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0 ||
+	    loop_timer_new(d->loop, on_tick, d, &d->tick) < 0 ||
+	    loop_timer_start(d->tick, BMC_TICK_MS) < 0)
 		return -1;
 	return 0;
 }
@@ -483,39 +491,14 @@ static void daemon_close(struct daemon *d)
 	loop_io_free(d->admin_io);
 	loop_signal_free(d->sig_term);
 	loop_signal_free(d->sig_int);
+	loop_timer_free(d->tick);
 	loop_free(d->loop);
 	if (d->gw_listen >= 0)
 		close(d->gw_listen);
 	if (d->admin_listen >= 0)
 		close(d->admin_listen);
 	bmc_close(d->bmc);
-}
-
-/*
- * Explicit owners for the socket files, as root (issue 12): the gateway's
- * belongs to bmcd's user and the gateway's group, mode 0660, so the two can
- * talk after both dropped privileges (SO_PEERCRED still decides); the admin
- * console's stays root's, 0600. Not root: the gateway is this user or the
- * socket is 0666 and SO_PEERCRED alone decides, as before.
- */
-static int sockets_own(const struct options *o)
-{
-	const struct passwd *gw = getpwuid(o->gateway_uid);
-	const struct passwd *me = o->user ? getpwnam(o->user) : NULL;
-
-	if (geteuid() != 0)
-		return chmod(o->gw_path, o->gateway_uid == geteuid() ? 0600 : 0666) < 0 ? -1 : 0;
-	if (!gw || (o->user && !me)) {
-		fprintf(stderr, "svcport-bmcd: %s does not exist\n",
-		        !gw ? "the --gateway-uid user" : o->user);
-		return -1;
-	}
-	if (chown(o->gw_path, me ? me->pw_uid : 0, gw->pw_gid) < 0 || chmod(o->gw_path, 0660) < 0 ||
-	    chown(o->admin_path, 0, 0) < 0 || chmod(o->admin_path, 0600) < 0) {
-		fprintf(stderr, "svcport-bmcd: socket owners: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
+	hwin_close(d->hw);
 }
 
 /* systemd (Type=notify): ready once both sockets listen. Never fatal. */
@@ -534,7 +517,9 @@ static void notify_serving(const struct options *o)
 static int serve(const struct options *o, const struct bmc_env *env)
 {
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
+	struct bmc_options bo = {0};
 	svcport_v1_BmcReply ev;
+	char hw_desc[PATH_MAX + 128];
 	int ret;
 
 	log_setup("svcport-bmcd", o->log_kind && strcmp(o->log_kind, "syslog") == 0, false);
@@ -543,22 +528,34 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	ret = bmc_open(o->state_dir, env, NULL, &d.bmc);
+	ret = presence_open(&o->presence, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
 	if (ret < 0) {
+		fprintf(stderr, "svcport-bmcd: %s: %s\n", hw_desc, strerror(-ret));
+		return 1;
+	}
+	ret = bmc_open(o->state_dir, env, &bo, &d.bmc);
+	if (ret < 0) {
+		hwin_close(d.hw);
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
-		        ret == -ENOENT   ? "not initialised (svcport-bmcd --init)"
+		        ret == -ENOENT ? "not initialised (svcport-bmcd --init)"
+		        : ret == -EBADMSG
+		            ? "state refused (integrity check): the board stays locked"
+		        : ret == -ESTALE ? "state refused (rolled back): the board stays locked"
 		        : ret == -EINVAL ? "state is corrupt"
 		                         : strerror(-ret));
 		return 1;
 	}
 	ret = 1;
-	if (daemon_listen(&d, o) < 0 || sockets_own(o) < 0 ||
+	/* The console's socket is root's 0600 already; the gateway's is shared (issue 12). */
+	if (daemon_listen(&d, o) < 0 ||
+	    privdrop_socket_share(o->gw_path, o->user, o->gateway_uid) < 0 ||
 	    privdrop(&(struct privdrop_opts){.user = o->user}) < 0)
 		goto out;
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
 	        (int)d.gateway_uid, o->admin_path);
+	log_msg(LOG_INFO, "%s", hw_desc);
 	if (o->ready_fd >= 0) {
 		if (write(o->ready_fd, "ready\n", 6) != 6)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
@@ -566,6 +563,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	}
 	notify_serving(o);
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
+	bmc_flush(d.bmc);
 	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);
