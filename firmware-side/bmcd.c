@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include "names.h"
 #include "notify.h"
 #include "presence.h"
+#include "privdrop.h"
 #include "utc.h"
 #include "version.h"
 
@@ -276,7 +276,7 @@ static void on_signal(int signo, void *user_data)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID | --gateway-user NAME]\n"
+	           "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
 	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	           "                    [--host-socket PATH] [--host-uid UID]\n"
@@ -285,9 +285,10 @@ static void usage(FILE *f)
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once its sockets listen (and $NOTIFY_SOCKET gets READY=1). bmcd stays\n"
-	           "in the foreground (--foreground is accepted, for older scripts) and logs\n"
-	           "to stderr unless --log syslog. USB presence comes from the hardware: the\n"
+	           "fd N once its sockets listen (and $NOTIFY_SOCKET gets READY=1). Root drops\n"
+	           "every capability then (--user NAME: and runs as NAME). bmcd stays in the\n"
+	           "foreground (--foreground is accepted, for older scripts) and\n"
+	           "logs to stderr unless --log syslog. USB presence comes from the hardware: the\n"
 	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
 	           "(--hw-sim); none: never. --host-socket (default: host.sock beside the\n"
 	           "admin socket) serves the host firmware, uid --host-uid (default: bmcd's).\n"
@@ -296,7 +297,7 @@ static void usage(FILE *f)
 
 /* What the command line asks for. */
 struct options {
-	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
+	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind, *user;
 	const char *host_arg;            /* --host-socket */
 	char host_path[PATH_MAX];        /* it, or host.sock beside the admin socket */
 	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
@@ -305,19 +306,28 @@ struct options {
 	uid_t gateway_uid, host_uid;
 };
 
-/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
- * allocates it at install time). */
-static int resolve_gateway_user(const char *name, uid_t *ret_uid)
-{
-	struct passwd *pw = getpwnam(name);
-
-	if (!pw) {
-		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
-		return -ESRCH;
-	}
-	*ret_uid = pw->pw_uid;
-	return 0;
-}
+static const struct option bmcd_opts[] = {
+    {"state-dir", required_argument, NULL, 's'},
+    {"gateway-socket", required_argument, NULL, 'g'},
+    {"admin-socket", required_argument, NULL, 'a'},
+    {"gateway-uid", required_argument, NULL, 'u'},
+    {"gateway-user", required_argument, NULL, 'U'},
+    {"user", required_argument, NULL, 'n'},
+    {"foreground", no_argument, NULL, 'f'},
+    {"log", required_argument, NULL, 'l'},
+    {"ready-fd", required_argument, NULL, 'r'},
+    {"init", no_argument, NULL, 'i'},
+    {"factory", required_argument, NULL, 'F'},
+    {"force", no_argument, NULL, 'x'},
+    {"usb-udc", required_argument, NULL, 'D'},
+    {"usb-port", required_argument, NULL, 'P'},
+    {"hw-sim", required_argument, NULL, 'S'},
+    {"host-socket", required_argument, NULL, 'H'},
+    {"host-uid", required_argument, NULL, 'O'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {0},
+};
 
 /* --gateway-uid/--host-uid: a number into *ret_uid. 0, or 2 (said on stderr). */
 static int parse_uid(const char *arg, const char *option, uid_t *ret_uid)
@@ -346,31 +356,10 @@ static int host_path_set(struct options *o)
 /* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option opts[] = {
-	    {"state-dir", required_argument, NULL, 's'},
-	    {"gateway-socket", required_argument, NULL, 'g'},
-	    {"admin-socket", required_argument, NULL, 'a'},
-	    {"gateway-uid", required_argument, NULL, 'u'},
-	    {"gateway-user", required_argument, NULL, 'U'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"ready-fd", required_argument, NULL, 'r'},
-	    {"init", no_argument, NULL, 'i'},
-	    {"factory", required_argument, NULL, 'F'},
-	    {"force", no_argument, NULL, 'x'},
-	    {"usb-udc", required_argument, NULL, 'D'},
-	    {"usb-port", required_argument, NULL, 'P'},
-	    {"hw-sim", required_argument, NULL, 'S'},
-	    {"host-socket", required_argument, NULL, 'H'},
-	    {"host-uid", required_argument, NULL, 'O'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {0},
-	};
 	int opt;
 
 	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid(), .host_uid = getuid()};
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", bmcd_opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			o->state_dir = optarg;
@@ -391,8 +380,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->host_arg = optarg;
 			break;
 		case 'U':
-			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
+			if (privdrop_uid_of(optarg, &o->gateway_uid) < 0) {
+				fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n",
+				        optarg);
 				return 2;
+			}
+			break;
+		case 'n':
+			o->user = optarg;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -546,7 +541,10 @@ static int serve(const struct options *o, const struct bmc_env *env)
 		return 1;
 	}
 	ret = 1;
-	if (daemon_listen(&d, o) < 0)
+	/* The console's socket is root's 0600 already; the gateway's is shared (issue 12). */
+	if (daemon_listen(&d, o) < 0 ||
+	    privdrop_socket_share(o->gw_path, o->user, o->gateway_uid) < 0 ||
+	    privdrop(&(struct privdrop_opts){.user = o->user}) < 0)
 		goto out;
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,7 +221,8 @@ int cli_demo(int argc, char **argv)
 	}
 	snprintf(d->tmp, sizeof(d->tmp), "%s/svcport-demo-XXXXXX",
 	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(d->tmp)) {
+	/* 0711: as root the gateway runs as svcport or nobody and must reach bmcd.sock. */
+	if (!mkdtemp(d->tmp) || chmod(d->tmp, 0711) < 0) {
 		free(d);
 		return CLI_EXIT_REFUSED;
 	}
