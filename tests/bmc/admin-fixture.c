@@ -53,6 +53,6 @@ void set_password(void)
 {
 	new_req();
 	strcpy(req.cmd.password_set.new_password, PW);
-	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(OK));
+	assert_int_equal(run(CMD(password_set), TPKI_LABEL_PW), AE(OK));
 	new_req();
 }

@@ -66,7 +66,7 @@ static void init_state(const char *control)
 	assert_int_equal(proc_run(argv, out, sizeof(out)), 0);
 	bmcd = start();
 	assert_true(bmcd > 0);
-	assert_int_equal(CTL(out, "--password", "PASSW0RD", "password", "set", PW), 0);
+	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
 	proc_stop(bmcd, SIGTERM);
 	bmcd = -1;
 }

@@ -228,6 +228,7 @@ int tpki_write_factory(const char *dir, const char *control, bool second_board)
 	if (tpki_der_to_pem(p->root, p->root_len, (char *)pem, sizeof(pem)))
 		fail("root pem");
 	write_text(dir, "trust-anchors.pem", pem, strlen((char *)pem));
+	write_text(dir, "admin-password", TPKI_LABEL_PW "\n", strlen(TPKI_LABEL_PW) + 1);
 	if (!control)
 		return 0;
 	if (tpki_der_to_pem(p->device_crt, p->device_crt_len, (char *)pem, sizeof(pem)))
