@@ -313,11 +313,11 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 
 	ret = check_fresh(f, force);
 	if (ret == 0)
+		ret = load_label_password(f); /* before anything is written */
+	if (ret == 0)
 		ret = provision_se(f);
 	if (ret == 0)
 		ret = load_identity(f);
-	if (ret == 0)
-		ret = load_label_password(f);
 	if (ret < 0)
 		goto out;
 	ret = fs_read(factory_dir, "device.crt", f->buf, FACTORY_FILE_MAX, &len);

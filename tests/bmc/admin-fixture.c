@@ -27,6 +27,12 @@ int setup_portal(void **state)
 	return 0;
 }
 
+int setup_blank(void **state)
+{
+	tworld_setup(&W, NULL);
+	return 0;
+}
+
 int teardown(void **state)
 {
 	tworld_teardown(&W);

@@ -21,6 +21,7 @@ extern struct tsnap snap;
 /* cmocka setups: a BMC-managed or a portal-managed server; teardown for both. */
 int setup_bmc(void **state);
 int setup_portal(void **state);
+int setup_blank(void **state); /* a blank replacement board (no identity) */
 int teardown(void **state);
 
 const svcport_v1_BmcState *st(void);

@@ -282,6 +282,11 @@ static bool world_usb_present(void *user_data)
 	return !((struct tworld *)user_data)->usb_unplugged;
 }
 
+static bool world_chassis_locked(void *user_data)
+{
+	return ((struct tworld *)user_data)->chassis_locked;
+}
+
 void tworld_reopen(struct tworld *w)
 {
 	/* Rejection tests send many bad commands: no back-off unless asked for. */
@@ -289,7 +294,8 @@ void tworld_reopen(struct tworld *w)
 	                        .challenge = {.burst = 100000},
 	                        .presence = {.is_usb_present = world_usb_present,
 	                                     .user_data = w,
-	                                     .simulator = w->simulator}};
+	                                     .simulator = w->simulator,
+	                                     .is_chassis_locked = world_chassis_locked}};
 
 	if (w->real_rate_limits)
 		o.rl = (struct rl_config){0};

@@ -75,6 +75,7 @@ struct tworld {
 	bool real_challenge_limits; /* default challenge throttle (else practically none) */
 	bool usb_unplugged;         /* the hardware says no cable (default: one is in) */
 	bool simulator;             /* LINK_SIM accepted (takes effect at the next reopen) */
+	bool chassis_locked;        /* the chassis keylock engaged (the hardware says) */
 };
 
 /* control: "portal", "bmc" or NULL (blank board with device2_key). */
