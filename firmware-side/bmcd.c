@@ -29,6 +29,7 @@
 #include "factory.h"
 #include "log.h"
 #include "loop.h"
+#include "hwwatch.h"
 #include "presence.h"
 
 #define MAX_GATEWAYS 4
@@ -49,7 +50,8 @@ struct daemon {
 	struct loop_io *gw_io, *admin_io;
 	struct loop_signal *sig_term, *sig_int;
 	struct loop_timer *tick;
-	struct hwin *hw; /* the presence source, read by the core */
+	struct hwin *hw;      /* the presence source, read by the core */
+	struct hwwatch watch; /* the cover and the handset: events (issue 13) */
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 };
@@ -117,6 +119,12 @@ static void broadcast_events(struct daemon *d)
 	}
 }
 
+static void log_hw(const struct bmc_outcome *o, void *user_data)
+{
+	log_msg(LOG_NOTICE, "hardware %s -> %s%s%s", o->request, bmc_error_name(o->result),
+	        o->detail ? ": " : "", o->detail ? o->detail : "");
+}
+
 static void on_gateway(int fd, unsigned events, void *user_data)
 {
 	static uint8_t in[svcport_v1_BmcRequest_size + 1], out[svcport_v1_BmcReply_size];
@@ -136,6 +144,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 		conn_close(c);
 		return;
 	}
+	hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_hw, NULL);
 	if (bmc_handle_packet(c->d->bmc, in, (size_t)n, out, sizeof(out), &out_len, &o) < 0) {
 		log_msg(LOG_ERR, "reply does not encode (bug)");
 		conn_close(c);
@@ -190,6 +199,7 @@ static void on_admin(int fd, unsigned events, void *user_data)
 		snprintf(rep.message, sizeof(rep.message), "request does not decode");
 		o = (struct bmc_outcome){.request = "admin undecodable"};
 	} else {
+		hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_hw, NULL);
 		bmc_admin_handle(c->d->bmc, &req, &rep, &o);
 	}
 	mbedtls_platform_zeroize(&req, sizeof(req));
@@ -275,6 +285,7 @@ static void on_tick(void *user_data)
 {
 	struct daemon *d = user_data;
 
+	hwwatch_poll(&d->watch, d->hw, d->bmc, log_hw, NULL);
 	bmc_tick(d->bmc);
 	broadcast_events(d);
 	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
@@ -524,6 +535,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 		                          : strerror(-ret));
 		return 1;
 	}
+	hwwatch_init(&d.watch);
 	ret = 1;
 	if (daemon_listen(&d, o) < 0)
 		goto out;

@@ -36,7 +36,8 @@ struct bmc_presence {
 	void *user_data;
 	/* The simulator's virtual server: LINK_SIM is accepted (elsewhere refused). */
 	bool simulator;
-	/* True if the chassis keylock is engaged now (hardware); NULL: no keylock. */
+	/* True if the chassis keylock is engaged now (hardware); NULL: no keylock
+	 * input, which counts as engaged (an intrusion always counts). */
 	bool (*is_chassis_locked)(void *user_data);
 };
 
@@ -131,7 +132,7 @@ enum bmc_hw_event {
  */
 int bmc_hardware_event(struct bmc *bmc, enum bmc_hw_event ev, struct bmc_outcome *ret_outcome)
     __attribute__((warn_unused_result));
-/* The chassis keylock is engaged now (false if the board has none). */
+/* The chassis keylock is engaged now (true if the board cannot tell). */
 bool bmc_is_chassis_locked(struct bmc *bmc);
 /* An intrusion counts: the sensor is on and, with the keylock option, the lock engaged. */
 bool bmc_is_intrusion_counted(struct bmc *bmc, const svcport_v1_BmcState *st);

@@ -13,9 +13,10 @@
 #include "board.h"
 #include "sealed.h"
 
+/* No keylock input: engaged (fail closed: the option then releases nothing). */
 bool bmc_is_chassis_locked(struct bmc *b)
 {
-	return b->presence.is_chassis_locked &&
+	return !b->presence.is_chassis_locked ||
 	       b->presence.is_chassis_locked(b->presence.user_data);
 }
 
