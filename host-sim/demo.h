@@ -35,6 +35,7 @@ struct demo {
 	char code[64];
 	char phrase[64];
 	char keyhash[80];
+	char label[32]; /* the BMC's initial password, from the board's label */
 	bool verbose;
 	int n;
 	struct {
