@@ -16,6 +16,7 @@
 #include <pb_decode.h>
 
 #include "bmcctl.h"
+#include "version.h"
 
 #define T(x) svcport_admin_v1_AdminRequest_##x##_tag
 
@@ -320,6 +321,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcctl --admin-socket PATH [--user NAME] [--password PW] "
 	           "[--json] COMMAND\n"
+	           "       svcport-bmcctl --help | --version\n"
 	           "commands (COMMAND --help for more):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].synopsis)
@@ -404,6 +406,7 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 	    {"user", required_argument, NULL, 'u'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	int opt;
@@ -424,6 +427,9 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			puts("svcport-bmcctl " SVCPORT_VERSION);
 			exit(0);
 		default:
 			usage(stderr);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -27,10 +27,14 @@
 #include "bmc.h"
 #include "console.h"
 #include "factory.h"
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
-#include "hwwatch.h"
+#include "names.h"
+#include "notify.h"
 #include "presence.h"
+#include "utc.h"
+#include "version.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -58,29 +62,18 @@ struct daemon {
 
 static uint64_t real_now_ms(void *user_data)
 {
-	struct timespec ts;
+	uint64_t ms = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	/* 64-bit on every ABI (docs/arm.md). A clock that cannot be read is
+	 * 1970, when no certificate is valid: commands fail closed. */
+	if (utc_now_ms(&ms) < 0)
+		return 0;
+	return ms;
 }
 
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
 {
 	return mbedtls_ctr_drbg_random(user_data, buf, len);
-}
-
-static const char *link_name(svcport_v1_LinkKind k)
-{
-	switch (k) {
-	case svcport_v1_LinkKind_LINK_BLE:
-		return "ble";
-	case svcport_v1_LinkKind_LINK_USB:
-		return "usb";
-	case svcport_v1_LinkKind_LINK_SIM:
-		return "sim";
-	default:
-		return "-";
-	}
 }
 
 static void conn_close(struct conn *c)
@@ -119,12 +112,6 @@ static void broadcast_events(struct daemon *d)
 	}
 }
 
-static void log_hw(const struct bmc_outcome *o, void *user_data)
-{
-	log_msg(LOG_NOTICE, "hardware %s -> %s%s%s", o->request, bmc_error_name(o->result),
-	        o->detail ? ": " : "", o->detail ? o->detail : "");
-}
-
 static void on_gateway(int fd, unsigned events, void *user_data)
 {
 	static uint8_t in[svcport_v1_BmcRequest_size + 1], out[svcport_v1_BmcReply_size];
@@ -144,7 +131,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 		conn_close(c);
 		return;
 	}
-	hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_hw, NULL);
+	hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_msg);
 	if (bmc_handle_packet(c->d->bmc, in, (size_t)n, out, sizeof(out), &out_len, &o) < 0) {
 		log_msg(LOG_ERR, "reply does not encode (bug)");
 		conn_close(c);
@@ -155,7 +142,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
 		memset(&peek, 0, sizeof(peek));
 	log_msg(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
-	        peek.session_id, peek.request_id, link_name(peek.link), o.request,
+	        peek.session_id, peek.request_id, names_link(peek.link), o.request,
 	        o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
 	        bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
 	if (send(fd, out, out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
@@ -199,7 +186,7 @@ static void on_admin(int fd, unsigned events, void *user_data)
 		snprintf(rep.message, sizeof(rep.message), "request does not decode");
 		o = (struct bmc_outcome){.request = "admin undecodable"};
 	} else {
-		hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_hw, NULL);
+		hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_msg);
 		bmc_admin_handle(c->d->bmc, &req, &rep, &o);
 	}
 	mbedtls_platform_zeroize(&req, sizeof(req));
@@ -285,7 +272,7 @@ static void on_tick(void *user_data)
 {
 	struct daemon *d = user_data;
 
-	hwwatch_poll(&d->watch, d->hw, d->bmc, log_hw, NULL);
+	hwwatch_poll(&d->watch, d->hw, d->bmc, log_msg);
 	bmc_tick(d->bmc);
 	broadcast_events(d);
 	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
@@ -303,7 +290,7 @@ static void on_signal(int signo, void *user_data)
 static int listen_on(const char *path, mode_t mode)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat sb;
+	struct fs_stat sb = {0};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -312,7 +299,7 @@ static int listen_on(const char *path, mode_t mode)
 	}
 	strcpy(sa.sun_path, path);
 	/* A stale socket from a previous run; never remove anything else. */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+	if (fs_stat_path(path, &sb) == 0 && S_ISSOCK(sb.mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -331,28 +318,39 @@ static int listen_on(const char *path, mode_t mode)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
-	           "                    [--ready-fd N] [--usb-udc UDC|PATH] [--usb-port PATH]\n"
-	           "                    [--hw-sim DIR]\n"
+	           "                    [--gateway-uid UID | --gateway-user NAME]\n"
+	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
+	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
-	           "\n"
-	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
-	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen. USB presence is confirmed from the hardware:\n"
-	           "--usb-udc (the gadget port's /sys/class/udc/UDC/state reads \"configured\"),\n"
-	           "--usb-port (host mode: the port's device, e.g. /sys/bus/usb/devices/1-1,\n"
-	           "exists); none given: never. --hw-sim DIR: the simulator's virtual hardware\n"
-	           "(its simulated links accepted). See docs/bmc.md.\n");
+	           "       svcport-bmcd --help | --version\n\n"
+	           "The BMC half of svcport: verifies portal-signed commands, keeps the keys and\n"
+	           "lockdown state in DIR; foreground, stderr unless --log syslog; --ready-fd N:\n"
+	           "\"ready\\n\" once listening (and READY=1 to $NOTIFY_SOCKET). Hardware inputs:\n"
+	           "--usb-udc, --usb-port or --hw-sim. See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
 	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
-	const char *usb_udc, *usb_port, *hw_sim; /* presence sources (hwin.h) */
+	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
 	bool init, force, foreground;
 	int ready_fd;
 	uid_t gateway_uid;
 };
+
+/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
+ * allocates it at install time). */
+static int resolve_gateway_user(const char *name, uid_t *ret_uid)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
+		return -ESRCH;
+	}
+	*ret_uid = pw->pw_uid;
+	return 0;
+}
 
 /* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -362,16 +360,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"gateway-socket", required_argument, NULL, 'g'},
 	    {"admin-socket", required_argument, NULL, 'a'},
 	    {"gateway-uid", required_argument, NULL, 'u'},
+	    {"gateway-user", required_argument, NULL, 'U'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log", required_argument, NULL, 'l'},
 	    {"ready-fd", required_argument, NULL, 'r'},
 	    {"init", no_argument, NULL, 'i'},
 	    {"factory", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'x'},
-	    {"usb-udc", required_argument, NULL, 'U'},
+	    {"usb-udc", required_argument, NULL, 'D'},
 	    {"usb-port", required_argument, NULL, 'P'},
 	    {"hw-sim", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	char *end;
@@ -397,6 +397,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			break;
+		case 'U':
+			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
+				return 2;
+			break;
 		case 'f':
 			o->foreground = true;
 			break;
@@ -419,17 +423,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x':
 			o->force = true;
 			break;
-		case 'U':
-			o->usb_udc = optarg;
+		case 'D':
+			o->presence.usb_udc = optarg;
 			break;
 		case 'P':
-			o->usb_port = optarg;
+			o->presence.usb_port = optarg;
 			break;
 		case 'S':
-			o->hw_sim = optarg;
+			o->presence.hw_sim = optarg;
 			break;
 		case 'h':
 			usage(stdout);
+			return -1;
+		case 'V':
+			puts("svcport-bmcd " SVCPORT_VERSION);
 			return -1;
 		default:
 			usage(stderr);
@@ -438,7 +445,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
 	    (!o->init && (!o->gw_path || !o->admin_path)) ||
-	    (o->hw_sim && (o->usb_udc || o->usb_port))) {
+	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
 		usage(stderr);
 		return 2;
 	}
@@ -499,25 +506,34 @@ static void daemon_close(struct daemon *d)
 	hwin_close(d->hw);
 }
 
+/* systemd (Type=notify): ready once both sockets listen. Never fatal. */
+static void notify_serving(const struct options *o)
+{
+	char status[160];
+	int r;
+
+	snprintf(status, sizeof(status), "serving gateway %s, admin %s", o->gw_path, o->admin_path);
+	r = notify_ready(status);
+	if (r < 0)
+		log_msg(LOG_WARNING, "$NOTIFY_SOCKET: %s (readiness not reported)", strerror(-r));
+}
+
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
-	const struct presence_config pc = {
-	    .usb_udc = o->usb_udc, .usb_port = o->usb_port, .hw_sim = o->hw_sim};
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
 	struct bmc_options bo = {0};
 	svcport_v1_BmcReply ev;
 	char hw_desc[PATH_MAX + 128];
 	int ret;
 
-	log_setup("svcport-bmcd", o->log_kind ? strcmp(o->log_kind, "syslog") == 0 : !o->foreground,
-	          false);
+	log_setup("svcport-bmcd", o->log_kind && strcmp(o->log_kind, "syslog") == 0, false);
 	for (int i = 0; i < MAX_GATEWAYS; i++)
 		d.gw[i].fd = -1;
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	ret = presence_open(&pc, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
+	ret = presence_open(&o->presence, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
 	if (ret < 0) {
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", hw_desc, strerror(-ret));
 		return 1;
@@ -526,23 +542,17 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	if (ret < 0) {
 		hwin_close(d.hw);
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
-		        ret == -ENOENT    ? "not initialised (svcport-bmcd --init)"
-		        : ret == -EBADMSG ? "state refused: it fails its integrity check; the "
-		                            "board stays locked"
-		        : ret == -ESTALE  ? "state refused: rolled back (older than the secure "
-		                            "element's counter); the board stays locked"
-		        : ret == -EINVAL  ? "state is corrupt"
-		                          : strerror(-ret));
+		        ret == -ENOENT ? "not initialised (svcport-bmcd --init)"
+		        : ret == -EBADMSG
+		            ? "state refused (integrity check): the board stays locked"
+		        : ret == -ESTALE ? "state refused (rolled back): the board stays locked"
+		        : ret == -EINVAL ? "state is corrupt"
+		                         : strerror(-ret));
 		return 1;
 	}
-	hwwatch_init(&d.watch);
 	ret = 1;
 	if (daemon_listen(&d, o) < 0)
 		goto out;
-	if (!o->foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
-		goto out;
-	}
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
@@ -553,8 +563,10 @@ static int serve(const struct options *o, const struct bmc_env *env)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
 		close(o->ready_fd);
 	}
+	notify_serving(o);
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
 	bmc_flush(d.bmc);
+	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);
 out:

@@ -164,13 +164,7 @@ CONSOLE_HANDLER(console_factory_reset)
 	next->admin_password_salt.size = 0;
 	next->admin_password_hash.size = 0;
 	next->admin_password_must_change = true;
-	memset(next->accounts, 0, sizeof(next->accounts));
-	next->accounts_count = 0;
-	next->emergency_reset_clears_sed_ak = true;
-	next->ble_presence_allowed = false;
-	next->handset_revert_resets_password = false;
-	next->factory_reset_keeps_sed_ak = false;
-	next->keylock_enabled = false;
+	bmc_settings_revert(next);
 	snprintf(r->message, sizeof(r->message),
 	         "the administrator password is the label's again%s; set a new one now",
 	         clears ? "; the SED AK is cleared: restore it from a backup" : "");

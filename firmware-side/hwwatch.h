@@ -15,17 +15,16 @@
 #include "bmc.h"
 #include "hwin.h"
 
+/* Zero-initialised: nothing seen yet. */
 struct hwwatch {
-	int last[HWIN_INPUT_COUNT]; /* 1 active, 0 inactive, -1 not seen inactive yet */
+	bool started;                 /* polled once: the cover's first reading is past */
+	bool armed[HWIN_INPUT_COUNT]; /* seen inactive: the next active reading is an edge */
 };
 
-void hwwatch_init(struct hwwatch *w);
-
-/* Called once per event that happened (for the daemon's log line). */
-typedef void (*hwwatch_log_fn)(const struct bmc_outcome *o, void *user_data);
+/* The daemon's log (common/log.h's log_msg), once per event that happened. */
+typedef void (*hwwatch_log_fn)(int prio, const char *fmt, ...);
 
 /* Reads the inputs and applies each new edge to bmc. hw may be NULL (no-op). */
-void hwwatch_poll(struct hwwatch *w, struct hwin *hw, struct bmc *bmc, hwwatch_log_fn log,
-                  void *user_data);
+void hwwatch_poll(struct hwwatch *w, struct hwin *hw, struct bmc *bmc, hwwatch_log_fn log);
 
 #endif

@@ -16,8 +16,9 @@
 #include "challenge.h"
 #include "ratelimit.h"
 #include "svcport.pb.h"
+#include "version.h"
 
-#define BMC_FIRMWARE_VERSION       "svcport-bmcd 0.1.0"
+#define BMC_FIRMWARE_VERSION       "svcport-bmcd " SVCPORT_VERSION
 #define BMC_PROTOCOL_VERSION       1
 #define BMC_ADMIN_PROTOCOL_VERSION 1
 /* The label's initial password (factory dir `admin-password`): no universal default. */
@@ -132,6 +133,12 @@ enum bmc_hw_event {
  */
 int bmc_hardware_event(struct bmc *bmc, enum bmc_hw_event ev, struct bmc_outcome *ret_outcome)
     __attribute__((warn_unused_result));
+/*
+ * What a reset to defaults (the factory reset, the handset's revert) changes
+ * in st: the accounts other than the Administrator+ removed, every policy back
+ * to its protective default. Sensors, SED, lock, owner, the UEFI password stay.
+ */
+void bmc_settings_revert(svcport_v1_BmcState *st);
 /* The chassis keylock is engaged now (true if the board cannot tell). */
 bool bmc_is_chassis_locked(struct bmc *bmc);
 /* An intrusion counts: the sensor is on and, with the keylock option, the lock engaged. */

@@ -41,19 +41,24 @@ static bool reset_password(svcport_v1_BmcState *next, bool clears_ak)
 	return true;
 }
 
-/* The handset's revert: what a reset may change, back to its protective default. */
+void bmc_settings_revert(svcport_v1_BmcState *st)
+{
+	memset(st->accounts, 0, sizeof(st->accounts));
+	st->accounts_count = 0;
+	st->emergency_reset_clears_sed_ak = true;
+	st->ble_presence_allowed = false;
+	st->handset_revert_resets_password = false;
+	st->factory_reset_keeps_sed_ak = false;
+	st->keylock_enabled = false;
+}
+
+/* The handset's revert; the password too under its policy. */
 static bool revert(svcport_v1_BmcState *next)
 {
 	const bool resets_pw = next->handset_revert_resets_password;
 	const bool clears_ak = next->emergency_reset_clears_sed_ak;
 
-	memset(next->accounts, 0, sizeof(next->accounts));
-	next->accounts_count = 0;
-	next->emergency_reset_clears_sed_ak = true;
-	next->ble_presence_allowed = false;
-	next->handset_revert_resets_password = false;
-	next->factory_reset_keeps_sed_ak = false;
-	next->keylock_enabled = false;
+	bmc_settings_revert(next);
 	return resets_pw && reset_password(next, clears_ak);
 }
 

@@ -33,13 +33,7 @@ static pid_t bmcd = -1;
 
 static int run(char *out, size_t cap, const char *const *args)
 {
-	const char *argv[20] = {proc_bmcctl(), "--admin-socket", admin_path};
-	int n = 3;
-
-	for (int i = 0; args[i] && n < 19; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return proc_run(argv, out, cap);
+	return proc_bmcctl_run(admin_path, out, cap, args);
 }
 
 #define CTL(out, ...) run(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})

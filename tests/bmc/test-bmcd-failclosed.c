@@ -39,13 +39,7 @@ static const char *bmcd_fault(void)
 
 static int run(char *out, size_t cap, const char *const *args)
 {
-	const char *argv[16] = {proc_bmcctl(), "--admin-socket", admin_path};
-	int n = 3;
-
-	for (int i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return proc_run(argv, out, cap);
+	return proc_bmcctl_run(admin_path, out, cap, args);
 }
 
 #define CTL(out, ...) run(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
