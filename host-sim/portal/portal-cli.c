@@ -195,6 +195,9 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 		                                utc_now_s(), &m);
 		if (err < 0)
 			return refused(p, err);
+		out_progress("  label: BMC administrator password %s (must change at first login)",
+		             m.label_password);
+		out_str("label_password", m.label_password);
 		if (blank) {
 			out_progress("blank replacement board written to %s", outdir);
 			out_progress("  QR code on the board (key SHA-256): %s",

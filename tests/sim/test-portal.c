@@ -223,6 +223,37 @@ static void test_manufacture_twice_and_blank_board(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* Issue 13: no universal default password; each board's label has its own. */
+static void read_label(const char *dir, char *out, size_t cap)
+{
+	char path[160];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/admin-password", dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(out, (int)cap, fp));
+	fclose(fp);
+	out[strcspn(out, "\n")] = 0;
+}
+
+static void test_label_password_unique_per_board(void **state)
+{
+	struct fx *f = *state;
+	struct portal_manufactured m;
+	char blank[128], a[64], b[64];
+
+	read_label(f->fac, a, sizeof(a));
+	assert_int_equal(strlen(a), PORTAL_LABEL_PW_MAX - 1);
+	snprintf(blank, sizeof(blank), "%s/blank-label", f->dir);
+	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, blank, true, time(NULL), &m),
+	                 0);
+	read_label(blank, b, sizeof(b));
+	assert_string_equal(b, m.label_password);
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(a, "PASSW0RD");
+}
+
 /* ------------------------------------------------------------------ claims */
 
 static void test_claim_wrong_code_refused_then_rate_limited(void **state)
@@ -733,6 +764,8 @@ int main(void)
 	    cmocka_unit_test(test_eku_oid_is_the_uuid_oid),
 	    cmocka_unit_test_setup_teardown(test_pki_chains_verify, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_factory_dir_matches_contract, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_label_password_unique_per_board, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_manufacture_twice_and_blank_board, fx_setup,
 	                                    fx_teardown),
