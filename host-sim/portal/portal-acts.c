@@ -146,7 +146,7 @@ int portal_act_users_csv(struct portal *p, const struct portal_actor *a, const c
                          const char *csv, size_t len, portal_row_fn row, void *ud)
 {
 	static const char *const headers[] = {"user,role", NULL};
-	struct portal_csv c;
+	struct portal_csv c = {0}; /* freed on every path, parsed or not */
 	int failed = 0;
 	int err = portal_authorize(p, a, PORTAL_RIGHT_USERS, org);
 
@@ -215,7 +215,7 @@ int portal_act_claim_csv(struct portal *p, const struct portal_actor *a, const c
 {
 	static const char *const headers[] = {"machine_type,serial_number,activation_code",
 	                                      "MT,SN,CODE", NULL};
-	struct portal_csv c;
+	struct portal_csv c = {0}; /* freed on every path, parsed or not */
 	int failed = 0;
 	int err = portal_authorize(p, a, PORTAL_RIGHT_CLAIM, org);
 

@@ -157,6 +157,53 @@ static void test_claims_and_csv(void **state)
 	expect(200, NULL, "GET", "/api/v1/orgs/acme/devices", alice, NULL, NULL);
 }
 
+/* The CSV bulk registration of users: refused files change nothing, good rows register. */
+static void test_users_csv(void **state)
+{
+	const char *alice, *eddie, *bob;
+	const char *bad[] = {
+	    "name,role\ndan,base\n",             /* wrong header */
+	    "user,role,password\ndan,base,x\n",  /* a column too many */
+	    "user,role\n\"dan\",base\n",         /* quotes */
+	    "\xef\xbb\xbfuser,role\ndan,base\n", /* a UTF-8 byte-order mark */
+	    "user,role\nren\xe9,base\n",         /* Latin-1 */
+	    "user,role\ndan,base\nerin\n",       /* a short row */
+	    "user,role\ndan,king\n",             /* no such role */
+	};
+	json_t *j = NULL;
+	int users = count_rows("SELECT count(*) FROM users;");
+
+	(void)state;
+	alice = login("alice", 0);
+	eddie = login("eddie", 1);
+	bob = login("bob", 2);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/users.csv", alice, "text/csv",
+		       bad[i]);
+	/* Without the right (and the service lives on: it once freed what it never parsed). */
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/orgs/acme/users.csv", eddie, "text/csv",
+	       "user,role\nmallory,org-admin\n");
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/orgs/acme/claims.csv", bob, "text/csv",
+	       "MT,SN,CODE\n7D1X,S0001,AAAA\n");
+	expect(403, "NOT_OWNER", "POST", "/api/v1/orgs/beta/users.csv", alice, "text/csv",
+	       "user,role\nmallory,org-admin\n");
+	assert_int_equal(count_rows("SELECT count(*) FROM users;"), users);
+	/* Per row: two registered, one that exists refused. */
+	assert_int_equal(api("POST", "/api/v1/orgs/acme/users.csv", alice, "text/csv",
+	                     "user,role\r\n# new staff\r\ndan,edge-user\r\nerin,maintenance\r\n"
+	                     "alice,base\r\n",
+	                     &j),
+	                 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "failed")), 1);
+	assert_string_equal(jstr(json_array_get(json_object_get(j, "rows"), 2), "result"),
+	                    "EXISTS");
+	json_decref(j);
+	assert_int_equal(count_rows("SELECT count(*) FROM users WHERE org='acme' AND"
+	                            " ((name='dan' AND role=2) OR (name='erin' AND role=3)"
+	                            " OR (name='alice' AND role=1));"),
+	                 3);
+}
+
 /* A client that connects and never speaks TLS, and one that stalls mid-request. */
 static int tcp_connect(void)
 {
@@ -303,8 +350,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_login_roles_orgs), cmocka_unit_test(test_expired_token),
 	    cmocka_unit_test(test_bad_json),         cmocka_unit_test(test_claims_and_csv),
-	    cmocka_unit_test(test_slow_clients),     cmocka_unit_test(test_certificates),
-	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_users_csv),        cmocka_unit_test(test_slow_clients),
+	    cmocka_unit_test(test_certificates),     cmocka_unit_test(test_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, serve_setup, serve_teardown);
