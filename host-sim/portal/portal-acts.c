@@ -31,6 +31,36 @@ int portal_act_org_add(struct portal *p, const struct portal_actor *a, const cha
 	return audited(p, a, "org.add", org, err);
 }
 
+int portal_act_orgs_each(struct portal *p, const struct portal_actor *a,
+                         int (*cb)(const struct portal_org_info *o, void *ud), void *ud)
+{
+	sqlite3_stmt *st = NULL;
+	int err = portal_authorize(p, a, PORTAL_RIGHT_ORG_ADMIN, NULL);
+
+	if (err < 0)
+		return audited(p, a, "org.list", "", err);
+	if (sqlite3_prepare_v2(portal_db(p),
+	                       "SELECT o.name, o.created,"
+	                       " (SELECT count(*) FROM users u WHERE u.org=o.name),"
+	                       " (SELECT count(*) FROM devices d WHERE d.owner=o.name),"
+	                       " coalesce((SELECT issuer FROM org_idps i WHERE i.org=o.name), '')"
+	                       " FROM orgs o ORDER BY o.name;",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while (err == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		struct portal_org_info o = {.created = sqlite3_column_int64(st, 1),
+		                            .users = sqlite3_column_int(st, 2),
+		                            .devices = sqlite3_column_int(st, 3)};
+
+		snprintf(o.name, sizeof(o.name), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(o.idp_issuer, sizeof(o.idp_issuer), "%s",
+		         (const char *)sqlite3_column_text(st, 4));
+		err = cb(&o, ud);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
 int portal_act_user_add(struct portal *p, const struct portal_actor *a, const char *user,
                         const char *org, svcport_v1_Role role, const char *password)
 {

@@ -118,6 +118,17 @@ static void test_bad_json(void **state)
 	       "{\"receipt\":\"AAAA\"}");
 	assert_int_equal(count_rows("SELECT count(*) FROM commands;"), 0);
 	expect(405, "BAD_REQUEST", "DELETE", "/api/v1/orgs/acme/devices", alice, NULL, NULL);
+	/* A JSON body over the service's 512 KiB: refused before it is parsed. */
+	{
+		static char big[600 * 1024];
+		size_t n = (size_t)snprintf(big, sizeof(big),
+		                            "{\"user\":\"x4\",\"role\":\"base\","
+		                            "\"password\":\"");
+
+		memset(big + n, 'p', sizeof(big) - n - 3);
+		memcpy(big + sizeof(big) - 3, "\"}", 3);
+		expect(413, NULL, "POST", "/api/v1/orgs/acme/users", alice, NULL, big);
+	}
 	assert_int_equal(count_rows("SELECT count(*) FROM users;"), users);
 }
 
@@ -321,6 +332,7 @@ static void test_certificates(void **state)
 static void test_backoff(void **state)
 {
 	json_t *j = NULL;
+	int bob_sessions;
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
@@ -343,6 +355,26 @@ static void test_backoff(void **state)
 	assert_int_equal(count_rows("SELECT count(*) FROM sessions s JOIN users u"
 	                            " ON s.user=u.name WHERE u.name='mona';"),
 	                 0);
+	/*
+	 * Per address too: a guesser trying many accounts from one address. bob has no failure
+	 * of his own, yet his right password from this address waits (and no session opens).
+	 */
+	assert_int_equal(count_rows("SELECT count(*) FROM login_failures WHERE key='user:bob';"),
+	                 0);
+	assert_int_equal(count_rows("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	                            " WHERE i < 7) INSERT INTO login_failures(key, at)"
+	                            " SELECT 'addr:127.0.0.1', (SELECT max(at) FROM login_failures"
+	                            " WHERE key = 'addr:127.0.0.1') FROM n RETURNING 1;"),
+	                 1);
+	bob_sessions = count_rows("SELECT count(*) FROM sessions WHERE user='bob';");
+	assert_int_equal(api("POST", "/api/v1/login", NULL, NULL,
+	                     "{\"user\":\"bob\",\"password\":\"bob-password-1\"}", &j),
+	                 429);
+	assert_string_equal(jstr(j, "error"), "RATE_LIMITED");
+	assert_true(json_integer_value(json_object_get(j, "retry_after")) >= 200);
+	json_decref(j);
+	assert_int_equal(count_rows("SELECT count(*) FROM sessions WHERE user='bob';"),
+	                 bob_sessions);
 }
 
 int main(void)
