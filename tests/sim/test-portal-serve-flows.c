@@ -168,6 +168,10 @@ static void test_transfers(void **state)
 	       "{\"devices\":[\"7D1X-S0001\"]}");
 	expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/transfers", alice, NULL,
 	       "{\"devices\":[]}");
+	/* A passphrase lives 24 hours at most. */
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/transfers", alice, NULL,
+	       "{\"devices\":[\"7D1X-S0001\"],\"valid_for\":86401}");
+	assert_int_equal(count_rows("SELECT count(*) FROM transfers;"), 0);
 	assert_int_equal(api("POST", "/api/v1/orgs/acme/transfers", alice, NULL,
 	                     "{\"devices\":[\"7D1X-S0001\"]}", &j),
 	                 201);
@@ -249,6 +253,41 @@ static void test_ready_mark(void **state)
 	assert_int_equal(count_rows("SELECT count(*) FROM ready_marks WHERE expires > unixepoch()"
 	                            " + 3500;"),
 	                 1);
+}
+
+/* The board's QR code over the API: the maintenance role of the owner only; device list --org. */
+static void test_key_update_and_lists(void **state)
+{
+	const char *mona = login("mona", 0), *eddie = login("eddie", 1), *mike;
+	static const char hash[] =
+	    "{\"new_key_sha256\":"
+	    "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}";
+	json_t *j;
+
+	(void)state;
+	/* Maintenance, of another organisation. */
+	file_put("mike.pw", "mike-password-1\n", 16);
+	json_decref(portal_cli(0, "user", "add", "mike", "--org", "beta", "--role", "maintenance",
+	                       "--password-file", path_in("mike.pw"), NULL));
+	mike = login("mike", 2);
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/devices/7D1X/S0001/key-update", eddie, NULL,
+	       hash);
+	expect(403, "NOT_OWNER", "POST", "/api/v1/devices/7D1X/S0001/key-update", mike, NULL, hash);
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/devices/7D1X/S0001/key-update", mona, NULL,
+	       "{\"new_key_sha256\":\"not hex\"}");
+	assert_int_equal(count_rows("SELECT count(*) FROM devices WHERE new_key_sha256!='';"), 0);
+	expect(200, NULL, "POST", "/api/v1/devices/7D1X/S0001/key-update", mona, NULL, hash);
+	assert_int_equal(
+	    count_rows("SELECT count(*) FROM devices WHERE new_key_sha256="
+	               "'0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';"),
+	    1);
+	/* The command line lists an organisation's devices only. */
+	j = portal_cli(0, "device", "list", "--org", "beta", NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "devices")), 0);
+	json_decref(j);
+	j = portal_cli(0, "device", "list", "--org", "acme", NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "devices")), 1);
+	json_decref(j);
 }
 
 /* base64url without padding. */
@@ -438,8 +477,11 @@ static void test_https_api(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_transfers),       cmocka_unit_test(test_ready_mark),
-	    cmocka_unit_test(test_https_lifecycle), cmocka_unit_test(test_federation),
+	    cmocka_unit_test(test_transfers),
+	    cmocka_unit_test(test_ready_mark),
+	    cmocka_unit_test(test_key_update_and_lists),
+	    cmocka_unit_test(test_https_lifecycle),
+	    cmocka_unit_test(test_federation),
 	    cmocka_unit_test(test_https_api),
 	};
 

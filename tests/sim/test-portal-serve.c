@@ -23,6 +23,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "hex.h"
+#include "pki.h"
 #include "portal-acts.h"
 #include "test-spawn.h"
 #include "tls.h"
@@ -63,6 +65,21 @@ static void test_login_roles_orgs(void **state)
 	expect(200, NULL, "PATCH", "/api/v1/users/carol", alice, NULL, "{\"role\":\"edge-user\"}");
 	expect(403, "NOT_OWNER", "DELETE", "/api/v1/users/carol", zed, NULL, NULL);
 	expect(200, NULL, "DELETE", "/api/v1/users/carol", alice, NULL, NULL);
+	/* The portal keeps only the token's SHA-256: its database cannot be replayed. */
+	{
+		uint8_t h[PKI_SHA256_LEN];
+		char sql[256], hex[2 * PKI_SHA256_LEN + 1];
+
+		pki_sha256((const uint8_t *)eddie, strlen(eddie), h);
+		hex_encode(h, sizeof(h), hex);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE token_sha256='%s';",
+		         hex);
+		assert_int_equal(count_rows(sql), 1);
+		snprintf(sql, sizeof(sql),
+		         "SELECT count(*) FROM sessions WHERE instr(token_sha256, '%s') > 0;",
+		         eddie);
+		assert_int_equal(count_rows(sql), 0);
+	}
 	/* Logout revokes. */
 	expect(200, NULL, "POST", "/api/v1/logout", eddie, NULL, NULL);
 	expect(401, "UNAUTHENTICATED", "GET", "/api/v1/me", eddie, NULL, NULL);
@@ -213,6 +230,47 @@ static void test_users_csv(void **state)
 	                            " ((name='dan' AND role=2) OR (name='erin' AND role=3)"
 	                            " OR (name='alice' AND role=1));"),
 	                 3);
+}
+
+/* SQLite's answer to sql on portal.db: the audit's triggers refuse to rewrite it. */
+static int sql_rc(const char *sql)
+{
+	char db[300];
+	sqlite3 *h = NULL;
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/portal.db", portal_dir);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc;
+}
+
+/* The audit: read by the org's admin only, and append-only even to the database's owner. */
+static void test_audit(void **state)
+{
+	const char *alice = login("alice", 0), *eddie = login("eddie", 1), *zed = login("zed", 2);
+	json_t *j = NULL, *first;
+	int n, refused;
+
+	(void)state;
+	expect(403, "ROLE_FORBIDDEN", "GET", "/api/v1/orgs/acme/audit", eddie, NULL, NULL);
+	expect(403, "NOT_OWNER", "GET", "/api/v1/orgs/acme/audit", zed, NULL, NULL);
+	assert_int_equal(api("GET", "/api/v1/orgs/acme/audit", alice, NULL, NULL, &j), 200);
+	/* Newest first: acme's own user refused (zed's attempt is in beta's audit), who, where. */
+	first = json_array_get(json_object_get(j, "records"), 0);
+	assert_string_equal(jstr(first, "action"), "audit.read");
+	assert_string_equal(jstr(first, "actor"), "eddie@127.0.0.1");
+	assert_string_equal(jstr(first, "result"), "ROLE_FORBIDDEN");
+	json_decref(j);
+	n = count_rows("SELECT count(*) FROM audit;");
+	refused = count_rows("SELECT count(*) FROM audit WHERE result!='OK';");
+	assert_true(refused >= 2);
+	assert_int_equal(sql_rc("UPDATE audit SET result='OK';"), SQLITE_CONSTRAINT);
+	assert_int_equal(sql_rc("DELETE FROM audit;"), SQLITE_CONSTRAINT);
+	assert_int_equal(count_rows("SELECT count(*) FROM audit WHERE result!='OK';"), refused);
+	assert_int_equal(count_rows("SELECT count(*) FROM audit;"), n);
 }
 
 /* A client that connects and never speaks TLS, and one that stalls mid-request. */
@@ -382,8 +440,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_login_roles_orgs), cmocka_unit_test(test_expired_token),
 	    cmocka_unit_test(test_bad_json),         cmocka_unit_test(test_claims_and_csv),
-	    cmocka_unit_test(test_users_csv),        cmocka_unit_test(test_slow_clients),
-	    cmocka_unit_test(test_certificates),     cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_users_csv),        cmocka_unit_test(test_audit),
+	    cmocka_unit_test(test_slow_clients),     cmocka_unit_test(test_certificates),
+	    cmocka_unit_test(test_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, serve_setup, serve_teardown);
