@@ -103,16 +103,11 @@ void flow_device_info(struct svcport_client_device_info *out, const svcport_v1_D
 	}
 }
 
-static bool is_signed_flow(enum svcport_client_flow flow)
-{
-	return flow >= SVCPORT_CLIENT_FLOW_CLAIM && flow <= SVCPORT_CLIENT_FLOW_SENSORS;
-}
-
 int flow_begin(struct svcport_client *c, enum svcport_client_flow flow)
 {
 	int r;
 
-	if (is_signed_flow(flow)) {
+	if (client_is_signed_flow(flow)) {
 		if (!c->cb.sign || (flow == SVCPORT_CLIENT_FLOW_EMERGENCY_RESET && !c->cb.secret))
 			return -EINVAL;
 		c->flow = flow;

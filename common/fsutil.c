@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "fsutil.h"
 
+#include "fsio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,7 +26,7 @@ int fs_sync_dir(const char *dir)
 
 	if (fd < 0)
 		return -errno;
-	if (fsync(fd) < 0)
+	if (fsio_fsync(fd) < 0)
 		ret = -errno;
 	close(fd);
 	return ret;
@@ -33,7 +35,7 @@ int fs_sync_dir(const char *dir)
 static int write_all(int fd, const unsigned char *p, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = fsio_write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -65,7 +67,7 @@ int fs_atomic_write(const char *dir, const char *name, const void *data, size_t 
 	ret = write_all(fd, data, len);
 	if (ret < 0)
 		goto fail_close;
-	if (fsync(fd) < 0) {
+	if (fsio_fsync(fd) < 0) {
 		ret = -errno;
 		goto fail_close;
 	}
@@ -73,7 +75,7 @@ int fs_atomic_write(const char *dir, const char *name, const void *data, size_t 
 		ret = -errno;
 		goto fail_unlink;
 	}
-	if (rename(tmp, dst) < 0) {
+	if (fsio_rename(tmp, dst) < 0) {
 		ret = -errno;
 		goto fail_unlink;
 	}

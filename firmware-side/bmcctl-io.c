@@ -77,9 +77,12 @@ int ctl_transact(const struct ctl *c, const svcport_admin_v1_AdminRequest *req,
 		return ctl_die("answer does not decode");
 	if (rep->error != svcport_admin_v1_AdminError_ADMIN_OK) {
 		static const char *const what[] = {
-		    "ok",      "bad request",    "authentication failed", "password must change",
-		    "refused", "internal error", "rate limited"};
-		const char *w = (unsigned)rep->error < 7 ? what[rep->error] : "error";
+		    "ok",        "bad request",    "authentication failed", "password must change",
+		    "refused",   "internal error", "rate limited",          "bad signature",
+		    "not stored"};
+		const char *w = (unsigned)rep->error < sizeof(what) / sizeof(what[0])
+		                    ? what[rep->error]
+		                    : "error";
 
 		fprintf(stderr, "svcport-bmcctl: %s: %s\n", w, rep->message);
 		if (rep->retry_after_ms)

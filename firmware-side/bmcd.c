@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,7 +30,9 @@
 #include "fsutil.h"
 #include "log.h"
 #include "loop.h"
+#include "names.h"
 #include "notify.h"
+#include "presence.h"
 #include "utc.h"
 #include "version.h"
 
@@ -50,6 +53,8 @@ struct daemon {
 	int gw_listen, admin_listen;
 	struct loop_io *gw_io, *admin_io;
 	struct loop_signal *sig_term, *sig_int;
+	struct loop_timer *tick;
+	struct hwin *hw; /* the presence source, read by the core */
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 };
@@ -68,20 +73,6 @@ static uint64_t real_now_ms(void *user_data)
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
 {
 	return mbedtls_ctr_drbg_random(user_data, buf, len);
-}
-
-static const char *link_name(svcport_v1_LinkKind k)
-{
-	switch (k) {
-	case svcport_v1_LinkKind_LINK_BLE:
-		return "ble";
-	case svcport_v1_LinkKind_LINK_USB:
-		return "usb";
-	case svcport_v1_LinkKind_LINK_SIM:
-		return "sim";
-	default:
-		return "-";
-	}
 }
 
 static void conn_close(struct conn *c)
@@ -149,7 +140,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
 		memset(&peek, 0, sizeof(peek));
 	log_msg(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
-	        peek.session_id, peek.request_id, link_name(peek.link), o.request,
+	        peek.session_id, peek.request_id, names_link(peek.link), o.request,
 	        o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
 	        bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
 	if (send(fd, out, out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
@@ -274,6 +265,16 @@ static void on_admin_listen(int fd, unsigned events, void *user_data)
 	on_accept(d, fd, d->adm, MAX_ADMINS, true);
 }
 
+static void on_tick(void *user_data)
+{
+	struct daemon *d = user_data;
+
+	bmc_tick(d->bmc);
+	broadcast_events(d);
+	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
+		log_msg(LOG_ERR, "tick timer: cannot re-arm");
+}
+
 static void on_signal(int signo, void *user_data)
 {
 	struct daemon *d = user_data;
@@ -315,6 +316,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
 	           "                    [--gateway-uid UID | --gateway-user NAME]\n"
 	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
+	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	           "       svcport-bmcd --help | --version\n"
 	           "\n"
@@ -322,12 +324,15 @@ static void usage(FILE *f)
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
 	           "fd N once both sockets listen (and $NOTIFY_SOCKET gets READY=1). bmcd stays\n"
 	           "in the foreground (--foreground is accepted, for older scripts) and logs\n"
-	           "to stderr unless --log syslog. See svcport-bmcd(8).\n");
+	           "to stderr unless --log syslog. USB presence comes from the hardware: the\n"
+	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
+	           "(--hw-sim); none: never. See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
 	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
+	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
 	bool init, force, foreground;
 	int ready_fd;
 	uid_t gateway_uid;
@@ -362,6 +367,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"init", no_argument, NULL, 'i'},
 	    {"factory", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'x'},
+	    {"usb-udc", required_argument, NULL, 'D'},
+	    {"usb-port", required_argument, NULL, 'P'},
+	    {"hw-sim", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
@@ -415,6 +423,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x':
 			o->force = true;
 			break;
+		case 'D':
+			o->presence.usb_udc = optarg;
+			break;
+		case 'P':
+			o->presence.usb_port = optarg;
+			break;
+		case 'S':
+			o->presence.hw_sim = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -427,7 +444,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
-	    (!o->init && (!o->gw_path || !o->admin_path))) {
+	    (!o->init && (!o->gw_path || !o->admin_path)) ||
+	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
 		usage(stderr);
 		return 2;
 	}
@@ -459,7 +477,9 @@ static int daemon_listen(struct daemon *d, const struct options *o)
 	    loop_io_new(d->loop, d->admin_listen, LOOP_READ, on_admin_listen, d, &d->admin_io) <
 	        0 ||
 	    loop_signal_new(d->loop, SIGTERM, on_signal, d, &d->sig_term) < 0 ||
-	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0)
+	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0 ||
+	    loop_timer_new(d->loop, on_tick, d, &d->tick) < 0 ||
+	    loop_timer_start(d->tick, BMC_TICK_MS) < 0)
 		return -1;
 	return 0;
 }
@@ -476,12 +496,14 @@ static void daemon_close(struct daemon *d)
 	loop_io_free(d->admin_io);
 	loop_signal_free(d->sig_term);
 	loop_signal_free(d->sig_int);
+	loop_timer_free(d->tick);
 	loop_free(d->loop);
 	if (d->gw_listen >= 0)
 		close(d->gw_listen);
 	if (d->admin_listen >= 0)
 		close(d->admin_listen);
 	bmc_close(d->bmc);
+	hwin_close(d->hw);
 }
 
 /* systemd (Type=notify): ready once both sockets listen. Never fatal. */
@@ -500,7 +522,9 @@ static void notify_serving(const struct options *o)
 static int serve(const struct options *o, const struct bmc_env *env)
 {
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
+	struct bmc_options bo = {0};
 	svcport_v1_BmcReply ev;
+	char hw_desc[PATH_MAX + 128];
 	int ret;
 
 	log_setup("svcport-bmcd", o->log_kind && strcmp(o->log_kind, "syslog") == 0, false);
@@ -509,10 +533,19 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	ret = bmc_open(o->state_dir, env, NULL, &d.bmc);
+	ret = presence_open(&o->presence, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
 	if (ret < 0) {
+		fprintf(stderr, "svcport-bmcd: %s: %s\n", hw_desc, strerror(-ret));
+		return 1;
+	}
+	ret = bmc_open(o->state_dir, env, &bo, &d.bmc);
+	if (ret < 0) {
+		hwin_close(d.hw);
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
-		        ret == -ENOENT   ? "not initialised (svcport-bmcd --init)"
+		        ret == -ENOENT ? "not initialised (svcport-bmcd --init)"
+		        : ret == -EBADMSG
+		            ? "state refused (integrity check): the board stays locked"
+		        : ret == -ESTALE ? "state refused (rolled back): the board stays locked"
 		        : ret == -EINVAL ? "state is corrupt"
 		                         : strerror(-ret));
 		return 1;
@@ -524,6 +557,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
 	        (int)d.gateway_uid, o->admin_path);
+	log_msg(LOG_INFO, "%s", hw_desc);
 	if (o->ready_fd >= 0) {
 		if (write(o->ready_fd, "ready\n", 6) != 6)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
@@ -531,6 +565,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	}
 	notify_serving(o);
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
+	bmc_flush(d.bmc);
 	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);

@@ -111,13 +111,15 @@ CONSOLE_HANDLER(console_sed_backup)
 
 	if (!next->sed_ak_present)
 		return console_fail(r, AE(INVALID_STATE), "no SED AK to back up");
-	/* Under portal control only a portal-signed Activate releases the AK
-	 * of a locked board; a copy would open the drives without it. */
-	if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED &&
-	    next->lockdown_state != svcport_v1_LockdownState_LOCKDOWN_ACTIVE)
+	/* A locked board refuses the AK to everyone (DESIGN §4.6): under portal
+	 * control only a portal-signed Activate releases it, and a tamper event
+	 * (BMC-managed too) holds until an activation. */
+	if (next->lockdown_state != svcport_v1_LockdownState_LOCKDOWN_ACTIVE)
 		return console_fail(
 		    r, AE(INVALID_STATE),
-		    "portal-managed and locked: the portal must activate before a backup");
+		    next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED
+		        ? "portal-managed and locked: the portal must activate before a backup"
+		        : "locked: activate before a backup");
 	/* Unseal first: a blob that does not unseal writes nothing. */
 	if (sealed_sed_ak_get(b->se, next, ak) < 0)
 		return console_fail(

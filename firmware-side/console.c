@@ -51,8 +51,9 @@ static svcport_admin_v1_AdminError check_login(struct bmc *b,
                                                svcport_admin_v1_AdminReply *r,
                                                enum console_gate gate)
 {
+	static const struct rl_key console = {0};
 	uint64_t now = b->env.now_ms(b->env.user_data);
-	uint32_t wait = ratelimit_check(&b->admin_rl, 0, 0, now);
+	uint32_t wait = ratelimit_check(&b->admin_rl, &console, now);
 
 	if (gate == GATE_NONE)
 		return AE(OK);
@@ -61,10 +62,10 @@ static svcport_admin_v1_AdminError check_login(struct bmc *b,
 		return console_fail(r, AE(RATE_LIMITED), "too many wrong passwords; retry later");
 	}
 	if (!is_password_ok(&b->st, req->password)) {
-		ratelimit_fail(&b->admin_rl, 0, 0, now);
+		ratelimit_fail(&b->admin_rl, &console, now);
 		return console_fail(r, AE(AUTH_FAILED), "wrong administrator password");
 	}
-	ratelimit_success(&b->admin_rl, 0, 0);
+	ratelimit_success(&b->admin_rl, &console);
 	if (b->st.admin_password_must_change && gate != GATE_LOGIN_FIRST)
 		return console_fail(r, AE(PASSWORD_MUST_CHANGE),
 		                    "the default password is in use: run `password set` first");
@@ -94,6 +95,11 @@ static CONSOLE_HANDLER(cmd_status)
 {
 	r->which_body = svcport_admin_v1_AdminReply_status_tag;
 	fill_status(b, &r->body.status);
+	if (b->unstored)
+		snprintf(r->message, sizeof(r->message),
+		         "a change that reduced access (%s) is in force but not stored yet%s",
+		         b->unstored_event,
+		         b->latch.flags ? "; the secure element's latch holds it" : "");
 	return AE(OK);
 }
 
@@ -284,10 +290,22 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 	                         .link = svcport_v1_LinkKind_LINK_KIND_UNSPECIFIED,
 	                         .result = svcport_v1_ErrorCode_ERROR_NONE};
 
-	if (bmc_commit(b, next, &ae) < 0) {
+	enum bmc_hold hold;
+	int ret = bmc_commit(b, next, &ae, &hold);
+
+	if (ret < 0 && hold == BMC_HOLD_NONE) {
 		mbedtls_platform_zeroize(&r->body, sizeof(r->body));
 		console_fail(r, AE(INTERNAL), "state write failed; nothing changed");
 		return;
+	}
+	if (ret < 0) {
+		/* Fail closed (DESIGN §4.6): in force now, stored later; the body stays. */
+		r->error = AE(NOT_STORED);
+		snprintf(r->message, sizeof(r->message),
+		         "in force now%s, but the state write failed (%s): bmcd retries it",
+		         hold == BMC_HOLD_LATCHED ? " and held by the secure element's latch"
+		                                  : " (in memory only: the latch failed too)",
+		         strerror(-ret));
 	}
 	if (step->after_commit && step->after_commit(b) < 0)
 		console_fail(r, AE(INTERNAL),

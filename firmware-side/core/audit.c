@@ -12,6 +12,7 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "fsio.h"
 #include "fsutil.h"
 
 static int audit_open(const char *state_dir, int flags)
@@ -82,12 +83,13 @@ int audit_append(const char *state_dir, svcport_v1_BmcState *st, const struct au
 	if (ret < 0)
 		goto out;
 	/* Drop the trace of a change whose state write never landed. */
-	if (sb.size != st->audit_bytes && ftruncate(fd, (off_t)st->audit_bytes) < 0) {
+	if (sb.size != st->audit_bytes && fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0) {
 		ret = -errno;
 		goto out;
 	}
 	while (off < len + 4) {
-		ssize_t n = pwrite(fd, buf + off, len + 4 - off, (off_t)(st->audit_bytes + off));
+		ssize_t n =
+		    fsio_pwrite(fd, buf + off, len + 4 - off, (off_t)(st->audit_bytes + off));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -97,7 +99,7 @@ int audit_append(const char *state_dir, svcport_v1_BmcState *st, const struct au
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	if (fsio_fsync(fd) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -219,6 +221,16 @@ int audit_verify(const char *state_dir, const svcport_v1_BmcState *st, struct au
 	return audit_walk(state_dir, st, report, NULL, NULL);
 }
 
+int audit_check_committed(const char *state_dir, const svcport_v1_BmcState *st)
+{
+	struct audit_report r;
+	int ret = audit_walk(state_dir, st, &r, NULL, NULL);
+
+	if (ret < 0)
+		return ret;
+	return r.ok ? 0 : -EBADMSG;
+}
+
 int audit_discard_uncommitted(const char *state_dir, const svcport_v1_BmcState *st)
 {
 	struct fs_stat sb = {0};
@@ -231,7 +243,7 @@ int audit_discard_uncommitted(const char *state_dir, const svcport_v1_BmcState *
 		return fd;
 	ret = fs_stat_fd(fd, &sb);
 	if (ret == 0 && sb.size > st->audit_bytes &&
-	    (ftruncate(fd, (off_t)st->audit_bytes) < 0 || fsync(fd) < 0))
+	    (fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0 || fsio_fsync(fd) < 0))
 		ret = -errno;
 	close(fd);
 	return ret;

@@ -50,6 +50,13 @@ struct audit_report {
 int audit_verify(const char *state_dir, const svcport_v1_BmcState *st, struct audit_report *report)
     __attribute__((warn_unused_result));
 
+/*
+ * The committed records chain and end in st's head: the state record and the
+ * log belong together. 0, -EBADMSG (they do not) or -errno.
+ */
+int audit_check_committed(const char *state_dir, const svcport_v1_BmcState *st)
+    __attribute__((warn_unused_result));
+
 /* Truncates the file to st's committed end. 0 or -errno. */
 int audit_discard_uncommitted(const char *state_dir, const svcport_v1_BmcState *st)
     __attribute__((warn_unused_result));

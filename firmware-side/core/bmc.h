@@ -13,6 +13,7 @@
 
 #include "admin.pb.h"
 #include "bmc-env.h"
+#include "challenge.h"
 #include "ratelimit.h"
 #include "svcport.pb.h"
 #include "version.h"
@@ -23,16 +24,36 @@
 /* The administrator password after init, factory reset or an emergency reset. */
 #define BMC_DEFAULT_ADMIN_PASSWORD "PASSW0RD"
 
+/*
+ * Physical presence as the hardware says it (DESIGN §4.4): the daemon wires
+ * it to the board's inputs (firmware-side/hw). A request's presence claim
+ * counts only on a link that can carry one (USB; in the simulator its
+ * simulated links) and only while is_usb_present() says a cable is in.
+ */
+struct bmc_presence {
+	/* True if the service port has a host or device attached now; NULL: never. */
+	bool (*is_usb_present)(void *user_data);
+	void *user_data;
+	/* The simulator's virtual server: LINK_SIM is accepted (elsewhere refused). */
+	bool simulator;
+};
+
 struct bmc_options {
-	struct rl_config rl; /* zeroes: the defaults of ratelimit.h */
+	struct rl_config rl;               /* zeroes: the defaults of ratelimit.h */
+	struct challenge_config challenge; /* zeroes: the defaults of challenge.h */
+	struct bmc_presence presence;
 };
 
 struct bmc;
 
 /*
  * Opens the state in state_dir (made by bmc_factory_init): loads the secure
- * element and the state record, discards an uncommitted audit tail. env is
- * copied. 0, -ENOENT (not initialised), -EINVAL (corrupt) or -errno.
+ * element and the state record (state.h: MAC, counter rule), discards an
+ * uncommitted audit tail and checks that the committed log ends in the
+ * record's head. env is copied. 0, -ENOENT (not initialised), -EBADMSG (the
+ * record or the log fails a check), -ESTALE (the record was rolled back),
+ * -EINVAL (the SE's files are corrupt) or -errno. A refused state is never
+ * replaced by a default: the board stays locked until it is initialised again.
  */
 int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_options *opt,
              struct bmc **ret_bmc) __attribute__((warn_unused_result));
@@ -69,6 +90,17 @@ int bmc_handle_packet(struct bmc *bmc, const uint8_t *in, size_t in_len, uint8_t
  * lockdown state, security LED or control mode changed since the last call.
  */
 bool bmc_take_state_event(struct bmc *bmc, svcport_v1_BmcReply *ret_event);
+
+/*
+ * Time-driven work, called by the daemon every BMC_TICK_MS: a change that
+ * reduced access and could not be stored is stored again (board.h); the
+ * summary of failed verifications is written when its interval is over
+ * (summary.h).
+ */
+#define BMC_TICK_MS 5000
+void bmc_tick(struct bmc *bmc);
+/* Before a clean stop: writes the failures counted so far (summary.h). */
+void bmc_flush(struct bmc *bmc);
 
 /* "NONCE_UNKNOWN" etc.; "OK" for ERROR_NONE. */
 const char *bmc_error_name(svcport_v1_ErrorCode code);

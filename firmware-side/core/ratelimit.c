@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-_Static_assert(RL_LINKS == 4, "one back-off per LinkKind value");
+_Static_assert(RL_CEILING_PRESENT == RL_CEILINGS - 1, "one ceiling per LinkKind value, then USB");
 
 void ratelimit_init(struct ratelimit *rl, const struct rl_config *cfg)
 {
@@ -48,9 +48,10 @@ static struct rl_entry *session_entry(struct ratelimit *rl, uint32_t session, ui
 	return victim;
 }
 
-static struct rl_entry *link_entry(struct ratelimit *rl, uint32_t link)
+static struct rl_entry *ceiling_entry(struct ratelimit *rl, uint32_t ceiling)
 {
-	return &rl->link[link < RL_LINKS ? link : 0];
+	/* The core checks the link kind first; an unknown one shares slot 0. */
+	return &rl->ceiling[ceiling < RL_CEILINGS ? ceiling : 0];
 }
 
 static uint32_t entry_wait(const struct rl_entry *e, uint64_t now_ms)
@@ -60,10 +61,10 @@ static uint32_t entry_wait(const struct rl_entry *e, uint64_t now_ms)
 	return (uint32_t)(e->blocked_until_ms - now_ms);
 }
 
-uint32_t ratelimit_check(struct ratelimit *rl, uint32_t session, uint32_t link, uint64_t now_ms)
+uint32_t ratelimit_check(struct ratelimit *rl, const struct rl_key *k, uint64_t now_ms)
 {
-	struct rl_entry *s = session_entry(rl, session, link, false);
-	struct rl_entry *l = link_entry(rl, link);
+	struct rl_entry *s = session_entry(rl, k->session, k->link, false);
+	struct rl_entry *l = ceiling_entry(rl, k->ceiling);
 	uint32_t ws, wl;
 
 	if (s)
@@ -93,17 +94,42 @@ static void entry_fail(struct rl_entry *e, uint32_t free_failures, const struct 
 	e->blocked_until_ms = now_ms + delay;
 }
 
-void ratelimit_fail(struct ratelimit *rl, uint32_t session, uint32_t link, uint64_t now_ms)
+static void window_count(struct ratelimit *rl, uint32_t *counts, uint32_t ceiling, uint64_t now_ms)
 {
-	entry_fail(session_entry(rl, session, link, true), rl->cfg.session_free, &rl->cfg, now_ms);
-	entry_fail(link_entry(rl, link), rl->cfg.link_free, &rl->cfg, now_ms);
+	if (rl->window.start_ms == 0)
+		rl->window.start_ms = now_ms ? now_ms : 1;
+	if (counts[ceiling % RL_CEILINGS] < UINT32_MAX)
+		counts[ceiling % RL_CEILINGS]++;
 }
 
-void ratelimit_success(struct ratelimit *rl, uint32_t session, uint32_t link)
+void ratelimit_note_backed_off(struct ratelimit *rl, const struct rl_key *k, uint64_t now_ms)
 {
-	struct rl_entry *s = session_entry(rl, session, link, false);
+	window_count(rl, rl->window.backed_off, k->ceiling, now_ms);
+}
+
+bool ratelimit_window_take(struct ratelimit *rl, uint64_t now_ms, uint64_t interval_ms, bool force,
+                           struct rl_window *ret)
+{
+	if (rl->window.start_ms == 0 || (!force && now_ms < rl->window.start_ms + interval_ms))
+		return false;
+	*ret = rl->window;
+	memset(&rl->window, 0, sizeof(rl->window));
+	return true;
+}
+
+void ratelimit_fail(struct ratelimit *rl, const struct rl_key *k, uint64_t now_ms)
+{
+	window_count(rl, rl->window.failed, k->ceiling, now_ms);
+	entry_fail(session_entry(rl, k->session, k->link, true), rl->cfg.session_free, &rl->cfg,
+	           now_ms);
+	entry_fail(ceiling_entry(rl, k->ceiling), rl->cfg.link_free, &rl->cfg, now_ms);
+}
+
+void ratelimit_success(struct ratelimit *rl, const struct rl_key *k)
+{
+	struct rl_entry *s = session_entry(rl, k->session, k->link, false);
 
 	if (s)
 		memset(s, 0, sizeof(*s));
-	memset(link_entry(rl, link), 0, sizeof(struct rl_entry));
+	memset(ceiling_entry(rl, k->ceiling), 0, sizeof(struct rl_entry));
 }

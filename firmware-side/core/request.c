@@ -14,8 +14,10 @@
 #include "audit.h"
 #include "bmc.h"
 #include "board.h"
+#include "peer.h"
 #include "sealed.h"
 #include "state.h"
+#include "summary.h"
 #include "trust.h"
 #include "verify.h"
 
@@ -53,23 +55,28 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 		goto fail;
 	}
 	b->env = *env;
-	ret = bmc_state_load(state_dir, &b->st);
-	if (ret < 0)
-		goto fail;
 	ret = se_open(state_dir, &b->se);
 	if (ret == 0)
+		ret = bmc_state_load(state_dir, b->se, &b->st);
+	if (ret == 0)
 		ret = bmc_trust_pin(b);
-	if (ret < 0)
-		goto fail;
-	ret = audit_discard_uncommitted(state_dir, &b->st);
+	if (ret == 0)
+		ret = audit_discard_uncommitted(state_dir, &b->st);
+	if (ret == 0)
+		ret = audit_check_committed(state_dir, &b->st);
 	if (ret < 0)
 		goto fail;
 	bmc_refresh_fingerprints(b);
-	challenge_table_init(&b->challenges);
+	ret = bmc_latch_open(b);
+	if (ret < 0)
+		goto fail;
+	challenge_table_init(&b->challenges, opt ? &opt->challenge : NULL);
 	rl_config_fill(&rl, opt ? &opt->rl : NULL);
 	ratelimit_init(&b->rl, &rl);
 	rl_config_fill(&admin_rl, &admin_in);
 	ratelimit_init(&b->admin_rl, &admin_rl);
+	if (opt)
+		b->presence = opt->presence;
 	*ret_bmc = b;
 	return 0;
 fail:
@@ -84,6 +91,18 @@ void bmc_close(struct bmc *b)
 	se_close(b->se);
 	mbedtls_platform_zeroize(b, sizeof(*b));
 	free(b);
+}
+
+void bmc_tick(struct bmc *b)
+{
+	bmc_store_retry(b);
+	bmc_summary_flush(b, false);
+}
+
+void bmc_flush(struct bmc *b)
+{
+	bmc_store_retry(b);
+	bmc_summary_flush(b, true);
 }
 
 bool bmc_take_state_event(struct bmc *b, svcport_v1_BmcReply *ret_event)
@@ -135,16 +154,24 @@ static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInf
 	di->admin_password_must_change = st->admin_password_must_change;
 }
 
-static svcport_v1_ErrorCode make_challenge(struct bmc *b, const svcport_v1_BmcRequest *req,
-                                           svcport_v1_Challenge *c)
+static svcport_v1_ErrorCode make_challenge(struct bmc *b, const struct bmc_peer *peer,
+                                           svcport_v1_Challenge *c, uint32_t *ret_retry_ms,
+                                           const char **detail)
 {
 	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
 	pb_ostream_t os = pb_ostream_from_buffer(c->body.bytes, sizeof(c->body.bytes));
 	uint64_t now_ms = b->env.now_ms(b->env.user_data);
 	size_t sig_len;
+	int ret = challenge_issue(&b->challenges, &b->env, now_ms, &peer->key, cb.nonce.bytes,
+	                          ret_retry_ms);
 
-	if (challenge_issue(&b->challenges, &b->env, now_ms, req->session_id, (uint32_t)req->link,
-	                    cb.nonce.bytes) < 0)
+	if (ret == -EBUSY) {
+		/* Refuse the newcomer: never evict another session's challenge. */
+		*detail = "too many challenges: ask again later";
+		return E(RATE_LIMITED);
+	}
+	*detail = "challenge could not be made";
+	if (ret < 0)
 		return E(INTERNAL);
 	cb.nonce.size = CHALLENGE_NONCE_LEN;
 	cb.has_device = b->st.has_identity;
@@ -182,12 +209,11 @@ static bool is_rate_limited_request(pb_size_t which)
 }
 
 static svcport_v1_ErrorCode answer_submit(struct bmc *b, const svcport_v1_BmcRequest *req,
-                                          svcport_v1_Response *rs, struct bmc_outcome *out,
-                                          const char **detail)
+                                          const struct bmc_peer *peer, svcport_v1_Response *rs,
+                                          struct bmc_outcome *out, const char **detail)
 {
-	const struct bmc_cmd_ctx ctx = {.session_id = req->session_id,
-	                                .link = req->link,
-	                                .physical_presence = req->physical_presence};
+	const struct bmc_cmd_ctx ctx = {
+	    .session_id = peer->session, .link = peer->link, .physical_presence = peer->present};
 	const svcport_v1_SubmitCommand *sc = &req->request.body.submit_command;
 
 	if (!sc->has_command) {
@@ -200,11 +226,10 @@ static svcport_v1_ErrorCode answer_submit(struct bmc *b, const svcport_v1_BmcReq
 	                      detail);
 }
 
-static svcport_v1_ErrorCode answer_activation_code(struct bmc *b, const svcport_v1_BmcRequest *req,
+static svcport_v1_ErrorCode answer_activation_code(struct bmc *b, const struct bmc_peer *peer,
                                                    svcport_v1_Response *rs, const char **detail)
 {
-	const struct bmc_cmd_ctx ctx = {.link = req->link,
-	                                .physical_presence = req->physical_presence};
+	const struct bmc_cmd_ctx ctx = {.link = peer->link, .physical_presence = peer->present};
 
 	if (!bmc_is_presence_ok(&b->st, &ctx)) {
 		*detail = "the activation code needs the service port";
@@ -224,8 +249,8 @@ static svcport_v1_ErrorCode answer_activation_code(struct bmc *b, const svcport_
 
 /* One request, by type: the response in rs, or an error code and *detail. */
 static svcport_v1_ErrorCode answer(struct bmc *b, const svcport_v1_BmcRequest *req,
-                                   svcport_v1_Response *rs, struct bmc_outcome *out,
-                                   const char **detail)
+                                   const struct bmc_peer *peer, svcport_v1_Response *rs,
+                                   struct bmc_outcome *out, uint32_t *retry_ms, const char **detail)
 {
 	const svcport_v1_Request *rq = &req->request;
 
@@ -239,14 +264,13 @@ static svcport_v1_ErrorCode answer(struct bmc *b, const svcport_v1_BmcRequest *r
 	case svcport_v1_Request_get_challenge_tag:
 		out->request = "GetChallenge";
 		rs->which_body = svcport_v1_Response_challenge_tag;
-		*detail = "challenge could not be made";
-		return make_challenge(b, req, &rs->body.challenge);
+		return make_challenge(b, peer, &rs->body.challenge, retry_ms, detail);
 	case svcport_v1_Request_submit_command_tag:
 		out->request = "SubmitCommand";
-		return answer_submit(b, req, rs, out, detail);
+		return answer_submit(b, req, peer, rs, out, detail);
 	case svcport_v1_Request_get_activation_code_tag:
 		out->request = "GetActivationCode";
-		return answer_activation_code(b, req, rs, detail);
+		return answer_activation_code(b, peer, rs, detail);
 	case svcport_v1_Request_ping_tag:
 		out->request = "Ping";
 		rs->which_body = svcport_v1_Response_pong_tag;
@@ -272,7 +296,8 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 	const bool limited = req->has_request && is_rate_limited_request(rq->which_body);
 	svcport_v1_ErrorCode rc;
 	const char *detail = NULL;
-	uint32_t wait;
+	struct bmc_peer peer;
+	uint32_t wait = 0;
 
 	*reply = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
 	reply->session_id = req->session_id;
@@ -286,32 +311,40 @@ void bmc_handle_request(struct bmc *b, const svcport_v1_BmcRequest *req, svcport
 		detail = "no request";
 		goto error;
 	}
-	wait = limited ? ratelimit_check(&b->rl, req->session_id, req->link, now_ms) : 0;
+	detail = bmc_peer_check(&b->presence, req, &peer);
+	if (detail) {
+		out->request = "refused";
+		rc = E(BAD_REQUEST);
+		goto error;
+	}
+	wait = limited ? ratelimit_check(&b->rl, &peer.key, now_ms) : 0;
 	if (wait) {
 		out->request = rq->which_body == svcport_v1_Request_submit_command_tag
 		                   ? "SubmitCommand"
 		                   : "GetActivationCode";
-		out->result = E(RATE_LIMITED);
-		out->detail = "back-off after failed verifications";
-		set_error(rs, E(RATE_LIMITED), out->detail, wait);
-		return;
+		rc = E(RATE_LIMITED);
+		detail = "back-off after failed verifications";
+		ratelimit_note_backed_off(&b->rl, &peer.key, now_ms);
+		goto error;
 	}
-	rc = answer(b, req, rs, out, &detail);
+	rc = answer(b, req, &peer, rs, out, &wait, &detail);
 	if (rc == E(ERROR_NONE)) {
 		/* Only a verified command clears the back-off: reading the code
 		 * proves nothing, and would let a peer with presence (or over BLE
 		 * with ble-presence) reset its failures between tries. */
 		if (rq->which_body == svcport_v1_Request_submit_command_tag)
-			ratelimit_success(&b->rl, req->session_id, req->link);
-		return;
+			ratelimit_success(&b->rl, &peer.key);
+		goto done;
 	}
 	if (limited && rc != E(INTERNAL))
-		ratelimit_fail(&b->rl, req->session_id, req->link, now_ms);
+		ratelimit_fail(&b->rl, &peer.key, now_ms);
 error:
 	*rs = (svcport_v1_Response)svcport_v1_Response_init_zero;
-	set_error(rs, rc, detail, 0);
+	set_error(rs, rc, detail, rc == E(RATE_LIMITED) ? wait : 0);
 	out->result = rc;
 	out->detail = detail;
+done:
+	bmc_summary_flush(b, false);
 }
 
 int bmc_handle_packet(struct bmc *b, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,

@@ -230,6 +230,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	svcport_v1_ErrorCode rc;
 	mbedtls_x509_crt crt;
 	struct audit_entry ae;
+	enum bmc_hold hold;
 	pb_istream_t is;
 	char detail[160];
 	bool cacheable;
@@ -239,6 +240,13 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	*ret_detail = NULL;
 	mbedtls_x509_crt_init(&crt);
 
+	/* A trust update the latch holds but the record lost: the roots on disk
+	 * are older than those in force; nothing is verified against them. */
+	if (b->st.trust_sequence < b->st.trust_sequence_required) {
+		*ret_detail = "a trust update is not stored: apply it again (bmcctl trust update)";
+		rc = E(INVALID_STATE);
+		goto out;
+	}
 	rc = check_signer(b, cmd, &crt, &slot, &cacheable, ret_detail);
 	if (rc != E(ERROR_NONE))
 		goto out;
@@ -294,8 +302,11 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	                          .session_id = ctx->session_id,
 	                          .link = ctx->link,
 	                          .result = E(ERROR_NONE)};
-	if (bmc_commit(b, &next, &ae) < 0) {
-		*ret_detail = "state write failed";
+	if (bmc_commit(b, &next, &ae, &hold) < 0) {
+		/* No receipt for what is not stored: its counter could come again. */
+		*ret_detail = hold == BMC_HOLD_NONE ? "state write failed; nothing changed"
+		                                    : "state write failed: the lock or reset is in "
+		                                      "force (latched), not stored; no receipt";
 		rc = E(INTERNAL);
 		goto out;
 	}

@@ -17,18 +17,10 @@
 #include <mbedtls/x509_csr.h>
 
 #include "fsutil.h"
+#include "se-file-int.h"
 #include "utc.h"
 
 #define SE_FILE_MAX 16384
-
-struct se {
-	mbedtls_pk_context key;
-	mbedtls_x509_crt anchors;
-	unsigned char pub[SE_PUBKEY_LEN];
-	unsigned char pub_sha256[32];
-	unsigned char wrap_key[SE_WRAP_KEY_LEN];
-	mbedtls_pk_context ca_key, link_key;
-};
 
 #define SE_SEAL_LABEL    "svcport-seal-v1"
 #define SE_BINDING_MAX   64
@@ -145,6 +137,8 @@ int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key
 	if (ret == 0)
 		ret = gen_key_file(dir, SE_LINK_KEY_FILE, env);
 	if (ret == 0)
+		ret = se_store_provision(dir, env);
+	if (ret == 0)
 		ret = fs_sync_dir(state_dir);
 out:
 	mbedtls_platform_zeroize(wrap, sizeof(wrap));
@@ -165,6 +159,8 @@ int se_open(const char *state_dir, struct se **ret_se)
 	if (ret < 0)
 		return ret;
 	se = calloc(1, sizeof(*se));
+	if (se)
+		memcpy(se->dir, dir, sizeof(se->dir));
 	buf = malloc(SE_FILE_MAX);
 	if (!se || !buf) {
 		free(se);
@@ -204,6 +200,9 @@ int se_open(const char *state_dir, struct se **ret_se)
 		goto fail;
 	}
 	mbedtls_sha256_ret(se->pub, sizeof(se->pub), se->pub_sha256, 0);
+	ret = se_store_open(se);
+	if (ret < 0)
+		goto fail;
 	free(buf);
 	*ret_se = se;
 	return 0;

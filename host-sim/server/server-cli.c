@@ -25,8 +25,14 @@ static const char server_usage[] =
     "     Starts svcport-bmcd (--init from the factory directory on first start) and\n"
     "     svcportd with ble-sim:DIR/ble.sock and unix:DIR/usb.sock (plus --link SPECs).\n"
     "     Without --factory the portal manufactures the server into DIR/factory.\n"
+    "     --usb-unplugged: the service port's cable is out at the first start.\n"
     "  down --dir DIR     stops both daemons\n"
-    "  status --dir DIR   shows what runs and the link paths\n";
+    "  status --dir DIR   shows what runs and the link paths\n"
+    "  hw --dir DIR [INPUT VALUE]\n"
+    "     The virtual board's hardware inputs, read by svcport-bmcd at each request:\n"
+    "     usb-gadget configured|'not attached'|powered (the service port's device\n"
+    "     controller: \"configured\" is a cable in, physical presence),\n"
+    "     usb-host attached|detached (host mode). Without INPUT VALUE: shows them.\n";
 
 static int up(const struct cli_args *a, const char *dir)
 {
@@ -45,6 +51,7 @@ static int up(const struct cli_args *a, const char *dir)
 	o.factory = cli_arg(a, "factory", NULL);
 	o.without_ble_sim = cli_flag(a, "no-ble-sim");
 	o.without_unix = cli_flag(a, "no-unix");
+	o.usb_unplugged = cli_flag(a, "usb-unplugged");
 	o.capture = cli_arg(a, "capture", NULL);
 	for (int i = 0; i < a->n && o.n_extra_links < 4; i++)
 		if (a->val[i] && strncmp(a->key[i], "link", 4) == 0)
@@ -96,10 +103,38 @@ static int up(const struct cli_args *a, const char *dir)
 	return CLI_EXIT_OK;
 }
 
+static int hw(const struct cli_args *a, const char *dir)
+{
+	static const char *const inputs[] = {"usb-gadget", "usb-host"};
+	char value[64];
+	int err;
+
+	if (a->npos == 3) {
+		err = server_hw_set(dir, a->pos[1], a->pos[2]);
+		if (err == -EINVAL) {
+			out_error("BAD_REQUEST", "unknown input or value: %s %s (see --help)",
+			          a->pos[1], a->pos[2]);
+			return CLI_EXIT_USAGE;
+		}
+		if (err < 0) {
+			out_error("INTERNAL", "hw %s: %s", a->pos[1], strerror(-err));
+			return CLI_EXIT_REFUSED;
+		}
+		out_progress("  %s: %s", a->pos[1], a->pos[2]);
+	}
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		if (server_hw_get(dir, inputs[i], value, sizeof(value)) < 0)
+			snprintf(value, sizeof(value), "(unreadable)");
+		out_progress("  %s = %s", inputs[i], value);
+		out_str(inputs[i], value);
+	}
+	return CLI_EXIT_OK;
+}
+
 int cli_server(int argc, char **argv)
 {
 	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
-	                           "gateway-arg= no-ble-sim no-unix";
+	                           "gateway-arg= no-ble-sim no-unix usb-unplugged";
 	struct cli_args a;
 	const char *dir;
 	char path[PATH_MAX];
@@ -112,7 +147,8 @@ int cli_server(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	dir = cli_arg(&a, "dir", NULL);
-	if (a.npos != 1 || !dir) {
+	if (!dir || a.npos < 1 ||
+	    (strcmp(a.pos[0], "hw") == 0 ? a.npos != 1 && a.npos != 3 : a.npos != 1)) {
 		fputs(server_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -123,6 +159,8 @@ int cli_server(int argc, char **argv)
 	} else if (strcmp(a.pos[0], "down") == 0) {
 		out_progress("server down in %s", dir);
 		rc = server_down(dir) < 0 ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
+	} else if (strcmp(a.pos[0], "hw") == 0) {
+		rc = hw(&a, dir);
 	} else if (strcmp(a.pos[0], "status") == 0) {
 		pid_t b = server_pid(dir, "bmcd"), g = server_pid(dir, "svcportd");
 

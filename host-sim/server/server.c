@@ -262,6 +262,7 @@ static bool is_state_initialised(const char *state)
 /* The paths of one server's folder. */
 struct server_paths {
 	char state[PATH_MAX], gw_sock[PATH_MAX], admin[PATH_MAX], ble[PATH_MAX], usb[PATH_MAX];
+	char hw[PATH_MAX];
 	char blog[PATH_MAX], glog[PATH_MAX];
 	char l1[PATH_MAX + 16], l2[PATH_MAX + 16], cap[PATH_MAX + 16];
 };
@@ -305,21 +306,30 @@ static int init_state(const struct server_bins *bins, const struct server_up_opt
 	return 0;
 }
 
+/* DIR/hw with the service port's cable in (or out), the first time. */
+static int hw_init(const struct server_up_opts *o, struct server_paths *p)
+{
+	char gadget[PATH_MAX + 16];
+	int err = server_hw_dir(o->dir, p->hw);
+
+	snprintf(gadget, sizeof(gadget), "%s/usb-gadget", p->hw);
+	if (err < 0 || access(gadget, F_OK) == 0)
+		return err;
+	return server_hw_set(o->dir, "usb-gadget",
+	                     o->usb_unplugged ? "not attached" : "configured");
+}
+
 static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_opts *o,
                         const struct server_paths *p, int timeout)
 {
 	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr. */
-	char *argv[16] = {(char *)bins->bmcd,
-	                  "--state-dir",
-	                  (char *)p->state,
-	                  "--gateway-socket",
-	                  (char *)p->gw_sock,
-	                  "--admin-socket",
-	                  (char *)p->admin,
-	                  "--foreground",
-	                  "--log",
-	                  "stderr"};
-	pid_t pid = spawn(argv, 10, p->blog, true, timeout, o);
+	char *argv[16] = {
+	    (char *)bins->bmcd, "--state-dir",      (char *)p->state,
+	    "--gateway-socket", (char *)p->gw_sock, "--admin-socket",
+	    (char *)p->admin,   "--foreground",     "--log",
+	    "stderr",           "--hw-sim", /* presence from DIR/hw, simulated links accepted */
+	    (char *)p->hw};
+	pid_t pid = spawn(argv, 12, p->blog, true, timeout, o);
 
 	if (pid < 0)
 		show_log_tail(p->blog);
@@ -387,6 +397,8 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o,
 		return -ENOMEM;
 	paths_fill(o->dir, p);
 	err = init_state(bins, o, p);
+	if (err == 0)
+		err = hw_init(o, p);
 	if (err < 0)
 		goto out;
 	bmcd = start_bmcd(bins, o, p, timeout);

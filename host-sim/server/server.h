@@ -5,6 +5,7 @@
  *   DIR/state/  bmcd state      DIR/bmcd.sock   gateway <-> bmcd
  *   DIR/admin.sock  bmcctl      DIR/ble.sock    ble-sim link
  *   DIR/usb.sock    unix link (the USB-CDC stream)
+ *   DIR/hw/     the board's hardware inputs (bmcd --hw-sim), e.g. usb-gadget
  *   DIR/bmcd.pid DIR/svcportd.pid  DIR/bmcd.log DIR/svcportd.log
  * Start-up is synchronised on each daemon's --ready-fd, never on a sleep.
  */
@@ -13,6 +14,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct server_bins {
@@ -42,6 +44,9 @@ struct server_up_opts {
 	/* The daemons die with this process (PR_SET_PDEATHSIG) instead of
 	 * living on in their own session: for benchmarks and tests. */
 	bool die_with_parent;
+	/* The service port's cable is out at the first start (DIR/hw/usb-gadget
+	 * "not attached"); by default it is in ("configured"). */
+	bool usb_unplugged;
 };
 
 /* What server_up started. */
@@ -59,5 +64,20 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o,
 int server_down(const char *dir) __attribute__((warn_unused_result));
 /* pid of "bmcd" or "svcportd" if running, else 0. */
 pid_t server_pid(const char *dir, const char *name);
+
+/*
+ * The virtual board's hardware inputs (firmware-side/hw/hwin.h), which bmcd
+ * reads at each request: what a technician's hands do (plugging the cable)
+ * is set here, never through a console command. server_hw_dir: DIR/hw into
+ * out (PATH_MAX), created. server_hw_set: one input ("usb-gadget",
+ * "usb-host") to a value its real counterpart shows ("configured", "not
+ * attached", ...; "attached", "detached"): 0, -EINVAL (unknown input or
+ * value) or -errno. server_hw_get: the value, "(none)" if never set.
+ */
+int server_hw_dir(const char *dir, char *out) __attribute__((warn_unused_result));
+int server_hw_set(const char *dir, const char *input, const char *value)
+    __attribute__((warn_unused_result));
+int server_hw_get(const char *dir, const char *input, char *value, size_t cap)
+    __attribute__((warn_unused_result));
 
 #endif

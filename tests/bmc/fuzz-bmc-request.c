@@ -30,6 +30,7 @@ static void issue_challenge(void)
 
 	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
 	req.has_request = true;
+	req.link = svcport_v1_LinkKind_LINK_USB;
 	req.request.which_body = svcport_v1_Request_get_challenge_tag;
 	tpki_rng_reset(FUZZ_RNG_SEED);
 	bmc_handle_request(W.bmc, &req, &rep, &o);

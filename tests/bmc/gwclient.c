@@ -3,7 +3,6 @@
 #include "utc.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <pb_decode.h>
 
@@ -14,12 +13,10 @@ int gw_body(int fd, svcport_v1_CommandBody *body, pb_size_t action_tag, svcport_
 {
 	static svcport_v1_BmcRequest req;
 	static svcport_v1_BmcReply rep;
-	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
-	pb_istream_t is;
-
 	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
 	req.session_id = 1;
 	req.request_id = next_id++;
+	req.link = svcport_v1_LinkKind_LINK_USB;
 	req.has_request = true;
 	req.request.which_body = svcport_v1_Request_get_challenge_tag;
 	if (proc_gw_send(fd, &req) < 0)
@@ -31,24 +28,8 @@ int gw_body(int fd, svcport_v1_CommandBody *body, pb_size_t action_tag, svcport_
 	if (rep.request_id != req.request_id ||
 	    rep.msg.response.which_body != svcport_v1_Response_challenge_tag)
 		return -1;
-	is = pb_istream_from_buffer(rep.msg.response.body.challenge.body.bytes,
-	                            rep.msg.response.body.challenge.body.size);
-	if (!pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb))
-		return -1;
-	*body = (svcport_v1_CommandBody)svcport_v1_CommandBody_init_zero;
-	body->version = 1;
-	body->has_device = true;
-	strcpy(body->device.machine_type, TPKI_MT);
-	strcpy(body->device.serial_number, TPKI_SN);
-	body->nonce.size = cb.nonce.size;
-	memcpy(body->nonce.bytes, cb.nonce.bytes, cb.nonce.size);
-	body->issued_at = (uint64_t)utc_now_s();
-	body->expires_at = body->issued_at + 600;
-	strcpy(body->org_id, org);
-	strcpy(body->operator_id, "driver");
-	body->role = role;
-	body->which_action = action_tag;
-	return 0;
+	return tpki_body_from_challenge(&rep.msg.response.body.challenge, action_tag, role, org,
+	                                (uint64_t)utc_now_s(), body);
 }
 
 int gw_submit_send(int fd, const svcport_v1_CommandBody *body, svcport_v1_LinkKind link,

@@ -6,7 +6,8 @@
 #include "proc.h"
 #include "testpki.h"
 
-/* GetChallenge over fd, then a CommandBody for the test device bound to it (real clock). */
+/* GetChallenge over fd (session 1, USB), then a CommandBody for the test device bound
+ * to it (real clock). */
 int gw_body(int fd, svcport_v1_CommandBody *body, pb_size_t action_tag, svcport_v1_Role role,
             const char *org);
 /* Signs body with the test signer and sends SubmitCommand (no wait). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,17 +39,63 @@ pid_t proc_bmcd_start(const char *state_dir, const char *gw, const char *admin,
 	return proc_bmcd_start_log(state_dir, gw, admin, extra, wait_ready, NULL);
 }
 
+void proc_hw_dir(const char *state_dir, char *out)
+{
+	const char *slash = strrchr(state_dir, '/');
+	int n = slash ? (int)(slash - state_dir) : 1;
+
+	snprintf(out, PATH_MAX, "%.*s/hw", n, slash ? state_dir : ".");
+}
+
+int proc_hw_set(const char *state_dir, const char *input, const char *value)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64];
+	FILE *f;
+
+	proc_hw_dir(state_dir, dir);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, input);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, input);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%s\n", value);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -1;
+	return 0;
+}
+
+static bool has_presence_source(const char *const *extra)
+{
+	for (int i = 0; extra && extra[i]; i++)
+		if (strcmp(extra[i], "--hw-sim") == 0 || strcmp(extra[i], "--usb-udc") == 0 ||
+		    strcmp(extra[i], "--usb-port") == 0)
+			return true;
+	return false;
+}
+
 pid_t proc_bmcd_start_log(const char *state_dir, const char *gw, const char *admin,
                           const char *const *extra, bool wait_ready, const char *log_path)
 {
 	const char *argv[32] = {proc_bmcd(), "--state-dir",    state_dir,    "--gateway-socket",
 	                        gw,          "--admin-socket", admin,        "--foreground",
 	                        "--log",     "stderr",         "--ready-fd", "3"};
+	char hw[PATH_MAX], gadget[PATH_MAX + 16];
 	int n = 12, p[2];
 	pid_t pid;
 
-	for (int i = 0; extra && extra[i] && n < 31; i++)
+	for (int i = 0; extra && extra[i] && n < 29; i++)
 		argv[n++] = extra[i];
+	if (!has_presence_source(extra)) {
+		proc_hw_dir(state_dir, hw);
+		snprintf(gadget, sizeof(gadget), "%s/usb-gadget", hw);
+		if (access(gadget, F_OK) != 0 &&
+		    proc_hw_set(state_dir, "usb-gadget", "configured") < 0)
+			return -1;
+		argv[n++] = "--hw-sim";
+		argv[n++] = hw;
+	}
 	argv[n] = NULL;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
@@ -175,4 +222,32 @@ int proc_gw_recv(int fd, svcport_v1_BmcReply *rep)
 	is = pb_istream_from_buffer(buf, (size_t)n);
 	*rep = (svcport_v1_BmcReply)svcport_v1_BmcReply_init_zero;
 	return pb_decode(&is, svcport_v1_BmcReply_fields, rep) ? 0 : -EBADMSG;
+}
+
+int proc_admin_call(const char *path, const svcport_admin_v1_AdminRequest *req,
+                    svcport_admin_v1_AdminReply *rep)
+{
+	static uint8_t out[svcport_admin_v1_AdminRequest_size],
+	    in[svcport_admin_v1_AdminReply_size];
+	pb_ostream_t os = pb_ostream_from_buffer(out, sizeof(out));
+	struct pollfd pfd = {.events = POLLIN};
+	pb_istream_t is;
+	ssize_t n;
+	int fd = proc_gw_connect(path); /* the same kind of socket */
+
+	if (fd < 0)
+		return -ECONNREFUSED;
+	if (!pb_encode(&os, svcport_admin_v1_AdminRequest_fields, req) ||
+	    send(fd, out, os.bytes_written, MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	pfd.fd = fd;
+	n = poll(&pfd, 1, SAFETY_MS) == 1 ? recv(fd, in, sizeof(in), 0) : -1;
+	close(fd);
+	if (n <= 0)
+		return -ECONNRESET;
+	is = pb_istream_from_buffer(in, (size_t)n);
+	*rep = (svcport_admin_v1_AdminReply)svcport_admin_v1_AdminReply_init_zero;
+	return pb_decode(&is, svcport_admin_v1_AdminReply_fields, rep) ? 0 : -EBADMSG;
 }

@@ -225,20 +225,8 @@ static void tbody_add(const unsigned char *der, size_t len)
 /* req := trust update of tbody signed by key. */
 static void trust_req(mbedtls_pk_context *key)
 {
-	svcport_admin_v1_TrustUpdate *u = &req.cmd.trust_update;
-	pb_ostream_t os;
-	unsigned char h[32];
-	size_t sig_len = 0;
-
 	new_req();
-	os = pb_ostream_from_buffer(u->body.bytes, sizeof(u->body.bytes));
-	assert_true(pb_encode(&os, svcport_admin_v1_TrustUpdateBody_fields, &tbody));
-	u->body.size = (pb_size_t)os.bytes_written;
-	mbedtls_sha256_ret(u->body.bytes, u->body.size, h, 0);
-	assert_int_equal(mbedtls_pk_sign(key, MBEDTLS_MD_SHA256, h, 32, u->signature.bytes,
-	                                 &sig_len, tpki_rng, NULL),
-	                 0);
-	u->signature.size = (pb_size_t)sig_len;
+	tworld_trust_update(&tbody, key, &req.cmd.trust_update);
 }
 
 static void expect_trust_refused(mbedtls_pk_context *key, svcport_admin_v1_AdminError e,

@@ -6,6 +6,14 @@
  * exactly the old or the new one (the new one if the reply arrived), the
  * receipt counter must agree with it, and the audit log must verify.
  * 200 rounds by default; SVCPORT_LONG=1 runs 2000.
+ *
+ * Then faults (issue 11): the same daemon linked with tests/fault
+ * (svcport-bmcd-fault) gets ENOSPC or EIO on its state, audit or latch
+ * writes during a tamper event, an activation or a neutral change, and is
+ * killed after its reply. At the restart the state loads as the old or the
+ * new one, never less locked than before the fault (a lock the reply called
+ * stored or latched is there), and the audit log verifies. 120 rounds (1200
+ * with SVCPORT_LONG=1), the outcomes counted per fault kind.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +31,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "board.h"
 #include "gwclient.h"
 #include "state.h"
 
@@ -46,6 +55,13 @@ static int teardown(void **state)
 	bmcd = -1;
 	tworld_teardown(&W);
 	return 0;
+}
+
+static bool is_long(void)
+{
+	const char *lng = getenv("SVCPORT_LONG");
+
+	return lng && *lng && strcmp(lng, "0") != 0;
 }
 
 static uint32_t lcg = 12345;
@@ -84,8 +100,11 @@ static int torn; /* kills that left an audit record without its state write */
 static void load(svcport_v1_BmcState *st, bool count)
 {
 	struct audit_report r;
+	struct se *se = NULL;
 
-	assert_int_equal(bmc_state_load(W.state, st), 0);
+	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(bmc_state_load(W.state, se, st), 0);
+	se_close(se);
 	assert_int_equal(audit_verify(W.state, st, &r), 0);
 	if (!r.ok)
 		fail_msg("audit log broken: %s", r.detail);
@@ -96,8 +115,7 @@ static void load(svcport_v1_BmcState *st, bool count)
 static void powercut(void **state)
 {
 	static svcport_v1_BmcState before, after;
-	const char *lng = getenv("SVCPORT_LONG");
-	int rounds = lng && *lng && strcmp(lng, "0") != 0 ? 2000 : 200;
+	int rounds = is_long() ? 2000 : 200;
 	svcport_v1_CommandBody body;
 	int fd, applied = 0, replies = 0;
 
@@ -204,10 +222,222 @@ static void powercut(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- faults */
+
+enum transition {
+	T_TAMPER,
+	T_ACTIVATE,
+	T_SENSORS
+};
+enum outcome {
+	O_STORED,
+	O_LATCHED,
+	O_MEMORY,
+	O_NOTHING,
+	O_COUNT
+};
+
+/* The latch is written only when a store failed: it fails alongside one. */
+static const char *const fault_targets[] = {"state", "audit", "state+latch", "audit+latch"};
+static const char *const outcome_names[O_COUNT] = {"stored", "latched", "memory-only",
+                                                   "nothing changed"};
+
+struct fault_tally {
+	int rounds, outcome[O_COUNT], reconciled;
+};
+
+#define PW "correct horse"
+
+/* One console command to the daemon: its AdminError, and the message in msg. */
+static int console(pb_size_t tag, uint32_t threshold, char *msg, size_t cap)
+{
+	static svcport_admin_v1_AdminRequest req;
+	static svcport_admin_v1_AdminReply rep;
+
+	req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+	req.which_cmd = tag;
+	snprintf(req.password, sizeof(req.password), "%s", PW);
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
+	if (tag == svcport_admin_v1_AdminRequest_sensors_set_tag) {
+		req.cmd.sensors_set.has_sensors = true;
+		req.cmd.sensors_set.sensors.intrusion_enabled = true;
+		req.cmd.sensors_set.sensors.motion_enabled = true;
+		req.cmd.sensors_set.sensors.motion_step_threshold = threshold;
+	}
+	assert_int_equal(proc_admin_call(admin_path, &req, &rep), 0);
+	snprintf(msg, cap, "%s", rep.message);
+	return rep.error;
+}
+
+/* The reply in one word: stored, held (latched or in memory only), or nothing. */
+static enum outcome outcome_of(int error, const char *msg)
+{
+	if (error == svcport_admin_v1_AdminError_ADMIN_OK)
+		return O_STORED;
+	if (error == svcport_admin_v1_AdminError_ADMIN_NOT_STORED)
+		return strstr(msg, "memory only") ? O_MEMORY : O_LATCHED;
+	assert_int_equal(error, svcport_admin_v1_AdminError_ADMIN_INTERNAL);
+	return O_NOTHING;
+}
+
+/* The administrator activates, in this process, without faults. */
+static void activate_here(void)
+{
+	svcport_admin_v1_AdminRequest req = svcport_admin_v1_AdminRequest_init_zero;
+	svcport_admin_v1_AdminReply rep;
+
+	tworld_reopen(&W);
+	req.which_cmd = svcport_admin_v1_AdminRequest_activate_tag;
+	assert_int_equal(tworld_admin(&W, &req, PW, &rep), svcport_admin_v1_AdminError_ADMIN_OK);
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+}
+
+/* A restart: what the board is when bmcd opens the state again (no faults here). */
+static void restart_check(svcport_v1_BmcState *ret, bool *ret_reconciled)
+{
+	static svcport_v1_AuditRecord last;
+	struct audit_report r;
+	struct bmc *b = NULL;
+	size_t n = 0;
+
+	assert_int_equal(bmc_open(W.state, &W.env, NULL, &b), 0);
+	*ret = *bmc_state(b);
+	assert_int_equal(audit_verify(W.state, ret, &r), 0);
+	if (!r.ok)
+		fail_msg("audit log broken after a fault: %s", r.detail);
+	assert_int_equal(audit_read(W.state, ret, ret->audit_count - 1, &last, 1, &n), 0);
+	*ret_reconciled = n == 1 && strcmp(last.event, "latch-reconcile") == 0;
+	bmc_close(b);
+}
+
+/* One round: the transition under the fault, a kill, a restart; the rules checked. */
+static enum outcome fault_round(const char *spec, enum transition t,
+                                const svcport_v1_BmcState *before, svcport_v1_BmcState *after,
+                                bool *reconciled)
+{
+	static const pb_size_t tags[] = {
+	    [T_TAMPER] = svcport_admin_v1_AdminRequest_tamper_tag,
+	    [T_ACTIVATE] = svcport_admin_v1_AdminRequest_activate_tag,
+	    [T_SENSORS] = svcport_admin_v1_AdminRequest_sensors_set_tag,
+	};
+	const bool was_locked = before->lockdown_state == svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+	const uint32_t threshold = before->sensors.motion_step_threshold + 1;
+	char msg[256];
+	enum outcome o;
+
+	setenv("SVCPORT_FSIO_FAULT", spec, 1);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, NULL, true);
+	unsetenv("SVCPORT_FSIO_FAULT");
+	assert_true(bmcd > 0);
+	o = outcome_of(console(tags[t], threshold, msg, sizeof(msg)), msg);
+	proc_stop(bmcd, SIGKILL); /* the power goes, right after the reply */
+	bmcd = -1;
+	restart_check(after, reconciled);
+	*reconciled = *reconciled && after->audit_count > before->audit_count;
+
+	/* Never less locked than before the fault: only an activation unlocks. */
+	if (was_locked && t != T_ACTIVATE)
+		assert_int_equal(after->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_LOCKED);
+	/* A lock the reply called stored or latched holds across the restart. */
+	if (t == T_TAMPER && (o == O_STORED || o == O_LATCHED))
+		assert_int_equal(after->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_LOCKED);
+	if (t == T_TAMPER)
+		assert_true(o != O_NOTHING); /* a lock is never refused for want of a disk */
+	/* The old state or the new one; a reply that said stored means the new one. */
+	if (t == T_ACTIVATE && o == O_STORED)
+		assert_int_equal(after->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_ACTIVE);
+	if (t == T_SENSORS) {
+		assert_true(after->sensors.motion_step_threshold == threshold - 1 ||
+		            after->sensors.motion_step_threshold == threshold);
+		if (o == O_STORED)
+			assert_int_equal(after->sensors.motion_step_threshold, threshold);
+		assert_int_equal(after->lockdown_state, before->lockdown_state);
+	}
+	return o;
+}
+
+static int setup_faults(void **state)
+{
+	svcport_admin_v1_AdminRequest req = svcport_admin_v1_AdminRequest_init_zero;
+	svcport_admin_v1_AdminReply rep;
+
+	/* BMC-managed: the console activates; the intrusion sensor on. */
+	tworld_setup(&W, "bmc");
+	req.which_cmd = svcport_admin_v1_AdminRequest_password_set_tag;
+	strcpy(req.cmd.password_set.new_password, PW);
+	assert_int_equal(tworld_admin(&W, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep), 0);
+	req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+	req.which_cmd = svcport_admin_v1_AdminRequest_sensors_set_tag;
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.intrusion_enabled = true;
+	assert_int_equal(tworld_admin(&W, &req, PW, &rep), 0);
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	snprintf(gw_path, sizeof(gw_path), "%s/gw.sock", W.dir);
+	snprintf(admin_path, sizeof(admin_path), "%s/admin.sock", W.dir);
+	return 0;
+}
+
+static void faults(void **state)
+{
+	static svcport_v1_BmcState before, after;
+	static struct fault_tally tally[2][sizeof(fault_targets) / sizeof(fault_targets[0])];
+	static const unsigned counts[] = {0, 1, 2, 5};
+	const char *fault_bmcd = getenv("SVCPORT_BMCD_FAULT");
+	const int rounds = is_long() ? 1200 : 120;
+	char real[PATH_MAX], spec[96];
+	bool reconciled;
+
+	assert_non_null(fault_bmcd);
+	snprintf(real, sizeof(real), "%s", proc_bmcd());
+	restart_check(&before, &reconciled);
+	setenv("SVCPORT_BMCD", fault_bmcd, 1);
+	for (int i = 0; i < rounds; i++) {
+		const int err = i % 2, target = (i / 2) % 4;
+		struct fault_tally *ft = &tally[err][target];
+		enum transition t = T_TAMPER;
+		enum outcome o;
+
+		if (before.lockdown_state == svcport_v1_LockdownState_LOCKDOWN_LOCKED) {
+			if (rnd(2) == 0) {
+				activate_here();
+				restart_check(&before, &reconciled);
+			} else {
+				t = T_ACTIVATE;
+			}
+		}
+		if (t == T_TAMPER && rnd(4) == 0)
+			t = T_SENSORS;
+		snprintf(spec, sizeof(spec), "fail:%s:%s:%u:%u", fault_targets[target],
+		         err ? "EIO" : "ENOSPC", rnd(4), counts[rnd(4)]);
+		o = fault_round(spec, t, &before, &after, &reconciled);
+		ft->rounds++;
+		ft->outcome[o]++;
+		ft->reconciled += reconciled;
+		before = after;
+	}
+	setenv("SVCPORT_BMCD", real, 1);
+	for (int e = 0; e < 2; e++)
+		for (size_t t = 0; t < sizeof(fault_targets) / sizeof(fault_targets[0]); t++) {
+			const struct fault_tally *ft = &tally[e][t];
+
+			fprintf(stderr, "faults %-6s on %-11s: %3d rounds:", e ? "EIO" : "ENOSPC",
+			        fault_targets[t], ft->rounds);
+			for (int o = 0; o < O_COUNT; o++)
+				fprintf(stderr, " %s %d,", outcome_names[o], ft->outcome[o]);
+			fprintf(stderr, " reconciled at restart %d\n", ft->reconciled);
+		}
+	/* Each way the store can go has happened. */
+	assert_true(tally[0][0].outcome[O_LATCHED] + tally[1][0].outcome[O_LATCHED] > 0);
+	assert_true(tally[0][2].outcome[O_MEMORY] + tally[1][2].outcome[O_MEMORY] > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(powercut, setup, teardown),
+	    cmocka_unit_test_setup_teardown(faults, setup_faults, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,14 +275,28 @@ void tworld_setup(struct tworld *w, const char *control)
 	tworld_reopen(w);
 }
 
+/* The world's service port: a cable is in unless a test pulls it. */
+static bool world_usb_present(void *user_data)
+{
+	return !((struct tworld *)user_data)->usb_unplugged;
+}
+
 void tworld_reopen(struct tworld *w)
 {
 	/* Rejection tests send many bad commands: no back-off unless asked for. */
-	const struct bmc_options lax = {.rl = {.session_free = 100000, .link_free = 100000}};
+	struct bmc_options o = {.rl = {.session_free = 100000, .link_free = 100000},
+	                        .challenge = {.burst = 100000},
+	                        .presence = {.is_usb_present = world_usb_present,
+	                                     .user_data = w,
+	                                     .simulator = w->simulator}};
 
+	if (w->real_rate_limits)
+		o.rl = (struct rl_config){0};
+	if (w->real_challenge_limits)
+		o.challenge = (struct challenge_config){0};
 	bmc_close(w->bmc);
 	w->bmc = NULL;
-	if (bmc_open(w->state, &w->env, w->real_rate_limits ? NULL : &lax, &w->bmc) < 0)
+	if (bmc_open(w->state, &w->env, &o, &w->bmc) < 0)
 		fail("reopen");
 }
 
@@ -305,25 +319,15 @@ static void request(struct tworld *w, svcport_v1_BmcRequest *req, svcport_v1_Bmc
 	bmc_handle_request(w->bmc, req, rep, &o);
 }
 
-void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
-                 svcport_v1_Role role, const char *org)
+int tpki_body_from_challenge(const svcport_v1_Challenge *c, pb_size_t action_tag,
+                             svcport_v1_Role role, const char *org, uint64_t now_s,
+                             svcport_v1_CommandBody *body)
 {
-	static svcport_v1_BmcRequest req;
-	static svcport_v1_BmcReply rep;
 	svcport_v1_ChallengeBody cb = svcport_v1_ChallengeBody_init_zero;
-	pb_istream_t is;
+	pb_istream_t is = pb_istream_from_buffer(c->body.bytes, c->body.size);
 
-	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
-	req.has_request = true;
-	req.request.which_body = svcport_v1_Request_get_challenge_tag;
-	request(w, &req, &rep);
-	if (rep.msg.response.which_body != svcport_v1_Response_challenge_tag)
-		fail("no challenge");
-	is = pb_istream_from_buffer(rep.msg.response.body.challenge.body.bytes,
-	                            rep.msg.response.body.challenge.body.size);
 	if (!pb_decode(&is, svcport_v1_ChallengeBody_fields, &cb))
-		fail("challenge body");
-
+		return -1;
 	*body = (svcport_v1_CommandBody)svcport_v1_CommandBody_init_zero;
 	body->version = 1;
 	body->has_device = true;
@@ -331,12 +335,31 @@ void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t actio
 	strcpy(body->device.serial_number, TPKI_SN);
 	body->nonce.size = cb.nonce.size;
 	memcpy(body->nonce.bytes, cb.nonce.bytes, cb.nonce.size);
-	body->issued_at = w->now_ms / 1000;
+	body->issued_at = now_s;
 	body->expires_at = body->issued_at + 600;
 	snprintf(body->org_id, sizeof(body->org_id), "%s", org);
 	strcpy(body->operator_id, "alice");
 	body->role = role;
 	body->which_action = action_tag;
+	return 0;
+}
+
+void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
+                 svcport_v1_Role role, const char *org)
+{
+	static svcport_v1_BmcRequest req;
+	static svcport_v1_BmcReply rep;
+
+	req = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	req.has_request = true;
+	req.link = svcport_v1_LinkKind_LINK_USB;
+	req.request.which_body = svcport_v1_Request_get_challenge_tag;
+	request(w, &req, &rep);
+	if (rep.msg.response.which_body != svcport_v1_Response_challenge_tag)
+		fail("no challenge");
+	if (tpki_body_from_challenge(&rep.msg.response.body.challenge, action_tag, role, org,
+	                             w->now_ms / 1000, body) < 0)
+		fail("challenge body");
 }
 
 void tworld_sign(const svcport_v1_CommandBody *body, mbedtls_pk_context *key,
@@ -410,6 +433,23 @@ svcport_v1_ErrorCode tworld_do(struct tworld *w, svcport_v1_CommandBody *body)
 	return tworld_submit(w, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL);
 }
 
+void tworld_trust_update(const svcport_admin_v1_TrustUpdateBody *body, mbedtls_pk_context *key,
+                         svcport_admin_v1_TrustUpdate *u)
+{
+	pb_ostream_t os = pb_ostream_from_buffer(u->body.bytes, sizeof(u->body.bytes));
+	unsigned char h[32];
+	size_t sig_len = 0;
+
+	if (!pb_encode(&os, svcport_admin_v1_TrustUpdateBody_fields, body))
+		fail("trust update body");
+	u->body.size = (pb_size_t)os.bytes_written;
+	mbedtls_sha256_ret(u->body.bytes, u->body.size, h, 0);
+	if (mbedtls_pk_sign(key, MBEDTLS_MD_SHA256, h, 32, u->signature.bytes, &sig_len, tpki_rng,
+	                    NULL) != 0)
+		fail("trust update signature");
+	u->signature.size = (pb_size_t)sig_len;
+}
+
 svcport_admin_v1_AdminError tworld_admin(struct tworld *w, svcport_admin_v1_AdminRequest *req,
                                          const char *password, svcport_admin_v1_AdminReply *rep)
 {
@@ -465,7 +505,7 @@ static struct se *world_se(struct tworld *w, svcport_v1_BmcState *st)
 {
 	struct se *se = NULL;
 
-	if (bmc_state_load(w->state, st) < 0 || se_open(w->state, &se) < 0)
+	if (se_open(w->state, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
 		fail("open the state's SE");
 	return se;
 }
@@ -494,11 +534,11 @@ void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, v
                        void *arg)
 {
 	static svcport_v1_BmcState st;
+	struct se *se = world_se(w, &st);
 
-	if (bmc_state_load(w->state, &st) < 0)
-		fail("load state");
 	edit(&st, arg);
-	if (bmc_state_store(w->state, &st) < 0)
+	if (bmc_state_store(w->state, se, &st) < 0)
 		fail("store state");
+	se_close(se);
 	tworld_reopen(w);
 }

@@ -69,7 +69,10 @@ struct tworld {
 	struct bmc_env env;
 	struct bmc *bmc;
 	uint32_t session;
-	bool real_rate_limits; /* default back-off (else practically none) */
+	bool real_rate_limits;      /* default back-off (else practically none) */
+	bool real_challenge_limits; /* default challenge throttle (else practically none) */
+	bool usb_unplugged;         /* the hardware says no cable (default: one is in) */
+	bool simulator;             /* LINK_SIM accepted (takes effect at the next reopen) */
 };
 
 /* control: "portal", "bmc" or NULL (blank board with device2_key). */
@@ -78,7 +81,15 @@ void tworld_teardown(struct tworld *w);
 /* Closes and opens the state again (as a restart does). */
 void tworld_reopen(struct tworld *w);
 
-/* A CommandBody for this device with a fresh challenge nonce, valid 10 minutes. */
+/*
+ * body := a command for the test device bound to challenge c's nonce, issued at
+ * now_s, valid 10 minutes, operator "alice". 0, or -1 if c's body does not decode.
+ */
+int tpki_body_from_challenge(const svcport_v1_Challenge *c, pb_size_t action_tag,
+                             svcport_v1_Role role, const char *org, uint64_t now_s,
+                             svcport_v1_CommandBody *body);
+/* A CommandBody for this device with a fresh challenge nonce (asked over USB), valid
+ * 10 minutes. */
 void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
                  svcport_v1_Role role, const char *org);
 /* Signs body with key (NULL: the signer) and attaches chain certs (NULL: signer only). */
@@ -91,6 +102,9 @@ svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedComm
                                    svcport_v1_DeviceReceipt *ret_receipt);
 /* body -> signed by the signer with its chain -> submitted over USB with presence. */
 svcport_v1_ErrorCode tworld_do(struct tworld *w, svcport_v1_CommandBody *body);
+/* u := body encoded and signed by key (ECDSA over SHA-256 of the bytes), as a portal does. */
+void tworld_trust_update(const svcport_admin_v1_TrustUpdateBody *body, mbedtls_pk_context *key,
+                         svcport_admin_v1_TrustUpdate *u);
 /* Admin request with a password (NULL: none). */
 svcport_admin_v1_AdminError tworld_admin(struct tworld *w, svcport_admin_v1_AdminRequest *req,
                                          const char *password, svcport_admin_v1_AdminReply *rep);
@@ -111,7 +125,10 @@ bool tworld_file_contains(struct tworld *w, const char *name, const void *bytes,
  */
 int tworld_sed_ak(struct tworld *w, unsigned char ak[32]);
 int tworld_activation_code(struct tworld *w, char code[33]);
-/* Rewrites state.pb through edit (bypassing the BMC), then reopens. */
+/*
+ * Rewrites state.pb through edit (bypassing the BMC, but with the state's own
+ * secure element: a valid MAC and counter), then reopens.
+ */
 void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, void *arg),
                        void *arg);
 

@@ -467,6 +467,15 @@ static void test_demotion(void **state)
 	       "portal", NULL);
 }
 
+/* svcport-sim server hw --dir SRV INPUT VALUE: the virtual board's hardware. Exit code. */
+static int server_hw(struct world *w, const char *input, const char *value)
+{
+	char *argv[] = {(char *)sim_path(), "--quiet",     "server", "hw", "--dir", w->srv,
+	                (char *)input,      (char *)value, NULL};
+
+	return run(w, argv);
+}
+
 static void test_activation_code_needs_presence(void **state)
 {
 	struct world *w = *state;
@@ -475,6 +484,15 @@ static void test_activation_code_needs_presence(void **state)
 
 	if (is_usb(w)) {
 		app_ok(w, "activation-code", NULL);
+		/* The cable out, as the board's hardware says: no presence, whatever
+		 * the gateway claims for the link (DESIGN §4.4). */
+		assert_int_equal(server_hw(w, "usb-gadget", "not attached"), 0);
+		app_refused(w, "PRESENCE_REQUIRED", "activation-code", NULL);
+		assert_int_equal(server_hw(w, "usb-gadget", "configured"), 0);
+		app_ok(w, "activation-code", NULL);
+		/* Only what the real input can show. */
+		assert_int_equal(server_hw(w, "usb-gadget", "plugged"), 2);
+		assert_int_equal(server_hw(w, "keyboard", "configured"), 2);
 	} else {
 		app_refused(w, "PRESENCE_REQUIRED", "activation-code", NULL);
 		app_refused(w, "PRESENCE_REQUIRED", "--user", "mona", "emergency-reset", NULL);

@@ -350,14 +350,33 @@ vm_daemon() {
 	fi
 }
 
-# vm_sv_bmcd_up: svcport-bmcd initialised from $VM_FACTORY and serving.
+# vm_sv_bmcd_up [ARGS...]: svcport-bmcd initialised from $VM_FACTORY and
+# serving, with ARGS (e.g. its presence source: --usb-udc dummy_udc.0).
 vm_sv_bmcd_up() {
 	mkdir -p "$VM_RUN" "$VM_STATE"
 	"$SVCPORT_BMCD" --init --factory "$VM_FACTORY" --state-dir "$VM_STATE" \
 		>"$VM_OUT/bmcd-init.log" 2>&1 || vm_fail "bmcd --init failed: $(tail -n 5 "$VM_OUT/bmcd-init.log")"
-	vm_daemon bmcd "$SVCPORT_BMCD" --state-dir "$VM_STATE" \
-		--gateway-socket "$VM_RUN/bmcd.sock" --admin-socket "$VM_RUN/admin.sock"
+	vm_sv_bmcd_start bmcd "$@"
+}
+
+# vm_sv_bmcd_start NAME [ARGS...]: svcport-bmcd on the existing state, in the
+# foreground (its pid in VM_BMCD_PID, its log $VM_OUT/NAME.log), e.g. again
+# after vm_stop_daemon "$VM_BMCD_PID" bmcd.
+vm_sv_bmcd_start() {
+	local name=$1
+	shift
+	vm_daemon "$name" "$SVCPORT_BMCD" --state-dir "$VM_STATE" --foreground --log stderr \
+		--gateway-socket "$VM_RUN/bmcd.sock" --admin-socket "$VM_RUN/admin.sock" "$@"
 	VM_BMCD_PID=$VM_BG_PID
+}
+
+# vm_usb_host_port: the sysfs device of the dummy host controller's port 1
+# (where the phone's gadget appears): bmcd's host-mode presence source.
+vm_usb_host_port() {
+	local hub
+	hub=$(basename "$(ls -d /sys/bus/platform/devices/dummy_hcd.0/usb* | head -n 1)")
+	[ -n "$hub" ] || vm_fail "no dummy_hcd root hub in sysfs"
+	echo "/sys/bus/usb/devices/${hub#usb}-1"
 }
 
 # vm_sv_gateway_up ARGS...: svcportd with the given links and options, as root

@@ -3,21 +3,29 @@
 # bulk transfers in its event loop) talks to a CDC-ACM gadget whose other end
 # is the phone, svcport-sim app on tty:/dev/ttyGS0. The gadget is unplugged
 # (unbound from the UDC) mid-session and plugged back: the gateway notices,
-# cleans up the session and serves the new device.
+# cleans up the session and serves the new device. bmcd's presence is the
+# service port's device in host mode (--usb-port /sys/bus/usb/devices/N-1,
+# present while the phone is plugged in).
 . "$VM_LIB"
 
-vm_step "portal, factory state, bmcd"
+vm_step "portal, factory state"
 vm_sv_portal
-vm_sv_bmcd_up
 
-vm_step "USB: the phone's ACM gadget is plugged in; svcportd --link usb:1d6b:0104"
+vm_step "USB: the phone's ACM gadget is plugged in; bmcd (presence: its port); svcportd --link usb:1d6b:0104"
 vm_usb_gadget_up 1d6b 0104
+VM_USB_PORT=$(vm_usb_host_port)
+[ -d "$VM_USB_PORT" ] || vm_fail "the phone is not at $VM_USB_PORT"
+vm_sv_bmcd_up --usb-port "$VM_USB_PORT"
 vm_udevd_up
 vm_sv_gateway_up --link usb:1d6b:0104
 vm_wait_log 20 "$VM_OUT/svcportd.log" 'usb:1d6b:0104: device opened'
 
 vm_step "claim through the gateway's libusb host link (alice)"
 vm_app app-claim --link tty:/dev/ttyGS0 --user alice claim
+vm_step "read the activation code: presence is the device on the service port"
+vm_app app-code --link tty:/dev/ttyGS0 activation-code
+grep -q -- "$VM_CODE" "$VM_OUT/app-code.log" ||
+	vm_fail "activation code read over the host link is not the factory one ($VM_CODE)"
 
 vm_step "mid-session: half a frame sent, then the cable is pulled"
 exec 7<>/dev/ttyGS0

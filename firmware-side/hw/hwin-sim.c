@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The simulator's inputs (hwin.h): DIR/<input name> holds one word, the value
+ * the real input would show: usb-gadget a UDC state ("configured", "not
+ * attached", ...), usb-host "attached" or "detached". A missing file is an
+ * inactive input. `svcport-sim server hw` writes them (tmp + rename).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hwin-int.h"
+
+/* The word that makes each input active. */
+static const char *const active[HWIN_INPUT_COUNT] = {
+    [HWIN_USB_GADGET] = "configured",
+    [HWIN_USB_HOST] = "attached",
+};
+
+/* The words `server hw` may write: the active one, then the others. */
+static const char *const values[HWIN_INPUT_COUNT][4] = {
+    [HWIN_USB_GADGET] = {"configured", "not attached", "powered", NULL},
+    [HWIN_USB_HOST] = {"attached", "detached", NULL},
+};
+
+static int sim_read(struct hwin *hw, enum hwin_input in)
+{
+	char path[PATH_MAX + 16], word[64];
+	int ret;
+
+	if (snprintf(path, sizeof(path), "%s/%s", hw->path[0], hwin_input_name(in)) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	ret = hwin_read_line(path, word, sizeof(word));
+	if (ret == -ENOENT)
+		return 0;
+	return ret < 0 ? ret : strcmp(word, active[in]) == 0;
+}
+
+static const struct hwin_backend sim_backend = {.read = sim_read, .simulated = true};
+
+bool hwin_is_sim_value(enum hwin_input in, const char *value)
+{
+	if ((unsigned)in >= HWIN_INPUT_COUNT)
+		return false;
+	for (const char *const *v = values[in]; *v; v++)
+		if (strcmp(*v, value) == 0)
+			return true;
+	return false;
+}
+
+int hwin_sim_open(const char *dir, struct hwin **ret_hw)
+{
+	struct hwin *hw;
+	int ret = hwin_is_dir(dir);
+
+	if (ret <= 0)
+		return ret < 0 ? ret : -ENOTDIR;
+	hw = hwin_new(&sim_backend);
+	if (!hw)
+		return -ENOMEM;
+	if (snprintf(hw->path[0], sizeof(hw->path[0]), "%s", dir) >= (int)sizeof(hw->path[0])) {
+		hwin_close(hw);
+		return -ENAMETOOLONG;
+	}
+	*ret_hw = hw;
+	return 0;
+}

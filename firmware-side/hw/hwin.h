@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The board's hardware inputs, as bmcd reads them: what the hardware says,
+ * never what a peer claims (DESIGN §4.4). One interface, two back-ends:
+ *
+ * - sysfs (hwin-sysfs.c), the real board: each input is a sysfs path given
+ *   by the configuration;
+ * - sim (hwin-sim.c), the simulator's virtual server: one small file per
+ *   input in a folder, written by `svcport-sim server hw` (docs/simulator.md).
+ *
+ * Every read goes to the source (no cache): an input is as fresh as the
+ * request that asks. A read that fails is an inactive input to every caller
+ * (fail closed). Inputs are added at the end of enum hwin_input with a name
+ * and a row in each back-end; issue 13 adds the chassis keylock, the handset
+ * and the tamper sensors here, never as console commands.
+ */
+#ifndef SVCPORT_HWIN_H
+#define SVCPORT_HWIN_H
+
+#include <stdbool.h>
+
+enum hwin_input {
+	/* The service port in gadget mode: its USB device controller is
+	 * configured by a host (sysfs: the UDC's `state` reads "configured"). */
+	HWIN_USB_GADGET,
+	/* The service port in host mode: a device is attached to it (sysfs:
+	 * the port's device directory, e.g. /sys/bus/usb/devices/1-1, exists). */
+	HWIN_USB_HOST,
+	HWIN_INPUT_COUNT,
+};
+
+/* Where the sysfs back-end reads each input; NULL: not wired on this board. */
+struct hwin_sysfs_config {
+	const char *udc_state; /* e.g. /sys/class/udc/<udc>/state */
+	const char *usb_port;  /* e.g. /sys/bus/usb/devices/<bus>-<port> */
+};
+
+struct hwin;
+
+/* The real inputs. Paths are copied. 0, -ENAMETOOLONG or -ENOMEM. */
+int hwin_sysfs_open(const struct hwin_sysfs_config *cfg, struct hwin **ret_hw)
+    __attribute__((warn_unused_result));
+/* The simulator's inputs: DIR/<hwin_input_name()> each. 0, -ENOTDIR or -errno. */
+int hwin_sim_open(const char *dir, struct hwin **ret_hw) __attribute__((warn_unused_result));
+/* NULL is a no-op. */
+void hwin_close(struct hwin *hw);
+
+/*
+ * Reads one input now: 1 active, 0 inactive, -ENODEV (not wired on this
+ * board) or -errno (unreadable).
+ */
+int hwin_read(struct hwin *hw, enum hwin_input in) __attribute__((warn_unused_result));
+/* True for the simulator's back-end (its links are simulated too). */
+bool hwin_is_simulated(const struct hwin *hw);
+/* "usb-gadget", "usb-host"; NULL for a value out of range. */
+const char *hwin_input_name(enum hwin_input in);
+/* The input named name, or -EINVAL. */
+int hwin_input_parse(const char *name);
+/* True if value is one a sim input file may hold for in (what `server hw` accepts). */
+bool hwin_is_sim_value(enum hwin_input in, const char *value);
+
+#endif

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The virtual server's hardware (server.h): DIR/hw/, one file per input of
+ * bmcd's simulated back-end (firmware-side/hw/hwin-sim.c), written whole and
+ * renamed into place so bmcd never reads half a word.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hwin.h"
+#include "server.h"
+
+int server_hw_dir(const char *dir, char *out)
+{
+	if (snprintf(out, PATH_MAX, "%s/hw", dir) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (mkdir(out, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int server_hw_set(const char *dir, const char *input, const char *value)
+{
+	char hw[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64];
+	int in = hwin_input_parse(input), fd, ret;
+	size_t len = strlen(value);
+
+	if (in < 0 || !hwin_is_sim_value((enum hwin_input)in, value))
+		return -EINVAL;
+	ret = server_hw_dir(dir, hw);
+	if (ret < 0)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s", hw, input);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", hw, input);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, value, len) == (ssize_t)len && write(fd, "\n", 1) == 1 ? 0 : -EIO;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0)
+		unlink(tmp);
+	return ret;
+}
+
+int server_hw_get(const char *dir, const char *input, char *value, size_t cap)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	if (hwin_input_parse(input) < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/hw/%s", dir, input);
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(value, cap, "(none)");
+		return errno == ENOENT ? 0 : -errno;
+	}
+	if (!fgets(value, (int)cap, f))
+		value[0] = 0;
+	fclose(f);
+	value[strcspn(value, "\n")] = 0;
+	return 0;
+}
