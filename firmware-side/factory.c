@@ -178,7 +178,7 @@ static int provision_se(struct factory *f)
 	}
 	ret = se_provision(f->state_dir, f->key, f->key_len, f->anchors, f->anchors_len, f->env);
 	if (ret == 0)
-		ret = se_open(f->state_dir, &f->se);
+		ret = se_open(f->state_dir, f->env, &f->se);
 	if (ret < 0) {
 		say(f->err, f->err_len,
 		    "device.key must be a P-256 key and trust-anchors.pem P-256 CAs");

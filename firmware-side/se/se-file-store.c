@@ -81,15 +81,16 @@ static bool is_equal_ct(const unsigned char *a, const unsigned char *b, size_t l
 	return diff == 0;
 }
 
-int se_mac(struct se *se, const void *data, size_t len, unsigned char out[SE_MAC_LEN])
+int se_file_mac(struct se *se, const void *data, size_t len, unsigned char out[SE_MAC_LEN])
 {
-	return hmac(se->mac_key, "svcport-state-record", data, len, out);
+	return hmac(((struct se_file *)se)->mac_key, "svcport-state-record", data, len, out);
 }
 
-int se_mac_verify(struct se *se, const void *data, size_t len, const unsigned char mac[SE_MAC_LEN])
+int se_file_mac_verify(struct se *se, const void *data, size_t len,
+                       const unsigned char mac[SE_MAC_LEN])
 {
 	unsigned char want[SE_MAC_LEN];
-	int ret = se_mac(se, data, len, want);
+	int ret = se_file_mac(se, data, len, want);
 
 	if (ret == 0 && !is_equal_ct(want, mac, SE_MAC_LEN))
 		ret = -EBADMSG;
@@ -108,7 +109,7 @@ static int slot_encode(const unsigned char *key, const char *name, uint64_t gen,
 }
 
 /* The newest valid slot of dir/name: its payload, generation and index. */
-static int slot_file_read(const struct se *se, const char *name,
+static int slot_file_read(const struct se_file *se, const char *name,
                           unsigned char ret_payload[SLOT_PAYLOAD], uint64_t *ret_gen,
                           unsigned *ret_slot)
 {
@@ -141,7 +142,7 @@ static int slot_file_read(const struct se *se, const char *name,
 }
 
 /* Overwrites the slot after *slot with generation *gen + 1, in place, and syncs it. */
-static int slot_file_write(struct se *se, const char *name, const unsigned char *payload,
+static int slot_file_write(struct se_file *se, const char *name, const unsigned char *payload,
                            uint64_t *gen, unsigned *slot)
 {
 	unsigned char buf[SLOT_LEN];
@@ -200,7 +201,7 @@ int se_store_provision(const char *dir, const struct bmc_env *env)
 	return ret;
 }
 
-int se_store_open(struct se *se)
+int se_store_open(struct se_file *se)
 {
 	unsigned char payload[SLOT_PAYLOAD];
 	size_t len = 0;
@@ -218,14 +219,17 @@ int se_store_open(struct se *se)
 	return ret;
 }
 
-int se_counter_get(struct se *se, uint64_t *ret_value)
+int se_file_counter_get(struct se *base, uint64_t *ret_value)
 {
+	struct se_file *se = (struct se_file *)base;
+
 	*ret_value = se->counter;
 	return 0;
 }
 
-int se_counter_raise(struct se *se, uint64_t value)
+int se_file_counter_raise(struct se *base, uint64_t value)
 {
+	struct se_file *se = (struct se_file *)base;
 	unsigned char payload[SLOT_PAYLOAD] = {0};
 	int ret;
 
@@ -240,8 +244,9 @@ int se_counter_raise(struct se *se, uint64_t value)
 	return ret;
 }
 
-int se_latch_get(struct se *se, struct se_latch *ret_latch)
+int se_file_latch_get(struct se *base, struct se_latch *ret_latch)
 {
+	struct se_file *se = (struct se_file *)base;
 	unsigned char payload[SLOT_PAYLOAD];
 	uint64_t gen;
 	unsigned slot;
@@ -257,8 +262,9 @@ int se_latch_get(struct se *se, struct se_latch *ret_latch)
 	return 0;
 }
 
-int se_latch_put(struct se *se, const struct se_latch *latch)
+int se_file_latch_put(struct se *base, const struct se_latch *latch)
 {
+	struct se_file *se = (struct se_file *)base;
 	unsigned char payload[SLOT_PAYLOAD] = {0};
 
 	put_le64(payload, latch->flags);

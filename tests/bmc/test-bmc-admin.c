@@ -267,7 +267,7 @@ static void se_seal_binding(void **state)
 	size_t len = 0, len2 = 0, olen = 0;
 
 	memset(secret, 0x5a, sizeof(secret));
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(se_seal(se, &good, secret, 32, blob, sizeof(blob), &len, &W.env), 0);
 	assert_int_equal(len, 60);
 	assert_null(memmem(blob, len, secret, 8));

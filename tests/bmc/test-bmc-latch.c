@@ -69,7 +69,7 @@ static struct se_latch latch_now(void)
 	struct se_latch l;
 	struct se *se = NULL;
 
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(se_latch_get(se, &l), 0);
 	se_close(se);
 	return l;

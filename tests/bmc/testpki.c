@@ -505,7 +505,7 @@ static struct se *world_se(struct tworld *w, svcport_v1_BmcState *st)
 {
 	struct se *se = NULL;
 
-	if (se_open(w->state, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
+	if (se_open(w->state, &w->env, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
 		fail("open the state's SE");
 	return se;
 }
