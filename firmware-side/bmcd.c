@@ -30,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "presence.h"
+#include "se.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -319,25 +320,30 @@ static int listen_on(const char *path, mode_t mode)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
-	           "                    [--ready-fd N] [--usb-udc UDC|PATH] [--usb-port PATH]\n"
-	           "                    [--hw-sim DIR]\n"
-	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
-	           "\n"
-	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
-	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen. USB presence is confirmed from the hardware:\n"
-	           "--usb-udc (the gadget port's /sys/class/udc/UDC/state reads \"configured\"),\n"
-	           "--usb-port (host mode: the port's device, e.g. /sys/bus/usb/devices/1-1,\n"
-	           "exists); none given: never. --hw-sim DIR: the simulator's virtual hardware\n"
-	           "(its simulated links accepted). See docs/bmc.md.\n");
+	fprintf(f,
+	        "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
+	        "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
+	        "                    [--ready-fd N] [--usb-udc UDC|PATH] [--usb-port PATH]\n"
+	        "                    [--hw-sim DIR] [--se-config FILE]\n"
+	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	        "                    [--se-config FILE]\n"
+	        "\n"
+	        "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
+	        "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
+	        "fd N once both sockets listen. USB presence is confirmed from the hardware:\n"
+	        "--usb-udc (the gadget port's /sys/class/udc/UDC/state reads \"configured\"),\n"
+	        "--usb-port (host mode: the port's device, e.g. /sys/bus/usb/devices/1-1,\n"
+	        "exists); none given: never. --hw-sim DIR: the simulator's virtual hardware\n"
+	        "(its simulated links accepted). --se-config FILE: the PKCS#11 token that is\n"
+	        "the secure element (with --foreground; docs/deploy.md); none: files in DIR/se.\n"
+	        "See docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
 	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
 	const char *usb_udc, *usb_port, *hw_sim; /* presence sources (hwin.h) */
+	const char *se_config;
 	bool init, force, foreground;
 	int ready_fd;
 	uid_t gateway_uid;
@@ -360,6 +366,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"usb-udc", required_argument, NULL, 'U'},
 	    {"usb-port", required_argument, NULL, 'P'},
 	    {"hw-sim", required_argument, NULL, 'S'},
+	    {"se-config", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -417,6 +424,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'S':
 			o->hw_sim = optarg;
 			break;
+		case 'C':
+			o->se_config = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -427,7 +437,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
 	    (!o->init && (!o->gw_path || !o->admin_path)) ||
-	    (o->hw_sim && (o->usb_udc || o->usb_port))) {
+	    (o->hw_sim && (o->usb_udc || o->usb_port)) ||
+	    /* PKCS#11 sessions do not survive daemon()'s fork (PKCS#11 §5.4) */
+	    (o->se_config && !o->init && !o->foreground)) {
 		usage(stderr);
 		return 2;
 	}
@@ -522,6 +534,8 @@ static int serve(const struct options *o, const struct bmc_env *env)
 		                            "element's counter); the board stays locked"
 		        : ret == -EINVAL  ? "state is corrupt"
 		                          : strerror(-ret));
+		if (se_error()[0])
+			fprintf(stderr, "svcport-bmcd: secure element: %s\n", se_error());
 		return 1;
 	}
 	ret = 1;
@@ -554,12 +568,18 @@ int main(int argc, char **argv)
 {
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
+	struct se_config se_cfg;
 	struct options o;
 	struct bmc_env env;
+	char err[256];
 	int ret = parse_options(argc, argv, &o);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (o.se_config && se_config_load(o.se_config, &se_cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcport-bmcd: --se-config: %s\n", err);
+		return 2;
+	}
 	mbedtls_entropy_init(&entropy);
 	mbedtls_ctr_drbg_init(&drbg);
 	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
@@ -567,7 +587,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "svcport-bmcd: cannot seed the random generator\n");
 		ret = 1;
 	} else {
-		env = (struct bmc_env){.now_ms = real_now_ms, .rng = drbg_rng, .user_data = &drbg};
+		env = (struct bmc_env){.now_ms = real_now_ms,
+		                       .rng = drbg_rng,
+		                       .user_data = &drbg,
+		                       .se = o.se_config ? &se_cfg : NULL};
 		ret = o.init ? run_init(&o, &env) : serve(&o, &env);
 	}
 	mbedtls_ctr_drbg_free(&drbg);

@@ -20,7 +20,8 @@
 #define P11_LABEL_LATCH   "svcport-latch"
 #define P11_LABEL_ANCHORS "svcport-trust-anchors"
 #define P11_COUNTER_LEN   8
-#define P11_MAX_OBJECTS   8 /* of one label: more is a token we did not provision */
+#define P11_MAX_OBJECTS   8            /* of one label: more is a token we did not provision */
+#define P11_RECORD_MAX    SE_LATCH_LEN /* the larger record payload */
 
 /* A logged-in read-write session on the configured token. */
 struct p11 {
@@ -57,6 +58,27 @@ int p11_find_one(struct p11 *p, CK_OBJECT_CLASS cls, const char *label, CK_OBJEC
 int p11_attr_get(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, void *buf, size_t cap,
                  size_t *ret_len) __attribute__((warn_unused_result));
 
-/* se-pkcs11-prov.c: the objects' creation; se-pkcs11.c: reading them at open. */
+/* C_CreateObject. 0 or -EIO. */
+int p11_create(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG n) __attribute__((warn_unused_result));
+/* A private, unmodifiable token CKO_DATA object of ours. 0 or -EIO. */
+int p11_data_create(struct p11 *p, const char *label, const void *value, size_t len)
+    __attribute__((warn_unused_result));
+
+/*
+ * Records (the counter, the latch): a token's data object cannot be
+ * rewritten in place (PKCS#11 does not say CKA_VALUE of a CKO_DATA may
+ * change; SoftHSM2 refuses), so a record is replaced: a new object with
+ * value = generation (8, LE) | payload, then the older ones destroyed. A
+ * read takes the highest generation: a crash between the two steps leaves
+ * the new record in force and the old one is destroyed at the next write.
+ */
+int p11_record_create(struct p11 *p, const char *label, uint64_t gen, const void *payload,
+                      size_t len) __attribute__((warn_unused_result));
+/* The newest record's payload (exactly len bytes). 0, -ENOENT, -EBADMSG or -EIO. */
+int p11_record_read(struct p11 *p, const char *label, void *payload, size_t len, uint64_t *ret_gen)
+    __attribute__((warn_unused_result));
+/* Replaces the record (generation + 1). 0 or -EIO (the previous record stands). */
+int p11_record_write(struct p11 *p, const char *label, const void *payload, size_t len)
+    __attribute__((warn_unused_result));
 
 #endif

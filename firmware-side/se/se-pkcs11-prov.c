@@ -76,14 +76,6 @@ static int key_pair_generate(struct p11 *p, const char *label)
 	return rv == CKR_OK ? 0 : p11_fail("C_GenerateKeyPair", rv);
 }
 
-static int create(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG n)
-{
-	CK_OBJECT_HANDLE h;
-	CK_RV rv = p->f->C_CreateObject(p->session, tmpl, n, &h);
-
-	return rv == CKR_OK ? 0 : p11_fail("C_CreateObject", rv);
-}
-
 /* The factory's device key into the token: private (sensitive) and public objects. */
 static int key_pair_import(struct p11 *p, const mbedtls_pk_context *pk, const char *label)
 {
@@ -125,9 +117,9 @@ static int key_pair_import(struct p11 *p, const mbedtls_pk_context *pk, const ch
 	    mbedtls_ecp_point_write_binary(&kp->grp, &kp->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen,
 	                                   point + 2, SE_PUBKEY_LEN) == 0 &&
 	    olen == SE_PUBKEY_LEN)
-		ret = create(p, prv, sizeof(prv) / sizeof(prv[0]));
+		ret = p11_create(p, prv, sizeof(prv) / sizeof(prv[0]));
 	if (ret == 0)
-		ret = create(p, pub, sizeof(pub) / sizeof(pub[0]));
+		ret = p11_create(p, pub, sizeof(pub) / sizeof(pub[0]));
 	mbedtls_platform_zeroize(d, sizeof(d));
 	return ret;
 }
@@ -158,24 +150,6 @@ static int secret_generate(struct p11 *p, bool aes, const char *label)
 	return rv == CKR_OK ? 0 : p11_fail("C_GenerateKey", rv);
 }
 
-static int data_create(struct p11 *p, const char *label, const void *value, size_t len,
-                       bool modifiable)
-{
-	static const char app[] = "svcport";
-	CK_OBJECT_CLASS cls = CKO_DATA;
-	CK_ATTRIBUTE tmpl[] = {
-	    {CKA_CLASS, &cls, sizeof(cls)},
-	    {CKA_TOKEN, &yes, 1},
-	    {CKA_PRIVATE, &yes, 1},
-	    {CKA_MODIFIABLE, modifiable ? &yes : &no, 1},
-	    {CKA_APPLICATION, (void *)app, sizeof(app) - 1},
-	    {CKA_LABEL, (void *)label, strlen(label)},
-	    {CKA_VALUE, (void *)value, len},
-	};
-
-	return create(p, tmpl, sizeof(tmpl) / sizeof(tmpl[0]));
-}
-
 int se_p11_provision(const struct se_config *cfg, const struct se_factory *f)
 {
 	static const unsigned char zero[SE_LATCH_LEN];
@@ -198,11 +172,11 @@ int se_p11_provision(const struct se_config *cfg, const struct se_factory *f)
 	if (ret == 0)
 		ret = secret_generate(&p, false, P11_LABEL_MAC);
 	if (ret == 0)
-		ret = data_create(&p, P11_LABEL_COUNTER, zero, P11_COUNTER_LEN, true);
+		ret = p11_record_create(&p, P11_LABEL_COUNTER, 0, zero, P11_COUNTER_LEN);
 	if (ret == 0)
-		ret = data_create(&p, P11_LABEL_LATCH, zero, SE_LATCH_LEN, true);
+		ret = p11_record_create(&p, P11_LABEL_LATCH, 0, zero, SE_LATCH_LEN);
 	if (ret == 0)
-		ret = data_create(&p, P11_LABEL_ANCHORS, f->anchors_pem, f->anchors_len, false);
+		ret = p11_data_create(&p, P11_LABEL_ANCHORS, f->anchors_pem, f->anchors_len);
 	p11_session_close(&p);
 	return ret;
 }

@@ -281,3 +281,118 @@ int p11_attr_get(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, vo
 	*ret_len = a.ulValueLen;
 	return 0;
 }
+
+int p11_create(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_OBJECT_HANDLE h;
+	CK_RV rv = p->f->C_CreateObject(p->session, tmpl, n, &h);
+
+	return rv == CKR_OK ? 0 : p11_fail("C_CreateObject", rv);
+}
+
+int p11_data_create(struct p11 *p, const char *label, const void *value, size_t len)
+{
+	static const char app[] = "svcport";
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE tmpl[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_TOKEN, &yes, 1},
+	    {CKA_PRIVATE, &yes, 1},
+	    {CKA_MODIFIABLE, &no, 1},
+	    {CKA_APPLICATION, (void *)app, sizeof(app) - 1},
+	    {CKA_LABEL, (void *)label, strlen(label)},
+	    {CKA_VALUE, (void *)value, len},
+	};
+
+	return p11_create(p, tmpl, sizeof(tmpl) / sizeof(tmpl[0]));
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int p11_record_create(struct p11 *p, const char *label, uint64_t gen, const void *payload,
+                      size_t len)
+{
+	unsigned char v[8 + P11_RECORD_MAX];
+
+	if (len > P11_RECORD_MAX)
+		return -EINVAL;
+	put_le64(v, gen);
+	memcpy(v + 8, payload, len);
+	return p11_data_create(p, label, v, 8 + len);
+}
+
+/* The records of label: handles, and which is newest (valid length, highest gen). */
+static int records_find(struct p11 *p, const char *label, size_t len, CK_OBJECT_HANDLE *h,
+                        size_t *ret_n, size_t *ret_best, unsigned char *best_value)
+{
+	unsigned char v[8 + P11_RECORD_MAX];
+	bool found = false;
+	uint64_t best_gen = 0;
+	int ret = p11_find(p, CKO_DATA, label, h, P11_MAX_OBJECTS, ret_n);
+
+	for (size_t i = 0; ret == 0 && i < *ret_n; i++) {
+		size_t n = 0;
+
+		ret = p11_attr_get(p, h[i], CKA_VALUE, v, sizeof(v), &n);
+		if (ret == -ENOSPC || (ret == 0 && n != 8 + len)) {
+			ret = 0; /* not a record of ours: never chosen */
+			continue;
+		}
+		if (ret == 0 && (!found || get_le64(v) > best_gen)) {
+			found = true;
+			best_gen = get_le64(v);
+			*ret_best = i;
+			memcpy(best_value, v, 8 + len);
+		}
+	}
+	if (ret == 0 && !found) {
+		se_error_set("token record %s: %s", label, *ret_n ? "damaged" : "missing");
+		ret = *ret_n ? -EBADMSG : -ENOENT;
+	}
+	return ret;
+}
+
+int p11_record_read(struct p11 *p, const char *label, void *payload, size_t len, uint64_t *ret_gen)
+{
+	CK_OBJECT_HANDLE h[P11_MAX_OBJECTS];
+	unsigned char v[8 + P11_RECORD_MAX];
+	size_t n = 0, best = 0;
+	int ret = len > P11_RECORD_MAX ? -EINVAL : records_find(p, label, len, h, &n, &best, v);
+
+	if (ret < 0)
+		return ret;
+	memcpy(payload, v + 8, len);
+	*ret_gen = get_le64(v);
+	return 0;
+}
+
+int p11_record_write(struct p11 *p, const char *label, const void *payload, size_t len)
+{
+	CK_OBJECT_HANDLE h[P11_MAX_OBJECTS];
+	unsigned char v[8 + P11_RECORD_MAX];
+	size_t n = 0, best = 0;
+	int ret = len > P11_RECORD_MAX ? -EINVAL : records_find(p, label, len, h, &n, &best, v);
+
+	if (ret == 0)
+		ret = p11_record_create(p, label, get_le64(v) + 1, payload, len);
+	if (ret < 0)
+		return ret == -EIO ? ret : -EIO;
+	/* The new record is in force; the old ones go (a failure here is tidied next time). */
+	for (size_t i = 0; i < n; i++)
+		(void)p->f->C_DestroyObject(p->session, h[i]);
+	return 0;
+}

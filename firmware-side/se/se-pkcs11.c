@@ -7,7 +7,7 @@
  *   svcport-device, -internal-ca, -link  EC P-256 key pairs: CKM_ECDSA (C_Sign)
  *   svcport-wrap                         AES-256: CKM_AES_GCM (C_Encrypt/C_Decrypt)
  *   svcport-state-mac                    generic secret: CKM_SHA256_HMAC (C_Sign/C_Verify)
- *   svcport-counter, svcport-latch       CKO_DATA, rewritten with C_SetAttributeValue
+ *   svcport-counter, svcport-latch       CKO_DATA records, replaced (se-pkcs11-int.h)
  *   svcport-trust-anchors                CKO_DATA, the factory's PEM roots
  *
  * Every secret key is CKA_SENSITIVE and not CKA_EXTRACTABLE; open refuses a
@@ -24,7 +24,7 @@
 struct se_p11 {
 	struct se se; /* first: the interface's half */
 	struct p11 p;
-	CK_OBJECT_HANDLE keys[SE_KEY_COUNT], wrap, mac, counter, latch;
+	CK_OBJECT_HANDLE keys[SE_KEY_COUNT], wrap, mac;
 };
 
 static struct p11 *p11_of(struct se *se)
@@ -86,8 +86,13 @@ static int gcm_run(struct se *se, bool seal, const unsigned char *nonce, const u
 		return p11_fail(seal ? "C_EncryptInit" : "C_DecryptInit", rv);
 	rv = seal ? p->f->C_Encrypt(p->session, (CK_BYTE_PTR)in, in_len, out, &len)
 	          : p->f->C_Decrypt(p->session, (CK_BYTE_PTR)in, in_len, out, &len);
-	if (!seal && (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE))
-		return -EBADMSG; /* the tag does not match: not ours, or changed */
+	/* The key and parameters were taken: a failing decryption is the blob's (tokens
+	 * differ in the CKR they give for a tag that does not match: SoftHSM2's is
+	 * CKR_GENERAL_ERROR). Not ours, or changed: refused, never an I/O error. */
+	if (!seal && rv != CKR_OK) {
+		p11_fail("C_Decrypt", rv);
+		return -EBADMSG;
+	}
 	if (rv != CKR_OK)
 		return p11_fail(seal ? "C_Encrypt" : "C_Decrypt", rv);
 	*ret_len = len;
@@ -171,28 +176,19 @@ static uint64_t get_le64(const unsigned char *p)
 	return v;
 }
 
-/* A data object's value, which must be exactly len bytes. 0 or -EIO. */
-static int value_get(struct se *se, CK_OBJECT_HANDLE obj, unsigned char *buf, size_t len)
+/* Reads after open: a record that went missing or bad is a fault of the token (-EIO). */
+static int record_get(struct se *se, const char *label, unsigned char *v, size_t len)
 {
-	size_t n = 0;
-	int ret = p11_attr_get(p11_of(se), obj, CKA_VALUE, buf, len, &n);
+	uint64_t gen;
+	int ret = p11_record_read(p11_of(se), label, v, len, &gen);
 
-	return ret == 0 && n != len ? -EIO : ret < 0 ? -EIO : 0;
-}
-
-static int value_put(struct se *se, CK_OBJECT_HANDLE obj, const unsigned char *buf, size_t len)
-{
-	CK_ATTRIBUTE a = {CKA_VALUE, (void *)buf, len};
-	struct p11 *p = p11_of(se);
-	CK_RV rv = p->f->C_SetAttributeValue(p->session, obj, &a, 1);
-
-	return rv == CKR_OK ? 0 : p11_fail("C_SetAttributeValue", rv);
+	return ret < 0 ? -EIO : 0;
 }
 
 static int p11_counter_get(struct se *se, uint64_t *ret_value)
 {
 	unsigned char v[P11_COUNTER_LEN];
-	int ret = value_get(se, ((struct se_p11 *)se)->counter, v, sizeof(v));
+	int ret = record_get(se, P11_LABEL_COUNTER, v, sizeof(v));
 
 	if (ret == 0)
 		*ret_value = get_le64(v);
@@ -210,13 +206,13 @@ static int p11_counter_raise(struct se *se, uint64_t value)
 	if (value != now + 1)
 		return -ERANGE;
 	put_le64(v, value);
-	return value_put(se, ((struct se_p11 *)se)->counter, v, sizeof(v));
+	return p11_record_write(p11_of(se), P11_LABEL_COUNTER, v, sizeof(v));
 }
 
 static int p11_latch_get(struct se *se, struct se_latch *ret_latch)
 {
 	unsigned char v[SE_LATCH_LEN];
-	int ret = value_get(se, ((struct se_p11 *)se)->latch, v, sizeof(v));
+	int ret = record_get(se, P11_LABEL_LATCH, v, sizeof(v));
 
 	if (ret < 0)
 		return ret;
@@ -235,7 +231,7 @@ static int p11_latch_put(struct se *se, const struct se_latch *latch)
 	put_le64(v, latch->flags);
 	put_le64(v + 8, latch->counter);
 	put_le64(v + 16, latch->trust_sequence);
-	return value_put(se, ((struct se_p11 *)se)->latch, v, sizeof(v));
+	return p11_record_write(p11_of(se), P11_LABEL_LATCH, v, sizeof(v));
 }
 
 static const struct se_ops p11_ops = {
@@ -313,10 +309,6 @@ static int objects_load(struct se_p11 *s)
 	if (ret == 0)
 		ret = key_check(&s->p, s->mac, P11_LABEL_MAC);
 	if (ret == 0)
-		ret = p11_find_one(&s->p, CKO_DATA, P11_LABEL_COUNTER, &s->counter);
-	if (ret == 0)
-		ret = p11_find_one(&s->p, CKO_DATA, P11_LABEL_LATCH, &s->latch);
-	if (ret == 0)
 		ret = p11_find_one(&s->p, CKO_DATA, P11_LABEL_ANCHORS, &anchors);
 	if (ret == 0 && !(pem = malloc(SE_FILE_MAX)))
 		ret = -ENOMEM;
@@ -332,7 +324,7 @@ int se_p11_open(const struct se_config *cfg, struct se **ret_se)
 {
 	struct se_p11 *s = calloc(1, sizeof(*s));
 	unsigned char probe[SE_LATCH_LEN];
-	uint64_t counter;
+	uint64_t gen;
 	int ret;
 
 	if (!s)
@@ -342,11 +334,11 @@ int se_p11_open(const struct se_config *cfg, struct se **ret_se)
 	ret = p11_session_open(cfg, &s->p);
 	if (ret == 0)
 		ret = objects_load(s);
-	/* The same checks the file back-end's slots get: the right size, readable. */
+	/* Counter and latch there and readable, as the file back-end checks its slots. */
 	if (ret == 0)
-		ret = p11_counter_get(&s->se, &counter);
+		ret = p11_record_read(&s->p, P11_LABEL_COUNTER, probe, P11_COUNTER_LEN, &gen);
 	if (ret == 0)
-		ret = value_get(&s->se, s->latch, probe, sizeof(probe)) < 0 ? -EBADMSG : 0;
+		ret = p11_record_read(&s->p, P11_LABEL_LATCH, probe, SE_LATCH_LEN, &gen);
 	if (ret < 0) {
 		p11_close(&s->se);
 		return ret;

@@ -20,6 +20,7 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "softhsm.h"
 #include "sealed.h"
 #include "state.h"
 #include "x509check.h"
@@ -266,7 +267,11 @@ void tworld_setup(struct tworld *w, const char *control)
 	snprintf(w->factory, sizeof(w->factory), "%s/factory", w->dir);
 	snprintf(w->state, sizeof(w->state), "%s/state", w->dir);
 	w->now_ms = TPKI_T0_MS;
-	w->env = (struct bmc_env){.now_ms = world_now, .rng = world_rng, .user_data = w};
+	w->env = (struct bmc_env){.now_ms = world_now,
+	                          .rng = world_rng,
+	                          .user_data = w,
+	                          /* SVCPORT_TEST_SE=pkcs11: this process's SoftHSM2 token */
+	                          .se = tsofthsm_is_selected() ? tsofthsm_get(NULL) : NULL};
 	w->session = 7;
 	if (tpki_write_factory(w->factory, control, control == NULL) < 0)
 		fail("factory");
