@@ -8,11 +8,12 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
+
+#include "utc.h"
 
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env)
@@ -51,18 +52,16 @@ int se_issue_cert(struct se *se, enum se_cert_kind kind, const char *subject,
 	                                    0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
 	const bool ca = kind == SE_CERT_INTERNAL_CA;
 	unsigned char buf[1024], serial[16];
-	const time_t t = (time_t)now_s;
 	mbedtls_pk_context ca_key, link_key;
 	mbedtls_x509write_cert w;
-	char not_before[16];
+	char not_before[UTC_X509_LEN + 1];
 	mbedtls_mpi sn;
-	struct tm tm;
 	int n = -EINVAL;
 
 	_Static_assert(sizeof(MBEDTLS_OID_SERVER_AUTH) - 1 == 8, "the EKU bytes above");
 
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(not_before, sizeof(not_before), "%Y%m%d%H%M%S", &tm) != 14)
+	/* From the 64-bit clock, never through time_t (32-bit on armhf, docs/arm.md). */
+	if (now_s > INT64_MAX || utc_format_x509((int64_t)now_s, not_before) < 0)
 		return -EINVAL;
 	mbedtls_pk_init(&ca_key);
 	mbedtls_pk_init(&link_key);
