@@ -22,6 +22,7 @@
 #include <pb_encode.h>
 
 #include "audit.h"
+#include "hex.h"
 #include "sealed.h"
 #include "state.h"
 #include "x509check.h"
@@ -572,6 +573,47 @@ static void factory_init_rules(void **state)
 	}
 }
 
+/* No device.key in the factory folder: the SE generates it and says its hash. */
+static void factory_generates_the_device_key(void **state)
+{
+	unsigned char have[32], want[32];
+	char err[256] = "", path[PATH_MAX + 32], hex[66] = "", other[PATH_MAX + 8];
+	struct se *se = NULL;
+	FILE *f;
+
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	snprintf(path, sizeof(path), "%s/device.key", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/board-key.sha256", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(other, sizeof(other), "%s/s2", W.dir);
+	/* A board with an identity needs its certificate, which cannot name a new key. */
+	assert_true(bmc_factory_init(W.factory, other, false, &W.env, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "device.crt"));
+	snprintf(path, sizeof(path), "%s/device.crt", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/identity", W.factory);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)), 0);
+	/* Its hash, for the QR label, is the new key's, not the test PKI's. */
+	snprintf(path, sizeof(path), "%s/board-key.sha256", W.factory);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(hex, sizeof(hex), f));
+	fclose(f);
+	assert_int_equal(hex_decode(hex, want, sizeof(want), 1), 0);
+	assert_int_equal(se_open(other, &W.env, &se), 0);
+	se_key_sha256(se, have);
+	se_close(se);
+	assert_memory_equal(have, want, 32);
+	tpki_write_factory(W.factory, "portal", false);
+	assert_int_equal(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)), 0);
+	assert_int_equal(se_open(other, &W.env, &se), 0);
+	se_key_sha256(se, have);
+	se_close(se);
+	assert_memory_not_equal(have, want, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +635,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(audit_detects_removed_tail, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(uncommitted_record_is_discarded, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_init_rules, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(factory_generates_the_device_key, setup_portal,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
