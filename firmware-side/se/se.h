@@ -70,9 +70,9 @@ int se_config_load(const char *path, struct se_config *ret_cfg, char *err, size_
     __attribute__((warn_unused_result));
 
 /*
- * Why the last se_open() or se_provision() of this thread failed, in one
- * line ("C_Login: CKR_PIN_INCORRECT"), or "" (no detail beyond the errno).
- * Never holds a secret. Valid until the next call of either.
+ * Why the last failing call of this thread into the SE failed, in one line
+ * ("C_Login: CKR_PIN_INCORRECT (0xa0)"), or "" (no detail beyond the errno;
+ * se_open() and se_provision() clear it first). Never holds a secret.
  */
 const char *se_error(void);
 
@@ -197,12 +197,12 @@ int se_issue_cert(struct se *se, enum se_cert_kind kind, const char *subject,
  *   access cannot be stored, and clears once it is. It is allocated at
  *   provisioning and overwritten in place: a full disk cannot stop it.
  *
- * For a PKCS#11 back-end (docs/bmc.md): the MAC key is a CKK_GENERIC_SECRET
- * object (CKA_SIGN, CKA_VERIFY, CKA_SENSITIVE, not CKA_EXTRACTABLE) used with
- * CKM_SHA256_HMAC through C_Sign / C_Verify; counter and latch are token
- * CKO_DATA objects (CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE) created at
- * provisioning with their full size and rewritten with C_SetAttributeValue.
- * The calls ask nothing a token cannot do: the counter only moves by one, the
+ * On a PKCS#11 token (se-pkcs11*.c, docs/bmc.md): the MAC key is a
+ * CKK_GENERIC_SECRET object (sensitive, not extractable) used with
+ * CKM_SHA256_HMAC through C_Sign / C_Verify; counter and latch are private
+ * CKO_DATA records, replaced (a new object of the next generation, then the
+ * old one destroyed) since a data object's value cannot be rewritten. The
+ * calls ask nothing a token cannot do: the counter only moves by one, the
  * latch has a fixed encoding (SE_LATCH_LEN bytes).
  */
 #define SE_MAC_LEN   32
