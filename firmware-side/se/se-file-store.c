@@ -39,21 +39,6 @@
 
 _Static_assert(SLOT_BODY + SE_MAC_LEN <= SLOT_LEN, "a slot fits one sector");
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static int hmac(const unsigned char *key, const char *label, const void *data, size_t len,
                 unsigned char out[SE_MAC_LEN])
 {
@@ -103,7 +88,7 @@ static int slot_encode(const unsigned char *key, const char *name, uint64_t gen,
 {
 	memset(slot, 0, SLOT_LEN);
 	memcpy(slot, SLOT_MAGIC, 8);
-	put_le64(slot + 8, gen);
+	se_put_le64(slot + 8, gen);
 	memcpy(slot + 16, payload, SLOT_PAYLOAD);
 	return hmac(key, name, slot, SLOT_BODY, slot + SLOT_BODY);
 }
@@ -130,13 +115,13 @@ static int slot_file_read(const struct se_file *se, const char *name,
 		    hmac(se->mac_key, name, s, SLOT_BODY, mac) < 0 ||
 		    !is_equal_ct(mac, s + SLOT_BODY, SE_MAC_LEN))
 			continue;
-		if (best < 0 || get_le64(s + 8) > get_le64(buf + best * SLOT_LEN + 8))
+		if (best < 0 || se_get_le64(s + 8) > se_get_le64(buf + best * SLOT_LEN + 8))
 			best = i;
 	}
 	if (best < 0)
 		return -EBADMSG;
 	memcpy(ret_payload, buf + best * SLOT_LEN + 16, SLOT_PAYLOAD);
-	*ret_gen = get_le64(buf + best * SLOT_LEN + 8);
+	*ret_gen = se_get_le64(buf + best * SLOT_LEN + 8);
 	*ret_slot = (unsigned)best;
 	return 0;
 }
@@ -213,7 +198,7 @@ int se_store_open(struct se_file *se)
 		ret =
 		    slot_file_read(se, COUNTER_FILE, payload, &se->counter_gen, &se->counter_slot);
 	if (ret == 0)
-		se->counter = get_le64(payload);
+		se->counter = se_get_le64(payload);
 	if (ret == 0)
 		ret = slot_file_read(se, LATCH_FILE, payload, &se->latch_gen, &se->latch_slot);
 	return ret;
@@ -237,7 +222,7 @@ int se_file_counter_raise(struct se *base, uint64_t value)
 		return 0;
 	if (value != se->counter + 1)
 		return -ERANGE;
-	put_le64(payload, value);
+	se_put_le64(payload, value);
 	ret = slot_file_write(se, COUNTER_FILE, payload, &se->counter_gen, &se->counter_slot);
 	if (ret == 0)
 		se->counter = value;
@@ -255,9 +240,9 @@ int se_file_latch_get(struct se *base, struct se_latch *ret_latch)
 	if (ret < 0)
 		return ret == -EBADMSG ? -EIO : ret;
 	*ret_latch = (struct se_latch){
-	    .flags = (uint32_t)get_le64(payload) & 0xffffffffu,
-	    .counter = get_le64(payload + 8),
-	    .trust_sequence = get_le64(payload + 16),
+	    .flags = (uint32_t)se_get_le64(payload) & 0xffffffffu,
+	    .counter = se_get_le64(payload + 8),
+	    .trust_sequence = se_get_le64(payload + 16),
 	};
 	return 0;
 }
@@ -267,8 +252,8 @@ int se_file_latch_put(struct se *base, const struct se_latch *latch)
 	struct se_file *se = (struct se_file *)base;
 	unsigned char payload[SLOT_PAYLOAD] = {0};
 
-	put_le64(payload, latch->flags);
-	put_le64(payload + 8, latch->counter);
-	put_le64(payload + 16, latch->trust_sequence);
+	se_put_le64(payload, latch->flags);
+	se_put_le64(payload + 8, latch->counter);
+	se_put_le64(payload + 16, latch->trust_sequence);
 	return slot_file_write(se, LATCH_FILE, payload, &se->latch_gen, &se->latch_slot);
 }

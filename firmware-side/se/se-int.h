@@ -54,6 +54,22 @@ struct se_factory {
 	size_t anchors_len;
 };
 
+/* The little-endian 64-bit fields of the counter and latch records (both back-ends). */
+static inline void se_put_le64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint64_t se_get_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* se.c: the shared half. */
 /* Fills se's anchors from PEM (P-256 CAs only, all or nothing). 0 or -EINVAL/-ENOMEM. */
 int se_anchors_parse(mbedtls_x509_crt *crt, const unsigned char *pem, size_t len)

@@ -308,21 +308,6 @@ int p11_data_create(struct p11 *p, const char *label, const void *value, size_t 
 	return p11_create(p, tmpl, sizeof(tmpl) / sizeof(tmpl[0]));
 }
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int p11_record_create(struct p11 *p, const char *label, uint64_t gen, const void *payload,
                       size_t len)
 {
@@ -330,7 +315,7 @@ int p11_record_create(struct p11 *p, const char *label, uint64_t gen, const void
 
 	if (len > P11_RECORD_MAX)
 		return -EINVAL;
-	put_le64(v, gen);
+	se_put_le64(v, gen);
 	memcpy(v + 8, payload, len);
 	return p11_data_create(p, label, v, 8 + len);
 }
@@ -352,9 +337,9 @@ static int records_find(struct p11 *p, const char *label, size_t len, CK_OBJECT_
 			ret = 0; /* not a record of ours: never chosen */
 			continue;
 		}
-		if (ret == 0 && (!found || get_le64(v) > best_gen)) {
+		if (ret == 0 && (!found || se_get_le64(v) > best_gen)) {
 			found = true;
-			best_gen = get_le64(v);
+			best_gen = se_get_le64(v);
 			*ret_best = i;
 			memcpy(best_value, v, 8 + len);
 		}
@@ -376,7 +361,7 @@ int p11_record_read(struct p11 *p, const char *label, void *payload, size_t len,
 	if (ret < 0)
 		return ret;
 	memcpy(payload, v + 8, len);
-	*ret_gen = get_le64(v);
+	*ret_gen = se_get_le64(v);
 	return 0;
 }
 
@@ -388,7 +373,7 @@ int p11_record_write(struct p11 *p, const char *label, const void *payload, size
 	int ret = len > P11_RECORD_MAX ? -EINVAL : records_find(p, label, len, h, &n, &best, v);
 
 	if (ret == 0)
-		ret = p11_record_create(p, label, get_le64(v) + 1, payload, len);
+		ret = p11_record_create(p, label, se_get_le64(v) + 1, payload, len);
 	if (ret < 0)
 		return ret == -EIO ? ret : -EIO;
 	/* The new record is in force; the old ones go (a failure here is tidied next time). */

@@ -161,21 +161,6 @@ static int p11_mac_verify(struct se *se, const void *data, size_t len,
 	return rv == CKR_OK ? 0 : p11_fail("C_Verify", rv);
 }
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Reads after open: a record that went missing or bad is a fault of the token (-EIO). */
 static int record_get(struct se *se, const char *label, unsigned char *v, size_t len)
 {
@@ -191,7 +176,7 @@ static int p11_counter_get(struct se *se, uint64_t *ret_value)
 	int ret = record_get(se, P11_LABEL_COUNTER, v, sizeof(v));
 
 	if (ret == 0)
-		*ret_value = get_le64(v);
+		*ret_value = se_get_le64(v);
 	return ret;
 }
 
@@ -205,7 +190,7 @@ static int p11_counter_raise(struct se *se, uint64_t value)
 		return ret;
 	if (value != now + 1)
 		return -ERANGE;
-	put_le64(v, value);
+	se_put_le64(v, value);
 	return p11_record_write(p11_of(se), P11_LABEL_COUNTER, v, sizeof(v));
 }
 
@@ -217,9 +202,9 @@ static int p11_latch_get(struct se *se, struct se_latch *ret_latch)
 	if (ret < 0)
 		return ret;
 	*ret_latch = (struct se_latch){
-	    .flags = (uint32_t)(get_le64(v) & 0xffffffffu),
-	    .counter = get_le64(v + 8),
-	    .trust_sequence = get_le64(v + 16),
+	    .flags = (uint32_t)(se_get_le64(v) & 0xffffffffu),
+	    .counter = se_get_le64(v + 8),
+	    .trust_sequence = se_get_le64(v + 16),
 	};
 	return 0;
 }
@@ -228,9 +213,9 @@ static int p11_latch_put(struct se *se, const struct se_latch *latch)
 {
 	unsigned char v[SE_LATCH_LEN];
 
-	put_le64(v, latch->flags);
-	put_le64(v + 8, latch->counter);
-	put_le64(v + 16, latch->trust_sequence);
+	se_put_le64(v, latch->flags);
+	se_put_le64(v + 8, latch->counter);
+	se_put_le64(v + 16, latch->trust_sequence);
 	return p11_record_write(p11_of(se), P11_LABEL_LATCH, v, sizeof(v));
 }
 

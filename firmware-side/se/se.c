@@ -120,16 +120,25 @@ static bool is_p256_key(const mbedtls_pk_context *pk)
 	       mbedtls_pk_ec(*pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
 }
 
-/* mbedTLS wants PEM NUL-terminated with the NUL counted. */
-static int parse_key(mbedtls_pk_context *pk, const unsigned char *pem, size_t len)
+/* mbedTLS wants PEM NUL-terminated with the NUL counted: a copy with the NUL (or NULL). */
+static unsigned char *pem_dup(const unsigned char *pem, size_t len)
 {
 	unsigned char *buf = malloc(len + 1);
+
+	if (buf) {
+		memcpy(buf, pem, len);
+		buf[len] = 0;
+	}
+	return buf;
+}
+
+static int parse_key(mbedtls_pk_context *pk, const unsigned char *pem, size_t len)
+{
+	unsigned char *buf = pem_dup(pem, len);
 	int ret;
 
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, pem, len);
-	buf[len] = 0;
 	ret = mbedtls_pk_parse_key(pk, buf, len + 1, NULL, 0);
 	mbedtls_platform_zeroize(buf, len + 1);
 	free(buf);
@@ -140,13 +149,11 @@ static int parse_key(mbedtls_pk_context *pk, const unsigned char *pem, size_t le
 
 int se_anchors_parse(mbedtls_x509_crt *crt, const unsigned char *pem, size_t len)
 {
-	unsigned char *buf = malloc(len + 1);
+	unsigned char *buf = pem_dup(pem, len);
 	int ret;
 
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, pem, len);
-	buf[len] = 0;
 	ret = mbedtls_x509_crt_parse(crt, buf, len + 1);
 	free(buf);
 	/* >0: some certificates failed to parse; a trust store is all or nothing. */
