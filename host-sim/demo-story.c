@@ -87,7 +87,7 @@ static bool st_rack(struct demo *d)
 
 	set_links(d, d->srv);
 	ok = sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
-	                 (char *)d->bin_dir)) == 0;
+	                 (char *)d->bin_dir, "--se", (char *)d->se)) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "")) == 0;
 	return ok;
@@ -229,7 +229,7 @@ static bool st_board_swap(struct demo *d)
 	                 "(key SHA-256): ", d->keyhash, sizeof(d->keyhash)) == 0;
 	set_links(d, d->srv2);
 	ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv2, "--factory", d->blank,
-	                       "--bin-dir", (char *)d->bin_dir)) == 0;
+	                       "--bin-dir", (char *)d->bin_dir, "--se", (char *)d->se)) == 0;
 	/* The new board knows no server yet: locked, no owner. */
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "")) == 0;

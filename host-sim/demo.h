@@ -32,6 +32,7 @@ struct demo {
 	char old_cmd[PATH_MAX + 16], backup[PATH_MAX + 16];
 	struct server_bins bins;
 	const char *bin_dir;
+	const char *se; /* the servers' secure element: "file" or "pkcs11" (SoftHSM2) */
 	char code[64];
 	char phrase[64];
 	char keyhash[80];

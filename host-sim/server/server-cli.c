@@ -21,11 +21,13 @@
 static const char server_usage[] =
     "usage: svcport-sim server COMMAND --dir DIR [options]\n"
     "  up --dir DIR (--factory FDIR | --portal PDIR --mt MT --sn SN [--control bmc|portal])\n"
-    "     [--capture FILE] [--link SPEC]... [--bin-dir BUILD]\n"
+    "     [--capture FILE] [--link SPEC]... [--bin-dir BUILD] [--se file|pkcs11]\n"
     "     Starts svcport-bmcd (--init from the factory directory on first start) and\n"
     "     svcportd with ble-sim:DIR/ble.sock and unix:DIR/usb.sock (plus --link SPECs).\n"
     "     Without --factory the portal manufactures the server into DIR/factory.\n"
     "     --usb-unplugged: the service port's cable is out at the first start.\n"
+    "     --se pkcs11: the secure element is a SoftHSM2 token of the server's own\n"
+    "     (DIR/softhsm, DIR/se.conf), made at the first start; default: files.\n"
     "  down --dir DIR     stops both daemons\n"
     "  status --dir DIR   shows what runs and the link paths\n"
     "  hw --dir DIR [INPUT VALUE]\n"
@@ -55,6 +57,11 @@ static int up(const struct cli_args *a, const char *dir)
 	o.without_ble_sim = cli_flag(a, "no-ble-sim");
 	o.without_unix = cli_flag(a, "no-unix");
 	o.usb_unplugged = cli_flag(a, "usb-unplugged");
+	o.se_pkcs11 = strcmp(cli_arg(a, "se", "file"), "pkcs11") == 0;
+	if (!o.se_pkcs11 && strcmp(cli_arg(a, "se", "file"), "file") != 0) {
+		out_error("USAGE", "--se file|pkcs11");
+		return CLI_EXIT_USAGE;
+	}
 	o.capture = cli_arg(a, "capture", NULL);
 	for (int i = 0; i < a->n && o.n_extra_links < 4; i++)
 		if (a->val[i] && strncmp(a->key[i], "link", 4) == 0)
@@ -137,7 +144,7 @@ static int hw(const struct cli_args *a, const char *dir)
 int cli_server(int argc, char **argv)
 {
 	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
-	                           "gateway-arg= no-ble-sim no-unix usb-unplugged";
+	                           "gateway-arg= no-ble-sim no-unix usb-unplugged se=";
 	struct cli_args a;
 	const char *dir;
 	char path[PATH_MAX];

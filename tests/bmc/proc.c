@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "proc.h"
 
+#include "softhsm.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -85,8 +87,12 @@ pid_t proc_bmcd_start_log(const char *state_dir, const char *gw, const char *adm
 	int n = 12, p[2];
 	pid_t pid;
 
-	for (int i = 0; extra && extra[i] && n < 29; i++)
+	for (int i = 0; extra && extra[i] && n < 27; i++)
 		argv[n++] = extra[i];
+	if (tsofthsm_is_selected()) {
+		argv[n++] = "--se-config";
+		tsofthsm_get(&argv[n++]);
+	}
 	if (!has_presence_source(extra)) {
 		proc_hw_dir(state_dir, hw);
 		snprintf(gadget, sizeof(gadget), "%s/usb-gadget", hw);

@@ -22,10 +22,12 @@
 #include <pb_encode.h>
 
 #include "audit.h"
+#include "hex.h"
 #include "sealed.h"
 #include "state.h"
 #include "x509check.h"
 #include "admin-fixture.h"
+#include "softhsm.h"
 #include "testpki.h"
 
 static void default_password_must_change(void **state)
@@ -231,7 +233,10 @@ static void sealed_ak_damaged_or_foreign_is_refused(void **state)
 	new_req();
 	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
 
-	/* Another board (same MT-SN in these fixtures, its own wrap key). */
+	/* Another board (same MT-SN in these fixtures, its own wrap key); file back-end
+	 * only: a test process has one token, a second board would re-provision it. */
+	if (tsofthsm_is_selected())
+		return;
 	tworld_setup(&other, "bmc");
 	{
 		char path[PATH_MAX + 16];
@@ -265,7 +270,7 @@ static void se_seal_binding(void **state)
 	size_t len = 0, len2 = 0, olen = 0;
 
 	memset(secret, 0x5a, sizeof(secret));
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(se_seal(se, &good, secret, 32, blob, sizeof(blob), &len, &W.env), 0);
 	assert_int_equal(len, 60);
 	assert_null(memmem(blob, len, secret, 8));
@@ -536,8 +541,15 @@ static void factory_init_rules(void **state)
 	}
 	assert_true(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "identity"));
-	/* Files are private. */
-	{
+	/* Files are private; on a token no key is a file at all. */
+	if (tsofthsm_is_selected()) {
+		char path[PATH_MAX + 32];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/se", W.state);
+		assert_int_equal(stat(path, &sb), -1);
+		assert_int_equal(errno, ENOENT);
+	} else {
 		char path[PATH_MAX + 32];
 		struct stat sb;
 
@@ -558,6 +570,47 @@ static void factory_init_rules(void **state)
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
 	}
+}
+
+/* No device.key in the factory folder: the SE generates it and says its hash. */
+static void factory_generates_the_device_key(void **state)
+{
+	unsigned char have[32], want[32];
+	char err[256] = "", path[PATH_MAX + 32], hex[66] = "", other[PATH_MAX + 8];
+	struct se *se = NULL;
+	FILE *f;
+
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	snprintf(path, sizeof(path), "%s/device.key", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/board-key.sha256", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(other, sizeof(other), "%s/s2", W.dir);
+	/* A board with an identity needs its certificate, which cannot name a new key. */
+	assert_true(bmc_factory_init(W.factory, other, false, &W.env, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "device.crt"));
+	snprintf(path, sizeof(path), "%s/device.crt", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/identity", W.factory);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)), 0);
+	/* Its hash, for the QR label, is the new key's, not the test PKI's. */
+	snprintf(path, sizeof(path), "%s/board-key.sha256", W.factory);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(hex, sizeof(hex), f));
+	fclose(f);
+	assert_int_equal(hex_decode(hex, want, sizeof(want), 1), 0);
+	assert_int_equal(se_open(other, &W.env, &se), 0);
+	se_key_sha256(se, have);
+	se_close(se);
+	assert_memory_equal(have, want, 32);
+	tpki_write_factory(W.factory, "portal", false);
+	assert_int_equal(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)), 0);
+	assert_int_equal(se_open(other, &W.env, &se), 0);
+	se_key_sha256(se, have);
+	se_close(se);
+	assert_memory_not_equal(have, want, 32);
 }
 
 int main(void)
@@ -581,6 +634,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(audit_detects_removed_tail, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(uncommitted_record_is_discarded, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_init_rules, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(factory_generates_the_device_key, setup_portal,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

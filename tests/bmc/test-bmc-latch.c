@@ -21,6 +21,7 @@
 #include "board.h"
 #include "fsio-fault.h"
 #include "se.h"
+#include "softhsm.h"
 #include "testpki.h"
 
 #define LOCKED  svcport_v1_LockdownState_LOCKDOWN_LOCKED
@@ -63,7 +64,7 @@ static struct se_latch latch_now(void)
 	struct se_latch l;
 	struct se *se = NULL;
 
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(se_latch_get(se, &l), 0);
 	se_close(se);
 	return l;
@@ -154,6 +155,9 @@ static void eio_on_each_write_is_held(void **state)
 	                                    "fail:audit:ENOSPC:0:0", "fail:state:EIO:1:0"};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		/* On a token the counter is not a file: no file fault reaches it. */
+		if (tsofthsm_is_selected() && strstr(specs[i], "counter"))
+			continue;
 		fault(specs[i]);
 		assert_int_equal(tamper(), AE(NOT_STORED));
 		assert_int_equal(st()->lockdown_state, LOCKED);
@@ -181,6 +185,9 @@ static void transient_fault_is_retried(void **state)
 /* The latch's own write fails too: the reply says the lock holds in memory only. */
 static void latch_failure_is_told(void **state)
 {
+	/* The file back-end's latch file fails here; a token's latch is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
 	fault("fail:state+latch:EIO:0:0");
 	assert_int_equal(tamper(), AE(NOT_STORED));
 	assert_non_null(strstr(rep.message, "memory only"));

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "gwclient.h"
+#include "softhsm.h"
 
 #define PW "correct horse"
 
@@ -53,8 +54,13 @@ static pid_t start(void)
 static void init_state(const char *control)
 {
 	char out[512];
-	const char *argv[] = {proc_bmcd(),   "--init",  "--factory", factory,
-	                      "--state-dir", state_dir, "--force",   NULL};
+	const char *argv[] = {proc_bmcd(), "--init",  "--factory", factory, "--state-dir",
+	                      state_dir,   "--force", NULL,        NULL,    NULL};
+
+	if (tsofthsm_is_selected()) {
+		argv[7] = "--se-config";
+		tsofthsm_get(&argv[8]);
+	}
 
 	assert_int_equal(tpki_write_factory(factory, control, false), 0);
 	assert_int_equal(proc_run(argv, out, sizeof(out)), 0);

@@ -102,7 +102,7 @@ static void load(svcport_v1_BmcState *st, bool count)
 	struct audit_report r;
 	struct se *se = NULL;
 
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(bmc_state_load(W.state, se, st), 0);
 	se_close(se);
 	assert_int_equal(audit_verify(W.state, st, &r), 0);

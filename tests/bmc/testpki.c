@@ -20,6 +20,7 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "softhsm.h"
 #include "sealed.h"
 #include "state.h"
 #include "x509check.h"
@@ -267,7 +268,11 @@ void tworld_setup(struct tworld *w, const char *control)
 	snprintf(w->factory, sizeof(w->factory), "%s/factory", w->dir);
 	snprintf(w->state, sizeof(w->state), "%s/state", w->dir);
 	w->now_ms = TPKI_T0_MS;
-	w->env = (struct bmc_env){.now_ms = world_now, .rng = world_rng, .user_data = w};
+	w->env = (struct bmc_env){.now_ms = world_now,
+	                          .rng = world_rng,
+	                          .user_data = w,
+	                          /* SVCPORT_TEST_SE=pkcs11: this process's SoftHSM2 token */
+	                          .se = tsofthsm_is_selected() ? tsofthsm_get(NULL) : NULL};
 	w->session = 7;
 	if (tpki_write_factory(w->factory, control, control == NULL) < 0)
 		fail("factory");
@@ -512,7 +517,7 @@ static struct se *world_se(struct tworld *w, svcport_v1_BmcState *st)
 {
 	struct se *se = NULL;
 
-	if (se_open(w->state, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
+	if (se_open(w->state, &w->env, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
 		fail("open the state's SE");
 	return se;
 }
