@@ -54,7 +54,8 @@ struct daemon {
 	struct loop_io *gw_io, *admin_io;
 	struct loop_signal *sig_term, *sig_int;
 	struct loop_timer *tick;
-	struct hwin *hw; /* the presence source, read by the core */
+	struct hwin *hw;      /* the presence source, read by the core */
+	struct hwwatch watch; /* the cover and the handset: events (issue 13) */
 	struct bmcd_host *host;
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
@@ -131,6 +132,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 		conn_close(c);
 		return;
 	}
+	hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_msg);
 	if (bmc_handle_packet(c->d->bmc, in, (size_t)n, out, sizeof(out), &out_len, &o) < 0) {
 		log_msg(LOG_ERR, "reply does not encode (bug)");
 		conn_close(c);
@@ -185,6 +187,7 @@ static void on_admin(int fd, unsigned events, void *user_data)
 		snprintf(rep.message, sizeof(rep.message), "request does not decode");
 		o = (struct bmc_outcome){.request = "admin undecodable"};
 	} else {
+		hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_msg);
 		bmc_admin_handle(c->d->bmc, &req, &rep, &o);
 	}
 	mbedtls_platform_zeroize(&req, sizeof(req));
@@ -259,6 +262,7 @@ static void on_tick(void *user_data)
 {
 	struct daemon *d = user_data;
 
+	hwwatch_poll(&d->watch, d->hw, d->bmc, log_msg);
 	bmc_tick(d->bmc);
 	broadcast_events(d);
 	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
@@ -275,24 +279,20 @@ static void on_signal(int signo, void *user_data)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
-	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
-	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
-	           "                    [--host-socket PATH] [--host-uid UID]\n"
-	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
-	           "       svcport-bmcd --help | --version\n"
-	           "\n"
-	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
-	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once its sockets listen (and $NOTIFY_SOCKET gets READY=1). Root drops\n"
-	           "every capability then (--user NAME: and runs as NAME). bmcd stays in the\n"
-	           "foreground (--foreground is accepted, for older scripts) and\n"
-	           "logs to stderr unless --log syslog. USB presence comes from the hardware: the\n"
-	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
-	           "(--hw-sim); none: never. --host-socket (default: host.sock beside the\n"
-	           "admin socket) serves the host firmware, uid --host-uid (default: bmcd's).\n"
-	           "See svcport-bmcd(8) and docs/bmc.md.\n");
+	fprintf(f,
+	        "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
+	        "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
+	        "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
+	        "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
+	        "                    [--host-socket PATH] [--host-uid UID]\n"
+	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	        "       svcport-bmcd --help | --version\n\n"
+	        "The BMC half of svcport: verifies portal-signed commands, keeps the keys and\n"
+	        "lockdown state in DIR; foreground, stderr unless --log syslog; --ready-fd N:\n"
+	        "\"ready\\n\" once listening (and READY=1 to $NOTIFY_SOCKET). Root drops every\n"
+	        "capability (--user NAME: runs as NAME). Hardware inputs: --usb-udc, --usb-port\n"
+	        "or --hw-sim. --host-socket (default: host.sock beside the admin socket) serves\n"
+	        "the host firmware of uid --host-uid. See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */

@@ -15,10 +15,12 @@
 #include <mbedtls/platform_util.h>
 
 #include "audit.h"
+#include "bmc.h"
 #include "devcerts.h"
 #include "factory.h"
 #include "fsutil.h"
 #include "hex.h"
+#include "pwhash.h"
 #include "sealed.h"
 #include "se.h"
 #include "state.h"
@@ -235,6 +237,44 @@ static int load_identity(struct factory *f)
 	return 0;
 }
 
+/*
+ * The board's label password (issue 13, ETSI EN 303 645 5.1): the factory
+ * draws one per board and prints it on the label; its hash is the
+ * Administrator+'s initial password, which must change at first login, and
+ * what a factory reset returns to. No file, no board: there is no default.
+ */
+static int load_label_password(struct factory *f)
+{
+	svcport_v1_BmcState *st = &f->st;
+	char *pw = (char *)f->buf;
+	size_t len;
+	int ret = fs_read(f->factory_dir, "admin-password", f->buf, FACTORY_FILE_MAX - 1, &len);
+
+	if (ret < 0) {
+		say(f->err, f->err_len,
+		    "admin-password (the label's initial password): %s: there is no default",
+		    strerror(-ret));
+		return ret;
+	}
+	f->buf[len] = 0;
+	pw[strcspn(pw, "\r\n")] = 0;
+	if (strlen(pw) < BMC_LABEL_PASSWORD_MIN || strlen(pw) > BMC_LABEL_PASSWORD_MAX) {
+		ret = -EINVAL;
+		say(f->err, f->err_len, "admin-password: %d to %d characters on its first line",
+		    BMC_LABEL_PASSWORD_MIN, BMC_LABEL_PASSWORD_MAX);
+	} else if (f->env->rng(f->env->user_data, st->factory_password_salt.bytes, 16) != 0 ||
+	           bmc_pbkdf2(pw, st->factory_password_salt.bytes, 16,
+	                      st->factory_password_hash.bytes, 32) < 0) {
+		ret = -EIO;
+		say(f->err, f->err_len, "admin-password: cannot hash it");
+	} else {
+		st->factory_password_salt.size = 16;
+		st->factory_password_hash.size = 32;
+	}
+	mbedtls_platform_zeroize(f->buf, sizeof(f->buf));
+	return ret;
+}
+
 /* A new audit log starts with the factory record; then the state record. */
 static int write_state(struct factory *f)
 {
@@ -278,6 +318,8 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 	f->st.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
 
 	ret = check_fresh(f, force);
+	if (ret == 0)
+		ret = load_label_password(f); /* before anything is written */
 	if (ret == 0)
 		ret = provision_se(f);
 	if (ret == 0)

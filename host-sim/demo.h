@@ -35,6 +35,7 @@ struct demo {
 	char code[64];
 	char phrase[64];
 	char keyhash[80];
+	char label[32];         /* the BMC's initial password, from the board's label */
 	char url[64];           /* the portal service */
 	char ca[PATH_MAX + 16]; /* its certificate, downloaded, the phone's trust */
 	char pw[4][PATH_MAX + 32];

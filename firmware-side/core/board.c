@@ -250,7 +250,8 @@ svcport_v1_SecurityLed bmc_security_led(const svcport_v1_BmcState *st)
 {
 	if (st->lockdown_state != svcport_v1_LockdownState_LOCKDOWN_ACTIVE)
 		return svcport_v1_SecurityLed_LED_BLINKING;
-	if (st->sensors.intrusion_enabled || st->sensors.motion_enabled ||
+	/* The guide: ON when SED, a tamper sensor or portal control is enabled. */
+	if (st->sed_enabled || st->sensors.intrusion_enabled || st->sensors.motion_enabled ||
 	    st->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED)
 		return svcport_v1_SecurityLed_LED_ON;
 	return svcport_v1_SecurityLed_LED_OFF;

@@ -32,7 +32,10 @@ static const char server_usage[] =
     "     The virtual board's hardware inputs, read by svcport-bmcd at each request:\n"
     "     usb-gadget configured|'not attached'|powered (the service port's device\n"
     "     controller: \"configured\" is a cable in, physical presence),\n"
-    "     usb-host attached|detached (host mode). Without INPUT VALUE: shows them.\n";
+    "     usb-host attached|detached (host mode), chassis-lock engaged|released (the\n"
+    "     anti-tampering keylock), cover open|closed (the intrusion switch),\n"
+    "     handset-password-reset|handset-revert pressed|released (the diagnostics\n"
+    "     handset). Without INPUT VALUE: shows them.\n";
 
 static int up(const struct cli_args *a, const char *dir)
 {

@@ -251,3 +251,14 @@ int proc_admin_call(const char *path, const svcport_admin_v1_AdminRequest *req,
 	*rep = (svcport_admin_v1_AdminReply)svcport_admin_v1_AdminReply_init_zero;
 	return pb_decode(&is, svcport_admin_v1_AdminReply_fields, rep) ? 0 : -EBADMSG;
 }
+
+int proc_bmcctl_run(const char *admin, char *out, size_t cap, const char *const *args)
+{
+	const char *argv[20] = {proc_bmcctl(), "--admin-socket", admin};
+	int n = 3;
+
+	for (int i = 0; args[i] && n < 19; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return proc_run(argv, out, cap);
+}

@@ -35,19 +35,19 @@ static void default_password_must_change(void **state)
 	assert_int_equal(run(CMD(status), NULL), AE(OK));
 	assert_true(rep.body.status.info.admin_password_must_change);
 	tworld_snap(&W, &snap);
-	assert_int_equal(run(CMD(activate), BMC_DEFAULT_ADMIN_PASSWORD), AE(PASSWORD_MUST_CHANGE));
+	assert_int_equal(run(CMD(activate), TPKI_LABEL_PW), AE(PASSWORD_MUST_CHANGE));
 	assert_int_equal(run(CMD(activate), "wrong"), AE(AUTH_FAILED));
 	/* Too short, or the default again. */
 	strcpy(req.cmd.password_set.new_password, "short");
-	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(INVALID_STATE));
-	strcpy(req.cmd.password_set.new_password, BMC_DEFAULT_ADMIN_PASSWORD);
-	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(INVALID_STATE));
+	assert_int_equal(run(CMD(password_set), TPKI_LABEL_PW), AE(INVALID_STATE));
+	strcpy(req.cmd.password_set.new_password, TPKI_LABEL_PW);
+	assert_int_equal(run(CMD(password_set), TPKI_LABEL_PW), AE(INVALID_STATE));
 	assert_true(tworld_is_unchanged(&W, &snap));
 
 	set_password();
 	assert_int_equal(st()->admin_password_hash.size, 32);
 	assert_int_equal(st()->admin_password_salt.size, 16);
-	assert_int_equal(run(CMD(sensors_show), BMC_DEFAULT_ADMIN_PASSWORD), AE(AUTH_FAILED));
+	assert_int_equal(run(CMD(sensors_show), TPKI_LABEL_PW), AE(AUTH_FAILED));
 	W.now_ms += 60000; /* past the back-off of the earlier wrong password */
 	assert_int_equal(run(CMD(sensors_show), PW), AE(OK));
 	/* Survives a restart. */
@@ -103,15 +103,13 @@ static void portal_managed_refuses_local_unlock(void **state)
 
 /*
  * Under portal control a LOCKED board releases its AK only on a portal-signed
- * Activate: `sed backup` may not hand it out either, or factory-reset +
- * password set + backup would open the drives without the portal.
+ * Activate: `sed backup` may not hand it out either, or a known administrator
+ * password would open the drives without the portal.
  */
 static void portal_managed_locked_refuses_sed_backup(void **state)
 {
 	svcport_v1_CommandBody body;
 
-	new_req();
-	assert_int_equal(run(CMD(factory_reset), NULL), AE(OK));
 	set_password();
 	assert_int_equal(st()->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_LOCKED);
 	assert_true(st()->sed_ak_present);
@@ -313,12 +311,13 @@ static void policy_and_factory_reset(void **state)
 
 	new_req();
 	assert_int_equal(run(CMD(factory_reset), NULL), AE(OK));
-	assert_non_null(strstr(rep.message, "reopen")); /* BMC-managed warning */
+	assert_non_null(strstr(rep.message, "SED AK is cleared"));
 	assert_true(st()->admin_password_must_change);
+	/* The policies are back to their protective defaults. */
+	assert_true(st()->emergency_reset_clears_sed_ak);
 	assert_int_equal(run(CMD(sensors_show), PW), AE(AUTH_FAILED));
 	W.now_ms += 60000;
-	assert_int_equal(run(CMD(sensors_show), BMC_DEFAULT_ADMIN_PASSWORD),
-	                 AE(PASSWORD_MUST_CHANGE));
+	assert_int_equal(run(CMD(sensors_show), TPKI_LABEL_PW), AE(PASSWORD_MUST_CHANGE));
 }
 
 /* ---------------------------------------------------------------- audit */

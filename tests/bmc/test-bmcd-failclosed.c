@@ -39,13 +39,7 @@ static const char *bmcd_fault(void)
 
 static int run(char *out, size_t cap, const char *const *args)
 {
-	const char *argv[16] = {proc_bmcctl(), "--admin-socket", admin_path};
-	int n = 3;
-
-	for (int i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return proc_run(argv, out, cap);
+	return proc_bmcctl_run(admin_path, out, cap, args);
 }
 
 #define CTL(out, ...) run(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
@@ -66,7 +60,7 @@ static void init_state(const char *control)
 	assert_int_equal(proc_run(argv, out, sizeof(out)), 0);
 	bmcd = start();
 	assert_true(bmcd > 0);
-	assert_int_equal(CTL(out, "--password", "PASSW0RD", "password", "set", PW), 0);
+	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
 	proc_stop(bmcd, SIGTERM);
 	bmcd = -1;
 }

@@ -375,7 +375,7 @@ static int setup_faults(void **state)
 	tworld_setup(&W, "bmc");
 	req.which_cmd = svcport_admin_v1_AdminRequest_password_set_tag;
 	strcpy(req.cmd.password_set.new_password, PW);
-	assert_int_equal(tworld_admin(&W, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep), 0);
+	assert_int_equal(tworld_admin(&W, &req, TPKI_LABEL_PW, &rep), 0);
 	req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 	req.which_cmd = svcport_admin_v1_AdminRequest_sensors_set_tag;
 	req.cmd.sensors_set.has_sensors = true;

@@ -228,6 +228,7 @@ int tpki_write_factory(const char *dir, const char *control, bool second_board)
 	if (tpki_der_to_pem(p->root, p->root_len, (char *)pem, sizeof(pem)))
 		fail("root pem");
 	write_text(dir, "trust-anchors.pem", pem, strlen((char *)pem));
+	write_text(dir, "admin-password", TPKI_LABEL_PW "\n", strlen(TPKI_LABEL_PW) + 1);
 	if (!control)
 		return 0;
 	if (tpki_der_to_pem(p->device_crt, p->device_crt_len, (char *)pem, sizeof(pem)))
@@ -281,6 +282,11 @@ static bool world_usb_present(void *user_data)
 	return !((struct tworld *)user_data)->usb_unplugged;
 }
 
+static bool world_chassis_locked(void *user_data)
+{
+	return ((struct tworld *)user_data)->chassis_locked;
+}
+
 void tworld_reopen(struct tworld *w)
 {
 	/* Rejection tests send many bad commands: no back-off unless asked for. */
@@ -288,7 +294,8 @@ void tworld_reopen(struct tworld *w)
 	                        .challenge = {.burst = 100000},
 	                        .presence = {.is_usb_present = world_usb_present,
 	                                     .user_data = w,
-	                                     .simulator = w->simulator}};
+	                                     .simulator = w->simulator,
+	                                     .is_chassis_locked = world_chassis_locked}};
 
 	if (w->real_rate_limits)
 		o.rl = (struct rl_config){0};
