@@ -194,8 +194,8 @@ static void on_admin(int fd, unsigned events, void *user_data)
 	}
 	mbedtls_platform_zeroize(&req, sizeof(req));
 	mbedtls_platform_zeroize(in, sizeof(in));
-	log_msg(rep.error ? LOG_NOTICE : LOG_INFO, "admin %s -> %s%s%s", o.request,
-	        rep.error ? "refused" : "ok", rep.message[0] ? ": " : "", rep.message);
+	log_msg(rep.error ? LOG_NOTICE : LOG_INFO, "%s -> %s%s%s", o.request,
+	        bmc_admin_outcome(rep.error), rep.message[0] ? ": " : "", rep.message);
 	/* One request per admin connection: the console connects per command. */
 	if (!pb_encode(&os, svcport_admin_v1_AdminReply_fields, &rep) ||
 	    send(fd, out, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)

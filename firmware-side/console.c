@@ -44,8 +44,8 @@ static CONSOLE_HANDLER(cmd_status)
 	r->which_body = svcport_admin_v1_AdminReply_status_tag;
 	fill_status(b, &r->body.status);
 	if (b->unstored)
-		snprintf(r->message, sizeof(r->message),
-		         "a change that reduced access (%s) is in force but not stored yet%s",
+		snprintf(r->message, sizeof(r->message), "%s (%s) is in force but not stored yet%s",
+		         b->unstored_written ? "a change" : "a change that reduced access",
 		         b->unstored_event,
 		         b->latch.flags ? "; the secure element's latch holds it" : "");
 	return AE(OK);
@@ -243,8 +243,9 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 		r->error = AE(NOT_STORED);
 		snprintf(r->message, sizeof(r->message),
 		         "in force now%s, but the state write failed (%s): bmcd retries it",
-		         hold == BMC_HOLD_LATCHED ? " and held by the secure element's latch"
-		                                  : " (in memory only: the latch failed too)",
+		         hold == BMC_HOLD_LATCHED  ? " and held by the secure element's latch"
+		         : hold == BMC_HOLD_MEMORY ? " (in memory only: the latch failed too)"
+		                                   : " and written, not durable yet",
 		         strerror(-ret));
 	}
 	if (step->after_commit && step->after_commit(b) < 0)
@@ -281,4 +282,18 @@ out:
 	out->result = r->error == AE(OK) ? svcport_v1_ErrorCode_ERROR_NONE
 	                                 : svcport_v1_ErrorCode_INVALID_STATE;
 	out->detail = r->message[0] ? r->message : NULL;
+}
+
+const char *bmc_admin_outcome(svcport_admin_v1_AdminError error)
+{
+	switch (error) {
+	case svcport_admin_v1_AdminError_ADMIN_OK:
+		return "ok";
+	case svcport_admin_v1_AdminError_ADMIN_INTERNAL:
+		return "failed";
+	case svcport_admin_v1_AdminError_ADMIN_NOT_STORED:
+		return "in force, not stored";
+	default:
+		return "refused";
+	}
 }

@@ -315,7 +315,7 @@ static int write_state(struct factory *f)
 		return -errno;
 	ret = audit_append(f->state_dir, &f->st, &ae);
 	if (ret == 0)
-		ret = bmc_state_store(f->state_dir, f->se, &f->st);
+		ret = bmc_state_store(f->state_dir, f->se, &f->st, NULL);
 	if (ret < 0)
 		say(f->err, f->err_len, "%s: %s%s%s", f->state_dir, strerror(-ret),
 		    se_error()[0] ? ": " : "", se_error());

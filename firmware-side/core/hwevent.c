@@ -66,6 +66,7 @@ int bmc_hardware_event(struct bmc *b, enum bmc_hw_event ev, struct bmc_outcome *
 {
 	static svcport_v1_BmcState next;
 	struct audit_entry e = {.time = bmc_now_s(b), .result = svcport_v1_ErrorCode_ERROR_NONE};
+	enum bmc_hold hold;
 	char detail[96] = "";
 	bool cleared = false;
 	int ret;
@@ -105,10 +106,14 @@ int bmc_hardware_event(struct bmc *b, enum bmc_hw_event ev, struct bmc_outcome *
 	}
 	e.detail = detail;
 	out->request = e.event;
-	ret = bmc_commit(b, &next, &e, NULL);
+	ret = bmc_commit(b, &next, &e, &hold);
 	if (ret < 0) {
 		out->result = svcport_v1_ErrorCode_INTERNAL;
-		out->detail = "not stored (a change that reduces access is held by the latch)";
+		out->detail =
+		    hold == BMC_HOLD_NONE      ? "not stored; nothing changed"
+		    : hold == BMC_HOLD_LATCHED ? "not stored; what reduces access is latched"
+		    : hold == BMC_HOLD_MEMORY  ? "not stored; held in memory only (latch failed)"
+		                               : "written, not durable yet; bmcd finishes it";
 	}
 	return ret;
 }

@@ -229,7 +229,7 @@ int se_counter_raise(struct se *se, uint64_t value) __attribute__((warn_unused_r
  */
 struct se_latch {
 	uint32_t flags;          /* what must hold (the core's BMC_LATCH_* bits) */
-	uint64_t counter;        /* the state counter that was durable when it was set */
+	uint64_t counter;        /* the state record it was set over: later ones hold it */
 	uint64_t trust_sequence; /* with a trust update among the flags: its sequence */
 };
 

@@ -162,11 +162,11 @@ static void out_of_range_enums_are_refused(void **state)
 		s.lockdown_state = edits[i].lockdown;
 		s.control_mode = edits[i].mode;
 		s.has_identity = edits[i].identity;
-		assert_int_equal(bmc_state_store(W.state, se, &s), 0);
+		assert_int_equal(bmc_state_store(W.state, se, &s, NULL), 0);
 		assert_int_equal(bmc_state_load(W.state, se, &s), -EBADMSG);
 	}
 	s = keep;
-	assert_int_equal(bmc_state_store(W.state, se, &s), 0);
+	assert_int_equal(bmc_state_store(W.state, se, &s, NULL), 0);
 	se_close(se);
 	assert_int_equal(open_as_is(), 0);
 }
@@ -226,7 +226,7 @@ static void interrupted_commit_is_finished(void **state)
 		assert_int_equal(system(cmd), 0);
 		assert_int_equal(se_open(W.state, &W.env, &scratch), 0);
 		s.ble_presence_allowed = !s.ble_presence_allowed;
-		assert_int_equal(bmc_state_store(W.state, scratch, &s), 0);
+		assert_int_equal(bmc_state_store(W.state, scratch, &s, NULL), 0);
 		se_close(scratch);
 		/* The SE as it was before the raise. */
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s/se' && mv '%s/se.keep' '%s/se'", W.state,

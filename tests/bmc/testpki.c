@@ -549,7 +549,7 @@ void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, v
 	struct se *se = world_se(w, &st);
 
 	edit(&st, arg);
-	if (bmc_state_store(w->state, se, &st) < 0)
+	if (bmc_state_store(w->state, se, &st, NULL) < 0)
 		fail("store state");
 	se_close(se);
 	tworld_reopen(w);
