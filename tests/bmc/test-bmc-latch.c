@@ -341,6 +341,9 @@ static void write_cut_after_rename_then_tamper(void **state)
 	                                    "fail:counter:EIO:0:0"};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		/* a token's counter is not a file: only the folder's fsync fails there */
+		if (tsofthsm_is_selected() && strstr(specs[i], ":counter:"))
+			continue;
 		const uint64_t n = st()->state_counter;
 		bool v;
 
@@ -376,6 +379,9 @@ static void written_change_is_finished_by_the_tick(void **state)
 	uint64_t count;
 	bool v;
 
+	/* The file back-end's counter or latch file fails here; a token's is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
 	fault("fail:counter:EIO:0:1");
 	v = policy_flip(AE(NOT_STORED));
 	count = st()->audit_count;
@@ -403,6 +409,9 @@ static void tamper_written_not_raised(void **state)
 {
 	uint64_t n;
 
+	/* The file back-end's counter or latch file fails here; a token's is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
 	fault("fail:counter:EIO:0:1");
 	assert_int_equal(tamper(), AE(OK));
 	assert_int_equal(latch_now().flags, 0);
@@ -450,6 +459,9 @@ static void signed_command_tells_memory_only(void **state)
 	svcport_v1_Action a;
 	const char *detail = NULL;
 
+	/* The file back-end's counter or latch file fails here; a token's is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
 	portal_active();
 	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
 	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
