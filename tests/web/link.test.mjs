@@ -262,13 +262,27 @@ test('the link rules: a bad unit, an oversize message and an undecodable frame, 
 test('RATE_LIMITED by the server after failed verifications: shown with its wait, then obeyed', async () => {
   await clearBackoff();
   const s = await open({ maxBackoffMs: 0 });
+  // bmcd also meters fresh challenges per ceiling (8, then one per 2 s; challenge.h): the
+  // earlier tests of this file may have drawn the bucket down, the faster the machine the
+  // more. That refusal comes before any verification and counts as no failure; obey the
+  // wait it names, as a phone does, so what is counted below is the failures only.
+  const challengeMetered = async (fn) => {
+    for (;;) {
+      const r = await fn().then((v) => ({ v }), (x) => ({ x }));
+      if (!(r.x && r.x.codeName === 'RATE_LIMITED' && /too many challenges/.test(r.x.message))) {
+        if (r.x) throw r.x;
+        return r.v;
+      }
+      await new Promise((resolve) => setTimeout(resolve, r.x.retryAfterMs));
+    }
+  };
   for (let i = 0; i < 4; i++) {
-    await assert.rejects(signedAction(s, portalCliClient(w, 'eddie', { extra: ['--forge-signature'] }), 'activate'),
+    await assert.rejects(challengeMetered(() => signedAction(s, portalCliClient(w, 'eddie', { extra: ['--forge-signature'] }), 'activate')),
       (e) => e.codeName === 'BAD_SIGNATURE');
   }
   // The fourth failure of this session blocks it (bmcd: 3 free, then 1 s doubling).
   const eddie = await portalAs(w, 'eddie');
-  const e = await signedAction(s, eddie, 'activate').catch((x) => x);
+  const e = await challengeMetered(() => signedAction(s, eddie, 'activate')).catch((x) => x);
   assert.equal(e.codeName, 'RATE_LIMITED');
   assert.ok(e.retryAfterMs > 0 && e.retryAfterMs <= 1000, `retry after ${e.retryAfterMs}`);
   await stateIs('LOCKED', 'acme');
@@ -278,7 +292,8 @@ test('RATE_LIMITED by the server after failed verifications: shown with its wait
   s.client.opt.onProgress = (p) => p.step === 'backoff' && waits.push(p.ms);
   const ok = await signedAction(s, eddie, 'activate');
   assert.equal(ok.receipt.newState, pb.LockdownState.LOCKDOWN_ACTIVE);
-  assert.ok(waits.every((ms) => ms <= 1000));
+  // the failure back-off's waits (at most 1 s here) or a challenge refill's (at most 2 s)
+  assert.ok(waits.every((ms) => ms <= 2000), `waits ${waits}`);
   await s.close();
 });
 
