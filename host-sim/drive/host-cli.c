@@ -151,7 +151,7 @@ static int io(const struct cli_args *a, struct drive *d, long lba)
 	bool is_write = strcmp(a->pos[0], "write") == 0;
 	int err;
 
-	if (lba < 0 || lba >= drive_sectors(d)) {
+	if (lba < 0 || (unsigned long)lba >= drive_sectors(d)) {
 		out_error("BAD_REQUEST", "--sector %ld: the drive has sectors 0 to %u", lba,
 		          drive_sectors(d) - 1);
 		return CLI_EXIT_USAGE;
