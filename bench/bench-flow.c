@@ -13,6 +13,7 @@
 #include "bench-util.h"
 #include "names.h"
 #include "pbio.h"
+#include "utc.h"
 
 /* What one flow works on; heap-allocated (the messages hold certificate chains). */
 struct flow_work {
@@ -93,7 +94,7 @@ static int sign(struct portal *portal, enum bench_flow f, const struct flow_opts
 	    .challenge_len = chal_len,
 	    .device_pubkey = w->di.device_public_key.bytes,
 	    .device_pubkey_len = w->di.device_public_key.size,
-	    .now = time(NULL),
+	    .now = utc_now_s(),
 	    .force_chain = o && o->force_chain,
 	};
 	struct portal_signed info = {0};

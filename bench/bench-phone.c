@@ -30,7 +30,7 @@ struct phone {
 	int fd;
 	uint16_t mtu;
 	struct gatt_client *gatt; /* NULL on CDC */
-	struct gatt_client_stats base;
+	struct gattc_stats base;
 	struct phone_stats setup, own; /* own: CDC counters, and the message counts of both */
 	double link_s;
 	uint64_t notify_events_1, notify_events_4; /* see phone_stats */
@@ -137,7 +137,7 @@ void phone_get_stats(const struct phone *p, struct phone_stats *ret)
 {
 	*ret = p->own;
 	if (p->gatt) {
-		struct gatt_client_stats s;
+		struct gattc_stats s;
 
 		gatt_client_get_stats(p->gatt, &s);
 		ret->pdus = s.tx_pdus + s.rx_pdus - p->base.tx_pdus - p->base.rx_pdus;
@@ -267,7 +267,7 @@ int phone_call(struct phone *p, const svcport_v1_Request *req, svcport_v1_Respon
 {
 	uint32_t id = p->next_id++;
 	double t0 = bench_now();
-	struct gatt_client_stats before, after;
+	struct gattc_stats before, after;
 	size_t len = 0;
 	int err;
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "malloc-count.h"
+#include "utc.h"
 
 #define BENCH_ADMIN_PW "Bench-Secret-1"
 
@@ -89,7 +90,7 @@ int world_init(struct world *w)
 	    {WORLD_EDGE, svcport_v1_Role_ROLE_EDGE_USER},
 	    {WORLD_MAINT, svcport_v1_Role_ROLE_MAINTENANCE},
 	};
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 	int err;
 
 	memset(w, 0, sizeof(*w));
@@ -136,7 +137,7 @@ int world_device_new(struct world *w, bool blank, bool claim, struct world_devic
 {
 	struct portal_manufactured m;
 	char name[32];
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 	int err;
 
 	memset(ret, 0, sizeof(*ret));
@@ -205,8 +206,13 @@ static struct world_server *free_slot(struct world *w)
 /* The heap counter's environment for both daemons: LD_PRELOAD and its folder. */
 static const char *const *heap_env(const struct world *w, struct world_server *s)
 {
-	snprintf(s->env_preload, sizeof(s->env_preload), "LD_PRELOAD=%s", w->heap_preload);
-	snprintf(s->env_heap_dir, sizeof(s->env_heap_dir), "%s=%s", MALLOC_COUNT_ENV, s->dir);
+	char buf[sizeof(s->env_heap_dir)];
+
+	/* Through buf: the source and the destination are fields of one object. */
+	snprintf(buf, sizeof(buf), "LD_PRELOAD=%s", w->heap_preload);
+	memcpy(s->env_preload, buf, sizeof(s->env_preload));
+	snprintf(buf, sizeof(buf), "%s=%s", MALLOC_COUNT_ENV, s->dir);
+	memcpy(s->env_heap_dir, buf, sizeof(s->env_heap_dir));
 	s->env[0] = s->env_preload;
 	s->env[1] = s->env_heap_dir;
 	s->env[2] = NULL;

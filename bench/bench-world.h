@@ -36,7 +36,7 @@ struct world_server {
 	char admin[PATH_MAX];    /* bmcd's admin socket */
 	/* Heap counters (malloc-count.so) of each daemon, or "" when not counted. */
 	char heap_bmcd[PATH_MAX], heap_gwd[PATH_MAX];
-	char env_preload[PATH_MAX + 16], env_heap_dir[PATH_MAX + 32];
+	char env_preload[PATH_MAX + 32], env_heap_dir[PATH_MAX + 32];
 	const char *env[3];
 };
 

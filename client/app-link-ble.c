@@ -52,24 +52,24 @@ static bool has_service_uuid(const uint8_t *ad, size_t len)
 	return false;
 }
 
-static long now_ms(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Reads LE advertising reports until one carries our UUID (and want, if given). */
 static int scan_reports(int dd, const bdaddr_t *want, int timeout_ms, bdaddr_t *ret_addr,
                         uint8_t *ret_type)
 {
-	long deadline = now_ms() + timeout_ms;
+	int64_t deadline = now_ms() + timeout_ms;
 	uint8_t buf[HCI_MAX_EVENT_SIZE];
 
 	for (;;) {
 		struct pollfd pfd = {.fd = dd, .events = POLLIN};
-		long left = deadline - now_ms();
+		int64_t left = deadline - now_ms();
 		evt_le_meta_event *meta;
 		const uint8_t *p, *end;
 		ssize_t n;

@@ -78,23 +78,23 @@ static int on_msg(const uint8_t *msg, size_t len, int drop, void *user_data)
 	return 0;
 }
 
-static long now_ms(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int cdc_recv(struct app_link *l, uint8_t *buf, size_t cap, size_t *ret_len, int timeout_ms)
 {
 	struct cdc_link *c = l->priv;
-	long deadline = now_ms() + timeout_ms;
+	int64_t deadline = now_ms() + timeout_ms;
 
 	while (c->q_count == 0) {
 		struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
 		uint8_t chunk[512];
-		long left = deadline - now_ms();
+		int64_t left = deadline - now_ms();
 		ssize_t n;
 		int r;
 

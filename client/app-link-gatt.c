@@ -39,7 +39,7 @@ static const struct app_link_ops gatt_ops = {
 int app_link_gatt_open(struct app_link *l, int fd, const struct app_link_opts *opts)
 {
 	struct gatt_client_config cfg = {.mtu = opts->mtu, .max_message = APP_LINK_MSG_MAX};
-	struct gatt_client_handles h;
+	struct gattc_handles h;
 	struct gatt_client *c = NULL;
 	int err;
 

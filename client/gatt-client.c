@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * GATT client: the ATT bearer (one PDU per read/write, poll() timeouts), the sequential
- * request/response rule, the notification queue and whole messages over segments.
- * Discovery and the attribute operations are in gatt-client-ops.c.
+ * The blocking GATT client over an fd (gatt-client.h): the I/O-free core (core/gattc.h)
+ * does the ATT work; this file reads and writes the fd with poll() timeouts, queues the
+ * notifications that arrive while a request waits, and carries whole messages over
+ * segments (gateway/core/seg.h).
  */
+#include "gatt-client.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -11,77 +14,27 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gatt-client-int.h"
+#include "att.h"
+#include "gattc.h"
+#include "seg.h"
 
-int gatt_client_new(int fd, const struct gatt_client_config *cfg, struct gatt_client **ret_client)
-{
-	uint16_t mtu = cfg->mtu ? cfg->mtu : ATT_MTU_MAX;
-	size_t max_msg = cfg->max_message ? cfg->max_message : SEG_DEFAULT_MAX;
-	struct gatt_client *c;
+struct gatt_client {
+	int fd;
+	struct gatt_client_config cfg;
+	struct gattc *g;
 
-	if (fd < 0 || mtu < ATT_MTU_DEFAULT || mtu > ATT_MTU_MAX || cfg->timeout_ms < 0 ||
-	    max_msg > 0xffff)
-		return -EINVAL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->msg_buf = malloc(max_msg);
-	if (!c->msg_buf)
-		goto err_free_client;
-	c->fd = fd;
-	c->cfg = *cfg;
-	c->cfg.mtu = mtu;
-	c->cfg.max_message = max_msg;
-	if (!c->cfg.timeout_ms)
-		c->cfg.timeout_ms = GATT_CLIENT_TIMEOUT_MS;
-	c->mtu = ATT_MTU_DEFAULT;
-	seg_rx_init(&c->seg_rx, c->msg_buf, max_msg);
-	seg_tx_reset(&c->seg_tx);
-	*ret_client = c;
-	return 0;
+	/* TX notification values received while a request waited: a byte ring of
+	 * (2-byte length, value) records. */
+	uint8_t nq[GATT_CLIENT_NOTIFY_BYTES];
+	size_t nq_head, nq_used;
 
-err_free_client:
-	free(c);
-	return -ENOMEM;
-}
+	struct seg_tx seg_tx;
+	struct seg_rx seg_rx;
+	uint8_t *msg_buf; /* reassembly, cfg.max_message bytes */
 
-void gatt_client_free(struct gatt_client *c)
-{
-	if (!c)
-		return;
-	free(c->msg_buf);
-	free(c);
-}
-
-uint16_t gatt_client_get_mtu(const struct gatt_client *c)
-{
-	return c->mtu;
-}
-
-size_t gatt_client_max_value_len(const struct gatt_client *c)
-{
-	return c->mtu - 3u < ATT_MAX_VALUE_LEN ? c->mtu - 3u : ATT_MAX_VALUE_LEN;
-}
-
-uint8_t gatt_client_last_att_error(const struct gatt_client *c)
-{
-	return c->last_ecode;
-}
-
-bool gatt_client_has_service_changed(const struct gatt_client *c)
-{
-	return c->service_changed;
-}
-
-void gatt_client_get_stats(const struct gatt_client *c, struct gatt_client_stats *ret_stats)
-{
-	*ret_stats = c->stats;
-}
-
-void gatt_client_get_handles(const struct gatt_client *c, struct gatt_client_handles *ret_handles)
-{
-	*ret_handles = c->handles;
-}
+	uint8_t pdu[ATT_MTU_MAX + 1]; /* last PDU received; one spare byte shows an oversize */
+	uint8_t info[ATT_MAX_VALUE_LEN];
+};
 
 static int64_t now_ms(void)
 {
@@ -92,10 +45,10 @@ static int64_t now_ms(void)
 }
 
 /* Waits until fd is ready for events or the deadline passes. */
-static int wait_fd(struct gatt_client *c, short events, int64_t deadline)
+static int wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
-		struct pollfd p = {.fd = c->fd, .events = events};
+		struct pollfd p = {.fd = fd, .events = events};
 		int64_t left = deadline - now_ms();
 		int r;
 
@@ -111,16 +64,12 @@ static int wait_fd(struct gatt_client *c, short events, int64_t deadline)
 	}
 }
 
-int gatt_client_send_pdu(struct gatt_client *c, const uint8_t *pdu, size_t len)
+static int fd_send(const uint8_t *pdu, size_t len, void *user_data)
 {
+	struct gatt_client *c = user_data;
 	ssize_t n;
-	int r;
+	int r = wait_fd(c->fd, POLLOUT, now_ms() + c->cfg.timeout_ms);
 
-	if (c->is_broken)
-		return -ENOTCONN;
-	if (len > c->mtu)
-		return -EMSGSIZE;
-	r = wait_fd(c, POLLOUT, now_ms() + c->cfg.timeout_ms);
 	if (r < 0)
 		return r;
 	do {
@@ -128,11 +77,7 @@ int gatt_client_send_pdu(struct gatt_client *c, const uint8_t *pdu, size_t len)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if ((size_t)n != len)
-		return -EIO; /* a datagram fd never writes half a PDU */
-	c->stats.tx_pdus++;
-	c->stats.tx_bytes += len;
-	return 0;
+	return (size_t)n == len ? 0 : -EIO; /* a datagram fd never writes half a PDU */
 }
 
 static void ring_put(struct gatt_client *c, const uint8_t *src, size_t len)
@@ -153,32 +98,69 @@ static void ring_get(struct gatt_client *c, uint8_t *dst, size_t len)
 	c->nq_used -= len;
 }
 
-static int queue_notification(struct gatt_client *c, const uint8_t *v, size_t len)
+static void on_notification(const uint8_t *v, size_t len, void *user_data)
 {
+	struct gatt_client *c = user_data;
 	uint8_t hdr[2];
 
-	c->stats.notifications++;
 	if (GATT_CLIENT_NOTIFY_BYTES - c->nq_used < len + sizeof(hdr)) {
-		c->stats.dropped++;
-		return -ENOBUFS;
+		gattc_count_drop(c->g);
+		return;
 	}
 	att_put_le16(hdr, (uint16_t)len);
 	ring_put(c, hdr, sizeof(hdr));
 	ring_put(c, v, len);
-	return 0;
 }
 
-/*
- * Reads one PDU into c->pdu before the deadline and handles what the server may send at
- * any time: a TX notification is queued, an indication confirmed. Returns 1 when the PDU
- * is something else (left in c->pdu/c->pdu_len for the caller), 0 when it was handled.
- */
-static int read_pdu(struct gatt_client *c, int64_t deadline)
+int gatt_client_new(int fd, const struct gatt_client_config *cfg, struct gatt_client **ret_client)
+{
+	uint16_t mtu = cfg->mtu ? cfg->mtu : ATT_MTU_MAX;
+	size_t max_msg = cfg->max_message ? cfg->max_message : SEG_DEFAULT_MAX;
+	struct gattc_ops ops = {.send = fd_send, .notification = on_notification};
+	struct gatt_client *c;
+
+	if (fd < 0 || mtu < ATT_MTU_DEFAULT || mtu > ATT_MTU_MAX || cfg->timeout_ms < 0 ||
+	    max_msg > 0xffff)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->msg_buf = malloc(max_msg);
+	ops.user_data = c;
+	if (!c->msg_buf || gattc_new(mtu, &ops, &c->g) < 0)
+		goto err_free;
+	c->fd = fd;
+	c->cfg = *cfg;
+	c->cfg.mtu = mtu;
+	c->cfg.max_message = max_msg;
+	if (!c->cfg.timeout_ms)
+		c->cfg.timeout_ms = GATT_CLIENT_TIMEOUT_MS;
+	seg_rx_init(&c->seg_rx, c->msg_buf, max_msg);
+	seg_tx_reset(&c->seg_tx);
+	*ret_client = c;
+	return 0;
+
+err_free:
+	free(c->msg_buf);
+	free(c);
+	return -ENOMEM;
+}
+
+void gatt_client_free(struct gatt_client *c)
+{
+	if (!c)
+		return;
+	gattc_free(c->g);
+	free(c->msg_buf);
+	free(c);
+}
+
+/* Reads one PDU before the deadline and hands it to the core. */
+static int read_one(struct gatt_client *c, int64_t deadline)
 {
 	ssize_t n;
-	int r;
+	int r = wait_fd(c->fd, POLLIN, deadline);
 
-	r = wait_fd(c, POLLIN, deadline);
 	if (r < 0)
 		return r;
 	do {
@@ -188,73 +170,77 @@ static int read_pdu(struct gatt_client *c, int64_t deadline)
 		return -errno;
 	if (n == 0)
 		return -ECONNRESET;
-	c->stats.rx_pdus++;
-	c->stats.rx_bytes += (size_t)n;
-	c->pdu_len = (size_t)n;
-	if (c->pdu_len > c->mtu)
-		return -EPROTO; /* a server never sends more than ATT_MTU */
-	if (c->pdu[0] == ATT_OP_HANDLE_VAL_NOT && n >= 3) {
-		if (att_get_le16(c->pdu + 1) == c->handles.tx && c->handles.tx)
-			(void)queue_notification(c, c->pdu + 3, c->pdu_len - 3);
-		return 0;
-	}
-	if (c->pdu[0] == ATT_OP_HANDLE_VAL_IND && n >= 3) {
-		static const uint8_t conf = ATT_OP_HANDLE_VAL_CONF;
-		/* The only indicated characteristic we know of is Service Changed. */
-		c->service_changed = true;
-		return gatt_client_send_pdu(c, &conf, 1);
-	}
-	return 1;
+	return gattc_input(c->g, c->pdu, (size_t)n);
 }
 
-static int errno_from_ecode(uint8_t ecode)
+/* Runs a started procedure to its end: each request has timeout_ms to be answered. */
+static int run(struct gatt_client *c, int started)
 {
-	switch (ecode) {
-	case ATT_ECODE_AUTHENTICATION:
-	case ATT_ECODE_INSUFF_ENCRYPTION:
-		return -EACCES;
-	case ATT_ECODE_READ_NOT_PERMITTED:
-	case ATT_ECODE_WRITE_NOT_PERMITTED:
-		return -EPERM;
-	case ATT_ECODE_ATTR_NOT_FOUND:
-		return -ENOENT;
-	case ATT_ECODE_REQ_NOT_SUPP:
-		return -EOPNOTSUPP;
-	case ATT_ECODE_INVALID_VALUE_LEN:
-		return -EMSGSIZE;
-	default:
-		return -EREMOTEIO;
-	}
-}
-
-int gatt_client_request(struct gatt_client *c, const uint8_t *req, size_t len, uint8_t rsp_op)
-{
+	struct gattc_stats s;
+	uint64_t answered;
 	int64_t deadline = now_ms() + c->cfg.timeout_ms;
 	int r;
 
-	r = gatt_client_send_pdu(c, req, len);
+	if (started < 0)
+		return started;
+	gattc_get_stats(c->g, &s);
+	answered = s.transactions;
+	while (gattc_is_busy(c->g)) {
+		r = read_one(c, deadline);
+		if (r < 0 && r != -EINVAL)
+			gattc_fail(c->g, r); /* timed out (3.3.3), gone, or broken: dead */
+		gattc_get_stats(c->g, &s);
+		if (s.transactions != answered) {
+			answered = s.transactions;
+			deadline = now_ms() + c->cfg.timeout_ms;
+		}
+	}
+	return gattc_result(c->g);
+}
+
+int gatt_client_exchange_mtu(struct gatt_client *c)
+{
+	return run(c, gattc_start_mtu(c->g));
+}
+
+int gatt_client_discover(struct gatt_client *c)
+{
+	return run(c, gattc_start_discover(c->g));
+}
+
+int gatt_client_read_hash(struct gatt_client *c, uint8_t ret_hash[GATT_CLIENT_HASH_LEN])
+{
+	int r = run(c, gattc_start_hash(c->g));
+
+	if (r == 0 && !gattc_get_hash(c->g, ret_hash))
+		r = -EPROTO;
+	return r;
+}
+
+int gatt_client_enable_notifications(struct gatt_client *c)
+{
+	return run(c, gattc_start_enable_tx(c->g));
+}
+
+int gatt_client_read_info(struct gatt_client *c, uint8_t *buf, size_t cap, size_t *ret_len)
+{
+	int r = run(c, gattc_start_read_info(c->g, c->info, sizeof(c->info)));
+	size_t len = gattc_info_len(c->g);
+
 	if (r < 0)
 		return r;
-	for (;;) {
-		r = read_pdu(c, deadline);
-		if (r == -ETIMEDOUT || r == -EPROTO)
-			c->is_broken = true; /* 3.3.3: no more requests on this bearer */
-		if (r < 0)
-			return r;
-		if (r == 0)
-			continue;
-		if (c->pdu[0] == rsp_op) {
-			c->stats.transactions++;
-			return 0;
-		}
-		if (c->pdu[0] == ATT_OP_ERROR_RSP && c->pdu_len == 5 && c->pdu[1] == req[0]) {
-			c->stats.transactions++;
-			c->last_ecode = c->pdu[4];
-			return errno_from_ecode(c->pdu[4]);
-		}
-		c->is_broken = true;
-		return -EPROTO; /* a response to nothing we asked */
-	}
+	if (len > cap)
+		return -EMSGSIZE;
+	memcpy(buf, c->info, len);
+	*ret_len = len;
+	return 0;
+}
+
+int gatt_client_write_rx(struct gatt_client *c, const uint8_t *value, size_t len)
+{
+	if (c->cfg.write_without_response)
+		return gattc_write_rx_cmd(c->g, value, len);
+	return run(c, gattc_start_write_rx(c->g, value, len));
 }
 
 int gatt_client_wait_notification(struct gatt_client *c, uint8_t *buf, size_t cap, size_t *ret_len,
@@ -265,11 +251,9 @@ int gatt_client_wait_notification(struct gatt_client *c, uint8_t *buf, size_t ca
 	size_t len;
 
 	while (c->nq_used == 0) {
-		int r = read_pdu(c, deadline);
-		if (r < 0)
+		int r = read_one(c, deadline);
+		if (r < 0 && r != -EINVAL)
 			return r;
-		if (r == 1)
-			return -EPROTO; /* a response while no request is outstanding */
 	}
 	ring_get(c, hdr, sizeof(hdr));
 	len = att_get_le16(hdr);
@@ -289,9 +273,12 @@ static int emit_segment(const uint8_t *seg, size_t len, void *user_data)
 
 int gatt_client_send_message(struct gatt_client *c, const uint8_t *msg, size_t len)
 {
-	if (!c->handles.rx)
+	struct gattc_handles h;
+
+	gattc_get_handles(c->g, &h);
+	if (!h.rx)
 		return -ENOENT;
-	return seg_tx_split(&c->seg_tx, msg, len, gatt_client_max_value_len(c), emit_segment, c);
+	return seg_tx_split(&c->seg_tx, msg, len, gattc_max_value_len(c->g), emit_segment, c);
 }
 
 int gatt_client_recv_message(struct gatt_client *c, uint8_t *buf, size_t cap, size_t *ret_len,
@@ -321,4 +308,34 @@ int gatt_client_recv_message(struct gatt_client *c, uint8_t *buf, size_t cap, si
 		*ret_len = msg_len;
 		return 0;
 	}
+}
+
+uint16_t gatt_client_get_mtu(const struct gatt_client *c)
+{
+	return gattc_mtu(c->g);
+}
+
+size_t gatt_client_max_value_len(const struct gatt_client *c)
+{
+	return gattc_max_value_len(c->g);
+}
+
+uint8_t gatt_client_last_att_error(const struct gatt_client *c)
+{
+	return gattc_last_att_error(c->g);
+}
+
+bool gatt_client_has_service_changed(const struct gatt_client *c)
+{
+	return gattc_has_service_changed(c->g);
+}
+
+void gatt_client_get_stats(const struct gatt_client *c, struct gattc_stats *ret_stats)
+{
+	gattc_get_stats(c->g, ret_stats);
+}
+
+void gatt_client_get_handles(const struct gatt_client *c, struct gattc_handles *ret_handles)
+{
+	gattc_get_handles(c->g, ret_handles);
 }

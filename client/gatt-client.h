@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * GATT client of the phone side (svcport-sim app, the VM tests, the benchmarks): finds the
- * svcport service of DESIGN §2.1 and carries whole messages over it.
+ * svcport service of DESIGN §2.1 and carries whole messages over it. The blocking adapter
+ * of the I/O-free core (core/gattc.h), which libsvcport-client drives without blocking.
  *
  * Works over an fd that carries one ATT PDU per read/write: an L2CAP LE socket on the ATT
  * channel or a SOCK_SEQPACKET unix socket (ble-sim). Blocking: every call waits with
@@ -12,10 +13,11 @@
  * Errors: negative errno. When the server answered with an ATT Error Response the call
  * returns -EACCES (insufficient authentication/encryption), -EPERM (read/write not
  * permitted), -ENOENT (attribute not found), -EOPNOTSUPP (request not supported),
- * -EMSGSIZE (invalid attribute value length) or -EREMOTEIO (any other code), and
- * gatt_client_last_att_error() gives the exact code. -ETIMEDOUT after a timeout (the ATT
- * bearer must then be considered dead, Vol 3 Part F 3.3.3), -ECONNRESET when the peer
- * closed, -EPROTO for a PDU that breaks the protocol.
+ * -EMSGSIZE (invalid attribute value length), -ESTALE (Database Out Of Sync) or -EREMOTEIO
+ * (any other code), and gatt_client_last_att_error() gives the exact code. -ETIMEDOUT after a
+ * timeout (the ATT bearer must then be considered dead, Vol 3 Part F 3.3.3), -ECONNRESET when the
+ * peer closed, -EPROTO for a PDU that breaks the protocol; after any of them every call returns
+ * -ENOTCONN.
  */
 #ifndef SVCPORT_GATT_CLIENT_H
 #define SVCPORT_GATT_CLIENT_H
@@ -24,10 +26,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gattc.h"
+
 /* Notification bytes held while a request waits (a synchronous server may answer a
  * whole message before its Write Response): 2 bytes per notification plus its value. */
 #define GATT_CLIENT_NOTIFY_BYTES 32768
 #define GATT_CLIENT_TIMEOUT_MS   30000 /* ATT transaction timeout, Vol 3 Part F 3.3.3 */
+#define GATT_CLIENT_HASH_LEN     16    /* the Database Hash, Vol 3 Part G 7.3 */
 
 struct gatt_client;
 
@@ -38,22 +43,8 @@ struct gatt_client_config {
 	size_t max_message;          /* largest message received; 0 means SEG_DEFAULT_MAX */
 };
 
-/* Traffic on the ATT bearer, counted per PDU, bytes including the ATT opcode and handle. */
-struct gatt_client_stats {
-	uint64_t tx_pdus; /* client -> server */
-	uint64_t tx_bytes;
-	uint64_t rx_pdus; /* server -> client */
-	uint64_t rx_bytes;
-	uint64_t transactions;  /* request/response exchanges (an Error Response counts) */
-	uint64_t notifications; /* TX notifications received */
-	uint64_t dropped;       /* notifications dropped because the queue was full */
-};
-
-/* Handles learnt by gatt_client_discover (0 until then). */
-struct gatt_client_handles {
-	uint16_t svc_start, svc_end;
-	uint16_t rx, tx, tx_ccc, info;
-};
+/* Its traffic counters (struct gattc_stats) and the handles it learns (struct
+ * gattc_handles, 0 until gatt_client_discover) are the core's, core/gattc.h. */
 
 /*
  * Creates a client on fd (not owned: the caller closes it after gatt_client_free).
@@ -74,6 +65,11 @@ int gatt_client_exchange_mtu(struct gatt_client *c) __attribute__((warn_unused_r
  * characteristics (Read By Type) and TX's CCCD (Find Information). -ENOENT if any is missing.
  */
 int gatt_client_discover(struct gatt_client *c) __attribute__((warn_unused_result));
+
+/* Reads the Database Hash (Read By Type of 0x2b2a over 0x0001-0xFFFF): -ENOENT from a
+ * server without one. */
+int gatt_client_read_hash(struct gatt_client *c, uint8_t ret_hash[GATT_CLIENT_HASH_LEN])
+    __attribute__((warn_unused_result));
 
 /* Writes 0x0001 to TX's CCCD (Write Request). Needs gatt_client_discover. */
 int gatt_client_enable_notifications(struct gatt_client *c) __attribute__((warn_unused_result));
@@ -120,7 +116,7 @@ uint8_t gatt_client_last_att_error(const struct gatt_client *c);
 /* Whether the server indicated Service Changed (cached handles are then stale). */
 bool gatt_client_has_service_changed(const struct gatt_client *c);
 
-void gatt_client_get_stats(const struct gatt_client *c, struct gatt_client_stats *ret_stats);
-void gatt_client_get_handles(const struct gatt_client *c, struct gatt_client_handles *ret_handles);
+void gatt_client_get_stats(const struct gatt_client *c, struct gattc_stats *ret_stats);
+void gatt_client_get_handles(const struct gatt_client *c, struct gattc_handles *ret_handles);
 
 #endif

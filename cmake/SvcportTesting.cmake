@@ -36,3 +36,32 @@ function(svcport_fuzz_target name)
     set_tests_properties(${name} PROPERTIES LABELS "fuzz" TIMEOUT 300)
   endif()
 endfunction()
+
+# svcport_program_path(VAR target)
+# Sets VAR to the path a test runs target by (an environment variable or an
+# argument it exec()s). Natively the target's file. In a cross build with an
+# emulator (cmake/toolchain-armhf.cmake), a generated script that runs the
+# target under that emulator: a test already running under user-mode QEMU
+# cannot exec() a foreign binary without binfmt_misc, host-wide state that the
+# build does not touch.
+function(svcport_program_path var target)
+  if(NOT CMAKE_CROSSCOMPILING OR NOT CMAKE_CROSSCOMPILING_EMULATOR)
+    set(${var} "$<TARGET_FILE:${target}>" PARENT_SCOPE)
+    return()
+  endif()
+  set(_wrapper ${PROJECT_BINARY_DIR}/emulated/${target})
+  set(${var} ${_wrapper} PARENT_SCOPE)
+  get_property(_done GLOBAL PROPERTY SVCPORT_EMULATED_${target})
+  if(_done)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY SVCPORT_EMULATED_${target} TRUE)
+  set(_cmd "")
+  foreach(a IN LISTS CMAKE_CROSSCOMPILING_EMULATOR)
+    string(APPEND _cmd "'${a}' ")
+  endforeach()
+  file(GENERATE OUTPUT ${_wrapper}
+       CONTENT "#!/bin/sh\n# Generated: runs ${target} under the emulator.\nexec ${_cmd}'$<TARGET_FILE:${target}>' \"$@\"\n"
+       FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                        WORLD_READ WORLD_EXECUTE)
+endfunction()

@@ -88,10 +88,31 @@ fail_unlink:
 	return ret;
 }
 
+static int stat_at(int dirfd, const char *path, int flags, struct fs_stat *ret)
+{
+	struct statx stx;
+
+	if (statx(dirfd, path, flags, STATX_TYPE | STATX_SIZE, &stx) < 0)
+		return -errno;
+	ret->mode = stx.stx_mode;
+	ret->size = stx.stx_size;
+	return 0;
+}
+
+int fs_stat_fd(int fd, struct fs_stat *ret)
+{
+	return stat_at(fd, "", AT_EMPTY_PATH, ret);
+}
+
+int fs_stat_path(const char *path, struct fs_stat *ret)
+{
+	return stat_at(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, ret);
+}
+
 int fs_read(const char *dir, const char *name, void *buf, size_t cap, size_t *ret_len)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	struct fs_stat st = {0};
 	size_t got = 0;
 	int ret, fd;
 
@@ -101,15 +122,14 @@ int fs_read(const char *dir, const char *name, void *buf, size_t cap, size_t *re
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
+	ret = fs_stat_fd(fd, &st);
+	if (ret < 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.mode)) {
 		ret = -EINVAL;
 		goto out;
 	}
-	if ((uint64_t)st.st_size > cap) {
+	if (st.size > cap) {
 		ret = -EFBIG;
 		goto out;
 	}

@@ -21,6 +21,21 @@ int fs_atomic_write(const char *dir, const char *name, const void *data, size_t 
 int fs_read(const char *dir, const char *name, void *buf, size_t cap, size_t *ret_len)
     __attribute__((warn_unused_result));
 
+/* The type and size of a file. */
+struct fs_stat {
+	unsigned mode; /* st_mode: S_ISREG(), S_ISSOCK()... */
+	uint64_t size;
+};
+
+/*
+ * The file fd is open on (fs_stat_fd) or at path, a symlink not followed
+ * (fs_stat_path), through statx(): its timestamps are 64-bit, where fstat()
+ * and lstat() fail with EOVERFLOW for any file changed after 2038 on a 32-bit
+ * time_t ABI (Debian armhf, docs/arm.md). 0 or -errno (*ret untouched).
+ */
+int fs_stat_fd(int fd, struct fs_stat *ret) __attribute__((warn_unused_result));
+int fs_stat_path(const char *path, struct fs_stat *ret) __attribute__((warn_unused_result));
+
 /* fsync the directory itself (after creating, renaming or removing entries). */
 int fs_sync_dir(const char *dir) __attribute__((warn_unused_result));
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemons' log (svcportd, svcport-bmcd): one line per event, to stderr
- * (default) or syslog. Daemon edges only; the cores never log.
+ * (default) or syslog. When stderr is the journal ($JOURNAL_STREAM, under
+ * systemd) each line starts with "<N>", its priority (sd-daemon(3)), instead
+ * of a time and the name. Daemon edges only; the cores never log.
  */
 #ifndef SVCPORT_LOG_H
 #define SVCPORT_LOG_H

@@ -275,7 +275,7 @@ int ctl_cert_install_read(const char *path, svcport_admin_v1_CertInstall *in)
 {
 	static unsigned char buf[16384];
 	mbedtls_x509_crt crt;
-	size_t len = 0;
+	size_t len = 0; /* set by ctl_read_file; gcc for armhf cannot tell */
 	int ret = 1;
 
 	if (ctl_read_file(path, buf, sizeof(buf) - 1, &len))

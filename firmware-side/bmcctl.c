@@ -16,6 +16,7 @@
 #include <pb_decode.h>
 
 #include "bmcctl.h"
+#include "version.h"
 
 #define T(x) svcport_admin_v1_AdminRequest_##x##_tag
 
@@ -282,6 +283,7 @@ static const struct ctl_cmd {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcctl --admin-socket PATH [--password PW] [--json] COMMAND\n"
+	           "       svcport-bmcctl --help | --version\n"
 	           "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].synopsis)
@@ -333,6 +335,7 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 	    {"password", required_argument, NULL, 'p'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	int opt;
@@ -350,6 +353,9 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			puts("svcport-bmcctl " SVCPORT_VERSION);
 			exit(0);
 		default:
 			usage(stderr);

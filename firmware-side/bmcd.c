@@ -6,7 +6,6 @@
  * (bmc.h); this file is sockets, peer checks and logs.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -25,11 +23,15 @@
 #include <pb_encode.h>
 
 #include "bmc.h"
+#include "bmcd-args.h"
 #include "console.h"
 #include "factory.h"
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "presence.h"
+#include "utc.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -56,10 +58,13 @@ struct daemon {
 
 static uint64_t real_now_ms(void *user_data)
 {
-	struct timespec ts;
+	uint64_t ms = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	/* 64-bit on every ABI (docs/arm.md). A clock that cannot be read is
+	 * 1970, when no certificate is valid: commands fail closed. */
+	if (utc_now_ms(&ms) < 0)
+		return 0;
+	return ms;
 }
 
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
@@ -292,7 +297,7 @@ static void on_signal(int signo, void *user_data)
 static int listen_on(const char *path, mode_t mode)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat sb;
+	struct fs_stat sb = {0};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -301,7 +306,7 @@ static int listen_on(const char *path, mode_t mode)
 	}
 	strcpy(sa.sun_path, path);
 	/* A stale socket from a previous run; never remove anything else. */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+	if (fs_stat_path(path, &sb) == 0 && S_ISSOCK(sb.mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -315,123 +320,6 @@ static int listen_on(const char *path, mode_t mode)
 		return -e;
 	}
 	return fd;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID] [--foreground] [--log stderr|syslog]\n"
-	           "                    [--ready-fd N] [--usb-udc UDC|PATH] [--usb-port PATH]\n"
-	           "                    [--hw-sim DIR]\n"
-	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
-	           "\n"
-	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
-	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen. USB presence is confirmed from the hardware:\n"
-	           "--usb-udc (the gadget port's /sys/class/udc/UDC/state reads \"configured\"),\n"
-	           "--usb-port (host mode: the port's device, e.g. /sys/bus/usb/devices/1-1,\n"
-	           "exists); none given: never. --hw-sim DIR: the simulator's virtual hardware\n"
-	           "(its simulated links accepted). See docs/bmc.md.\n");
-}
-
-/* What the command line asks for. */
-struct options {
-	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
-	const char *usb_udc, *usb_port, *hw_sim; /* presence sources (hwin.h) */
-	bool init, force, foreground;
-	int ready_fd;
-	uid_t gateway_uid;
-};
-
-/* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option opts[] = {
-	    {"state-dir", required_argument, NULL, 's'},
-	    {"gateway-socket", required_argument, NULL, 'g'},
-	    {"admin-socket", required_argument, NULL, 'a'},
-	    {"gateway-uid", required_argument, NULL, 'u'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"ready-fd", required_argument, NULL, 'r'},
-	    {"init", no_argument, NULL, 'i'},
-	    {"factory", required_argument, NULL, 'F'},
-	    {"force", no_argument, NULL, 'x'},
-	    {"usb-udc", required_argument, NULL, 'U'},
-	    {"usb-port", required_argument, NULL, 'P'},
-	    {"hw-sim", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	char *end;
-	int opt;
-
-	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid()};
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			o->state_dir = optarg;
-			break;
-		case 'g':
-			o->gw_path = optarg;
-			break;
-		case 'a':
-			o->admin_path = optarg;
-			break;
-		case 'u':
-			errno = 0;
-			o->gateway_uid = (uid_t)strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg) {
-				fprintf(stderr, "svcport-bmcd: --gateway-uid: not a number\n");
-				return 2;
-			}
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'l':
-			o->log_kind = optarg;
-			if (strcmp(optarg, "stderr") != 0 && strcmp(optarg, "syslog") != 0) {
-				fprintf(stderr, "svcport-bmcd: --log stderr|syslog\n");
-				return 2;
-			}
-			break;
-		case 'r':
-			o->ready_fd = atoi(optarg);
-			break;
-		case 'i':
-			o->init = true;
-			break;
-		case 'F':
-			o->factory = optarg;
-			break;
-		case 'x':
-			o->force = true;
-			break;
-		case 'U':
-			o->usb_udc = optarg;
-			break;
-		case 'P':
-			o->usb_port = optarg;
-			break;
-		case 'S':
-			o->hw_sim = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
-	    (!o->init && (!o->gw_path || !o->admin_path)) ||
-	    (o->hw_sim && (o->usb_udc || o->usb_port))) {
-		usage(stderr);
-		return 2;
-	}
-	return 0;
 }
 
 static int run_init(const struct options *o, const struct bmc_env *env)
@@ -488,6 +376,18 @@ static void daemon_close(struct daemon *d)
 	hwin_close(d->hw);
 }
 
+/* systemd (Type=notify): ready once both sockets listen. Never fatal. */
+static void notify_serving(const struct options *o)
+{
+	char status[160];
+	int r;
+
+	snprintf(status, sizeof(status), "serving gateway %s, admin %s", o->gw_path, o->admin_path);
+	r = notify_ready(status);
+	if (r < 0)
+		log_msg(LOG_WARNING, "$NOTIFY_SOCKET: %s (readiness not reported)", strerror(-r));
+}
+
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
@@ -499,8 +399,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	char hw_desc[PATH_MAX + 128];
 	int ret;
 
-	log_setup("svcport-bmcd", o->log_kind ? strcmp(o->log_kind, "syslog") == 0 : !o->foreground,
-	          false);
+	log_setup("svcport-bmcd", o->log_kind && strcmp(o->log_kind, "syslog") == 0, false);
 	for (int i = 0; i < MAX_GATEWAYS; i++)
 		d.gw[i].fd = -1;
 	for (int i = 0; i < MAX_ADMINS; i++)
@@ -527,10 +426,6 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	ret = 1;
 	if (daemon_listen(&d, o) < 0)
 		goto out;
-	if (!o->foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "svcport-bmcd: daemon: %s\n", strerror(errno));
-		goto out;
-	}
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
@@ -541,8 +436,10 @@ static int serve(const struct options *o, const struct bmc_env *env)
 			log_msg(LOG_WARNING, "--ready-fd %d: %s", o->ready_fd, strerror(errno));
 		close(o->ready_fd);
 	}
+	notify_serving(o);
 	ret = loop_run(d.loop) < 0 ? 1 : 0;
 	bmc_flush(d.bmc);
+	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);
 out:
@@ -556,7 +453,7 @@ int main(int argc, char **argv)
 	mbedtls_ctr_drbg_context drbg;
 	struct options o;
 	struct bmc_env env;
-	int ret = parse_options(argc, argv, &o);
+	int ret = bmcd_parse_options(argc, argv, &o);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;

@@ -132,15 +132,21 @@ struct factory {
 static int check_fresh(struct factory *f, bool force)
 {
 	char path[PATH_MAX];
-	struct stat sb;
+	struct fs_stat sb = {0};
 	int ret = fs_path(path, sizeof(path), f->state_dir, BMC_STATE_FILE);
 
 	if (ret < 0)
 		return ret;
-	if (stat(path, &sb) == 0 && !force) {
+	/* Only a state file that is surely absent counts as fresh. */
+	ret = fs_stat_path(path, &sb);
+	if (ret == 0 && !force) {
 		say(f->err, f->err_len, "%s is already initialised (use --force to replace it)",
 		    f->state_dir);
 		return -EEXIST;
+	}
+	if (ret < 0 && ret != -ENOENT) {
+		say(f->err, f->err_len, "%s: %s", path, strerror(-ret));
+		return ret;
 	}
 	return 0;
 }

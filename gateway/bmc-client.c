@@ -28,8 +28,9 @@ struct bmc_client {
 	bool warned; /* a failed attempt was logged as a warning since the last connection */
 	uint32_t backoff_ms;
 	struct loop_io *io;
-	struct loop_timer *retry;   /* reconnect after back-off */
-	struct loop_timer *dropper; /* deferred drop after a send error */
+	struct loop_timer *retry;    /* reconnect after back-off */
+	struct loop_timer *dropper;  /* deferred drop after a send error */
+	struct loop_timer *announce; /* up() of the first, synchronous connection */
 	uint8_t buf[BMC_PKT_MAX];
 };
 
@@ -100,14 +101,14 @@ static void on_readable(int fd, unsigned events, void *user_data)
 	}
 }
 
-static void try_connect(void *user_data)
+/* One connection attempt: 0 when connected (up), else a retry is scheduled. */
+static int open_socket(struct bmc_client *c)
 {
-	struct bmc_client *c = user_data;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		clog_(c, LOG_ERR, "session 0: socket: %s", strerror(errno));
 		schedule_retry(c);
-		return;
+		return -EIO;
 	}
 	/* A unix connect completes or fails at once (EAGAIN: backlog full, retry later). */
 	if (connect(fd, (struct sockaddr *)&c->addr, sizeof(c->addr)) < 0) {
@@ -119,18 +120,35 @@ static void try_connect(void *user_data)
 		      c->addr.sun_path, strerror(e), c->backoff_ms, BMC_BACKOFF_MAX_MS);
 		c->warned = true;
 		schedule_retry(c);
-		return;
+		return -e;
 	}
 	c->fd = fd;
 	if (loop_io_new(c->loop, fd, LOOP_READ, on_readable, c, &c->io) < 0) {
 		drop(c, "cannot watch socket");
-		return;
+		return -EIO;
 	}
 	c->up = true;
 	c->warned = false;
 	c->backoff_ms = BMC_BACKOFF_MIN_MS;
 	clog_(c, LOG_INFO, "session 0: bmcd %s connected", c->addr.sun_path);
-	c->ops->up(c->user_data);
+	return 0;
+}
+
+static void try_connect(void *user_data)
+{
+	struct bmc_client *c = user_data;
+
+	if (open_socket(c) == 0)
+		c->ops->up(c->user_data);
+}
+
+/* The first connection's up(), from the loop: never from inside bmc_client_new. */
+static void announce_up(void *user_data)
+{
+	struct bmc_client *c = user_data;
+
+	if (c->up)
+		c->ops->up(c->user_data);
 }
 
 static void deferred_drop(void *user_data)
@@ -162,12 +180,25 @@ int bmc_client_new(struct loop *loop, const char *path, const struct bmc_client_
 	r = loop_timer_new(loop, deferred_drop, c, &c->dropper);
 	if (r < 0)
 		goto free_retry;
-	r = loop_timer_start(c->retry, 0);
+	r = loop_timer_new(loop, announce_up, c, &c->announce);
 	if (r < 0)
 		goto free_dropper;
+	/* The first attempt now: whoever starts svcportd and waits for it to be
+	 * ready finds bmcd connected, not a request answered BMC_UNAVAILABLE
+	 * because a link's bytes came before a 0 ms timer. */
+	if (open_socket(c) == 0) {
+		r = loop_timer_start(c->announce, 0);
+		if (r < 0)
+			goto free_announce;
+	}
 	*ret_client = c;
 	return 0;
 
+free_announce:
+	loop_io_free(c->io);
+	if (c->fd >= 0)
+		close(c->fd);
+	loop_timer_free(c->announce);
 free_dropper:
 	loop_timer_free(c->dropper);
 free_retry:
@@ -186,6 +217,7 @@ void bmc_client_free(struct bmc_client *c)
 		close(c->fd);
 	loop_timer_free(c->retry);
 	loop_timer_free(c->dropper);
+	loop_timer_free(c->announce);
 	free(c);
 }
 

@@ -26,7 +26,8 @@ struct bmc_client_ops {
 #define BMC_BACKOFF_MIN_MS 100u
 #define BMC_BACKOFF_MAX_MS 5000u
 
-/* path is copied. The first connection attempt happens from the loop. */
+/* path is copied. The first connection attempt happens here (its up() comes
+ * from the loop), the retries from the loop. */
 int bmc_client_new(struct loop *loop, const char *path, const struct bmc_client_ops *ops,
                    void *user_data, struct bmc_client **ret_client)
     __attribute__((warn_unused_result));

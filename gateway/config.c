@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* config.h: key=value file and command line. */
 #include "config.h"
+#include "version.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LINE_MAX_LEN 512
 
@@ -16,7 +18,8 @@ static const char usage[] =
     "The svcport service-port gateway: serves phones over BLE GATT and USB-CDC\n"
     "links and relays their requests to svcport-bmcd.\n"
     "\n"
-    "  --config FILE          read key=value options from FILE (same names as below)\n"
+    "  --config FILE          read key=value options from FILE (same names as below;\n"
+    "                         default " GW_DEFAULT_CONFIG " when it exists)\n"
     "  --link SPEC            a link, repeatable: ble:hciN, ble-sim:PATH, tty:PATH,\n"
     "                         unix:PATH, usb:VID:PID (hex)\n"
     "  --bmc-socket PATH      svcport-bmcd's socket (default " GW_DEFAULT_BMC_SOCKET ")\n"
@@ -36,6 +39,7 @@ static const char usage[] =
     "  --verbose              log debug lines too\n"
     "  --ready-fd N           write \"ready\\n\" to fd N once every link listens\n"
     "  --help                 this text\n"
+    "  --version              the version\n"
     "\n"
     "DUR is a number with a unit: 250ms, 30s (no unit: seconds).\n";
 
@@ -217,6 +221,7 @@ static int load_file(struct gw_config *cfg, const char *path, FILE *err)
 
 enum {
 	OPT_HELP = 'h',
+	OPT_VERSION = 'V',
 	OPT_CONFIG = 0x100,
 	OPT_FLAG_SYSLOG,
 	OPT_FLAG_VERBOSE,
@@ -225,6 +230,7 @@ enum {
 
 static const struct option options[] = {
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"syslog", no_argument, NULL, OPT_FLAG_SYSLOG},
     {"verbose", no_argument, NULL, OPT_FLAG_VERBOSE},
@@ -256,9 +262,15 @@ int gw_config_parse(struct gw_config *cfg, int argc, char **argv, FILE *out, FIL
 			fputs(usage, out);
 			return 1;
 		}
+		if (c == OPT_VERSION) {
+			fputs("svcportd " SVCPORT_VERSION "\n", out);
+			return 1;
+		}
 		if (c == OPT_CONFIG)
 			config = optarg;
 	}
+	if (!config && access(GW_DEFAULT_CONFIG, F_OK) == 0)
+		config = GW_DEFAULT_CONFIG;
 	if (config) {
 		int r = load_file(cfg, config, err);
 		if (r < 0)
@@ -271,6 +283,7 @@ int gw_config_parse(struct gw_config *cfg, int argc, char **argv, FILE *out, FIL
 	while ((c = getopt_long(argc, argv, "h", options, &idx)) != -1) {
 		switch (c) {
 		case OPT_CONFIG:
+		case OPT_VERSION:
 			break;
 		case OPT_FLAG_SYSLOG:
 			cfg->use_syslog = true;

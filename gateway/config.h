@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "paths.h"
 #include "session.h"
 
 #define GW_LINKS_MAX 16
@@ -32,11 +33,14 @@ struct gw_config {
 
 #define GW_DEFAULT_BMC_SOCKET "/run/svcport/bmcd.sock"
 #define GW_DEFAULT_USER       "svcport"
+/* Read when it exists and no --config is given; --config /dev/null reads none. */
+#define GW_DEFAULT_CONFIG SVCPORT_CONF_DIR "/svcportd.conf"
 
 void gw_config_default(struct gw_config *cfg);
 
 /*
- * Parses argv (with --config FILE read first, wherever it appears). Returns
+ * Parses argv (with --config FILE read first, wherever it appears, or else
+ * GW_DEFAULT_CONFIG if that file exists). Returns
  * 0, 1 when --help was printed to out, or -EINVAL after printing a clear
  * message to err.
  */

@@ -17,7 +17,9 @@
 #include "link.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "privdrop.h"
+#include "reload.h"
 #include "session.h"
 
 struct gw {
@@ -31,6 +33,9 @@ struct gw {
 	struct loop_timer *tick;
 	struct loop_signal *sigint;
 	struct loop_signal *sigterm;
+	struct loop_signal *sighup;
+	int argc; /* the command line, parsed again by a reload */
+	char **argv;
 };
 
 static int gw_bmc_send(void *user_data, const uint8_t *req, size_t len)
@@ -88,6 +93,29 @@ static void gw_on_signal(int signo, void *user_data)
 	loop_quit(gw->loop);
 }
 
+/* SIGHUP: RELOADING=1, the configuration again (whole or not at all, see
+ * reload.h), READY=1 with a STATUS= that says which. */
+static void gw_on_reload(int signo, void *user_data)
+{
+	struct gw *gw = user_data;
+	struct gw_config next;
+	char why[256], status[320];
+
+	(void)notify_reloading();
+	if (gw_config_reload(&gw->cfg, gw->argc, gw->argv, &next, why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "session 0: reload refused, configuration kept: %s", why);
+		snprintf(status, sizeof(status), "reload refused, configuration kept: %s", why);
+		(void)notify_ready(status);
+		return;
+	}
+	gw->cfg = next;
+	gw->link_ctx.ble_security = next.ble_security;
+	log_setup("svcportd", next.use_syslog, next.verbose);
+	log_msg(LOG_INFO, "session 0: configuration reloaded");
+	log_msg(LOG_DEBUG, "session 0: now verbose, ble-security %d", next.ble_security);
+	(void)notify_ready("configuration reloaded");
+}
+
 static bool has_ble_link(const struct gw_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->n_links; i++)
@@ -105,6 +133,17 @@ static int gw_ready(int fd)
 	return n == 6 ? 0 : -EIO;
 }
 
+/* systemd (Type=notify): best effort, never fatal. */
+static void gw_notify_ready(const struct gw *gw)
+{
+	char status[96];
+
+	snprintf(status, sizeof(status), "serving %u link(s)", gw->cfg.n_links);
+	int r = notify_ready(status);
+	if (r < 0)
+		log_msg(LOG_WARNING, "$NOTIFY_SOCKET: %s (readiness not reported)", strerror(-r));
+}
+
 static void gw_free(struct gw *gw)
 {
 	for (unsigned i = 0; i < GW_LINKS_MAX; i++)
@@ -113,6 +152,7 @@ static void gw_free(struct gw *gw)
 	loop_timer_free(gw->tick);
 	loop_signal_free(gw->sigint);
 	loop_signal_free(gw->sigterm);
+	loop_signal_free(gw->sighup);
 	session_table_free(gw->sessions);
 	capture_close(gw->capture);
 	loop_free(gw->loop);
@@ -173,17 +213,25 @@ static int gw_run(struct gw *gw)
 	r = loop_signal_new(gw->loop, SIGTERM, gw_on_signal, gw, &gw->sigterm);
 	if (r < 0)
 		return r;
+	r = loop_signal_new(gw->loop, SIGHUP, gw_on_reload, gw, &gw->sighup);
+	if (r < 0)
+		return r;
 	log_msg(LOG_INFO, "session 0: ready, %u link(s), bmcd at %s", gw->cfg.n_links,
-	       gw->cfg.bmc_socket);
+	        gw->cfg.bmc_socket);
 	r = gw_ready(gw->cfg.ready_fd);
 	if (r < 0)
 		log_msg(LOG_WARNING, "--ready-fd %d: cannot write", gw->cfg.ready_fd);
-	return loop_run(gw->loop);
+	gw_notify_ready(gw);
+	r = loop_run(gw->loop);
+	(void)notify_stopping();
+	return r;
 }
 
 int main(int argc, char **argv)
 {
 	static struct gw gw;
+	gw.argc = argc;
+	gw.argv = argv;
 	gw_config_default(&gw.cfg);
 	int r = gw_config_parse(&gw.cfg, argc, argv, stdout, stderr);
 	if (r == 1)

@@ -13,14 +13,21 @@ static bool st_portal_org(struct demo *d)
 
 	ok = sim(d, ARGV(S, "portal", P, "org", "add", "acme")) == 0;
 	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "alice", "--org", "acme", "--role",
-	                       "org-admin")) == 0;
+	                       "org-admin", "--password-file", pwf(d, "alice"))) == 0;
 	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "eddie", "--org", "acme", "--role",
-	                       "edge-user")) == 0;
+	                       "edge-user", "--password-file", pwf(d, "eddie"))) == 0;
 	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "mona", "--org", "acme", "--role",
-	                       "maintenance")) == 0;
+	                       "maintenance", "--password-file", pwf(d, "mona"))) == 0;
 	ok = ok && sim(d, ARGV(S, "portal", P, "user", "add", "bob", "--org", "acme", "--role",
-	                       "base")) == 0;
+	                       "base", "--password-file", pwf(d, "bob"))) == 0;
 	return ok;
+}
+
+static bool st_portal_service(struct demo *d)
+{
+	snprintf(d->ca, sizeof(d->ca), "%s/portal-ca.pem", d->tmp);
+	return service_start(d) &&
+	       sim(d, ARGV(S, "portal", P, "https", "download", "--out", d->ca)) == 0;
 }
 
 static bool st_manufacture(struct demo *d)
@@ -52,7 +59,7 @@ static bool st_claim_ble(struct demo *d)
 
 	ok = sim(d, ARGV(S, "portal", P, "claim", "--org", "acme", "--mt", MT, "--sn", SN, "--code",
 	                 d->code)) == 0;
-	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "claim")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, API("alice"), "claim")) == 0;
 	return ok;
 }
 
@@ -60,7 +67,7 @@ static bool st_activate_ble(struct demo *d)
 {
 	bool ok;
 
-	ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate")) == 0;
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate")) == 0;
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "ACTIVE")) == 0;
 	return ok;
@@ -70,7 +77,7 @@ static bool st_sensors(struct demo *d)
 {
 	bool ok;
 
-	ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "sensors", "--sensors",
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, API("alice"), "sensors", "--sensors",
 	                 "intrusion=on")) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-led", "ON")) == 0;
 	return ok;
@@ -90,7 +97,7 @@ static bool st_reactivate_usb(struct demo *d)
 {
 	bool ok;
 
-	ok = sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate")) == 0;
+	ok = sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate")) == 0;
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "ACTIVE")) == 0;
 	return ok;
@@ -100,7 +107,7 @@ static bool st_reset_refused(struct demo *d)
 {
 	bool ok;
 
-	ok = sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "emergency-reset")) != 0;
+	ok = sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "emergency-reset")) != 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "emergency-reset",
 	                       "--skip-policy", "--expect-error", "ROLE_FORBIDDEN")) == 0;
 	return ok;
@@ -115,14 +122,13 @@ static bool st_emergency_reset(struct demo *d)
 	                    "password", "set", "Adm1n-Secret"));
 	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 	                          "Adm1n-Secret", "sed", "backup", d->backup));
-	ok = ok &&
-	     sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P, "emergency-reset")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("mona"), "emergency-reset")) == 0;
 	/* The administrator password is the default again, and the SED AK is gone. */
 	ok = ok && !bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 	                           "Adm1n-Secret", "sed", "backup", d->backup));
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "LOCKED")) == 0;
-	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate",
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate",
 	                       "--expect-error", "INVALID_STATE")) == 0;
 	return ok;
 }
@@ -135,7 +141,7 @@ static bool st_sed_restore(struct demo *d)
 	                    "password", "set", "N3w-Secret"));
 	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 	                          "N3w-Secret", "sed", "restore", d->backup));
-	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "eddie", P, "activate")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate")) == 0;
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "ACTIVE")) == 0;
 	return ok;
@@ -162,7 +168,7 @@ static bool st_key_update(struct demo *d)
 
 	ok = sim(d, ARGV(S, "portal", P, "device", "key-update", "--mt", MT, "--sn", SN,
 	                 "--new-key-hash", d->keyhash)) == 0;
-	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, "--user", "mona", P, "key-update")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("mona"), "key-update")) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "acme")) == 0;
 	return ok;
@@ -172,8 +178,8 @@ static bool st_activate_repaired(struct demo *d)
 {
 	bool ok;
 
-	ok = sim(d, ARGV(S, "app", "--link", d->ble, "--user", "eddie", P, "activate",
-	                 "--save-command", d->old_cmd)) == 0;
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate", "--save-command",
+	                 d->old_cmd)) == 0;
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "ACTIVE")) == 0;
 	return ok;
@@ -192,7 +198,7 @@ static bool st_transfer(struct demo *d)
 	                 "passphrase: ", d->phrase, sizeof(d->phrase)) == 0;
 	ok = ok && sim(d, ARGV(S, "portal", P, "transfer", "accept", "--to", "globex", "--csv",
 	                       d->csv, "--passphrase", d->phrase)) == 0;
-	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "--user", "alice", P, "transfer")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, API("alice"), "transfer")) == 0;
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-owner", "globex")) == 0;
 	return ok;
@@ -211,6 +217,9 @@ const struct demo_step demo_story[] = {
     {"Portal: create the root CA, the command-signing certificate and the device CA",
      st_portal_init},
     {"Portal: organisation acme with a user of each role", st_portal_org},
+    {"Portal service: HTTPS on 127.0.0.1 with its internal CA; the phone trusts the "
+     "downloaded certificate",
+     st_portal_service},
     {"Factory: manufacture a portal-managed server " MT "-" SN, st_manufacture},
     {"Data centre: the server is racked and powered (svcport-bmcd + svcportd)", st_rack},
     {"Claim over BLE: the portal checks the activation code, the server its owner", st_claim_ble},

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,6 +98,61 @@ bool bmcctl(struct demo *d, char *const argv[])
 	return run_v(d, argv, NULL, NULL, 0) == 0;
 }
 
+/* A user's password file (written on first use; the demo's own, never reused elsewhere). */
+char *pwf(struct demo *d, const char *user)
+{
+	char *path = d->pw[d->pw_slot++ % 4];
+	FILE *f;
+
+	snprintf(path, sizeof(d->pw[0]), "%s/password-%s", d->tmp, user);
+	f = fopen(path, "wxe");
+	if (f) {
+		fprintf(f, "demo-%s-%s\n", user, d->tmp + strlen(d->tmp) - 6);
+		fclose(f);
+	}
+	return path;
+}
+
+bool service_start(struct demo *d)
+{
+	char port[16] = "", log[PATH_MAX + 32];
+	int rp[2];
+	ssize_t n;
+
+	snprintf(log, sizeof(log), "%s/portal-serve.log", d->tmp);
+	if (pipe(rp) < 0)
+		return false;
+	d->serve = fork();
+	if (d->serve == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		dup2(rp[1], 3);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		execv(d->self, ARGV(d->self, "portal", P, "serve", "--listen", "127.0.0.1:0",
+		                    "--ready-fd", "3"));
+		_exit(127);
+	}
+	close(rp[1]);
+	n = d->serve > 0 ? read(rp[0], port, sizeof(port) - 1) : -1;
+	close(rp[0]);
+	if (n <= 0)
+		return false;
+	port[strcspn(port, "\n")] = '\0';
+	snprintf(d->url, sizeof(d->url), "https://127.0.0.1:%s", port);
+	fprintf(d->human, "      | portal service at %s/ (log %s)\n", d->url, log);
+	return true;
+}
+
+static void service_stop(struct demo *d)
+{
+	if (d->serve <= 0)
+		return;
+	kill(d->serve, SIGTERM);
+	waitpid(d->serve, NULL, 0);
+	d->serve = 0;
+}
+
 static void play(struct demo *d)
 {
 	for (size_t i = 0; i < demo_story_len && !d->failed; i++) {
@@ -177,6 +233,7 @@ int cli_demo(int argc, char **argv)
 	fprintf(d->human, "svcport demo in %s\n", d->tmp);
 
 	play(d);
+	service_stop(d);
 
 	if (server_down(d->srv) < 0 || server_down(d->srv2) < 0)
 		fprintf(d->human, "demo: a daemon did not stop; see %s\n", d->tmp);

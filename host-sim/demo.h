@@ -35,6 +35,11 @@ struct demo {
 	char code[64];
 	char phrase[64];
 	char keyhash[80];
+	char url[64];           /* the portal service */
+	char ca[PATH_MAX + 16]; /* its certificate, downloaded, the phone's trust */
+	char pw[4][PATH_MAX + 32];
+	int pw_slot;
+	pid_t serve;
 	bool verbose;
 	int n;
 	struct {
@@ -55,11 +60,17 @@ int sim(struct demo *d, char *const argv[]);
 bool bmcctl(struct demo *d, char *const argv[]);
 /* The links and admin socket of the server in dir become the current ones. */
 void set_links(struct demo *d, const char *dir);
+/* A user's password file for the portal (written on first use). */
+char *pwf(struct demo *d, const char *user);
+/* `portal serve` on a free loopback port (d->url), waited for on its ready fd. */
+bool service_start(struct demo *d);
 
 #define ARGV(...) ((char *const[]){__VA_ARGS__, NULL})
 /* Shorthands for the commands of the story. */
 #define S d->self, "--quiet"
 #define P "--portal", d->portal
+/* The phone logs in to the portal service as user u. */
+#define API(u) "--portal-url", d->url, "--cacert", d->ca, "--user", u, "--password-file", pwf(d, u)
 
 struct demo_step {
 	const char *title;

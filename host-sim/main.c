@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "version.h"
 
 static const char usage[] =
-    "usage: svcport-sim COMMAND [--help] [--json] ...\n"
+    "usage: svcport-sim COMMAND [--help] [--json] ... | --version\n"
     "  portal   the simulated cloud portal (orgs, users, devices, PKI, signing)\n"
     "  app      the phone: talks to a server over ble-sim, unix, tty or ble links\n"
     "  server   a virtual edge server: svcport-bmcd + svcportd on simulated links\n"
@@ -31,6 +32,10 @@ int main(int argc, char **argv)
 
 		memmove(argv + 1, argv + 2, (size_t)(argc - 2) * sizeof(*argv));
 		argv[argc - 1] = flag;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		puts("svcport-sim " SVCPORT_VERSION);
+		return CLI_EXIT_OK;
 	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);

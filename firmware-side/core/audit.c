@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mbedtls/sha256.h>
@@ -51,7 +50,7 @@ int audit_append(const char *state_dir, svcport_v1_BmcState *st, const struct au
 	unsigned char buf[4 + svcport_v1_AuditRecord_size];
 	svcport_v1_AuditRecord rec = svcport_v1_AuditRecord_init_zero;
 	pb_ostream_t os = pb_ostream_from_buffer(buf + 4, sizeof(buf) - 4);
-	struct stat sb;
+	struct fs_stat sb = {0};
 	bool created = false;
 	size_t len, off = 0;
 	int fd, ret;
@@ -80,13 +79,11 @@ int audit_append(const char *state_dir, svcport_v1_BmcState *st, const struct au
 	}
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &sb) < 0) {
-		ret = -errno;
+	ret = fs_stat_fd(fd, &sb);
+	if (ret < 0)
 		goto out;
-	}
 	/* Drop the trace of a change whose state write never landed. */
-	if ((uint64_t)sb.st_size != st->audit_bytes &&
-	    fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0) {
+	if (sb.size != st->audit_bytes && fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -133,8 +130,8 @@ static int audit_walk(const char *state_dir, const svcport_v1_BmcState *st, stru
 	unsigned char buf[svcport_v1_AuditRecord_size], prev[32] = {0};
 	svcport_v1_AuditRecord rec;
 	uint64_t off = 0, seq = 0;
-	struct stat sb;
-	int fd;
+	struct fs_stat sb = {0};
+	int fd, err;
 
 	memset(r, 0, sizeof(*r));
 	fd = audit_open(state_dir, O_RDONLY);
@@ -144,9 +141,10 @@ static int audit_walk(const char *state_dir, const svcport_v1_BmcState *st, stru
 	}
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &sb) < 0) {
+	err = fs_stat_fd(fd, &sb);
+	if (err < 0) {
 		close(fd);
-		return -errno;
+		return err;
 	}
 	for (;;) {
 		unsigned char hdr[4];
@@ -159,10 +157,10 @@ static int audit_walk(const char *state_dir, const svcport_v1_BmcState *st, stru
 			         (unsigned long long)st->audit_bytes, (unsigned long long)off);
 			goto bad;
 		}
-		if (off + 4 > (uint64_t)sb.st_size || pread_all(fd, hdr, 4, off) < 0)
+		if (off + 4 > sb.size || pread_all(fd, hdr, 4, off) < 0)
 			break;
 		len = hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16 | (size_t)hdr[3] << 24;
-		if (len > sizeof(buf) || off + 4 + len > (uint64_t)sb.st_size ||
+		if (len > sizeof(buf) || off + 4 + len > sb.size ||
 		    pread_all(fd, buf, len, off + 4) < 0)
 			break;
 		if (seq >= st->audit_count) {
@@ -235,7 +233,7 @@ int audit_check_committed(const char *state_dir, const svcport_v1_BmcState *st)
 
 int audit_discard_uncommitted(const char *state_dir, const svcport_v1_BmcState *st)
 {
-	struct stat sb;
+	struct fs_stat sb = {0};
 	int fd = audit_open(state_dir, O_RDWR);
 	int ret = 0;
 
@@ -243,10 +241,9 @@ int audit_discard_uncommitted(const char *state_dir, const svcport_v1_BmcState *
 		return 0;
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &sb) < 0)
-		ret = -errno;
-	else if ((uint64_t)sb.st_size > st->audit_bytes &&
-	         (fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0 || fsio_fsync(fd) < 0))
+	ret = fs_stat_fd(fd, &sb);
+	if (ret == 0 && sb.size > st->audit_bytes &&
+	    (fsio_ftruncate(fd, (off_t)st->audit_bytes) < 0 || fsio_fsync(fd) < 0))
 		ret = -errno;
 	close(fd);
 	return ret;

@@ -16,8 +16,9 @@
 #include "challenge.h"
 #include "ratelimit.h"
 #include "svcport.pb.h"
+#include "version.h"
 
-#define BMC_FIRMWARE_VERSION       "svcport-bmcd 0.1.0"
+#define BMC_FIRMWARE_VERSION       "svcport-bmcd " SVCPORT_VERSION
 #define BMC_PROTOCOL_VERSION       1
 #define BMC_ADMIN_PROTOCOL_VERSION 1
 /* The administrator password after init, factory reset or an emergency reset. */

@@ -2,11 +2,12 @@
 #include "x509check.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+
+#include "utc.h"
 
 bool x509_is_profile_ok(const mbedtls_x509_crt *crt)
 {
@@ -15,26 +16,24 @@ bool x509_is_profile_ok(const mbedtls_x509_crt *crt)
 	       crt->sig_md == MBEDTLS_MD_SHA256 && crt->sig_pk == MBEDTLS_PK_ECDSA;
 }
 
-static int time_cmp(const mbedtls_x509_time *t, const struct tm *now)
+/* A certificate's time as seconds since the epoch: compared with the BMC's
+ * 64-bit clock, never through the platform's time_t (32-bit on armhf,
+ * docs/arm.md). */
+static int x509_time_to_seconds(const mbedtls_x509_time *t, int64_t *ret)
 {
-	const int a[6] = {t->year, t->mon, t->day, t->hour, t->min, t->sec};
-	const int b[6] = {now->tm_year + 1900, now->tm_mon + 1, now->tm_mday,
-	                  now->tm_hour,        now->tm_min,     now->tm_sec};
+	const struct utc_tm tm = {t->year, t->mon, t->day, t->hour, t->min, t->sec};
 
-	for (int i = 0; i < 6; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	return 0;
+	return utc_to_seconds(&tm, ret);
 }
 
 bool x509_is_valid_at(const mbedtls_x509_crt *crt, uint64_t now_s)
 {
-	time_t t = (time_t)now_s;
-	struct tm tm;
+	int64_t from, to;
 
-	if (!gmtime_r(&t, &tm))
+	if (now_s > INT64_MAX || x509_time_to_seconds(&crt->valid_from, &from) < 0 ||
+	    x509_time_to_seconds(&crt->valid_to, &to) < 0)
 		return false;
-	return time_cmp(&crt->valid_from, &tm) <= 0 && time_cmp(&crt->valid_to, &tm) >= 0;
+	return from <= (int64_t)now_s && (int64_t)now_s <= to;
 }
 
 static bool has_cmd_signing_eku(const mbedtls_x509_crt *crt)

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/gcm.h>
@@ -19,6 +18,7 @@
 
 #include "fsutil.h"
 #include "se-file-int.h"
+#include "utc.h"
 
 #define SE_FILE_MAX 16384
 
@@ -395,17 +395,15 @@ int se_issue_cert(struct se *se, enum se_cert_kind kind, const char *subject,
 	                                    0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
 	const bool ca = kind == SE_CERT_INTERNAL_CA;
 	unsigned char buf[1024], serial[16];
-	const time_t t = (time_t)now_s;
 	mbedtls_x509write_cert w;
-	char not_before[16];
+	char not_before[UTC_X509_LEN + 1];
 	mbedtls_mpi sn;
-	struct tm tm;
 	int n = -EINVAL;
 
 	_Static_assert(sizeof(MBEDTLS_OID_SERVER_AUTH) - 1 == 8, "the EKU bytes above");
 
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(not_before, sizeof(not_before), "%Y%m%d%H%M%S", &tm) != 14)
+	/* From the 64-bit clock, never through time_t (32-bit on armhf, docs/arm.md). */
+	if (now_s > INT64_MAX || utc_format_x509((int64_t)now_s, not_before) < 0)
 		return -EINVAL;
 	mbedtls_x509write_crt_init(&w);
 	mbedtls_mpi_init(&sn);

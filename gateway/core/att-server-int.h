@@ -27,6 +27,14 @@ struct att_server {
 	uint16_t tx_ccc; /* per connection: no bonding, so nothing persists */
 	uint16_t sc_ccc;
 
+	/* Robust Caching (Vol 3 Part G 2.5.2.1). No client has a trusted relationship (no
+	 * bonding), so each connection starts change-aware with no features set. */
+	uint8_t csf;               /* Client Supported Features kept: GATT_CSF_ROBUST_CACHING */
+	bool is_change_unaware;    /* the database changed since this client last knew it */
+	bool has_read_hash;        /* ... and it has read the Database Hash since */
+	bool has_sent_out_of_sync; /* ... or has been told Database Out Of Sync */
+	uint8_t db_hash[GATT_DB_HASH_LEN];
+
 	uint8_t pending_op; /* request whose answer was deferred, 0 if none */
 
 	bool ind_outstanding; /* an indication awaits its confirmation */
@@ -56,5 +64,14 @@ void att_srv_handle_write_cmd(struct att_server *srv, const uint8_t *pdu, size_t
 int att_srv_handle_prep_write(struct att_server *srv, const uint8_t *pdu, size_t len);
 int att_srv_handle_exec_write(struct att_server *srv, const uint8_t *pdu, size_t len);
 int att_srv_handle_conf(struct att_server *srv, size_t len);
+void att_srv_prep_clear(struct att_server *srv);
+
+/* Robust Caching (att-server-cache.c). */
+bool att_srv_is_held_back(const struct att_server *srv);
+int att_srv_check_sync(struct att_server *srv, const uint8_t *pdu, size_t len);
+void att_srv_db_hash_value(struct att_server *srv, const uint8_t **ret_val, size_t *ret_len);
+uint8_t att_srv_csf_check(const struct att_server *srv, const uint8_t *v, size_t len);
+uint8_t att_srv_csf_write(struct att_server *srv, const uint8_t *v, size_t len);
+void att_srv_db_changed(struct att_server *srv);
 
 #endif

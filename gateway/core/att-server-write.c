@@ -65,6 +65,8 @@ static int attr_write(struct att_server *srv, const struct gatt_db_attr *a, cons
 		if (srv->cb.tx_ccc_change)
 			srv->cb.tx_ccc_change(val, srv->cb.user_data);
 		return 0;
+	case GATT_KIND_CSF:
+		return att_srv_csf_write(srv, v, len);
 	case GATT_KIND_RX:
 		r = srv->cb.rx_write(v, len, need_rsp, srv->cb.user_data);
 		if (!need_rsp || r == 0)
@@ -153,7 +155,7 @@ int att_srv_handle_prep_write(struct att_server *srv, const uint8_t *pdu, size_t
 	return att_srv_send(srv, srv->out, len);
 }
 
-static void prep_clear(struct att_server *srv)
+void att_srv_prep_clear(struct att_server *srv)
 {
 	srv->n_prep = 0;
 	srv->prep_bytes = 0;
@@ -169,7 +171,8 @@ static bool is_first_of_handle(const struct att_server *srv, size_t i)
 
 /*
  * Builds the value the queued writes of handle produce into srv->value, starting from the
- * current value (a CCCD) or from nothing (RX). Returns 0 or an ATT error code.
+ * current value (a CCCD, Client Supported Features) or from nothing (RX), and checks it.
+ * Returns 0 or an ATT error code.
  */
 static uint8_t prep_assemble(struct att_server *srv, const struct gatt_db_attr *a, size_t *ret_len)
 {
@@ -179,6 +182,9 @@ static uint8_t prep_assemble(struct att_server *srv, const struct gatt_db_attr *
 	if (a->kind == GATT_KIND_TX_CCC || a->kind == GATT_KIND_SC_CCC) {
 		att_put_le16(srv->value, a->kind == GATT_KIND_TX_CCC ? srv->tx_ccc : srv->sc_ccc);
 		cur = 2;
+	} else if (a->kind == GATT_KIND_CSF) {
+		srv->value[0] = srv->csf;
+		cur = 1;
 	}
 	for (size_t i = 0; i < srv->n_prep; i++) {
 		const struct att_prep_entry *e = &srv->prep[i];
@@ -193,9 +199,11 @@ static uint8_t prep_assemble(struct att_server *srv, const struct gatt_db_attr *
 		if (end > cur)
 			cur = end;
 	}
+	*ret_len = cur;
+	if (a->kind == GATT_KIND_CSF)
+		return att_srv_csf_check(srv, srv->value, cur);
 	if (a->kind != GATT_KIND_RX)
 		return ccc_parse(a, srv->value, cur, &ccc);
-	*ret_len = cur;
 	return 0;
 }
 
@@ -214,7 +222,7 @@ int att_srv_handle_exec_write(struct att_server *srv, const uint8_t *pdu, size_t
 			uint8_t ecode =
 			    is_first_of_handle(srv, i) ? prep_assemble(srv, a, &vlen) : 0;
 			if (ecode) {
-				prep_clear(srv);
+				att_srv_prep_clear(srv);
 				return att_srv_send_error(srv, pdu[0], a->handle, ecode);
 			}
 		}
@@ -224,17 +232,16 @@ int att_srv_handle_exec_write(struct att_server *srv, const uint8_t *pdu, size_t
 			if (!is_first_of_handle(srv, i))
 				continue;
 			(void)prep_assemble(srv, a, &vlen);
-			r = attr_write(srv, a, srv->value, a->kind == GATT_KIND_RX ? vlen : 2,
-			               true);
+			r = attr_write(srv, a, srv->value, vlen, true);
 			if (r == RESULT_DEFERRED) {
 				deferred = true;
 			} else if (r) {
-				prep_clear(srv);
+				att_srv_prep_clear(srv);
 				return att_srv_send_error(srv, pdu[0], a->handle, (uint8_t)r);
 			}
 		}
 	}
-	prep_clear(srv);
+	att_srv_prep_clear(srv);
 	if (deferred) {
 		srv->pending_op = ATT_OP_EXEC_WRITE_REQ;
 		return 0;
@@ -263,6 +270,9 @@ int att_server_notify_tx(struct att_server *srv, const uint8_t *value, size_t le
 
 	if (!(srv->tx_ccc & GATT_CCC_NOTIFY))
 		return -EPERM;
+	/* Part G 2.5.2.1: nothing but Service Changed reaches a change-unaware client. */
+	if (att_srv_is_held_back(srv))
+		return -EAGAIN;
 	if (att_srv_check_security(srv, tx))
 		return -EACCES;
 	if (len > att_server_max_value_len(srv))
@@ -293,6 +303,7 @@ int att_server_indicate_service_changed(struct att_server *srv, uint16_t start, 
 {
 	if (start == 0 || start > end)
 		return -EINVAL;
+	att_srv_db_changed(srv);
 	if (!(srv->sc_ccc & GATT_CCC_INDICATE))
 		return -EPERM;
 	if (srv->sc_queued) {
@@ -316,6 +327,10 @@ int att_srv_handle_conf(struct att_server *srv, size_t len)
 	if (!srv->ind_outstanding)
 		return -EPROTO; /* a confirmation nobody asked for */
 	srv->ind_outstanding = false;
+	/* A client on one bearer that confirms Service Changed is change-aware again. */
+	srv->is_change_unaware = false;
+	srv->has_read_hash = false;
+	srv->has_sent_out_of_sync = false;
 	if (srv->sc_queued)
 		return send_sc_indication(srv);
 	return 0;

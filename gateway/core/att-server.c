@@ -38,6 +38,10 @@ int att_server_new(const struct att_server_config *cfg, const struct att_server_
 	memcpy(srv->name, name, name_len);
 	srv->name_len = name_len;
 	srv->appearance = cfg->appearance;
+	if (gatt_db_hash(srv->db_hash) < 0) {
+		free(srv);
+		return -EIO;
+	}
 	*ret_srv = srv;
 	return 0;
 }
@@ -138,6 +142,14 @@ static uint8_t attr_value(struct att_server *srv, const struct gatt_db_attr *a, 
 		*ret_val = srv->scratch;
 		*ret_len = 2;
 		return 0;
+	case GATT_KIND_CSF:
+		srv->scratch[0] = srv->csf;
+		*ret_val = srv->scratch;
+		*ret_len = 1;
+		return 0;
+	case GATT_KIND_DB_HASH:
+		att_srv_db_hash_value(srv, ret_val, ret_len);
+		return 0;
 	case GATT_KIND_INFO:
 		if (refresh || !srv->info_valid) {
 			size_t n = 0;
@@ -166,11 +178,6 @@ static size_t min_size(size_t a, size_t b)
 static bool is_bad_range(uint16_t start, uint16_t end)
 {
 	return start == 0 || start > end;
-}
-
-static uint32_t range_last(uint16_t end)
-{
-	return end < GATT_HANDLE_LAST ? end : GATT_HANDLE_LAST;
 }
 
 static int handle_mtu(struct att_server *srv, const uint8_t *pdu, size_t len)
@@ -210,8 +217,9 @@ static int handle_find_info(struct att_server *srv, const uint8_t *pdu, size_t l
 	end = att_get_le16(pdu + 3);
 	if (is_bad_range(start, end))
 		return att_srv_send_error(srv, pdu[0], start, ATT_ECODE_INVALID_HANDLE);
-	for (uint32_t h = start; h <= range_last(end); h++) {
-		const struct gatt_db_attr *a = gatt_db_get((uint16_t)h);
+	for (const struct gatt_db_attr *a = gatt_db_first(start, end); a;
+	     a = gatt_db_next(a, end)) {
+		uint16_t h = a->handle;
 		uint8_t fmt = a->type.len == 2 ? 1 : 2;
 		if (format == 0)
 			format = fmt;
@@ -219,7 +227,7 @@ static int handle_find_info(struct att_server *srv, const uint8_t *pdu, size_t l
 			break; /* one format per response */
 		if (pos + 2 + a->type.len > srv->mtu)
 			break;
-		att_put_le16(out + pos, (uint16_t)h);
+		att_put_le16(out + pos, h);
 		memcpy(out + pos + 2, a->type.b, a->type.len);
 		pos += 2 + a->type.len;
 	}
@@ -245,8 +253,9 @@ static int handle_find_by_type(struct att_server *srv, const uint8_t *pdu, size_
 	vlen = len - 7;
 	if (is_bad_range(start, end))
 		return att_srv_send_error(srv, pdu[0], start, ATT_ECODE_INVALID_HANDLE);
-	for (uint32_t h = start; h <= range_last(end); h++) {
-		const struct gatt_db_attr *a = gatt_db_get((uint16_t)h);
+	for (const struct gatt_db_attr *a = gatt_db_first(start, end); a;
+	     a = gatt_db_next(a, end)) {
+		uint16_t h = a->handle;
 		/* Only constant values (declarations, descriptions) are compared: the
 		 * others are per connection, protected, or not readable. */
 		if (!att_uuid_is_equal(&a->type, &type) || a->kind != GATT_KIND_CONST ||
@@ -254,7 +263,7 @@ static int handle_find_by_type(struct att_server *srv, const uint8_t *pdu, size_
 			continue;
 		if (pos + 4 > srv->mtu)
 			break;
-		att_put_le16(out + pos, (uint16_t)h);
+		att_put_le16(out + pos, h);
 		att_put_le16(out + pos + 2, a->group_end);
 		pos += 4;
 	}
@@ -286,8 +295,9 @@ static int handle_read_by_type(struct att_server *srv, const uint8_t *pdu, size_
 		return att_srv_send_error(srv, pdu[0], 0, ATT_ECODE_INVALID_PDU);
 	if (is_bad_range(start, end))
 		return att_srv_send_error(srv, pdu[0], start, ATT_ECODE_INVALID_HANDLE);
-	for (uint32_t h = start; h <= range_last(end); h++) {
-		const struct gatt_db_attr *a = gatt_db_get((uint16_t)h);
+	for (const struct gatt_db_attr *a = gatt_db_first(start, end); a;
+	     a = gatt_db_next(a, end)) {
+		uint16_t h = a->handle;
 		const uint8_t *val;
 		size_t vlen;
 		uint8_t ecode;
@@ -301,7 +311,7 @@ static int handle_read_by_type(struct att_server *srv, const uint8_t *pdu, size_
 			/* 3.4.4.1: an error on the first match is the answer; a later one
 			 * ends the list before that attribute. */
 			if (item_len == 0)
-				return att_srv_send_error(srv, pdu[0], (uint16_t)h, ecode);
+				return att_srv_send_error(srv, pdu[0], h, ecode);
 			break;
 		}
 		/* The length field is one octet: values are cut at 253 and at ATT_MTU - 4. */
@@ -312,7 +322,7 @@ static int handle_read_by_type(struct att_server *srv, const uint8_t *pdu, size_
 			break;
 		if (pos + item_len > srv->mtu)
 			break;
-		att_put_le16(out + pos, (uint16_t)h);
+		att_put_le16(out + pos, h);
 		memcpy(out + pos + 2, val, vlen);
 		pos += item_len;
 	}
@@ -336,8 +346,9 @@ static int handle_read_by_group(struct att_server *srv, const uint8_t *pdu, size
 		return att_srv_send_error(srv, pdu[0], start, ATT_ECODE_INVALID_HANDLE);
 	if (!gatt_db_is_group_type(&type))
 		return att_srv_send_error(srv, pdu[0], start, ATT_ECODE_UNSUPP_GRP_TYPE);
-	for (uint32_t h = start; h <= range_last(end); h++) {
-		const struct gatt_db_attr *a = gatt_db_get((uint16_t)h);
+	for (const struct gatt_db_attr *a = gatt_db_first(start, end); a;
+	     a = gatt_db_next(a, end)) {
+		uint16_t h = a->handle;
 		size_t vlen;
 
 		if (!att_uuid_is_equal(&a->type, &type))
@@ -350,7 +361,7 @@ static int handle_read_by_group(struct att_server *srv, const uint8_t *pdu, size
 			break;
 		if (pos + item_len > srv->mtu)
 			break;
-		att_put_le16(out + pos, (uint16_t)h);
+		att_put_le16(out + pos, h);
 		att_put_le16(out + pos + 2, a->group_end);
 		memcpy(out + pos + 4, a->val, vlen);
 		pos += item_len;
@@ -450,6 +461,8 @@ static int handle_request(struct att_server *srv, const uint8_t *pdu, size_t len
 
 int att_server_handle_pdu(struct att_server *srv, const uint8_t *pdu, size_t len)
 {
+	int r;
+
 	if (len == 0)
 		return -EINVAL;
 	if (pdu[0] == ATT_OP_HANDLE_VAL_CONF)
@@ -457,7 +470,7 @@ int att_server_handle_pdu(struct att_server *srv, const uint8_t *pdu, size_t len
 	if (pdu[0] & ATT_OP_CMD_FLAG) {
 		/* Commands get no response, not even an error (3.3.1); unknown ones and
 		 * Signed Write (not supported) are ignored. */
-		if (pdu[0] == ATT_OP_WRITE_CMD && len <= srv->mtu)
+		if (pdu[0] == ATT_OP_WRITE_CMD && len <= srv->mtu && !att_srv_is_held_back(srv))
 			att_srv_handle_write_cmd(srv, pdu, len);
 		return 0;
 	}
@@ -468,5 +481,8 @@ int att_server_handle_pdu(struct att_server *srv, const uint8_t *pdu, size_t len
 	/* A client never sends more than ATT_MTU (3.2.8); this also bounds every echo. */
 	if (len > srv->mtu)
 		return att_srv_send_error(srv, pdu[0], 0, ATT_ECODE_INVALID_PDU);
+	r = att_srv_check_sync(srv, pdu, len);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	return handle_request(srv, pdu, len);
 }

@@ -68,9 +68,10 @@ struct att_server_config {
 };
 
 /*
- * Creates the server of one new connection: ATT_MTU 23, security LOW, CCCDs clear.
- * cfg and cb are copied. Returns 0, -EINVAL (bad MTU, name too long, callback missing)
- * or -ENOMEM. *ret_srv is left untouched on failure.
+ * Creates the server of one new connection: ATT_MTU 23, security LOW, CCCDs and Client
+ * Supported Features clear, the client change-aware. cfg and cb are copied. Returns 0,
+ * -EINVAL (bad MTU, name too long, callback missing), -EIO (no AES-CMAC for the Database
+ * Hash) or -ENOMEM. *ret_srv is left untouched on failure.
  */
 int att_server_new(const struct att_server_config *cfg, const struct att_server_callbacks *cb,
                    struct att_server **ret_srv) __attribute__((warn_unused_result));
@@ -106,16 +107,20 @@ size_t att_server_max_value_len(const struct att_server *srv);
 
 /*
  * Notifies a TX value (one segment, at most att_server_max_value_len). -EPERM when the phone has
- * not enabled notifications in TX's CCCD, -EACCES when the link is below the required
+ * not enabled notifications in TX's CCCD, -EAGAIN while a Robust Caching client is
+ * change-unaware (Vol 3 Part G 2.5.2.1), -EACCES when the link is below the required
  * security, -EMSGSIZE when too long.
  */
 int att_server_notify_tx(struct att_server *srv, const uint8_t *value, size_t len)
     __attribute__((warn_unused_result));
 
 /*
- * Indicates Service Changed for handles start..end (after the database changed or was
- * restarted). -EPERM when indications are not enabled in its CCCD. If an indication is
- * outstanding the range is kept (widened over earlier ones) and sent on its confirmation.
+ * The database changed (start..end are the handles it touched): the client becomes
+ * change-unaware (Vol 3 Part G 2.5.2.1) and Service Changed is indicated. -EINVAL for a
+ * bad range (nothing changes), -EPERM when indications are not enabled in its CCCD (the
+ * client is change-unaware all the same). If an indication is outstanding the range is
+ * kept (widened over earlier ones) and sent on its confirmation, which makes the client
+ * change-aware again.
  */
 int att_server_indicate_service_changed(struct att_server *srv, uint16_t start, uint16_t end)
     __attribute__((warn_unused_result));
@@ -124,6 +129,8 @@ int att_server_indicate_service_changed(struct att_server *srv, uint16_t start, 
 uint16_t att_server_get_mtu(const struct att_server *srv);
 
 bool att_server_is_tx_enabled(const struct att_server *srv);
+/* Robust Caching: false between a database change and the client's catching up. */
+bool att_server_is_change_aware(const struct att_server *srv);
 bool att_server_is_request_pending(const struct att_server *srv);
 
 #endif

@@ -63,6 +63,8 @@
 #define ATT_ECODE_UNLIKELY            0x0e
 #define ATT_ECODE_INSUFF_ENCRYPTION   0x0f
 #define ATT_ECODE_UNSUPP_GRP_TYPE     0x10
+#define ATT_ECODE_DB_OUT_OF_SYNC      0x12 /* Robust Caching, Vol 3 Part G 2.5.2.1 */
+#define ATT_ECODE_VALUE_NOT_ALLOWED   0x13
 #define ATT_ECODE_CCC_IMPROPER        0xfd
 
 /* Execute Write flags. */
@@ -76,11 +78,17 @@
 #define GATT_UUID_SECONDARY_SERVICE 0x2801
 #define GATT_UUID_INCLUDE           0x2802
 #define GATT_UUID_CHARACTERISTIC    0x2803
+#define GATT_UUID_CEP               0x2900 /* Characteristic Extended Properties */
 #define GATT_UUID_CUD               0x2901
 #define GATT_UUID_CCCD              0x2902
+#define GATT_UUID_SCCD              0x2903 /* Server Characteristic Configuration */
+#define GATT_UUID_CPF               0x2904 /* Characteristic Presentation Format */
+#define GATT_UUID_CAF               0x2905 /* Characteristic Aggregate Format */
 #define GATT_UUID_DEVICE_NAME       0x2a00
 #define GATT_UUID_APPEARANCE        0x2a01
 #define GATT_UUID_SERVICE_CHANGED   0x2a05
+#define GATT_UUID_CLIENT_FEATURES   0x2b29 /* Client Supported Features, Vol 3 Part G 7.2 */
+#define GATT_UUID_DB_HASH           0x2b2a /* Database Hash, Vol 3 Part G 7.3 */
 
 /* Characteristic properties (Vol 3 Part G 3.3.1.1). */
 #define GATT_PROP_READ         0x02
@@ -88,6 +96,11 @@
 #define GATT_PROP_WRITE        0x08
 #define GATT_PROP_NOTIFY       0x10
 #define GATT_PROP_INDICATE     0x20
+
+/* Client Supported Features bit 0 (Vol 3 Part G 7.2): the client takes Robust Caching. */
+#define GATT_CSF_ROBUST_CACHING 0x01
+/* The Database Hash is 128 bits (Vol 3 Part G 7.3). */
+#define GATT_DB_HASH_LEN 16
 
 /* CCCD bits (Vol 3 Part G 3.3.3.3). */
 #define GATT_CCC_NOTIFY   0x0001

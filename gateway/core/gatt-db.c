@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The constant attribute table of svcportd (DESIGN §2.1): GAP, GATT and the svcport
- * service, in handle order with no gaps (gatt_db_get indexes it by handle).
+ * The constant attribute table of svcportd (DESIGN §2.1): GAP, the svcport service and
+ * GATT, in handle order, and its Database Hash (Vol 3 Part G 7.3).
  */
 #include "gatt-db.h"
+
+#include <errno.h>
+
+#include <mbedtls/cipher.h>
+#include <mbedtls/cmac.h>
+#include <mbedtls/platform_util.h>
 
 #define U16(v)                                                                                     \
 	{                                                                                          \
@@ -77,19 +83,9 @@ static const struct gatt_db_attr db[] = {
      .perm = GATT_PERM_READ | GATT_PERM_FIXED_LEN,
      .kind = GATT_KIND_APPEARANCE},
 
-    /* GATT service (Vol 3 Part G 7). Service Changed: Indicate only. */
-    SERVICE16(GATT_HANDLE_GATT_SVC, GATT_HANDLE_SC_CCC, GATT_UUID_GATT_SERVICE),
-    CHAR16(GATT_HANDLE_SC_DECL, GATT_PROP_INDICATE, GATT_UUID_SERVICE_CHANGED),
-    {.handle = GATT_HANDLE_SC,
-     .group_end = GATT_HANDLE_SC,
-     .type = U16(GATT_UUID_SERVICE_CHANGED),
-     .perm = 0,
-     .kind = GATT_KIND_SC},
-    CCC(GATT_HANDLE_SC_CCC, GATT_KIND_SC_CCC),
-
     /* svcport service (DESIGN §2.1). */
     {.handle = GATT_HANDLE_SVC,
-     .group_end = GATT_HANDLE_LAST,
+     .group_end = GATT_HANDLE_SVC_END,
      .type = U16(GATT_UUID_PRIMARY_SERVICE),
      .perm = DECL_PERM,
      CONST_VAL(SVC_UUID_BYTES(SVCPORT_UUID_SERVICE))},
@@ -119,15 +115,68 @@ static const struct gatt_db_attr db[] = {
      .perm = GATT_PERM_READ | GATT_PERM_SECURE,
      .kind = GATT_KIND_INFO},
     CUD(GATT_HANDLE_INFO_CUD, "svcport INFO: LinkInfo"),
+
+    /* GATT service (Vol 3 Part G 7). Service Changed: Indicate only. Client Supported
+     * Features and Database Hash: Robust Caching (Part G 2.5.2.1). */
+    SERVICE16(GATT_HANDLE_GATT_SVC, GATT_HANDLE_LAST, GATT_UUID_GATT_SERVICE),
+    CHAR16(GATT_HANDLE_SC_DECL, GATT_PROP_INDICATE, GATT_UUID_SERVICE_CHANGED),
+    {.handle = GATT_HANDLE_SC,
+     .group_end = GATT_HANDLE_SC,
+     .type = U16(GATT_UUID_SERVICE_CHANGED),
+     .perm = 0,
+     .kind = GATT_KIND_SC},
+    CCC(GATT_HANDLE_SC_CCC, GATT_KIND_SC_CCC),
+    CHAR16(GATT_HANDLE_CSF_DECL, GATT_PROP_READ | GATT_PROP_WRITE, GATT_UUID_CLIENT_FEATURES),
+    {.handle = GATT_HANDLE_CSF,
+     .group_end = GATT_HANDLE_CSF,
+     .type = U16(GATT_UUID_CLIENT_FEATURES),
+     .perm = GATT_PERM_READ | GATT_PERM_WRITE,
+     .kind = GATT_KIND_CSF},
+    CHAR16(GATT_HANDLE_DB_HASH_DECL, GATT_PROP_READ, GATT_UUID_DB_HASH),
+    {.handle = GATT_HANDLE_DB_HASH,
+     .group_end = GATT_HANDLE_DB_HASH,
+     .type = U16(GATT_UUID_DB_HASH),
+     .perm = GATT_PERM_READ | GATT_PERM_FIXED_LEN,
+     .kind = GATT_KIND_DB_HASH},
 };
 
-_Static_assert(sizeof(db) / sizeof(db[0]) == GATT_HANDLE_LAST, "one entry per handle, no gaps");
+#define DB_LEN (sizeof(db) / sizeof(db[0]))
+_Static_assert(DB_LEN == GATT_HANDLE_LAST - 4, "one entry per handle but the 4 unused ones");
+
+/* The table is in ascending handle order: a binary search finds the first at or after h. */
+static size_t index_at_or_after(uint16_t h)
+{
+	size_t lo = 0, hi = DB_LEN;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (db[mid].handle < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 const struct gatt_db_attr *gatt_db_get(uint16_t handle)
 {
-	if (handle == 0 || handle > GATT_HANDLE_LAST)
-		return NULL;
-	return &db[handle - 1];
+	size_t i = index_at_or_after(handle);
+
+	return i < DB_LEN && db[i].handle == handle ? &db[i] : NULL;
+}
+
+const struct gatt_db_attr *gatt_db_first(uint16_t start, uint16_t end)
+{
+	size_t i = index_at_or_after(start);
+
+	return i < DB_LEN && db[i].handle <= end ? &db[i] : NULL;
+}
+
+const struct gatt_db_attr *gatt_db_next(const struct gatt_db_attr *a, uint16_t end)
+{
+	size_t i = (size_t)(a - db) + 1;
+
+	return i < DB_LEN && db[i].handle <= end ? &db[i] : NULL;
 }
 
 bool gatt_db_is_group_type(const struct att_uuid *type)
@@ -137,4 +186,70 @@ bool gatt_db_is_group_type(const struct att_uuid *type)
 	att_uuid_16(&primary, GATT_UUID_PRIMARY_SERVICE);
 	att_uuid_16(&secondary, GATT_UUID_SECONDARY_SERVICE);
 	return att_uuid_is_equal(type, &primary) || att_uuid_is_equal(type, &secondary);
+}
+
+/* What of an attribute goes into the hash (Part G 7.3.1): 2 = handle, type and value,
+ * 1 = handle and type, 0 = nothing (characteristic values and other types). */
+static int hash_part(const struct gatt_db_attr *a)
+{
+	if (a->type.len != 2)
+		return 0;
+	switch (att_get_le16(a->type.b)) {
+	case GATT_UUID_PRIMARY_SERVICE:
+	case GATT_UUID_SECONDARY_SERVICE:
+	case GATT_UUID_INCLUDE:
+	case GATT_UUID_CHARACTERISTIC:
+	case GATT_UUID_CEP:
+		return 2;
+	case GATT_UUID_CUD:
+	case GATT_UUID_CCCD:
+	case GATT_UUID_SCCD:
+	case GATT_UUID_CPF:
+	case GATT_UUID_CAF:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int gatt_db_hash_attrs(const struct gatt_db_attr *attrs, size_t n,
+                       uint8_t ret_hash[GATT_DB_HASH_LEN])
+{
+	static const uint8_t zero_key[16];
+	mbedtls_cipher_context_t ctx;
+	uint8_t mac[GATT_DB_HASH_LEN];
+	int err = -EIO;
+
+	mbedtls_cipher_init(&ctx);
+	if (mbedtls_cipher_setup(&ctx, mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB)) ||
+	    mbedtls_cipher_cmac_starts(&ctx, zero_key, 128))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct gatt_db_attr *a = &attrs[i];
+		int part = hash_part(a);
+		uint8_t head[4];
+
+		if (!part)
+			continue;
+		att_put_le16(head, a->handle);
+		memcpy(head + 2, a->type.b, 2);
+		if (mbedtls_cipher_cmac_update(&ctx, head, sizeof(head)) ||
+		    (part == 2 && a->len && mbedtls_cipher_cmac_update(&ctx, a->val, a->len)))
+			goto out;
+	}
+	if (mbedtls_cipher_cmac_finish(&ctx, mac))
+		goto out;
+	/* AES-CMAC gives the most significant octet first; the value goes least first. */
+	for (size_t i = 0; i < GATT_DB_HASH_LEN; i++)
+		ret_hash[i] = mac[GATT_DB_HASH_LEN - 1 - i];
+	err = 0;
+out:
+	mbedtls_cipher_free(&ctx);
+	mbedtls_platform_zeroize(mac, sizeof(mac));
+	return err;
+}
+
+int gatt_db_hash(uint8_t ret_hash[GATT_DB_HASH_LEN])
+{
+	return gatt_db_hash_attrs(db, DB_LEN, ret_hash);
 }

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "hex.h"
+#include "utc.h"
 
 #define BTSNOOP_FORMAT_MONITOR 2001
 /* Monitor opcodes (record flags = index << 16 | opcode). */
@@ -66,9 +66,12 @@ static void record(struct capture *cap, uint16_t opcode, const uint8_t *data, si
 	uint8_t rec[24 + REC_MAX];
 	if (len > REC_MAX)
 		len = REC_MAX;
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	uint64_t ts = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + BTSNOOP_EPOCH_DELTA;
+	/* BTSnoop counts 64-bit microseconds; read them without time_t (docs/arm.md). */
+	int64_t sec = 0;
+	uint32_t nsec = 0;
+	if (utc_now(&sec, &nsec) < 0)
+		sec = 0;
+	uint64_t ts = (uint64_t)sec * 1000000u + nsec / 1000u + BTSNOOP_EPOCH_DELTA;
 	put_be32(rec, (uint32_t)len);
 	put_be32(rec + 4, (uint32_t)len);
 	put_be32(rec + 8, opcode); /* controller index 0 */

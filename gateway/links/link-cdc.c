@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cdc-peer.h"
+#include "fsutil.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
@@ -152,7 +153,7 @@ static bool stream_read(struct stream *s)
 	int r = cdc_peer_feed(s->peer, buf, (size_t)n, loop_now_ms());
 	if (r == -EBUSY && s->is_socket) {
 		log_msg(LOG_WARNING, "link %s: session table full, connection refused",
-		       s->link->name);
+		        s->link->name);
 		conn_remove(s);
 		return false;
 	}
@@ -285,7 +286,7 @@ static int tty_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	if (fd < 0) {
 		r = fd;
 		log_msg(LOG_ERR, "link %s: cannot open the service-port tty: %s%s", l->name,
-		       strerror(-r), r == -ENOTTY ? " (not a terminal)" : "");
+		        strerror(-r), r == -ENOTTY ? " (not a terminal)" : "");
 		goto free_link;
 	}
 	r = loop_timer_new(ctx->loop, tty_resume, l, &l->tty_retry);
@@ -321,7 +322,7 @@ static void on_accept(int fd, unsigned events, void *user_data)
 		return;
 	if (l->n_conns >= UNIX_CONNS_MAX) {
 		log_msg(LOG_WARNING, "link %s: too many connections (%u), refused", l->name,
-		       UNIX_CONNS_MAX);
+		        UNIX_CONNS_MAX);
 		close(cfd);
 		return;
 	}
@@ -344,12 +345,13 @@ int link_unix_listen(const char *path, int type, int *ret_fd)
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(addr.sun_path, path);
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
+	/* statx, not lstat: a socket file made after 2038 on armhf (docs/arm.md). */
+	struct fs_stat st = {0};
+	int r = fs_stat_path(path, &st);
+	if (r == 0 && !S_ISSOCK(st.mode))
+		return -EEXIST;
+	if (r == 0)
 		unlink(path);
-	}
 	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "app-api.h"
 #include "app-link.h"
 #include "cli-args.h"
 #include "portal.h"
@@ -13,6 +14,7 @@
 struct app {
 	struct app_link *link;
 	struct portal *portal;
+	struct app_api *api; /* --portal-url: the portal service over HTTPS */
 	const struct cli_args *args;
 	uint32_t next_id;
 	int timeout_ms;
@@ -41,5 +43,12 @@ int app_call_expect(struct app *a, const svcport_v1_Request *req, svcport_v1_Res
 int app_report_refusal(struct app *a, const svcport_v1_Error *e);
 /* Reports a link failure and returns err. */
 int app_report_link_failure(const char *what, int err);
+
+/* app-portal.c: --portal-url, the portal service over HTTPS. */
+bool app_is_api(const struct app *a);
+int app_sign_api(struct app *a, const struct portal_sign_req *sr, uint8_t *cmd, size_t cap,
+                 size_t *cmd_len) __attribute__((warn_unused_result));
+int app_receipt_api(struct app *a, const uint8_t *r, size_t len)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
 
@@ -24,12 +25,17 @@
 #include "pbio.h"
 #include "pki.h"
 #include "portal.h"
+#include "utc.h"
 
 #define APP_TIMEOUT_MS 5000
 #define APP_RETRIES    2
 
 static const char app_usage[] =
     "usage: svcport-sim app --link LINK [--user U] [--portal DIR] [options] ACTION\n"
+    "       svcport-sim app --link LINK --portal-url https://HOST:PORT --cacert PEM\n"
+    "                       --user U --password-file F [options] ACTION\n"
+    "  With --portal-url the phone logs in to the portal service and has its\n"
+    "  commands signed there; with --portal DIR (tests, the operator) in-process.\n"
     "  The phone. LINK: ble-sim:PATH | unix:PATH | tty:PATH | ble:hciN[/ADDR]\n"
     "  (usb:VID:PID, the phone as a USB host, is not simulated: use tty: for a cable).\n"
     "  ACTION: info | activation-code | claim | activate | emergency-reset | key-update\n"
@@ -259,7 +265,7 @@ static int get_signed(struct app *a, svcport_v1_Action action, const svcport_v1_
 	sr.challenge_len = chal_len;
 	sr.device_pubkey = di->device_public_key.bytes;
 	sr.device_pubkey_len = di->device_public_key.size;
-	sr.now = time(NULL);
+	sr.now = utc_now_s();
 	if (sensors && cli_sensors_parse(sensors, &sr.sensors) < 0) {
 		out_error("BAD_REQUEST", "--sensors wants intrusion=on|off,motion=on|off,steps=N");
 		err = -EINVAL;
@@ -278,6 +284,10 @@ static int get_signed(struct app *a, svcport_v1_Action action, const svcport_v1_
 	sr.forge_control = names_control_parse(cli_arg(args, "forge-control", NULL));
 	sr.forge_org = cli_arg(args, "forge-org", NULL);
 	sr.forge_role = names_role_parse(cli_arg(args, "forge-role", NULL));
+	if (app_is_api(a)) {
+		err = app_sign_api(a, &sr, cmd, cap, cmd_len);
+		goto out;
+	}
 	err = open_portal(a);
 	if (err < 0)
 		goto out;
@@ -353,6 +363,10 @@ static int submit(struct app *a, const uint8_t *cmd, size_t cmd_len)
 		goto out;
 	if (save && portal_file_write(save, rbytes, rlen) < 0)
 		out_progress("  (cannot write %s)", save);
+	if (app_is_api(a)) {
+		err = app_receipt_api(a, rbytes, rlen);
+		goto out;
+	}
 	if (!a->portal && open_portal(a) < 0) {
 		err = -ENOENT;
 		goto out;
@@ -448,7 +462,7 @@ int cli_app(int argc, char **argv)
 	    "force-chain validity= "
 	    "issued-offset= skip-policy forge-untrusted forge-signature forge-device= "
 	    "forge-control= forge-org= forge-role= expect-state= expect-led= expect-owner= "
-	    "expect-control=";
+	    "expect-control= portal-url= cacert= password-file=";
 	struct cli_args args;
 	struct app *a;
 	struct app_link_opts lo = {.note = link_note};
@@ -493,8 +507,10 @@ int cli_app(int argc, char **argv)
 	a->timeout_ms = (int)timeout;
 	if (cli_arg_long(&args, "retries", APP_RETRIES, &a->retries) < 0)
 		a->retries = APP_RETRIES;
-	/* Frame ids start anywhere: a new app run never collides with a cached id. */
-	(void)getentropy(&seed, sizeof(seed));
+	/* Frame ids start anywhere: a new app run never collides with a cached id.
+	 * Without entropy (never on Linux >= 3.17) the pid and clock still differ. */
+	if (getentropy(&seed, sizeof(seed)) < 0)
+		seed = (uint32_t)getpid() ^ (uint32_t)utc_now_s();
 	a->next_id = (seed % 0x7fff0000u) + 1;
 	lo.mtu = (uint16_t)mtu;
 	lo.scan_timeout_ms = (int)scan_ms;
@@ -528,6 +544,7 @@ int cli_app(int argc, char **argv)
 out:
 	app_link_close(a->link);
 	portal_close(a->portal);
+	app_api_logout(a->api);
 	free(a);
 	return out_finish(rc);
 }

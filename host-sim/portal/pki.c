@@ -17,6 +17,9 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
+#include "utc.h"
+#include "x509-sigalg.h"
+
 #define PEM_CRT_BEGIN "-----BEGIN CERTIFICATE-----\n"
 #define PEM_CRT_END   "-----END CERTIFICATE-----\n"
 
@@ -156,17 +159,8 @@ int pki_pubkey_from_raw(mbedtls_pk_context *key, const uint8_t *raw, size_t len)
 	return 0;
 }
 
-static int format_time(time_t t, char out[16])
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm))
-		return -EINVAL;
-	return strftime(out, 16, "%Y%m%d%H%M%S", &tm) == 14 ? 0 : -EINVAL;
-}
-
 /* extendedKeyUsage ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId */
-static int set_eku(mbedtls_x509write_cert *crt)
+static int set_eku(mbedtls_x509write_cert *crt, bool server_auth)
 {
 	uint8_t oid[PKI_OID_DER_MAX];
 	uint8_t der[PKI_OID_DER_MAX + 8];
@@ -175,8 +169,12 @@ static int set_eku(mbedtls_x509write_cert *crt)
 	int len = 0;
 	int r;
 
-	if (pki_eku_oid(oid, sizeof(oid), &oid_len) < 0)
+	if (server_auth) {
+		oid_len = MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH);
+		memcpy(oid, MBEDTLS_OID_SERVER_AUTH, oid_len);
+	} else if (pki_eku_oid(oid, sizeof(oid), &oid_len) < 0) {
 		return -EINVAL;
+	}
 	r = mbedtls_asn1_write_oid(&p, der, (const char *)oid, oid_len);
 	if (r < 0)
 		return -EINVAL;
@@ -196,8 +194,9 @@ static int set_eku(mbedtls_x509write_cert *crt)
 	return 0;
 }
 
-static int set_profile(mbedtls_x509write_cert *crt, enum pki_profile profile)
+static int set_profile(mbedtls_x509write_cert *crt, const struct pki_issue *req)
 {
+	enum pki_profile profile = req->profile;
 	int is_ca = profile == PKI_PROFILE_ROOT || profile == PKI_PROFILE_DEVICE_CA;
 	int pathlen = profile == PKI_PROFILE_DEVICE_CA ? 0 : -1;
 	unsigned ku = is_ca ? MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN
@@ -208,8 +207,13 @@ static int set_profile(mbedtls_x509write_cert *crt, enum pki_profile profile)
 	    mbedtls_x509write_crt_set_subject_key_identifier(crt) != 0 ||
 	    mbedtls_x509write_crt_set_authority_key_identifier(crt) != 0)
 		return -EINVAL;
-	if (profile == PKI_PROFILE_CMD_SIGNER)
-		return set_eku(crt);
+	if (req->san_len &&
+	    mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+	                                        MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0,
+	                                        req->san_der, req->san_len) != 0)
+		return -EINVAL;
+	if (profile == PKI_PROFILE_CMD_SIGNER || profile == PKI_PROFILE_TLS_SERVER)
+		return set_eku(crt, profile == PKI_PROFILE_TLS_SERVER);
 	return 0;
 }
 
@@ -220,14 +224,15 @@ int pki_cert_issue(const struct pki_issue *req, struct pki_rng *rng, uint8_t *ou
 	mbedtls_mpi serial;
 	uint8_t serial_raw[16];
 	uint8_t buf[2048];
-	char nb[16], na[16];
+	char nb[UTC_X509_LEN + 1], na[UTC_X509_LEN + 1];
 	const char *issuer = req->profile == PKI_PROFILE_ROOT ? req->subject : req->issuer;
 	int ret = -EINVAL;
 	int len;
 
 	mbedtls_x509write_crt_init(&crt);
 	mbedtls_mpi_init(&serial);
-	if (format_time(req->not_before, nb) < 0 || format_time(req->not_after, na) < 0)
+	/* From 64-bit time, never through time_t (32-bit on armhf, docs/arm.md). */
+	if (utc_format_x509(req->not_before, nb) < 0 || utc_format_x509(req->not_after, na) < 0)
 		goto out;
 	/* RFC 5280 4.1.2.2: positive, at most 20 octets. */
 	if (pki_rng_fill(rng, serial_raw, sizeof(serial_raw)) != 0)
@@ -245,7 +250,7 @@ int pki_cert_issue(const struct pki_issue *req, struct pki_rng *rng, uint8_t *ou
 	    mbedtls_x509write_crt_set_serial(&crt, &serial) != 0 ||
 	    mbedtls_x509write_crt_set_validity(&crt, nb, na) != 0)
 		goto out;
-	ret = set_profile(&crt, req->profile);
+	ret = set_profile(&crt, req);
 	if (ret < 0)
 		goto out;
 	/* mbedtls writes the DER at the end of buf. */
@@ -254,13 +259,10 @@ int pki_cert_issue(const struct pki_issue *req, struct pki_rng *rng, uint8_t *ou
 		ret = -EIO;
 		goto out;
 	}
-	if ((size_t)len > cap) {
-		ret = -EMSGSIZE;
-		goto out;
-	}
-	memcpy(out, buf + sizeof(buf) - (size_t)len, (size_t)len);
-	*ret_len = (size_t)len;
-	ret = 0;
+	/* Without the NULL after ecdsa-with-SHA256 that Debian's mbedTLS writes, which browsers
+	 * refuse (common/x509-sigalg.h). */
+	ret = x509_crt_sigalg_fix(buf + sizeof(buf) - (size_t)len, (size_t)len, req->issuer_key,
+	                          pki_rng_fill, rng, out, cap, ret_len);
 out:
 	mbedtls_mpi_free(&serial);
 	mbedtls_x509write_crt_free(&crt);

@@ -62,6 +62,7 @@ enum pki_profile {
 	PKI_PROFILE_DEVICE_CA,  /* CA:TRUE pathlen 0, keyCertSign|cRLSign */
 	PKI_PROFILE_CMD_SIGNER, /* CA:FALSE, digitalSignature, EKU command signing */
 	PKI_PROFILE_DEVICE,     /* CA:FALSE, digitalSignature */
+	PKI_PROFILE_TLS_SERVER, /* CA:FALSE, digitalSignature, EKU serverAuth, SANs */
 };
 
 struct pki_issue {
@@ -70,8 +71,10 @@ struct pki_issue {
 	mbedtls_pk_context *subject_key; /* public part used */
 	const char *issuer;              /* ignored for ROOT (self-signed) */
 	mbedtls_pk_context *issuer_key;  /* private; the subject key for ROOT */
-	time_t not_before;
-	time_t not_after;
+	int64_t not_before;
+	int64_t not_after;
+	const uint8_t *san_der; /* subjectAltName extension value (GeneralNames), or NULL */
+	size_t san_len;
 };
 
 /*
@@ -102,6 +105,5 @@ int pki_cert_write_pem(const uint8_t *der, size_t len, const char *path, bool ap
 /* Reads the first certificate of a PEM file as DER. */
 int pki_cert_read_der(const char *path, uint8_t *out, size_t cap, size_t *ret_len)
     __attribute__((warn_unused_result));
-
 
 #endif

@@ -39,7 +39,7 @@ static bool is_equal_ct(const char *a, const char *b)
 }
 
 int portal_claim(struct portal *p, const char *org, const char *mt, const char *sn,
-                 const char *code, time_t now)
+                 const char *code, int64_t now)
 {
 	struct portal_device *d = calloc(1, sizeof(*d));
 	char want[PORTAL_CODE_MAX], got[PORTAL_CODE_MAX];
@@ -97,41 +97,7 @@ out:
 	return err;
 }
 
-int portal_claim_csv(struct portal *p, const char *org, const char *csv_path, time_t now,
-                     portal_claim_row_fn row, void *user_data)
-{
-	FILE *f = fopen(csv_path, "re");
-	char line[256];
-	int failed = 0;
-
-	if (!f)
-		return portal_refuse(p, -errno, "cannot read %s: %s", csv_path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		char *fld[4] = {0};
-		char *save = NULL;
-		size_t n = 0;
-		int err;
-
-		line[strcspn(line, "\r\n")] = '\0';
-		for (char *t = strtok_r(line, ",", &save); t && n < 4;
-		     t = strtok_r(NULL, ",", &save))
-			fld[n++] = t + strspn(t, " ");
-		if (n == 0 || fld[0][0] == '#' || strcmp(fld[0], "machine_type") == 0)
-			continue;
-		if (n != 3)
-			err = portal_refuse(p, -EINVAL, "a row is MT,SN,CODE");
-		else
-			err = portal_claim(p, org, fld[0], fld[1], fld[2], now);
-		if (err < 0)
-			failed++;
-		row(fld[0], n > 1 ? fld[1] : "", err, err < 0 ? p->why : "", user_data);
-		mbedtls_platform_zeroize(line, sizeof(line));
-	}
-	fclose(f);
-	return failed;
-}
-
-static bool is_equal_bytes_ct(const uint8_t *a, const uint8_t *b, size_t n)
+bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	uint8_t diff = 0;
 
@@ -140,18 +106,23 @@ static bool is_equal_bytes_ct(const uint8_t *a, const uint8_t *b, size_t n)
 	return diff == 0;
 }
 
-static int passphrase_hash(const char *phrase, const uint8_t salt[16], uint8_t out[32])
+int portal_pbkdf2(const char *secret, const uint8_t salt[16], unsigned iter, uint8_t out[32])
 {
 	mbedtls_md_context_t md;
 	int err = -EIO;
 
 	mbedtls_md_init(&md);
 	if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) == 0 &&
-	    mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)phrase, strlen(phrase), salt, 16,
-	                              PBKDF2_ITER, 32, out) == 0)
+	    mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)secret, strlen(secret), salt, 16,
+	                              iter, 32, out) == 0)
 		err = 0;
 	mbedtls_md_free(&md);
 	return err;
+}
+
+static int passphrase_hash(const char *phrase, const uint8_t salt[16], uint8_t out[32])
+{
+	return portal_pbkdf2(phrase, salt, PBKDF2_ITER, out);
 }
 
 /* "MT-SN" or "MT/SN" or "MT,SN" into parts. */
@@ -169,7 +140,7 @@ static int split_device(const char *s, char mt[PORTAL_MT_MAX], char sn[PORTAL_SN
 }
 
 int portal_transfer_start(struct portal *p, const char *from_org, const char *const *devices,
-                          size_t n, const char *csv_path, long valid_for, time_t now,
+                          size_t n, const char *csv_path, long valid_for, int64_t now,
                           char passphrase[PORTAL_PASSPHRASE_MAX], char ret_id[33])
 {
 	struct portal_transfer t = {0};
@@ -277,7 +248,7 @@ static size_t csv_fields(char *line, char **f, size_t max)
 }
 
 int portal_transfer_accept(struct portal *p, const char *to_org, const char *csv_path,
-                           const char *passphrase, time_t now)
+                           const char *passphrase, int64_t now)
 {
 	struct portal_transfer t;
 	struct portal_device *d = calloc(1, sizeof(*d));
@@ -322,7 +293,7 @@ int portal_transfer_accept(struct portal *p, const char *to_org, const char *csv
 			err = passphrase_hash(passphrase, t.salt, hash);
 			if (err < 0)
 				goto rollback;
-			if (!is_equal_bytes_ct(hash, t.hash, sizeof(hash))) {
+			if (!portal_is_equal_ct(hash, t.hash, sizeof(hash))) {
 				err = portal_refuse(p, -EKEYREJECTED, "wrong passphrase");
 				goto rollback;
 			}

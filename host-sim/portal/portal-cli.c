@@ -15,6 +15,9 @@
 #include "out.h"
 #include "pki.h"
 #include "portal.h"
+#include "portal-acts.h"
+#include "portal-cli-serve.h"
+#include "utc.h"
 
 static const char portal_usage[] =
     "usage: svcport-sim portal [--portal DIR] [--json] COMMAND ...\n"
@@ -24,10 +27,11 @@ static const char portal_usage[] =
     "  init                                 root CA, command-signing cert, device CA\n"
     "  org add ORG\n"
     "  user add USER --org ORG --role org-admin|edge-user|maintenance|base\n"
+    "       [--password-file F]\n"
     "  device manufacture --mt MT --sn SN --out DIR [--control bmc|portal]\n"
     "  device manufacture --blank-board --out DIR    (replacement motherboard)\n"
     "  device key-update --mt MT --sn SN --new-key-hash HEX\n"
-    "  device show --mt MT --sn SN | device list\n"
+    "  device show --mt MT --sn SN | device list [--org ORG]\n"
     "  claim --org ORG --mt MT --sn SN --code CODE | claim --org ORG --csv FILE\n"
     "  transfer start --from ORG --devices MT-SN[,MT-SN...] --out CSV [--valid-for SECONDS]\n"
     "  transfer accept --to ORG --csv CSV --passphrase P\n"
@@ -40,13 +44,23 @@ static const char portal_usage[] =
     "       TEST ONLY: --skip-policy --forge-untrusted --forge-signature\n"
     "                  --forge-device MT/SN --forge-control bmc|portal\n"
     "                  --forge-org ORG --forge-role ROLE\n"
-    "  receipt FILE                         verify a device receipt, update the device\n";
+    "  receipt FILE                         verify a device receipt, update the "
+    "device\n" PORTAL_CLI_SERVE_USAGE;
 
 static const char *portal_dir(const struct cli_args *a)
 {
 	const char *env = getenv("SVCPORT_PORTAL");
 
 	return cli_arg(a, "portal", env && *env ? env : "portal");
+}
+
+/* With file access to the portal directory, the CLI is the operator (docs/portal-api.md). */
+static const struct portal_actor *op_actor(void)
+{
+	static struct portal_actor op;
+
+	portal_actor_operator(&op);
+	return &op;
 }
 
 static int refused(struct portal *p, int err)
@@ -71,7 +85,7 @@ static int open_portal(const struct cli_args *a, bool create, struct portal **p)
 
 static int cmd_init(struct portal *p, const struct cli_args *a)
 {
-	int err = portal_init(p, time(NULL));
+	int err = portal_init(p, utc_now_s());
 
 	if (err < 0)
 		return refused(p, err);
@@ -90,12 +104,34 @@ static int cmd_org(struct portal *p, const struct cli_args *a)
 		fprintf(stderr, "usage: portal org add ORG\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_org_add(p, a->pos[2], time(NULL));
+	err = portal_act_org_add(p, op_actor(), a->pos[2]);
 	if (err < 0)
 		return refused(p, err);
 	out_progress("organisation %s added", a->pos[2]);
 	out_str("org", a->pos[2]);
 	return CLI_EXIT_OK;
+}
+
+/* The operator adds a user, with the password read from a file if given. */
+static int user_add(struct portal *p, const char *user, const char *org, svcport_v1_Role role,
+                    const char *password_file)
+{
+	struct portal_actor op;
+	char pw[PORTAL_PASSWORD_MAX + 2] = "";
+	size_t len = 0;
+	int err = 0;
+
+	portal_actor_operator(&op);
+	if (password_file) {
+		err = portal_file_read(password_file, (uint8_t *)pw, sizeof(pw) - 1, &len);
+		if (err < 0)
+			return err; /* refused() names errno: no such file... */
+		pw[len] = '\0';
+		pw[strcspn(pw, "\r\n")] = '\0';
+	}
+	err = portal_act_user_add(p, &op, user, org, role, password_file ? pw : NULL);
+	mbedtls_platform_zeroize(pw, sizeof(pw));
+	return err;
 }
 
 static int cmd_user(struct portal *p, const struct cli_args *a)
@@ -108,7 +144,8 @@ static int cmd_user(struct portal *p, const struct cli_args *a)
 		fprintf(stderr, "usage: portal user add USER --org ORG --role ROLE\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_user_add(p, a->pos[2], org, names_role_parse(role));
+	err =
+	    user_add(p, a->pos[2], org, names_role_parse(role), cli_arg(a, "password-file", NULL));
 	if (err < 0)
 		return refused(p, err);
 	out_progress("user %s added to %s as %s", a->pos[2], org, role);
@@ -155,7 +192,7 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 			return CLI_EXIT_USAGE;
 		}
 		err = portal_device_manufacture(p, mt ? mt : "", sn ? sn : "", ctl, outdir, blank,
-		                                time(NULL), &m);
+		                                utc_now_s(), &m);
 		if (err < 0)
 			return refused(p, err);
 		if (blank) {
@@ -184,7 +221,7 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 			                "--new-key-hash HEX\n");
 			return CLI_EXIT_USAGE;
 		}
-		err = portal_device_key_update(p, mt, sn, hash);
+		err = portal_act_key_update(p, op_actor(), mt, sn, hash);
 		if (err < 0)
 			return refused(p, err);
 		out_progress("%s-%s: replacement board key %s recorded; the next key-update "
@@ -217,8 +254,11 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 		return CLI_EXIT_OK;
 	}
 	if (strcmp(sub, "list") == 0) {
+		struct portal_actor op;
+
+		portal_actor_operator(&op);
 		out_array_begin("devices");
-		err = portal_db_device_each(portal_db(p), print_device, NULL);
+		err = portal_act_devices_each(p, &op, cli_arg(a, "org", NULL), print_device, NULL);
 		out_array_end();
 		return err < 0 ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
 	}
@@ -226,59 +266,20 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 	return CLI_EXIT_USAGE;
 }
 
-struct csv_tally {
-	int rows;
-	int failed;
-};
-
-static void claim_row(const char *mt, const char *sn, int err, const char *why, void *ud)
-{
-	struct csv_tally *t = ud;
-
-	t->rows++;
-	t->failed += err < 0;
-	out_item_begin();
-	out_str("machine_type", mt);
-	out_str("serial_number", sn);
-	out_str("result", portal_err_name(err));
-	if (err < 0)
-		out_str("detail", why);
-	out_item_end();
-}
-
-static int claim_csv(struct portal *p, const char *org, const char *path)
-{
-	struct csv_tally t = {0};
-	int err;
-
-	out_array_begin("rows");
-	err = portal_claim_csv(p, org, path, time(NULL), claim_row, &t);
-	out_array_end();
-	if (err < 0)
-		return refused(p, err);
-	out_int("claimed", t.rows - t.failed);
-	out_int("failed", t.failed);
-	out_progress("%d of %d rows claimed for %s", t.rows - t.failed, t.rows, org);
-	if (t.failed)
-		out_error("PARTIAL", "%d row(s) refused", t.failed);
-	return t.failed ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
-}
-
 static int cmd_claim(struct portal *p, const struct cli_args *a)
 {
-	const char *org = cli_arg(a, "org", NULL), *csv = cli_arg(a, "csv", NULL);
+	const char *org = cli_arg(a, "org", NULL);
 	const char *mt = cli_arg(a, "mt", NULL), *sn = cli_arg(a, "sn", NULL);
 	const char *code = cli_arg(a, "code", NULL);
 	int err;
 
-	if (org && csv)
-		return claim_csv(p, org, csv);
+	/* --csv: portal-cli-serve.c, through portal_act_claim_csv. */
 	if (!org || !mt || !sn || !code) {
 		fprintf(stderr, "usage: portal claim --org ORG (--mt MT --sn SN --code CODE | "
 		                "--csv FILE)\n");
 		return CLI_EXIT_USAGE;
 	}
-	err = portal_claim(p, org, mt, sn, code, time(NULL));
+	err = portal_act_claim(p, op_actor(), org, mt, sn, code, utc_now_s());
 	if (err < 0)
 		return refused(p, err);
 	out_progress("%s-%s claimed on the portal by %s; the server learns it with the next "
@@ -293,6 +294,7 @@ static int cmd_claim(struct portal *p, const struct cli_args *a)
 static int cmd_transfer(struct portal *p, const struct cli_args *a)
 {
 	const char *sub = a->npos >= 2 ? a->pos[1] : "";
+	struct portal_actor op;
 	int err;
 
 	if (strcmp(sub, "start") == 0) {
@@ -316,7 +318,9 @@ static int cmd_transfer(struct portal *p, const struct cli_args *a)
 			list[n++] = t;
 		for (int i = 2; i < a->npos && n < 32; i++)
 			list[n++] = a->pos[i];
-		err = portal_transfer_start(p, from, list, n, csv, valid, time(NULL), phrase, id);
+		portal_actor_operator(&op);
+		err = portal_act_transfer_start(p, &op, from, list, n, csv, valid, utc_now_s(),
+		                                phrase, id);
 		if (err < 0)
 			return refused(p, err);
 		out_progress("transfer %s of %zu device(s) from %s: give %s and the passphrase "
@@ -339,7 +343,8 @@ static int cmd_transfer(struct portal *p, const struct cli_args *a)
 			                "--passphrase P\n");
 			return CLI_EXIT_USAGE;
 		}
-		err = portal_transfer_accept(p, to, csv, phrase, time(NULL));
+		portal_actor_operator(&op);
+		err = portal_act_transfer_accept(p, &op, to, csv, phrase, utc_now_s());
 		if (err < 0)
 			return refused(p, err);
 		out_progress("transfer accepted by %s; the current owner's org-admin now signs "
@@ -398,7 +403,7 @@ static int cmd_sign(struct portal *p, const struct cli_args *a)
 	}
 	req.challenge = chal;
 	req.challenge_len = chal_len;
-	req.now = time(NULL);
+	req.now = utc_now_s();
 	req.force_chain = cli_flag(a, "force-chain");
 	req.skip_policy = cli_flag(a, "skip-policy");
 	req.forge_untrusted = cli_flag(a, "forge-untrusted");
@@ -444,7 +449,7 @@ static int cmd_receipt(struct portal *p, const struct cli_args *a)
 	}
 	if (read_small(a->pos[1], buf, sizeof(buf), &len) < 0)
 		return CLI_EXIT_REFUSED;
-	err = portal_receipt(p, buf, len, &info);
+	err = portal_act_receipt(p, op_actor(), buf, len, &info);
 	if (err < 0)
 		return refused(p, err);
 	out_progress("receipt from %s-%s verified: %s -> %s, device %s, portal status %s",
@@ -466,7 +471,7 @@ int cli_portal(int argc, char **argv)
 	    "from= to= devices= valid-for= passphrase= user= action= challenge= "
 	    "device-pubkey= sensors= force-chain validity= issued-offset= skip-policy "
 	    "forge-untrusted forge-signature forge-device= forge-control= forge-org= "
-	    "forge-role=";
+	    "forge-role= " PORTAL_CLI_SERVE_OPTS;
 	struct cli_args a;
 	struct portal *p = NULL;
 	const char *cmd;
@@ -486,7 +491,9 @@ int cli_portal(int argc, char **argv)
 	rc = open_portal(&a, strcmp(cmd, "init") == 0, &p);
 	if (rc != CLI_EXIT_OK)
 		return out_finish(rc);
-	if (strcmp(cmd, "init") == 0)
+	if (cli_portal_service(p, &a, &rc))
+		; /* serve, https, user list/..., claim --csv, audit */
+	else if (strcmp(cmd, "init") == 0)
 		rc = cmd_init(p, &a);
 	else if (strcmp(cmd, "org") == 0)
 		rc = cmd_org(p, &a);

@@ -24,7 +24,25 @@ static const char schema[] =
     " mt TEXT NOT NULL, sn TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS commands(nonce TEXT PRIMARY KEY, mt TEXT, sn TEXT,"
     " action INTEGER, user TEXT, org TEXT, issued INTEGER, test_only INTEGER,"
-    " result TEXT NOT NULL DEFAULT '');";
+    " result TEXT NOT NULL DEFAULT '');"
+    /* The service (host-sim/portal/portal-auth.c): logins, sessions, audit. */
+    "CREATE TABLE IF NOT EXISTS credentials(user TEXT PRIMARY KEY, salt BLOB NOT NULL,"
+    " hash BLOB NOT NULL, iterations INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS portal_admins(user TEXT PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS sessions(token_sha256 TEXT PRIMARY KEY, user TEXT NOT NULL,"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS login_failures(key TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL, org TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"
+    " result TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS org_idps(org TEXT PRIMARY KEY REFERENCES orgs(name),"
+    " issuer TEXT NOT NULL, audience TEXT NOT NULL, public_key TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ready_marks(mt TEXT NOT NULL, sn TEXT NOT NULL,"
+    " org TEXT NOT NULL, expires INTEGER NOT NULL, by TEXT NOT NULL, PRIMARY KEY(mt, sn));"
+    "CREATE TRIGGER IF NOT EXISTS audit_append_only_u BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
 
 int portal_db_open(const char *path, bool create, sqlite3 **ret_db)
 {
@@ -126,7 +144,7 @@ bool portal_db_has_org(sqlite3 *db, const char *org)
 	return found;
 }
 
-int portal_db_org_add(sqlite3 *db, const char *org, time_t now)
+int portal_db_org_add(sqlite3 *db, const char *org, int64_t now)
 {
 	sqlite3_stmt *st = prep(db, "INSERT INTO orgs(name, created) VALUES(?1, ?2);");
 
@@ -275,7 +293,7 @@ int portal_db_device_each(sqlite3 *db, int (*cb)(const struct portal_device *d, 
 	return ret;
 }
 
-int portal_db_claim_failures(sqlite3 *db, const char *org, time_t since)
+int portal_db_claim_failures(sqlite3 *db, const char *org, int64_t since)
 {
 	sqlite3_stmt *st =
 	    prep(db, "SELECT count(*) FROM claim_attempts WHERE org=?1 AND ok=0 AND at>=?2;");
@@ -292,7 +310,7 @@ int portal_db_claim_failures(sqlite3 *db, const char *org, time_t since)
 }
 
 int portal_db_claim_record(sqlite3 *db, const char *org, const char *mt, const char *sn, bool ok,
-                           time_t now)
+                           int64_t now)
 {
 	sqlite3_stmt *st =
 	    prep(db, "INSERT INTO claim_attempts(org, mt, sn, ok, at) VALUES(?1,?2,?3,?4,?5);");
@@ -405,7 +423,7 @@ bool portal_db_transfer_has_device(sqlite3 *db, const char *id, const char *mt, 
 }
 
 int portal_db_command_record(sqlite3 *db, const char *nonce_hex, const char *mt, const char *sn,
-                             int action, const char *user, const char *org, time_t now,
+                             int action, const char *user, const char *org, int64_t now,
                              bool test_only)
 {
 	sqlite3_stmt *st = prep(db, "INSERT OR REPLACE INTO commands(nonce, mt, sn, action, user,"

@@ -50,7 +50,8 @@ void portal_db_close(sqlite3 *db);
 int portal_db_exec(sqlite3 *db, const char *sql) __attribute__((warn_unused_result));
 
 bool portal_db_has_org(sqlite3 *db, const char *org);
-int portal_db_org_add(sqlite3 *db, const char *org, time_t now) __attribute__((warn_unused_result));
+int portal_db_org_add(sqlite3 *db, const char *org, int64_t now)
+    __attribute__((warn_unused_result));
 int portal_db_user_get(sqlite3 *db, const char *name, struct portal_user *ret)
     __attribute__((warn_unused_result));
 int portal_db_user_add(sqlite3 *db, const struct portal_user *u)
@@ -72,10 +73,10 @@ int portal_db_device_each(sqlite3 *db, int (*cb)(const struct portal_device *d, 
     __attribute__((warn_unused_result));
 
 /* Claim attempts: failures of org since `since`. */
-int portal_db_claim_failures(sqlite3 *db, const char *org, time_t since)
+int portal_db_claim_failures(sqlite3 *db, const char *org, int64_t since)
     __attribute__((warn_unused_result));
 int portal_db_claim_record(sqlite3 *db, const char *org, const char *mt, const char *sn, bool ok,
-                           time_t now) __attribute__((warn_unused_result));
+                           int64_t now) __attribute__((warn_unused_result));
 
 struct portal_transfer {
 	char id[33];
@@ -102,7 +103,7 @@ bool portal_db_transfer_has_device(sqlite3 *db, const char *id, const char *mt, 
 
 /* Signed commands, by nonce (hex), for receipts. */
 int portal_db_command_record(sqlite3 *db, const char *nonce_hex, const char *mt, const char *sn,
-                             int action, const char *user, const char *org, time_t now,
+                             int action, const char *user, const char *org, int64_t now,
                              bool test_only) __attribute__((warn_unused_result));
 /* action of the command with nonce, or -ENOENT. */
 int portal_db_command_action(sqlite3 *db, const char *nonce_hex)

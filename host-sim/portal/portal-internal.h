@@ -37,11 +37,16 @@ int portal_key_load(struct portal *p, const char *name, mbedtls_pk_context *key)
 
 /* Issues a device certificate (CN=MT-SN, serialNumber=MT-SN) for key. */
 int portal_device_cert_issue(struct portal *p, const char *mt, const char *sn,
-                             mbedtls_pk_context *key, time_t now, uint8_t *out, size_t cap,
+                             mbedtls_pk_context *key, int64_t now, uint8_t *out, size_t cap,
                              size_t *ret_len) __attribute__((warn_unused_result));
 
 /* n symbols drawn uniformly from a 32-symbol alphabet. */
 void portal_random_symbols(struct portal *p, const char *alphabet, char *out, size_t n);
+
+/* PBKDF2-HMAC-SHA256 of secret with a 16-byte salt, 32 bytes out (portal-claim.c). */
+int portal_pbkdf2(const char *secret, const uint8_t salt[16], unsigned iter, uint8_t out[32])
+    __attribute__((warn_unused_result));
+bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n);
 
 /* Role table of DESIGN §4.3. */
 bool portal_is_role_allowed(svcport_v1_Role role, svcport_v1_Action action);

@@ -12,6 +12,7 @@
 
 #include "names.h"
 #include "pbio.h"
+#include "utc.h"
 
 /* What portal_sign works on; heap-allocated, it holds several certificates. */
 struct sign_work {
@@ -124,6 +125,7 @@ static int body_set_action(struct portal *p, const struct portal_sign_req *req, 
 		return 0;
 	case svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET:
 		b->which_action = svcport_v1_CommandBody_emergency_password_reset_tag;
+		/* Hook for issue 13: req->ephemeral_pubkey (checked in portal_sign) goes here. */
 		return 0;
 	case svcport_v1_Action_ACTION_PROMOTE_TO_PORTAL_CONTROL:
 		b->which_action = svcport_v1_CommandBody_promote_to_portal_control_tag;
@@ -207,8 +209,8 @@ static int forge_signer(struct portal *p, struct sign_work *w, mbedtls_pk_contex
 	    .subject = "CN=svcport portal root CA,O=svcport portal",
 	    .subject_key = &root,
 	    .issuer_key = &root,
-	    .not_before = time(NULL),
-	    .not_after = time(NULL) + 3600,
+	    .not_before = utc_now_s(),
+	    .not_after = utc_now_s() + 3600,
 	};
 	int err;
 
@@ -298,6 +300,17 @@ out:
 	return err;
 }
 
+static bool is_p256_point(const uint8_t *raw, size_t len)
+{
+	mbedtls_pk_context k;
+	bool ok;
+
+	mbedtls_pk_init(&k);
+	ok = pki_pubkey_from_raw(&k, raw, len) == 0;
+	mbedtls_pk_free(&k);
+	return ok;
+}
+
 int portal_sign(struct portal *p, const struct portal_sign_req *req, uint8_t *out, size_t cap,
                 size_t *ret_len, struct portal_signed *ret_info)
 {
@@ -341,6 +354,15 @@ int portal_sign(struct portal *p, const struct portal_sign_req *req, uint8_t *ou
 		err = policy_check(p, req, w);
 		if (err < 0)
 			goto out;
+	}
+	if (req->ephemeral_pubkey_len &&
+	    (req->action != svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET ||
+	     !is_p256_point(req->ephemeral_pubkey, req->ephemeral_pubkey_len))) {
+		err =
+		    portal_refuse(p, -EINVAL,
+		                  "an ephemeral key goes with an emergency reset only, and must be "
+		                  "a P-256 point");
+		goto out;
 	}
 	if (req->action == svcport_v1_Action_ACTION_CONFIGURE_SENSORS &&
 	    req->sensors.motion_enabled && req->sensors.motion_step_threshold == 0) {

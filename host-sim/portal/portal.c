@@ -64,6 +64,10 @@ const char *portal_err_name(int err)
 		return "BAD_REQUEST";
 	case -EALREADY:
 		return "INVALID_STATE";
+	case -ENOKEY:
+		return "UNAUTHENTICATED";
+	case -E2BIG:
+		return "TOO_LARGE";
 	default:
 		return "INTERNAL";
 	}
@@ -180,7 +184,7 @@ static int issue_to_files(struct portal *p, const struct pki_issue *tmpl, mbedtl
 	return pki_cert_write_pem(der, der_len, path, false);
 }
 
-int portal_init(struct portal *p, time_t now)
+int portal_init(struct portal *p, int64_t now)
 {
 	mbedtls_pk_context root, signer, devca;
 	char path[PATH_MAX];
@@ -236,7 +240,7 @@ static bool is_valid_name(const char *s, size_t max)
 	return true;
 }
 
-int portal_org_add(struct portal *p, const char *org, time_t now)
+int portal_org_add(struct portal *p, const char *org, int64_t now)
 {
 	int err;
 
@@ -269,7 +273,7 @@ int portal_user_add(struct portal *p, const char *user, const char *org, svcport
 }
 
 int portal_device_cert_issue(struct portal *p, const char *mt, const char *sn,
-                             mbedtls_pk_context *key, time_t now, uint8_t *out, size_t cap,
+                             mbedtls_pk_context *key, int64_t now, uint8_t *out, size_t cap,
                              size_t *ret_len)
 {
 	mbedtls_pk_context devca;
@@ -362,7 +366,7 @@ static bool is_valid_id_part(const char *s, size_t max)
 
 int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
                               svcport_v1_ControlMode control, const char *out_dir, bool blank,
-                              time_t now, struct portal_manufactured *ret)
+                              int64_t now, struct portal_manufactured *ret)
 {
 	mbedtls_pk_context key;
 	struct portal_device *d = NULL;

@@ -16,6 +16,7 @@
 #include "out.h"
 #include "portal.h"
 #include "server.h"
+#include "utc.h"
 
 static const char server_usage[] =
     "usage: svcport-sim server COMMAND --dir DIR [options]\n"
@@ -71,7 +72,7 @@ static int up(const struct cli_args *a, const char *dir)
 		if (err == 0)
 			err = portal_device_manufacture(
 			    p, mt, sn, names_control_parse(cli_arg(a, "control", "portal")),
-			    factory, false, time(NULL), &m);
+			    factory, false, utc_now_s(), &m);
 		if (err < 0) {
 			out_error(portal_err_name(err), "manufacturing %s-%s: %s", mt, sn,
 			          p ? portal_why(p) : "no portal");

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "out.h"
+#include "paths.h"
 
 #define READY_TIMEOUT_MS 15000
 #define STOP_TIMEOUT_MS  10000
@@ -41,6 +42,14 @@ static void from_env(char *out, const char *name)
 
 	if (v && *v && strlen(v) < PATH_MAX)
 		memcpy(out, v, strlen(v) + 1);
+}
+
+/* An installed svcport-sim (not in a build tree): the daemons of its install. */
+static void server_bins_installed(struct server_bins *ret)
+{
+	snprintf(ret->bmcd, PATH_MAX, "%s", SVCPORT_SBIN_DIR "/svcport-bmcd");
+	snprintf(ret->bmcctl, PATH_MAX, "%s", SVCPORT_BIN_DIR "/svcport-bmcctl");
+	snprintf(ret->gatewayd, PATH_MAX, "%s", SVCPORT_SBIN_DIR "/svcportd");
 }
 
 int server_bins_find(const char *bin_dir, struct server_bins *ret)
@@ -65,6 +74,8 @@ int server_bins_find(const char *bin_dir, struct server_bins *ret)
 	    join(ret->bmcctl, base, "/firmware-side/svcport-bmcctl") < 0 ||
 	    join(ret->gatewayd, base, "/gateway/svcportd") < 0)
 		return -ENAMETOOLONG;
+	if (!bin_dir && !is_exec(ret->bmcd) && !is_exec(ret->gatewayd))
+		server_bins_installed(ret);
 	from_env(ret->bmcd, "SVCPORT_BMCD");
 	from_env(ret->bmcctl, "SVCPORT_BMCCTL");
 	from_env(ret->gatewayd, "SVCPORT_SVCPORTD");
@@ -79,12 +90,12 @@ static void path_in(const char *dir, const char *name, char *out)
 		out[0] = '\0';
 }
 
-static long now_ms(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* In the child: stdio to log, the daemon's session or our life, env. */
@@ -113,13 +124,13 @@ static void child_setup(const char *log, const struct server_up_opts *o, pid_t p
 /* Waits for the ready line on fd (or its close: the child failed). */
 static int wait_ready(int fd, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	int64_t deadline = now_ms() + timeout_ms;
 	char c;
 	ssize_t n = -1;
 
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		long left = deadline - now_ms();
+		int64_t left = deadline - now_ms();
 		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
 
 		if (r < 0 && errno == EINTR)

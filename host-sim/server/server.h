@@ -23,7 +23,8 @@ struct server_bins {
 	char gatewayd[PATH_MAX];
 };
 
-/* Finds the binaries under bin_dir (a build tree), or next to this program. */
+/* Finds the binaries under bin_dir (a build tree), or next to this program,
+ * or else those of the install svcport-sim belongs to (sbindir, bindir). */
 int server_bins_find(const char *bin_dir, struct server_bins *ret)
     __attribute__((warn_unused_result));
 

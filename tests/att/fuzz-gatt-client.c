@@ -35,7 +35,7 @@ static void run_client(int fd)
 {
 	struct gatt_client_config cfg = {.mtu = 23, .timeout_ms = 1000, .max_message = 1024};
 	struct gatt_client *c = NULL;
-	struct gatt_client_handles h;
+	struct gattc_handles h;
 	uint8_t buf[1024];
 	size_t len = 0;
 

@@ -193,12 +193,12 @@ static void check_info(struct gatt_client *c)
 
 static void discover(struct gatt_client *c)
 {
-	struct gatt_client_handles h;
+	struct gattc_handles h;
 
 	assert_int_equal(gatt_client_discover(c), 0);
 	gatt_client_get_handles(c, &h);
 	assert_int_equal(h.svc_start, GATT_HANDLE_SVC);
-	assert_int_equal(h.svc_end, GATT_HANDLE_LAST);
+	assert_int_equal(h.svc_end, GATT_HANDLE_SVC_END);
 	assert_int_equal(h.rx, GATT_HANDLE_RX);
 	assert_int_equal(h.tx, GATT_HANDLE_TX);
 	assert_int_equal(h.tx_ccc, GATT_HANDLE_TX_CCC);
@@ -217,7 +217,7 @@ static void echo_message(struct gatt_client *c, size_t len, bool wwr)
 {
 	static uint8_t msg[SEG_DEFAULT_MAX], back[SEG_DEFAULT_MAX];
 	size_t seg_max = gatt_client_max_value_len(c), n = seg_count(len, seg_max), got = 0;
-	struct gatt_client_stats s0, s1;
+	struct gattc_stats s0, s1;
 
 	fill(msg, len, (unsigned)len);
 	gatt_client_get_stats(c, &s0);
@@ -240,7 +240,7 @@ static void echo_message(struct gatt_client *c, size_t len, bool wwr)
 static void flow_mtu23(void **state)
 {
 	struct fixture *f = *state;
-	struct gatt_client_stats s;
+	struct gattc_stats s;
 	struct gatt_client *c;
 
 	fixture_spawn(f, 517, ATT_SECURITY_LOW);
@@ -262,6 +262,27 @@ static void flow_mtu23(void **state)
 	echo_message(c, 20, false);
 	echo_message(c, 1000, false);
 	echo_message(c, SEG_DEFAULT_MAX, false);
+	gatt_client_free(c);
+}
+
+/* A returning phone's one read: the Database Hash over the whole range, as the server
+ * computes it for its table. */
+static void flow_hash(void **state)
+{
+	struct fixture *f = *state;
+	struct gattc_stats s;
+	uint8_t want[GATT_DB_HASH_LEN], got[GATT_CLIENT_HASH_LEN];
+	struct gatt_client *c;
+
+	fixture_spawn(f, 517, ATT_SECURITY_MEDIUM);
+	c = client_new(f->fd, 23, false);
+	assert_int_equal(gatt_db_hash(want), 0);
+	assert_int_equal(gatt_client_read_hash(c, got), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	gatt_client_get_stats(c, &s);
+	assert_int_equal(s.transactions, 1);
+	assert_int_equal(s.tx_bytes, 7);
+	assert_int_equal(s.rx_bytes, 2 + 2 + 16);
 	gatt_client_free(c);
 }
 
@@ -407,7 +428,7 @@ static void cl_bad_server(void **state)
 static void cl_bad_handles(void **state)
 {
 	struct fixture *f = *state;
-	struct gatt_client_handles h;
+	struct gattc_handles h;
 	struct gatt_client *c = client_new(f->fd, 23, false);
 
 	PUT(0x07, 0x0a, 0x00, 0x14, 0x00);
@@ -465,6 +486,36 @@ static void cl_peer_closed(void **state)
 	gatt_client_free(c);
 }
 
+/* The hash read: an older gateway without one (-ENOENT), a malformed answer (-EPROTO, the
+ * bearer is dead), and Database Out Of Sync at a cached handle (-ESTALE). */
+static void cl_hash(void **state)
+{
+	struct fixture *f = *state;
+	struct gatt_client *c = client_new(f->fd, 23, false);
+	uint8_t hash[GATT_CLIENT_HASH_LEN];
+
+	PUT(0x01, 0x08, 0x01, 0x00, 0x0a);
+	assert_int_equal(gatt_client_read_hash(c, hash), -ENOENT);
+	EXPECT(0x08, 0x01, 0x00, 0xff, 0xff, 0x2a, 0x2b);
+	PUT(0x09, 0x12, 0x1c, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+	assert_int_equal(gatt_client_read_hash(c, hash), 0);
+	EXPECT(0x08, 0x01, 0x00, 0xff, 0xff, 0x2a, 0x2b);
+	assert_int_equal(hash[15], 16);
+	PUT(0x01, 0x02, 0x00, 0x00, 0x12);
+	assert_int_equal(gatt_client_exchange_mtu(c), -ESTALE);
+	assert_int_equal(gatt_client_last_att_error(c), ATT_ECODE_DB_OUT_OF_SYNC);
+	EXPECT(0x02, 0x17, 0x00);
+	gatt_client_free(c);
+
+	c = client_new(f->fd, 23, false);
+	PUT(0x09, 0x11, 0x1c, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	assert_int_equal(gatt_client_read_hash(c, hash), -EPROTO);
+	EXPECT(0x08, 0x01, 0x00, 0xff, 0xff, 0x2a, 0x2b);
+	assert_int_equal(gatt_client_read_hash(c, hash), -ENOTCONN);
+	peer_expect_nothing(f);
+	gatt_client_free(c);
+}
+
 /* Without discovery there is nothing to write to; bad segments are reported. */
 static void cl_messages(void **state)
 {
@@ -491,6 +542,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    FIXTURE_TEST(flow_mtu23),
+	    FIXTURE_TEST(flow_hash),
 	    FIXTURE_TEST(flow_mtu517),
 	    FIXTURE_TEST(flow_write_cmd_mtu185),
 	    FIXTURE_TEST(flow_insufficient_encryption),
@@ -500,6 +552,7 @@ int main(void)
 	    FIXTURE_TEST(cl_bad_handles),
 	    FIXTURE_TEST(cl_timeout),
 	    FIXTURE_TEST(cl_peer_closed),
+	    FIXTURE_TEST(cl_hash),
 	    FIXTURE_TEST(cl_messages),
 	};
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "gwclient.h"
+#include "utc.h"
 
 #include <string.h>
 #include <time.h>
@@ -29,7 +30,7 @@ int gw_body(int fd, svcport_v1_CommandBody *body, pb_size_t action_tag, svcport_
 	    rep.msg.response.which_body != svcport_v1_Response_challenge_tag)
 		return -1;
 	return tpki_body_from_challenge(&rep.msg.response.body.challenge, action_tag, role, org,
-	                                (uint64_t)time(NULL), body);
+	                                (uint64_t)utc_now_s(), body);
 }
 
 int gw_submit_send(int fd, const svcport_v1_CommandBody *body, svcport_v1_LinkKind link,

@@ -21,6 +21,7 @@
 #include <pb_encode.h>
 
 #include "testpki.h"
+#include "utc.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
 
@@ -94,7 +95,7 @@ static int setup(void **state)
 	sh("cp '%s/root.pem' '%s/trust-anchors.pem' && rm -rf '%s'", d, W.factory, W.state);
 	bmc_close(W.bmc);
 	W.bmc = NULL;
-	W.now_ms = (uint64_t)time(NULL) * 1000u;
+	W.now_ms = (uint64_t)utc_now_s() * 1000u;
 	assert_int_equal(bmc_factory_init(W.factory, W.state, false, &W.env, err, sizeof(err)), 0);
 	tworld_reopen(&W);
 	return 0;

@@ -25,6 +25,7 @@
 #include <pb_decode.h>
 
 #include "gwclient.h"
+#include "utc.h"
 
 #define E(x)   svcport_v1_ErrorCode_##x
 #define K(x)   svcport_v1_LinkKind_LINK_##x
@@ -118,7 +119,7 @@ static svcport_v1_ErrorCode challenge_body(uint32_t session, uint32_t link,
 		assert_int_equal(tpki_body_from_challenge(&rep.msg.response.body.challenge,
 		                                          svcport_v1_CommandBody_activate_tag,
 		                                          svcport_v1_Role_ROLE_ORG_ADMIN, TPKI_ORG,
-		                                          (uint64_t)time(NULL), body),
+		                                          (uint64_t)utc_now_s(), body),
 		                 0);
 	return rc;
 }

@@ -41,6 +41,7 @@
 #include "svcport.pb.h"
 #include "proc.h"
 #include "testpki.h"
+#include "utc.h"
 
 #define WAIT_MS 5000
 
@@ -338,7 +339,7 @@ static void claim_command(const svcport_v1_Challenge *ch, svcport_v1_SignedComma
 	body.device = cb.device;
 	body.nonce.size = cb.nonce.size;
 	memcpy(body.nonce.bytes, cb.nonce.bytes, cb.nonce.size);
-	body.issued_at = (uint64_t)time(NULL);
+	body.issued_at = (uint64_t)utc_now_s();
 	body.expires_at = body.issued_at + 600;
 	strcpy(body.org_id, TPKI_ORG);
 	strcpy(body.operator_id, "alice");

@@ -959,7 +959,7 @@ static void test_ble_sim_long_answer(void **state)
 			assert_int_equal(
 			    T.frame.msg.response.body.device_info.device_certificate.bytes[i],
 			    (uint8_t)i);
-		struct gatt_client_stats st;
+		struct gattc_stats st;
 		gatt_client_get_stats(c, &st);
 		assert_true(st.notifications >= (pass ? 50u : 3u));
 		gatt_client_free(c);

@@ -22,7 +22,9 @@
 #include "names.h"
 #include "pbio.h"
 #include "pki.h"
+#include "portal-acts.h"
 #include "portal.h"
+#include "utc.h"
 
 struct fx {
 	char dir[64];
@@ -45,7 +47,7 @@ static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct portal_manufactured m;
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/svcport-portal-XXXXXX");
@@ -208,10 +210,10 @@ static void test_manufacture_twice_and_blank_board(void **state)
 
 	assert_int_equal(portal_device_manufacture(f->p, "7D1A", "J900AAAA",
 	                                           svcport_v1_ControlMode_CONTROL_BMC_MANAGED,
-	                                           f->fac, false, time(NULL), &m),
+	                                           f->fac, false, utc_now_s(), &m),
 	                 -EEXIST);
 	snprintf(blank, sizeof(blank), "%s/blank", f->dir);
-	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, blank, true, time(NULL), &m),
+	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, blank, true, utc_now_s(), &m),
 	                 0);
 	snprintf(path, sizeof(path), "%s/device.crt", blank);
 	assert_int_equal(access(path, F_OK), -1);
@@ -227,7 +229,7 @@ static void test_claim_wrong_code_refused_then_rate_limited(void **state)
 {
 	struct fx *f = *state;
 	struct portal_device d;
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 
 	assert_int_equal(portal_claim(f->p, "acme", "7D1A", "J900AAAA", "AAAA-BBBB-CCCC-DDDD", now),
 	                 -EKEYREJECTED);
@@ -264,7 +266,7 @@ static void test_claim_code_as_typed(void **state)
 		if (*c != '-')
 			typed[n++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
 	typed[n] = '\0';
-	assert_int_equal(portal_claim(f->p, "acme", "7D1A", "J900AAAA", typed, time(NULL)), 0);
+	assert_int_equal(portal_claim(f->p, "acme", "7D1A", "J900AAAA", typed, utc_now_s()), 0);
 }
 
 struct rows {
@@ -272,12 +274,12 @@ struct rows {
 	int err[8];
 };
 
-static void row_cb(const char *mt, const char *sn, int err, const char *why, void *ud)
+static void row_cb(size_t line, const char *key, int err, const char *why, void *ud)
 {
 	struct rows *r = ud;
 
-	(void)mt;
-	(void)sn;
+	(void)line;
+	(void)key;
 	(void)why;
 	r->err[r->n++] = err;
 }
@@ -287,37 +289,40 @@ static void test_claim_csv_reports_each_row(void **state)
 	struct fx *f = *state;
 	struct portal_manufactured m;
 	struct rows r = {0};
-	char fac2[128], csv[128];
-	FILE *fp;
+	struct portal_actor op;
+	char fac2[128], csv[512];
 
 	snprintf(fac2, sizeof(fac2), "%s/fac2", f->dir);
 	assert_int_equal(portal_device_manufacture(f->p, "7D1A", "J900BBBB",
 	                                           svcport_v1_ControlMode_CONTROL_BMC_MANAGED, fac2,
-	                                           false, time(NULL), &m),
+	                                           false, utc_now_s(), &m),
 	                 0);
-	snprintf(csv, sizeof(csv), "%s/claim.csv", f->dir);
-	fp = fopen(csv, "w");
-	assert_non_null(fp);
-	fprintf(fp,
-	        "machine_type,serial_number,activation_code\n7D1A,J900AAAA,%s\n"
-	        "7D1A,J900BBBB,WRONG-CODE\n# comment\n7D1A,J900BBBB,%s\n7D1A\n",
-	        f->code, m.code);
-	fclose(fp);
-	assert_int_equal(portal_claim_csv(f->p, "acme", csv, time(NULL), row_cb, &r), 2);
-	assert_int_equal(r.n, 4);
+	/* A malformed row refuses the whole file before any claim: no guess is counted. */
+	snprintf(csv, sizeof(csv),
+	         "machine_type,serial_number,activation_code\n7D1A,J900AAAA,%s\n"
+	         "7D1A,J900BBBB,WRONG-CODE\n# comment\n7D1A,J900BBBB,%s\n7D1A\n",
+	         f->code, m.code);
+	portal_actor_operator(&op);
+	assert_int_equal(
+	    portal_act_claim_csv(f->p, &op, "acme", csv, strlen(csv), utc_now_s(), row_cb, &r),
+	    -EINVAL);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(portal_db_claim_failures(portal_db(f->p), "acme", 0), 0);
+	/* The rows of a well-formed file each get their result. */
+	csv[strlen(csv) - 5] = '\0';
+	assert_int_equal(
+	    portal_act_claim_csv(f->p, &op, "acme", csv, strlen(csv), utc_now_s(), row_cb, &r), 1);
+	assert_int_equal(r.n, 3);
 	assert_int_equal(r.err[0], 0);
 	assert_int_equal(r.err[1], -EKEYREJECTED);
 	assert_int_equal(r.err[2], 0);
-	assert_int_equal(r.err[3], -EINVAL);
-	assert_int_equal(portal_claim_csv(f->p, "acme", "/nonexistent.csv", time(NULL), row_cb, &r),
-	                 -ENOENT);
 }
 
 /* ------------------------------------------------------------------ transfers */
 
 static void claim_ok(struct fx *f)
 {
-	assert_int_equal(portal_claim(f->p, "acme", "7D1A", "J900AAAA", f->code, time(NULL)), 0);
+	assert_int_equal(portal_claim(f->p, "acme", "7D1A", "J900AAAA", f->code, utc_now_s()), 0);
 }
 
 static void test_transfer_passphrase_and_expiry(void **state)
@@ -326,7 +331,7 @@ static void test_transfer_passphrase_and_expiry(void **state)
 	const char *devs[] = {"7D1A-J900AAAA"};
 	char csv[128], phrase[PORTAL_PASSPHRASE_MAX], id[33];
 	struct portal_device d;
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 
 	snprintf(csv, sizeof(csv), "%s/transfer.csv", f->dir);
 	/* Only the owner can start a transfer. */
@@ -356,7 +361,7 @@ static void test_transfer_csv_tampered(void **state)
 	const char *devs[] = {"7D1A-J900AAAA"};
 	char csv[128], phrase[PORTAL_PASSPHRASE_MAX], id[33];
 	FILE *fp;
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 
 	claim_ok(f);
 	snprintf(csv, sizeof(csv), "%s/transfer.csv", f->dir);
@@ -396,7 +401,7 @@ static size_t make_challenge(struct fx *f, const char *keydir, const char *mt, c
 		b.known_signers[0].size = 32;
 		memcpy(b.known_signers[0].bytes, known_fp, 32);
 	}
-	b.issued_at = (uint64_t)time(NULL);
+	b.issued_at = (uint64_t)utc_now_s();
 	b.expires_at = b.issued_at + 300;
 	assert_int_equal(pbio_encode(svcport_v1_ChallengeBody_fields, &b, c.body.bytes,
 	                             sizeof(c.body.bytes), &len),
@@ -425,7 +430,7 @@ static int sign(struct fx *f, const char *user, svcport_v1_Action action, const 
 	    .action = action,
 	    .challenge = ch,
 	    .challenge_len = ch_len,
-	    .now = time(NULL),
+	    .now = utc_now_s(),
 	};
 	size_t len = 0;
 	int err = portal_sign(f->p, &req, buf, sizeof(buf), &len, &out->info);
@@ -549,7 +554,7 @@ static void test_sign_refuses_a_fake_device(void **state)
 	claim_ok(f);
 	/* A challenge for J900AAAA signed by another key: not the genuine device. */
 	snprintf(other, sizeof(other), "%s/other", f->dir);
-	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, other, true, time(NULL), &m),
+	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, other, true, utc_now_s(), &m),
 	                 0);
 	len = make_challenge(f, other, "7D1A", "J900AAAA", NULL, ch, sizeof(ch));
 	assert_int_equal(sign(f, "alice", svcport_v1_Action_ACTION_ACTIVATE, ch, len, s), -EBADMSG);
@@ -623,7 +628,7 @@ static void test_receipts_move_status_and_key_update(void **state)
 
 	/* Motherboard replacement: a receipt from the new board is not trusted yet. */
 	snprintf(blank, sizeof(blank), "%s/blank", f->dir);
-	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, blank, true, time(NULL), &m),
+	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, blank, true, utc_now_s(), &m),
 	                 0);
 	len = make_receipt(f, blank, &b, rc, sizeof(rc));
 	assert_int_equal(portal_receipt(f->p, rc, len, &info), -EBADMSG);
@@ -639,7 +644,7 @@ static void test_receipts_move_status_and_key_update(void **state)
 	req.challenge_len = len;
 	req.device_pubkey = pub;
 	req.device_pubkey_len = sizeof(pub);
-	req.now = time(NULL);
+	req.now = utc_now_s();
 	/* Not recorded from the QR code yet: refused. */
 	assert_int_equal(portal_sign(f->p, &req, buf, sizeof(buf), &len, NULL), -ENODEV);
 	assert_int_equal(portal_device_key_update(f->p, "7D1A", "J900AAAA", "123"), -EINVAL);
@@ -707,7 +712,7 @@ static void test_forged_commands_are_marked_and_fail_verification(void **state)
 	req.action = svcport_v1_Action_ACTION_ACTIVATE;
 	req.challenge = ch;
 	req.challenge_len = len;
-	req.now = time(NULL);
+	req.now = utc_now_s();
 	assert_int_equal(portal_sign(f->p, &req, buf, sizeof(buf), &len, &s->info), -EACCES);
 	req.skip_policy = true;
 	req.forge_signature = true;

@@ -26,6 +26,7 @@
 #include "out.h"
 #include "portal.h"
 #include "server.h"
+#include "utc.h"
 
 #define MT "7D1A"
 #define SN "J900SCEN"
@@ -203,7 +204,7 @@ static int world_up(void **state, enum link_kind kind)
 	struct server_bins bins;
 	struct server_up_opts o = {0};
 	char tty_link[64];
-	time_t now = time(NULL);
+	int64_t now = utc_now_s();
 
 	assert_non_null(w);
 	w->kind = kind;
@@ -307,7 +308,7 @@ static void portal_claim_ok(struct world *w)
 	struct portal *p = NULL;
 
 	assert_int_equal(portal_open(w->portal, false, &p), 0);
-	assert_int_equal(portal_claim(p, "acme", MT, SN, w->code, time(NULL)), 0);
+	assert_int_equal(portal_claim(p, "acme", MT, SN, w->code, utc_now_s()), 0);
 	portal_close(p);
 }
 
@@ -514,8 +515,8 @@ static void test_emergency_reset_then_transfer(void **state)
 	snprintf(csv, sizeof(csv), "%s/transfer.csv", w->tmp);
 	assert_int_equal(portal_open(w->portal, false, &p), 0);
 	assert_int_equal(
-	    portal_transfer_start(p, "acme", devs, 1, csv, 86400, time(NULL), phrase, id), 0);
-	assert_int_equal(portal_transfer_accept(p, "beta", csv, phrase, time(NULL)), 0);
+	    portal_transfer_start(p, "acme", devs, 1, csv, 86400, utc_now_s(), phrase, id), 0);
+	assert_int_equal(portal_transfer_accept(p, "beta", csv, phrase, utc_now_s()), 0);
 	portal_close(p);
 	/* Only an org admin of the owner may hand it over. */
 	app_refused(w, "ROLE_FORBIDDEN", "--user", "eddie", "transfer", "--skip-policy", NULL);

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * TLS 1.2 (mbedTLS 2.28) under a libevent bufferevent: libevent 2.1 has an
+ * OpenSSL bufferevent only, so this is a bufferevent *filter* over a socket
+ * bufferevent, with mbedTLS reading and writing the socket bufferevent's
+ * buffers (docs/tls.md has the design and why not a pair).
+ *
+ * Server: evhttp_set_bevcb(http, cb, cfg) with cb returning
+ * tls_bev_new(base, cfg, -1, NULL); evhttp hands the accepted fd to the
+ * filter, which forwards it to the socket bufferevent below.
+ * Client: tls_conn_new(base, cfg, -1, "name") then tls_conn_connect(); the
+ * peer's certificate must chain to the configuration's trust list and name
+ * `name` (a DNS name, or an IP literal matched against iPAddress SANs).
+ *
+ * Bounds: at most TLS_IN_MAX bytes wait in the socket bufferevent's input and
+ * TLS_OUT_MAX in its output; a handshake that has not finished within
+ * handshake_ms fails with BEV_EVENT_ERROR|BEV_EVENT_TIMEOUT; a failed TLS
+ * record or handshake is reported as BEV_EVENT_ERROR (deferred, so the user
+ * may free the bufferevent in its event callback). Freeing the bufferevent
+ * sends close_notify and lets the socket drain for up to linger_ms before the
+ * fd is closed, so a reply written just before the free is not cut.
+ *
+ * Library code: no logging; tls_conn_why() says what failed.
+ */
+#ifndef SVCPORT_COMMON_TLS_H
+#define SVCPORT_COMMON_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#define TLS_IN_MAX   (32 * 1024) /* > one TLS record (16 KiB + overhead) */
+#define TLS_OUT_MAX  (64 * 1024)
+#define TLS_WHY_MAX  128
+#define TLS_NAME_MAX 256
+
+struct tls_config;
+struct tls_conn;
+
+struct tls_limits {
+	unsigned handshake_ms; /* 0: 10 s */
+	unsigned linger_ms;    /* 0: 2 s */
+	unsigned max_conns;    /* 0: 64; a connection over it fails at once */
+};
+
+/* Server side: certificate chain (PEM, server certificate first) and its key. */
+int tls_config_server_new(const char *chain_pem_path, const char *key_pem_path,
+                          const struct tls_limits *lim, struct tls_config **ret)
+    __attribute__((warn_unused_result));
+/* Client side: the trust list (a PEM bundle of anchors). */
+int tls_config_client_new(const char *trust_pem_path, const struct tls_limits *lim,
+                          struct tls_config **ret) __attribute__((warn_unused_result));
+/* Connections hold a reference; the last unref frees. unref(NULL) is a no-op. */
+struct tls_config *tls_config_ref(struct tls_config *cfg);
+void tls_config_unref(struct tls_config *cfg);
+/*
+ * Before event_base_free: closes every connection still lingering after its
+ * bufferevent was freed, and makes later frees close at once.
+ */
+void tls_config_shutdown(struct tls_config *cfg);
+/* Why a config could not be made (for the caller's log). */
+const char *tls_config_error(int err);
+
+/*
+ * A TLS bufferevent on fd (-1: set later, by evhttp or tls_conn_connect).
+ * peer_name: NULL for a server, the name to verify for a client. The
+ * connection belongs to the returned bufferevent: bufferevent_free() ends it.
+ */
+struct tls_conn *tls_conn_new(struct event_base *base, struct tls_config *cfg, evutil_socket_t fd,
+                              const char *peer_name);
+struct bufferevent *tls_conn_bev(struct tls_conn *c);
+/* Client: connects the socket below (non-blocking); BEV_EVENT_CONNECTED follows. */
+int tls_conn_connect(struct tls_conn *c, const struct sockaddr *sa, int len)
+    __attribute__((warn_unused_result));
+/* True once the handshake has completed. */
+bool tls_conn_is_established(const struct tls_conn *c);
+/* What failed, for logs ("" if nothing). Valid until the bufferevent is freed. */
+const char *tls_conn_why(const struct tls_conn *c);
+
+/*
+ * For evhttp_set_bevcb: arg is a struct tls_config. NULL on allocation
+ * failure, and then evhttp makes a plain socket bufferevent: a server must
+ * refuse requests whose connection is not TLS (tls_evhttp_is_tls).
+ */
+struct bufferevent *tls_bev_for_evhttp(struct event_base *base, void *arg);
+/*
+ * For evhttp_connection_set_closecb(evcon, tls_evhttp_closecb, cfg) on every
+ * request's connection: evhttp shuts the socket down for writing right after
+ * this callback, so close_notify must go out here.
+ */
+struct evhttp_connection;
+void tls_evhttp_closecb(struct evhttp_connection *evcon, void *arg);
+/* True if the bufferevent is one of ours (a filter over a socket). */
+bool tls_evhttp_is_tls(struct evhttp_connection *evcon);
+
+#endif

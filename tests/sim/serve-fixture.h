@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A real `svcport-sim portal serve` for tests: a portal with orgs acme and
+ * beta, users alice (org-admin), eddie (edge-user), mona (maintenance), bob
+ * (base) of acme and zed (org-admin) of beta, each with the password
+ * "USER-password-1", one manufactured device 7D1X-S0001 (its code in `code`),
+ * the service on a free loopback port, and curl trusting only the certificate
+ * the operator downloaded (`ca`).
+ */
+#ifndef SVCPORT_TEST_SERVE_FIXTURE_H
+#define SVCPORT_TEST_SERVE_FIXTURE_H
+
+#include <jansson.h>
+
+extern char dir[], portal_dir[], ca[], url[], code[];
+extern const char *sim;
+extern int port;
+
+int serve_setup(void **state);
+int serve_teardown(void **state);
+
+const char *path_in(const char *name);
+void file_put(const char *name, const char *text, size_t len);
+/* svcport-sim portal --portal DIR --json ARGS... (NULL-terminated); its JSON result. */
+json_t *portal_cli(int want_rc, ...);
+/* One HTTPS request by curl; the status, the body parsed into *ret (may be NULL). */
+int api(const char *method, const char *path, const char *token, const char *ctype,
+        const char *body, json_t **ret);
+const char *jstr(json_t *j, const char *key);
+/* Logs user in; the token (static storage per slot 0..3). */
+const char *login(const char *user, int slot);
+/* One request that must answer want_status (and want_error, if not NULL). */
+void expect(int want_status, const char *want_error, const char *method, const char *path,
+            const char *token, const char *ctype, const char *body);
+/* The first column of the first row of sql on portal.db (an UPDATE ... RETURNING 1 too). */
+int count_rows(const char *sql);
+
+#endif

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The transports side by side, each { name, kind, isSupported() → true | reason, connect() }
+// (after EspruinoWebTools' uart.js). WebUSB is offered only where Web Serial is missing.
+import { webBluetooth } from './ble.js';
+import { webSerial } from './serial.js';
+import { webUsb } from './usb.js';
+
+export function transportsList() {
+  if (webSerial.isSupported() === true || webUsb.isSupported() !== true) return [webBluetooth, webSerial];
+  return [webBluetooth, webUsb];
+}
