@@ -149,3 +149,17 @@ const char *names_led(svcport_v1_SecurityLed led)
 		return "UNSPECIFIED";
 	}
 }
+
+const char *names_link(svcport_v1_LinkKind k)
+{
+	switch (k) {
+	case svcport_v1_LinkKind_LINK_BLE:
+		return "ble";
+	case svcport_v1_LinkKind_LINK_USB:
+		return "usb";
+	case svcport_v1_LinkKind_LINK_SIM:
+		return "sim";
+	default:
+		return "-";
+	}
+}

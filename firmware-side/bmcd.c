@@ -6,7 +6,9 @@
  * (bmc.h); this file is sockets, peer checks and logs.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,15 +25,16 @@
 #include <pb_encode.h>
 
 #include "bmc.h"
-#include "bmcd-args.h"
 #include "console.h"
 #include "factory.h"
 #include "fsutil.h"
 #include "log.h"
 #include "loop.h"
+#include "names.h"
 #include "notify.h"
 #include "presence.h"
 #include "utc.h"
+#include "version.h"
 
 #define MAX_GATEWAYS 4
 #define MAX_ADMINS   2
@@ -70,20 +73,6 @@ static uint64_t real_now_ms(void *user_data)
 static int drbg_rng(void *user_data, unsigned char *buf, size_t len)
 {
 	return mbedtls_ctr_drbg_random(user_data, buf, len);
-}
-
-static const char *link_name(svcport_v1_LinkKind k)
-{
-	switch (k) {
-	case svcport_v1_LinkKind_LINK_BLE:
-		return "ble";
-	case svcport_v1_LinkKind_LINK_USB:
-		return "usb";
-	case svcport_v1_LinkKind_LINK_SIM:
-		return "sim";
-	default:
-		return "-";
-	}
 }
 
 static void conn_close(struct conn *c)
@@ -151,7 +140,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
 		memset(&peek, 0, sizeof(peek));
 	log_msg(o.result ? LOG_NOTICE : LOG_INFO, "session=%u request=%u link=%s %s%s%s -> %s%s%s",
-	        peek.session_id, peek.request_id, link_name(peek.link), o.request,
+	        peek.session_id, peek.request_id, names_link(peek.link), o.request,
 	        o.action ? " action=" : "", o.action ? bmc_action_name(o.action) : "",
 	        bmc_error_name(o.result), o.detail ? ": " : "", o.detail ? o.detail : "");
 	if (send(fd, out, out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
@@ -322,6 +311,147 @@ static int listen_on(const char *path, mode_t mode)
 	return fd;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
+	           "                    [--gateway-uid UID | --gateway-user NAME]\n"
+	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
+	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
+	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	           "       svcport-bmcd --help | --version\n"
+	           "\n"
+	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
+	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
+	           "fd N once both sockets listen (and $NOTIFY_SOCKET gets READY=1). bmcd stays\n"
+	           "in the foreground (--foreground is accepted, for older scripts) and logs\n"
+	           "to stderr unless --log syslog. USB presence comes from the hardware: the\n"
+	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
+	           "(--hw-sim); none: never. See svcport-bmcd(8) and docs/bmc.md.\n");
+}
+
+/* What the command line asks for. */
+struct options {
+	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
+	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
+	bool init, force, foreground;
+	int ready_fd;
+	uid_t gateway_uid;
+};
+
+/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
+ * allocates it at install time). */
+static int resolve_gateway_user(const char *name, uid_t *ret_uid)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
+		return -ESRCH;
+	}
+	*ret_uid = pw->pw_uid;
+	return 0;
+}
+
+/* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"gateway-socket", required_argument, NULL, 'g'},
+	    {"admin-socket", required_argument, NULL, 'a'},
+	    {"gateway-uid", required_argument, NULL, 'u'},
+	    {"gateway-user", required_argument, NULL, 'U'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"ready-fd", required_argument, NULL, 'r'},
+	    {"init", no_argument, NULL, 'i'},
+	    {"factory", required_argument, NULL, 'F'},
+	    {"force", no_argument, NULL, 'x'},
+	    {"usb-udc", required_argument, NULL, 'D'},
+	    {"usb-port", required_argument, NULL, 'P'},
+	    {"hw-sim", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
+	};
+	char *end;
+	int opt;
+
+	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid()};
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'g':
+			o->gw_path = optarg;
+			break;
+		case 'a':
+			o->admin_path = optarg;
+			break;
+		case 'u':
+			errno = 0;
+			o->gateway_uid = (uid_t)strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg) {
+				fprintf(stderr, "svcport-bmcd: --gateway-uid: not a number\n");
+				return 2;
+			}
+			break;
+		case 'U':
+			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
+				return 2;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'l':
+			o->log_kind = optarg;
+			if (strcmp(optarg, "stderr") != 0 && strcmp(optarg, "syslog") != 0) {
+				fprintf(stderr, "svcport-bmcd: --log stderr|syslog\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			o->ready_fd = atoi(optarg);
+			break;
+		case 'i':
+			o->init = true;
+			break;
+		case 'F':
+			o->factory = optarg;
+			break;
+		case 'x':
+			o->force = true;
+			break;
+		case 'D':
+			o->presence.usb_udc = optarg;
+			break;
+		case 'P':
+			o->presence.usb_port = optarg;
+			break;
+		case 'S':
+			o->presence.hw_sim = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'V':
+			puts("svcport-bmcd " SVCPORT_VERSION);
+			return -1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
+	    (!o->init && (!o->gw_path || !o->admin_path)) ||
+	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
 static int run_init(const struct options *o, const struct bmc_env *env)
 {
 	char err[256] = "";
@@ -391,8 +521,6 @@ static void notify_serving(const struct options *o)
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
 static int serve(const struct options *o, const struct bmc_env *env)
 {
-	const struct presence_config pc = {
-	    .usb_udc = o->usb_udc, .usb_port = o->usb_port, .hw_sim = o->hw_sim};
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
 	struct bmc_options bo = {0};
 	svcport_v1_BmcReply ev;
@@ -405,7 +533,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	ret = presence_open(&pc, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
+	ret = presence_open(&o->presence, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
 	if (ret < 0) {
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", hw_desc, strerror(-ret));
 		return 1;
@@ -414,13 +542,12 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	if (ret < 0) {
 		hwin_close(d.hw);
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", o->state_dir,
-		        ret == -ENOENT    ? "not initialised (svcport-bmcd --init)"
-		        : ret == -EBADMSG ? "state refused: it fails its integrity check; the "
-		                            "board stays locked"
-		        : ret == -ESTALE  ? "state refused: rolled back (older than the secure "
-		                            "element's counter); the board stays locked"
-		        : ret == -EINVAL  ? "state is corrupt"
-		                          : strerror(-ret));
+		        ret == -ENOENT ? "not initialised (svcport-bmcd --init)"
+		        : ret == -EBADMSG
+		            ? "state refused (integrity check): the board stays locked"
+		        : ret == -ESTALE ? "state refused (rolled back): the board stays locked"
+		        : ret == -EINVAL ? "state is corrupt"
+		                         : strerror(-ret));
 		return 1;
 	}
 	ret = 1;
@@ -453,7 +580,7 @@ int main(int argc, char **argv)
 	mbedtls_ctr_drbg_context drbg;
 	struct options o;
 	struct bmc_env env;
-	int ret = bmcd_parse_options(argc, argv, &o);
+	int ret = parse_options(argc, argv, &o);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;

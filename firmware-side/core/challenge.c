@@ -63,6 +63,19 @@ static uint32_t bucket_wait(struct challenge_table *t, uint32_t ceiling, uint64_
 }
 
 /*
+ * A challenge used by a command (consumed: step 5, after the portal's
+ * signature over our device verified) gives its token back: who uses what he
+ * asks for is never throttled; only unused asking is.
+ */
+static void bucket_refund(struct challenge_table *t, uint32_t ceiling)
+{
+	struct challenge_bucket *b = &t->bucket[ceiling < RL_CEILINGS ? ceiling : 0];
+
+	if (b->tokens < t->cfg.burst)
+		b->tokens++;
+}
+
+/*
  * The slot for who: its own oldest at its bound, else a free one within its
  * class's quota. NULL if refused; *wait then says when a slot frees.
  */
@@ -145,7 +158,10 @@ bool challenge_consume(struct challenge_table *t, const unsigned char *nonce, si
 		if (!s->used || !is_same_nonce(s->nonce, nonce))
 			continue;
 		s->used = false;
-		return now_ms >= s->issued_ms && now_ms - s->issued_ms < CHALLENGE_TTL_MS;
+		if (now_ms < s->issued_ms || now_ms - s->issued_ms >= CHALLENGE_TTL_MS)
+			return false;
+		bucket_refund(t, s->who.ceiling);
+		return true;
 	}
 	return false;
 }

@@ -11,7 +11,8 @@
  *   the technician at the service port (hardware-confirmed USB);
  * - each back-off ceiling (ratelimit.h: per link kind, and USB with presence)
  *   may take `burst` new slots at once, then one per `refill_ms` (a session
- *   replacing its own challenge takes no new slot);
+ *   replacing its own challenge takes no new slot; a challenge a command
+ *   consumes gives its token back, so only unused asking is throttled);
  * otherwise the newcomer is refused (-EBUSY) with the time after which asking
  * again can succeed. Nothing of another session's is ever given up early.
  */
@@ -69,7 +70,9 @@ int challenge_issue(struct challenge_table *t, const struct bmc_env *env, uint64
 
 /*
  * True if nonce is outstanding and unexpired at now_ms; the slot is freed in
- * either case once found (single use). Compared in constant time.
+ * either case once found (single use), and if true its token goes back to its
+ * requester's ceiling. Compared in constant time. Call it only for a command
+ * whose signature verified (verify.c, step 5).
  */
 bool challenge_consume(struct challenge_table *t, const unsigned char *nonce, size_t len,
                        uint64_t now_ms);

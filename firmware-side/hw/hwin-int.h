@@ -22,6 +22,12 @@ struct hwin {
 
 /* The first line of path (without its newline) into buf. 0 or -errno. */
 int hwin_read_line(const char *path, char *buf, size_t cap) __attribute__((warn_unused_result));
+/*
+ * 1 if path is a directory (symlinks followed), 0 if absent or not one, else
+ * -errno. By open(), never stat(): a 32-bit time_t stat() fails with
+ * EOVERFLOW on anything the kernel stamped after 2038 (docs/arm.md).
+ */
+int hwin_is_dir(const char *path) __attribute__((warn_unused_result));
 struct hwin *hwin_new(const struct hwin_backend *ops);
 
 #endif

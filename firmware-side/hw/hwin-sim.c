@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "hwin-int.h"
 
@@ -53,12 +52,10 @@ bool hwin_is_sim_value(enum hwin_input in, const char *value)
 int hwin_sim_open(const char *dir, struct hwin **ret_hw)
 {
 	struct hwin *hw;
-	struct stat sb;
+	int ret = hwin_is_dir(dir);
 
-	if (stat(dir, &sb) < 0)
-		return -errno;
-	if (!S_ISDIR(sb.st_mode))
-		return -ENOTDIR;
+	if (ret <= 0)
+		return ret < 0 ? ret : -ENOTDIR;
 	hw = hwin_new(&sim_backend);
 	if (!hw)
 		return -ENOMEM;

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "hwin-int.h"
 
@@ -17,7 +16,6 @@ static int sysfs_read(struct hwin *hw, enum hwin_input in)
 {
 	const char *path = hw->path[in];
 	char state[64];
-	struct stat sb;
 	int ret;
 
 	if (!path[0])
@@ -27,9 +25,7 @@ static int sysfs_read(struct hwin *hw, enum hwin_input in)
 		ret = hwin_read_line(path, state, sizeof(state));
 		return ret < 0 ? ret : strcmp(state, "configured") == 0;
 	case HWIN_USB_HOST:
-		if (stat(path, &sb) < 0)
-			return errno == ENOENT ? 0 : -errno;
-		return S_ISDIR(sb.st_mode);
+		return hwin_is_dir(path);
 	default:
 		return -ENODEV;
 	}

@@ -54,6 +54,16 @@ int hwin_input_parse(const char *name)
 	return -EINVAL;
 }
 
+int hwin_is_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	close(fd);
+	return 1;
+}
+
 int hwin_read_line(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -3,7 +3,6 @@
 #include "utc.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <pb_decode.h>
 

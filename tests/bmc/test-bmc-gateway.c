@@ -33,9 +33,12 @@ static svcport_v1_BmcRequest breq;
 static svcport_v1_BmcReply brep;
 static svcport_v1_CommandBody body;
 static svcport_v1_SignedCommand cmd;
+static svcport_v1_SignedCommand forged; /* submit_forged() */
+static bool have_forged;
 
 static int setup(void **state)
 {
+	have_forged = false;
 	tworld_setup(&W, "portal");
 	W.real_rate_limits = true;
 	W.real_challenge_limits = true;
@@ -47,6 +50,7 @@ static int setup(void **state)
 
 static int setup_sim(void **state)
 {
+	have_forged = false;
 	tworld_setup(&W, "portal");
 	W.simulator = true;
 	W.real_rate_limits = true;
@@ -105,15 +109,21 @@ static svcport_v1_ErrorCode submit(uint32_t session, uint32_t link, bool presenc
 	return send_req(session, link, presence, REQ(submit_command));
 }
 
-/* A command whose signature does not verify: a failure for the back-off. */
+/*
+ * A command whose signature does not verify: a failure for the back-off.
+ * Signed once per test (floods send thousands).
+ */
 static svcport_v1_ErrorCode submit_forged(uint32_t session, uint32_t link, bool presence)
 {
-	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
-	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
-	cmd.signature.bytes[10] ^= 1;
+	if (!have_forged) {
+		tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+		tworld_sign(&body, NULL, NULL, NULL, 0, &forged);
+		forged.signature.bytes[10] ^= 1;
+		have_forged = true;
+	}
 	breq = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
 	breq.request.body.submit_command.has_command = true;
-	breq.request.body.submit_command.command = cmd;
+	breq.request.body.submit_command.command = forged;
 	return send_req(session, link, presence, REQ(submit_command));
 }
 
@@ -281,6 +291,22 @@ static void challenge_bounds(void **state)
 	assert_int_equal(ask(201, K(BLE), false, REQ(get_challenge)), E(ERROR_NONE));
 }
 
+/*
+ * The throttle slows unused asking only: a technician who uses each challenge
+ * (a portal-signed command consumes it) is never refused one, at any pace.
+ */
+static void used_challenges_are_never_throttled(void **state)
+{
+	for (uint32_t i = 0; i < 40; i++) {
+		assert_int_equal(challenge_for(300 + i, K(BLE), false), E(ERROR_NONE));
+		assert_int_not_equal(submit(300 + i, K(BLE), false), E(NONCE_UNKNOWN));
+	}
+	/* Asking without using still runs the bucket dry. */
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(ask(400 + i, K(BLE), false, REQ(get_challenge)), E(ERROR_NONE));
+	assert_int_equal(ask(410, K(BLE), false, REQ(get_challenge)), E(RATE_LIMITED));
+}
+
 /* ---------------------------------------------------------------- audit summaries */
 
 static uint64_t count_events(const char *event, char *last_detail, size_t cap)
@@ -354,6 +380,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(strangers_never_evict_a_pending_challenge, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(challenge_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(used_challenges_are_never_throttled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(failures_are_summed_up_not_logged_one_by_one, setup,
 	                                    teardown),
 	};
