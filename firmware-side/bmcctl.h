@@ -42,6 +42,12 @@ int ctl_print_audit(const struct ctl *c, svcport_admin_v1_AdminRequest *req);
 /* audit verify's answer; 0 if the log is intact, else 1. */
 int ctl_print_audit_verify(const svcport_admin_v1_AuditVerifyReply *v);
 
+/* bmcctl-sed.c: the SED AK commands (each takes --help and --json). Exit codes. */
+int ctl_sed_passphrase(struct ctl *c, int argc, char **argv);
+int ctl_sed_backup(struct ctl *c, int argc, char **argv);
+int ctl_sed_restore(struct ctl *c, int argc, char **argv);
+int ctl_sed_generate(struct ctl *c, int argc, char **argv);
+
 /* Argument parsing: 0 or -EINVAL. */
 int ctl_parse_bool(const char *s, bool *ret);
 int ctl_parse_u32(const char *s, uint32_t *ret);

@@ -10,6 +10,7 @@
 #ifndef SVCPORT_CONSOLE_CMD_H
 #define SVCPORT_CONSOLE_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "admin.pb.h"
@@ -24,6 +25,8 @@ struct console_step {
 	char detail[96];
 	/* Run after a successful commit (e.g. the SE pins new anchors). */
 	int (*after_commit)(struct bmc *b);
+	/* The SED AK changed: after the commit the backup component gets it. */
+	bool sed_ak_changed;
 };
 
 /* Writes the refusal into r (no body) and returns e, for `return console_fail(...)`. */
@@ -49,6 +52,10 @@ CONSOLE_HANDLER(console_sed_enable);
 CONSOLE_HANDLER(console_sed_passphrase);
 CONSOLE_HANDLER(console_sed_backup);
 CONSOLE_HANDLER(console_sed_restore);
+CONSOLE_HANDLER(console_sed_generate);
+CONSOLE_HANDLER(console_sed_component_restore);
+/* After a commit that changed the AK: the backup component's copy; r notes a failure. */
+void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r);
 /* console-cert.c: certificates and the trust store (DESIGN §6). */
 CONSOLE_HANDLER(console_cert_export);
 CONSOLE_HANDLER(console_cert_csr);
