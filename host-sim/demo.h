@@ -34,6 +34,9 @@ struct demo {
 	const char *bin_dir;
 	char code[64];
 	char phrase[64];
+	/* The emergency reset's one-time password, as the app showed it. */
+	char otp[64];
+	char capture[PATH_MAX + 32]; /* the first server's btsnoop capture */
 	char keyhash[80];
 	char url[64];           /* the portal service */
 	char ca[PATH_MAX + 16]; /* its certificate, downloaded, the phone's trust */
@@ -54,6 +57,8 @@ struct demo {
  * code. With capture_key, the rest of the first output line containing it (up
  * to a blank) is copied into capture. */
 int run_v(struct demo *d, char *const argv[], const char *capture_key, char *capture, size_t cap);
+/* True if no file under dir (logs, capture, state, audit) holds secret. */
+bool is_secret_in_no_file(const char *dir, const char *secret);
 /* run_v without capture. */
 int sim(struct demo *d, char *const argv[]);
 /* svcport-bmcctl: true on exit 0. */

@@ -207,6 +207,9 @@ int app_api_sign(struct app_api *api, const struct portal_sign_req *sr, uint8_t 
 	if (sr->device_pubkey_len)
 		json_object_set_new(req, "device_pubkey",
 		                    b64(sr->device_pubkey, sr->device_pubkey_len));
+	if (sr->ephemeral_pubkey_len)
+		json_object_set_new(req, "ephemeral_pubkey",
+		                    b64(sr->ephemeral_pubkey, sr->ephemeral_pubkey_len));
 	if (sr->action == svcport_v1_Action_ACTION_CONFIGURE_SENSORS)
 		json_object_set_new(req, "sensors",
 		                    json_pack("{s:b, s:b, s:i}", "intrusion",

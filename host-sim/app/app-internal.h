@@ -23,6 +23,9 @@ struct app {
 	svcport_v1_Frame frame;
 	/* The last Error the device answered with (ERROR_NONE if none). */
 	svcport_v1_ErrorCode error;
+	/* The emergency reset's one-time key pair (app-otp.c), wiped once used. */
+	uint8_t otp_priv[32], otp_pub[65];
+	bool has_otp_key;
 };
 
 /*
@@ -50,5 +53,10 @@ int app_sign_api(struct app *a, const struct portal_sign_req *sr, uint8_t *cmd, 
                  size_t *cmd_len) __attribute__((warn_unused_result));
 int app_receipt_api(struct app *a, const uint8_t *r, size_t len)
     __attribute__((warn_unused_result));
+
+/* app-otp.c: the emergency reset's key pair into sr; the box opened and shown once. */
+int app_otp_prepare(struct app *a, struct portal_sign_req *sr) __attribute__((warn_unused_result));
+int app_otp_show(struct app *a, const svcport_v1_SignedCommand *sc,
+                 const svcport_v1_CommandResult *cr) __attribute__((warn_unused_result));
 
 #endif

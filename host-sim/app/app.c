@@ -117,6 +117,12 @@ static void print_device_info(const svcport_v1_DeviceInfo *di)
 	out_str("owner_org", di->owner_org);
 	out_bool("has_identity", di->has_identity);
 	out_bool("sed_enabled", di->sed_enabled);
+	out_bool("sed_ak_present", di->sed_ak_present);
+	out_str("sed_backup_component", names_sed_component(di->sed_backup_component));
+	if (di->sed_enabled && !di->sed_ak_present)
+		out_progress(
+		    "  SED enabled, AK ABSENT: the drives stay locked and the server cannot "
+		    "be activated; restore the SED AK first");
 	out_bool("intrusion_sensor", di->sensors.intrusion_enabled);
 	out_bool("motion_sensor", di->sensors.motion_enabled);
 	out_int("motion_steps", di->sensors.motion_step_threshold);
@@ -277,6 +283,11 @@ static int get_signed(struct app *a, svcport_v1_Action action, const svcport_v1_
 		goto out;
 	}
 	sr.force_chain = cli_flag(args, "force-chain");
+	if (action == svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET &&
+	    app_otp_prepare(a, &sr) < 0) {
+		err = -EIO;
+		goto out;
+	}
 	sr.skip_policy = cli_flag(args, "skip-policy");
 	sr.forge_untrusted = cli_flag(args, "forge-untrusted");
 	sr.forge_signature = cli_flag(args, "forge-signature");
@@ -358,6 +369,8 @@ static int submit(struct app *a, const uint8_t *cmd, size_t cmd_len)
 		goto out;
 	}
 	r = &resp->body.command_result.receipt;
+	if (app_otp_show(a, &req->body.submit_command.command, &resp->body.command_result) < 0)
+		out_progress("  (no one-time password could be shown)");
 	err = pbio_encode(svcport_v1_DeviceReceipt_fields, r, rbytes, sizeof(rbytes), &rlen);
 	if (err < 0)
 		goto out;

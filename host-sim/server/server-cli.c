@@ -26,6 +26,9 @@ static const char server_usage[] =
     "     svcportd with ble-sim:DIR/ble.sock and unix:DIR/usb.sock (plus --link SPECs).\n"
     "     Without --factory the portal manufactures the server into DIR/factory.\n"
     "     --usb-unplugged: the service port's cable is out at the first start.\n"
+    "     The board's SED AK backup component is DIR/hw/sed-component, fitted at the\n"
+    "     first start (--no-sed-component: none); --sed-component-from OLDDIR moves\n"
+    "     a stopped server's component to this board (a motherboard replacement).\n"
     "  down --dir DIR     stops both daemons\n"
     "  status --dir DIR   shows what runs and the link paths\n"
     "  hw --dir DIR [INPUT VALUE]\n"
@@ -52,6 +55,8 @@ static int up(const struct cli_args *a, const char *dir)
 	o.without_ble_sim = cli_flag(a, "no-ble-sim");
 	o.without_unix = cli_flag(a, "no-unix");
 	o.usb_unplugged = cli_flag(a, "usb-unplugged");
+	o.sed_component_from = cli_arg(a, "sed-component-from", NULL);
+	o.without_sed_component = cli_flag(a, "no-sed-component");
 	o.capture = cli_arg(a, "capture", NULL);
 	for (int i = 0; i < a->n && o.n_extra_links < 4; i++)
 		if (a->val[i] && strncmp(a->key[i], "link", 4) == 0)
@@ -133,8 +138,10 @@ static int hw(const struct cli_args *a, const char *dir)
 
 int cli_server(int argc, char **argv)
 {
-	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
-	                           "gateway-arg= no-ble-sim no-unix usb-unplugged";
+	static const char spec[] =
+	    "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
+	    "gateway-arg= no-ble-sim no-unix usb-unplugged sed-component-from= "
+	    "no-sed-component";
 	struct cli_args a;
 	const char *dir;
 	char path[PATH_MAX];
