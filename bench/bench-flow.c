@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "bench-flow.h"
 #include "bench-util.h"
 #include "names.h"
+#include "pwbox.h"
 #include "pbio.h"
 #include "utc.h"
 
@@ -84,6 +86,12 @@ static int call(struct phone *ph, struct flow_work *w, pb_size_t want, const cha
 	return w->resp.which_body == want ? 0 : -EPROTO;
 }
 
+static int bench_getrandom(void *ctx, unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
 static int sign(struct portal *portal, enum bench_flow f, const struct flow_opts *o,
                 struct flow_work *w, size_t chal_len, size_t *cmd_len, bool *chain_sent)
 {
@@ -98,8 +106,17 @@ static int sign(struct portal *portal, enum bench_flow f, const struct flow_opts
 	    .force_chain = o && o->force_chain,
 	};
 	struct portal_signed info = {0};
-	int err = portal_sign(portal, &sr, w->cmd, sizeof(w->cmd), cmd_len, &info);
+	static uint8_t req_priv[PWBOX_SCALAR_LEN], req_pub[PWBOX_POINT_LEN];
+	int err = 0;
 
+	/* The phone's one-time key: the reset's password comes back sealed to it. */
+	if (flows[f].action == svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET) {
+		err = pwbox_keygen(bench_getrandom, NULL, req_priv, req_pub);
+		sr.ephemeral_pubkey = req_pub;
+		sr.ephemeral_pubkey_len = sizeof(req_pub);
+	}
+	if (err == 0)
+		err = portal_sign(portal, &sr, w->cmd, sizeof(w->cmd), cmd_len, &info);
 	if (err < 0)
 		fprintf(stderr, "bench: the portal refused to sign: %s\n", portal_why(portal));
 	*chain_sent = !info.used_fingerprint;

@@ -223,7 +223,8 @@ static const struct ctl_cmd {
      "sed enable | sed passphrase --drive-set NAME [P] ($SVCPORT_SED_PASSPHRASE)"},
     {"sed", "passphrase", 0, 5, 0, NULL, ctl_sed_passphrase, NULL},
     {"sed", "backup", 1, 4, 0, NULL, ctl_sed_backup,
-     "sed backup FILE | sed restore FILE|--from-component (sed --help)"},
+     "sed backup FILE [--backup-passphrase P] | sed restore FILE [--backup-passphrase P]\n"
+     "    [--other-server] | sed restore --from-component (sed --help)"},
     {"sed", "restore", 1, 6, 0, NULL, ctl_sed_restore, NULL},
     {"sed", "generate", 0, 2, 0, NULL, ctl_sed_generate, "sed generate --erase-drives"},
     {"policy", "set", 2, 2, 0, build_policy_set, NULL,
