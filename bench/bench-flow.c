@@ -1,43 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The phone flows (bench-flow.h): the same requests in the same order as
- * host-sim/app.c, with the portal of svcport-sim-core signing and checking receipts.
+ * The phone flows (bench-flow.h): libsvcport-client runs them as for svcport-sim app; the
+ * portal of svcport-portal signs and checks the receipts in this process.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
+#include "app-sign.h"
 #include "bench-flow.h"
 #include "bench-util.h"
-#include "names.h"
-#include "pwbox.h"
-#include "pbio.h"
 #include "utc.h"
 
-/* What one flow works on; heap-allocated (the messages hold certificate chains). */
+/* What one flow works on; heap-allocated (the command may hold a certificate chain). */
 struct flow_work {
-	svcport_v1_Request req;
-	svcport_v1_Response resp;
-	svcport_v1_DeviceInfo di;
-	uint8_t chal[svcport_v1_Challenge_size];
+	struct portal *portal;
+	enum bench_flow f;
+	const struct flow_opts *o;
+	struct flow_result *r;
+	double t; /* the current step's start */
+	int sign_err;
 	uint8_t cmd[svcport_v1_SignedCommand_size];
+	size_t cmd_len;
 	uint8_t receipt[svcport_v1_DeviceReceipt_size];
+	size_t receipt_len;
+	enum svcport_client_error error, receipt_result;
+	char detail[128];
 };
 
 static const struct {
 	const char *name;
-	svcport_v1_Action action;
+	enum svcport_client_flow flow;
 	const char *user;
 } flows[FLOW_COUNT] = {
-    [FLOW_INFO] = {"info", svcport_v1_Action_ACTION_UNSPECIFIED, NULL},
-    [FLOW_CLAIM] = {"claim", svcport_v1_Action_ACTION_CLAIM, "alice"},
-    [FLOW_ACTIVATE] = {"activate", svcport_v1_Action_ACTION_ACTIVATE, "eddie"},
-    [FLOW_EMERGENCY_RESET] = {"emergency-reset", svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET,
-                              "mona"},
-    [FLOW_KEY_UPDATE] = {"key-update", svcport_v1_Action_ACTION_DEVICE_KEY_UPDATE, "mona"},
+    [FLOW_INFO] = {"info", SVCPORT_CLIENT_FLOW_INFO, NULL},
+    [FLOW_CLAIM] = {"claim", SVCPORT_CLIENT_FLOW_CLAIM, "alice"},
+    [FLOW_ACTIVATE] = {"activate", SVCPORT_CLIENT_FLOW_ACTIVATE, "eddie"},
+    [FLOW_EMERGENCY_RESET] = {"emergency-reset", SVCPORT_CLIENT_FLOW_EMERGENCY_RESET, "mona"},
+    [FLOW_KEY_UPDATE] = {"key-update", SVCPORT_CLIENT_FLOW_KEY_UPDATE, "mona"},
 };
 
 const char *flow_name(enum bench_flow f)
@@ -48,9 +49,7 @@ const char *flow_name(enum bench_flow f)
 const char *flow_step_name(enum flow_step s)
 {
 	static const char *const names[STEP_COUNT] = {
-	    [STEP_CONNECT] = "connect + GATT set-up",
-	    [STEP_INFO] = "INFO read",
-	    [STEP_DEVICE_INFO] = "GetDeviceInfo",
+	    [STEP_CONNECT] = "connect + set-up (GATT, INFO)",
 	    [STEP_CHALLENGE] = "GetChallenge",
 	    [STEP_SIGN] = "portal signs",
 	    [STEP_SUBMIT] = "SubmitCommand",
@@ -60,165 +59,119 @@ const char *flow_step_name(enum flow_step s)
 	return s < STEP_COUNT ? names[s] : "?";
 }
 
-/* Adds the time since *t to step and restarts *t. */
-static void lap(struct flow_result *r, enum flow_step step, double *t)
+/* Adds the time since w->t to step and restarts the clock. */
+static void lap(struct flow_work *w, enum flow_step step)
 {
 	double now = bench_now();
 
-	r->step_s[step] += now - *t;
-	*t = now;
+	w->r->step_s[step] += now - w->t;
+	w->t = now;
 }
 
-/* One request that must get an answer of kind want; the device's refusal is printed. */
-static int call(struct phone *ph, struct flow_work *w, pb_size_t want, const char *what)
+static void on_sign(struct svcport_client *c, const struct svcport_client_sign_request *req,
+                    void *user_data)
 {
-	int err = phone_call(ph, &w->req, &w->resp);
-
-	if (err < 0) {
-		fprintf(stderr, "bench: %s: link: %s\n", what, strerror(-err));
-		return err;
-	}
-	if (w->resp.which_body == svcport_v1_Response_error_tag) {
-		fprintf(stderr, "bench: %s refused: %s %s\n", what,
-		        names_error(w->resp.body.error.code), w->resp.body.error.detail);
-		return -EPERM;
-	}
-	return w->resp.which_body == want ? 0 : -EPROTO;
-}
-
-static int bench_getrandom(void *ctx, unsigned char *buf, size_t len)
-{
-	(void)ctx;
-	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
-}
-
-static int sign(struct portal *portal, enum bench_flow f, const struct flow_opts *o,
-                struct flow_work *w, size_t chal_len, size_t *cmd_len, bool *chain_sent)
-{
-	struct portal_sign_req sr = {
-	    .user = flows[f].user,
-	    .action = flows[f].action,
-	    .challenge = w->chal,
-	    .challenge_len = chal_len,
-	    .device_pubkey = w->di.device_public_key.bytes,
-	    .device_pubkey_len = w->di.device_public_key.size,
-	    .now = utc_now_s(),
-	    .force_chain = o && o->force_chain,
-	};
+	struct flow_work *w = user_data;
+	struct portal_sign_req sr;
 	struct portal_signed info = {0};
-	static uint8_t req_priv[PWBOX_SCALAR_LEN], req_pub[PWBOX_POINT_LEN];
-	int err = 0;
 
-	/* The phone's one-time key: the reset's password comes back sealed to it. */
-	if (flows[f].action == svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET) {
-		err = pwbox_keygen(bench_getrandom, NULL, req_priv, req_pub);
-		sr.ephemeral_pubkey = req_pub;
-		sr.ephemeral_pubkey_len = sizeof(req_pub);
+	app_sign_req_init(&sr, req, flows[w->f].user, utc_now_s());
+	sr.force_chain = sr.force_chain || (w->o && w->o->force_chain);
+	lap(w, STEP_CHALLENGE);
+	w->sign_err = portal_sign(w->portal, &sr, w->cmd, sizeof(w->cmd), &w->cmd_len, &info);
+	w->r->chain_sent = !info.used_fingerprint;
+	lap(w, STEP_SIGN);
+	if (w->sign_err < 0) {
+		fprintf(stderr, "bench: the portal refused to sign: %s\n", portal_why(w->portal));
+		(void)svcport_client_sign_failed(c, w->sign_err);
+		return;
 	}
-	if (err == 0)
-		err = portal_sign(portal, &sr, w->cmd, sizeof(w->cmd), cmd_len, &info);
-	if (err < 0)
-		fprintf(stderr, "bench: the portal refused to sign: %s\n", portal_why(portal));
-	*chain_sent = !info.used_fingerprint;
-	return err;
+	(void)svcport_client_sign_done(c, w->cmd, w->cmd_len); /* a failure: done says */
 }
 
-static int submit(struct portal *portal, struct phone *ph, struct flow_work *w, size_t cmd_len,
-                  struct flow_result *r, double *t)
+static void on_done(struct svcport_client *c, const struct svcport_client_result *r,
+                    void *user_data)
+{
+	struct flow_work *w = user_data;
+
+	(void)c;
+	if (r->flow == SVCPORT_CLIENT_FLOW_CONNECT)
+		return;
+	lap(w, w->f == FLOW_INFO ? STEP_CHALLENGE : STEP_SUBMIT);
+	w->error = r->error;
+	w->receipt_result = r->receipt_result;
+	snprintf(w->detail, sizeof(w->detail), "%s", r->detail);
+	if (r->receipt && r->receipt_len <= sizeof(w->receipt)) {
+		memcpy(w->receipt, r->receipt, r->receipt_len);
+		w->receipt_len = r->receipt_len;
+	}
+}
+
+/* The receipt to the portal, and what the flow's status means for the benchmark. */
+static int finish(struct flow_work *w, int status)
 {
 	struct portal_receipt_info info;
-	size_t rlen = 0;
-	int err;
+	int err = 0;
 
-	memset(&w->req, 0, sizeof(w->req));
-	w->req.which_body = svcport_v1_Request_submit_command_tag;
-	w->req.body.submit_command.has_command = true;
-	err = pbio_decode(svcport_v1_SignedCommand_fields, &w->req.body.submit_command.command,
-	                  w->cmd, cmd_len);
-	if (err == 0)
-		err = call(ph, w, svcport_v1_Response_command_result_tag, "SubmitCommand");
-	lap(r, STEP_SUBMIT, t);
-	if (err < 0)
-		return err;
-	if (!w->resp.body.command_result.has_receipt)
-		return -EPROTO;
-	err = pbio_encode(svcport_v1_DeviceReceipt_fields, &w->resp.body.command_result.receipt,
-	                  w->receipt, sizeof(w->receipt), &rlen);
-	if (err == 0)
-		err = portal_receipt(portal, w->receipt, rlen, &info);
-	lap(r, STEP_RECEIPT, t);
-	if (err < 0) {
-		fprintf(stderr, "bench: the portal rejected the receipt: %s\n", portal_why(portal));
-		return err;
+	if (w->receipt_len) {
+		err = portal_receipt(w->portal, w->receipt, w->receipt_len, &info);
+		lap(w, STEP_RECEIPT);
+		if (err < 0) {
+			fprintf(stderr, "bench: the portal rejected the receipt: %s\n",
+			        portal_why(w->portal));
+			return err;
+		}
 	}
-	if (info.body.result != svcport_v1_ErrorCode_ERROR_NONE) {
-		fprintf(stderr, "bench: the device answered %s\n", names_error(info.body.result));
+	/* A bmcd that seals no one-time password yet still did the reset. */
+	if (status == -ENODATA && w->f == FLOW_EMERGENCY_RESET && w->receipt_len &&
+	    w->receipt_result == SVCPORT_CLIENT_OK)
+		return 0;
+	if (status == -EREMOTEIO) {
+		fprintf(stderr, "bench: %s refused: %s %s\n", flow_name(w->f),
+		        svcport_client_error_name(w->error), w->detail);
 		return -EPERM;
 	}
-	return 0;
-}
-
-static int play(struct portal *portal, struct phone *ph, enum bench_flow f,
-                const struct flow_opts *o, struct flow_work *w, struct flow_result *r)
-{
-	size_t chal_len = 0, cmd_len = 0;
-	double t = bench_now();
-	int err = phone_read_info(ph);
-
-	lap(r, STEP_INFO, &t);
-	if (err < 0)
-		return err;
-	w->req.which_body = svcport_v1_Request_get_device_info_tag;
-	w->req.body.get_device_info.include_certificate = f == FLOW_KEY_UPDATE;
-	err = call(ph, w, svcport_v1_Response_device_info_tag, "GetDeviceInfo");
-	lap(r, STEP_DEVICE_INFO, &t);
-	if (err < 0 || f == FLOW_INFO)
-		return err;
-	w->di = w->resp.body.device_info;
-
-	memset(&w->req, 0, sizeof(w->req));
-	w->req.which_body = svcport_v1_Request_get_challenge_tag;
-	err = call(ph, w, svcport_v1_Response_challenge_tag, "GetChallenge");
-	lap(r, STEP_CHALLENGE, &t);
-	if (err == 0)
-		err = pbio_encode(svcport_v1_Challenge_fields, &w->resp.body.challenge, w->chal,
-		                  sizeof(w->chal), &chal_len);
-	if (err == 0)
-		err = sign(portal, f, o, w, chal_len, &cmd_len, &r->chain_sent);
-	lap(r, STEP_SIGN, &t);
-	if (err == 0)
-		err = submit(portal, ph, w, cmd_len, r, &t);
-	if (err == 0 && o && o->cmd_out && cmd_len <= o->cmd_cap) {
-		memcpy(o->cmd_out, w->cmd, cmd_len);
-		*o->cmd_len = cmd_len;
-	}
-	return err;
+	if (status < 0 && w->sign_err == 0)
+		fprintf(stderr, "bench: %s: %s\n", flow_name(w->f), strerror(-status));
+	return status;
 }
 
 int flow_run(struct portal *portal, const char *spec, uint16_t mtu, enum bench_flow f,
              const struct flow_opts *o, struct flow_result *ret)
 {
 	struct flow_work *w = calloc(1, sizeof(*w));
-	const struct phone_opts po = {.mtu = mtu, .write_command = o && o->write_command};
 	struct phone *ph = NULL;
+	struct phone_opts po = {.mtu = mtu, .sign = on_sign, .done = on_done};
 	double t0 = bench_now();
 	int err;
 
 	if (!w)
 		return -ENOMEM;
 	memset(ret, 0, sizeof(*ret));
+	*w = (struct flow_work){.portal = portal, .f = f, .o = o, .r = ret};
+	po.user_data = w;
+	po.write_command = o && o->write_command;
+	po.cache = o ? o->cache : NULL;
 	err = phone_open(spec, &po, &ph);
-	ret->step_s[STEP_CONNECT] = bench_now() - t0;
+	w->t = bench_now();
+	ret->step_s[STEP_CONNECT] = w->t - t0;
 	if (err < 0) {
-		fprintf(stderr, "bench: cannot open %s: %s\n", spec, strerror(-err));
+		fprintf(stderr, "bench: cannot set up %s: %s\n", spec, strerror(-err));
 		goto out;
 	}
-	err = play(portal, ph, f, o, w, ret);
+	err = finish(w, phone_run(ph, flows[f].flow));
 	ret->wall_s = bench_now() - t0;
-	ret->link_s = phone_link_seconds(ph);
+	ret->link_s = ret->wall_s - ret->step_s[STEP_SIGN] - ret->step_s[STEP_RECEIPT];
 	ret->mtu = phone_mtu(ph);
+	ret->used_cache = phone_used_cache(ph);
 	phone_get_stats(ph, &ret->st);
 	phone_get_setup(ph, &ret->setup);
+	if (o && o->cache_out)
+		(void)phone_get_cache(ph, o->cache_out);
+	if (err == 0 && o && o->cmd_out && w->cmd_len <= o->cmd_cap) {
+		memcpy(o->cmd_out, w->cmd, w->cmd_len);
+		*o->cmd_len = w->cmd_len;
+	}
 out:
 	phone_close(ph);
 	free(w);

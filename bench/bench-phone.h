@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The benchmarks' phone link: whole messages over a link, counting what crosses it (the
- * flows on top are in bench-flow.h).
- *   ble-sim:PATH  GATT client of gateway/gatt-client.h: ATT PDUs and bytes (opcode and
- *                 handle included), ATT request/response transactions
- *   unix:PATH     CDC frames (COBS + CRC-32 + the 0x00 delimiter), counted here
- * Blocking, one request at a time, like the app.
+ * The benchmarks' phone: libsvcport-client over an app link (client/app-session.h), as
+ * svcport-sim app runs it, with what crosses the link counted (the flows on top are in
+ * bench-flow.h).
+ *   ble-sim:PATH  ATT PDUs and their bytes (opcode and handle included), ATT request/response
+ *                 transactions: the library's own counters
+ *   unix:PATH     CDC frames (COBS + CRC-32 + the 0x00 delimiter), counted from a tap
+ * The set-up (ATT: Exchange MTU, the Database Hash, discovery unless the cache holds, the
+ * CCCD, INFO; CDC: GetLinkInfo) is counted apart from what follows.
  */
 #ifndef SVCPORT_BENCH_PHONE_H
 #define SVCPORT_BENCH_PHONE_H
@@ -14,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "svcport.pb.h"
+#include "svcport-client.h"
 
 struct phone_stats {
 	uint64_t pdus;        /* ATT PDUs or CDC frames, both directions */
@@ -23,9 +25,9 @@ struct phone_stats {
 	uint64_t messages;    /* protobuf messages moved (Frames, and the INFO LinkInfo value) */
 	uint64_t pb_bytes;    /* their encoded bytes */
 	uint64_t min_pdus;    /* the fewest PDUs that could carry those messages (see .c) */
-	uint64_t round_trips; /* Frame request/response round trips */
+	uint64_t round_trips; /* Frame request/response exchanges (the library's count) */
 	/*
-	 * GATT: BLE connection events the traffic needs, with 1 and with 4 PDUs per direction
+	 * ATT: BLE connection events the traffic needs, with 1 and with 4 PDUs per direction
 	 * per event: an ATT request and its response never share an event (the server answers
 	 * in the next one), so each transaction costs 2 events; the notifications of one
 	 * message go back to back, k per event.
@@ -36,30 +38,34 @@ struct phone_stats {
 struct phone;
 
 struct phone_opts {
-	uint16_t mtu;       /* GATT: ATT MTU offered, 23..517 */
-	bool write_command; /* GATT: RX segments as Write Command (no Write Response) */
+	uint16_t mtu;       /* ATT: ATT MTU offered, 23..517 (0: 517) */
+	bool write_command; /* ATT: RX segments as Write Command (no Write Response) */
+	const struct svcport_client_gatt_cache *cache; /* ATT: a returning phone's, or NULL */
+	/* Signed flows: the portal (callbacks.sign of svcport-client.h), and each flow's end;
+	 * both optional, called with user_data. */
+	void (*sign)(struct svcport_client *c, const struct svcport_client_sign_request *req,
+	             void *user_data);
+	void (*done)(struct svcport_client *c, const struct svcport_client_result *r,
+	             void *user_data);
+	void *user_data;
 };
 
-/* Opens spec (ble-sim:PATH or unix:PATH); GATT: MTU exchange, discovery, TX notifications.
- * The set-up traffic is counted apart (phone_get_setup). */
+/* Opens spec (ble-sim:PATH or unix:PATH) and sets the link up. 0 or -errno. */
 int phone_open(const char *spec, const struct phone_opts *o, struct phone **ret)
     __attribute__((warn_unused_result));
 void phone_close(struct phone *p);
-bool phone_is_gatt(const struct phone *p);
+bool phone_is_att(const struct phone *p);
 uint16_t phone_mtu(const struct phone *p);
+/* ATT: whether the set-up used the cache (no discovery). */
+bool phone_used_cache(const struct phone *p);
+/* ATT: the cache the library handed after a discovery; false if none. */
+bool phone_get_cache(const struct phone *p, struct svcport_client_gatt_cache *ret);
 
-/* Traffic since the link was ready, and of the set-up itself. */
+/* One flow to its end (svcport_client_start): its status. */
+int phone_run(struct phone *p, enum svcport_client_flow flow) __attribute__((warn_unused_result));
+
+/* Traffic since the set-up ended, and of the set-up itself. */
 void phone_get_stats(const struct phone *p, struct phone_stats *ret);
 void phone_get_setup(const struct phone *p, struct phone_stats *ret);
-
-/* Seconds spent waiting on the link (sending and receiving) since phone_open. */
-double phone_link_seconds(const struct phone *p);
-
-/* GATT: reads INFO (a LinkInfo); CDC has none: 0 without traffic. */
-int phone_read_info(struct phone *p) __attribute__((warn_unused_result));
-
-/* One request, its response into *resp (events that arrive meanwhile are counted, skipped). */
-int phone_call(struct phone *p, const svcport_v1_Request *req, svcport_v1_Response *resp)
-    __attribute__((warn_unused_result));
 
 #endif

@@ -100,7 +100,8 @@ int world_init(struct world *w)
 		return err;
 	}
 	snprintf(w->tmp, sizeof(w->tmp), "%s/svcport-bench.XXXXXX", tmpdir ? tmpdir : "/tmp");
-	if (!mkdtemp(w->tmp))
+	/* 0711: as root the gateway runs as svcport or nobody and must reach bmcd.sock. */
+	if (!mkdtemp(w->tmp) || chmod(w->tmp, 0711) < 0)
 		return -errno;
 	the_world = w;
 	atexit(at_exit);

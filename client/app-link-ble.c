@@ -225,9 +225,12 @@ fail:
  */
 static void drop_leftover_link(int dev_id, const bdaddr_t *dst, const struct app_link_opts *o)
 {
-	struct {
+	/* The request ends in a flexible array of one hci_conn_info: a union with
+	 * room for both (a struct with the request first is a GNU extension that
+	 * clang's -Werror refuses). */
+	union {
 		struct hci_conn_info_req req;
-		struct hci_conn_info info;
+		uint8_t room[sizeof(struct hci_conn_info_req) + sizeof(struct hci_conn_info)];
 	} ci;
 	int dd = hci_open_dev(dev_id);
 
@@ -238,7 +241,8 @@ static void drop_leftover_link(int dev_id, const bdaddr_t *dst, const struct app
 	ci.req.type = KERNEL_LE_LINK;
 	if (ioctl(dd, HCIGETCONNINFO, &ci) == 0) {
 		app_link_note(o, "BLE: ending the link an earlier run left to this peer");
-		(void)hci_disconnect(dd, ci.info.handle, HCI_OE_USER_ENDED_CONNECTION, 2000);
+		(void)hci_disconnect(dd, ci.req.conn_info[0].handle, HCI_OE_USER_ENDED_CONNECTION,
+		                     2000);
 	}
 	hci_close_dev(dd);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Chooses the phone's link back end from a link spec. */
+/* Opens the phone's link from a link spec (app-link.h). */
 #include "app-link.h"
 
 #include <errno.h>
@@ -44,13 +44,9 @@ int app_link_open(const char *spec, const struct app_link_opts *opts, struct app
 		fd = app_link_unix_connect(spec + 8, SOCK_SEQPACKET);
 		err = fd < 0 ? fd : 0;
 		l->info.kind = "ble-sim";
-		if (err == 0)
-			err = app_link_gatt_open(l, fd, opts);
 	} else if (strncmp(spec, "ble:", 4) == 0) {
 		l->info.kind = "ble";
 		err = app_link_ble_connect(spec + 4, opts, l->info.peer, &fd);
-		if (err == 0)
-			err = app_link_gatt_open(l, fd, opts);
 	} else if (strncmp(spec, "unix:", 5) == 0) {
 		err = app_link_cdc_open(l, "unix", spec + 5);
 	} else if (strncmp(spec, "tty:", 4) == 0) {
@@ -63,10 +59,14 @@ int app_link_open(const char *spec, const struct app_link_opts *opts, struct app
 		err = -EINVAL;
 	}
 	if (err < 0) {
-		if (!l->ops && fd >= 0)
+		if (fd >= 0)
 			close(fd);
 		free(l);
 		return err;
+	}
+	if (fd >= 0) {
+		l->fd = fd;
+		l->info.is_att = true;
 	}
 	*ret = l;
 	return 0;
@@ -76,8 +76,6 @@ void app_link_close(struct app_link *l)
 {
 	if (!l)
 		return;
-	if (l->ops)
-		l->ops->close(l);
 	if (l->fd >= 0)
 		close(l->fd);
 	free(l);
@@ -86,23 +84,6 @@ void app_link_close(struct app_link *l)
 void app_link_get_info(const struct app_link *l, struct app_link_info *ret)
 {
 	*ret = l->info;
-}
-
-int app_link_send(struct app_link *l, const uint8_t *msg, size_t len)
-{
-	return l->ops->send(l, msg, len);
-}
-
-int app_link_recv(struct app_link *l, uint8_t *buf, size_t cap, size_t *ret_len, int timeout_ms)
-{
-	return l->ops->recv(l, buf, cap, ret_len, timeout_ms);
-}
-
-int app_link_read_info(struct app_link *l, uint8_t *buf, size_t cap, size_t *ret_len)
-{
-	if (!l->ops->read_info)
-		return -EOPNOTSUPP;
-	return l->ops->read_info(l, buf, cap, ret_len);
 }
 
 void app_link_note(const struct app_link_opts *o, const char *fmt, ...)

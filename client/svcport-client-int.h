@@ -66,7 +66,13 @@ struct svcport_client {
 	/* EMERGENCY_RESET: this phone's one-time key pair, wiped when the flow ends. */
 	uint8_t priv[PWBOX_SCALAR_LEN];
 	uint8_t pub[PWBOX_POINT_LEN];
+	bool has_key; /* made for this flow: false for a submitted command */
 };
+
+static inline bool client_is_signed_flow(enum svcport_client_flow flow)
+{
+	return flow >= SVCPORT_CLIENT_FLOW_CLAIM && flow <= SVCPORT_CLIENT_FLOW_SENSORS;
+}
 
 /* svcport-client.c */
 int client_random(struct svcport_client *c, uint8_t *buf, size_t len);

@@ -25,6 +25,7 @@ void sign_wipe(struct svcport_client *c)
 	c->asked_chain = false;
 	c->board_key_len = 0;
 	c->board_cert_len = 0;
+	c->has_key = false;
 	if (c->submit)
 		memset(c->submit, 0, sizeof(*c->submit));
 	if (c->body)
@@ -40,6 +41,7 @@ int sign_begin(struct svcport_client *c)
 		r = pwbox_keygen(client_pwbox_rng, c, c->priv, c->pub);
 		if (r < 0)
 			return r;
+		c->has_key = true;
 	}
 	if (c->flow == SVCPORT_CLIENT_FLOW_KEY_UPDATE) {
 		/* The one case for GetDeviceInfo: the portal checks the board's key. */
@@ -110,7 +112,34 @@ void sign_challenge(struct svcport_client *c, const svcport_v1_Response *resp)
 	ask(c);
 }
 
-/* The portal's answer, checked before it goes to the device. 0 or -EBADMSG. */
+/* The flow a command's action is, 0 for none this library knows. */
+static enum svcport_client_flow body_flow(const svcport_v1_CommandBody *b)
+{
+	switch (b->which_action) {
+	case svcport_v1_CommandBody_claim_tag:
+		return SVCPORT_CLIENT_FLOW_CLAIM;
+	case svcport_v1_CommandBody_activate_tag:
+		return SVCPORT_CLIENT_FLOW_ACTIVATE;
+	case svcport_v1_CommandBody_emergency_password_reset_tag:
+		return SVCPORT_CLIENT_FLOW_EMERGENCY_RESET;
+	case svcport_v1_CommandBody_device_key_update_tag:
+		return SVCPORT_CLIENT_FLOW_KEY_UPDATE;
+	case svcport_v1_CommandBody_promote_to_portal_control_tag:
+		return SVCPORT_CLIENT_FLOW_PROMOTE;
+	case svcport_v1_CommandBody_transfer_ownership_tag:
+		return SVCPORT_CLIENT_FLOW_TRANSFER;
+	case svcport_v1_CommandBody_configure_sensors_tag:
+		return SVCPORT_CLIENT_FLOW_SENSORS;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The portal's answer (or a saved command), checked before it goes to the device: a
+ * SignedCommand whose body is the running flow's action (an emergency reset's box is
+ * bound to that body's device and nonce). 0 or -EBADMSG.
+ */
 static int take_command(struct svcport_client *c, const uint8_t *cmd, size_t len)
 {
 	svcport_v1_SignedCommand *sc = &c->submit->body.submit_command.command;
@@ -121,11 +150,11 @@ static int take_command(struct svcport_client *c, const uint8_t *cmd, size_t len
 	memset(c->body, 0, sizeof(*c->body));
 	if (!pb_decode(&is, svcport_v1_SignedCommand_fields, sc))
 		return -EBADMSG;
-	/* The box of an emergency reset is bound to the command's device and nonce. */
 	bs = pb_istream_from_buffer(sc->body.bytes, sc->body.size);
-	if (c->flow == SVCPORT_CLIENT_FLOW_EMERGENCY_RESET &&
-	    !pb_decode(&bs, svcport_v1_CommandBody_fields, c->body))
+	if (!pb_decode(&bs, svcport_v1_CommandBody_fields, c->body))
 		return -EBADMSG;
+	if (body_flow(c->body) != c->flow)
+		return -EBADMSG; /* the device would do what the technician did not ask */
 	c->submit->which_body = svcport_v1_Request_submit_command_tag;
 	c->submit->body.submit_command.has_command = true;
 	return 0;
@@ -145,6 +174,33 @@ int svcport_client_sign_done(struct svcport_client *c, const uint8_t *signed_com
 	}
 	if (r < 0)
 		client_end(c, r);
+	return r;
+}
+
+int svcport_client_submit(struct svcport_client *c, enum svcport_client_flow flow,
+                          const uint8_t *signed_command, size_t len)
+{
+	int r;
+
+	if (c->is_lost || !c->is_connected)
+		return -ENOTCONN;
+	if (c->flow)
+		return -EBUSY;
+	if (!client_is_signed_flow(flow))
+		return -EINVAL;
+	sign_wipe(c);
+	c->flow = flow;
+	r = take_command(c, signed_command, len);
+	if (r == 0) {
+		c->step = STEP_SUBMIT;
+		r = rpc_call(c->rpc, c->submit);
+	}
+	if (r < 0) {
+		/* Nothing went out: no flow, no done. */
+		c->flow = 0;
+		c->step = STEP_NONE;
+		sign_wipe(c);
+	}
 	return r;
 }
 
@@ -171,6 +227,8 @@ static int show_password(struct svcport_client *c, const svcport_v1_CommandResul
 
 	if (!cr->has_one_time_password)
 		return -ENODATA;
+	if (!c->has_key)
+		return -ENOKEY; /* submitted: sealed to the key of the client that asked */
 	if (sp->device_public_key.size != PWBOX_POINT_LEN)
 		return -EBADMSG;
 	r = pwbox_open(c->priv, sp->device_public_key.bytes, &bind, sp->ciphertext.bytes,
@@ -214,7 +272,7 @@ void sign_result(struct svcport_client *c, const svcport_v1_Response *resp)
 		/* The device evicted the signer we named by fingerprint (its cache is
 		 * bounded): the same command with the chain, once. */
 		if (resp->body.error.code == svcport_v1_ErrorCode_UNTRUSTED_SIGNER &&
-		    !c->asked_chain &&
+		    !c->asked_chain && c->challenge_len > 0 &&
 		    c->submit->body.submit_command.command.which_signer ==
 		        svcport_v1_SignedCommand_signer_sha256_tag) {
 			c->asked_chain = true;

@@ -157,7 +157,15 @@ struct svcport_client_device_info {
 	uint32_t protocol_version;
 	bool admin_password_must_change;
 	size_t n_known_signers;
-	uint8_t known_signers[SVCPORT_CLIENT_SIGNERS][SVCPORT_CLIENT_SHA256_LEN];
+	uint8_t known_signers[SVCPORT_CLIENT_SIGNERS]
+	                     [SVCPORT_CLIENT_SHA256_LEN]; /* SED enabled and this false: the drives
+	                                                   * stay locked and the server cannot be
+	                                                   * activated until the AK is restored
+	                                                   * (tell the technician). */
+	bool sed_ak_present;
+	/* The automatic SED AK backup component: svcport.proto SedComponent (1 absent,
+	 * 2 unhealthy, 3 empty, 4 current, 5 restorable; 0 not said). */
+	int sed_backup_component;
 };
 
 /* StateChanged, pushed by the device. */
@@ -206,9 +214,11 @@ struct svcport_client_sign_request {
  *                      -ESTALE (a cached handle was another database's: reconnect,
  *                      the cache is forgotten), -ECANCELED (svcport_client_cancel),
  *                      -EBADMSG (the portal's command
- *                      is not a SignedCommand, or the password's box did not open),
- *                      -ENODATA (an emergency reset answered without a password), or the
- *                      error the app gave svcport_client_sign_failed.
+ *                      is not a SignedCommand of the flow's action, or the password's box
+ *                      did not open), -ENODATA (an emergency reset answered without a
+ *                      password), -ENOKEY (a submitted emergency reset: the device did it,
+ *                      but sealed the password to the key of the client that asked for the
+ *                      challenge), or the error the app gave svcport_client_sign_failed.
  * receipt is set whenever the device answered a command, whatever status says: hand it
  * to the portal, it is the device-signed proof of what happened.
  */
@@ -343,6 +353,17 @@ int svcport_client_gatt_write_done(struct svcport_client *c, int err);
 int svcport_client_gatt_info(struct svcport_client *c, int err, const uint8_t *value, size_t len);
 /* The link went down: the running flow ends with -ECONNRESET; the client is done. */
 void svcport_client_link_lost(struct svcport_client *c);
+
+/*
+ * Submits a command signed earlier (an encoded SignedCommand, copied: one the portal's
+ * CLI signed from a saved challenge, or a replay test's): SubmitCommand alone, no
+ * challenge, no callbacks.sign; done(flow) as for svcport_client_start. -ENOTCONN,
+ * -EBUSY as there; -EINVAL for a flow without a signature; -EBADMSG when the bytes are not
+ * a SignedCommand of that flow's action (nothing is sent).
+ */
+int svcport_client_submit(struct svcport_client *c, enum svcport_client_flow flow,
+                          const uint8_t *signed_command, size_t len)
+    __attribute__((warn_unused_result));
 
 /* The portal's signed command (an encoded SignedCommand, copied) for the pending
  * callbacks.sign. -EALREADY when none is pending. */

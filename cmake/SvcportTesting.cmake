@@ -16,6 +16,7 @@ endfunction()
 # linked with tests/fuzz/standalone.c and run under ctest (with the sanitizers
 # of the build) over its seed corpus plus RUNS deterministic pseudo-random
 # mutations of it, so every parser's fuzz entry point runs on every CI.
+# bench/fuzz --minutes N runs each libFuzzer binary for N minutes.
 function(svcport_fuzz_target name)
   cmake_parse_arguments(F "" "SOURCE;CORPUS;RUNS" "LIBS" ${ARGN})
   if(NOT F_RUNS)
@@ -25,6 +26,9 @@ function(svcport_fuzz_target name)
     add_executable(${name} ${F_SOURCE})
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(${name} PRIVATE ${F_LIBS})
+    # bench/fuzz finds every target and its seed corpus here.
+    file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/fuzz-targets/${name}
+      CONTENT "$<TARGET_FILE:${name}>\n${F_CORPUS}\n")
   else()
     add_executable(${name} ${F_SOURCE} ${PROJECT_SOURCE_DIR}/tests/fuzz/standalone.c)
     target_link_libraries(${name} PRIVATE ${F_LIBS})

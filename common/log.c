@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "utc.h"
+
+#include "log-limit.h"
 
 static const char *name = "svcport";
 static bool to_syslog;
@@ -38,10 +41,8 @@ void log_setup(const char *ident, bool use_syslog, bool verbose)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void log_line(void *user_data, int prio, const char *line)
+static void write_line(int prio, const char *line)
 {
-	if (prio == LOG_DEBUG && !debug)
-		return;
 	if (to_syslog) {
 		syslog(prio, "%s", line);
 		return;
@@ -60,6 +61,26 @@ void log_line(void *user_data, int prio, const char *line)
 	utc_from_seconds(sec, &tm);
 	fprintf(stderr, "%02d:%02d:%02d.%03u %s: %s\n", tm.hour, tm.min, tm.sec,
 	        (unsigned)(nsec / 1000000u), name, line);
+}
+
+void log_line(void *user_data, int prio, const char *line)
+{
+	static struct log_limit limit;
+	unsigned suppressed;
+	if (prio == LOG_DEBUG && !debug)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+	bool ok = log_limit_take(&limit, line, now_ms, &suppressed);
+	if (suppressed) {
+		char note[96];
+		snprintf(note, sizeof(note), "log: %u lines suppressed in %u s (log-limit.h)",
+		         suppressed, LOG_LIMIT_WINDOW_MS / 1000u);
+		write_line(LOG_NOTICE, note);
+	}
+	if (ok)
+		write_line(prio, line);
 }
 
 void log_msg(int prio, const char *fmt, ...)

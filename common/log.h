@@ -3,7 +3,8 @@
  * The daemons' log (svcportd, svcport-bmcd): one line per event, to stderr
  * (default) or syslog. When stderr is the journal ($JOURNAL_STREAM, under
  * systemd) each line starts with "<N>", its priority (sd-daemon(3)), instead
- * of a time and the name. Daemon edges only; the cores never log.
+ * of a time and the name. Daemon edges only; the cores never log. Bounded:
+ * repeated lines are rate-limited (log-limit.h) so no peer can fill a disk.
  */
 #ifndef SVCPORT_LOG_H
 #define SVCPORT_LOG_H

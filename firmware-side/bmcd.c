@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * svcport-bmcd: the BMC daemon. Serves the gateway (BmcRequest/BmcReply) and
- * the local administrator (admin.proto) on two unix SOCK_SEQPACKET sockets,
- * one packet per message, on one event loop. All decisions are in the core
+ * svcport-bmcd: the BMC daemon. Serves the gateway (BmcRequest/BmcReply), the
+ * local administrator (admin.proto) and the host firmware (host.proto,
+ * bmcd-host.c) on three unix SOCK_SEQPACKET sockets, one packet per message,
+ * on one event loop. All decisions are in the core
  * (bmc.h); this file is sockets, peer checks and logs.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -25,14 +23,16 @@
 #include <pb_encode.h>
 
 #include "bmc.h"
+#include "bmcd-host.h"
+#include "bmcd-sock.h"
 #include "console.h"
 #include "factory.h"
-#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
 #include "names.h"
 #include "notify.h"
 #include "presence.h"
+#include "privdrop.h"
 #include "utc.h"
 #include "version.h"
 
@@ -55,6 +55,7 @@ struct daemon {
 	struct loop_signal *sig_term, *sig_int;
 	struct loop_timer *tick;
 	struct hwin *hw; /* the presence source, read by the core */
+	struct bmcd_host *host;
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 };
@@ -201,17 +202,6 @@ static void on_admin(int fd, unsigned events, void *user_data)
 	broadcast_events(c->d);
 }
 
-static bool is_peer_allowed(int fd, uid_t want, bool or_root, uid_t *ret_uid)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return false;
-	*ret_uid = cr.uid;
-	return cr.uid == want || (or_root && cr.uid == 0);
-}
-
 static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bool admin)
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -219,7 +209,7 @@ static void on_accept(struct daemon *d, int lfd, struct conn *table, int max, bo
 
 	if (fd < 0)
 		return;
-	if (!is_peer_allowed(fd, admin ? getuid() : d->gateway_uid, admin, &uid)) {
+	if (!bmcd_is_peer_allowed(fd, admin ? getuid() : d->gateway_uid, admin, &uid)) {
 		log_msg(LOG_WARNING, "%s connection from uid %d refused (SO_PEERCRED)",
 		        admin ? "admin" : "gateway", (int)uid);
 		close(fd);
@@ -283,102 +273,93 @@ static void on_signal(int signo, void *user_data)
 	loop_quit(d->loop);
 }
 
-static int listen_on(const char *path, mode_t mode)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct fs_stat sb = {0};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "svcport-bmcd: socket path too long: %s\n", path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sa.sun_path, path);
-	/* A stale socket from a previous run; never remove anything else. */
-	if (fs_stat_path(path, &sb) == 0 && S_ISSOCK(sb.mode))
-		unlink(path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 ||
-	    listen(fd, 8) < 0) {
-		int e = errno;
-
-		fprintf(stderr, "svcport-bmcd: %s: %s\n", path, strerror(e));
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID | --gateway-user NAME]\n"
+	           "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
 	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
+	           "                    [--host-socket PATH] [--host-uid UID]\n"
 	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	           "       svcport-bmcd --help | --version\n"
 	           "\n"
 	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
 	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once both sockets listen (and $NOTIFY_SOCKET gets READY=1). bmcd stays\n"
-	           "in the foreground (--foreground is accepted, for older scripts) and logs\n"
-	           "to stderr unless --log syslog. USB presence comes from the hardware: the\n"
+	           "fd N once its sockets listen (and $NOTIFY_SOCKET gets READY=1). Root drops\n"
+	           "every capability then (--user NAME: and runs as NAME). bmcd stays in the\n"
+	           "foreground (--foreground is accepted, for older scripts) and\n"
+	           "logs to stderr unless --log syslog. USB presence comes from the hardware: the\n"
 	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
-	           "(--hw-sim); none: never. See svcport-bmcd(8) and docs/bmc.md.\n");
+	           "(--hw-sim); none: never. --host-socket (default: host.sock beside the\n"
+	           "admin socket) serves the host firmware, uid --host-uid (default: bmcd's).\n"
+	           "See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 /* What the command line asks for. */
 struct options {
-	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind;
+	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind, *user;
+	const char *host_arg;            /* --host-socket */
+	char host_path[PATH_MAX];        /* it, or host.sock beside the admin socket */
 	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
 	bool init, force, foreground;
 	int ready_fd;
-	uid_t gateway_uid;
+	uid_t gateway_uid, host_uid;
 };
 
-/* --gateway-user NAME: the uid the unit cannot know in advance (sysusers
- * allocates it at install time). */
-static int resolve_gateway_user(const char *name, uid_t *ret_uid)
-{
-	struct passwd *pw = getpwnam(name);
+static const struct option bmcd_opts[] = {
+    {"state-dir", required_argument, NULL, 's'},
+    {"gateway-socket", required_argument, NULL, 'g'},
+    {"admin-socket", required_argument, NULL, 'a'},
+    {"gateway-uid", required_argument, NULL, 'u'},
+    {"gateway-user", required_argument, NULL, 'U'},
+    {"user", required_argument, NULL, 'n'},
+    {"foreground", no_argument, NULL, 'f'},
+    {"log", required_argument, NULL, 'l'},
+    {"ready-fd", required_argument, NULL, 'r'},
+    {"init", no_argument, NULL, 'i'},
+    {"factory", required_argument, NULL, 'F'},
+    {"force", no_argument, NULL, 'x'},
+    {"usb-udc", required_argument, NULL, 'D'},
+    {"usb-port", required_argument, NULL, 'P'},
+    {"hw-sim", required_argument, NULL, 'S'},
+    {"host-socket", required_argument, NULL, 'H'},
+    {"host-uid", required_argument, NULL, 'O'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {0},
+};
 
-	if (!pw) {
-		fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n", name);
-		return -ESRCH;
+/* --gateway-uid/--host-uid: a number into *ret_uid. 0, or 2 (said on stderr). */
+static int parse_uid(const char *arg, const char *option, uid_t *ret_uid)
+{
+	char *end;
+
+	errno = 0;
+	*ret_uid = (uid_t)strtoul(arg, &end, 10);
+	if (errno || *end || !*arg || *arg == '-') {
+		fprintf(stderr, "svcport-bmcd: --%s: not a number\n", option);
+		return 2;
 	}
-	*ret_uid = pw->pw_uid;
+	return 0;
+}
+
+/* o->host_path (bmcd-host.h). 0, or 2 if it is too long. */
+static int host_path_set(struct options *o)
+{
+	if (bmcd_host_path(o->host_path, sizeof(o->host_path), o->host_arg, o->admin_path) < 0) {
+		fprintf(stderr, "svcport-bmcd: the host socket's path is too long\n");
+		return 2;
+	}
 	return 0;
 }
 
 /* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option opts[] = {
-	    {"state-dir", required_argument, NULL, 's'},
-	    {"gateway-socket", required_argument, NULL, 'g'},
-	    {"admin-socket", required_argument, NULL, 'a'},
-	    {"gateway-uid", required_argument, NULL, 'u'},
-	    {"gateway-user", required_argument, NULL, 'U'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"ready-fd", required_argument, NULL, 'r'},
-	    {"init", no_argument, NULL, 'i'},
-	    {"factory", required_argument, NULL, 'F'},
-	    {"force", no_argument, NULL, 'x'},
-	    {"usb-udc", required_argument, NULL, 'D'},
-	    {"usb-port", required_argument, NULL, 'P'},
-	    {"hw-sim", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {0},
-	};
-	char *end;
 	int opt;
 
-	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid()};
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid(), .host_uid = getuid()};
+	while ((opt = getopt_long(argc, argv, "h", bmcd_opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			o->state_dir = optarg;
@@ -390,16 +371,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->admin_path = optarg;
 			break;
 		case 'u':
-			errno = 0;
-			o->gateway_uid = (uid_t)strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg) {
-				fprintf(stderr, "svcport-bmcd: --gateway-uid: not a number\n");
+		case 'O':
+			if (parse_uid(optarg, opt == 'u' ? "gateway-uid" : "host-uid",
+			              opt == 'u' ? &o->gateway_uid : &o->host_uid))
+				return 2;
+			break;
+		case 'H':
+			o->host_arg = optarg;
+			break;
+		case 'U':
+			if (privdrop_uid_of(optarg, &o->gateway_uid) < 0) {
+				fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n",
+				        optarg);
 				return 2;
 			}
 			break;
-		case 'U':
-			if (resolve_gateway_user(optarg, &o->gateway_uid) < 0)
-				return 2;
+		case 'n':
+			o->user = optarg;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -449,7 +437,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return 2;
 	}
-	return 0;
+	return o->init ? 0 : host_path_set(o);
 }
 
 static int run_init(const struct options *o, const struct bmc_env *env)
@@ -469,8 +457,8 @@ static int daemon_listen(struct daemon *d, const struct options *o)
 {
 	if (loop_new(&d->loop) < 0)
 		return -1;
-	d->gw_listen = listen_on(o->gw_path, 0666); /* SO_PEERCRED decides who may talk */
-	d->admin_listen = listen_on(o->admin_path, 0600);
+	d->gw_listen = bmcd_listen(o->gw_path, 0666); /* SO_PEERCRED decides who may talk */
+	d->admin_listen = bmcd_listen(o->admin_path, 0600);
 	if (d->gw_listen < 0 || d->admin_listen < 0)
 		return -1;
 	if (loop_io_new(d->loop, d->gw_listen, LOOP_READ, on_gw_listen, d, &d->gw_io) < 0 ||
@@ -479,7 +467,8 @@ static int daemon_listen(struct daemon *d, const struct options *o)
 	    loop_signal_new(d->loop, SIGTERM, on_signal, d, &d->sig_term) < 0 ||
 	    loop_signal_new(d->loop, SIGINT, on_signal, d, &d->sig_int) < 0 ||
 	    loop_timer_new(d->loop, on_tick, d, &d->tick) < 0 ||
-	    loop_timer_start(d->tick, BMC_TICK_MS) < 0)
+	    loop_timer_start(d->tick, BMC_TICK_MS) < 0 ||
+	    bmcd_host_open(d->loop, d->bmc, o->host_path, o->host_uid, &d->host) < 0)
 		return -1;
 	return 0;
 }
@@ -492,6 +481,7 @@ static void daemon_close(struct daemon *d)
 	for (int i = 0; i < MAX_ADMINS; i++)
 		if (d->adm[i].fd >= 0)
 			conn_close(&d->adm[i]);
+	bmcd_host_close(d->host);
 	loop_io_free(d->gw_io);
 	loop_io_free(d->admin_io);
 	loop_signal_free(d->sig_term);
@@ -506,7 +496,7 @@ static void daemon_close(struct daemon *d)
 	hwin_close(d->hw);
 }
 
-/* systemd (Type=notify): ready once both sockets listen. Never fatal. */
+/* systemd (Type=notify): ready once the sockets listen. Never fatal. */
 static void notify_serving(const struct options *o)
 {
 	char status[160];
@@ -551,12 +541,15 @@ static int serve(const struct options *o, const struct bmc_env *env)
 		return 1;
 	}
 	ret = 1;
-	if (daemon_listen(&d, o) < 0)
+	/* The console's socket is root's 0600 already; the gateway's is shared (issue 12). */
+	if (daemon_listen(&d, o) < 0 ||
+	    privdrop_socket_share(o->gw_path, o->user, o->gateway_uid) < 0 ||
+	    privdrop(&(struct privdrop_opts){.user = o->user}) < 0)
 		goto out;
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
-	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s", o->gw_path,
-	        (int)d.gateway_uid, o->admin_path);
+	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s, host %s (uid %d)", o->gw_path,
+	        (int)d.gateway_uid, o->admin_path, o->host_path, (int)o->host_uid);
 	log_msg(LOG_INFO, "%s", hw_desc);
 	if (o->ready_fd >= 0) {
 		if (write(o->ready_fd, "ready\n", 6) != 6)
@@ -569,6 +562,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	(void)notify_stopping();
 	unlink(o->gw_path);
 	unlink(o->admin_path);
+	unlink(o->host_path);
 out:
 	daemon_close(&d);
 	return ret;

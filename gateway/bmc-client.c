@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* bmc-client.h: SOCK_SEQPACKET to svcport-bmcd with reconnect back-off. */
+#include <mbedtls/platform_util.h>
+
 #include "bmc-client.h"
 
 #include <errno.h>
@@ -96,6 +98,7 @@ static void on_readable(int fd, unsigned events, void *user_data)
 			continue;
 		}
 		c->ops->reply(c->user_data, c->buf, (size_t)n);
+		mbedtls_platform_zeroize(c->buf, (size_t)n); /* replies may carry a secret */
 		if (c->fd != fd) /* the reply handler may not drop us, but be safe */
 			return;
 	}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
+
 #define LINE_MAX_LEN 512
 
 static const char usage[] =
@@ -23,18 +25,27 @@ static const char usage[] =
     "  --link SPEC            a link, repeatable: ble:hciN, ble-sim:PATH, tty:PATH,\n"
     "                         unix:PATH, usb:VID:PID (hex)\n"
     "  --bmc-socket PATH      svcport-bmcd's socket (default " GW_DEFAULT_BMC_SOCKET ")\n"
-    "  --max-sessions N       concurrent sessions, 1..64 (default 4)\n"
-    "  --idle-timeout DUR     end a session after DUR without a frame (default 120s)\n"
+    "  --max-sessions N       concurrent sessions, 2..64 (default 4); one link kind\n"
+    "                         holds at most N - max(1, N/4) of them\n"
+    "  --idle-timeout DUR     end a session after DUR without a request (default 120s)\n"
+    "  --start-timeout DUR    a connection must start a conversation (BLE: enable TX\n"
+    "                         notifications; unix: its first frame) in DUR (default 10s)\n"
+    "  --message-timeout DUR  progress rule: a message's grace (default 10s)...\n"
+    "  --min-rate BYTES       ...after which it must arrive at BYTES/s (default 100)\n"
     "  --request-timeout DUR  answer BMC_UNAVAILABLE when bmcd is silent (default 10s)\n"
     "  --max-message BYTES    largest Frame accepted, 64..65535 (default 8192)\n"
     "  --rate N               frames per second per session (default 10)\n"
     "  --burst N              frames a session may send at once (default 20)\n"
-    "  --capture FILE         write a btsnoop capture (Linux monitor format)\n"
+    "  --capture FILE         write a btsnoop capture (Linux monitor format); FILE\n"
+    "                         and FILE.1 take turns, each at most --capture-max\n"
+    "  --capture-max BYTES    per capture file, with K or M: 64K..1024M (default 16M)\n"
     "  --user NAME            drop privileges to NAME after opening the links\n"
     "                         (default when started as root: " GW_DEFAULT_USER ")\n"
     "  --ble-security LEVEL   low, medium or high: BT_SECURITY of ble: connections\n"
     "                         (default low: the messages are signed end to end)\n"
     "  --ble-name NAME        advertised short name and GAP device name (default svcport)\n"
+    "  --seccomp MODE         kill (default), trap (debug: name the call) or off:\n"
+    "                         the system-call filter after start-up\n"
     "  --syslog               log to syslog instead of stderr\n"
     "  --verbose              log debug lines too\n"
     "  --ready-fd N           write \"ready\\n\" to fd N once every link listens\n"
@@ -51,6 +62,30 @@ void gw_config_default(struct gw_config *cfg)
 	cfg->ble_security = 1;
 	session_limits_default(&cfg->limits);
 	cfg->ready_fd = -1;
+	cfg->capture_max = CAPTURE_DEFAULT_BYTES;
+	cfg->seccomp = GW_SECCOMP_DEFAULT;
+}
+
+/* "65536", "64K", "16M": bytes, min..max. */
+static bool parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || n > max)
+		return false;
+	if (!strcmp(end, "K"))
+		n *= 1024u;
+	else if (!strcmp(end, "M"))
+		n *= 1024u * 1024u;
+	else if (*end)
+		return false;
+	if (n < min || n > max)
+		return false;
+	*ret = n;
+	return true;
 }
 
 static bool parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *ret)
@@ -112,10 +147,20 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = copy_str(cfg->bmc_socket, sizeof(cfg->bmc_socket), v);
 	} else if (!strcmp(key, "capture")) {
 		ok = copy_str(cfg->capture, sizeof(cfg->capture), v);
+	} else if (!strcmp(key, "capture-max")) {
+		ok = parse_size(v, CAPTURE_MIN_BYTES, 1024ull * 1024u * 1024u, &cfg->capture_max);
 	} else if (!strcmp(key, "user")) {
 		ok = copy_str(cfg->user, sizeof(cfg->user), v);
 	} else if (!strcmp(key, "ble-name")) {
 		ok = copy_str(cfg->ble_name, sizeof(cfg->ble_name), v);
+	} else if (!strcmp(key, "seccomp")) {
+		static const char *const modes[] = {"off", "kill", "trap"};
+		ok = false;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(v, modes[i])) {
+				cfg->seccomp = (enum gw_seccomp)i;
+				ok = true;
+			}
 	} else if (!strcmp(key, "ble-security")) {
 		ok = true;
 		if (!strcmp(v, "low"))
@@ -127,7 +172,7 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		else
 			ok = false;
 	} else if (!strcmp(key, "max-sessions")) {
-		ok = parse_uint(v, 1, SESSION_MAX, &n);
+		ok = parse_uint(v, 2, SESSION_MAX, &n);
 		if (ok)
 			cfg->limits.max_sessions = (unsigned)n;
 	} else if (!strcmp(key, "max-message")) {
@@ -142,6 +187,14 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = parse_uint(v, 1, 1000, &n);
 		if (ok)
 			cfg->limits.burst = (uint32_t)n;
+	} else if (!strcmp(key, "min-rate")) {
+		ok = parse_uint(v, 1, 1000000, &n);
+		if (ok)
+			cfg->limits.min_rate = (uint32_t)n;
+	} else if (!strcmp(key, "start-timeout")) {
+		ok = parse_duration_ms(v, &cfg->limits.start_ms);
+	} else if (!strcmp(key, "message-timeout")) {
+		ok = parse_duration_ms(v, &cfg->limits.message_ms);
 	} else if (!strcmp(key, "idle-timeout")) {
 		ok = parse_duration_ms(v, &cfg->limits.idle_ms);
 	} else if (!strcmp(key, "request-timeout")) {
@@ -239,12 +292,17 @@ static const struct option options[] = {
     {"max-sessions", required_argument, NULL, OPT_VALUE},
     {"idle-timeout", required_argument, NULL, OPT_VALUE},
     {"request-timeout", required_argument, NULL, OPT_VALUE},
+    {"start-timeout", required_argument, NULL, OPT_VALUE},
+    {"message-timeout", required_argument, NULL, OPT_VALUE},
+    {"min-rate", required_argument, NULL, OPT_VALUE},
     {"max-message", required_argument, NULL, OPT_VALUE},
     {"rate", required_argument, NULL, OPT_VALUE},
     {"burst", required_argument, NULL, OPT_VALUE},
     {"capture", required_argument, NULL, OPT_VALUE},
+    {"capture-max", required_argument, NULL, OPT_VALUE},
     {"user", required_argument, NULL, OPT_VALUE},
     {"ble-security", required_argument, NULL, OPT_VALUE},
+    {"seccomp", required_argument, NULL, OPT_VALUE},
     {"ble-name", required_argument, NULL, OPT_VALUE},
     {"ready-fd", required_argument, NULL, OPT_VALUE},
     {0},

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "paths.h"
+#include "sysfilter.h"
 #include "session.h"
 
 #define GW_LINKS_MAX 16
@@ -22,6 +23,7 @@ struct gw_config {
 	unsigned n_links;
 	char bmc_socket[GW_PATH_MAX];
 	char capture[GW_PATH_MAX]; /* empty: no capture */
+	uint64_t capture_max;      /* bytes per capture file (two files rotate) */
 	char user[64];             /* empty: root keeps "svcport", others stay as they are */
 	char ble_name[30];
 	int ble_security; /* 1 low, 2 medium, 3 high (BT_SECURITY_*) */
@@ -29,7 +31,14 @@ struct gw_config {
 	bool use_syslog;
 	bool verbose;
 	int ready_fd; /* -1: none */
+	enum gw_seccomp seccomp;
 };
+
+/* The sanitizer build runs without the filter by default (LeakSanitizer needs
+ * ptrace at exit); CMake sets GW_SECCOMP_DEFAULT there. */
+#ifndef GW_SECCOMP_DEFAULT
+#define GW_SECCOMP_DEFAULT GW_SECCOMP_KILL
+#endif
 
 #define GW_DEFAULT_BMC_SOCKET "/run/svcport/bmcd.sock"
 #define GW_DEFAULT_USER       "svcport"

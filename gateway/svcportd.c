@@ -21,6 +21,7 @@
 #include "privdrop.h"
 #include "reload.h"
 #include "session.h"
+#include "sysfilter.h"
 
 struct gw {
 	struct gw_config cfg;
@@ -173,7 +174,7 @@ static int gw_run(struct gw *gw)
 	if (r < 0)
 		return r;
 	if (gw->cfg.capture[0]) {
-		r = capture_open(gw->cfg.capture, &gw->capture);
+		r = capture_open(gw->cfg.capture, gw->cfg.capture_max, &gw->capture);
 		if (r < 0) {
 			log_msg(LOG_ERR, "capture %s: %s", gw->cfg.capture, strerror(-r));
 			return r;
@@ -184,6 +185,7 @@ static int gw_run(struct gw *gw)
 	    .sessions = gw->sessions,
 	    .capture = gw->capture,
 	    .max_message = gw->cfg.limits.max_message,
+	    .limits = &gw->cfg.limits,
 	    .ble_security = gw->cfg.ble_security,
 	    .ble_name = gw->cfg.ble_name,
 	};
@@ -192,7 +194,9 @@ static int gw_run(struct gw *gw)
 		if (r < 0)
 			return r;
 	}
-	r = privdrop(gw->cfg.user, has_ble_link(&gw->cfg));
+	r = privdrop(&(struct privdrop_opts){.user = gw->cfg.user,
+	                                     .default_user = GW_DEFAULT_USER,
+	                                     .keep_net_raw = has_ble_link(&gw->cfg)});
 	if (r < 0)
 		return r;
 	/* Connect (and reconnect) as the unprivileged user: bmcd checks SO_PEERCRED. */
@@ -214,6 +218,10 @@ static int gw_run(struct gw *gw)
 	if (r < 0)
 		return r;
 	r = loop_signal_new(gw->loop, SIGHUP, gw_on_reload, gw, &gw->sighup);
+	if (r < 0)
+		return r;
+	/* Start-up is over: from here on, the allow-list (fail closed: no filter, no service). */
+	r = gw_seccomp_apply(gw->cfg.seccomp);
 	if (r < 0)
 		return r;
 	log_msg(LOG_INFO, "session 0: ready, %u link(s), bmcd at %s", gw->cfg.n_links,

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The demo's story: one function per step, in the table at the end. */
+#include <string.h>
+
 #include "demo.h"
 
 #define BACKUP_PASS "--backup-passphrase", "demo backup pass"
+/* What the server's host writes to its self-encrypting drive (one word: captured whole). */
+#define DRIVE_DATA "acme-ledger:42-crates"
+/* bmcd's answer to a locked server's host firmware, but its last word ("booting"). */
+#define LOCKED_BUT_LAST "System is locked down and must be activated in order to complete "
 
 static bool st_portal_init(struct demo *d)
 {
@@ -94,6 +100,34 @@ static bool st_tamper(struct demo *d)
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-led", "BLINKING")) == 0;
 	return ok;
+}
+
+/* The host powers on and reads sector 0: true if it reads DRIVE_DATA. */
+static bool is_drive_data_read(struct demo *d)
+{
+	char got[64] = "";
+
+	return run_v(d, ARGV(S, "host", "read", "--dir", d->cur), "sector 0: ", got, sizeof(got)) ==
+	           0 &&
+	       strcmp(got, DRIVE_DATA) == 0;
+}
+
+/* The host powers on: true if bmcd refused with the whole locked sentence. */
+static bool is_drive_locked(struct demo *d)
+{
+	char last[16] = "";
+
+	return run_v(d, ARGV(S, "host", "read", "--dir", d->cur), LOCKED_BUT_LAST, last,
+	             sizeof(last)) == 1 &&
+	       strcmp(last, "booting") == 0;
+}
+
+static bool st_drive_write(struct demo *d)
+{
+	bool ok;
+
+	ok = sim(d, ARGV(S, "host", "write", "--dir", d->cur, DRIVE_DATA)) == 0;
+	return ok && is_drive_data_read(d);
 }
 
 static bool st_reactivate_usb(struct demo *d)
@@ -241,18 +275,28 @@ const struct demo_step demo_story[] = {
     {"Data centre: the server is racked and powered (svcport-bmcd + svcportd)", st_rack},
     {"Claim over BLE: the portal checks the activation code, the server its owner", st_claim_ble},
     {"Activate over BLE (LOCKED -> ACTIVE)", st_activate_ble},
+    {"The host boots: bmcd releases the SED AK, data is written to the self-encrypting drive",
+     st_drive_write},
     {"Enable the intrusion sensor (org admin, ConfigureSensors over BLE)", st_sensors},
     {"Tamper: the case is opened (-> LOCKED, security LED blinking)", st_tamper},
+    {"The host reboots: \"System is locked down and must be activated in order to complete "
+     "booting\", no SED AK, the drive stays locked",
+     is_drive_locked},
     {"Reactivate over USB (service-port cable)", st_reactivate_usb},
+    {"The host reboots: the SED AK unlocks the drive, the data reads back", is_drive_data_read},
     {"An edge user's emergency reset is refused (ROLE_FORBIDDEN), by the portal "
      "and by the BMC",
      st_reset_refused},
     {"Maintenance emergency reset over USB: a one-time password only the phone reads, "
      "the old one refused, SED AK cleared, the password in no log or capture",
      st_emergency_reset},
+    {"The host reboots after the reset: locked, no SED AK released, the drive unreadable",
+     is_drive_locked},
     {"The one-time password changed; SED AK restored from the encrypted backup, server "
      "activated again",
      st_sed_restore},
+    {"The host reboots: the restored SED AK unlocks the drive, the data is back",
+     is_drive_data_read},
     {"Motherboard replacement: a blank board with a new device key", st_board_swap},
     {"Key update: the maintenance user records the QR code, the portal binds " MT "-" SN
      " to the new key",

@@ -177,7 +177,9 @@ int cli_demo(int argc, char **argv)
 	    "  Plays the whole story in a temporary folder: portal, users, a portal-managed\n"
 	    "  server, claim and activation over BLE, tamper, reactivation over USB, emergency\n"
 	    "  reset, SED AK restore, motherboard replacement, key update, transfer and a\n"
-	    "  replayed command. Exit 0 only if every step behaved as expected.\n";
+	    "  replayed command; the server's host unlocks its self-encrypting drive only\n"
+	    "  while the server is active and the AK present. Exit 0 only if every step\n"
+	    "  behaved as expected.\n";
 	struct cli_args a;
 	struct demo *d;
 	int passed = 0;
@@ -219,7 +221,8 @@ int cli_demo(int argc, char **argv)
 	}
 	snprintf(d->tmp, sizeof(d->tmp), "%s/svcport-demo-XXXXXX",
 	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(d->tmp)) {
+	/* 0711: as root the gateway runs as svcport or nobody and must reach bmcd.sock. */
+	if (!mkdtemp(d->tmp) || chmod(d->tmp, 0711) < 0) {
 		free(d);
 		return CLI_EXIT_REFUSED;
 	}

@@ -11,6 +11,7 @@ static const char usage[] =
     "  portal   the simulated cloud portal (orgs, users, devices, PKI, signing)\n"
     "  app      the phone: talks to a server over ble-sim, unix, tty or ble links\n"
     "  server   a virtual edge server: svcport-bmcd + svcportd on simulated links\n"
+    "  host     the virtual server's host: boots, unlocks its self-encrypting drive\n"
     "  demo     plays the whole story end to end in a temporary folder\n"
     "Each command has --help; --json prints one JSON object for scripts.\n";
 
@@ -20,10 +21,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int argc, char **argv);
 	} cmds[] = {
-	    {"portal", cli_portal},
-	    {"app", cli_app},
-	    {"server", cli_server},
-	    {"demo", cli_demo},
+	    {"portal", cli_portal}, {"app", cli_app},   {"server", cli_server},
+	    {"host", cli_host},     {"demo", cli_demo},
 	};
 
 	/* Global --json/--quiet before the command go to the command. */

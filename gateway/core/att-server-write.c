@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "att-server-int.h"
 
 #define RESULT_DEFERRED 0x100 /* attr_write: the RX callback answers later */
@@ -280,7 +282,9 @@ int att_server_notify_tx(struct att_server *srv, const uint8_t *value, size_t le
 	pdu[0] = ATT_OP_HANDLE_VAL_NOT;
 	att_put_le16(pdu + 1, GATT_HANDLE_TX);
 	memcpy(pdu + 3, value, len);
-	return att_srv_send(srv, pdu, 3 + len);
+	int r = att_srv_send(srv, pdu, 3 + len);
+	mbedtls_platform_zeroize(pdu, 3 + len); /* a segment may carry a secret */
+	return r;
 }
 
 static int send_sc_indication(struct att_server *srv)

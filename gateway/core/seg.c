@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "seg.h"
 
 void seg_rx_init(struct seg_rx *rx, uint8_t *buf, size_t cap)
@@ -128,6 +130,7 @@ int seg_tx_split(struct seg_tx *tx, const uint8_t *msg, size_t len, size_t seg_m
 		}
 		memcpy(seg + hdr, msg + off, n);
 		int r = emit(seg, hdr + n, user_data);
+		mbedtls_platform_zeroize(seg, hdr + n); /* a message may carry a secret */
 		if (r < 0)
 			return r;
 		tx->next_counter = (uint8_t)((tx->next_counter + 1) & SEG_COUNTER_MASK);

@@ -6,7 +6,15 @@
  * in as milliseconds of a monotonic clock. No loop, no socket, no device.
  *
  * What a session enforces (docs/gateway.md "Sessions"):
- *  - the table holds at most limits.max_sessions sessions (SESSION_MAX cap);
+ *  - the table holds at most limits.max_sessions sessions (SESSION_MAX cap),
+ *    and one link kind at most max_sessions - R of them (R = max(1, N/4) is
+ *    the other kinds' reserve): no kind takes every slot. A link with
+ *    physical presence always finds a session: when its kind's share is
+ *    taken it gets the slot of its kind's longest-quiet session that has
+ *    nothing in flight (docs/gateway.md "Sessions");
+ *  - back-off after failed verifications per session and per peer: after
+ *    backoff.free failures bmcd answered, SubmitCommand and GetActivationCode
+ *    get RATE_LIMITED here without reaching bmcd (backoff.h);
  *  - a Frame is decoded with bounds (no allocation) or answered BAD_REQUEST;
  *  - one request in flight; another id meanwhile gets RATE_LIMITED;
  *  - the last response is cached by id: a repeated id gets the same bytes
@@ -14,7 +22,8 @@
  *    (BMC_UNAVAILABLE, RATE_LIMITED, INTERNAL) are not cached;
  *  - a token bucket per session: over the rate, at most one RATE_LIMITED
  *    per refill interval and the rest is dropped unanswered;
- *  - idle timeout (no frame from the peer) and request timeout (bmcd silent).
+ *  - idle timeout (no request from the peer: link errors do not count) and
+ *    request timeout (bmcd silent).
  *  GetLinkInfo and Ping are answered here; everything else goes to bmcd
  *  exactly as parsed and bounded (a gateway never relays what it cannot parse).
  */
@@ -25,20 +34,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backoff.h"
 #include "svcport.pb.h"
 
 #define SESSION_MAX 64 /* hard cap of limits.max_sessions */
 
 struct session_limits {
-	unsigned max_sessions;       /* 1..SESSION_MAX, default 4 */
+	unsigned max_sessions;       /* 2..SESSION_MAX, default 4 */
 	uint32_t idle_ms;            /* default 120000 */
 	uint32_t request_timeout_ms; /* bmcd silent this long: BMC_UNAVAILABLE; default 10000 */
 	uint32_t max_message;        /* largest Frame accepted, bytes; default 8192 */
 	uint32_t rate_per_s;         /* frames per second refilled, default 10 */
 	uint32_t burst;              /* bucket size, default 20 */
+	/* For the links (the table does not time connections): a connection must
+	 * start a conversation (BLE: enable TX notifications; unix: its first
+	 * frame) within start_ms, default 10000; and the progress rule. */
+	uint32_t start_ms;
+	uint32_t message_ms; /* progress rule: grace per message, default 10000 */
+	uint32_t min_rate;   /* progress rule: bytes/s after the grace, default 100 */
+	struct backoff_rule backoff;
 };
 
 void session_limits_default(struct session_limits *limits);
+
+/*
+ * The progress rule for a message of which `bytes` arrived since its first
+ * byte at start_ms: it must have arrived by start_ms + message_ms +
+ * bytes * 1000 / min_rate. A peer that keeps up min_rate after the grace
+ * never meets it (8 KiB at ATT_MTU 23 with Write Requests, ~205 B/s, takes
+ * ~40 s); one that trickles bytes to hold a connection does.
+ */
+uint64_t session_progress_deadline(const struct session_limits *limits, uint64_t start_ms,
+                                   uint64_t bytes);
 
 struct session;
 struct session_table;
@@ -65,6 +92,7 @@ struct session_link {
 	svcport_v1_LinkKind kind; /* passed to bmcd */
 	bool physical_presence;   /* passed to bmcd */
 	bool events;              /* deliver Events from the start (CDC: yes, BLE: after CCCD) */
+	const char *peer;         /* the peer's address for the back-off (NULL: the link) */
 	const struct session_link_ops *ops;
 };
 
@@ -84,8 +112,10 @@ int session_table_new(const struct session_limits *limits, const struct session_
 void session_table_free(struct session_table *t);
 
 /*
- * Opens a session for a new connection. -EBUSY when the table is full (the
- * link refuses the connection). link_data is handed back to link->ops.
+ * Opens a session for a new connection. -EBUSY when there is no slot for
+ * the link's kind (the link refuses the connection). A presence link may
+ * end another session of its kind to get one (that link's expire is called
+ * first). link_data is handed back to link->ops.
  */
 int session_open(struct session_table *t, const struct session_link *link, void *link_data,
                  uint64_t now_ms, struct session **ret_session) __attribute__((warn_unused_result));
@@ -96,6 +126,11 @@ uint32_t session_id(const struct session *s);
 const char *session_link_name(const struct session *s);
 /* Nothing a new conversation could be answered with: no cached response, none in flight. */
 bool session_is_fresh(const struct session *s);
+/*
+ * True while the Frame being sent (inside link->ops->send) carries a secret,
+ * the activation code: links keep it out of captures (docs/gateway.md).
+ */
+bool session_is_sending_secret(const struct session *s);
 /* BLE: enabled when the phone writes TX's CCCD. */
 void session_set_events(struct session *s, bool enabled);
 

@@ -26,9 +26,19 @@
 #define REC_MAX             4096 /* ATT PDUs are at most 517 bytes; CDC hex lines are capped */
 #define CDC_HEX_MAX         1500 /* bytes of a frame shown in hex; the length is always given */
 
+#define HANDLES 0x1000 /* LE handles are 12 bits */
+
 struct capture {
-	int fd;
+	int fd[2]; /* path, path.1 */
+	int cur;
+	uint64_t size; /* bytes in fd[cur] */
+	uint64_t max;
 	bool failed;
+	bool starting; /* writing a file's opening records: no rotation */
+	uint8_t open_handles[HANDLES / 8];
+	/* Each handle's ATT_MTU exchange (client, server; 0: none yet), replayed at the
+	 * start of the next file: tshark checks every PDU against the MTU. */
+	uint16_t mtu[HANDLES][2];
 };
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -59,6 +69,8 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+static void file_start(struct capture *cap);
+
 static void record(struct capture *cap, uint16_t opcode, const uint8_t *data, size_t len)
 {
 	if (!cap || cap->failed)
@@ -66,6 +78,18 @@ static void record(struct capture *cap, uint16_t opcode, const uint8_t *data, si
 	uint8_t rec[24 + REC_MAX];
 	if (len > REC_MAX)
 		len = REC_MAX;
+	if (!cap->starting && cap->size + 24 + len > cap->max) {
+		/* Rotate: the other file starts again. */
+		cap->cur ^= 1;
+		if (ftruncate(cap->fd[cap->cur], 0) < 0 ||
+		    lseek(cap->fd[cap->cur], 0, SEEK_SET) < 0) {
+			cap->failed = true;
+			return;
+		}
+		file_start(cap);
+		if (cap->failed)
+			return;
+	}
 	/* BTSnoop counts 64-bit microseconds; read them without time_t (docs/arm.md). */
 	int64_t sec = 0;
 	uint32_t nsec = 0;
@@ -80,38 +104,81 @@ static void record(struct capture *cap, uint16_t opcode, const uint8_t *data, si
 	put_be32(rec + 20, (uint32_t)ts);
 	if (len)
 		memcpy(rec + 24, data, len);
-	if (write_all(cap->fd, rec, 24 + len) < 0)
+	if (write_all(cap->fd[cap->cur], rec, 24 + len) < 0)
 		cap->failed = true;
+	cap->size += 24 + len;
 }
 
-int capture_open(const char *path, struct capture **ret_cap)
+static void le_connect_record(struct capture *cap, uint16_t handle);
+static void att_record(struct capture *cap, uint16_t handle, bool rx, const uint8_t *pdu,
+                       size_t len);
+
+/* A file's opening: header, the controller's index, the LE handles still open. */
+static void file_start(struct capture *cap)
 {
-	int r;
-	struct capture *cap = calloc(1, sizeof(*cap));
-	if (!cap)
-		return -ENOMEM;
-	cap->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (cap->fd < 0) {
-		r = -errno;
-		goto free_cap;
-	}
 	uint8_t hdr[16] = {'b', 't', 's', 'n', 'o', 'o', 'p', 0};
 	put_be32(hdr + 8, 1);
 	put_be32(hdr + 12, BTSNOOP_FORMAT_MONITOR);
-	r = write_all(cap->fd, hdr, sizeof(hdr));
-	if (r < 0)
-		goto close_fd;
+	cap->size = 0;
+	if (write_all(cap->fd[cap->cur], hdr, sizeof(hdr)) < 0) {
+		cap->failed = true;
+		return;
+	}
+	cap->size = sizeof(hdr);
+	cap->starting = true;
 	/* New Index: type primary (0), bus virtual (0), address 00:..:00, name. */
 	uint8_t ni[16] = {0};
 	memcpy(ni + 8, "svcport", 7);
 	record(cap, OP_NEW_INDEX, ni, sizeof(ni));
 	record(cap, OP_OPEN_INDEX, NULL, 0);
+	for (unsigned h = 0; h < HANDLES; h++) {
+		if (!(cap->open_handles[h / 8] & (1u << (h % 8))))
+			continue;
+		le_connect_record(cap, (uint16_t)h);
+		if (!cap->mtu[h][0] || !cap->mtu[h][1])
+			continue;
+		uint8_t req[3] = {0x02}, rsp[3] = {0x03};
+		put_le16(req + 1, cap->mtu[h][0]);
+		put_le16(rsp + 1, cap->mtu[h][1]);
+		att_record(cap, (uint16_t)h, true, req, sizeof(req));
+		att_record(cap, (uint16_t)h, false, rsp, sizeof(rsp));
+	}
+	cap->starting = false;
+}
+
+static int open_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+int capture_open(const char *path, uint64_t max_bytes, struct capture **ret_cap)
+{
+	char older[4096];
+	int r;
+	if (snprintf(older, sizeof(older), "%s.1", path) >= (int)sizeof(older))
+		return -ENAMETOOLONG;
+	struct capture *cap = calloc(1, sizeof(*cap));
+	if (!cap)
+		return -ENOMEM;
+	cap->max = max_bytes < CAPTURE_MIN_BYTES ? CAPTURE_MIN_BYTES : max_bytes;
+	cap->fd[0] = open_file(path);
+	cap->fd[1] = cap->fd[0] < 0 ? -1 : open_file(older);
+	r = cap->fd[0] < 0 ? cap->fd[0] : cap->fd[1];
+	if (r < 0)
+		goto close_fds;
+	file_start(cap);
+	if (cap->failed) {
+		r = -EIO;
+		goto close_fds;
+	}
 	*ret_cap = cap;
 	return 0;
 
-close_fd:
-	close(cap->fd);
-free_cap:
+close_fds:
+	for (int i = 0; i < 2; i++)
+		if (cap->fd[i] >= 0)
+			close(cap->fd[i]);
 	free(cap);
 	return r;
 }
@@ -120,7 +187,8 @@ void capture_close(struct capture *cap)
 {
 	if (!cap)
 		return;
-	close(cap->fd);
+	close(cap->fd[0]);
+	close(cap->fd[1]);
 	free(cap);
 }
 
@@ -130,6 +198,15 @@ uint16_t capture_handle(uint32_t session_id)
 }
 
 void capture_le_connect(struct capture *cap, uint16_t handle)
+{
+	if (!cap)
+		return;
+	cap->open_handles[handle % HANDLES / 8] |= (uint8_t)(1u << (handle % 8));
+	cap->mtu[handle % HANDLES][0] = cap->mtu[handle % HANDLES][1] = 0;
+	le_connect_record(cap, handle);
+}
+
+static void le_connect_record(struct capture *cap, uint16_t handle)
 {
 	/* HCI LE Meta event, LE Connection Complete: status 0, role peripheral,
 	 * peer random address, 30 ms interval, latency 0, timeout 4 s. */
@@ -147,6 +224,9 @@ void capture_le_connect(struct capture *cap, uint16_t handle)
 
 void capture_le_disconnect(struct capture *cap, uint16_t handle)
 {
+	if (!cap)
+		return;
+	cap->open_handles[handle % HANDLES / 8] &= (uint8_t) ~(1u << (handle % 8));
 	/* HCI Disconnection Complete: status 0, reason 0x13 remote user terminated. */
 	uint8_t ev[2 + 4] = {0x05, 4, 0x00};
 	put_le16(ev + 3, handle);
@@ -158,6 +238,15 @@ void capture_att(struct capture *cap, uint16_t handle, bool rx, const uint8_t *p
 {
 	if (!cap || len > 600)
 		return;
+	/* Exchange MTU Request (from the phone) / Response (ours): kept for the next file. */
+	if (len == 3 && pdu[0] == (rx ? 0x02 : 0x03))
+		cap->mtu[handle % HANDLES][rx ? 0 : 1] = (uint16_t)(pdu[1] | pdu[2] << 8);
+	att_record(cap, handle, rx, pdu, len);
+}
+
+static void att_record(struct capture *cap, uint16_t handle, bool rx, const uint8_t *pdu,
+                       size_t len)
+{
 	uint8_t acl[4 + 4 + 600];
 	/* ACL header: handle | PB flag (0x2 first automatically flushable from the
 	 * controller, 0x0 first non-flushable from the host), data length. */
@@ -179,7 +268,9 @@ void capture_cdc(struct capture *cap, uint32_t session_id, bool rx, const uint8_
 	                 rx ? "rx" : "tx", len);
 	size_t shown = len < CDC_HEX_MAX ? len : CDC_HEX_MAX;
 
-	if (shown) {
+	if (!frame) {
+		snprintf(msg + n, sizeof(msg) - (size_t)n, " withheld (a secret)");
+	} else if (shown) {
 		msg[n++] = ' ';
 		hex_encode(frame, shown, msg + n);
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
 #include <pb_encode.h>
 
 #include "capture.h"
@@ -18,9 +19,11 @@
 
 struct cdc_peer {
 	char name[NAME_MAX_LEN];
+	char peer[NAME_MAX_LEN];
 	svcport_v1_LinkKind kind;
 	bool presence;
 	struct session_table *sessions;
+	const struct session_limits *limits;
 	struct capture *capture;
 	const struct cdc_peer_ops *ops;
 	void *user_data;
@@ -28,6 +31,10 @@ struct cdc_peer {
 	bool refused; /* the table was full at refused_ms */
 	uint64_t refused_ms;
 	uint64_t now_ms;
+	uint64_t start_by_ms; /* 0: met, or not timed */
+	bool partial;         /* a frame has begun and not ended */
+	uint64_t partial_start_ms;
+	uint64_t partial_bytes;
 	struct cdc_rx rx;
 	size_t out_cap;
 	uint8_t *out;
@@ -40,8 +47,12 @@ static int peer_send(void *link_data, const uint8_t *frame, size_t len)
 	long n = cdc_frame_encode(frame, len, p->out, p->out_cap);
 	if (n < 0)
 		return (int)n;
-	capture_cdc(p->capture, session_id(p->session), false, frame, len);
-	return p->ops->write(p->user_data, p->out, (size_t)n);
+	/* A frame with the activation code is captured by its length only. */
+	capture_cdc(p->capture, session_id(p->session), false,
+	            session_is_sending_secret(p->session) ? NULL : frame, len);
+	int r = p->ops->write(p->user_data, p->out, (size_t)n);
+	mbedtls_platform_zeroize(p->out, (size_t)n); /* a frame may carry a secret */
+	return r;
 }
 
 static void peer_expire(void *link_data)
@@ -63,6 +74,9 @@ int cdc_peer_new(const struct cdc_peer_config *cfg, const struct cdc_peer_ops *o
 	if (!p)
 		return -ENOMEM;
 	snprintf(p->name, sizeof(p->name), "%s", cfg->name);
+	snprintf(p->peer, sizeof(p->peer), "%s", cfg->peer ? cfg->peer : "");
+	p->limits = cfg->limits;
+	p->start_by_ms = cfg->start_by_ms;
 	p->kind = cfg->kind;
 	p->presence = cfg->physical_presence;
 	p->sessions = cfg->sessions;
@@ -115,6 +129,7 @@ static void peer_refuse(struct cdc_peer *p)
 static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 {
 	struct cdc_peer *p = user_data;
+	p->partial = false; /* a frame ended, good or dropped */
 	if (!p->session) {
 		/* Refused less than REFUSE_MS ago: dropped unanswered, like frames over the
 		 * rate, so a flood gets one refusal (and one log line) per interval. */
@@ -125,6 +140,7 @@ static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 		    .kind = p->kind,
 		    .physical_presence = p->presence,
 		    .events = true,
+		    .peer = p->peer[0] ? p->peer : NULL,
 		    .ops = &peer_session_ops,
 		};
 		int r = session_open(p->sessions, &link, p, p->now_ms, &p->session);
@@ -136,6 +152,7 @@ static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 			return r;
 		}
 		p->refused = false;
+		p->start_by_ms = 0;
 	}
 	if (!msg) {
 		switch (drop) {
@@ -162,13 +179,53 @@ static int on_message(const uint8_t *msg, size_t len, int drop, void *user_data)
 int cdc_peer_feed(struct cdc_peer *p, const uint8_t *data, size_t len, uint64_t now_ms)
 {
 	p->now_ms = now_ms;
-	return cdc_rx_feed(&p->rx, data, len, on_message, p);
+	bool was_partial = p->partial;
+	int r = cdc_rx_feed(&p->rx, data, len, on_message, p);
+	if (p->rx.len == 0 && !p->rx.discarding) {
+		p->partial = false;
+	} else if (was_partial && p->partial) {
+		p->partial_bytes += len;
+	} else {
+		/* A frame began in these bytes. */
+		p->partial = true;
+		p->partial_start_ms = now_ms;
+		p->partial_bytes = p->rx.len;
+	}
+	return r;
+}
+
+uint64_t cdc_peer_deadline(const struct cdc_peer *p)
+{
+	uint64_t deadline = UINT64_MAX;
+	if (p->partial && p->limits)
+		deadline =
+		    session_progress_deadline(p->limits, p->partial_start_ms, p->partial_bytes);
+	if (p->start_by_ms && !p->session && p->start_by_ms < deadline)
+		deadline = p->start_by_ms;
+	return deadline;
+}
+
+int cdc_peer_check(struct cdc_peer *p, uint64_t now_ms)
+{
+	if (p->partial && p->limits &&
+	    now_ms >= session_progress_deadline(p->limits, p->partial_start_ms, p->partial_bytes)) {
+		p->partial = false;
+		cdc_rx_init(&p->rx, p->rx.buf, p->rx.cap);
+		if (p->session)
+			session_rx_link_error(p->session, svcport_v1_ErrorCode_LINK_PROTOCOL,
+			                      "frame too slow: dropped", now_ms);
+		return -ETIMEDOUT;
+	}
+	if (p->start_by_ms && !p->session && now_ms >= p->start_by_ms)
+		return -ENOTCONN;
+	return 0;
 }
 
 void cdc_peer_hangup(struct cdc_peer *p)
 {
 	session_close(p->session);
 	p->session = NULL;
+	p->partial = false;
 	cdc_rx_init(&p->rx, p->rx.buf, p->rx.cap);
 }
 

@@ -9,6 +9,11 @@
  * no "connect"), and can end by idle timeout; the next frame opens a new one.
  * A dropped frame (CRC, COBS, too large) is answered with an Error frame,
  * LINK_PROTOCOL or TOO_LARGE, within the session's rate limit.
+ *
+ * The peer is timed, without a loop of its own: cdc_peer_deadline() says
+ * when cdc_peer_check() must look again. A half frame follows the progress
+ * rule (session_progress_deadline); a socket peer must send its first frame
+ * within limits->start_ms of connecting.
  */
 #ifndef SVCPORT_CDC_PEER_H
 #define SVCPORT_CDC_PEER_H
@@ -32,11 +37,14 @@ struct cdc_peer_ops {
 
 struct cdc_peer_config {
 	const char *name; /* link name for logs, copied */
+	const char *peer; /* the peer's address for the back-off (NULL: the link), copied */
 	svcport_v1_LinkKind kind;
 	bool physical_presence;
 	uint32_t max_message;
 	struct session_table *sessions;
+	const struct session_limits *limits; /* the progress rule and start_ms; outlives the peer */
 	struct capture *capture;
+	uint64_t start_by_ms; /* a socket: its first frame is due by then; 0: not timed (tty) */
 };
 
 int cdc_peer_new(const struct cdc_peer_config *cfg, const struct cdc_peer_ops *ops, void *user_data,
@@ -53,6 +61,15 @@ void cdc_peer_free(struct cdc_peer *p);
  */
 int cdc_peer_feed(struct cdc_peer *p, const uint8_t *data, size_t len, uint64_t now_ms)
     __attribute__((warn_unused_result));
+/* When cdc_peer_check must run next (ms of the loop's clock); UINT64_MAX: never. */
+uint64_t cdc_peer_deadline(const struct cdc_peer *p);
+/*
+ * Applies the deadlines at now_ms: -ETIMEDOUT when a half frame broke the
+ * progress rule (dropped; a session hears LINK_PROTOCOL), -ENOTCONN when a
+ * socket peer sent no frame by start_by_ms, 0 otherwise. A socket link closes
+ * the connection on either; a tty goes on.
+ */
+int cdc_peer_check(struct cdc_peer *p, uint64_t now_ms);
 /* Ends the session (hang-up); the peer stays usable. */
 void cdc_peer_hangup(struct cdc_peer *p);
 bool cdc_peer_has_session(const struct cdc_peer *p);

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "att-server.h"
 #include "capture.h"
 #include "link.h"
@@ -25,9 +27,13 @@ struct gatt_conn {
 	const struct link_ctx *ctx;
 	struct gatt_conn_config cfg;
 	char name[112];
+	char peer[64];
 	int fd;
 	struct loop_io *io;
 	struct loop_timer *closer; /* calls cfg.closed from the loop */
+	struct loop_timer *watch;  /* start_ms before the session, the progress rule after */
+	uint64_t accepted_ms;
+	uint64_t msg_start_ms; /* first segment of the message in reassembly */
 	struct att_server *att;
 	struct session *session;
 	struct seg_rx seg_rx;
@@ -35,6 +41,7 @@ struct gatt_conn {
 	uint16_t cap_handle;
 	bool cap_connected;
 	bool closing;
+	bool secret_out;        /* the Frame being segmented carries a secret: not captured */
 	uint64_t log_window_ms; /* Write Commands come without flow control: bound their logs */
 	unsigned log_lines;
 	unsigned log_dropped;
@@ -49,7 +56,7 @@ static void conn_close_later(struct gatt_conn *c, const char *why)
 		return;
 	c->closing = true;
 	log_msg(LOG_INFO, "session %u %s: connection ends (%s; %u log lines suppressed)",
-	       c->session ? session_id(c->session) : 0, c->name, why, c->log_dropped);
+	        c->session ? session_id(c->session) : 0, c->name, why, c->log_dropped);
 	if (loop_io_set_events(c->io, 0) < 0 || loop_timer_start(c->closer, 0) < 0)
 		log_msg(LOG_ERR, "link %s: cannot schedule close", c->name);
 }
@@ -76,6 +83,46 @@ static void on_closer(void *user_data)
 	c->cfg.closed(c, c->cfg.user_data);
 }
 
+static uint64_t conn_deadline(const struct gatt_conn *c)
+{
+	const struct session_limits *lim = c->ctx->limits;
+	if (!c->session)
+		return c->accepted_ms + lim->start_ms;
+	if (c->seg_rx.in_msg)
+		return session_progress_deadline(lim, c->msg_start_ms, c->seg_rx.len);
+	return UINT64_MAX;
+}
+
+static void conn_watch_arm(struct gatt_conn *c)
+{
+	uint64_t deadline = conn_deadline(c), now = loop_now_ms();
+	if (c->closing || deadline == UINT64_MAX) {
+		loop_timer_stop(c->watch);
+		return;
+	}
+	if (loop_timer_start(c->watch, deadline > now ? deadline - now : 0) < 0)
+		conn_close_later(c, "cannot arm the progress timer");
+}
+
+/* No TX subscription in time, or a message in segments too slow. */
+static void on_watch(void *user_data)
+{
+	struct gatt_conn *c = user_data;
+	uint64_t now = loop_now_ms();
+	if (now < conn_deadline(c)) {
+		conn_watch_arm(c);
+		return;
+	}
+	char why[96];
+	if (!c->session)
+		snprintf(why, sizeof(why), "no TX subscription in %u ms", c->ctx->limits->start_ms);
+	else
+		snprintf(why, sizeof(why), "a message too slow: %zu of %zu bytes in %llu ms",
+		         c->seg_rx.len, c->seg_rx.total,
+		         (unsigned long long)(now - c->msg_start_ms));
+	conn_close_later(c, why);
+}
+
 /*
  * Not writable yet: EAGAIN, or ENOTCONN while the kernel completes the security
  * asked for with BT_SECURITY (the socket stays in BT_CONFIG, refusing sends,
@@ -98,6 +145,7 @@ static bool queue_flush(struct gatt_conn *c)
 			break;
 		if (n < 0) {
 			conn_close_later(c, strerror(errno));
+			mbedtls_platform_zeroize(c->queue, c->q_len);
 			c->q_len = 0;
 			return true;
 		}
@@ -105,6 +153,8 @@ static bool queue_flush(struct gatt_conn *c)
 	}
 	memmove(c->queue, c->queue + off, c->q_len - off);
 	c->q_len -= off;
+	/* What was sent leaves no copy (notifications may carry a secret). */
+	mbedtls_platform_zeroize(c->queue + c->q_len, off);
 	return c->q_len == 0;
 }
 
@@ -113,7 +163,14 @@ static int att_send(const uint8_t *pdu, size_t len, void *user_data)
 	struct gatt_conn *c = user_data;
 	if (c->closing)
 		return -EPIPE;
-	capture_att(c->ctx->capture, c->cap_handle, false, pdu, len);
+	if (c->secret_out && len > 3 && len <= PDU_MAX) {
+		/* The notification's header is captured, its value as zeros. */
+		uint8_t red[PDU_MAX] = {0};
+		memcpy(red, pdu, 3);
+		capture_att(c->ctx->capture, c->cap_handle, false, red, len);
+	} else {
+		capture_att(c->ctx->capture, c->cap_handle, false, pdu, len);
+	}
 	if (c->q_len == 0) {
 		ssize_t n = send(c->fd, pdu, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == (ssize_t)len)
@@ -152,8 +209,11 @@ static int session_send(void *link_data, const uint8_t *frame, size_t len)
 	if (!att_server_is_tx_enabled(c->att))
 		return -EPERM; /* the phone has not subscribed to TX */
 	/* ATT_MTU - 3, but never over 512: an attribute value's maximum (gatt.md). */
-	return seg_tx_split(&c->seg_tx, frame, len, att_server_max_value_len(c->att), emit_segment,
-	                    c);
+	c->secret_out = session_is_sending_secret(c->session);
+	int r =
+	    seg_tx_split(&c->seg_tx, frame, len, att_server_max_value_len(c->att), emit_segment, c);
+	c->secret_out = false;
+	return r;
 }
 
 static void session_expire(void *link_data)
@@ -175,11 +235,15 @@ static int att_rx_write(const uint8_t *value, size_t len, bool need_rsp, void *u
 	size_t mlen;
 	uint64_t now = loop_now_ms();
 	if (!c->session)
-		return 0;
+		return 0; /* not subscribed: no conversation yet (see gatt-conn.h) */
+	bool was_in_msg = c->seg_rx.in_msg;
 	int r = seg_rx_push(&c->seg_rx, value, len, &msg, &mlen);
+	if (!was_in_msg && c->seg_rx.in_msg)
+		c->msg_start_ms = now;
+	conn_watch_arm(c);
 	if (r == 0 && len > 0 && (value[0] & SEG_FIRST) && conn_may_log(c))
 		log_msg(LOG_INFO, "session %u %s: receiving a %zu-byte message in segments",
-		       session_id(c->session), c->name, c->seg_rx.total);
+		        session_id(c->session), c->name, c->seg_rx.total);
 	if (r == 1)
 		session_rx_frame(c->session, msg, mlen, now);
 	else if (r == -EMSGSIZE)
@@ -209,6 +273,7 @@ static int conn_session_open(struct gatt_conn *c)
 	    .kind = c->cfg.kind,
 	    .physical_presence = false, /* radio: never presence (DESIGN §4.4) */
 	    .events = false,            /* until the phone enables TX notifications */
+	    .peer = c->peer[0] ? c->peer : NULL,
 	    .ops = &gatt_session_ops,
 	};
 	return session_open(c->ctx->sessions, &link, c, loop_now_ms(), &c->session);
@@ -231,7 +296,11 @@ static void att_ccc(uint16_t value, void *user_data)
 	if (on) {
 		seg_rx_reset(&c->seg_rx);
 		seg_tx_reset(&c->seg_tx);
-		if (c->session && !session_is_fresh(c->session)) {
+		if (!c->session && conn_session_open(c) < 0) {
+			conn_close_later(c, "no free session for BLE");
+			return;
+		}
+		if (!session_is_fresh(c->session)) {
 			session_close(c->session);
 			c->session = NULL;
 			/* The slot just freed is ours again: this cannot find the table full. */
@@ -241,11 +310,12 @@ static void att_ccc(uint16_t value, void *user_data)
 			}
 		}
 	}
+	conn_watch_arm(c);
 	if (c->session) {
 		session_set_events(c->session, on);
 		if (conn_may_log(c))
 			log_msg(LOG_INFO, "session %u %s: TX notifications %s",
-			       session_id(c->session), c->name, on ? "enabled" : "disabled");
+			        session_id(c->session), c->name, on ? "enabled" : "disabled");
 	}
 }
 
@@ -291,7 +361,9 @@ int gatt_conn_new(const struct link_ctx *ctx, int fd, const struct gatt_conn_con
 	c->ctx = ctx;
 	c->cfg = *cfg;
 	c->fd = fd;
+	c->accepted_ms = loop_now_ms();
 	snprintf(c->name, sizeof(c->name), "%s", cfg->name);
+	snprintf(c->peer, sizeof(c->peer), "%s", cfg->peer ? cfg->peer : "");
 	size_t cap = ctx->max_message < sizeof(c->rx_msg) ? ctx->max_message : sizeof(c->rx_msg);
 	seg_rx_init(&c->seg_rx, c->rx_msg, cap);
 	seg_tx_reset(&c->seg_tx);
@@ -314,13 +386,15 @@ int gatt_conn_new(const struct link_ctx *ctx, int fd, const struct gatt_conn_con
 	r = loop_timer_new(ctx->loop, on_closer, c, &c->closer);
 	if (r < 0)
 		goto fail;
-	r = conn_session_open(c);
+	r = loop_timer_new(ctx->loop, on_watch, c, &c->watch);
 	if (r < 0)
 		goto fail;
 	r = loop_io_new(ctx->loop, fd, LOOP_READ, on_conn_event, c, &c->io);
 	if (r < 0)
 		goto fail;
-	c->cap_handle = capture_handle(session_id(c->session));
+	conn_watch_arm(c);
+	static uint32_t conn_serial; /* capture handles per connection (it has no session yet) */
+	c->cap_handle = capture_handle(++conn_serial);
 	capture_le_connect(ctx->capture, c->cap_handle);
 	c->cap_connected = true;
 	*ret_conn = c;
@@ -337,13 +411,42 @@ void gatt_conn_free(struct gatt_conn *c)
 		return;
 	if (c->session && c->seg_rx.in_msg)
 		log_msg(LOG_INFO, "session %u %s: partial message dropped (%zu of %zu bytes)",
-		       session_id(c->session), c->name, c->seg_rx.len, c->seg_rx.total);
+		        session_id(c->session), c->name, c->seg_rx.len, c->seg_rx.total);
 	if (c->cap_connected)
 		capture_le_disconnect(c->ctx->capture, c->cap_handle);
 	session_close(c->session);
 	loop_io_free(c->io);
 	loop_timer_free(c->closer);
+	loop_timer_free(c->watch);
 	att_server_free(c->att);
 	close(c->fd);
+	mbedtls_platform_zeroize(c->queue, c->q_len);
 	free(c);
+}
+
+bool gatt_conn_has_session(const struct gatt_conn *c)
+{
+	return c->session != NULL;
+}
+
+unsigned gatt_conn_admit(struct gatt_conn *const *conns, unsigned n)
+{
+	unsigned free_at = n, pending = 0;
+	struct gatt_conn *oldest = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		struct gatt_conn *c = conns[i];
+		if (!c) {
+			if (free_at == n)
+				free_at = i;
+			continue;
+		}
+		if (c->session || c->closing)
+			continue;
+		pending++;
+		if (!oldest || c->accepted_ms < oldest->accepted_ms)
+			oldest = c;
+	}
+	if (pending >= GATT_CONN_PENDING_MAX && oldest)
+		conn_close_later(oldest, "not subscribed, replaced by a newer connection");
+	return free_at;
 }

@@ -11,9 +11,15 @@
  *                 (bounded) when the socket is full
  *   INFO reads -> the session table's LinkInfo
  *   TX CCCD    -> session events on/off
- * A protocol violation (att_server_handle_pdu -EPROTO), an unreadable fd or
- * an idle timeout ends the connection: the owner's closed() is called from
- * the loop and the owner frees the connection.
+ * A connection counts as a session only once the phone enables TX
+ * notifications (the first thing every conversation does, DESIGN §2.1):
+ * before that it holds no slot, and one that does not subscribe within
+ * limits->start_ms is dropped. A message in segments follows the progress
+ * rule (session_progress_deadline) or the connection is dropped.
+ * A protocol violation (att_server_handle_pdu -EPROTO), an unreadable fd,
+ * no free session at subscription, a deadline or an idle timeout ends the
+ * connection: the owner's closed() is called from the loop and the owner
+ * frees the connection.
  */
 #ifndef SVCPORT_GATT_CONN_H
 #define SVCPORT_GATT_CONN_H
@@ -26,9 +32,13 @@
 struct link_ctx;
 struct gatt_conn;
 
+/* Connections per link that have not subscribed yet; the owner refuses more. */
+#define GATT_CONN_PENDING_MAX 4u
+
 struct gatt_conn_config {
 	const char *name;         /* link name for logs, copied */
-	svcport_v1_LinkKind kind; /* LINK_BLE or LINK_SIM */
+	const char *peer;         /* the peer's address for the back-off, copied */
+	svcport_v1_LinkKind kind; /* LINK_BLE (ble: and ble-sim:) */
 	int required_security;    /* ATT_SECURITY_* for our service */
 	int link_security;        /* the link's current ATT_SECURITY_* */
 	/* NULL, or the link's security now (ble: pairing completes after accept):
@@ -39,13 +49,22 @@ struct gatt_conn_config {
 	void *user_data;
 };
 
-/*
- * Takes fd (owned from now on, also on failure). Opens the session; -EBUSY
- * when the session table is full (the owner drops the connection).
- */
+/* Takes fd (owned from now on, also on failure). No session yet (see above). */
 int gatt_conn_new(const struct link_ctx *ctx, int fd, const struct gatt_conn_config *cfg,
                   struct gatt_conn **ret_conn) __attribute__((warn_unused_result));
 /* Closes the fd and the session. NULL: no-op. */
 void gatt_conn_free(struct gatt_conn *conn);
+/* The phone has subscribed and holds a session. */
+bool gatt_conn_has_session(const struct gatt_conn *conn);
+
+/*
+ * The accept rule of ble: and ble-sim: over their connections conns[0..n):
+ * returns a free index for a new connection, or n when every index is taken.
+ * When GATT_CONN_PENDING_MAX connections have not subscribed yet, the oldest
+ * of them is dropped first: a phone subscribes within a second of
+ * connecting, so the newest waiting connection is the likeliest phone, and
+ * connections that only wait cannot keep phones out for long.
+ */
+unsigned gatt_conn_admit(struct gatt_conn *const *conns, unsigned n);
 
 #endif

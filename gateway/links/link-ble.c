@@ -125,7 +125,7 @@ static void ble_advertise(struct ble_link *l, bool on)
 	/* Command Disallowed (already in that state) comes back as -EIO: harmless. */
 	if (r < 0 && r != -EIO)
 		log_msg(LOG_WARNING, "link %s: advertising %s failed: %s", l->name,
-		       on ? "enable" : "disable", strerror(-r));
+		        on ? "enable" : "disable", strerror(-r));
 	else if (r == 0)
 		log_msg(LOG_INFO, "link %s: advertising %s", l->name, on ? "on" : "off");
 }
@@ -185,7 +185,7 @@ static bool ble_security_request(struct ble_link *l, int fd, const char *who)
 		return true;
 	if (errno != EINVAL)
 		log_msg(LOG_WARNING, "link %s: %s: BT_SECURITY %d: %s", l->name, who, sec.level,
-		       strerror(errno));
+		        strerror(errno));
 	return false;
 }
 
@@ -203,7 +203,7 @@ static void ble_security_retry(void *user_data)
 		}
 		if (--l->sec_tries[i] == 0)
 			log_msg(LOG_WARNING, "link %s: the kernel never accepted BT_SECURITY %d",
-			       l->name, l->ctx->ble_security);
+			        l->name, l->ctx->ble_security);
 		again = again || l->sec_tries[i];
 	}
 	if (again && loop_timer_start(l->sec_timer, SEC_RETRY_MS) < 0)
@@ -220,13 +220,11 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 		return;
 	char addr[18];
 	ba2str(&peer.l2_bdaddr, addr);
-	unsigned slot = BLE_CONNS_MAX;
-	for (unsigned i = 0; i < BLE_CONNS_MAX && slot == BLE_CONNS_MAX; i++)
-		if (!l->conns[i])
-			slot = i;
+	unsigned slot = gatt_conn_admit(l->conns, BLE_CONNS_MAX);
 	if (slot == BLE_CONNS_MAX) {
 		log_msg(LOG_WARNING, "link %s: %s refused, too many connections", l->name, addr);
 		close(cfd);
+		ble_advertise(l, true);
 		return;
 	}
 	/* Security on the accepted socket (REAL-STACKS: not before connect); the
@@ -234,6 +232,7 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 	bool sec_retry = ble_security_request(l, cfd, addr);
 	struct gatt_conn_config cfg = {
 	    .name = l->name,
+	    .peer = addr,
 	    .kind = svcport_v1_LinkKind_LINK_BLE,
 	    .required_security = l->ctx->ble_security,
 	    .link_security = ble_security_of(cfd),
@@ -244,8 +243,7 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 	int r = gatt_conn_new(l->ctx, cfd, &cfg, &l->conns[slot]);
 	if (r < 0) {
 		l->conns[slot] = NULL;
-		log_msg(LOG_WARNING, "link %s: %s refused: %s", l->name, addr,
-		       r == -EBUSY ? "session table full" : strerror(-r));
+		log_msg(LOG_WARNING, "link %s: %s refused: %s", l->name, addr, strerror(-r));
 	} else {
 		log_msg(LOG_INFO, "link %s: %s connected", l->name, addr);
 		if (sec_retry) {
@@ -253,7 +251,7 @@ static void ble_on_accept(int fd, unsigned events, void *user_data)
 			l->sec_tries[slot] = SEC_RETRIES;
 			if (loop_timer_start(l->sec_timer, SEC_RETRY_MS) < 0)
 				log_msg(LOG_ERR, "link %s: cannot schedule the security request",
-				       l->name);
+				        l->name);
 		}
 	}
 	/* Connectable advertising stops on a connection: offer the next slot. */
@@ -292,17 +290,18 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	if (probe < 0) {
 		r = -errno;
 		log_msg(LOG_ERR,
-		       "link %s: no Bluetooth on this machine: %s (kernel without "
-		       "CONFIG_BT, or no permission for AF_BLUETOOTH sockets)",
-		       l->name, strerror(-r));
+		        "link %s: no Bluetooth on this machine: %s (kernel without "
+		        "CONFIG_BT, or no permission for AF_BLUETOOTH sockets)",
+		        l->name, strerror(-r));
 		goto free_link;
 	}
 	close(probe);
 	l->dev_id = hci_devid(arg);
 	if (l->dev_id < 0) {
 		r = -ENODEV;
-		log_msg(LOG_ERR, "link %s: no Bluetooth adapter named %s (see /sys/class/bluetooth)",
-		       l->name, arg);
+		log_msg(LOG_ERR,
+		        "link %s: no Bluetooth adapter named %s (see /sys/class/bluetooth)",
+		        l->name, arg);
 		goto free_link;
 	}
 	struct hci_dev_info di;
@@ -314,16 +313,16 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	if (!hci_test_bit(HCI_UP, &di.flags)) {
 		r = -ENETDOWN;
 		log_msg(LOG_ERR,
-		       "link %s: adapter %s is down: power it on first (btmgmt --index %d "
-		       "power on, or hciconfig %s up)",
-		       l->name, arg, l->dev_id, arg);
+		        "link %s: adapter %s is down: power it on first (btmgmt --index %d "
+		        "power on, or hciconfig %s up)",
+		        l->name, arg, l->dev_id, arg);
 		goto free_link;
 	}
 	l->hci_fd = hci_open_dev(l->dev_id);
 	if (l->hci_fd < 0) {
 		r = -errno;
 		log_msg(LOG_ERR, "link %s: cannot open the adapter for HCI commands: %s", l->name,
-		       strerror(-r));
+		        strerror(-r));
 		goto free_link;
 	}
 	r = loop_timer_new(ctx->loop, ble_security_retry, l, &l->sec_timer);
@@ -332,9 +331,9 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	r = ble_advertise_setup(l);
 	if (r < 0) {
 		log_msg(LOG_ERR,
-		       "link %s: cannot set up LE advertising: %s (needs CAP_NET_RAW; "
-		       "is bluetoothd advertising on this adapter?)",
-		       l->name, strerror(-r));
+		        "link %s: cannot set up LE advertising: %s (needs CAP_NET_RAW; "
+		        "is bluetoothd advertising on this adapter?)",
+		        l->name, strerror(-r));
 		goto free_link;
 	}
 
@@ -355,10 +354,10 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	    listen(l->listen_fd, 4) < 0) {
 		r = -errno;
 		log_msg(LOG_ERR, "link %s: cannot listen on the ATT channel: %s%s", l->name,
-		       strerror(-r),
-		       r == -EADDRINUSE ? " (bluetoothd serves GATT on this adapter: see "
-		                          "docs/gateway.md)"
-		                        : "");
+		        strerror(-r),
+		        r == -EADDRINUSE ? " (bluetoothd serves GATT on this adapter: see "
+		                           "docs/gateway.md)"
+		                         : "");
 		goto free_link;
 	}
 	r = loop_io_new(ctx->loop, l->listen_fd, LOOP_READ, ble_on_accept, l, &l->listen_io);
@@ -368,7 +367,7 @@ static int ble_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	char a[18];
 	ba2str(&di.bdaddr, a);
 	log_msg(LOG_INFO, "link %s: listening on %s (ATT CID 4, security level %d)", l->name, a,
-	       ctx->ble_security);
+	        ctx->ble_security);
 	*ret_link = &l->base;
 	return 0;
 

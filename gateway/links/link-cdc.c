@@ -15,11 +15,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "cdc-peer.h"
 #include "fsutil.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
+#include "session.h"
 
 #define OUT_CAP        (32u * 1024u) /* bytes queued for a slow peer before frames drop */
 #define READ_CHUNK     4096u
@@ -31,6 +34,7 @@ struct stream {
 	struct stream *next;
 	int fd;
 	struct loop_io *io;
+	struct loop_timer *watch; /* cdc_peer_deadline: the progress rule, the first frame */
 	struct cdc_peer *peer;
 	bool is_socket;
 	bool broken; /* socket output overflowed: shut down, closing on the next event */
@@ -57,6 +61,8 @@ static void stream_free(struct stream *s)
 	if (!s)
 		return;
 	cdc_peer_free(s->peer);
+	mbedtls_platform_zeroize(s->out, s->out_len);
+	loop_timer_free(s->watch);
 	loop_io_free(s->io);
 	if (s->fd >= 0)
 		close(s->fd);
@@ -88,6 +94,8 @@ static int stream_flush(struct stream *s)
 			return n < 0 ? -errno : -EIO;
 		memmove(s->out, s->out + n, s->out_len - (size_t)n);
 		s->out_len -= (size_t)n;
+		/* What was written leaves no copy (frames may carry a secret). */
+		mbedtls_platform_zeroize(s->out + s->out_len, (size_t)n);
 	}
 	return loop_io_set_events(s->io, LOOP_READ | (s->out_len ? LOOP_WRITE : 0));
 }
@@ -104,6 +112,7 @@ static int stream_write(void *user_data, const uint8_t *data, size_t len)
 			s->broken = true;
 			shutdown(s->fd, SHUT_RDWR);
 		} else {
+			mbedtls_platform_zeroize(s->out, s->out_len);
 			s->out_len = 0;
 			tcflush(s->fd, TCOFLUSH);
 		}
@@ -131,6 +140,33 @@ static const struct cdc_peer_ops stream_peer_ops = {
     .expired = stream_expired,
 };
 
+static void stream_watch_arm(struct stream *s)
+{
+	uint64_t deadline = cdc_peer_deadline(s->peer), now = loop_now_ms();
+	if (deadline == UINT64_MAX) {
+		loop_timer_stop(s->watch);
+		return;
+	}
+	if (loop_timer_start(s->watch, deadline > now ? deadline - now : 0) < 0)
+		log_msg(LOG_ERR, "link %s: cannot arm the progress timer", s->link->name);
+}
+
+/* A half frame too slow, or a socket peer that never sent a frame. */
+static void stream_on_watch(void *user_data)
+{
+	struct stream *s = user_data;
+	int r = cdc_peer_check(s->peer, loop_now_ms());
+	if (r < 0 && s->is_socket) {
+		log_msg(LOG_INFO, "link %s: connection closed (%s)", s->link->name,
+		        r == -ETIMEDOUT ? "a frame too slow" : "no frame in time");
+		conn_remove(s);
+		return;
+	}
+	if (r < 0)
+		log_msg(LOG_INFO, "link %s: a frame too slow, its bytes dropped", s->link->name);
+	stream_watch_arm(s);
+}
+
 /* Returns false when s was freed. */
 static bool stream_read(struct stream *s)
 {
@@ -157,6 +193,7 @@ static bool stream_read(struct stream *s)
 		conn_remove(s);
 		return false;
 	}
+	stream_watch_arm(s);
 	return true;
 }
 
@@ -171,9 +208,21 @@ static void on_stream_event(int fd, unsigned events, void *user_data)
 	}
 }
 
+/* The peer of a unix: connection for the back-off: its process. */
+static void stream_peer_name(int fd, char *buf, size_t cap)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		snprintf(buf, cap, "pid %d", (int)cred.pid);
+	else
+		snprintf(buf, cap, "fd %d", fd);
+}
+
 static int stream_new(struct stream_link *l, int fd, bool is_socket, svcport_v1_LinkKind kind,
                       struct stream **ret)
 {
+	char peer[32] = "";
 	int r = -ENOMEM;
 	struct stream *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -181,20 +230,29 @@ static int stream_new(struct stream_link *l, int fd, bool is_socket, svcport_v1_
 	s->link = l;
 	s->fd = fd;
 	s->is_socket = is_socket;
+	if (is_socket)
+		stream_peer_name(fd, peer, sizeof(peer));
 	struct cdc_peer_config pc = {
 	    .name = l->name,
+	    .peer = is_socket ? peer : NULL,
 	    .kind = kind,
 	    .physical_presence = true, /* a cable in the service port (COMMON: USB/tty/unix) */
 	    .max_message = l->ctx->max_message,
 	    .sessions = l->ctx->sessions,
+	    .limits = l->ctx->limits,
 	    .capture = l->ctx->capture,
+	    .start_by_ms = is_socket ? loop_now_ms() + l->ctx->limits->start_ms : 0,
 	};
 	r = cdc_peer_new(&pc, &stream_peer_ops, s, &s->peer);
+	if (r < 0)
+		goto free_stream;
+	r = loop_timer_new(l->ctx->loop, stream_on_watch, s, &s->watch);
 	if (r < 0)
 		goto free_stream;
 	r = loop_io_new(l->ctx->loop, fd, LOOP_READ, on_stream_event, s, &s->io);
 	if (r < 0)
 		goto free_stream;
+	stream_watch_arm(s);
 	*ret = s;
 	return 0;
 
@@ -327,7 +385,7 @@ static void on_accept(int fd, unsigned events, void *user_data)
 		return;
 	}
 	struct stream *s;
-	if (stream_new(l, cfd, true, svcport_v1_LinkKind_LINK_SIM, &s) < 0) {
+	if (stream_new(l, cfd, true, svcport_v1_LinkKind_LINK_USB, &s) < 0) { /* the real kind */
 		log_msg(LOG_ERR, "link %s: out of memory, connection refused", l->name);
 		close(cfd);
 		return;

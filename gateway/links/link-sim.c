@@ -3,7 +3,7 @@
  * ble-sim:PATH — the BLE link without a radio (DESIGN §2.3): a unix
  * SOCK_SEQPACKET listener whose connections carry raw ATT PDUs, one per
  * packet, exactly as the L2CAP LE socket of ble: does. Every connection is
- * a GATT connection (gatt-conn.h) with link kind LINK_SIM and no presence.
+ * a GATT connection (gatt-conn.h) with link kind LINK_BLE and no presence.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,18 +47,22 @@ static void sim_on_accept(int fd, unsigned events, void *user_data)
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return;
-	unsigned slot = SIM_CONNS_MAX;
-	for (unsigned i = 0; i < SIM_CONNS_MAX && slot == SIM_CONNS_MAX; i++)
-		if (!l->conns[i])
-			slot = i;
+	unsigned slot = gatt_conn_admit(l->conns, SIM_CONNS_MAX);
 	if (slot == SIM_CONNS_MAX) {
 		log_msg(LOG_WARNING, "link %s: too many connections, refused", l->name);
 		close(cfd);
 		return;
 	}
+	/* The peer for the back-off: a simulated phone is a process. */
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	char peer[32] = "";
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+		snprintf(peer, sizeof(peer), "pid %d", (int)cred.pid);
 	struct gatt_conn_config cfg = {
 	    .name = l->name,
-	    .kind = svcport_v1_LinkKind_LINK_SIM,
+	    .peer = peer,
+	    .kind = svcport_v1_LinkKind_LINK_BLE,  /* its real kind (contracts.md) */
 	    .required_security = ATT_SECURITY_LOW, /* a unix socket has no pairing */
 	    .link_security = ATT_SECURITY_LOW,
 	    .closed = sim_conn_closed,
@@ -67,8 +71,7 @@ static void sim_on_accept(int fd, unsigned events, void *user_data)
 	int r = gatt_conn_new(l->ctx, cfd, &cfg, &l->conns[slot]);
 	if (r < 0) {
 		l->conns[slot] = NULL;
-		log_msg(LOG_WARNING, "link %s: connection refused: %s", l->name,
-		       r == -EBUSY ? "session table full" : strerror(-r));
+		log_msg(LOG_WARNING, "link %s: connection refused: %s", l->name, strerror(-r));
 		return;
 	}
 	log_msg(LOG_INFO, "link %s: connection accepted", l->name);

@@ -21,6 +21,8 @@
 
 #include <libusb.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "cdc-peer.h"
 #include "link.h"
 #include "log.h"
@@ -88,6 +90,7 @@ static void usb_link_reap(void *user_data)
 			libusb_release_interface(d->handle, d->comm_iface);
 		libusb_close(d->handle);
 		cdc_peer_free(d->peer);
+		mbedtls_platform_zeroize(d->out_buf, d->out_len);
 		free(d);
 	}
 }
@@ -133,6 +136,7 @@ static void start_out(struct usb_dev *d)
 		return;
 	size_t n = d->out_len;
 	memcpy(d->tx_buf, d->out_buf, n);
+	mbedtls_platform_zeroize(d->out_buf, n); /* frames may carry a secret */
 	d->out_len = 0;
 	libusb_fill_bulk_transfer(d->out, d->handle, d->ep_out, d->tx_buf, (int)n, on_out_done, d,
 	                          5000);
@@ -148,6 +152,7 @@ static void on_out_done(struct libusb_transfer *t)
 {
 	struct usb_dev *d = t->user_data;
 	d->out_busy = false;
+	mbedtls_platform_zeroize(d->tx_buf, (size_t)t->length);
 	if (d->closing) {
 		libusb_free_transfer(t);
 		d->out = NULL;
@@ -174,7 +179,7 @@ static void on_in_done(struct libusb_transfer *t)
 		/* -EBUSY (table full) is logged by the session table, once per refusal. */
 		if (r < 0 && r != -EBUSY)
 			log_msg(LOG_WARNING, "link %s: input dropped: %s", d->link->name,
-			       strerror(-r));
+			        strerror(-r));
 	} else if (!d->closing && t->status != LIBUSB_TRANSFER_TIMED_OUT) {
 		usb_dev_close(d, t->status == LIBUSB_TRANSFER_NO_DEVICE ? "unplugged"
 		                                                        : "bulk IN failed");
@@ -196,7 +201,8 @@ static int usb_peer_write(void *user_data, const uint8_t *data, size_t len)
 	if (d->closing)
 		return -EPIPE;
 	if (len > USB_OUT_CAP - d->out_len) {
-		log_msg(LOG_WARNING, "link %s: device does not read, output dropped", d->link->name);
+		log_msg(LOG_WARNING, "link %s: device does not read, output dropped",
+		        d->link->name);
 		return -ENOBUFS;
 	}
 	memcpy(d->out_buf + d->out_len, data, len);
@@ -269,10 +275,10 @@ static int usb_dev_open(struct usb_link *l, libusb_device *dev)
 	r = libusb_open(dev, &d->handle);
 	if (r < 0) {
 		log_msg(LOG_ERR, "link %s: cannot open the device: %s%s", l->name,
-		       libusb_error_name(r),
-		       r == LIBUSB_ERROR_ACCESS ? " (no permission on /dev/bus/usb: run as root "
-		                                  "or add a udev rule)"
-		                                : "");
+		        libusb_error_name(r),
+		        r == LIBUSB_ERROR_ACCESS ? " (no permission on /dev/bus/usb: run as root "
+		                                   "or add a udev rule)"
+		                                 : "");
 		free(d);
 		return -EACCES;
 	}
@@ -285,7 +291,7 @@ static int usb_dev_open(struct usb_link *l, libusb_device *dev)
 	libusb_free_config_descriptor(cfg);
 	if (r < 0) {
 		log_msg(LOG_ERR, "link %s: the device has no bulk IN/OUT interface (not CDC-ACM?)",
-		       l->name);
+		        l->name);
 		goto fail_no_msg;
 	}
 	if (comm >= 0 && libusb_claim_interface(d->handle, comm) == 0) {
@@ -321,7 +327,7 @@ static int usb_dev_open(struct usb_link *l, libusb_device *dev)
 		goto fail;
 	l->dev = d;
 	log_msg(LOG_INFO, "link %s: device opened (interface %d, IN 0x%02x, OUT 0x%02x)", l->name,
-	       data, d->ep_in, d->ep_out);
+	        data, d->ep_in, d->ep_out);
 	return 0;
 
 fail:
@@ -449,16 +455,16 @@ static int usb_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	snprintf(l->name, sizeof(l->name), "usb:%s", arg);
 	if (parse_vid_pid(arg, &l->vid, &l->pid) < 0) {
 		log_msg(LOG_ERR, "link %s: expected usb:VID:PID in hex, e.g. usb:18d1:4ee7",
-		       l->name);
+		        l->name);
 		r = -EINVAL;
 		goto free_link;
 	}
 	r = libusb_init(&l->usb);
 	if (r < 0) {
 		log_msg(LOG_ERR,
-		       "link %s: USB host mode unavailable: libusb_init: %s (no USB "
-		       "host controller or no /dev/bus/usb here?)",
-		       l->name, libusb_error_name(r));
+		        "link %s: USB host mode unavailable: libusb_init: %s (no USB "
+		        "host controller or no /dev/bus/usb here?)",
+		        l->name, libusb_error_name(r));
 		l->usb = NULL;
 		r = -ENODEV;
 		goto free_link;
@@ -486,9 +492,9 @@ static int usb_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 	}
 	if (!found) {
 		log_msg(LOG_ERR,
-		       "link %s: no USB device %04x:%04x is connected (%zd devices seen); "
-		       "plug the phone in, or leave this link out",
-		       l->name, l->vid, l->pid, n < 0 ? (ssize_t)0 : n);
+		        "link %s: no USB device %04x:%04x is connected (%zd devices seen); "
+		        "plug the phone in, or leave this link out",
+		        l->name, l->vid, l->pid, n < 0 ? (ssize_t)0 : n);
 		libusb_free_device_list(list, 1);
 		r = -ENODEV;
 		goto free_link;
@@ -504,7 +510,7 @@ static int usb_link_open(const struct link_ctx *ctx, const char *arg, struct lin
 		l->has_hotplug = r == 0;
 	}
 	log_msg(LOG_INFO, "link %s: listening%s", l->name,
-	       l->has_hotplug ? " (hot-plug)" : " (no hot-plug support)");
+	        l->has_hotplug ? " (hot-plug)" : " (no hot-plug support)");
 	*ret_link = &l->base;
 	return 0;
 

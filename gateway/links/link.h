@@ -20,6 +20,7 @@
 struct loop;
 struct capture;
 struct session_table;
+struct session_limits;
 struct link;
 
 /* What every link gets from the daemon; everything outlives the links. */
@@ -28,8 +29,10 @@ struct link_ctx {
 	struct session_table *sessions;
 	struct capture *capture; /* NULL: no capture */
 	uint32_t max_message;    /* largest Frame accepted */
-	int ble_security;        /* BT_SECURITY_* for ble: */
-	const char *ble_name;    /* advertised short name / GAP device name */
+	/* start_ms and the progress rule (session_progress_deadline) */
+	const struct session_limits *limits;
+	int ble_security;     /* BT_SECURITY_* for ble: */
+	const char *ble_name; /* advertised short name / GAP device name */
 };
 
 struct link_ops {

@@ -207,6 +207,8 @@ int app_api_sign(struct app_api *api, const struct portal_sign_req *sr, uint8_t 
 	if (sr->device_pubkey_len)
 		json_object_set_new(req, "device_pubkey",
 		                    b64(sr->device_pubkey, sr->device_pubkey_len));
+	if (sr->force_chain) /* the device evicted the signer: the chain this time */
+		json_object_set_new(req, "force_chain", json_true());
 	if (sr->ephemeral_pubkey_len)
 		json_object_set_new(req, "ephemeral_pubkey",
 		                    b64(sr->ephemeral_pubkey, sr->ephemeral_pubkey_len));

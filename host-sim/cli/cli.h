@@ -10,6 +10,7 @@
 int cli_portal(int argc, char **argv);
 int cli_app(int argc, char **argv);
 int cli_server(int argc, char **argv);
+int cli_host(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 
 #endif

@@ -67,8 +67,12 @@ int portal_db_open(const char *path, bool create, sqlite3 **ret_db)
 		sqlite3_close(db);
 		return -ENOENT;
 	}
-	sqlite3_busy_timeout(db, 5000);
-	if (portal_db_exec(db, "PRAGMA foreign_keys=ON;") < 0 || portal_db_exec(db, schema) < 0 ||
+	/* The service and the operator's command line share the file: in WAL mode a reader
+	 * never waits for a writer, and a writer waits up to 30 s for another (a loaded
+	 * machine, never a person at the keyboard) before the call fails with -EIO. */
+	sqlite3_busy_timeout(db, 30000);
+	if (portal_db_exec(db, "PRAGMA journal_mode=WAL;") < 0 ||
+	    portal_db_exec(db, "PRAGMA foreign_keys=ON;") < 0 || portal_db_exec(db, schema) < 0 ||
 	    sed_column_add(db) < 0) {
 		sqlite3_close(db);
 		return -EIO;

@@ -125,12 +125,14 @@ static int body_set_action(struct portal *p, const struct portal_sign_req *req, 
 		return 0;
 	case svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET:
 		b->which_action = svcport_v1_CommandBody_emergency_password_reset_tag;
-		/* The phone's key (checked in portal_sign): the one-time password's box. */
-		if (req->ephemeral_pubkey_len)
+		/* The phone's one-time key (a P-256 point, checked in portal_sign): bmcd seals
+		 * the new password to it. */
+		if (req->ephemeral_pubkey_len) {
 			memcpy(b->action.emergency_password_reset.requester_public_key.bytes,
 			       req->ephemeral_pubkey, req->ephemeral_pubkey_len);
-		b->action.emergency_password_reset.requester_public_key.size =
-		    (pb_size_t)req->ephemeral_pubkey_len;
+			b->action.emergency_password_reset.requester_public_key.size =
+			    (pb_size_t)req->ephemeral_pubkey_len;
+		}
 		return 0;
 	case svcport_v1_Action_ACTION_PROMOTE_TO_PORTAL_CONTROL:
 		b->which_action = svcport_v1_CommandBody_promote_to_portal_control_tag;

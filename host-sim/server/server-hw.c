@@ -19,7 +19,9 @@ int server_hw_dir(const char *dir, char *out)
 {
 	if (snprintf(out, PATH_MAX, "%s/hw", dir) >= PATH_MAX)
 		return -ENAMETOOLONG;
-	if (mkdir(out, 0700) < 0 && errno != EEXIST)
+	/* 0755 and 0644 below: as root bmcd reads them as svcport-bmc or nobody
+	 * (server-users.h); simulated switches hold no secret. */
+	if (mkdir(out, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -37,7 +39,7 @@ int server_hw_set(const char *dir, const char *input, const char *value)
 		return ret;
 	snprintf(path, sizeof(path), "%s/%s", hw, input);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", hw, input);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	ret = write(fd, value, len) == (ssize_t)len && write(fd, "\n", 1) == 1 ? 0 : -EIO;

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 
 #include "out.h"
 #include "paths.h"
+#include "server-users.h"
 
 #define READY_TIMEOUT_MS 15000
 #define STOP_TIMEOUT_MS  10000
@@ -262,7 +262,7 @@ static bool is_state_initialised(const char *state)
 /* The paths of one server's folder. */
 struct server_paths {
 	char state[PATH_MAX], gw_sock[PATH_MAX], admin[PATH_MAX], ble[PATH_MAX], usb[PATH_MAX];
-	char hw[PATH_MAX];
+	char hw[PATH_MAX], host[PATH_MAX];
 	char blog[PATH_MAX], glog[PATH_MAX];
 	char l1[PATH_MAX + 16], l2[PATH_MAX + 16], cap[PATH_MAX + 16];
 };
@@ -272,6 +272,7 @@ static void paths_fill(const char *dir, struct server_paths *p)
 	path_in(dir, "state", p->state);
 	path_in(dir, "bmcd.sock", p->gw_sock);
 	path_in(dir, "admin.sock", p->admin);
+	path_in(dir, "host.sock", p->host);
 	path_in(dir, "ble.sock", p->ble);
 	path_in(dir, "usb.sock", p->usb);
 	path_in(dir, "bmcd.log", p->blog);
@@ -323,16 +324,25 @@ static int hw_init(const struct server_up_opts *o, struct server_paths *p)
 }
 
 static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_opts *o,
-                        const struct server_paths *p, int timeout)
+                        const struct server_paths *p, const struct server_users *u, int timeout)
 {
-	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr. */
-	char *argv[16] = {
+	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr.
+	 * 14 + 4 (--user, --gateway-uid) + 2 (spawn's --ready-fd) + NULL */
+	char *argv[21] = {
 	    (char *)bins->bmcd, "--state-dir",      (char *)p->state,
 	    "--gateway-socket", (char *)p->gw_sock, "--admin-socket",
 	    (char *)p->admin,   "--foreground",     "--log",
 	    "stderr",           "--hw-sim", /* presence from DIR/hw, simulated links accepted */
-	    (char *)p->hw};
-	pid_t pid = spawn(argv, 12, p->blog, true, timeout, o);
+	    (char *)p->hw,      "--host-socket", /* the host firmware (svcport-sim host) */
+	    (char *)p->host};
+	int argc = 14;
+	if (u->drop) {
+		argv[argc++] = "--user";
+		argv[argc++] = (char *)u->bmc;
+		argv[argc++] = "--gateway-uid";
+		argv[argc++] = (char *)u->gw_uid_text;
+	}
+	pid_t pid = spawn(argv, argc, p->blog, true, timeout, o);
 
 	if (pid < 0)
 		show_log_tail(p->blog);
@@ -340,10 +350,9 @@ static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_o
 }
 
 static pid_t start_gateway(const struct server_bins *bins, const struct server_up_opts *o,
-                           struct server_paths *p, int timeout)
+                           struct server_paths *p, const struct server_users *u, int timeout)
 {
 	char *argv[48];
-	char user[64] = "";
 	int argc = 0;
 	pid_t pid;
 
@@ -369,13 +378,10 @@ static pid_t start_gateway(const struct server_bins *bins, const struct server_u
 		argv[argc++] = "--capture";
 		argv[argc++] = p->cap;
 	}
-	if (geteuid() == 0) {
-		/* bmcd accepts its own uid only: keep the gateway as this user. */
-		struct passwd *pw = getpwuid(geteuid());
-
-		snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "root");
+	if (u->drop) {
+		/* As on a real server: never root (bmcd is told this uid). */
 		argv[argc++] = "--user";
-		argv[argc++] = user;
+		argv[argc++] = (char *)u->gw;
 	}
 	pid = spawn(argv, argc, p->glog, true, timeout, o);
 	if (pid < 0)
@@ -388,6 +394,7 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o,
 {
 	const int timeout = o->ready_timeout_ms ? o->ready_timeout_ms : READY_TIMEOUT_MS;
 	struct server_paths *p;
+	struct server_users u;
 	pid_t bmcd, gwd;
 	int err;
 
@@ -401,10 +408,14 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o,
 	paths_fill(o->dir, p);
 	err = init_state(bins, o, p);
 	if (err == 0)
+		err = server_users_pick(&u);
+	if (err == 0)
 		err = hw_init(o, p);
+	if (err == 0)
+		err = server_users_prepare(&u, o->dir, p->state);
 	if (err < 0)
 		goto out;
-	bmcd = start_bmcd(bins, o, p, timeout);
+	bmcd = start_bmcd(bins, o, p, &u, timeout);
 	if (bmcd < 0) {
 		err = (int)bmcd;
 		goto out;
@@ -413,7 +424,7 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o,
 	if (err < 0)
 		goto fail_bmcd;
 	out_progress("  svcport-bmcd ready (pid %d)", (int)bmcd);
-	gwd = start_gateway(bins, o, p, timeout);
+	gwd = start_gateway(bins, o, p, &u, timeout);
 	if (gwd < 0) {
 		err = (int)gwd;
 		goto fail_bmcd;

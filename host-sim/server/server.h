@@ -5,6 +5,7 @@
  *   DIR/state/  bmcd state      DIR/bmcd.sock   gateway <-> bmcd
  *   DIR/admin.sock  bmcctl      DIR/ble.sock    ble-sim link
  *   DIR/usb.sock    unix link (the USB-CDC stream)
+ *   DIR/host.sock   bmcd's host interface (the host firmware: svcport-sim host)
  *   DIR/hw/     the board's hardware inputs (bmcd --hw-sim), e.g. usb-gadget
  *   DIR/bmcd.pid DIR/svcportd.pid  DIR/bmcd.log DIR/svcportd.log
  * Start-up is synchronised on each daemon's --ready-fd, never on a sleep.

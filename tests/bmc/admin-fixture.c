@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "admin-fixture.h"
+#include "audit.h"
 
 struct tworld W;
 svcport_admin_v1_AdminRequest req;
@@ -55,4 +56,28 @@ void set_password(void)
 	strcpy(req.cmd.password_set.new_password, PW);
 	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(OK));
 	new_req();
+}
+
+svcport_v1_AuditRecord last_record(void)
+{
+	static svcport_v1_AuditRecord recs[1];
+	struct audit_report r;
+	size_t n = 0;
+
+	assert_int_equal(audit_verify(W.state, st(), &r), 0);
+	assert_true(r.ok);
+	assert_int_equal(audit_read(W.state, st(), st()->audit_count - 1, recs, 1, &n), 0);
+	assert_int_equal(n, 1);
+	return recs[0];
+}
+
+int setup_bmc_intrusion(void **state)
+{
+	setup_bmc(state);
+	set_password();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.intrusion_enabled = true;
+	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
+	assert_int_equal(st()->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_ACTIVE);
+	return 0;
 }

@@ -22,6 +22,8 @@ extern struct tsnap snap;
 /* cmocka setups: a BMC-managed or a portal-managed server; teardown for both. */
 int setup_bmc(void **state);
 int setup_portal(void **state);
+/* setup_bmc, then the password PW and the intrusion sensor on: ACTIVE, a tamper locks. */
+int setup_bmc_intrusion(void **state);
 int teardown(void **state);
 
 const svcport_v1_BmcState *st(void);
@@ -31,5 +33,7 @@ svcport_admin_v1_AdminError run(pb_size_t cmd, const char *pw);
 void new_req(void);
 /* Sets the admin password to PW (from the default), then clears req. */
 void set_password(void);
+/* The last committed audit record (the chain checked first). */
+svcport_v1_AuditRecord last_record(void);
 
 #endif

@@ -42,13 +42,7 @@ static void fault(const char *spec)
 static int setup_active(void **state)
 {
 	fsio_fault_set(NULL);
-	setup_bmc(state);
-	set_password();
-	req.cmd.sensors_set.has_sensors = true;
-	req.cmd.sensors_set.sensors.intrusion_enabled = true;
-	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
-	assert_int_equal(st()->lockdown_state, ACTIVE);
-	return 0;
+	return setup_bmc_intrusion(state);
 }
 
 static int teardown_faults(void **state)
@@ -73,20 +67,6 @@ static struct se_latch latch_now(void)
 	assert_int_equal(se_latch_get(se, &l), 0);
 	se_close(se);
 	return l;
-}
-
-/* The last committed audit record. */
-static svcport_v1_AuditRecord last_record(void)
-{
-	static svcport_v1_AuditRecord recs[1];
-	struct audit_report r;
-	size_t n = 0;
-
-	assert_int_equal(audit_verify(W.state, st(), &r), 0);
-	assert_true(r.ok);
-	assert_int_equal(audit_read(W.state, st(), st()->audit_count - 1, recs, 1, &n), 0);
-	assert_int_equal(n, 1);
-	return recs[0];
 }
 
 static bool is_sed_backup_refused(void)

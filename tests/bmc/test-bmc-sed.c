@@ -42,6 +42,17 @@ static int setup_blank(void **state)
 	return 0;
 }
 
+/* The second server's administrator password := PW (from the default). */
+static void other_password_set(void)
+{
+	static svcport_admin_v1_AdminRequest pw;
+
+	pw = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+	pw.which_cmd = CMD(password_set);
+	strcpy(pw.cmd.password_set.new_password, PW);
+	assert_int_equal(tworld_admin(&other, &pw, BMC_DEFAULT_ADMIN_PASSWORD, &rep), AE(OK));
+}
+
 static svcport_v1_DeviceInfo device_info(struct tworld *w)
 {
 	static svcport_admin_v1_AdminRequest q;
@@ -177,15 +188,7 @@ static void passphrase_ak_is_the_drive_sets(void **state)
 	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
 	assert_int_equal(tworld_admin(&other, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep),
 	                 AE(PASSWORD_MUST_CHANGE));
-	{
-		static svcport_admin_v1_AdminRequest pw;
-
-		pw = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
-		pw.which_cmd = CMD(password_set);
-		strcpy(pw.cmd.password_set.new_password, PW);
-		assert_int_equal(tworld_admin(&other, &pw, BMC_DEFAULT_ADMIN_PASSWORD, &rep),
-		                 AE(OK));
-	}
+	other_password_set();
 	assert_int_equal(tworld_admin(&other, &req, PW, &rep), AE(OK));
 	assert_int_equal(tworld_sed_ak(&W, a1), 0);
 	assert_int_equal(tworld_sed_ak(&other, a2), 0);
@@ -260,16 +263,8 @@ static void component_backs_up_and_restores(void **state)
 	component_dir(&other, dir);
 	assert_int_equal(device_info(&other).sed_backup_component, COMP(CURRENT));
 	/* A change of the AK is copied. */
-	set_password(); /* W's password: the request below runs on other */
-	{
-		static svcport_admin_v1_AdminRequest pw;
-
-		pw = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
-		pw.which_cmd = CMD(password_set);
-		strcpy(pw.cmd.password_set.new_password, PW);
-		assert_int_equal(tworld_admin(&other, &pw, BMC_DEFAULT_ADMIN_PASSWORD, &rep),
-		                 AE(OK));
-	}
+	set_password(); /* W's, for later; other's: */
+	other_password_set();
 	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
 	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
 	req.which_cmd = CMD(sed_passphrase);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -220,30 +221,122 @@ static void wrong_uid_refused(void **state)
 	close(fd);
 }
 
-static void other_user_refused_as_root(void **state)
+/* As uid with group gid: 0 once the connection is refused (closed), 1 when the
+ * socket's mode stopped it (EACCES), 2 when bmcd answered a ping, other: the test broke. */
+static int connect_as(uid_t uid, gid_t gid)
 {
-	pid_t child;
+	svcport_v1_BmcRequest req = svcport_v1_BmcRequest_init_zero;
+	pid_t child = fork();
 	int status;
 
-	if (geteuid() != 0)
-		skip(); /* needs root to become another user; wrong_uid_refused covers the check */
-	/* The socket's folder must be reachable: the check under test is SO_PEERCRED. */
-	assert_int_equal(chmod(W.dir, 0755), 0);
-	child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
-		int fd;
+		int fd, r;
 
-		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
 			_exit(3);
 		fd = proc_gw_connect(gw_path);
 		if (fd < 0)
-			_exit(4);
-		_exit(proc_gw_recv(fd, &rep) == -ECONNRESET ? 0 : 5);
+			_exit(errno == EACCES ? 1 : 4);
+		req.has_request = true;
+		req.request.which_body = svcport_v1_Request_ping_tag;
+		if (proc_gw_send(fd, &req) < 0)
+			_exit(proc_gw_recv(fd, &rep) == -ECONNRESET ? 0 : 5);
+		r = proc_gw_recv(fd, &rep);
+		_exit(r == -ECONNRESET ? 0 : r == 0 ? 2 : 6);
 	}
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	return WEXITSTATUS(status);
+}
+
+static void other_user_refused_as_root(void **state)
+{
+	if (geteuid() != 0)
+		skip(); /* needs root to become another user; wrong_uid_refused covers the check */
+	/* The socket's folder must be reachable: the checks under test are the socket's. */
+	assert_int_equal(chmod(W.dir, 0755), 0);
+	/* A stranger: the gateway socket (root:root 0660 here) lets him not even connect. */
+	assert_int_equal(connect_as(65534, 65534), 1);
+	/* In the socket's group but not the gateway's uid: SO_PEERCRED closes him out. */
+	assert_int_equal(connect_as(65534, 0), 0);
+}
+
+/* The value of "Name:\t..." in /proc/PID/status, as text. */
+static void proc_status_field(pid_t pid, const char *name, char *out, size_t cap)
+{
+	char path[64], line[256];
+	size_t n = strlen(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	assert_non_null(f = fopen(path, "r"));
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, name, n) == 0 && line[n] == ':') {
+			snprintf(out, cap, "%s", line + n + 1 + strspn(line + n + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+		}
+	fclose(f);
+}
+
+static void assert_no_capabilities(pid_t pid)
+{
+	char v[64];
+
+	proc_status_field(pid, "CapEff", v, sizeof(v));
+	assert_string_equal(v, "0000000000000000");
+	proc_status_field(pid, "CapPrm", v, sizeof(v));
+	assert_string_equal(v, "0000000000000000");
+	proc_status_field(pid, "CapBnd", v, sizeof(v));
+	assert_string_equal(v, "0000000000000000");
+	proc_status_field(pid, "NoNewPrivs", v, sizeof(v));
+	assert_string_equal(v, "1");
+}
+
+static void assert_socket(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(st.st_mode & 07777, mode);
+}
+
+/* Issue 12 item 6: bmcd keeps no capability; --user runs it as that user. */
+static void root_drops_privileges(void **state)
+{
+	const char *extra[] = {"--user", "nobody", "--gateway-uid", "65534", NULL};
+	const char *bad[] = {"--user", "svcport-no-such-user", NULL};
+	char v[64], cmd[2 * PATH_MAX + 64];
+
+	if (geteuid() != 0)
+		skip(); /* the drop is root's; not root, bmcd has nothing to drop */
+	proc_status_field(bmcd, "Uid", v, sizeof(v));
+	assert_int_equal(atoi(v), 0);
+	assert_no_capabilities(bmcd);
+	assert_socket(gw_path, 0, 0, 0660);
+	assert_socket(admin_path, 0, 0, 0600);
+
+	/* A user that does not exist: bmcd does not start. */
+	proc_stop(bmcd, SIGKILL);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, bad, true);
+	assert_true(bmcd < 0);
+
+	/* As nobody, with the gateway nobody too: it talks, strangers do not. */
+	snprintf(cmd, sizeof(cmd), "chown -R 65534 '%s' && chmod 0755 '%s'", W.state, W.dir);
+	assert_int_equal(system(cmd), 0);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
+	assert_true(bmcd > 0);
+	proc_status_field(bmcd, "Uid", v, sizeof(v));
+	assert_int_equal(atoi(v), 65534);
+	assert_no_capabilities(bmcd);
+	assert_socket(gw_path, 65534, getpwuid(65534)->pw_gid, 0660);
+	assert_int_equal(connect_as(65534, getpwuid(65534)->pw_gid), 2);
+	assert_int_equal(connect_as(12345, 12345), 1);
+	/* The console (root) still reaches the root-only admin socket. */
+	assert_int_equal(ctl(cmd, sizeof(cmd), "status", NULL, NULL, NULL), 0);
 }
 
 /* An encoded TrustUpdate {seq, one anchor} signed by key, written to path. */
@@ -479,6 +572,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(wrong_uid_refused, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(other_user_refused_as_root, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(root_drops_privileges, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(console_commands, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(console_trust_update, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(console_cert_export_which, setup_portal, teardown),

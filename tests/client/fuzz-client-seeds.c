@@ -165,8 +165,9 @@ static void challenge(uint32_t id)
 	respond(id, &r);
 }
 
-/* The portal's command (0xf1 record); returns its length as the client frames it. */
-static size_t command(pb_size_t action)
+/* The portal's command (0xf1 record), or with flow a command signed earlier (0xf9 flow);
+ * returns its length as the client frames it. */
+static size_t command_as(pb_size_t action, uint8_t flow)
 {
 	static svcport_v1_SignedCommand sc;
 	svcport_v1_CommandBody b = svcport_v1_CommandBody_init_zero;
@@ -195,7 +196,9 @@ static size_t command(pb_size_t action)
 	os = pb_ostream_from_buffer(buf, sizeof(buf));
 	if (!pb_encode(&os, svcport_v1_SignedCommand_fields, &sc) || os.bytes_written > 0xff)
 		abort();
-	op(0xf1);
+	op(flow ? 0xf9 : 0xf1);
+	if (flow)
+		op(flow);
 	op((uint8_t)os.bytes_written);
 	put(buf, os.bytes_written);
 	/* What the client will send: Frame{id, SubmitCommand{sc}} (ids stay one byte). */
@@ -208,6 +211,11 @@ static size_t command(pb_size_t action)
 	if (!pb_get_encoded_size(&frame_len, svcport_v1_Frame_fields, &fr))
 		abort();
 	return frame_len;
+}
+
+static size_t command(pb_size_t action)
+{
+	return command_as(action, 0);
 }
 
 static void receipt(uint32_t id, svcport_v1_Action action, bool sealed)
@@ -276,6 +284,13 @@ static void cdc_sessions(void)
 	signed_flow(4, svcport_v1_CommandBody_emergency_password_reset_tag,
 	            svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET, 2, true);
 	save("cdc-reset");
+
+	/* An activation signed earlier, submitted alone (svcport_client_submit). */
+	op(0x02);
+	respond(1, &r);
+	command_as(svcport_v1_CommandBody_activate_tag, 2 /* SVCPORT_CLIENT_FLOW_ACTIVATE */);
+	receipt(2, svcport_v1_Action_ACTION_ACTIVATE, false);
+	save("cdc-submit");
 
 	op(0x02);
 	respond(1, &r);

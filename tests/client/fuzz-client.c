@@ -10,7 +10,8 @@
  * cache (bit 3); then connect, then records: k < 0xf0 and k bytes of input (an ATT PDU,
  * a TX value, stream bytes); 0xf0 N start flow N; 0xf1 k + k bytes: the portal's command;
  * 0xf2 the portal refuses; 0xf3 N: N * 100 ms pass; 0xf4 / 0xf5 the OS's RX write ends
- * well / badly; 0xf6 k + k bytes: the OS read INFO; 0xf7 cancel; 0xf8 the link is lost.
+ * well / badly; 0xf6 k + k bytes: the OS read INFO; 0xf7 cancel; 0xf8 the link is lost;
+ * 0xf9 F k + k bytes: a command signed earlier, submitted for flow F.
  *
  * Invariants (abort on violation): every call returns 0 or a negative errno; done comes
  * once per flow started, never for none; what a result points to is within its bounds;
@@ -131,8 +132,9 @@ static bool record(struct fz *f, const uint8_t *data, size_t size, size_t *pos)
 {
 	uint8_t op = data[(*pos)++];
 	size_t k = 0;
+	uint8_t flow = op == 0xf9 && *pos < size ? data[(*pos)++] : 0;
 
-	if (op < 0xf0 || op == 0xf1 || op == 0xf6) {
+	if (op < 0xf0 || op == 0xf1 || op == 0xf6 || op == 0xf9) {
 		k = op < 0xf0 ? op : *pos < size ? data[(*pos)++] : 0;
 		k = k < size - *pos ? k : size - *pos;
 	}
@@ -164,6 +166,16 @@ static bool record(struct fz *f, const uint8_t *data, size_t size, size_t *pos)
 	case 0xf8:
 		svcport_client_link_lost(f->c);
 		break;
+	case 0xf9: { /* a command signed earlier, for flow F (any number) */
+		bool was = f->running;
+		int r = svcport_client_submit(f->c, (enum svcport_client_flow)flow, data + *pos, k);
+
+		ret_ok(r);
+		check(r < 0 || !was);
+		if (r == 0)
+			f->running = true;
+		break;
+	}
 	default:
 		if (op < 0xf0)
 			ret_ok(svcport_client_input(f->c, data + *pos, k));

@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -319,6 +320,8 @@ static int world_up(void **state)
 	assert_non_null(w);
 	snprintf(w->tmp, sizeof(w->tmp), "/tmp/svcport-libc-XXXXXX");
 	assert_non_null(mkdtemp(w->tmp));
+	/* As root the gateway runs as svcport or nobody: it must reach DIR/bmcd.sock. */
+	assert_int_equal(chmod(w->tmp, 0711), 0);
 	snprintf(w->portal, sizeof(w->portal), "%s/portal", w->tmp);
 	snprintf(w->srv, sizeof(w->srv), "%s/server", w->tmp);
 	snprintf(w->fac, sizeof(w->fac), "%s/factory", w->tmp);

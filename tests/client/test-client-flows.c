@@ -6,7 +6,7 @@
  * is given; the receipt; UNTRUSTED_SIGNER answered once with the chain; the emergency
  * reset's one-time password opened from WebCrypto's vector box and from a real pwbox,
  * and refused when the box is absent, altered or bound to another command; the
- * activation code; the device info.
+ * activation code; the device info; a command signed earlier, submitted alone.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <pb_decode.h>
+#include <pb_encode.h>
 
 #include "client-fixture.h"
 #include "hex.h"
@@ -409,6 +410,115 @@ static void reset_real_box(void **state)
 	fx_free(f);
 }
 
+/* A command the portal signed for an earlier challenge, kept: the test's copy. */
+static size_t signed_earlier(struct fx *f, enum svcport_client_flow flow, uint8_t *cmd)
+{
+	to_sign(f, flow, nonce1);
+	fx_make_command(f, false);
+	memcpy(cmd, f->command, f->command_len);
+	assert_int_equal(svcport_client_cancel(f->c), 0);
+	assert_int_equal(f->res.status, -ECANCELED);
+	fx_no_request(f);
+	return f->command_len;
+}
+
+/* svcport_client_submit: one exchange, SubmitCommand with the very bytes, no challenge,
+ * no portal; the receipt as for a started flow. */
+static void submit_signed_earlier(void **state)
+{
+	static uint8_t cmd[4800];
+	struct fx *f = connected(SVCPORT_CLIENT_LINK_ATT);
+	struct svcport_client_stats before, after;
+	uint8_t sent[4800];
+	size_t len = signed_earlier(f, SVCPORT_CLIENT_FLOW_ACTIVATE, cmd), sent_len;
+	int signs = f->n_sign, dones = f->n_done;
+	uint32_t id;
+
+	svcport_client_get_stats(f->c, &before);
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_ACTIVATE, cmd, len), 0);
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_ACTIVATE, cmd, len),
+	                 -EBUSY);
+	id = fx_request(f, svcport_v1_Request_submit_command_tag);
+	{
+		pb_ostream_t os = pb_ostream_from_buffer(sent, sizeof(sent));
+
+		assert_true(pb_encode(&os, svcport_v1_SignedCommand_fields,
+		                      &f->frame.msg.request.body.submit_command.command));
+		sent_len = os.bytes_written;
+	}
+	assert_int_equal(sent_len, len);
+	assert_memory_equal(sent, cmd, len);
+	receipt_ok(f, id, svcport_v1_Action_ACTION_ACTIVATE);
+	assert_int_equal(f->res.flow, SVCPORT_CLIENT_FLOW_ACTIVATE);
+	assert_non_null(f->res.receipt);
+	assert_int_equal(f->n_sign, signs);
+	assert_int_equal(f->n_done, dones + 1);
+	svcport_client_get_stats(f->c, &after);
+	assert_int_equal(after.exchanges - before.exchanges, 1);
+	fx_free(f);
+}
+
+/* What is not a signed command of the flow named goes nowhere, and starts nothing; a
+ * portal's answer for another action neither. */
+static void submit_refusals(void **state)
+{
+	static uint8_t cmd[4800];
+	static const uint8_t junk[] = {0xff, 0xff, 0xff};
+	struct fx *f = fx_new(SVCPORT_CLIENT_LINK_CDC);
+	size_t len;
+	int dones;
+
+	fx_client(f);
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_ACTIVATE, junk, 3),
+	                 -ENOTCONN);
+	fx_connect(f, 0);
+	len = signed_earlier(f, SVCPORT_CLIENT_FLOW_ACTIVATE, cmd);
+	dones = f->n_done;
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_CLAIM, cmd, len),
+	                 -EBADMSG);
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_INFO, cmd, len), -EINVAL);
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_ACTIVATE, junk, 3),
+	                 -EBADMSG);
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_ACTIVATE, cmd, len / 2),
+	                 -EBADMSG);
+	assert_int_equal(f->n_done, dones);
+	fx_no_request(f);
+
+	/* The portal signed another action than the one asked for. */
+	to_sign(f, SVCPORT_CLIENT_FLOW_CLAIM, nonce1);
+	f->sreq.flow = SVCPORT_CLIENT_FLOW_TRANSFER;
+	fx_make_command(f, false);
+	assert_int_equal(svcport_client_sign_done(f->c, f->command, f->command_len), -EBADMSG);
+	assert_int_equal(f->res.status, -EBADMSG);
+	fx_no_request(f);
+	fx_free(f);
+}
+
+/* A submitted emergency reset: the device sealed the password to the key of the client
+ * that asked for the challenge, not to this one: -ENOKEY, nothing shown, the receipt. */
+static void submit_reset_has_no_key(void **state)
+{
+	static uint8_t cmd[4800];
+	struct fx *f = connected(SVCPORT_CLIENT_LINK_CDC);
+	struct pwbox_binding bind = {FX_MT, FX_SN, nonce1, 16};
+	uint8_t dev_pub[65], ct[64], req_key[65];
+	size_t ct_len = 0, len = signed_earlier(f, SVCPORT_CLIENT_FLOW_EMERGENCY_RESET, cmd);
+
+	memcpy(req_key, f->req_key, sizeof(req_key));
+	assert_int_equal(pwbox_seal(req_key, &bind, "Q8RT-ZZ4M-W2", 12, device_rng, NULL, dev_pub,
+	                            ct, sizeof(ct), &ct_len),
+	                 0);
+	f->n_secret = 0;
+	assert_int_equal(svcport_client_submit(f->c, SVCPORT_CLIENT_FLOW_EMERGENCY_RESET, cmd, len),
+	                 0);
+	reset_answer(f, fx_request(f, svcport_v1_Request_submit_command_tag), dev_pub, ct, ct_len);
+	assert_int_equal(f->res.status, -ENOKEY);
+	assert_non_null(f->res.receipt);
+	assert_false(f->res.password_shown);
+	assert_int_equal(f->n_secret, 0);
+	fx_free(f);
+}
+
 /* No way to show a secret, no emergency reset nor activation code. */
 static void reset_needs_secret_callback(void **state)
 {
@@ -466,6 +576,9 @@ int main(void)
 	    cmocka_unit_test(reset_real_box),
 	    cmocka_unit_test(reset_needs_secret_callback),
 	    cmocka_unit_test(activation_code),
+	    cmocka_unit_test(submit_signed_earlier),
+	    cmocka_unit_test(submit_refusals),
+	    cmocka_unit_test(submit_reset_has_no_key),
 	};
 
 	return cmocka_run_group_tests_name("client-flows", tests, NULL, NULL);

@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                          .events = true,
 	                          .ops = &ops};
 	struct session_link lb = {
-	    .name = "ble-sim:fuzz", .kind = svcport_v1_LinkKind_LINK_SIM, .ops = &ops};
+	    .name = "ble-sim:fuzz", .kind = svcport_v1_LinkKind_LINK_BLE, .ops = &ops};
 	uint64_t now = 0;
 	if (session_open(t, &la, &a, now, &a) < 0 || session_open(t, &lb, &b, now, &b) < 0)
 		abort();

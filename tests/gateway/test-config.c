@@ -57,6 +57,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.limits.max_sessions, 4);
 	assert_int_equal(cfg.limits.idle_ms, 120000);
 	assert_int_equal(cfg.limits.max_message, 8192);
+	assert_int_equal(cfg.limits.start_ms, 10000);
+	assert_int_equal(cfg.limits.message_ms, 10000);
+	assert_int_equal(cfg.limits.min_rate, 100);
+	assert_int_equal(cfg.capture_max, 16 * 1024 * 1024);
 	assert_int_equal(cfg.ble_security, 1);
 	assert_int_equal(cfg.ready_fd, -1);
 	assert_string_equal(cfg.user, "");
@@ -79,6 +83,10 @@ static void test_file_then_command_line(void **state)
 	           "  idle-timeout = 300ms  \n"
 	           "request-timeout = 2s\n"
 	           "max-sessions = 8\n"
+	           "start-timeout = 3s\n"
+	           "message-timeout = 20s\n"
+	           "min-rate = 50\n"
+	           "capture-max = 1M\n"
 	           "ble-security = high\n"
 	           "bmc-socket = /run/b.sock\n"
 	           "syslog = yes\n");
@@ -90,6 +98,10 @@ static void test_file_then_command_line(void **state)
 	assert_int_equal(cfg.limits.idle_ms, 300);
 	assert_int_equal(cfg.limits.request_timeout_ms, 2000);
 	assert_int_equal(cfg.limits.max_sessions, 8);
+	assert_int_equal(cfg.limits.start_ms, 3000);
+	assert_int_equal(cfg.limits.message_ms, 20000);
+	assert_int_equal(cfg.limits.min_rate, 50);
+	assert_int_equal(cfg.capture_max, 1024 * 1024);
 	assert_int_equal(cfg.ble_security, 3);
 	assert_string_equal(cfg.bmc_socket, "/run/b.sock");
 	assert_true(cfg.use_syslog);
@@ -108,10 +120,26 @@ static void test_rejections(void **state)
 {
 	struct gw_config cfg;
 	static const char *bad[][2] = {
-	    {"--max-sessions", "0"}, {"--max-sessions", "65"},   {"--max-sessions", "4x"},
-	    {"--idle-timeout", "0"}, {"--idle-timeout", "5min"}, {"--idle-timeout", "-1"},
-	    {"--max-message", "63"}, {"--max-message", "65536"}, {"--ble-security", "max"},
-	    {"--rate", "0"},         {"--ready-fd", "x"},        {"--link", ""},
+	    {"--max-sessions", "0"},
+	    {"--max-sessions", "65"},
+	    {"--max-sessions", "4x"},
+	    {"--idle-timeout", "0"},
+	    {"--idle-timeout", "5min"},
+	    {"--idle-timeout", "-1"},
+	    {"--max-message", "63"},
+	    {"--max-message", "65536"},
+	    {"--ble-security", "max"},
+	    {"--rate", "0"},
+	    {"--ready-fd", "x"},
+	    {"--link", ""},
+	    /* one slot: one link kind would take every slot (issue 12) */
+	    {"--max-sessions", "1"},
+	    {"--start-timeout", "0"},
+	    {"--message-timeout", "1h"},
+	    {"--min-rate", "0"},
+	    {"--capture-max", "1000"},
+	    {"--capture-max", "2048M"},
+	    {"--capture-max", "64k"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[] = {"svcportd",        "--link",          "unix:/x",

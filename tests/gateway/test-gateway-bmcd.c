@@ -49,6 +49,7 @@ static const char *svcportd_path, *bmcd_path;
 
 static struct {
 	char dir[64], factory[96], state[96], gw_sock[96], admin_sock[96], sim_sock[96], cap[96];
+	char usb_sock[96]; /* unix: the simulator's USB */
 	char pts[64];
 	int master;
 	pid_t gw_pid, bmc_pid;
@@ -98,8 +99,9 @@ static void start_svcportd(void)
 	int ready[2], err[2];
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
-	char sim[128], tty[128], fdarg[16];
+	char sim[128], tty[128], usb[128], fdarg[16];
 	snprintf(sim, sizeof(sim), "ble-sim:%s", T.sim_sock);
+	snprintf(usb, sizeof(usb), "unix:%s", T.usb_sock);
 	snprintf(tty, sizeof(tty), "tty:%s", T.pts);
 	snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
 	T.gw_pid = fork();
@@ -108,9 +110,9 @@ static void start_svcportd(void)
 		dup2(err[1], 2);
 		fcntl(ready[1], F_SETFD, 0);
 		const char *user = geteuid() == 0 ? "nobody" : NULL;
-		execl(svcportd_path, "svcportd", "--link", sim, "--link", tty, "--bmc-socket",
-		      T.gw_sock, "--capture", T.cap, "--ready-fd", fdarg, "--verbose",
-		      user ? "--user" : NULL, user, (char *)NULL);
+		execl(svcportd_path, "svcportd", "--link", sim, "--link", tty, "--link", usb,
+		      "--bmc-socket", T.gw_sock, "--capture", T.cap, "--ready-fd", fdarg,
+		      "--verbose", user ? "--user" : NULL, user, (char *)NULL);
 		_exit(127);
 	}
 	close(ready[1]);
@@ -199,8 +201,8 @@ static int on_tty_frame(const uint8_t *msg, size_t len, int drop, void *user_dat
 	return 0;
 }
 
-/* tty: one request, one response, over the CDC stream on the pty. */
-static const svcport_v1_Response *tty_call(const svcport_v1_Frame *req, pb_size_t want)
+/* One request, one response, over a CDC stream (the pty's master, or a unix: socket). */
+static const svcport_v1_Response *cdc_call(int fd, const svcport_v1_Frame *req, pb_size_t want)
 {
 	static uint8_t buf[svcport_v1_Frame_size];
 	static uint8_t enc[CDC_FRAME_ENCODED_MAX(svcport_v1_Frame_size)];
@@ -210,14 +212,14 @@ static const svcport_v1_Response *tty_call(const svcport_v1_Frame *req, pb_size_
 	/* Split writes on purpose (at most 143 bytes each). */
 	for (long off = 0; off < e;) {
 		long k = e - off < 143 ? e - off : 143;
-		assert_int_equal(write(T.master, enc + off, (size_t)k), k);
+		assert_int_equal(write(fd, enc + off, (size_t)k), k);
 		off += k;
 	}
 	while (!T.tty_have) {
-		struct pollfd pfd = {.fd = T.master, .events = POLLIN};
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
 		uint8_t in[512];
-		ssize_t r = read(T.master, in, sizeof(in));
+		ssize_t r = read(fd, in, sizeof(in));
 		assert_true(r > 0);
 		assert_int_equal(cdc_rx_feed(&T.tty_rx, in, (size_t)r, on_tty_frame, NULL), 0);
 	}
@@ -226,20 +228,31 @@ static const svcport_v1_Response *tty_call(const svcport_v1_Frame *req, pb_size_
 	assert_int_equal(T.frame.id, req->id);
 	if (T.frame.msg.response.which_body != want && want != svcport_v1_Response_error_tag &&
 	    T.frame.msg.response.which_body == svcport_v1_Response_error_tag)
-		fail_msg("tty id %u: error %d (%s)", req->id,
+		fail_msg("cdc id %u: error %d (%s)", req->id,
 		         (int)T.frame.msg.response.body.error.code,
 		         T.frame.msg.response.body.error.detail);
 	assert_int_equal(T.frame.msg.response.which_body, want);
 	return &T.frame.msg.response;
 }
 
-static void sim_connect(void)
+static const svcport_v1_Response *tty_call(const svcport_v1_Frame *req, pb_size_t want)
+{
+	return cdc_call(T.master, req, want);
+}
+
+static int unix_connect(const char *path, int type)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	memcpy(a.sun_path, T.sim_sock, strlen(T.sim_sock) + 1);
-	T.sim_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_true(T.sim_fd >= 0);
-	assert_int_equal(connect(T.sim_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static void sim_connect(void)
+{
+	T.sim_fd = unix_connect(T.sim_sock, SOCK_SEQPACKET);
 	struct gatt_client_config cfg = {.timeout_ms = WAIT_MS};
 	assert_int_equal(gatt_client_new(T.sim_fd, &cfg, &T.gatt), 0);
 	assert_int_equal(gatt_client_exchange_mtu(T.gatt), 0);
@@ -262,6 +275,7 @@ static int setup(void **state)
 	snprintf(T.gw_sock, sizeof(T.gw_sock), "%s/bmcd.sock", T.dir);
 	snprintf(T.admin_sock, sizeof(T.admin_sock), "%s/admin.sock", T.dir);
 	snprintf(T.sim_sock, sizeof(T.sim_sock), "%s/ble-sim.sock", T.dir);
+	snprintf(T.usb_sock, sizeof(T.usb_sock), "%s/usb.sock", T.dir);
 	snprintf(T.cap, sizeof(T.cap), "%s/run.btsnoop", T.dir);
 	char path[128];
 	snprintf(path, sizeof(path), "%s/svcportd.log", T.dir);
@@ -348,7 +362,8 @@ static void claim_command(const svcport_v1_Challenge *ch, svcport_v1_SignedComma
 	tworld_sign(&body, NULL, NULL, NULL, 0, cmd);
 }
 
-static void test_gateway_with_bmcd(void **state)
+/* A factory state for bmcd (the BMC tests' PKI fixture). */
+static void init_bmcd(void)
 {
 	assert_int_equal(tpki_write_factory(T.factory, "portal", false), 0);
 	pid_t pid = fork();
@@ -366,7 +381,12 @@ static void test_gateway_with_bmcd(void **state)
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
 
+static void test_gateway_with_bmcd(void **state)
+{
+	int status;
+	init_bmcd();
 	start_bmcd();
 	start_svcportd();
 	wait_gw_log("DeviceInfo cached"); /* connected to bmcd and asked it */
@@ -475,6 +495,81 @@ static void test_gateway_with_bmcd(void **state)
 	assert_true(atoi(out) >= 20); /* MTU, discovery, CCCD, segments, notifications */
 }
 
+/* A SubmitCommand bmcd must refuse: its body is no CommandBody, its signature none. */
+static void junk_command(svcport_v1_Frame *req, uint32_t id)
+{
+	request_frame(req, id, svcport_v1_Request_submit_command_tag);
+	req->msg.request.body.submit_command.has_command = true;
+	svcport_v1_SignedCommand *c = &req->msg.request.body.submit_command.command;
+	c->body.size = 4;
+	memcpy(c->body.bytes, "junk", 4);
+	c->signature.size = 4;
+	memcpy(c->signature.bytes, "junk", 4);
+}
+
+/* One BLE attacker (its own process, so its own peer): 4 refused commands, then the
+ * gateway's back-off. Exits 0 when every answer was an Error. */
+static void attacker_run(void)
+{
+	sim_connect();
+	static svcport_v1_Frame req;
+	for (uint32_t id = 1; id <= 5; id++) {
+		junk_command(&req, id);
+		sim_call(&req, svcport_v1_Response_error_tag);
+	}
+	/* The fifth was not relayed: the gateway slowed this peer itself. */
+	if (T.frame.msg.response.body.error.code != svcport_v1_ErrorCode_RATE_LIMITED)
+		_exit(3);
+	_exit(0);
+}
+
+/*
+ * DESIGN §4.4, issue 12 item 2: BLE never throttles USB. Five BLE attackers (processes)
+ * send refused commands until bmcd's ceiling for BLE is reached (each is stopped by the
+ * gateway's per-peer back-off after 4); a fresh BLE phone is then RATE_LIMITED by bmcd,
+ * while the USB technician on unix: (the simulator's cable) claims the server at once.
+ * With both simulated links on LINK_SIM this failed: the technician shared BLE's ceiling.
+ */
+static void test_usb_never_throttled_by_ble(void **state)
+{
+	init_bmcd();
+	start_bmcd();
+	start_svcportd();
+	wait_gw_log("DeviceInfo cached");
+	for (int i = 0; i < 5; i++) {
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			attacker_run();
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	static svcport_v1_Frame req;
+	sim_connect();
+	junk_command(&req, 1);
+	const svcport_v1_Response *r = sim_call(&req, svcport_v1_Response_error_tag);
+	assert_int_equal(r->body.error.code,
+	                 svcport_v1_ErrorCode_RATE_LIMITED); /* bmcd's BLE ceiling */
+
+	int usb = unix_connect(T.usb_sock, SOCK_STREAM);
+	request_frame(&req, 1, svcport_v1_Request_get_challenge_tag);
+	r = cdc_call(usb, &req, svcport_v1_Response_challenge_tag);
+	static svcport_v1_Challenge challenge;
+	challenge = r->body.challenge;
+	request_frame(&req, 2, svcport_v1_Request_submit_command_tag);
+	req.msg.request.body.submit_command.has_command = true;
+	claim_command(&challenge, &req.msg.request.body.submit_command.command);
+	r = cdc_call(usb, &req, svcport_v1_Response_command_result_tag);
+	static svcport_v1_ReceiptBody receipt;
+	pb_istream_t is = pb_istream_from_buffer(r->body.command_result.receipt.body.bytes,
+	                                         r->body.command_result.receipt.body.size);
+	assert_true(pb_decode(&is, svcport_v1_ReceiptBody_fields, &receipt));
+	assert_int_equal(receipt.result, svcport_v1_ErrorCode_ERROR_NONE);
+	close(usb);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -487,6 +582,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_gateway_with_bmcd, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_usb_never_throttled_by_ble, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

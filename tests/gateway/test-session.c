@@ -99,7 +99,7 @@ static int setup(void **state)
 	                           .events = true,
 	                           .ops = &link_ops};
 	struct session_link ble = {.name = "ble-sim:/x",
-	                           .kind = svcport_v1_LinkKind_LINK_SIM,
+	                           .kind = svcport_v1_LinkKind_LINK_BLE,
 	                           .physical_presence = false,
 	                           .events = false,
 	                           .ops = &link_ops};
@@ -210,7 +210,7 @@ static void test_relay_presence_per_link(void **state)
 	assert_int_equal(bmc.last.request.which_body, svcport_v1_Request_get_device_info_tag);
 	send_request(fx->b, 9, svcport_v1_Request_get_challenge_tag, 1);
 	assert_int_equal(bmc.n_req, 2);
-	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_SIM);
+	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_BLE);
 	assert_false(bmc.last.physical_presence);
 
 	bmc_answer(fx->t, session_id(fx->a), 7, "J900ABCD");
@@ -341,22 +341,27 @@ static void ignore_expired(void *user_data)
 }
 
 /*
- * A CDC peer that finds the table full (other links hold every session) is refused with
- * one RATE_LIMITED frame, and the table asked again, at most once per retry_after_ms:
- * a cable peer's flood of frames must not become a flood of refusals and log lines.
+ * A CDC peer that finds no slot (every USB session has a request in flight, so none can
+ * be taken over) is refused with one RATE_LIMITED frame, and the table asked again, at
+ * most once per retry_after_ms: a cable peer's flood of frames must not become a flood
+ * of refusals and log lines.
  */
 static void test_cdc_refusals_bounded(void **state)
 {
 	struct session_table *t;
 	struct session_limits lim;
 	session_limits_default(&lim);
-	lim.max_sessions = 1;
-	struct session_env log_env = {.log = count_log};
+	lim.max_sessions = 2; /* one slot per kind */
+	struct session_env log_env = {.log = count_log, .bmc_send = bmc_send};
 	assert_int_equal(session_table_new(&lim, &log_env, &t), 0);
 	struct fake_link held = {0};
 	struct session *s;
-	struct session_link ble = {.name = "ble-sim:/x", .ops = &link_ops};
-	assert_int_equal(session_open(t, &ble, &held, 0, &s), 0);
+	struct session_link usb = {.name = "unix:/x",
+	                           .kind = svcport_v1_LinkKind_LINK_USB,
+	                           .physical_presence = true,
+	                           .ops = &link_ops};
+	assert_int_equal(session_open(t, &usb, &held, 0, &s), 0);
+	send_request(s, 1, svcport_v1_Request_get_challenge_tag, 0); /* in flight: kept */
 
 	static const struct cdc_peer_ops ops = {.write = count_write, .expired = ignore_expired};
 	struct cdc_peer_config pc = {.name = "tty:/dev/x",
@@ -378,6 +383,7 @@ static void test_cdc_refusals_bounded(void **state)
 	/* The retry interval later the peer hears again; once a slot is free it is served. */
 	assert_int_equal(cdc_peer_feed(p, wire, (size_t)w, 1010), -EBUSY);
 	assert_int_equal(n_peer_writes, 2);
+	assert_int_equal(held.n_sent, 0); /* the held session heard nothing */
 	session_close(s);
 	assert_int_equal(cdc_peer_feed(p, wire, (size_t)w, 2010), 0);
 	assert_int_equal(n_peer_writes, 3); /* the Pong */
@@ -525,6 +531,211 @@ static void test_link_info_value(void **state)
 	assert_int_equal(session_table_link_info(fx->t, buf, 2), -EMSGSIZE);
 }
 
+static struct session_link link_of(const char *name, svcport_v1_LinkKind kind, const char *peer)
+{
+	struct session_link l = {.name = name,
+	                         .kind = kind,
+	                         .physical_presence = kind == svcport_v1_LinkKind_LINK_USB,
+	                         .events = true,
+	                         .peer = peer,
+	                         .ops = &link_ops};
+	return l;
+}
+
+/*
+ * Issue 12 item 1: one link kind never takes every slot (N = 4: a kind holds at most 3),
+ * and a presence peer always finds a session: from a kind above its reserve (the
+ * longest-quiet session), or from its own kind once that kind has its share.
+ */
+static void test_slots_per_kind(void **state)
+{
+	struct session_table *t;
+	struct session_limits lim;
+	session_limits_default(&lim);
+	assert_int_equal(lim.max_sessions, 4);
+	assert_int_equal(session_table_new(&lim, &env, &t), 0);
+	static struct fake_link ble[5], usb[5];
+	struct session *sb[5], *su[5];
+	memset(ble, 0, sizeof(ble));
+	memset(usb, 0, sizeof(usb));
+	struct session_link lb = link_of("ble-sim:/x", svcport_v1_LinkKind_LINK_BLE, "pid 1");
+	struct session_link lu = link_of("tty:/x", svcport_v1_LinkKind_LINK_USB, NULL);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(session_open(t, &lb, &ble[i], 10 + i, &sb[i]), 0);
+	/* A fourth BLE connection finds no slot: the last one stays for USB. */
+	assert_int_equal(session_open(t, &lb, &ble[3], 20, &sb[3]), -EBUSY);
+	assert_int_equal(session_open(t, &lu, &usb[0], 30, &su[0]), 0);
+	assert_int_equal(session_table_count(t), 4);
+	/* A second presence peer: the longest-quiet BLE session gives its slot. */
+	send_request(sb[0], 1, svcport_v1_Request_ping_tag, 40); /* sb[1] is now the quietest */
+	assert_int_equal(session_open(t, &lu, &usb[1], 50, &su[1]), 0);
+	assert_true(ble[1].expired);
+	assert_false(ble[0].expired || ble[2].expired || usb[0].expired);
+	/* A third: BLE holds 2 > its reserve of 1, so BLE again (sb[2], quieter than sb[0]). */
+	assert_int_equal(session_open(t, &lu, &usb[2], 60, &su[2]), 0);
+	assert_true(ble[2].expired);
+	assert_false(ble[0].expired);
+	/* USB has its share (3): a fourth presence peer takes its own kind's quietest slot,
+	 * never BLE's last one; a USB session with a request in flight is never taken. */
+	send_request(su[0], 1, svcport_v1_Request_get_challenge_tag, 70);
+	assert_int_equal(session_open(t, &lu, &usb[3], 80, &su[3]), 0);
+	assert_true(usb[1].expired);
+	assert_false(usb[0].expired || ble[0].expired);
+	assert_int_equal(session_table_count(t), 4);
+	/* BLE cannot take a USB slot back. */
+	assert_int_equal(session_open(t, &lb, &ble[4], 90, &sb[4]), -EBUSY);
+	session_table_free(t);
+}
+
+/* With N = 8 a kind keeps a reserve of 2: BLE holds at most 6. */
+static void test_slots_reserve_scales(void **state)
+{
+	struct session_table *t;
+	struct session_limits lim;
+	session_limits_default(&lim);
+	lim.max_sessions = 8;
+	assert_int_equal(session_table_new(&lim, &env, &t), 0);
+	static struct fake_link l[8];
+	struct session *s;
+	struct session_link lb = link_of("ble:hci0", svcport_v1_LinkKind_LINK_BLE, "AA");
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(session_open(t, &lb, &l[i], 1, &s), 0);
+	assert_int_equal(session_open(t, &lb, &l[6], 1, &s), -EBUSY);
+	session_table_free(t);
+}
+
+static void bmc_fail(struct session_table *t, uint32_t session, uint32_t request,
+                     svcport_v1_ErrorCode code)
+{
+	static svcport_v1_BmcReply rep;
+	memset(&rep, 0, sizeof(rep));
+	rep.session_id = session;
+	rep.request_id = request;
+	rep.which_msg = svcport_v1_BmcReply_response_tag;
+	rep.msg.response.which_body = svcport_v1_Response_error_tag;
+	rep.msg.response.body.error.code = code;
+	uint8_t buf[64];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_v1_BmcReply_fields, &rep));
+	session_table_bmc_reply(t, buf, os.bytes_written);
+}
+
+/*
+ * Issue 12 item 2: failed verifications are counted per session and per peer in the
+ * gateway. After 3 free failures a peer's SubmitCommand gets RATE_LIMITED here (bmcd not
+ * asked), in a new session of the same peer too; another BLE peer and a USB peer are not
+ * slowed; transient answers do not count; after the wait the peer is relayed again.
+ */
+static void test_backoff_per_peer(void **state)
+{
+	struct session_table *t;
+	struct session_limits lim;
+	session_limits_default(&lim);
+	lim.max_sessions = 8;
+	lim.idle_ms = 1000000;
+	assert_int_equal(session_table_new(&lim, &env, &t), 0);
+	memset(&bmc, 0, sizeof(bmc));
+	static struct fake_link la, la2, lo, lu;
+	memset(&la, 0, sizeof(la));
+	memset(&la2, 0, sizeof(la2));
+	memset(&lo, 0, sizeof(lo));
+	memset(&lu, 0, sizeof(lu));
+	struct session *a, *a2, *o, *u;
+	struct session_link attacker = link_of("ble-sim:/x", svcport_v1_LinkKind_LINK_BLE, "pid 7");
+	struct session_link other = link_of("ble-sim:/x", svcport_v1_LinkKind_LINK_BLE, "pid 8");
+	struct session_link tech = link_of("unix:/y", svcport_v1_LinkKind_LINK_USB, "pid 9");
+	assert_int_equal(session_open(t, &attacker, &la, 0, &a), 0);
+	assert_int_equal(session_open(t, &other, &lo, 0, &o), 0);
+	assert_int_equal(session_open(t, &tech, &lu, 0, &u), 0);
+	uint32_t id = 1;
+	/* A transient answer (bmcd busy) is no failure. */
+	send_request(a, id, svcport_v1_Request_submit_command_tag, 100);
+	bmc_fail(t, session_id(a), id++, svcport_v1_ErrorCode_RATE_LIMITED);
+	for (int i = 0; i < 4; i++) {
+		send_request(a, id, svcport_v1_Request_submit_command_tag, 100 + i);
+		bmc_fail(t, session_id(a), id++, svcport_v1_ErrorCode_BAD_SIGNATURE);
+	}
+	unsigned n = bmc.n_req;
+	send_request(a, id, svcport_v1_Request_submit_command_tag, 200);
+	assert_int_equal(bmc.n_req, n);
+	assert_error(&la, la.n_sent - 1, id++, svcport_v1_ErrorCode_RATE_LIMITED);
+	assert_true(sent(&la, la.n_sent - 1)->msg.response.body.error.retry_after_ms > 0);
+	send_request(a, id, svcport_v1_Request_get_activation_code_tag, 210);
+	assert_int_equal(bmc.n_req, n);
+	id++;
+	/* Other requests still pass (bmcd has its own rules for them). */
+	send_request(a, id++, svcport_v1_Request_get_device_info_tag, 220);
+	assert_int_equal(bmc.n_req, n + 1);
+	bmc_answer(t, session_id(a), id - 1, "SN");
+	/* The same peer in a new session: still backed off. */
+	session_close(a);
+	assert_int_equal(session_open(t, &attacker, &la2, 230, &a2), 0);
+	send_request(a2, 1, svcport_v1_Request_submit_command_tag, 240);
+	assert_int_equal(bmc.n_req, n + 1);
+	assert_error(&la2, 0, 1, svcport_v1_ErrorCode_RATE_LIMITED);
+	/* Another BLE peer and the USB technician are relayed. */
+	send_request(o, 1, svcport_v1_Request_submit_command_tag, 250);
+	assert_int_equal(bmc.n_req, n + 2);
+	send_request(u, 1, svcport_v1_Request_submit_command_tag, 260);
+	assert_int_equal(bmc.n_req, n + 3);
+	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_USB);
+	/* After the wait (1 s for the first penalty) the peer is heard again. */
+	send_request(a2, 2, svcport_v1_Request_submit_command_tag, 1300);
+	assert_int_equal(bmc.n_req, n + 4);
+	session_table_free(t);
+}
+
+/* A session's own failures count even when its peer is shared by nobody. */
+static void test_backoff_per_session(void **state)
+{
+	struct fixture *fx = *state;
+	uint32_t id = 1;
+	for (int i = 0; i < 4; i++) {
+		send_request(fx->b, id, svcport_v1_Request_get_activation_code_tag, 10 + i);
+		bmc_fail(fx->t, session_id(fx->b), id++, svcport_v1_ErrorCode_PRESENCE_REQUIRED);
+	}
+	unsigned n = bmc.n_req;
+	send_request(fx->b, id, svcport_v1_Request_get_activation_code_tag, 20);
+	assert_int_equal(bmc.n_req, n);
+	/* A verified command clears it (bmcd's rule). */
+	send_request(fx->b, ++id, svcport_v1_Request_submit_command_tag, 2000);
+	assert_int_equal(bmc.n_req, n + 1);
+	static svcport_v1_BmcReply rep;
+	memset(&rep, 0, sizeof(rep));
+	rep.session_id = session_id(fx->b);
+	rep.request_id = id;
+	rep.which_msg = svcport_v1_BmcReply_response_tag;
+	rep.msg.response.which_body = svcport_v1_Response_command_result_tag;
+	uint8_t buf[64];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	assert_true(pb_encode(&os, svcport_v1_BmcReply_fields, &rep));
+	session_table_bmc_reply(fx->t, buf, os.bytes_written);
+	send_request(fx->b, ++id, svcport_v1_Request_get_activation_code_tag, 2010);
+	assert_int_equal(bmc.n_req, n + 2);
+}
+
+/* Link errors (a byte of junk every so often) never keep a session alive. */
+static void test_link_errors_do_not_keep_alive(void **state)
+{
+	struct fixture *fx = *state;
+	for (uint64_t now = 100; now < 1000; now += 100)
+		session_rx_link_error(fx->a, svcport_v1_ErrorCode_LINK_PROTOCOL, "junk", now);
+	session_table_tick(fx->t, 1000);
+	assert_true(fx->la.expired);
+}
+
+/* The progress rule: 8 KiB at ATT_MTU 23 with Write Requests (~205 B/s, ~40 s) passes;
+ * a trickle does not. */
+static void test_progress_rule(void **state)
+{
+	struct session_limits lim;
+	session_limits_default(&lim);
+	assert_true(session_progress_deadline(&lim, 1000, 8192) >= 1000 + 8192 * 1000 / 205);
+	/* A byte every 10 s: 100 bytes due after 11 s, not after 1000 s. */
+	assert_true(session_progress_deadline(&lim, 0, 100) < 100 * 10000);
+	assert_int_equal(session_progress_deadline(&lim, 0, 0), lim.message_ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +754,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_flood_throttled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_event_forwarded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_link_info_value, setup, teardown),
+	    cmocka_unit_test(test_slots_per_kind),
+	    cmocka_unit_test(test_slots_reserve_scales),
+	    cmocka_unit_test(test_backoff_per_peer),
+	    cmocka_unit_test_setup_teardown(test_backoff_per_session, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_link_errors_do_not_keep_alive, setup, teardown),
+	    cmocka_unit_test(test_progress_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

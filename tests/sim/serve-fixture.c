@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -155,6 +156,8 @@ int serve_setup(void **state)
 	sim = getenv("SVCPORT_SIM");
 	assert_non_null(sim);
 	assert_non_null(mkdtemp(dir));
+	/* As root the gateway runs as svcport or nobody: it must reach DIR/bmcd.sock. */
+	assert_int_equal(chmod(dir, 0711), 0);
 	snprintf(portal_dir, sizeof(portal_dir), "%s/portal", dir);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	json_decref(portal_cli(0, "init", NULL));

@@ -3,9 +3,11 @@
  * The phone repeats a request that got no answer with the same id (DESIGN
  * §2.1: the gateway answers a repeated id from its cache, so a retry never
  * applies a command twice). A fake service port on a unix socket (CDC
- * framing) drops the first GetDeviceInfo and answers the second; the test
- * checks both carried the same id and bytes, and that a late answer to an
- * old id is ignored. SVCPORT_SIM names the svcport-sim binary.
+ * framing) answers the link's GetLinkInfo, drops the first GetDeviceInfo and
+ * answers the second; the test checks both carried the same id and bytes, and
+ * that a late answer to an old id is ignored. The repeats are
+ * libsvcport-client's, which svcport-sim app drives. SVCPORT_SIM names the
+ * svcport-sim binary.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +97,30 @@ static void device_info_answer(svcport_v1_Frame *fr, uint32_t id, const char *sn
 	fr->msg.response.body.device_info.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
 }
 
+/* The link's set-up over USB: GetLinkInfo, answered as the gateway does. */
+static void link_info_answer(struct fake *f, svcport_v1_Frame *fr)
+{
+	uint8_t raw[8192];
+	size_t raw_len = 0;
+	svcport_v1_LinkInfo *li;
+
+	recv_frame(f, fr, raw, &raw_len);
+	assert_int_equal(fr->which_msg, svcport_v1_Frame_request_tag);
+	assert_int_equal(fr->msg.request.which_body, svcport_v1_Request_get_link_info_tag);
+	fr->which_msg = svcport_v1_Frame_response_tag;
+	memset(&fr->msg.response, 0, sizeof(fr->msg.response));
+	fr->msg.response.which_body = svcport_v1_Response_link_info_tag;
+	li = &fr->msg.response.body.link_info;
+	li->protocol_version = 1;
+	li->min_protocol_version = 1;
+	li->max_message_size = 8192;
+	li->has_device = true;
+	snprintf(li->device.machine_type, sizeof(li->device.machine_type), "7D1A");
+	snprintf(li->device.serial_number, sizeof(li->device.serial_number), "J900RTRY");
+	li->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+	send_frame(f, fr);
+}
+
 static void test_timeout_repeats_the_same_id(void **state)
 {
 	struct fake *f = calloc(1, sizeof(*f));
@@ -133,6 +159,7 @@ static void test_timeout_repeats_the_same_id(void **state)
 	}
 	f->cfd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
 	assert_true(f->cfd >= 0);
+	link_info_answer(f, fr);
 	/* 1st attempt: no answer. */
 	recv_frame(f, fr, first, &first_len);
 	assert_int_equal(fr->which_msg, svcport_v1_Frame_request_tag);

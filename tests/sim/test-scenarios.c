@@ -15,9 +15,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +198,23 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 /* A portal with acme (alice org-admin, eddie edge-user, mona maintenance,
  * bob base), beta (zed org-admin), and a portal-managed server running. */
+/* The real uid of a running process, from /proc/PID/status. */
+static uid_t proc_uid(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned uid = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	assert_non_null(f = fopen(path, "r"));
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Uid: %u", &uid) == 1;
+	fclose(f);
+	assert_true(found);
+	return (uid_t)uid;
+}
+
 static int world_up(void **state, enum link_kind kind)
 {
 	struct world *w = calloc(1, sizeof(*w));
@@ -203,6 +222,7 @@ static int world_up(void **state, enum link_kind kind)
 	struct portal_manufactured m;
 	struct server_bins bins;
 	struct server_up_opts o = {0};
+	struct server_pids pids;
 	char tty_link[64];
 	int64_t now = utc_now_s();
 
@@ -211,6 +231,8 @@ static int world_up(void **state, enum link_kind kind)
 	w->pty_master = -1;
 	snprintf(w->tmp, sizeof(w->tmp), "/tmp/svcport-scen-XXXXXX");
 	assert_non_null(mkdtemp(w->tmp));
+	/* As root the gateway runs as svcport or nobody: it must reach DIR/bmcd.sock. */
+	assert_int_equal(chmod(w->tmp, 0711), 0);
 	snprintf(w->portal, sizeof(w->portal), "%s/portal", w->tmp);
 	snprintf(w->srv, sizeof(w->srv), "%s/server", w->tmp);
 	snprintf(w->fac, sizeof(w->fac), "%s/factory", w->tmp);
@@ -265,8 +287,16 @@ static int world_up(void **state, enum link_kind kind)
 	}
 	out_init(false);
 	out_set_quiet(true);
-	assert_int_equal(server_up(&bins, &o, NULL), 0);
+	assert_int_equal(server_up(&bins, &o, &pids), 0);
 	w->up = true;
+	if (geteuid() == 0) {
+		/* As on a real server (issue 12): never root, not the same user. */
+		uid_t gw_uid = proc_uid(pids.gatewayd), bmc_uid = proc_uid(pids.bmcd);
+
+		assert_int_not_equal(gw_uid, 0);
+		assert_int_not_equal(bmc_uid, 0);
+		assert_true(gw_uid != bmc_uid || !getpwnam("svcport-bmc") || !getpwnam("svcport"));
+	}
 	return 0;
 }
 

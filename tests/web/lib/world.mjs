@@ -72,6 +72,8 @@ export async function portalAs(w, user) {
 // links: more svcportd links (tty:PATH). server: false for the portal alone (no daemons).
 export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [], server = true } = {}) {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'svcport-web-'));
+  // As root the gateway runs as svcport or nobody: it must reach srv/bmcd.sock.
+  await fs.chmod(tmp, 0o711);
   const w = { tmp, portal: path.join(tmp, 'portal'), srv: path.join(tmp, 'srv'), sn, server };
   const p = ['portal', '--portal', w.portal];
   await simRun([...p, 'init']);

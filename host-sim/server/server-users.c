@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The simulated daemons' users and the files they need. */
+#include "server-users.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "out.h"
+
+static int pick(const char *want, char *name, size_t cap, uid_t *ret_uid, gid_t *ret_gid)
+{
+	const struct passwd *pw = getpwnam(want);
+	if (!pw)
+		pw = getpwnam("nobody");
+	if (!pw)
+		return -ESRCH;
+	snprintf(name, cap, "%s", pw->pw_name);
+	*ret_uid = pw->pw_uid;
+	*ret_gid = pw->pw_gid;
+	return 0;
+}
+
+int server_users_pick(struct server_users *u)
+{
+	gid_t gid;
+	*u = (struct server_users){.drop = geteuid() == 0};
+	if (!u->drop)
+		return 0;
+	int r = pick("svcport", u->gw, sizeof(u->gw), &u->gw_uid, &gid);
+	if (r == 0)
+		r = pick("svcport-bmc", u->bmc, sizeof(u->bmc), &u->bmc_uid, &u->bmc_gid);
+	snprintf(u->gw_uid_text, sizeof(u->gw_uid_text), "%u", (unsigned)u->gw_uid);
+	return r;
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+/* Every folder above path lets others through (o+x). */
+static bool is_reachable(const char *path)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	if (!realpath(path, p))
+		return false;
+	for (char *slash = strrchr(p, '/'); slash && slash != p; slash = strrchr(p, '/')) {
+		*slash = '\0';
+		if (stat(p, &st) < 0 || !(st.st_mode & S_IXOTH))
+			return false;
+	}
+	return true;
+}
+
+int server_users_prepare(const struct server_users *u, const char *dir, const char *state_dir)
+{
+	char comp[PATH_MAX + 32];
+
+	if (!u->drop)
+		return 0;
+	if (!is_reachable(dir)) {
+		out_progress("  %s: a folder above it is closed to others: svcportd runs as %s "
+		             "and could not reach bmcd.sock (chmod o+x, or a folder under /tmp)",
+		             dir, u->gw);
+		return -EACCES;
+	}
+	if (chmod(dir, 0711) < 0)
+		return -errno;
+	chown_uid = u->bmc_uid;
+	chown_gid = u->bmc_gid;
+	if (nftw(state_dir, chown_one, 16, FTW_PHYS) < 0)
+		return -errno;
+	/* The board's SED AK backup component (server_hw_sed_component) is bmcd's to write. */
+	if (snprintf(comp, sizeof(comp), "%s/hw/sed-component", dir) < (int)sizeof(comp) &&
+	    access(comp, F_OK) == 0 && nftw(comp, chown_one, 4, FTW_PHYS) < 0)
+		return -errno;
+	return 0;
+}
