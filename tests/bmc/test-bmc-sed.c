@@ -156,24 +156,9 @@ static void board_swap_keeps_sed(void **state)
 /* The portal-signed Activate says plainly why. */
 static void activate_names_the_missing_ak(void **state)
 {
-	static svcport_v1_BmcRequest q;
-	static svcport_v1_BmcReply a;
-	struct bmc_outcome o;
-
 	key_update(true);
-	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
-	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
-	q = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
-	q.has_request = true;
-	q.link = svcport_v1_LinkKind_LINK_USB;
-	q.physical_presence = true;
-	q.request.which_body = svcport_v1_Request_submit_command_tag;
-	q.request.body.submit_command.has_command = true;
-	q.request.body.submit_command.command = cmd;
-	bmc_handle_request(W.bmc, &q, &a, &o);
-	assert_int_equal(a.msg.response.which_body, svcport_v1_Response_error_tag);
-	assert_int_equal(a.msg.response.body.error.code, E(INVALID_STATE));
-	assert_non_null(strstr(a.msg.response.body.error.detail, "restore the SED AK first"));
+	assert_int_equal(activate(), E(INVALID_STATE));
+	assert_non_null(strstr(tworld_last_detail, "restore the SED AK first"));
 }
 
 /* Defect 2: same passphrase + same drive-set name = same AK on two servers. */

@@ -423,6 +423,7 @@ void tworld_sign(const svcport_v1_CommandBody *body, mbedtls_pk_context *key,
 }
 
 svcport_v1_CommandResult tworld_last_result;
+char tworld_last_detail[161];
 
 svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedCommand *cmd,
                                    svcport_v1_LinkKind link, bool presence,
@@ -449,6 +450,8 @@ svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedComm
 	if (rep.msg.response.which_body != svcport_v1_Response_error_tag ||
 	    rep.msg.response.body.error.code == svcport_v1_ErrorCode_ERROR_NONE)
 		fail("submit: neither receipt nor error");
+	snprintf(tworld_last_detail, sizeof(tworld_last_detail), "%s",
+	         rep.msg.response.body.error.detail);
 	return rep.msg.response.body.error.code;
 }
 

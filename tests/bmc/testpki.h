@@ -103,6 +103,8 @@ void tworld_sign(const svcport_v1_CommandBody *body, mbedtls_pk_context *key,
                  svcport_v1_SignedCommand *cmd);
 /* The whole CommandResult of the last tworld_submit (zero after a refusal). */
 extern svcport_v1_CommandResult tworld_last_result;
+/* The Error detail of the last tworld_submit that was refused. */
+extern char tworld_last_detail[161];
 /* Submits; returns ERROR_NONE with the receipt, or the error code. */
 svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedCommand *cmd,
                                    svcport_v1_LinkKind link, bool presence,
