@@ -159,8 +159,7 @@ int main(int argc, char **argv)
 	per_kind = mode == BENCH_SMOKE ? 10 : mode == BENCH_LONG ? 5000 : 1000;
 	bench_print_machine();
 	tworld_setup(&W, "bmc"); /* BMC-managed: the console activates between runs */
-	if (admin(svcport_admin_v1_AdminRequest_password_set_tag, BMC_DEFAULT_ADMIN_PASSWORD,
-	          &rep) != 0 ||
+	if (admin(svcport_admin_v1_AdminRequest_password_set_tag, TPKI_LABEL_PW, &rep) != 0 ||
 	    admin(svcport_admin_v1_AdminRequest_sensors_set_tag, PW, &rep) != 0) {
 		fprintf(stderr, "bench-faults: set-up failed\n");
 		return 1;

@@ -156,6 +156,7 @@ int world_device_new(struct world *w, bool blank, bool claim, struct world_devic
 		return err;
 	}
 	memcpy(ret->code, m.code, sizeof(ret->code));
+	memcpy(ret->label_password, m.label_password, sizeof(ret->label_password));
 	memcpy(ret->key_sha256, m.board_key_sha256, sizeof(ret->key_sha256));
 	return 0;
 }
@@ -223,8 +224,9 @@ static const char *const *heap_env(const struct world *w, struct world_server *s
 /* The policy that lets BLE do what needs presence (the link benchmarks' flows). */
 static int allow_ble_presence(struct world *w, struct world_server *s)
 {
-	/* the default password must be changed before any other admin command */
-	const char *set_pw[] = {"--password", "PASSW0RD", "password", "set", BENCH_ADMIN_PW, NULL};
+	/* the label's password must be changed before any other admin command */
+	const char *set_pw[] = {"--password", s->label_password, "password",
+	                        "set",        BENCH_ADMIN_PW,    NULL};
 	const char *policy[] = {"--password",   BENCH_ADMIN_PW, "policy", "set",
 	                        "ble-presence", "true",         NULL};
 	int err = world_bmcctl(w, s, set_pw);
@@ -253,6 +255,7 @@ int world_server_up(struct world *w, const struct world_device *d,
 	if (!s)
 		return -EBUSY;
 	memset(s, 0, sizeof(*s));
+	memcpy(s->label_password, d->label_password, sizeof(s->label_password));
 	snprintf(name, sizeof(name), "server-%s", d->sn);
 	join(s->dir, w->tmp, name);
 	join(s->admin, s->dir, "admin.sock");

@@ -38,11 +38,13 @@ struct world_server {
 	char heap_bmcd[PATH_MAX], heap_gwd[PATH_MAX];
 	char env_preload[PATH_MAX + 32], env_heap_dir[PATH_MAX + 32];
 	const char *env[3];
+	char label_password[PORTAL_LABEL_PW_MAX]; /* the board's initial admin password */
 };
 
 struct world_device {
 	char sn[32];
 	char factory[PATH_MAX];
+	char label_password[PORTAL_LABEL_PW_MAX]; /* printed on the board's label */
 	char code[PORTAL_CODE_MAX]; /* secure activation code (not for a blank board) */
 	char key_sha256[65];        /* the board's QR code */
 };

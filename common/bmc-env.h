@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the BMC cores take from the outside world: the clock and random bytes.
- * Injected so tests control time and randomness; the daemon passes the real
- * clock and an mbedTLS CTR-DRBG.
+ * What the BMC cores take from the outside world: the clock, random bytes and
+ * which secure element to use. Injected so tests control time and randomness;
+ * the daemon passes the real clock, an mbedTLS CTR-DRBG and its --se-config.
  */
 #ifndef SVCPORT_BMC_ENV_H
 #define SVCPORT_BMC_ENV_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct se_config; /* firmware-side/se/se.h */
 
 struct bmc_env {
 	/* Wall clock, milliseconds since the Unix epoch (certificate validity and
@@ -18,6 +20,8 @@ struct bmc_env {
 	 * mbedTLS error. Used for nonces, salts, keys and ECDSA signing. */
 	int (*rng)(void *user_data, unsigned char *buf, size_t len);
 	void *user_data;
+	/* The secure element (se_open, se_provision); NULL: the file back-end. */
+	const struct se_config *se;
 };
 
 #endif

@@ -48,11 +48,13 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-int fs_atomic_write(const char *dir, const char *name, const void *data, size_t len, unsigned mode)
+int fs_atomic_replace(const char *dir, const char *name, const void *data, size_t len,
+                      unsigned mode, bool *ret_renamed)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX], tname[NAME_MAX + 1];
 	int ret, fd;
 
+	*ret_renamed = false;
 	if (snprintf(tname, sizeof(tname), ".%s.tmp", name) >= (int)sizeof(tname))
 		return -ENAMETOOLONG;
 	ret = fs_path(tmp, sizeof(tmp), dir, tname);
@@ -79,6 +81,7 @@ int fs_atomic_write(const char *dir, const char *name, const void *data, size_t 
 		ret = -errno;
 		goto fail_unlink;
 	}
+	*ret_renamed = true;
 	return fs_sync_dir(dir);
 
 fail_close:
@@ -86,6 +89,13 @@ fail_close:
 fail_unlink:
 	unlink(tmp);
 	return ret;
+}
+
+int fs_atomic_write(const char *dir, const char *name, const void *data, size_t len, unsigned mode)
+{
+	bool renamed;
+
+	return fs_atomic_replace(dir, name, data, len, mode, &renamed);
 }
 
 static int stat_at(int dirfd, const char *path, int flags, struct fs_stat *ret)

@@ -3,6 +3,7 @@
 #ifndef SVCPORT_FSUTIL_H
 #define SVCPORT_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,13 @@
  */
 int fs_atomic_write(const char *dir, const char *name, const void *data, size_t len, unsigned mode)
     __attribute__((warn_unused_result));
+/*
+ * fs_atomic_write(), and *ret_renamed says whether the rename was done: a
+ * failure after it (the directory's fsync) leaves dir/name holding the new
+ * bytes now, and the old or the new ones after a crash.
+ */
+int fs_atomic_replace(const char *dir, const char *name, const void *data, size_t len,
+                      unsigned mode, bool *ret_renamed) __attribute__((warn_unused_result));
 
 /*
  * Read dir/name (a regular file of at most cap bytes) into buf; *ret_len is

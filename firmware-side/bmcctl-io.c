@@ -77,14 +77,21 @@ int ctl_transact(const struct ctl *c, const svcport_admin_v1_AdminRequest *req,
 		return ctl_die("answer does not decode");
 	if (rep->error != svcport_admin_v1_AdminError_ADMIN_OK) {
 		static const char *const what[] = {
-		    "ok",        "bad request",    "authentication failed", "password must change",
-		    "refused",   "internal error", "rate limited",          "bad signature",
-		    "not stored"};
+		    "ok",         "bad request",    "authentication failed", "password must change",
+		    "refused",    "internal error", "rate limited",          "bad signature",
+		    "not stored", "error",          "role forbidden",        "wrong UEFI password"};
 		const char *w = (unsigned)rep->error < sizeof(what) / sizeof(what[0])
 		                    ? what[rep->error]
 		                    : "error";
 
 		fprintf(stderr, "svcport-bmcctl: %s: %s\n", w, rep->message);
+		if (c->json) {
+			char m[6 * sizeof(rep->message)];
+
+			printf("{\"ok\":false,\"error\":\"%s\",\"message\":\"%s\","
+			       "\"retry_after_ms\":%u}\n",
+			       w, ctl_json_str(rep->message, m, sizeof(m)), rep->retry_after_ms);
+		}
 		if (rep->retry_after_ms)
 			fprintf(stderr, "svcport-bmcctl: retry in %u ms\n", rep->retry_after_ms);
 		return 1;
@@ -107,7 +114,7 @@ static const char *tf(bool b)
 }
 
 /* A JSON string value; fields are bounded, so 6 bytes per input byte fit. */
-static const char *json_str(const char *in, char *out, size_t cap)
+const char *ctl_json_str(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
 
@@ -143,23 +150,27 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       "\"motion_step_threshold\":%u,\"emergency_reset_clears_sed_ak\":%s,"
 		       "\"ble_presence_allowed\":%s,\"admin_password_must_change\":%s,"
 		       "\"receipt_counter\":%llu,\"audit_count\":%llu,\"known_signers\":%u,"
-		       "\"firmware_version\":\"%s\",\"sed_drive_set\":\"%s\","
-		       "\"sed_ak_generation\":%llu,\"sed_backup_component\":\"%s\","
-		       "\"sed_backup_component_detail\":\"%s\"}\n",
-		       json_str(i->device.machine_type, mt, sizeof(mt)),
-		       json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
+		       "\"firmware_version\":\"%s\",\"uefi_password_set\":%s,"
+		       "\"handset_revert_resets_password\":%s,\"keylock_enabled\":%s,"
+		       "\"factory_reset_clears_sed_ak\":%s,\"chassis_locked\":%s,"
+		       "\"sed_drive_set\":\"%s\",\"sed_ak_generation\":%llu,"
+		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\"}\n",
+		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
+		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
 		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
-		       json_str(i->owner_org, org, sizeof(org)), names_led(i->security_led),
+		       ctl_json_str(i->owner_org, org, sizeof(org)), names_led(i->security_led),
 		       tf(i->sed_enabled), tf(s->sed_ak_present), tf(i->sensors.intrusion_enabled),
 		       tf(i->sensors.motion_enabled), i->sensors.motion_step_threshold,
 		       tf(s->emergency_reset_clears_sed_ak), tf(s->ble_presence_allowed),
 		       tf(i->admin_password_must_change), (unsigned long long)s->receipt_counter,
 		       (unsigned long long)s->audit_count, (unsigned)i->known_signers_count,
-		       json_str(i->firmware_version, fw, sizeof(fw)),
-		       json_str(s->sed_drive_set, set, sizeof(set)),
+		       ctl_json_str(i->firmware_version, fw, sizeof(fw)), tf(s->uefi_password_set),
+		       tf(s->handset_revert_resets_password), tf(s->keylock_enabled),
+		       tf(s->factory_reset_clears_sed_ak), tf(s->chassis_locked),
+		       ctl_json_str(s->sed_drive_set, set, sizeof(set)),
 		       (unsigned long long)s->sed_ak_generation,
 		       names_sed_component(i->sed_backup_component),
-		       json_str(s->sed_backup_component_detail, comp, sizeof(comp)));
+		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)));
 		return;
 	}
 	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
@@ -181,10 +192,16 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 	printf("intrusion:       %s\n", i->sensors.intrusion_enabled ? "on" : "off");
 	printf("motion:          %s (threshold %u steps)\n",
 	       i->sensors.motion_enabled ? "on" : "off", i->sensors.motion_step_threshold);
-	printf("policies:        emergency-reset-clears-sed-ak=%s ble-presence=%s\n",
-	       tf(s->emergency_reset_clears_sed_ak), tf(s->ble_presence_allowed));
+	printf("policies:        password-reset-clears-sed-ak=%s ble-presence=%s\n"
+	       "                 handset-revert-resets-password=%s factory-reset-clears-sed-ak=%s\n"
+	       "                 keylock=%s\n",
+	       tf(s->emergency_reset_clears_sed_ak), tf(s->ble_presence_allowed),
+	       tf(s->handset_revert_resets_password), tf(s->factory_reset_clears_sed_ak),
+	       tf(s->keylock_enabled));
+	printf("chassis lock:    %s\n", s->chassis_locked ? "engaged" : "released (or none)");
+	printf("UEFI password:   %s\n", s->uefi_password_set ? "set" : "not set");
 	printf("admin password:  %s\n",
-	       i->admin_password_must_change ? "default, must be changed" : "set");
+	       i->admin_password_must_change ? "the label's, must be changed" : "set");
 	printf("receipts:        %llu\n", (unsigned long long)s->receipt_counter);
 	printf("audit records:   %llu\n", (unsigned long long)s->audit_count);
 	printf("known signers:   %u\n", (unsigned)i->known_signers_count);

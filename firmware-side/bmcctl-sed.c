@@ -15,7 +15,7 @@
 
 #define T(x) svcport_admin_v1_AdminRequest_##x##_tag
 
-static const char sed_help[] =
+const char ctl_sed_help[] =
     "sed passphrase --drive-set NAME [P]\n"
     "    AK := PBKDF2-HMAC-SHA256(P, \"svcport-sed-ak-v2\" NUL NAME, 100000): the same P and\n"
     "    NAME give the same AK on every server of the drive set. P (>= 16 characters) or\n"
@@ -29,19 +29,16 @@ static const char sed_help[] =
     "    The AK from the automatic backup component (after a board replacement).\n"
     "sed generate --erase-drives\n"
     "    A new random AK where no backup exists: what the drives held is lost.\n"
-    "All: Administrator+, audited; --json prints {\"ok\":true} or {\"ok\":false,\"error\":N};\n"
-    "a note from bmcd (an absent or unhealthy backup component) goes to stderr.\n";
+    "All: Administrator+, audited; --json prints {\"ok\":true} or bmcctl's error object;\n"
+    "a note from bmcd (an absent or unhealthy backup component) goes to stderr.";
 
-/* Strips --help and --json (anywhere); 1 if --help was asked (printed). */
+/* Strips --json (after the command too); `sed ... --help` is bmcctl.c's (ctl_sed_help).
+ * Always 0. */
 static int common_flags(struct ctl *c, int *argc, char **argv)
 {
 	int n = 0;
 
 	for (int i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], "--help") == 0) {
-			fputs(sed_help, stdout);
-			return 1;
-		}
 		if (strcmp(argv[i], "--json") == 0)
 			c->json = true;
 		else
@@ -80,17 +77,12 @@ static bool take_flag(int *argc, char **argv, const char *name)
 /* Sends the request; prints the outcome (with the daemon's note) as text or JSON. */
 static int send_and_print(struct ctl *c, const char *done)
 {
-	if (ctl_transact(c, &c->req, &c->rep) != 0) {
-		if (c->json)
-			printf("{\"ok\":false,\"error\":%d}\n", (int)c->rep.error);
-		return 1;
-	}
+	if (ctl_transact(c, &c->req, &c->rep) != 0)
+		return 1; /* said on stderr, and with --json as an object */
 	if (c->json)
 		printf("{\"ok\":true}\n");
 	else
 		printf("%s\n", done);
-	if (c->rep.message[0])
-		fprintf(stderr, "svcport-bmcctl: note: %s\n", c->rep.message);
 	return 0;
 }
 

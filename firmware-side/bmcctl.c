@@ -92,16 +92,6 @@ static int build_policy_set(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-static int build_factory_reset(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 1 || strcmp(argv[0], "--yes") != 0)
-		return ctl_die("factory-reset resets the administrator password to the default; "
-		               "under BMC-managed control that reopens the data. Run it again "
-		               "with --yes");
-	c->req.which_cmd = T(factory_reset);
-	return 0;
-}
-
 static int run_audit_show(struct ctl *c, int argc, char **argv)
 {
 	uint32_t first = 0;
@@ -227,10 +217,20 @@ static const struct ctl_cmd {
      "    [--other-server] | sed restore --from-component (sed --help)"},
     {"sed", "restore", 1, 6, 0, NULL, ctl_sed_restore, NULL},
     {"sed", "generate", 0, 2, 0, NULL, ctl_sed_generate, "sed generate --erase-drives"},
-    {"policy", "set", 2, 2, 0, build_policy_set, NULL,
-     "policy set emergency-reset-clears-sed-ak|ble-presence true|false"},
-    {"factory-reset", NULL, 0, 1, 0, build_factory_reset, NULL,
-     "factory-reset --yes            reset the admin password to the default"},
+    {"policy", "set", 2, 2, 0, build_policy_set, NULL, "policy set NAME true|false"},
+    {"factory-reset", NULL, 0, 1, 0, ctl_build_factory_reset, NULL,
+     "factory-reset --yes            the firmware-setup path: the label's password"},
+    {"account", "add", 2, 3, 0, ctl_build_account_add, NULL,
+     "account add NAME administrator|read-only [PASSWORD] | account delete NAME"},
+    {"account", "delete", 1, 1, 0, ctl_build_account_delete, NULL, NULL},
+    {"account", "list", 0, 0, 0, NULL, ctl_run_account_list,
+     "account list                   every account, its level (Administrator or above)"},
+    {"uefi-password", "set", 0, 1, 0, ctl_build_uefi_set, NULL,
+     "uefi-password set [NEW] | clear | verify [PW]   the host firmware setup password"},
+    {"uefi-password", "clear", 0, 0, 0, ctl_build_uefi_clear, NULL, NULL},
+    {"uefi-password", "verify", 0, 1, 0, ctl_build_uefi_verify, NULL, NULL},
+    {"activation-code", NULL, 0, 0, 0, NULL, ctl_run_activation_code,
+     "activation-code                the secure activation code (Administrator or above)"},
     {"audit", "show", 0, 1, 0, NULL, run_audit_show, "audit show [FIRST] | audit verify"},
     {"audit", "verify", 0, 0, 0, NULL, run_audit_verify, NULL},
     {"cert", "export", 0, 3, 0, NULL, run_cert_export,
@@ -242,16 +242,56 @@ static const struct ctl_cmd {
      "                                 TrustUpdate signed by a pinned root's key"},
 };
 
+/* `COMMAND --help`: what it does, who may run it, what it needs. */
+static const struct ctl_help {
+	const char *w0, *w1, *text;
+} helps[] = {
+    {"sed", NULL, ctl_sed_help},
+    {"policy", "set",
+     "NAME: password-reset-clears-sed-ak (default true; emergency-reset-clears-sed-ak\n"
+     "is its older name), ble-presence (false), handset-revert-resets-password (false),\n"
+     "factory-reset-clears-sed-ak (true), keylock (false: with it, opening the cover\n"
+     "counts only while the chassis lock is engaged). An Administrator may tighten a\n"
+     "policy; a value that weakens protection needs the Administrator+. Audited\n"
+     "(policy-set)."},
+    {"factory-reset", NULL,
+     "No login: whoever is at the machine. Needs $SVCPORT_UEFI_PASSWORD when a UEFI\n"
+     "setup password is set. The administrator password returns to the label's\n"
+     "(must change), other accounts are removed, policies return to their defaults;\n"
+     "the SED AK is cleared (and the server LOCKED) unless factory-reset-clears-sed-ak\n"
+     "is false; a lock is never lifted. Audited (factory-reset)."},
+    {"account", "add",
+     "Administrator+ only. PASSWORD or $SVCPORT_NEW_ACCOUNT_PASSWORD (8+ chars) is\n"
+     "the initial one: the account changes it at its first login (--user NAME\n"
+     "password set). There is exactly one Administrator+: the default user 'admin'.\n"
+     "At most 8 other accounts. Audited (account-add, account-delete)."},
+    {"account", "delete", "Administrator+ only; the default user cannot be deleted. Audited."},
+    {"account", "list",
+     "Administrator or above. --json: {\"ok\":true,\"accounts\":[{name,role,must_change}]}"},
+    {"uefi-password", NULL,
+     "set/clear: Administrator+ only; NEW or $SVCPORT_NEW_UEFI_PASSWORD (8+ chars);\n"
+     "replacing or clearing one needs it in $SVCPORT_UEFI_PASSWORD. Stored as PBKDF2-\n"
+     "HMAC-SHA256 with a random salt; wrong guesses back off. When set, factory-reset\n"
+     "needs it. verify: no login (what the setup screen asks), PW or\n"
+     "$SVCPORT_UEFI_PASSWORD. Audited (uefi-password-set, uefi-password-clear)."},
+    {"activation-code", NULL,
+     "The guide's IPMI path. Administrator or above; each read is audited\n"
+     "(activation-code-read) and counts toward a back-off (3 free, then 1 s doubling\n"
+     "to 60 s). --json: {\"ok\":true,\"activation_code\":\"...\"}"},
+};
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svcport-bmcctl --admin-socket PATH [--password PW] [--json] COMMAND\n"
+	fprintf(f, "usage: svcport-bmcctl --admin-socket PATH [--user NAME] [--password PW] "
+	           "[--json] COMMAND\n"
 	           "       svcport-bmcctl --help | --version\n"
-	           "commands:\n");
+	           "commands (COMMAND --help for more):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].synopsis)
 			fprintf(f, "  %s\n", commands[i].synopsis);
-	fprintf(f, "The administrator password comes from --password or $SVCPORT_ADMIN_PASSWORD\n"
-	           "(the default after init or a reset is PASSW0RD and must be changed).\n");
+	fprintf(f, "The account is --user or $SVCPORT_ADMIN_USER (default: admin, the\n"
+	           "Administrator+); its password --password or $SVCPORT_ADMIN_PASSWORD. A new\n"
+	           "board's is printed on its label and must be changed at first login.\n");
 }
 
 static const struct ctl_cmd *find(int argc, char **argv, int *ret_args)
@@ -271,6 +311,29 @@ static const struct ctl_cmd *find(int argc, char **argv, int *ret_args)
 	return NULL;
 }
 
+/* `COMMAND [WORD] --help`: the synopses of that command, and its help. */
+static bool print_command_help(int argc, char **argv)
+{
+	bool found = false;
+
+	if (argc < 2 || strcmp(argv[argc - 1], "--help") != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct ctl_cmd *k = &commands[i];
+
+		if (strcmp(argv[0], k->w0) != 0)
+			continue;
+		if (k->synopsis)
+			printf("usage: svcport-bmcctl [options] %s\n", k->synopsis);
+		found = true;
+	}
+	for (size_t i = 0; found && i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(argv[0], helps[i].w0) == 0 &&
+		    (!helps[i].w1 || argc < 3 || strcmp(argv[1], helps[i].w1) == 0))
+			printf("%s\n", helps[i].text);
+	return found;
+}
+
 /* The answer of a command that has no printer of its own. */
 static void print_reply(const struct ctl *c)
 {
@@ -285,16 +348,25 @@ static void print_reply(const struct ctl *c)
 		                   : "sensor disabled or under threshold: no effect");
 		break;
 	default:
-		printf("ok\n");
+		if (c->json) {
+			char m[6 * sizeof(c->rep.message)];
+
+			printf("{\"ok\":true,\"message\":\"%s\"}\n",
+			       ctl_json_str(c->rep.message, m, sizeof(m)));
+		} else {
+			printf("ok\n");
+		}
 		break;
 	}
 }
 
-static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_password)
+static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_password,
+                         const char **ret_user)
 {
 	static const struct option opts[] = {
 	    {"admin-socket", required_argument, NULL, 'a'},
 	    {"password", required_argument, NULL, 'p'},
+	    {"user", required_argument, NULL, 'u'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -309,6 +381,9 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 			break;
 		case 'p':
 			*ret_password = optarg;
+			break;
+		case 'u':
+			*ret_user = optarg;
 			break;
 		case 'j':
 			c->json = true;
@@ -334,18 +409,24 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 int main(int argc, char **argv)
 {
 	static struct ctl c;
-	const char *password = NULL;
+	const char *password = NULL, *user = NULL;
 	const struct ctl_cmd *k;
 	int words = 0, ret;
 
-	if (parse_options(&c, argc, argv, &password) < 0)
+	if (parse_options(&c, argc, argv, &password, &user) < 0)
 		return 2;
 	argc -= optind;
 	argv += optind;
+	if (print_command_help(argc, argv))
+		return 0;
 	if (!password)
 		password = getenv("SVCPORT_ADMIN_PASSWORD");
+	if (!user)
+		user = getenv("SVCPORT_ADMIN_USER");
 	c.req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 	if (password && ctl_copy_str(c.req.password, sizeof(c.req.password), password, "password"))
+		return 1;
+	if (user && ctl_copy_str(c.req.user, sizeof(c.req.user), user, "user"))
 		return 1;
 	k = find(argc, argv, &words);
 	if (!k) {

@@ -36,6 +36,8 @@ int ctl_write_pem(const char *path, const char *what, const uint8_t *der, size_t
 int ctl_cert_install_read(const char *path, svcport_admin_v1_CertInstall *in);
 
 /* What a person (or with json, a program) reads. */
+/* A JSON string's contents (escaped) in out; out must hold 6 bytes per input byte. */
+const char *ctl_json_str(const char *in, char *out, size_t cap);
 void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s);
 /* audit show: every record from req's first on, page by page. 0 or 1. */
 int ctl_print_audit(const struct ctl *c, svcport_admin_v1_AdminRequest *req);
@@ -47,6 +49,17 @@ int ctl_sed_passphrase(struct ctl *c, int argc, char **argv);
 int ctl_sed_backup(struct ctl *c, int argc, char **argv);
 int ctl_sed_restore(struct ctl *c, int argc, char **argv);
 int ctl_sed_generate(struct ctl *c, int argc, char **argv);
+extern const char ctl_sed_help[]; /* `sed ... --help` */
+/* bmcctl-accounts.c: accounts, the UEFI password, the activation code. */
+const char *ctl_role_name(svcport_v1_ConsoleRole r);
+int ctl_build_account_add(struct ctl *c, int argc, char **argv);
+int ctl_build_account_delete(struct ctl *c, int argc, char **argv);
+int ctl_run_account_list(struct ctl *c, int argc, char **argv);
+int ctl_build_uefi_set(struct ctl *c, int argc, char **argv);
+int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv);
+int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv);
+int ctl_build_factory_reset(struct ctl *c, int argc, char **argv);
+int ctl_run_activation_code(struct ctl *c, int argc, char **argv);
 
 /* Argument parsing: 0 or -EINVAL. */
 int ctl_parse_bool(const char *s, bool *ret);

@@ -24,6 +24,7 @@
 
 #include "bmc.h"
 #include "bmcd-host.h"
+#include "bmcd-options.h"
 #include "bmcd-sock.h"
 #include "console.h"
 #include "factory.h"
@@ -33,6 +34,7 @@
 #include "notify.h"
 #include "presence.h"
 #include "privdrop.h"
+#include "se.h"
 #include "utc.h"
 #include "version.h"
 
@@ -54,7 +56,8 @@ struct daemon {
 	struct loop_io *gw_io, *admin_io;
 	struct loop_signal *sig_term, *sig_int;
 	struct loop_timer *tick;
-	struct hwin *hw; /* the presence source, read by the core */
+	struct hwin *hw;      /* the presence source, read by the core */
+	struct hwwatch watch; /* the cover and the handset: events (issue 13) */
 	struct bmcd_host *host;
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
@@ -131,6 +134,7 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 		conn_close(c);
 		return;
 	}
+	hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_msg);
 	if (bmc_handle_packet(c->d->bmc, in, (size_t)n, out, sizeof(out), &out_len, &o) < 0) {
 		log_msg(LOG_ERR, "reply does not encode (bug)");
 		conn_close(c);
@@ -185,12 +189,13 @@ static void on_admin(int fd, unsigned events, void *user_data)
 		snprintf(rep.message, sizeof(rep.message), "request does not decode");
 		o = (struct bmc_outcome){.request = "admin undecodable"};
 	} else {
+		hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_msg);
 		bmc_admin_handle(c->d->bmc, &req, &rep, &o);
 	}
 	mbedtls_platform_zeroize(&req, sizeof(req));
 	mbedtls_platform_zeroize(in, sizeof(in));
-	log_msg(rep.error ? LOG_NOTICE : LOG_INFO, "admin %s -> %s%s%s", o.request,
-	        rep.error ? "refused" : "ok", rep.message[0] ? ": " : "", rep.message);
+	log_msg(rep.error ? LOG_NOTICE : LOG_INFO, "%s -> %s%s%s", o.request,
+	        bmc_admin_outcome(rep.error), rep.message[0] ? ": " : "", rep.message);
 	/* One request per admin connection: the console connects per command. */
 	if (!pb_encode(&os, svcport_admin_v1_AdminReply_fields, &rep) ||
 	    send(fd, out, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -259,6 +264,7 @@ static void on_tick(void *user_data)
 {
 	struct daemon *d = user_data;
 
+	hwwatch_poll(&d->watch, d->hw, d->bmc, log_msg);
 	bmc_tick(d->bmc);
 	broadcast_events(d);
 	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
@@ -271,173 +277,6 @@ static void on_signal(int signo, void *user_data)
 
 	log_msg(LOG_INFO, "signal %d: stopping", signo);
 	loop_quit(d->loop);
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
-	           "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
-	           "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
-	           "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
-	           "                    [--host-socket PATH] [--host-uid UID]\n"
-	           "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
-	           "       svcport-bmcd --help | --version\n"
-	           "\n"
-	           "The BMC half of svcport: verifies portal-signed commands and keeps the\n"
-	           "device's keys and lockdown state in DIR. --ready-fd N writes \"ready\\n\" to\n"
-	           "fd N once its sockets listen (and $NOTIFY_SOCKET gets READY=1). Root drops\n"
-	           "every capability then (--user NAME: and runs as NAME). bmcd stays in the\n"
-	           "foreground (--foreground is accepted, for older scripts) and\n"
-	           "logs to stderr unless --log syslog. USB presence comes from the hardware: the\n"
-	           "gadget's UDC state, the host-mode port's device, or the simulator's\n"
-	           "(--hw-sim); none: never. --host-socket (default: host.sock beside the\n"
-	           "admin socket) serves the host firmware, uid --host-uid (default: bmcd's).\n"
-	           "See svcport-bmcd(8) and docs/bmc.md.\n");
-}
-
-/* What the command line asks for. */
-struct options {
-	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind, *user;
-	const char *host_arg;            /* --host-socket */
-	char host_path[PATH_MAX];        /* it, or host.sock beside the admin socket */
-	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
-	bool init, force, foreground;
-	int ready_fd;
-	uid_t gateway_uid, host_uid;
-};
-
-static const struct option bmcd_opts[] = {
-    {"state-dir", required_argument, NULL, 's'},
-    {"gateway-socket", required_argument, NULL, 'g'},
-    {"admin-socket", required_argument, NULL, 'a'},
-    {"gateway-uid", required_argument, NULL, 'u'},
-    {"gateway-user", required_argument, NULL, 'U'},
-    {"user", required_argument, NULL, 'n'},
-    {"foreground", no_argument, NULL, 'f'},
-    {"log", required_argument, NULL, 'l'},
-    {"ready-fd", required_argument, NULL, 'r'},
-    {"init", no_argument, NULL, 'i'},
-    {"factory", required_argument, NULL, 'F'},
-    {"force", no_argument, NULL, 'x'},
-    {"usb-udc", required_argument, NULL, 'D'},
-    {"usb-port", required_argument, NULL, 'P'},
-    {"hw-sim", required_argument, NULL, 'S'},
-    {"host-socket", required_argument, NULL, 'H'},
-    {"host-uid", required_argument, NULL, 'O'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {0},
-};
-
-/* --gateway-uid/--host-uid: a number into *ret_uid. 0, or 2 (said on stderr). */
-static int parse_uid(const char *arg, const char *option, uid_t *ret_uid)
-{
-	char *end;
-
-	errno = 0;
-	*ret_uid = (uid_t)strtoul(arg, &end, 10);
-	if (errno || *end || !*arg || *arg == '-') {
-		fprintf(stderr, "svcport-bmcd: --%s: not a number\n", option);
-		return 2;
-	}
-	return 0;
-}
-
-/* o->host_path (bmcd-host.h). 0, or 2 if it is too long. */
-static int host_path_set(struct options *o)
-{
-	if (bmcd_host_path(o->host_path, sizeof(o->host_path), o->host_arg, o->admin_path) < 0) {
-		fprintf(stderr, "svcport-bmcd: the host socket's path is too long\n");
-		return 2;
-	}
-	return 0;
-}
-
-/* 0, or the exit code (2: usage; -1: --help printed, exit 0). */
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	int opt;
-
-	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid(), .host_uid = getuid()};
-	while ((opt = getopt_long(argc, argv, "h", bmcd_opts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			o->state_dir = optarg;
-			break;
-		case 'g':
-			o->gw_path = optarg;
-			break;
-		case 'a':
-			o->admin_path = optarg;
-			break;
-		case 'u':
-		case 'O':
-			if (parse_uid(optarg, opt == 'u' ? "gateway-uid" : "host-uid",
-			              opt == 'u' ? &o->gateway_uid : &o->host_uid))
-				return 2;
-			break;
-		case 'H':
-			o->host_arg = optarg;
-			break;
-		case 'U':
-			if (privdrop_uid_of(optarg, &o->gateway_uid) < 0) {
-				fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		case 'n':
-			o->user = optarg;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'l':
-			o->log_kind = optarg;
-			if (strcmp(optarg, "stderr") != 0 && strcmp(optarg, "syslog") != 0) {
-				fprintf(stderr, "svcport-bmcd: --log stderr|syslog\n");
-				return 2;
-			}
-			break;
-		case 'r':
-			o->ready_fd = atoi(optarg);
-			break;
-		case 'i':
-			o->init = true;
-			break;
-		case 'F':
-			o->factory = optarg;
-			break;
-		case 'x':
-			o->force = true;
-			break;
-		case 'D':
-			o->presence.usb_udc = optarg;
-			break;
-		case 'P':
-			o->presence.usb_port = optarg;
-			break;
-		case 'S':
-			o->presence.hw_sim = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			puts("svcport-bmcd " SVCPORT_VERSION);
-			return -1;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
-	    (!o->init && (!o->gw_path || !o->admin_path)) ||
-	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
-		usage(stderr);
-		return 2;
-	}
-	return o->init ? 0 : host_path_set(o);
 }
 
 static int run_init(const struct options *o, const struct bmc_env *env)
@@ -538,6 +377,8 @@ static int serve(const struct options *o, const struct bmc_env *env)
 		        : ret == -ESTALE ? "state refused (rolled back): the board stays locked"
 		        : ret == -EINVAL ? "state is corrupt"
 		                         : strerror(-ret));
+		if (se_error()[0])
+			fprintf(stderr, "svcport-bmcd: secure element: %s\n", se_error());
 		return 1;
 	}
 	ret = 1;
@@ -574,7 +415,7 @@ int main(int argc, char **argv)
 	mbedtls_ctr_drbg_context drbg;
 	struct options o;
 	struct bmc_env env;
-	int ret = parse_options(argc, argv, &o);
+	int ret = bmcd_options_parse(argc, argv, &o);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
@@ -585,7 +426,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "svcport-bmcd: cannot seed the random generator\n");
 		ret = 1;
 	} else {
-		env = (struct bmc_env){.now_ms = real_now_ms, .rng = drbg_rng, .user_data = &drbg};
+		env = (struct bmc_env){.now_ms = real_now_ms,
+		                       .rng = drbg_rng,
+		                       .user_data = &drbg,
+		                       .se = o.has_se ? &o.se : NULL};
 		ret = o.init ? run_init(&o, &env) : serve(&o, &env);
 	}
 	mbedtls_ctr_drbg_free(&drbg);

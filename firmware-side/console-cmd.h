@@ -10,6 +10,7 @@
 #ifndef SVCPORT_CONSOLE_CMD_H
 #define SVCPORT_CONSOLE_CMD_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -18,8 +19,27 @@
 
 #define AE(x) svcport_admin_v1_AdminError_ADMIN_##x
 
+/*
+ * Who may run a command (the table's gate; docs/bmc.md "Console accounts and
+ * policies"). Two administrator levels as in the guide: exactly one
+ * Administrator+ (the default user), any number of Administrators and
+ * read-only accounts.
+ */
+enum console_gate {
+	GATE_NONE,        /* public material, or hardware speaking (tamper) */
+	GATE_READ,        /* any account, read-only included */
+	GATE_LOGIN,       /* an Administrator or the Administrator+ */
+	GATE_ADMIN_PLUS,  /* the Administrator+ only: the SED AK, the UEFI password */
+	GATE_LOGIN_FIRST, /* any account, also while its password must still change */
+};
+
 /* What a handler asks of the dispatcher once it returned ADMIN_OK. */
 struct console_step {
+	/* In: the level of the account that logged in (UNSPECIFIED: no login,
+	 * a GATE_NONE command), and its index in st.accounts (-1: the default
+	 * user). Set by the dispatcher before the handler runs. */
+	svcport_v1_ConsoleRole role;
+	int account;
 	/* Audit event under which next is committed; NULL: nothing changes. */
 	const char *event;
 	char detail[96];
@@ -28,6 +48,20 @@ struct console_step {
 	/* The SED AK changed: after the commit the backup component gets it. */
 	bool sed_ak_changed;
 };
+
+/* True if the Administrator+ (the default user) is logged in: the SED AK's
+ * change, backup and restore, the UEFI password, policies that weaken. */
+static inline bool console_is_admin_plus(const struct console_step *step)
+{
+	return step->role == svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR_PLUS;
+}
+
+/* True for an Administrator or the Administrator+. */
+static inline bool console_is_admin(const struct console_step *step)
+{
+	return step->role == svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR ||
+	       step->role == svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR_PLUS;
+}
 
 /* Writes the refusal into r (no body) and returns e, for `return console_fail(...)`. */
 static inline svcport_admin_v1_AdminError
@@ -47,6 +81,30 @@ console_fail(svcport_admin_v1_AdminReply *r, svcport_admin_v1_AdminError e, cons
 
 typedef CONSOLE_HANDLER((*console_fn));
 
+/* console-login.c: accounts, passwords and levels. */
+#define CONSOLE_DEFAULT_USER    "admin" /* the Administrator+; an empty user names it too */
+#define CONSOLE_ACCOUNT_DEFAULT (-1)
+#define CONSOLE_ACCOUNT_NONE    (-2)
+#define CONSOLE_PASSWORD_MIN    8
+/*
+ * Checks req's user and password against gate and fills step->role and
+ * step->account. AE(OK), or r says why (AUTH_FAILED, RATE_LIMITED,
+ * PASSWORD_MUST_CHANGE, ROLE_FORBIDDEN).
+ */
+svcport_admin_v1_AdminError console_login(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
+                                          svcport_admin_v1_AdminReply *r, enum console_gate gate,
+                                          struct console_step *step);
+/* The account named user: an index into st->accounts, ACCOUNT_DEFAULT or ACCOUNT_NONE. */
+int console_account_find(const svcport_v1_BmcState *st, const char *user);
+/* True if PBKDF2(pw, salt) is hash (constant time); false for an empty salt. */
+bool console_is_hash_of(const unsigned char *salt, size_t salt_len, const unsigned char *hash,
+                        size_t hash_len, const char *pw);
+/* True if pw is the board's label password (the factory's initial one). */
+bool console_is_label_password(const svcport_v1_BmcState *st, const char *pw);
+/* A new salt and PBKDF2 hash of pw. 0 or -EIO. */
+int console_hash_new(struct bmc *b, const char *pw, unsigned char salt[16], unsigned char hash[32])
+    __attribute__((warn_unused_result));
+
 /* console-sed.c: the SED AK (enable, passphrase, backup, restore). */
 CONSOLE_HANDLER(console_sed_enable);
 CONSOLE_HANDLER(console_sed_passphrase);
@@ -56,6 +114,17 @@ CONSOLE_HANDLER(console_sed_generate);
 CONSOLE_HANDLER(console_sed_component_restore);
 /* After a commit that changed the AK: the backup component's copy; r notes a failure. */
 void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r);
+/* console-account.c: the accounts and their passwords. */
+CONSOLE_HANDLER(console_password_set);
+CONSOLE_HANDLER(console_account_add);
+CONSOLE_HANDLER(console_account_delete);
+CONSOLE_HANDLER(console_account_list);
+/* console-policy.c: policies, the UEFI password, the factory reset. */
+CONSOLE_HANDLER(console_policy_set);
+CONSOLE_HANDLER(console_factory_reset);
+CONSOLE_HANDLER(console_uefi_set);
+CONSOLE_HANDLER(console_uefi_clear);
+CONSOLE_HANDLER(console_uefi_verify);
 /* console-cert.c: certificates and the trust store (DESIGN §6). */
 CONSOLE_HANDLER(console_cert_export);
 CONSOLE_HANDLER(console_cert_csr);

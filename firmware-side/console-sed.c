@@ -22,20 +22,13 @@
 
 /*
  * Only the Administrator+ changes, backs up or restores the SED AK (the guide).
- * The one place that asks: repointed to i13a's console_is_admin_plus(step)
- * when the accounts land; until then the one console login is the default
- * user, the Administrator+.
+ * The table gates these commands GATE_ADMIN_PLUS; the handlers ask again, so a
+ * table row cannot open them by mistake.
  */
-static bool sed_may_manage(const struct console_step *step)
-{
-	(void)step;
-	return true;
-}
-
 #define SED_GATE(r, step)                                                                          \
 	do {                                                                                       \
-		if (!sed_may_manage(step))                                                         \
-			return console_fail(r, AE(INVALID_STATE),                                  \
+		if (!console_is_admin_plus(step))                                                  \
+			return console_fail(r, AE(ROLE_FORBIDDEN),                                 \
 			                    "the SED AK is the Administrator+'s alone");           \
 	} while (0)
 

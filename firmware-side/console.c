@@ -14,65 +14,8 @@
 #include "bmc.h"
 #include "console-cmd.h"
 #include "console.h"
-#include "pwhash.h"
 #include "sealed.h"
 #include "sedak.h"
-
-#define PASSWORD_MIN 8
-
-/* Who may run a command. */
-enum console_gate {
-	GATE_NONE,        /* public material, or hardware speaking (tamper) */
-	GATE_LOGIN,       /* the administrator's password, not the default */
-	GATE_LOGIN_FIRST, /* the password, also while it must still change */
-};
-
-static bool is_password_ok(const svcport_v1_BmcState *st, const char *pw)
-{
-	unsigned char h[32];
-	bool ok;
-
-	if (st->admin_password_hash.size == 0) {
-		size_t n = strlen(pw);
-
-		return n == strlen(BMC_DEFAULT_ADMIN_PASSWORD) &&
-		       bmc_is_mem_equal(pw, BMC_DEFAULT_ADMIN_PASSWORD, n);
-	}
-	if (st->admin_password_hash.size != 32 ||
-	    bmc_pbkdf2(pw, st->admin_password_salt.bytes, st->admin_password_salt.size, h,
-	               sizeof(h)) < 0)
-		return false;
-	ok = bmc_is_mem_equal(h, st->admin_password_hash.bytes, 32);
-	mbedtls_platform_zeroize(h, sizeof(h));
-	return ok;
-}
-
-/* The password gate: AE(OK) if the command may go on; else r says why. */
-static svcport_admin_v1_AdminError check_login(struct bmc *b,
-                                               const svcport_admin_v1_AdminRequest *req,
-                                               svcport_admin_v1_AdminReply *r,
-                                               enum console_gate gate)
-{
-	static const struct rl_key console = {0};
-	uint64_t now = b->env.now_ms(b->env.user_data);
-	uint32_t wait = ratelimit_check(&b->admin_rl, &console, now);
-
-	if (gate == GATE_NONE)
-		return AE(OK);
-	if (wait) {
-		r->retry_after_ms = wait;
-		return console_fail(r, AE(RATE_LIMITED), "too many wrong passwords; retry later");
-	}
-	if (!is_password_ok(&b->st, req->password)) {
-		ratelimit_fail(&b->admin_rl, &console, now);
-		return console_fail(r, AE(AUTH_FAILED), "wrong administrator password");
-	}
-	ratelimit_success(&b->admin_rl, &console);
-	if (b->st.admin_password_must_change && gate != GATE_LOGIN_FIRST)
-		return console_fail(r, AE(PASSWORD_MUST_CHANGE),
-		                    "the default password is in use: run `password set` first");
-	return AE(OK);
-}
 
 static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 {
@@ -95,6 +38,11 @@ static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 	s->sed_ak_generation = b->st.sed_ak_generation;
 	sedak_component_status(b, s->sed_backup_component_detail,
 	                       sizeof(s->sed_backup_component_detail));
+	s->uefi_password_set = b->st.uefi_password_hash.size != 0;
+	s->handset_revert_resets_password = b->st.handset_revert_resets_password;
+	s->keylock_enabled = b->st.keylock_enabled;
+	s->factory_reset_clears_sed_ak = !b->st.factory_reset_keeps_sed_ak;
+	s->chassis_locked = bmc_is_chassis_locked(b);
 }
 
 static CONSOLE_HANDLER(cmd_status)
@@ -102,8 +50,8 @@ static CONSOLE_HANDLER(cmd_status)
 	r->which_body = svcport_admin_v1_AdminReply_status_tag;
 	fill_status(b, &r->body.status);
 	if (b->unstored)
-		snprintf(r->message, sizeof(r->message),
-		         "a change that reduced access (%s) is in force but not stored yet%s",
+		snprintf(r->message, sizeof(r->message), "%s (%s) is in force but not stored yet%s",
+		         b->unstored_written ? "a change" : "a change that reduced access",
 		         b->unstored_event,
 		         b->latch.flags ? "; the secure element's latch holds it" : "");
 	return AE(OK);
@@ -133,24 +81,6 @@ static CONSOLE_HANDLER(cmd_activate)
 	return AE(OK);
 }
 
-static CONSOLE_HANDLER(cmd_password_set)
-{
-	const char *pw = req->cmd.password_set.new_password;
-
-	if (strlen(pw) < PASSWORD_MIN || strcmp(pw, BMC_DEFAULT_ADMIN_PASSWORD) == 0)
-		return console_fail(r, AE(INVALID_STATE),
-		                    "new password: at least 8 characters, not the default");
-	if (b->env.rng(b->env.user_data, next->admin_password_salt.bytes, 16) != 0 ||
-	    bmc_pbkdf2(pw, next->admin_password_salt.bytes, 16, next->admin_password_hash.bytes,
-	               32) < 0)
-		return console_fail(r, AE(INTERNAL), "could not hash the password");
-	next->admin_password_salt.size = 16;
-	next->admin_password_hash.size = 32;
-	next->admin_password_must_change = false;
-	step->event = "admin-password-set";
-	return AE(OK);
-}
-
 static bool is_weaker(const svcport_v1_SensorSettings *old, const svcport_v1_SensorSettings *new)
 {
 	return (old->intrusion_enabled && !new->intrusion_enabled) ||
@@ -160,10 +90,14 @@ static bool is_weaker(const svcport_v1_SensorSettings *old, const svcport_v1_Sen
 
 static CONSOLE_HANDLER(cmd_sensors_set)
 {
-	if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED &&
-	    is_weaker(&next->sensors, &req->cmd.sensors_set.sensors))
+	const bool weaker = is_weaker(&next->sensors, &req->cmd.sensors_set.sensors);
+
+	if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED && weaker)
 		return console_fail(r, AE(INVALID_STATE),
 		                    "portal-managed: the local console may only tighten sensors");
+	if (weaker && !console_is_admin_plus(step))
+		return console_fail(r, AE(ROLE_FORBIDDEN),
+		                    "loosening a sensor weakens protection: Administrator+ only");
 	next->has_sensors = true;
 	next->sensors = req->cmd.sensors_set.sensors;
 	step->event = "admin-sensors-set";
@@ -177,7 +111,7 @@ static CONSOLE_HANDLER(cmd_tamper)
 	bool fires;
 
 	if (t->kind == svcport_admin_v1_TamperKind_TAMPER_INTRUSION)
-		fires = next->sensors.intrusion_enabled;
+		fires = bmc_is_intrusion_counted(b, next);
 	else if (t->kind == svcport_admin_v1_TamperKind_TAMPER_MOTION)
 		fires =
 		    next->sensors.motion_enabled && t->steps >= next->sensors.motion_step_threshold;
@@ -187,43 +121,13 @@ static CONSOLE_HANDLER(cmd_tamper)
 	r->body.tamper.locked = fires;
 	if (!fires) {
 		snprintf(r->message, sizeof(r->message),
-		         "sensor disabled or under its threshold: nothing happens");
+		         "sensor disabled, under its threshold, or the keylock released: nothing "
+		         "happens");
 		return AE(OK);
 	}
 	next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
 	step->event = t->kind == svcport_admin_v1_TamperKind_TAMPER_INTRUSION ? "tamper-intrusion"
 	                                                                      : "tamper-motion";
-	return AE(OK);
-}
-
-static CONSOLE_HANDLER(cmd_policy_set)
-{
-	const svcport_admin_v1_PolicySet *p = &req->cmd.policy_set;
-
-	if (strcmp(p->name, "emergency-reset-clears-sed-ak") == 0)
-		next->emergency_reset_clears_sed_ak = p->value;
-	else if (strcmp(p->name, "ble-presence") == 0)
-		next->ble_presence_allowed = p->value;
-	else
-		return console_fail(r, AE(BAD_REQUEST),
-		                    "unknown policy (emergency-reset-clears-sed-ak, ble-presence)");
-	step->event = "policy-set";
-	snprintf(step->detail, sizeof(step->detail), "%s=%s", p->name, p->value ? "true" : "false");
-	return AE(OK);
-}
-
-/* The firmware-setup path: whoever reaches it is physically at the machine.
- * It resets the admin password only. */
-static CONSOLE_HANDLER(cmd_factory_reset)
-{
-	next->admin_password_salt.size = 0;
-	next->admin_password_hash.size = 0;
-	next->admin_password_must_change = true;
-	if (next->control_mode == svcport_v1_ControlMode_CONTROL_BMC_MANAGED)
-		snprintf(r->message, sizeof(r->message),
-		         "BMC-managed: the default password can activate and reopen the data; set "
-		         "a new password now");
-	step->event = "factory-reset";
 	return AE(OK);
 }
 
@@ -258,6 +162,35 @@ static CONSOLE_HANDLER(cmd_audit_verify)
 	return AE(OK);
 }
 
+/*
+ * The secure activation code (the guide's IPMI path), Administrator or above.
+ * Each read counts like a failure of the USB path's back-off (3 free, then
+ * 1 s doubling to 60 s) and is audited: the code is the claim secret.
+ */
+static CONSOLE_HANDLER(cmd_activation_code_get)
+{
+	static const struct rl_key reads = {.session = 2, .ceiling = 2};
+	const uint64_t now = b->env.now_ms(b->env.user_data);
+	const uint32_t wait = ratelimit_check(&b->admin_rl, &reads, now);
+	svcport_admin_v1_ActivationCodeReply *out = &r->body.activation_code;
+
+	if (wait) {
+		r->retry_after_ms = wait;
+		return console_fail(r, AE(RATE_LIMITED), "the code was read just now; retry later");
+	}
+	if (!next->has_identity || !sealed_has_code(next))
+		return console_fail(r, AE(INVALID_STATE), "no activation code on this board");
+	if (sealed_code_get(b->se, next, out->code) < 0)
+		return console_fail(r, AE(INTERNAL), "the sealed activation code does not unseal");
+	ratelimit_fail(&b->admin_rl, &reads, now);
+	/* The dispatcher drops the body if the audit record cannot be written. */
+	r->which_body = svcport_admin_v1_AdminReply_activation_code_tag;
+	step->event = "activation-code-read";
+	snprintf(step->detail, sizeof(step->detail), "user=%s",
+	         step->account >= 0 ? next->accounts[step->account].name : CONSOLE_DEFAULT_USER);
+	return AE(OK);
+}
+
 #define T(x) svcport_admin_v1_AdminRequest_##x##_tag
 static const struct console_cmd {
 	pb_size_t tag;
@@ -267,25 +200,32 @@ static const struct console_cmd {
 } commands[] = {
     {T(status), "admin status", GATE_NONE, cmd_status},
     {T(activate), "admin activate", GATE_LOGIN, cmd_activate},
-    {T(password_set), "admin password set", GATE_LOGIN_FIRST, cmd_password_set},
-    {T(sensors_show), "admin sensors show", GATE_LOGIN, cmd_status},
+    {T(password_set), "admin password set", GATE_LOGIN_FIRST, console_password_set},
+    {T(sensors_show), "admin sensors show", GATE_READ, cmd_status},
     {T(sensors_set), "admin sensors set", GATE_LOGIN, cmd_sensors_set},
     {T(tamper), "tamper", GATE_NONE, cmd_tamper},
-    {T(sed_enable), "admin sed enable", GATE_LOGIN, console_sed_enable},
-    {T(sed_passphrase), "admin sed passphrase", GATE_LOGIN, console_sed_passphrase},
-    {T(sed_backup), "admin sed backup", GATE_LOGIN, console_sed_backup},
-    {T(sed_restore), "admin sed restore", GATE_LOGIN, console_sed_restore},
-    {T(policy_set), "admin policy set", GATE_LOGIN, cmd_policy_set},
-    {T(factory_reset), "admin factory reset", GATE_NONE, cmd_factory_reset},
-    {T(audit_show), "admin audit show", GATE_LOGIN, cmd_audit_show},
+    {T(sed_enable), "admin sed enable", GATE_ADMIN_PLUS, console_sed_enable},
+    {T(sed_passphrase), "admin sed passphrase", GATE_ADMIN_PLUS, console_sed_passphrase},
+    {T(sed_backup), "admin sed backup", GATE_ADMIN_PLUS, console_sed_backup},
+    {T(sed_restore), "admin sed restore", GATE_ADMIN_PLUS, console_sed_restore},
+    {T(policy_set), "admin policy set", GATE_LOGIN, console_policy_set},
+    {T(factory_reset), "admin factory reset", GATE_NONE, console_factory_reset},
+    {T(audit_show), "admin audit show", GATE_READ, cmd_audit_show},
     {T(audit_verify), "admin audit verify", GATE_NONE, cmd_audit_verify},
     {T(cert_export), "admin cert export", GATE_NONE, console_cert_export},
     {T(cert_csr), "admin cert csr", GATE_LOGIN, console_cert_csr},
     {T(cert_install), "admin cert install", GATE_LOGIN, console_cert_install},
     {T(trust_update), "admin trust update", GATE_LOGIN, console_trust_update},
-    {T(sed_generate), "admin sed generate", GATE_LOGIN, console_sed_generate},
-    {T(sed_component_restore), "admin sed restore component", GATE_LOGIN,
+    {T(sed_generate), "admin sed generate", GATE_ADMIN_PLUS, console_sed_generate},
+    {T(sed_component_restore), "admin sed restore component", GATE_ADMIN_PLUS,
      console_sed_component_restore},
+    {T(account_add), "admin account add", GATE_ADMIN_PLUS, console_account_add},
+    {T(account_delete), "admin account delete", GATE_ADMIN_PLUS, console_account_delete},
+    {T(account_list), "admin account list", GATE_LOGIN, console_account_list},
+    {T(uefi_password_set), "admin uefi password set", GATE_ADMIN_PLUS, console_uefi_set},
+    {T(uefi_password_clear), "admin uefi password clear", GATE_ADMIN_PLUS, console_uefi_clear},
+    {T(uefi_password_verify), "uefi password verify", GATE_NONE, console_uefi_verify},
+    {T(activation_code_get), "admin activation code", GATE_LOGIN, cmd_activation_code_get},
 };
 #undef T
 
@@ -312,8 +252,9 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 		r->error = AE(NOT_STORED);
 		snprintf(r->message, sizeof(r->message),
 		         "in force now%s, but the state write failed (%s): bmcd retries it",
-		         hold == BMC_HOLD_LATCHED ? " and held by the secure element's latch"
-		                                  : " (in memory only: the latch failed too)",
+		         hold == BMC_HOLD_LATCHED  ? " and held by the secure element's latch"
+		         : hold == BMC_HOLD_MEMORY ? " (in memory only: the latch failed too)"
+		                                   : " and written, not durable yet",
 		         strerror(-ret));
 	}
 	if (step->sed_ak_changed)
@@ -342,7 +283,7 @@ void bmc_admin_handle(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
 		goto out;
 	}
 	out->request = cmd->name;
-	if (check_login(b, req, r, cmd->gate) != AE(OK))
+	if (console_login(b, req, r, cmd->gate, &step) != AE(OK))
 		goto out;
 	next = b->st;
 	if (cmd->fn(b, req, r, &next, &step) == AE(OK) && step.event)
@@ -352,4 +293,18 @@ out:
 	out->result = r->error == AE(OK) ? svcport_v1_ErrorCode_ERROR_NONE
 	                                 : svcport_v1_ErrorCode_INVALID_STATE;
 	out->detail = r->message[0] ? r->message : NULL;
+}
+
+const char *bmc_admin_outcome(svcport_admin_v1_AdminError error)
+{
+	switch (error) {
+	case svcport_admin_v1_AdminError_ADMIN_OK:
+		return "ok";
+	case svcport_admin_v1_AdminError_ADMIN_INTERNAL:
+		return "failed";
+	case svcport_admin_v1_AdminError_ADMIN_NOT_STORED:
+		return "in force, not stored";
+	default:
+		return "refused";
+	}
 }

@@ -15,10 +15,12 @@
 #include <mbedtls/platform_util.h>
 
 #include "audit.h"
+#include "bmc.h"
 #include "devcerts.h"
 #include "factory.h"
 #include "fsutil.h"
 #include "hex.h"
+#include "pwhash.h"
 #include "sealed.h"
 #include "se.h"
 #include "state.h"
@@ -151,30 +153,44 @@ static int check_fresh(struct factory *f, bool force)
 	return 0;
 }
 
-/* The device key and anchors into the SE, checked against the board's key hash. */
+/*
+ * The device key and anchors into the SE, checked against the board's key
+ * hash. Without device.key the SE generates the key inside (a token's
+ * production path): its hash is then written to board-key.sha256 for the
+ * board's label, and the board starts blank (its certificate comes with a
+ * DeviceKeyUpdate, docs/deploy.md).
+ */
 static int provision_se(struct factory *f)
 {
 	unsigned char want[32], have[32];
+	bool generate;
+	char hex[66];
 	size_t len;
 	int ret;
 
 	ret = fs_read(f->factory_dir, "device.key", f->key, FACTORY_FILE_MAX, &f->key_len);
+	generate = ret == -ENOENT;
+	if (generate)
+		ret = 0;
 	if (ret == 0)
 		ret = fs_read(f->factory_dir, "trust-anchors.pem", f->anchors, FACTORY_FILE_MAX,
 		              &f->anchors_len);
-	if (ret == 0)
+	if (ret == 0 && !generate)
 		ret =
 		    fs_read(f->factory_dir, "board-key.sha256", f->buf, FACTORY_FILE_MAX - 1, &len);
 	if (ret < 0) {
 		say(f->err, f->err_len,
-		    "%s: device.key, trust-anchors.pem and board-key.sha256 needed: %s",
+		    "%s: trust-anchors.pem, and device.key with board-key.sha256 or neither, "
+		    "needed: %s",
 		    f->factory_dir, strerror(-ret));
 		return ret;
 	}
-	f->buf[len] = 0;
-	if (hex_decode((char *)f->buf, want, sizeof(want), 1) < 0) {
-		say(f->err, f->err_len, "board-key.sha256: not 64 hex digits");
-		return -EINVAL;
+	if (!generate) {
+		f->buf[len] = 0;
+		if (hex_decode((char *)f->buf, want, sizeof(want), 1) < 0) {
+			say(f->err, f->err_len, "board-key.sha256: not 64 hex digits");
+			return -EINVAL;
+		}
 	}
 	/* The state holds secrets: the folder is private whoever made it. */
 	if ((mkdir(f->state_dir, 0700) < 0 && errno != EEXIST) || chmod(f->state_dir, 0700) < 0) {
@@ -182,15 +198,26 @@ static int provision_se(struct factory *f)
 		say(f->err, f->err_len, "%s: %s", f->state_dir, strerror(errno));
 		return ret;
 	}
-	ret = se_provision(f->state_dir, f->key, f->key_len, f->anchors, f->anchors_len, f->env);
+	ret = se_provision(f->state_dir, generate ? NULL : f->key, f->key_len, f->anchors,
+	                   f->anchors_len, f->env);
 	if (ret == 0)
-		ret = se_open(f->state_dir, &f->se);
+		ret = se_open(f->state_dir, f->env, &f->se);
 	if (ret < 0) {
-		say(f->err, f->err_len,
-		    "device.key must be a P-256 key and trust-anchors.pem P-256 CAs");
+		say(f->err, f->err_len, "%s",
+		    se_error()[0]
+		        ? se_error()
+		        : "device.key must be a P-256 key and trust-anchors.pem P-256 CAs");
 		return ret;
 	}
 	se_key_sha256(f->se, have);
+	if (generate) {
+		hex_encode(have, sizeof(have), hex);
+		strcat(hex, "\n");
+		ret = fs_atomic_write(f->factory_dir, "board-key.sha256", hex, 65, 0644);
+		if (ret < 0)
+			say(f->err, f->err_len, "board-key.sha256: %s", strerror(-ret));
+		return ret;
+	}
 	if (memcmp(want, have, 32) != 0) {
 		say(f->err, f->err_len, "board-key.sha256 does not match device.key");
 		return -EINVAL;
@@ -235,6 +262,44 @@ static int load_identity(struct factory *f)
 	return 0;
 }
 
+/*
+ * The board's label password (issue 13, ETSI EN 303 645 5.1): the factory
+ * draws one per board and prints it on the label; its hash is the
+ * Administrator+'s initial password, which must change at first login, and
+ * what a factory reset returns to. No file, no board: there is no default.
+ */
+static int load_label_password(struct factory *f)
+{
+	svcport_v1_BmcState *st = &f->st;
+	char *pw = (char *)f->buf;
+	size_t len;
+	int ret = fs_read(f->factory_dir, "admin-password", f->buf, FACTORY_FILE_MAX - 1, &len);
+
+	if (ret < 0) {
+		say(f->err, f->err_len,
+		    "admin-password (the label's initial password): %s: there is no default",
+		    strerror(-ret));
+		return ret;
+	}
+	f->buf[len] = 0;
+	pw[strcspn(pw, "\r\n")] = 0;
+	if (strlen(pw) < BMC_LABEL_PASSWORD_MIN || strlen(pw) > BMC_LABEL_PASSWORD_MAX) {
+		ret = -EINVAL;
+		say(f->err, f->err_len, "admin-password: %d to %d characters on its first line",
+		    BMC_LABEL_PASSWORD_MIN, BMC_LABEL_PASSWORD_MAX);
+	} else if (f->env->rng(f->env->user_data, st->factory_password_salt.bytes, 16) != 0 ||
+	           bmc_pbkdf2(pw, st->factory_password_salt.bytes, 16,
+	                      st->factory_password_hash.bytes, 32) < 0) {
+		ret = -EIO;
+		say(f->err, f->err_len, "admin-password: cannot hash it");
+	} else {
+		st->factory_password_salt.size = 16;
+		st->factory_password_hash.size = 32;
+	}
+	mbedtls_platform_zeroize(f->buf, sizeof(f->buf));
+	return ret;
+}
+
 /* A new audit log starts with the factory record; then the state record. */
 static int write_state(struct factory *f)
 {
@@ -250,9 +315,10 @@ static int write_state(struct factory *f)
 		return -errno;
 	ret = audit_append(f->state_dir, &f->st, &ae);
 	if (ret == 0)
-		ret = bmc_state_store(f->state_dir, f->se, &f->st);
+		ret = bmc_state_store(f->state_dir, f->se, &f->st, NULL);
 	if (ret < 0)
-		say(f->err, f->err_len, "%s: %s", f->state_dir, strerror(-ret));
+		say(f->err, f->err_len, "%s: %s%s%s", f->state_dir, strerror(-ret),
+		    se_error()[0] ? ": " : "", se_error());
 	return ret;
 }
 
@@ -278,6 +344,8 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 	f->st.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
 
 	ret = check_fresh(f, force);
+	if (ret == 0)
+		ret = load_label_password(f); /* before anything is written */
 	if (ret == 0)
 		ret = provision_se(f);
 	if (ret == 0)

@@ -14,6 +14,12 @@ static bool is_usb_present(void *user_data)
 	return hwin_read(hw, HWIN_USB_GADGET) == 1 || hwin_read(hw, HWIN_USB_HOST) == 1;
 }
 
+/* The keylock engaged; an input that cannot be read counts as engaged (fail closed). */
+static bool is_chassis_locked(void *user_data)
+{
+	return hwin_read(user_data, HWIN_CHASSIS_LOCK) != 0;
+}
+
 int presence_open(const struct presence_config *cfg, struct hwin **ret_hw,
                   struct bmc_presence *ret_p, char *desc, size_t desc_len)
 {
@@ -40,7 +46,8 @@ int presence_open(const struct presence_config *cfg, struct hwin **ret_hw,
 		return ret;
 	*ret_p = (struct bmc_presence){.is_usb_present = is_usb_present,
 	                               .user_data = *ret_hw,
-	                               .simulator = cfg->hw_sim != NULL};
+	                               .simulator = cfg->hw_sim != NULL,
+	                               .is_chassis_locked = is_chassis_locked};
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "bmc.h"
 #include "hwin.h"
+#include "hwwatch.h" /* bmcd polls the event inputs beside presence */
 
 struct presence_config {
 	const char *usb_udc;  /* a UDC name (/sys/class/udc/NAME/state) or a state file's path */

@@ -10,6 +10,39 @@
 /* bmcd's answer to a locked server's host firmware, but its last word ("booting"). */
 #define LOCKED_BUT_LAST "System is locked down and must be activated in order to complete "
 
+/* The board's label: the factory folder's admin-password (issue 13: no default). */
+static bool read_label(struct demo *d, const char *factory)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/admin-password", factory);
+	f = fopen(path, "re");
+	ok = f && fgets(d->label, sizeof(d->label), f);
+	if (f)
+		fclose(f);
+	d->label[strcspn(d->label, "\n")] = 0;
+	return ok && d->label[0];
+}
+
+/* `svcport-bmcctl --json` (`sensors show` with pw, else arg) answers key then want. */
+static bool bmcctl_says(struct demo *d, const char *pw, const char *arg, const char *key,
+                        const char *want)
+{
+	char rest[256] = "";
+
+	if (pw)
+		run_v(d,
+		      ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--json", "--password",
+		           (char *)pw, "sensors", "show"),
+		      key, rest, sizeof(rest));
+	else
+		run_v(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--json", (char *)arg),
+		      key, rest, sizeof(rest));
+	return strncmp(rest, want, strlen(want)) == 0;
+}
+
 static bool st_portal_init(struct demo *d)
 {
 	return sim(d, ARGV(S, "portal", P, "init")) == 0;
@@ -46,7 +79,7 @@ static bool st_manufacture(struct demo *d)
 	           ARGV(S, "portal", P, "device", "manufacture", "--mt", MT, "--sn", SN, "--out",
 	                d->fac, "--control", "portal"),
 	           "secure activation code ", d->code, sizeof(d->code)) == 0;
-	return ok && d->code[0];
+	return ok && d->code[0] && read_label(d, d->fac);
 }
 
 static bool st_rack(struct demo *d)
@@ -56,7 +89,7 @@ static bool st_rack(struct demo *d)
 	set_links(d, d->srv);
 	snprintf(d->capture, sizeof(d->capture), "%s/capture.btsnoop", d->srv);
 	ok = sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
-	                 (char *)d->bin_dir, "--capture", d->capture)) == 0;
+	                 (char *)d->bin_dir, "--se", (char *)d->se, "--capture", d->capture)) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "")) == 0;
 	return ok;
@@ -69,6 +102,7 @@ static bool st_claim_ble(struct demo *d)
 	ok = sim(d, ARGV(S, "portal", P, "claim", "--org", "acme", "--mt", MT, "--sn", SN, "--code",
 	                 d->code)) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, API("alice"), "claim")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-owner", "acme")) == 0;
 	return ok;
 }
 
@@ -96,7 +130,8 @@ static bool st_tamper(struct demo *d)
 {
 	bool ok;
 
-	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "tamper", "intrusion"));
+	/* The hardware: the virtual board's intrusion switch, read by bmcd. */
+	ok = sim(d, ARGV(S, "server", "hw", "--dir", d->srv, "cover", "open")) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-led", "BLINKING")) == 0;
 	return ok;
@@ -155,7 +190,7 @@ static bool st_emergency_reset(struct demo *d)
 	bool ok;
 
 	/* The local administrator sets a password and backs the SED AK up first. */
-	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password", "PASSW0RD",
+	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password", d->label,
 	                    "password", "set", "Adm1n-Secret"));
 	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 	                          "Adm1n-Secret", "sed", "backup", d->backup, BACKUP_PASS));
@@ -163,10 +198,11 @@ static bool st_emergency_reset(struct demo *d)
 	ok = ok && run_v(d, ARGV(S, "app", "--link", d->usb, API("mona"), "emergency-reset"),
 	                 "change it at the first login): ", d->otp, sizeof(d->otp)) == 0;
 	ok = ok && d->otp[0];
-	/* The old password is refused, the SED AK is gone, and no log, capture or state
-	 * file shows the one-time password. */
-	ok = ok && !bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-	                           "Adm1n-Secret", "sed", "backup", d->backup, BACKUP_PASS));
+	/* The administrator's password is refused (reset: a one-time password that must
+	 * change), the SED AK gone, and no log, capture or state file shows the password. */
+	ok = ok && bmcctl_says(d, "Adm1n-Secret", NULL, "\"error\":\"", "authentication");
+	ok = ok && bmcctl_says(d, NULL, "status", "\"admin_password_must_change\":", "true");
+	ok = ok && bmcctl_says(d, NULL, "status", "\"sed_ak_present\":", "false");
 	ok = ok && is_secret_in_no_file(d->srv, d->otp);
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "LOCKED")) == 0;
@@ -200,9 +236,12 @@ static bool st_board_swap(struct demo *d)
 	                 "(key SHA-256): ", d->keyhash, sizeof(d->keyhash)) == 0;
 	set_links(d, d->srv2);
 	/* The SED AK backup component moves to the new board with the drives. */
-	ok = ok &&
-	     sim(d, ARGV(S, "server", "up", "--dir", d->srv2, "--factory", d->blank, "--bin-dir",
-	                 (char *)d->bin_dir, "--sed-component-from", d->srv)) == 0;
+	ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv2, "--factory", d->blank,
+	                       "--bin-dir", (char *)d->bin_dir, "--se", (char *)d->se,
+	                       "--sed-component-from", d->srv)) == 0;
+	/* The new board knows no server yet: locked, no owner. */
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
+	                       "--expect-owner", "")) == 0;
 	return ok && d->keyhash[0];
 }
 
@@ -225,8 +264,10 @@ static bool st_activate_repaired(struct demo *d)
 	/* SED is the server's: the new board adopted it and, without the AK, is not activated. */
 	ok = sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate", "--expect-error",
 	                 "INVALID_STATE")) == 0;
+	/* The new board's own label password, changed at this first login. */
+	ok = ok && read_label(d, d->blank);
 	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-	                          "PASSW0RD", "password", "set", "Adm1n-Secret"));
+	                          d->label, "password", "set", "Adm1n-Secret"));
 	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
 	                          "Adm1n-Secret", "sed", "restore", "--from-component"));
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate",

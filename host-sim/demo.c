@@ -173,20 +173,21 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 int cli_demo(int argc, char **argv)
 {
 	static const char usage[] =
-	    "usage: svcport-sim demo [--bin-dir BUILD] [--keep] [--json]\n"
+	    "usage: svcport-sim demo [--bin-dir BUILD] [--se file|pkcs11] [--keep] [--json]\n"
 	    "  Plays the whole story in a temporary folder: portal, users, a portal-managed\n"
 	    "  server, claim and activation over BLE, tamper, reactivation over USB, emergency\n"
 	    "  reset, SED AK restore, motherboard replacement, key update, transfer and a\n"
 	    "  replayed command; the server's host unlocks its self-encrypting drive only\n"
 	    "  while the server is active and the AK present. Exit 0 only if every step\n"
-	    "  behaved as expected.\n";
+	    "  behaved as expected.\n"
+	    "  --se pkcs11: each server's secure element is a SoftHSM2 token of its own.\n";
 	struct cli_args a;
 	struct demo *d;
 	int passed = 0;
 	ssize_t n;
 	int rc;
 
-	if (cli_args_parse(&a, argc - 1, argv + 1, "bin-dir= keep") < 0)
+	if (cli_args_parse(&a, argc - 1, argv + 1, "bin-dir= keep se=") < 0)
 		return CLI_EXIT_USAGE;
 	if (a.help) {
 		fputs(usage, stdout);
@@ -204,6 +205,7 @@ int cli_demo(int argc, char **argv)
 	d->human = a.json ? stderr : stdout;
 	out_set_progress_stream(d->human);
 	d->bin_dir = cli_arg(&a, "bin-dir", NULL);
+	d->se = cli_arg(&a, "se", "file");
 	if (!d->bin_dir) {
 		static char def[PATH_MAX];
 

@@ -32,12 +32,14 @@ struct demo {
 	char old_cmd[PATH_MAX + 16], backup[PATH_MAX + 16];
 	struct server_bins bins;
 	const char *bin_dir;
+	const char *se; /* the servers' secure element: "file" or "pkcs11" (SoftHSM2) */
 	char code[64];
 	char phrase[64];
 	/* The emergency reset's one-time password, as the app showed it. */
 	char otp[64];
 	char capture[PATH_MAX + 32]; /* the first server's btsnoop capture */
 	char keyhash[80];
+	char label[32];         /* the BMC's initial password, from the board's label */
 	char url[64];           /* the portal service */
 	char ca[PATH_MAX + 16]; /* its certificate, downloaded, the phone's trust */
 	char pw[4][PATH_MAX + 32];

@@ -21,8 +21,9 @@
 #define BMC_FIRMWARE_VERSION       "svcport-bmcd " SVCPORT_VERSION
 #define BMC_PROTOCOL_VERSION       1
 #define BMC_ADMIN_PROTOCOL_VERSION 1
-/* The administrator password after init, factory reset or an emergency reset. */
-#define BMC_DEFAULT_ADMIN_PASSWORD "PASSW0RD"
+/* The label's initial password (factory dir `admin-password`): no universal default. */
+#define BMC_LABEL_PASSWORD_MIN 8
+#define BMC_LABEL_PASSWORD_MAX 64
 
 /*
  * Physical presence as the hardware says it (DESIGN §4.4): the daemon wires
@@ -36,6 +37,9 @@ struct bmc_presence {
 	void *user_data;
 	/* The simulator's virtual server: LINK_SIM is accepted (elsewhere refused). */
 	bool simulator;
+	/* True if the chassis keylock is engaged now (hardware); NULL: no keylock
+	 * input, which counts as engaged (an intrusion always counts). */
+	bool (*is_chassis_locked)(void *user_data);
 };
 
 struct bmc_options {
@@ -109,6 +113,39 @@ void bmc_flush(struct bmc *bmc);
 const char *bmc_error_name(svcport_v1_ErrorCode code);
 /* "claim", "activate", ...; "none". */
 const char *bmc_action_name(svcport_v1_Action a);
+
+/*
+ * The board's hardware speaking (issue 13; docs/bmc.md "Hardware inputs"):
+ * the daemon turns an input's edge into one of these. Never a console
+ * command: software on the BMC cannot press the handset or open the cover.
+ */
+enum bmc_hw_event {
+	BMC_HW_COVER_OPENED,           /* the intrusion switch opened */
+	BMC_HW_HANDSET_PASSWORD_RESET, /* the diagnostics handset's password reset */
+	BMC_HW_HANDSET_REVERT,         /* the handset's "revert to defaults" */
+};
+
+/*
+ * Applies a hardware event: an intrusion that counts locks; the handset's
+ * password reset returns the Administrator+ password to the label's (and
+ * clears the SED AK, locking, under password-reset-clears-sed-ak); its revert
+ * removes the other accounts and returns the policies to their defaults (and
+ * resets the password under handset-revert-resets-password). Audited. 0 if
+ * applied or nothing to do (ret_outcome says which), or -errno if it could
+ * not be stored (a change that reduces access is held anyway: board.h).
+ */
+int bmc_hardware_event(struct bmc *bmc, enum bmc_hw_event ev, struct bmc_outcome *ret_outcome)
+    __attribute__((warn_unused_result));
+/*
+ * What a reset to defaults (the factory reset, the handset's revert) changes
+ * in st: the accounts other than the Administrator+ removed, every policy back
+ * to its protective default. Sensors, SED, lock, owner, the UEFI password stay.
+ */
+void bmc_settings_revert(svcport_v1_BmcState *st);
+/* The chassis keylock is engaged now (true if the board cannot tell). */
+bool bmc_is_chassis_locked(struct bmc *bmc);
+/* An intrusion counts: the sensor is on and, with the keylock option, the lock engaged. */
+bool bmc_is_intrusion_counted(struct bmc *bmc, const svcport_v1_BmcState *st);
 
 /* Current state (read-only view, valid until the next call into bmc). */
 const svcport_v1_BmcState *bmc_state(const struct bmc *bmc);

@@ -62,17 +62,38 @@ static void latch_apply(svcport_v1_BmcState *st, const struct se_latch *l)
 		st->trust_sequence_required = l->trust_sequence;
 }
 
-/* The access-reducing part of next into memory, and into the latch. */
-static enum bmc_hold hold(struct bmc *b, const svcport_v1_BmcState *next, uint32_t flags,
-                          const char *event)
+/*
+ * flags added to the latch, against memory's record: every record after it
+ * is built from memory, which holds them (and whatever the latch held).
+ */
+static enum bmc_hold latch_add(struct bmc *b, const svcport_v1_BmcState *next, uint32_t flags)
 {
 	struct se_latch l = b->latch;
 
 	if (l.flags == 0)
-		l = (struct se_latch){.counter = b->st.state_counter};
+		l = (struct se_latch){0};
 	l.flags |= flags;
+	l.counter = b->st.state_counter;
 	if ((flags & L(TRUST)) && next->trust_sequence > l.trust_sequence)
 		l.trust_sequence = next->trust_sequence;
+	if (se_latch_put(b->se, &l) < 0)
+		return BMC_HOLD_MEMORY;
+	b->latch = l;
+	return BMC_HOLD_LATCHED;
+}
+
+static void unstored_note(struct bmc *b, const struct audit_entry *e, bool written)
+{
+	b->unstored = true;
+	b->unstored_written = written;
+	snprintf(b->unstored_event, sizeof(b->unstored_event), "%s", e->event);
+	snprintf(b->unstored_detail, sizeof(b->unstored_detail), "%s", e->detail ? e->detail : "");
+}
+
+/* The access-reducing part of next into memory, and into the latch. */
+static enum bmc_hold hold(struct bmc *b, const svcport_v1_BmcState *next, uint32_t flags,
+                          const struct audit_entry *e)
+{
 	latch_apply(&b->st, &(struct se_latch){.flags = flags & ~L(TRUST)});
 	if (flags & L(TRUST)) {
 		/* In this run the new roots themselves are at hand: no floor needed. */
@@ -83,21 +104,28 @@ static enum bmc_hold hold(struct bmc *b, const svcport_v1_BmcState *next, uint32
 		memcpy(b->st.signer_cache, next->signer_cache, sizeof(b->st.signer_cache));
 		bmc_refresh_fingerprints(b);
 	}
-	b->unstored = true;
-	snprintf(b->unstored_event, sizeof(b->unstored_event), "%s", event);
-	if (se_latch_put(b->se, &l) < 0)
-		return BMC_HOLD_MEMORY;
-	b->latch = l;
-	return BMC_HOLD_LATCHED;
+	unstored_note(b, e, false);
+	return latch_add(b, next, flags);
 }
 
-static int store(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entry *e)
+/* A store: first the finish of a record an earlier store left in place. */
+static int store(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entry *e,
+                 bool *landed)
 {
-	int ret = audit_append(b->dir, next, e);
+	int ret = bmc_state_finish(b->dir, b->se, b->st.state_counter);
 
+	*landed = false;
 	if (ret == 0)
-		ret = bmc_state_store(b->dir, b->se, next);
+		ret = audit_append(b->dir, next, e);
+	if (ret == 0)
+		ret = bmc_state_store(b->dir, b->se, next, landed);
 	return ret;
+}
+
+static void adopt(struct bmc *b, const svcport_v1_BmcState *st)
+{
+	b->st = *st;
+	bmc_refresh_fingerprints(b);
 }
 
 /* Memory is on disk now: the latch has nothing left to hold. */
@@ -106,6 +134,7 @@ static void latch_release(struct bmc *b)
 	static const struct se_latch clear;
 
 	b->unstored = false;
+	b->unstored_written = false;
 	if (b->latch.flags && se_latch_put(b->se, &clear) == 0)
 		b->latch = clear;
 }
@@ -116,21 +145,33 @@ int bmc_commit(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entr
 	static svcport_v1_BmcState try; /* large; the core is single-threaded */
 	const uint32_t flags = bmc_latch_flags(&b->st, next);
 	enum bmc_hold h = BMC_HOLD_NONE;
+	bool landed = false;
 	int ret = 0;
 
 	for (int i = 0; i < (flags ? BMC_STORE_TRIES : 1); i++) {
-		/* A failed try may have advanced its copy's audit end and counter. */
-		try = *next;
-		ret = store(b, &try, e);
+		/* Once try is in state.pb, storing it again would first cut the audit
+		 * record it binds: only its finish is tried again. */
+		if (landed) {
+			ret = bmc_state_finish(b->dir, b->se, try.state_counter);
+		} else {
+			/* A failed try may have advanced its copy's audit end and counter. */
+			try = *next;
+			ret = store(b, &try, e, &landed);
+		}
 		if (ret == 0)
 			break;
 	}
 	if (ret == 0) {
-		b->st = try;
-		bmc_refresh_fingerprints(b);
+		adopt(b, &try);
 		latch_release(b);
+	} else if (landed) {
+		/* The disk may hold try, a restart would load it: memory takes it too
+		 * (never "nothing changed"); the latch holds against the record before. */
+		h = flags ? latch_add(b, next, flags) : BMC_HOLD_WRITTEN;
+		adopt(b, &try);
+		unstored_note(b, e, true);
 	} else if (flags) {
-		h = hold(b, next, flags, e->event);
+		h = hold(b, next, flags, e);
 	}
 	if (ret_hold)
 		*ret_hold = h;
@@ -140,13 +181,25 @@ int bmc_commit(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entr
 void bmc_store_retry(struct bmc *b)
 {
 	static svcport_v1_BmcState next;
-	struct audit_entry e = {.time = bmc_now_s(b),
-	                        .event = b->unstored_event,
-	                        .detail = "stored late: held in memory and the latch until now",
-	                        .result = svcport_v1_ErrorCode_ERROR_NONE};
+	char event[sizeof(b->unstored_event)], detail[128];
+	struct audit_entry e;
 
 	if (!b->unstored)
 		return;
+	if (b->unstored_written) {
+		/* Memory is the record in state.pb, its audit record with it. */
+		if (bmc_state_finish(b->dir, b->se, b->st.state_counter) == 0)
+			latch_release(b);
+		return;
+	}
+	snprintf(event, sizeof(event), "%s", b->unstored_event);
+	snprintf(detail, sizeof(detail), "stored late: %s",
+	         b->unstored_detail[0] ? b->unstored_detail
+	                               : "held in memory and the latch until now");
+	e = (struct audit_entry){.time = bmc_now_s(b),
+	                         .event = event,
+	                         .detail = detail,
+	                         .result = svcport_v1_ErrorCode_ERROR_NONE};
 	next = b->st;
 	if (bmc_commit(b, &next, &e, NULL) < 0)
 		return; /* still failing: the next tick tries again */
@@ -183,8 +236,7 @@ int bmc_latch_open(struct bmc *b)
 	if (bmc_commit(b, &next, &e, NULL) < 0 && !b->unstored) {
 		/* Nothing in it reduced access any more than the record: hold it all the same. */
 		latch_apply(&b->st, &b->latch);
-		b->unstored = true;
-		snprintf(b->unstored_event, sizeof(b->unstored_event), "latch-reconcile");
+		unstored_note(b, &e, false);
 	}
 	return 0;
 }
@@ -198,7 +250,8 @@ svcport_v1_SecurityLed bmc_security_led(const svcport_v1_BmcState *st)
 {
 	if (st->lockdown_state != svcport_v1_LockdownState_LOCKDOWN_ACTIVE)
 		return svcport_v1_SecurityLed_LED_BLINKING;
-	if (st->sensors.intrusion_enabled || st->sensors.motion_enabled ||
+	/* The guide: ON when SED, a tamper sensor or portal control is enabled. */
+	if (st->sed_enabled || st->sensors.intrusion_enabled || st->sensors.motion_enabled ||
 	    st->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED)
 		return svcport_v1_SecurityLed_LED_ON;
 	return svcport_v1_SecurityLed_LED_OFF;

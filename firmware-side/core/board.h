@@ -45,7 +45,8 @@ _Static_assert(BMC_SIGNER_CACHE_MAX == sizeof(((svcport_v1_DeviceInfo *)0)->know
 
 /* How much of a change that could not be stored is in force anyway. */
 enum bmc_hold {
-	BMC_HOLD_NONE,    /* nothing: the change did not reduce access */
+	BMC_HOLD_NONE,    /* nothing: the change did not reduce access, nothing changed */
+	BMC_HOLD_WRITTEN, /* all of it, in memory and in state.pb, not durable yet */
 	BMC_HOLD_LATCHED, /* its access-reducing part, in memory and in the SE's latch */
 	BMC_HOLD_MEMORY,  /* its access-reducing part, in memory only: the latch failed too */
 };
@@ -60,7 +61,11 @@ struct bmc {
 	svcport_v1_BmcState st;
 	struct se_latch latch; /* as the SE holds it; flags 0: clear */
 	bool unstored;
-	char unstored_event[33]; /* the audit event stored late, when the retry lands */
+	/* Memory is the record in state.pb, cut after its rename: bmc_state_finish()
+	 * is all that is missing (else memory holds more than any record). */
+	bool unstored_written;
+	char unstored_event[33];   /* the audit event stored late, when the retry lands */
+	char unstored_detail[112]; /* its detail (AuditRecord.detail, less "stored late: ") */
 	/* SHA-256 of each st.signer_cache entry, kept in step by bmc_commit(). */
 	unsigned char signer_fp[BMC_SIGNER_CACHE_MAX][32];
 	struct challenge_table challenges;
@@ -77,15 +82,20 @@ static inline uint64_t bmc_now_s(const struct bmc *b)
 }
 
 /*
- * Makes next the board's state: appends e to the audit log, writes the state
- * record by the counter rule (state.h), then takes next in memory (with the
- * derived signer fingerprints) and clears a latch that is no longer needed.
- * 0, or -errno if it could not be stored. Then, if next reduced access
- * (bmc_latch_flags), the store was tried BMC_STORE_TRIES times and the
- * access-reducing part of next is in force anyway: in memory at once and in
- * the SE's latch, and bmc_tick() tries the store again; *ret_hold (may be
- * NULL) says which. Otherwise nothing changed in memory (the audit tail is
- * discarded at the next store or open).
+ * Makes next the board's state: finishes a record an earlier commit left
+ * not durable, appends e to the audit log, writes the state record by the
+ * counter rule (state.h), then takes next in memory (with the derived signer
+ * fingerprints) and clears a latch that is no longer needed. 0, or -errno if
+ * it could not be stored; *ret_hold (may be NULL) then says what is in force:
+ * - BMC_HOLD_WRITTEN: the store failed after the rename (state.h): state.pb
+ *   holds next now, so memory takes it (memory never lags the disk) and
+ *   bmc_tick() finishes it; a restart finds it or the record before.
+ * - BMC_HOLD_LATCHED/MEMORY: next reduced access (bmc_latch_flags); the store
+ *   was tried BMC_STORE_TRIES times and the access-reducing part of next is
+ *   in force anyway: in memory at once (all of next if it was written) and in
+ *   the SE's latch (or not: MEMORY), and bmc_tick() tries the store again.
+ * - BMC_HOLD_NONE: nothing changed in memory or in the committed state (the
+ *   audit tail is discarded at the next store or open).
  */
 int bmc_commit(struct bmc *b, svcport_v1_BmcState *next, const struct audit_entry *e,
                enum bmc_hold *ret_hold) __attribute__((warn_unused_result));

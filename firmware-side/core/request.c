@@ -56,7 +56,7 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 		goto fail;
 	}
 	b->env = *env;
-	ret = se_open(state_dir, &b->se);
+	ret = se_open(state_dir, env, &b->se);
 	if (ret == 0)
 		ret = bmc_state_load(state_dir, b->se, &b->st);
 	if (ret == 0)

@@ -44,18 +44,34 @@ static bool is_record_ok(const svcport_v1_BmcState *st)
 	       (st->audit_count == 0 || st->audit_head_sha256.size == 32);
 }
 
-/* The counter rule: N or N+1 (finished here); older is a rollback. */
-static int counter_check(struct se *se, uint64_t have)
+int bmc_state_finish(const char *state_dir, struct se *se, uint64_t counter)
+{
+	uint64_t n;
+	int ret = se_counter_get(se, &n);
+
+	if (ret < 0 || counter == n)
+		return ret;
+	if (counter != n + 1)
+		return -ERANGE;
+	ret = fs_sync_dir(state_dir);
+	if (ret == 0)
+		ret = se_counter_raise(se, counter);
+	return ret;
+}
+
+/*
+ * The counter rule: N or N+1 (finished here, the directory synced first: the
+ * rename may not be durable yet); older is a rollback.
+ */
+static int counter_check(const char *state_dir, struct se *se, uint64_t have)
 {
 	uint64_t n;
 	int ret = se_counter_get(se, &n);
 
 	if (ret < 0)
 		return ret;
-	if (have == n)
-		return 0;
-	if (have == n + 1)
-		return se_counter_raise(se, have);
+	if (have == n || have == n + 1)
+		return bmc_state_finish(state_dir, se, have);
 	return have < n ? -ESTALE : -EBADMSG;
 }
 
@@ -83,7 +99,7 @@ int bmc_state_load(const char *state_dir, struct se *se, svcport_v1_BmcState *re
 	is = pb_istream_from_buffer(buf, body);
 	if (!pb_decode(&is, svcport_v1_BmcState_fields, &st) || !is_record_ok(&st))
 		goto out;
-	ret = counter_check(se, st.state_counter);
+	ret = counter_check(state_dir, se, st.state_counter);
 	if (ret == 0)
 		*ret_state = st;
 out:
@@ -92,14 +108,18 @@ out:
 	return ret;
 }
 
-int bmc_state_store(const char *state_dir, struct se *se, svcport_v1_BmcState *state)
+int bmc_state_store(const char *state_dir, struct se *se, svcport_v1_BmcState *state,
+                    bool *ret_landed)
 {
 	unsigned char buf[svcport_v1_BmcState_size];
 	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof(buf));
+	bool renamed = false;
 	uint64_t n;
 	size_t body;
 	int ret = se_counter_get(se, &n);
 
+	if (ret_landed)
+		*ret_landed = false;
 	if (ret < 0)
 		return ret;
 	state->state_counter = n + 1;
@@ -112,9 +132,12 @@ int bmc_state_store(const char *state_dir, struct se *se, svcport_v1_BmcState *s
 	memcpy(buf + body, mac_field, sizeof(mac_field));
 	ret = se_mac(se, buf, body, buf + body + sizeof(mac_field));
 	if (ret == 0)
-		ret = fs_atomic_write(state_dir, BMC_STATE_FILE, buf, body + TRAILER_LEN, 0600);
+		ret = fs_atomic_replace(state_dir, BMC_STATE_FILE, buf, body + TRAILER_LEN, 0600,
+		                        &renamed);
 	if (ret == 0)
 		ret = se_counter_raise(se, n + 1);
+	if (ret_landed)
+		*ret_landed = renamed;
 	mbedtls_platform_zeroize(buf, sizeof(buf));
 	return ret;
 }

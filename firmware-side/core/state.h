@@ -16,6 +16,9 @@
 #ifndef SVCPORT_BMC_STATE_H
 #define SVCPORT_BMC_STATE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "se.h"
 #include "svcport.pb.h"
 
@@ -34,9 +37,22 @@ int bmc_state_load(const char *state_dir, struct se *se, svcport_v1_BmcState *re
 /*
  * Commits state by the counter rule (sets state->state_counter). Durable
  * before it returns. 0 or -errno: the file then holds the old record or this
- * one, and the SE's counter accepts either.
+ * one, and the SE's counter accepts either. *ret_landed (may be NULL) says
+ * which: false, the old record (nothing was replaced); true, the failure came
+ * after the rename (the directory's fsync or the counter's raise): the file
+ * holds this record now, a restart finds it or the old one, and
+ * bmc_state_finish() completes the commit.
  */
-int bmc_state_store(const char *state_dir, struct se *se, svcport_v1_BmcState *state)
+int bmc_state_store(const char *state_dir, struct se *se, svcport_v1_BmcState *state,
+                    bool *ret_landed) __attribute__((warn_unused_result));
+/*
+ * Completes a store that failed after its rename: record `counter` (one above
+ * the SE's counter) is made durable (fsync the directory) and the SE's
+ * counter raised to it. 0 (also when the counter is there already) or -errno:
+ * then nothing was written. Call before the next store: a store never reuses
+ * a counter a record on disk may carry.
+ */
+int bmc_state_finish(const char *state_dir, struct se *se, uint64_t counter)
     __attribute__((warn_unused_result));
 
 #endif

@@ -229,6 +229,24 @@ static void result_drop_box(svcport_v1_CommandResult *r)
 	r->has_one_time_password = false;
 }
 
+/* A command that could not be stored: what is in force, as the console tells it. */
+static const char *hold_detail(enum bmc_hold h)
+{
+	switch (h) {
+	case BMC_HOLD_WRITTEN:
+		return "state write failed after the record was written: in force, not durable "
+		       "yet; no receipt";
+	case BMC_HOLD_LATCHED:
+		return "state write failed: the lock or reset is in force (latched), not stored; "
+		       "no receipt";
+	case BMC_HOLD_MEMORY:
+		return "state write failed: the lock or reset is in force in memory only (latch "
+		       "failed); no receipt";
+	default:
+		return "state write failed; nothing changed";
+	}
+}
+
 svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedCommand *cmd,
                                     const struct bmc_cmd_ctx *ctx, svcport_v1_Action *ret_action,
                                     svcport_v1_CommandResult *ret_result, const char **ret_detail)
@@ -312,9 +330,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	                          .result = E(ERROR_NONE)};
 	if (bmc_commit(b, &next, &ae, &hold) < 0) {
 		/* No receipt for what is not stored: its counter could come again. */
-		*ret_detail = hold == BMC_HOLD_NONE ? "state write failed; nothing changed"
-		                                    : "state write failed: the lock or reset is in "
-		                                      "force (latched), not stored; no receipt";
+		*ret_detail = hold_detail(hold);
 		rc = E(INTERNAL);
 		goto out;
 	}

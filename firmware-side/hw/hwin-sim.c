@@ -2,8 +2,10 @@
 /*
  * The simulator's inputs (hwin.h): DIR/<input name> holds one word, the value
  * the real input would show: usb-gadget a UDC state ("configured", "not
- * attached", ...), usb-host "attached" or "detached". A missing file is an
- * inactive input. `svcport-sim server hw` writes them (tmp + rename).
+ * attached", ...), usb-host "attached" or "detached", chassis-lock "engaged"
+ * or "released", cover "open" or "closed", the handset's inputs "pressed" or
+ * "released". A missing file is an inactive input. `svcport-sim server hw` writes them (tmp +
+ * rename).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,14 +15,19 @@
 
 /* The word that makes each input active. */
 static const char *const active[HWIN_INPUT_COUNT] = {
-    [HWIN_USB_GADGET] = "configured",
-    [HWIN_USB_HOST] = "attached",
+    [HWIN_USB_GADGET] = "configured",          [HWIN_USB_HOST] = "attached",
+    [HWIN_CHASSIS_LOCK] = "engaged",           [HWIN_COVER] = "open",
+    [HWIN_HANDSET_PASSWORD_RESET] = "pressed", [HWIN_HANDSET_REVERT] = "pressed",
 };
 
 /* The words `server hw` may write: the active one, then the others. */
 static const char *const values[HWIN_INPUT_COUNT][4] = {
     [HWIN_USB_GADGET] = {"configured", "not attached", "powered", NULL},
     [HWIN_USB_HOST] = {"attached", "detached", NULL},
+    [HWIN_CHASSIS_LOCK] = {"engaged", "released", NULL},
+    [HWIN_COVER] = {"open", "closed", NULL},
+    [HWIN_HANDSET_PASSWORD_RESET] = {"pressed", "released", NULL},
+    [HWIN_HANDSET_REVERT] = {"pressed", "released", NULL},
 };
 
 static int sim_read(struct hwin *hw, enum hwin_input in)

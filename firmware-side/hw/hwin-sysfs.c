@@ -27,7 +27,9 @@ static int sysfs_read(struct hwin *hw, enum hwin_input in)
 	case HWIN_USB_HOST:
 		return hwin_is_dir(path);
 	default:
-		return -ENODEV;
+		/* A GPIO's value attribute: "1" while the input is active. */
+		ret = hwin_read_line(path, state, sizeof(state));
+		return ret < 0 ? ret : strcmp(state, "1") == 0;
 	}
 }
 
@@ -52,6 +54,8 @@ int hwin_sysfs_open(const struct hwin_sysfs_config *cfg, struct hwin **ret_hw)
 	ret = set_path(hw, HWIN_USB_GADGET, cfg->udc_state);
 	if (ret == 0)
 		ret = set_path(hw, HWIN_USB_HOST, cfg->usb_port);
+	for (int i = HWIN_CHASSIS_LOCK; ret == 0 && i < HWIN_INPUT_COUNT; i++)
+		ret = set_path(hw, (enum hwin_input)i, cfg->gpio[i]);
 	if (ret < 0) {
 		hwin_close(hw);
 		return ret;

@@ -13,6 +13,10 @@
 static const char *const names[HWIN_INPUT_COUNT] = {
     [HWIN_USB_GADGET] = "usb-gadget",
     [HWIN_USB_HOST] = "usb-host",
+    [HWIN_CHASSIS_LOCK] = "chassis-lock",
+    [HWIN_COVER] = "cover",
+    [HWIN_HANDSET_PASSWORD_RESET] = "handset-password-reset",
+    [HWIN_HANDSET_REVERT] = "handset-revert",
 };
 
 struct hwin *hwin_new(const struct hwin_backend *ops)

@@ -26,6 +26,15 @@ enum hwin_input {
 	/* The service port in host mode: a device is attached to it (sysfs:
 	 * the port's device directory, e.g. /sys/bus/usb/devices/1-1, exists). */
 	HWIN_USB_HOST,
+	/* Issue 13. The anti-tampering keylock: the chassis lock is engaged
+	 * (Kensington lock attached, or the chassis key turned). */
+	HWIN_CHASSIS_LOCK,
+	/* The intrusion switch: the cover is open. */
+	HWIN_COVER,
+	/* The external diagnostics handset's password reset and revert to
+	 * defaults: active while the handset asks for it. */
+	HWIN_HANDSET_PASSWORD_RESET,
+	HWIN_HANDSET_REVERT,
 	HWIN_INPUT_COUNT,
 };
 
@@ -33,6 +42,9 @@ enum hwin_input {
 struct hwin_sysfs_config {
 	const char *udc_state; /* e.g. /sys/class/udc/<udc>/state */
 	const char *usb_port;  /* e.g. /sys/bus/usb/devices/<bus>-<port> */
+	/* The issue-13 inputs: GPIO value files ("1" active), e.g.
+	 * /sys/class/gpio/gpioN/value; NULL: not wired (hwin_read: -ENODEV). */
+	const char *gpio[HWIN_INPUT_COUNT];
 };
 
 struct hwin;
@@ -52,7 +64,8 @@ void hwin_close(struct hwin *hw);
 int hwin_read(struct hwin *hw, enum hwin_input in) __attribute__((warn_unused_result));
 /* True for the simulator's back-end (its links are simulated too). */
 bool hwin_is_simulated(const struct hwin *hw);
-/* "usb-gadget", "usb-host"; NULL for a value out of range. */
+/* "usb-gadget", "usb-host", "chassis-lock", "cover", "handset-password-reset",
+ * "handset-revert"; NULL for a value out of range. */
 const char *hwin_input_name(enum hwin_input in);
 /* The input named name, or -EINVAL. */
 int hwin_input_parse(const char *name);

@@ -39,21 +39,6 @@
 
 _Static_assert(SLOT_BODY + SE_MAC_LEN <= SLOT_LEN, "a slot fits one sector");
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static int hmac(const unsigned char *key, const char *label, const void *data, size_t len,
                 unsigned char out[SE_MAC_LEN])
 {
@@ -81,15 +66,16 @@ static bool is_equal_ct(const unsigned char *a, const unsigned char *b, size_t l
 	return diff == 0;
 }
 
-int se_mac(struct se *se, const void *data, size_t len, unsigned char out[SE_MAC_LEN])
+int se_file_mac(struct se *se, const void *data, size_t len, unsigned char out[SE_MAC_LEN])
 {
-	return hmac(se->mac_key, "svcport-state-record", data, len, out);
+	return hmac(((struct se_file *)se)->mac_key, "svcport-state-record", data, len, out);
 }
 
-int se_mac_verify(struct se *se, const void *data, size_t len, const unsigned char mac[SE_MAC_LEN])
+int se_file_mac_verify(struct se *se, const void *data, size_t len,
+                       const unsigned char mac[SE_MAC_LEN])
 {
 	unsigned char want[SE_MAC_LEN];
-	int ret = se_mac(se, data, len, want);
+	int ret = se_file_mac(se, data, len, want);
 
 	if (ret == 0 && !is_equal_ct(want, mac, SE_MAC_LEN))
 		ret = -EBADMSG;
@@ -102,13 +88,13 @@ static int slot_encode(const unsigned char *key, const char *name, uint64_t gen,
 {
 	memset(slot, 0, SLOT_LEN);
 	memcpy(slot, SLOT_MAGIC, 8);
-	put_le64(slot + 8, gen);
+	se_put_le64(slot + 8, gen);
 	memcpy(slot + 16, payload, SLOT_PAYLOAD);
 	return hmac(key, name, slot, SLOT_BODY, slot + SLOT_BODY);
 }
 
 /* The newest valid slot of dir/name: its payload, generation and index. */
-static int slot_file_read(const struct se *se, const char *name,
+static int slot_file_read(const struct se_file *se, const char *name,
                           unsigned char ret_payload[SLOT_PAYLOAD], uint64_t *ret_gen,
                           unsigned *ret_slot)
 {
@@ -129,19 +115,19 @@ static int slot_file_read(const struct se *se, const char *name,
 		    hmac(se->mac_key, name, s, SLOT_BODY, mac) < 0 ||
 		    !is_equal_ct(mac, s + SLOT_BODY, SE_MAC_LEN))
 			continue;
-		if (best < 0 || get_le64(s + 8) > get_le64(buf + best * SLOT_LEN + 8))
+		if (best < 0 || se_get_le64(s + 8) > se_get_le64(buf + best * SLOT_LEN + 8))
 			best = i;
 	}
 	if (best < 0)
 		return -EBADMSG;
 	memcpy(ret_payload, buf + best * SLOT_LEN + 16, SLOT_PAYLOAD);
-	*ret_gen = get_le64(buf + best * SLOT_LEN + 8);
+	*ret_gen = se_get_le64(buf + best * SLOT_LEN + 8);
 	*ret_slot = (unsigned)best;
 	return 0;
 }
 
 /* Overwrites the slot after *slot with generation *gen + 1, in place, and syncs it. */
-static int slot_file_write(struct se *se, const char *name, const unsigned char *payload,
+static int slot_file_write(struct se_file *se, const char *name, const unsigned char *payload,
                            uint64_t *gen, unsigned *slot)
 {
 	unsigned char buf[SLOT_LEN];
@@ -200,7 +186,7 @@ int se_store_provision(const char *dir, const struct bmc_env *env)
 	return ret;
 }
 
-int se_store_open(struct se *se)
+int se_store_open(struct se_file *se)
 {
 	unsigned char payload[SLOT_PAYLOAD];
 	size_t len = 0;
@@ -212,20 +198,23 @@ int se_store_open(struct se *se)
 		ret =
 		    slot_file_read(se, COUNTER_FILE, payload, &se->counter_gen, &se->counter_slot);
 	if (ret == 0)
-		se->counter = get_le64(payload);
+		se->counter = se_get_le64(payload);
 	if (ret == 0)
 		ret = slot_file_read(se, LATCH_FILE, payload, &se->latch_gen, &se->latch_slot);
 	return ret;
 }
 
-int se_counter_get(struct se *se, uint64_t *ret_value)
+int se_file_counter_get(struct se *base, uint64_t *ret_value)
 {
+	struct se_file *se = (struct se_file *)base;
+
 	*ret_value = se->counter;
 	return 0;
 }
 
-int se_counter_raise(struct se *se, uint64_t value)
+int se_file_counter_raise(struct se *base, uint64_t value)
 {
+	struct se_file *se = (struct se_file *)base;
 	unsigned char payload[SLOT_PAYLOAD] = {0};
 	int ret;
 
@@ -233,15 +222,16 @@ int se_counter_raise(struct se *se, uint64_t value)
 		return 0;
 	if (value != se->counter + 1)
 		return -ERANGE;
-	put_le64(payload, value);
+	se_put_le64(payload, value);
 	ret = slot_file_write(se, COUNTER_FILE, payload, &se->counter_gen, &se->counter_slot);
 	if (ret == 0)
 		se->counter = value;
 	return ret;
 }
 
-int se_latch_get(struct se *se, struct se_latch *ret_latch)
+int se_file_latch_get(struct se *base, struct se_latch *ret_latch)
 {
+	struct se_file *se = (struct se_file *)base;
 	unsigned char payload[SLOT_PAYLOAD];
 	uint64_t gen;
 	unsigned slot;
@@ -250,19 +240,20 @@ int se_latch_get(struct se *se, struct se_latch *ret_latch)
 	if (ret < 0)
 		return ret == -EBADMSG ? -EIO : ret;
 	*ret_latch = (struct se_latch){
-	    .flags = (uint32_t)get_le64(payload) & 0xffffffffu,
-	    .counter = get_le64(payload + 8),
-	    .trust_sequence = get_le64(payload + 16),
+	    .flags = (uint32_t)se_get_le64(payload) & 0xffffffffu,
+	    .counter = se_get_le64(payload + 8),
+	    .trust_sequence = se_get_le64(payload + 16),
 	};
 	return 0;
 }
 
-int se_latch_put(struct se *se, const struct se_latch *latch)
+int se_file_latch_put(struct se *base, const struct se_latch *latch)
 {
+	struct se_file *se = (struct se_file *)base;
 	unsigned char payload[SLOT_PAYLOAD] = {0};
 
-	put_le64(payload, latch->flags);
-	put_le64(payload + 8, latch->counter);
-	put_le64(payload + 16, latch->trust_sequence);
+	se_put_le64(payload, latch->flags);
+	se_put_le64(payload + 8, latch->counter);
+	se_put_le64(payload + 16, latch->trust_sequence);
 	return slot_file_write(se, LATCH_FILE, payload, &se->latch_gen, &se->latch_slot);
 }

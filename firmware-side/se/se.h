@@ -4,24 +4,33 @@
  * SHA-256 digests; it also holds the pinned portal trust anchors and a wrap
  * key that seals the secrets kept outside it.
  *
- * This file-backed implementation keeps the immutable factory material in
- * STATE_DIR/se/ (0700): device.key (PEM, 0600), trust-anchors.pem (0600),
- * wrap.key (32 random bytes, 0600), and the keys it draws at provisioning for
- * the device's internal CA and the gateway link: internal-ca.key, link.key
- * (PEM P-256, 0600). The mutable secrets (SED AK, activation
- * code) live in the atomically written state record (state.h), sealed with
- * se_seal(), so that one write commits them together with the state they
- * belong to; docs/bmc.md explains why.
+ * Two back-ends behind this one interface (docs/bmc.md "Secure element"),
+ * chosen by bmc_env.se (the process's configuration, never the state folder):
+ *
+ * - the file back-end (se-file*.c; simulation and tests) keeps the immutable
+ *   factory material in STATE_DIR/se/ (0700): device.key (PEM, 0600),
+ *   trust-anchors.pem (0600), wrap.key (32 random bytes, 0600), and the keys
+ *   it draws at provisioning for the device's internal CA and the gateway
+ *   link: internal-ca.key, link.key (PEM P-256, 0600);
+ * - the PKCS#11 back-end (se-pkcs11*.c) keeps all of it as objects of a
+ *   token: keys generated inside it, sensitive and never extractable.
+ *
+ * The mutable secrets (SED AK, activation code) live in the atomically
+ * written state record (state.h), sealed with se_seal(), so that one write
+ * commits them together with the state they belong to; docs/bmc.md explains
+ * why.
  *
  * It also keeps what protects that record (see "Integrity of the state
- * record" below): state-mac.key (32 random bytes), and two files allocated
- * at provisioning and only ever overwritten in place, counter and latch
- * (each two 512-byte slots, written alternately, each slot carrying a
- * generation and an HMAC: a torn write leaves the other slot in force).
+ * record" below): a record MAC key, a counter and a latch. The file back-end
+ * writes them as state-mac.key (32 random bytes) and two files allocated at
+ * provisioning and only ever overwritten in place, counter and latch (each
+ * two 512-byte slots, written alternately, each slot carrying a generation
+ * and an HMAC: a torn write leaves the other slot in force).
  */
 #ifndef SVCPORT_SE_H
 #define SVCPORT_SE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,20 +51,52 @@
 struct se;
 
 /*
- * Opens the secure element of state_dir. 0, -ENOENT (not provisioned),
- * -EBADMSG (counter or latch fail their MAC) or -errno/-EINVAL.
+ * Which secure element (bmc_env.se): NULL, or an empty module, is the file
+ * back-end in STATE_DIR/se; otherwise the PKCS#11 token of that label in the
+ * module's slots, logged in as the user with the PIN read from pin_file.
  */
-int se_open(const char *state_dir, struct se **ret_se) __attribute__((warn_unused_result));
-/* NULL is a no-op. Zeroizes the key. */
+struct se_config {
+	char module[PATH_MAX];   /* the PKCS#11 module (p11-kit-proxy.so for p11-kit) */
+	char token[33];          /* CK_TOKEN_INFO.label, 1..32 bytes */
+	char pin_file[PATH_MAX]; /* the user PIN; ours, not readable by group or others */
+};
+
+/*
+ * Reads a configuration file of key=value lines (module=, token=, pin-file=;
+ * '#' comments), all three required, unknown keys refused. The PIN itself is
+ * never in it. 0, or -EINVAL/-errno with why in err (may be NULL).
+ */
+int se_config_load(const char *path, struct se_config *ret_cfg, char *err, size_t err_len)
+    __attribute__((warn_unused_result));
+
+/*
+ * Why the last failing call of this thread into the SE failed, in one line
+ * ("C_Login: CKR_PIN_INCORRECT (0xa0)"), or "" (no detail beyond the errno;
+ * se_open() and se_provision() clear it first). Never holds a secret.
+ */
+const char *se_error(void);
+
+/*
+ * Opens the secure element env->se names (state_dir for the file back-end).
+ * 0, -ENOENT (not provisioned), -EBADMSG (counter or latch fail their MAC),
+ * -EACCES (PIN refused or PIN file not private), -ENODEV (no such token) or
+ * -errno/-EINVAL/-EIO.
+ */
+int se_open(const char *state_dir, const struct bmc_env *env, struct se **ret_se)
+    __attribute__((warn_unused_result));
+/* NULL is a no-op. Zeroizes the keys it held. */
 void se_close(struct se *se);
 
 /*
- * Provision state_dir/se from PEM buffers (the factory files). The key must be
- * a P-256 key, the anchors one or more P-256 certificates; both are checked
- * before anything is written. A new wrap key, internal CA key, link key and
- * record MAC key are drawn from env->rng (so every secret sealed before is
- * lost); the counter starts at 0 and the latch clear. Replaces existing
- * files. 0 or -errno/-EINVAL.
+ * Provisions the secure element env->se names from PEM buffers (the factory
+ * files). key_pem, if not NULL, is the device key, a P-256 key, imported
+ * (the token keeps it sensitive, not extractable); NULL: the device key is
+ * generated inside the SE. The anchors are one or more P-256 CA certificates.
+ * Both are checked before anything is written. A new wrap key, internal CA
+ * key, link key and record MAC key are generated (by the token, or drawn from
+ * env->rng for the file back-end), so every secret sealed before is lost; the
+ * counter starts at 0 and the latch clear. Replaces what was there.
+ * 0 or -errno/-EINVAL.
  */
 int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key_len,
                  const unsigned char *anchors_pem, size_t anchors_len, const struct bmc_env *env)
@@ -92,6 +133,25 @@ int se_unseal(struct se *se, const struct se_binding *bind, const unsigned char 
 /* ECDSA P-256 over SHA-256(data), DER into sig (SE_SIG_MAX bytes). 0 or -EIO. */
 int se_sign(struct se *se, const void *data, size_t len, unsigned char *sig, size_t *ret_sig_len,
             const struct bmc_env *env) __attribute__((warn_unused_result));
+
+/* The SE's private keys, for se_pk_setup(). */
+enum se_key_id {
+	SE_KEY_DEVICE,      /* the device key (commands' challenges, receipts, CSR) */
+	SE_KEY_INTERNAL_CA, /* issues the internal CA and link certificates */
+	SE_KEY_LINK,        /* the link certificate's key (TLS) */
+	SE_KEY_COUNT,
+};
+
+/*
+ * The external signer: sets up pk (initialised, empty) as an ECDSA P-256
+ * key whose public half is the SE key's and whose signatures the SE makes
+ * (C_Sign on a token). Any mbedTLS user of a private key takes it:
+ * x509write (certificates, CSRs) and TLS (mbedtls_ssl_conf_own_cert). Only
+ * signing and verifying work (no decryption, no check_pair). pk borrows se:
+ * free it with mbedtls_pk_free() before se_close(). 0 or -ENOMEM/-EINVAL.
+ */
+int se_pk_setup(struct se *se, enum se_key_id key, mbedtls_pk_context *pk)
+    __attribute__((warn_unused_result));
 
 /* The device public key as an uncompressed point (SE_PUBKEY_LEN bytes). */
 void se_public_key(const struct se *se, unsigned char out[SE_PUBKEY_LEN]);
@@ -137,12 +197,12 @@ int se_issue_cert(struct se *se, enum se_cert_kind kind, const char *subject,
  *   access cannot be stored, and clears once it is. It is allocated at
  *   provisioning and overwritten in place: a full disk cannot stop it.
  *
- * For a PKCS#11 back-end (docs/bmc.md): the MAC key is a CKK_GENERIC_SECRET
- * object (CKA_SIGN, CKA_VERIFY, CKA_SENSITIVE, not CKA_EXTRACTABLE) used with
- * CKM_SHA256_HMAC through C_Sign / C_Verify; counter and latch are token
- * CKO_DATA objects (CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE) created at
- * provisioning with their full size and rewritten with C_SetAttributeValue.
- * The calls ask nothing a token cannot do: the counter only moves by one, the
+ * On a PKCS#11 token (se-pkcs11*.c, docs/bmc.md): the MAC key is a
+ * CKK_GENERIC_SECRET object (sensitive, not extractable) used with
+ * CKM_SHA256_HMAC through C_Sign / C_Verify; counter and latch are private
+ * CKO_DATA records, replaced (a new object of the next generation, then the
+ * old one destroyed) since a data object's value cannot be rewritten. The
+ * calls ask nothing a token cannot do: the counter only moves by one, the
  * latch has a fixed encoding (SE_LATCH_LEN bytes).
  */
 #define SE_MAC_LEN   32
@@ -169,7 +229,7 @@ int se_counter_raise(struct se *se, uint64_t value) __attribute__((warn_unused_r
  */
 struct se_latch {
 	uint32_t flags;          /* what must hold (the core's BMC_LATCH_* bits) */
-	uint64_t counter;        /* the state counter that was durable when it was set */
+	uint64_t counter;        /* the state record it was set over: later ones hold it */
 	uint64_t trust_sequence; /* with a trust update among the flags: its sequence */
 };
 

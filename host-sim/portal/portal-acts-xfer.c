@@ -82,12 +82,28 @@ int portal_act_ready_mark(struct portal *p, const struct portal_actor *a, const 
 	return err;
 }
 
+int64_t portal_ready_expires(struct portal *p, const char *mt, const char *sn, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t expires = 0;
+
+	if (sqlite3_prepare_v2(
+	        portal_db(p),
+	        "SELECT expires FROM ready_marks WHERE mt=?1 AND sn=?2 AND expires>?3;", -1, &st,
+	        NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, mt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, sn, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		expires = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return expires;
+}
+
 int portal_ready_is_marked(struct portal *p, const char *mt, const char *sn, int64_t now)
 {
-	int n = exec3(p, "SELECT count(*) FROM ready_marks WHERE mt=?1 AND sn=?2 AND expires>?3;",
-	              mt, sn, now, NULL, NULL);
-
-	return n > 0 ? 1 : 0;
+	return portal_ready_expires(p, mt, sn, now) > 0 ? 1 : 0;
 }
 
 int portal_ready_take(struct portal *p, const char *mt, const char *sn, int64_t now)

@@ -31,6 +31,36 @@ int portal_act_org_add(struct portal *p, const struct portal_actor *a, const cha
 	return audited(p, a, "org.add", org, err);
 }
 
+int portal_act_orgs_each(struct portal *p, const struct portal_actor *a,
+                         int (*cb)(const struct portal_org_info *o, void *ud), void *ud)
+{
+	sqlite3_stmt *st = NULL;
+	int err = portal_authorize(p, a, PORTAL_RIGHT_ORG_ADMIN, NULL);
+
+	if (err < 0)
+		return audited(p, a, "org.list", "", err);
+	if (sqlite3_prepare_v2(portal_db(p),
+	                       "SELECT o.name, o.created,"
+	                       " (SELECT count(*) FROM users u WHERE u.org=o.name),"
+	                       " (SELECT count(*) FROM devices d WHERE d.owner=o.name),"
+	                       " coalesce((SELECT issuer FROM org_idps i WHERE i.org=o.name), '')"
+	                       " FROM orgs o ORDER BY o.name;",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while (err == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		struct portal_org_info o = {.created = sqlite3_column_int64(st, 1),
+		                            .users = sqlite3_column_int(st, 2),
+		                            .devices = sqlite3_column_int(st, 3)};
+
+		snprintf(o.name, sizeof(o.name), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(o.idp_issuer, sizeof(o.idp_issuer), "%s",
+		         (const char *)sqlite3_column_text(st, 4));
+		err = cb(&o, ud);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
 int portal_act_user_add(struct portal *p, const struct portal_actor *a, const char *user,
                         const char *org, svcport_v1_Role role, const char *password)
 {
@@ -146,7 +176,7 @@ int portal_act_users_csv(struct portal *p, const struct portal_actor *a, const c
                          const char *csv, size_t len, portal_row_fn row, void *ud)
 {
 	static const char *const headers[] = {"user,role", NULL};
-	struct portal_csv c;
+	struct portal_csv c = {0}; /* freed on every path, parsed or not */
 	int failed = 0;
 	int err = portal_authorize(p, a, PORTAL_RIGHT_USERS, org);
 
@@ -215,7 +245,7 @@ int portal_act_claim_csv(struct portal *p, const struct portal_actor *a, const c
 {
 	static const char *const headers[] = {"machine_type,serial_number,activation_code",
 	                                      "MT,SN,CODE", NULL};
-	struct portal_csv c;
+	struct portal_csv c = {0}; /* freed on every path, parsed or not */
 	int failed = 0;
 	int err = portal_authorize(p, a, PORTAL_RIGHT_CLAIM, org);
 

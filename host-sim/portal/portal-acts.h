@@ -20,6 +20,16 @@
 
 int portal_act_org_add(struct portal *p, const struct portal_actor *a, const char *org)
     __attribute__((warn_unused_result));
+struct portal_org_info {
+	char name[PORTAL_NAME_MAX];
+	int64_t created;
+	int users, devices;   /* its users, the devices it owns */
+	char idp_issuer[256]; /* its identity provider's issuer, "" without one */
+};
+/* Every organisation, by name: portal administrators and the operator. */
+int portal_act_orgs_each(struct portal *p, const struct portal_actor *a,
+                         int (*cb)(const struct portal_org_info *o, void *ud), void *ud)
+    __attribute__((warn_unused_result));
 /* password may be NULL (the user cannot log in with a password until one is set). */
 int portal_act_user_add(struct portal *p, const struct portal_actor *a, const char *user,
                         const char *org, svcport_v1_Role role, const char *password)
@@ -100,6 +110,8 @@ int portal_act_ready_mark(struct portal *p, const struct portal_actor *a, const 
 /* Consumes a live mark: 0, or -ENOENT (none), -EKEYEXPIRED (expired, removed). */
 int portal_ready_take(struct portal *p, const char *mt, const char *sn, int64_t now)
     __attribute__((warn_unused_result));
+/* When the live mark of (mt, sn) expires; 0 without one. */
+int64_t portal_ready_expires(struct portal *p, const char *mt, const char *sn, int64_t now);
 /* 1 if (mt, sn) carries a live mark, else 0. */
 int portal_ready_is_marked(struct portal *p, const char *mt, const char *sn, int64_t now);
 

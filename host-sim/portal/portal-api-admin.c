@@ -2,6 +2,7 @@
 /* API: login, sessions, organisations, users, audit, the certificate to trust. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
@@ -93,6 +94,21 @@ static int h_idp(struct api_req *r, json_t **ret)
 	return 200;
 }
 
+static int h_idp_get(struct api_req *r, json_t **ret)
+{
+	struct portal_idp *idp = calloc(1, sizeof(*idp));
+	int err = idp ? portal_act_idp_get(r->p, &r->actor, r->seg[1], idp) : -ENOMEM;
+	int status = 200;
+
+	if (err < 0)
+		status = api_error(r, ret, err);
+	else
+		*ret = json_pack("{s:s, s:s, s:s, s:s}", "org", r->seg[1], "issuer", idp->issuer,
+		                 "audience", idp->audience, "public_key", idp->pem);
+	free(idp);
+	return status;
+}
+
 static int h_logout(struct api_req *r, json_t **ret)
 {
 	int err = portal_logout(r->p, r->token);
@@ -122,6 +138,27 @@ static int h_org_add(struct api_req *r, json_t **ret)
 		return api_error(r, ret, err);
 	*ret = json_pack("{s:s}", "org", org);
 	return 201;
+}
+
+static int org_row(const struct portal_org_info *o, void *ud)
+{
+	return json_array_append_new(ud,
+	                             json_pack("{s:s, s:I, s:i, s:i, s:s}", "org", o->name,
+	                                       "created", (json_int_t)o->created, "users", o->users,
+	                                       "devices", o->devices, "idp_issuer", o->idp_issuer));
+}
+
+static int h_orgs(struct api_req *r, json_t **ret)
+{
+	json_t *list = json_array();
+	int err = portal_act_orgs_each(r->p, &r->actor, org_row, list);
+
+	if (err < 0) {
+		json_decref(list);
+		return api_error(r, ret, err);
+	}
+	*ret = json_pack("{s:o}", "orgs", list);
+	return 200;
 }
 
 static int user_row(const struct portal_user *u, void *ud)
@@ -234,9 +271,11 @@ const struct api_route api_routes_admin[] = {
     {EVHTTP_REQ_POST, "login", false, h_login},
     {EVHTTP_REQ_POST, "login/federated", false, h_login_federated},
     {EVHTTP_REQ_POST, "orgs/*/idp", true, h_idp},
+    {EVHTTP_REQ_GET, "orgs/*/idp", true, h_idp_get},
     {EVHTTP_REQ_POST, "logout", true, h_logout},
     {EVHTTP_REQ_GET, "me", true, h_me},
     {EVHTTP_REQ_POST, "orgs", true, h_org_add},
+    {EVHTTP_REQ_GET, "orgs", true, h_orgs},
     {EVHTTP_REQ_GET, "orgs/*/users", true, h_users},
     {EVHTTP_REQ_POST, "orgs/*/users", true, h_user_add},
     {EVHTTP_REQ_POST, "orgs/*/users.csv", true, h_users_csv},

@@ -24,8 +24,16 @@ static const char *activation_state(const struct portal_device *d)
 	return "claimed-on-portal";
 }
 
+struct device_rows {
+	struct portal *p;
+	int64_t now;
+	json_t *list;
+};
+
 static int device_row(const struct portal_device *d, void *ud)
 {
+	struct device_rows *rows = ud;
+	int64_t ready_until = portal_ready_expires(rows->p, d->mt, d->sn, rows->now);
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "machine_type", d->mt,
 	                      "serial_number", d->sn, "owner", d->owner, "status", d->status,
 	                      "activation", activation_state(d), "control",
@@ -35,19 +43,21 @@ static int device_row(const struct portal_device *d, void *ud)
 		json_object_set_new(o, "transfer_to", json_string(d->transfer_to));
 	if (d->new_key_sha256[0])
 		json_object_set_new(o, "pending_key_sha256", json_string(d->new_key_sha256));
-	return json_array_append_new(ud, o);
+	if (ready_until)
+		json_object_set_new(o, "ready_until", json_integer((json_int_t)ready_until));
+	return json_array_append_new(rows->list, o);
 }
 
 static int h_devices(struct api_req *r, json_t **ret)
 {
-	json_t *list = json_array();
-	int err = portal_act_devices_each(r->p, &r->actor, r->seg[1], device_row, list);
+	struct device_rows rows = {.p = r->p, .now = utc_now_s(), .list = json_array()};
+	int err = portal_act_devices_each(r->p, &r->actor, r->seg[1], device_row, &rows);
 
 	if (err < 0) {
-		json_decref(list);
+		json_decref(rows.list);
 		return api_error(r, ret, err);
 	}
-	*ret = json_pack("{s:s, s:o}", "org", r->seg[1], "devices", list);
+	*ret = json_pack("{s:s, s:o}", "org", r->seg[1], "devices", rows.list);
 	return 200;
 }
 

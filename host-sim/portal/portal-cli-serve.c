@@ -23,7 +23,7 @@
 #include "portal-serve.h"
 #include "utc.h"
 
-static int refused(struct portal *p, int err)
+int portal_cli_refused(struct portal *p, int err)
 {
 	out_error(portal_err_name(err), "%s", portal_why(p)[0] ? portal_why(p) : strerror(-err));
 	return CLI_EXIT_REFUSED;
@@ -79,7 +79,7 @@ static int cmd_serve(struct portal *p, const struct cli_args *a)
 	o.portal_root = cli_arg(a, "web-root", NULL);
 	o.phone_root = cli_arg(a, "phone-root", NULL);
 	err = portal_serve(p, &o);
-	return err < 0 ? refused(p, err) : CLI_EXIT_OK;
+	return err < 0 ? portal_cli_refused(p, err) : CLI_EXIT_OK;
 }
 
 static int cmd_https(struct portal *p, const struct cli_args *a)
@@ -119,7 +119,7 @@ static int cmd_https(struct portal *p, const struct cli_args *a)
 		return CLI_EXIT_USAGE;
 	}
 	if (err < 0)
-		return refused(p, err);
+		return portal_cli_refused(p, err);
 	portal_https_anchor_path(p, path);
 	out_progress("https %s done; clients trust %s", sub, path);
 	out_str("trust_anchor", path);
@@ -181,7 +181,7 @@ static int csv_upload(struct portal *p, const struct portal_actor *op, const cha
 	out_array_end();
 	mbedtls_platform_zeroize(buf, len);
 	if (failed < 0)
-		return refused(p, failed);
+		return portal_cli_refused(p, failed);
 	out_int("failed", failed);
 	if (failed)
 		out_error("PARTIAL", "%d row(s) refused", failed);
@@ -200,7 +200,7 @@ static int cmd_user_more(struct portal *p, const struct cli_args *a, const char 
 		out_array_begin("users");
 		err = portal_act_users_each(p, &op, org, print_user, NULL);
 		out_array_end();
-		return err < 0 ? refused(p, err) : CLI_EXIT_OK;
+		return err < 0 ? portal_cli_refused(p, err) : CLI_EXIT_OK;
 	}
 	if (strcmp(sub, "csv") == 0 && org && cli_arg(a, "csv", NULL))
 		return csv_upload(p, &op, org, cli_arg(a, "csv", NULL), false);
@@ -224,7 +224,7 @@ static int cmd_user_more(struct portal *p, const struct cli_args *a, const char 
 		return CLI_EXIT_USAGE;
 	}
 	if (err < 0)
-		return refused(p, err);
+		return portal_cli_refused(p, err);
 	out_progress("user %s: %s done", user, sub);
 	out_str("user", user);
 	return CLI_EXIT_OK;
@@ -271,7 +271,7 @@ static int cmd_idp(struct portal *p, const struct cli_args *a)
 	portal_actor_operator(&op);
 	err = portal_act_idp_set(p, &op, org, iss, aud, pem);
 	if (err < 0)
-		return refused(p, err);
+		return portal_cli_refused(p, err);
 	out_progress("%s: identity provider %s registered (audience %s)", org, iss, aud);
 	out_str("org", org);
 	out_str("issuer", iss);

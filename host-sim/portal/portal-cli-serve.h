@@ -23,6 +23,9 @@ struct portal;
 	"  idp set --org O --issuer I --audience A --key PEM   federation (ES256 JWTs)\n"          \
 	"  audit [--org O]                           the append-only audit\n"
 
+/* Prints a refusal (its error name and why) and returns CLI_EXIT_REFUSED. */
+int portal_cli_refused(struct portal *p, int err);
+
 /* Runs cmd if it is one of the service's; false if not (the caller goes on). */
 bool cli_portal_service(struct portal *p, const struct cli_args *a, int *ret_rc);
 

@@ -16,6 +16,7 @@
 #include "pki.h"
 #include "portal.h"
 #include "portal-acts.h"
+#include "portal-cli-admin.h"
 #include "portal-cli-serve.h"
 #include "utc.h"
 
@@ -45,7 +46,7 @@ static const char portal_usage[] =
     "                  --forge-device MT/SN --forge-control bmc|portal\n"
     "                  --forge-org ORG --forge-role ROLE\n"
     "  receipt FILE                         verify a device receipt, update the "
-    "device\n" PORTAL_CLI_SERVE_USAGE;
+    "device\n" PORTAL_CLI_SERVE_USAGE PORTAL_CLI_ADMIN_USAGE;
 
 static const char *portal_dir(const struct cli_args *a)
 {
@@ -195,6 +196,9 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 		                                utc_now_s(), &m);
 		if (err < 0)
 			return refused(p, err);
+		out_progress("  label: BMC administrator password %s (must change at first login)",
+		             m.label_password);
+		out_str("label_password", m.label_password);
 		if (blank) {
 			out_progress("blank replacement board written to %s", outdir);
 			out_progress("  QR code on the board (key SHA-256): %s",
@@ -245,6 +249,7 @@ static int cmd_device(struct portal *p, const struct cli_args *a)
 			out_str("transfer_to", d->transfer_to);
 			out_str("key_sha256", d->key_sha256);
 			out_str("pending_key_sha256", d->new_key_sha256);
+			out_int("ready_until", portal_ready_expires(p, mt, sn, utc_now_s()));
 		}
 		free(d);
 		if (err < 0) {
@@ -491,7 +496,9 @@ int cli_portal(int argc, char **argv)
 	rc = open_portal(&a, strcmp(cmd, "init") == 0, &p);
 	if (rc != CLI_EXIT_OK)
 		return out_finish(rc);
-	if (cli_portal_service(p, &a, &rc))
+	if (cli_portal_admin(p, &a, &rc))
+		; /* org list, idp show, device ready */
+	else if (cli_portal_service(p, &a, &rc))
 		; /* serve, https, user list/..., claim --csv, audit */
 	else if (strcmp(cmd, "init") == 0)
 		rc = cmd_init(p, &a);

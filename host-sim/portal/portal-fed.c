@@ -51,13 +51,7 @@ int portal_act_idp_set(struct portal *p, const struct portal_actor *a, const cha
 	return err;
 }
 
-struct idp {
-	char issuer[256];
-	char audience[256];
-	char pem[PORTAL_IDP_PEM_MAX];
-};
-
-static int idp_get(struct portal *p, const char *org, struct idp *ret)
+static int idp_get(struct portal *p, const char *org, struct portal_idp *ret)
 {
 	sqlite3_stmt *st = NULL;
 	int err = -ENOENT;
@@ -74,6 +68,19 @@ static int idp_get(struct portal *p, const char *org, struct idp *ret)
 		err = 0;
 	}
 	sqlite3_finalize(st);
+	return err;
+}
+
+int portal_act_idp_get(struct portal *p, const struct portal_actor *a, const char *org,
+                       struct portal_idp *ret)
+{
+	int err = portal_authorize(p, a, PORTAL_RIGHT_USERS, org);
+
+	if (err == 0 && idp_get(p, org, ret) < 0)
+		err = portal_refuse(p, -ENOENT, "%s has registered no identity provider", org);
+	/* Reading is audited when refused only, as listing users is. */
+	if (err < 0 && err != -ENOENT)
+		portal_audit(p, a, "org.idp_read", org, err);
 	return err;
 }
 
@@ -152,7 +159,7 @@ static bool is_audience(json_t *aud, const char *want)
 }
 
 /* The claims: the subject into sub. */
-static int claims_check(struct portal *p, json_t *c, const struct idp *idp, int64_t now,
+static int claims_check(struct portal *p, json_t *c, const struct portal_idp *idp, int64_t now,
                         char sub[PORTAL_NAME_MAX])
 {
 	json_t *exp = json_object_get(c, "exp"), *nbf = json_object_get(c, "nbf");
@@ -177,7 +184,7 @@ static int claims_check(struct portal *p, json_t *c, const struct idp *idp, int6
 	return 0;
 }
 
-static int jwt_check(struct portal *p, const struct idp *idp, const char *jwt, int64_t now,
+static int jwt_check(struct portal *p, const struct portal_idp *idp, const char *jwt, int64_t now,
                      char sub[PORTAL_NAME_MAX])
 {
 	const char *dot1 = strchr(jwt, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
@@ -206,7 +213,7 @@ int portal_login_federated(struct portal *p, const char *org, const char *jwt, c
                            int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
                            struct portal_actor *ret)
 {
-	struct idp *idp = calloc(1, sizeof(*idp));
+	struct portal_idp *idp = calloc(1, sizeof(*idp));
 	struct portal_user u;
 	char sub[PORTAL_NAME_MAX] = "";
 	long wait = portal_addr_backoff(p, addr, now);

@@ -24,6 +24,17 @@ int portal_act_idp_set(struct portal *p, const struct portal_actor *a, const cha
                        const char *issuer, const char *audience, const char *pubkey_pem)
     __attribute__((warn_unused_result));
 
+/* An organisation's registered identity provider. */
+struct portal_idp {
+	char issuer[256];
+	char audience[256];
+	char pem[PORTAL_IDP_PEM_MAX];
+};
+
+/* Reads org's identity provider (the act of its org admin): -ENOENT if none is registered. */
+int portal_act_idp_get(struct portal *p, const struct portal_actor *a, const char *org,
+                       struct portal_idp *ret) __attribute__((warn_unused_result));
+
 /*
  * Checks the assertion for org; on success a session for its subject (made a
  * Base user of org on first login). -ENOKEY for every bad assertion (forged,

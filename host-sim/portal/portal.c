@@ -319,6 +319,16 @@ static void activation_code_new(struct portal *p, char out[PORTAL_CODE_MAX])
 	snprintf(out, PORTAL_CODE_MAX, "%.4s-%.4s-%.4s-%.4s", sym, sym + 4, sym + 8, sym + 12);
 }
 
+/* 16 symbols of base32 (80 bits): the label's password, unique per board. */
+static void label_password_new(struct portal *p, char out[PORTAL_LABEL_PW_MAX])
+{
+	char sym[16];
+
+	portal_random_symbols(p, CODE_ALPHABET, sym, sizeof(sym));
+	snprintf(out, PORTAL_LABEL_PW_MAX, "%.4s-%.4s-%.4s-%.4s", sym, sym + 4, sym + 8, sym + 12);
+	mbedtls_platform_zeroize(sym, sizeof(sym));
+}
+
 static int write_text(const char *dir, const char *name, const char *text, mode_t mode)
 {
 	char path[PATH_MAX];
@@ -413,7 +423,11 @@ int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
 	err = write_text(out_dir, "board-key.sha256", text, 0644);
 	if (err < 0)
 		goto out;
-	err = copy_trust_anchor(p, out_dir);
+	label_password_new(p, ret->label_password);
+	snprintf(text, sizeof(text), "%s\n", ret->label_password);
+	err = write_text(out_dir, "admin-password", text, 0600);
+	if (err == 0)
+		err = copy_trust_anchor(p, out_dir);
 	if (err < 0 || blank) {
 		ret->code[0] = '\0';
 		goto out;

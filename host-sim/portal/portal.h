@@ -53,9 +53,14 @@ int portal_org_add(struct portal *p, const char *org, int64_t now)
 int portal_user_add(struct portal *p, const char *user, const char *org, svcport_v1_Role role)
     __attribute__((warn_unused_result));
 
+#define PORTAL_LABEL_PW_MAX 20 /* XXXX-XXXX-XXXX-XXXX and a NUL */
+
 struct portal_manufactured {
 	char code[PORTAL_CODE_MAX]; /* printed on the pull-out tab */
 	char board_key_sha256[65];  /* printed as the board's QR code */
+	/* The BMC's initial administrator password, unique per board, printed on its
+	 * label (factory dir `admin-password`); must change at first login. */
+	char label_password[PORTAL_LABEL_PW_MAX];
 };
 
 /*

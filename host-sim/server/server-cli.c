@@ -21,7 +21,7 @@
 static const char server_usage[] =
     "usage: svcport-sim server COMMAND --dir DIR [options]\n"
     "  up --dir DIR (--factory FDIR | --portal PDIR --mt MT --sn SN [--control bmc|portal])\n"
-    "     [--capture FILE] [--link SPEC]... [--bin-dir BUILD]\n"
+    "     [--capture FILE] [--link SPEC]... [--bin-dir BUILD] [--se file|pkcs11]\n"
     "     Starts svcport-bmcd (--init from the factory directory on first start) and\n"
     "     svcportd with ble-sim:DIR/ble.sock and unix:DIR/usb.sock (plus --link SPECs).\n"
     "     Without --factory the portal manufactures the server into DIR/factory.\n"
@@ -29,13 +29,18 @@ static const char server_usage[] =
     "     The board's SED AK backup component is DIR/hw/sed-component, fitted at the\n"
     "     first start (--no-sed-component: none); --sed-component-from OLDDIR moves\n"
     "     a stopped server's component to this board (a motherboard replacement).\n"
+    "     --se pkcs11: the secure element is a SoftHSM2 token of the server's own\n"
+    "     (DIR/softhsm, DIR/se.conf), made at the first start; default: files.\n"
     "  down --dir DIR     stops both daemons\n"
     "  status --dir DIR   shows what runs and the link paths\n"
     "  hw --dir DIR [INPUT VALUE]\n"
     "     The virtual board's hardware inputs, read by svcport-bmcd at each request:\n"
     "     usb-gadget configured|'not attached'|powered (the service port's device\n"
     "     controller: \"configured\" is a cable in, physical presence),\n"
-    "     usb-host attached|detached (host mode). Without INPUT VALUE: shows them.\n";
+    "     usb-host attached|detached (host mode), chassis-lock engaged|released (the\n"
+    "     anti-tampering keylock), cover open|closed (the intrusion switch),\n"
+    "     handset-password-reset|handset-revert pressed|released (the diagnostics\n"
+    "     handset). Without INPUT VALUE: shows them.\n";
 
 static int up(const struct cli_args *a, const char *dir)
 {
@@ -57,6 +62,11 @@ static int up(const struct cli_args *a, const char *dir)
 	o.usb_unplugged = cli_flag(a, "usb-unplugged");
 	o.sed_component_from = cli_arg(a, "sed-component-from", NULL);
 	o.without_sed_component = cli_flag(a, "no-sed-component");
+	o.se_pkcs11 = strcmp(cli_arg(a, "se", "file"), "pkcs11") == 0;
+	if (!o.se_pkcs11 && strcmp(cli_arg(a, "se", "file"), "file") != 0) {
+		out_error("USAGE", "--se file|pkcs11");
+		return CLI_EXIT_USAGE;
+	}
 	o.capture = cli_arg(a, "capture", NULL);
 	for (int i = 0; i < a->n && o.n_extra_links < 4; i++)
 		if (a->val[i] && strncmp(a->key[i], "link", 4) == 0)
@@ -138,10 +148,9 @@ static int hw(const struct cli_args *a, const char *dir)
 
 int cli_server(int argc, char **argv)
 {
-	static const char spec[] =
-	    "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
-	    "gateway-arg= no-ble-sim no-unix usb-unplugged sed-component-from= "
-	    "no-sed-component";
+	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
+	                           "gateway-arg= no-ble-sim no-unix usb-unplugged se= "
+	                           "sed-component-from= no-sed-component";
 	struct cli_args a;
 	const char *dir;
 	char path[PATH_MAX];

@@ -63,6 +63,24 @@ static bool is_reachable(const char *path)
 	return true;
 }
 
+/* server up --se pkcs11 (server-token.c): bmcd logs in to the token as root, then drops
+ * privileges, and SoftHSM2 writes each token object as a file from then on: the token's
+ * folder becomes bmcd's user's; its configuration and PIN stay root's (0600), read before
+ * the drop, behind a folder others may cross but not list. */
+static int token_share(const char *dir)
+{
+	char hsm[PATH_MAX + 16], tokens[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(hsm, sizeof(hsm), "%s/softhsm", dir);
+	snprintf(tokens, sizeof(tokens), "%s/tokens", hsm);
+	if (stat(tokens, &st) < 0)
+		return 0; /* the file secure element */
+	if (chmod(hsm, 0711) < 0 || nftw(tokens, chown_one, 16, FTW_PHYS) < 0)
+		return -errno;
+	return 0;
+}
+
 int server_users_prepare(const struct server_users *u, const char *dir, const char *state_dir)
 {
 	char comp[PATH_MAX + 32];
@@ -85,5 +103,5 @@ int server_users_prepare(const struct server_users *u, const char *dir, const ch
 	if (snprintf(comp, sizeof(comp), "%s/hw/sed-component", dir) < (int)sizeof(comp) &&
 	    access(comp, F_OK) == 0 && nftw(comp, chown_one, 4, FTW_PHYS) < 0)
 		return -errno;
-	return 0;
+	return token_share(dir);
 }

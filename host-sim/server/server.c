@@ -263,6 +263,7 @@ static bool is_state_initialised(const char *state)
 struct server_paths {
 	char state[PATH_MAX], gw_sock[PATH_MAX], admin[PATH_MAX], ble[PATH_MAX], usb[PATH_MAX];
 	char hw[PATH_MAX], host[PATH_MAX];
+	char se_conf[PATH_MAX + 16], softhsm_env[PATH_MAX + 48]; /* "": the file SE */
 	char blog[PATH_MAX], glog[PATH_MAX];
 	char l1[PATH_MAX + 16], l2[PATH_MAX + 16], cap[PATH_MAX + 16];
 };
@@ -285,18 +286,22 @@ static void paths_fill(const char *dir, struct server_paths *p)
 static int init_state(const struct server_bins *bins, const struct server_up_opts *o,
                       const struct server_paths *p)
 {
-	char *argv[] = {(char *)bins->bmcd, "--init",         "--factory", (char *)o->factory,
-	                "--state-dir",      (char *)p->state, NULL};
-	int status = 0;
+	char *argv[10] = {(char *)bins->bmcd, "--init",         "--factory", (char *)o->factory,
+	                  "--state-dir",      (char *)p->state, NULL};
+	int status = 0, argc = 6;
 	pid_t pid;
 
 	if (is_state_initialised(p->state))
 		return 0;
+	if (p->se_conf[0]) {
+		argv[argc++] = "--se-config";
+		argv[argc++] = (char *)p->se_conf;
+	}
 	if (!o->factory)
 		return -EINVAL;
 	if (mkdir(p->state, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	pid = spawn(argv, 6, p->blog, false, 0, o);
+	pid = spawn(argv, argc, p->blog, false, 0, o);
 	if (pid < 0)
 		return (int)pid;
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -327,8 +332,8 @@ static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_o
                         const struct server_paths *p, const struct server_users *u, int timeout)
 {
 	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr.
-	 * 14 + 4 (--user, --gateway-uid) + 2 (spawn's --ready-fd) + NULL */
-	char *argv[21] = {
+	 * 14 + 2 (--se-config) + 4 (--user, --gateway-uid) + 2 (spawn's --ready-fd) + NULL */
+	char *argv[23] = {
 	    (char *)bins->bmcd, "--state-dir",      (char *)p->state,
 	    "--gateway-socket", (char *)p->gw_sock, "--admin-socket",
 	    (char *)p->admin,   "--foreground",     "--log",
@@ -336,6 +341,10 @@ static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_o
 	    (char *)p->hw,      "--host-socket", /* the host firmware (svcport-sim host) */
 	    (char *)p->host};
 	int argc = 14;
+	if (p->se_conf[0]) {
+		argv[argc++] = "--se-config";
+		argv[argc++] = (char *)p->se_conf;
+	}
 	if (u->drop) {
 		argv[argc++] = "--user";
 		argv[argc++] = (char *)u->bmc;
@@ -406,7 +415,14 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o,
 	if (!p)
 		return -ENOMEM;
 	paths_fill(o->dir, p);
-	err = init_state(bins, o, p);
+	/* The server's own token (server-token.c): bmcd --se-config, its SOFTHSM2_CONF. */
+	err = o->se_pkcs11 ? server_token_make(o->dir) : 0;
+	if (err == 0 && server_token_is_used(o->dir)) {
+		server_token_paths(o->dir, p->se_conf, p->softhsm_env);
+		setenv("SOFTHSM2_CONF", strchr(p->softhsm_env, '=') + 1, 1);
+	}
+	if (err == 0)
+		err = init_state(bins, o, p);
 	if (err == 0)
 		err = server_users_pick(&u);
 	if (err == 0)

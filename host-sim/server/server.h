@@ -50,7 +50,17 @@ struct server_up_opts {
 	/* The service port's cable is out at the first start (DIR/hw/usb-gadget
 	 * "not attached"); by default it is in ("configured"). */
 	bool usb_unplugged;
+	/* The secure element is a SoftHSM2 token of the server's own (made at the
+	 * first start; a server folder keeps its back-end). */
+	bool se_pkcs11;
 };
+
+/* server-token.c: the server's token (DIR/softhsm, DIR/se.conf). */
+bool server_token_is_used(const char *dir);
+/* Makes it once. 0, -ENOENT (softhsm2 not installed) or -errno. */
+int server_token_make(const char *dir) __attribute__((warn_unused_result));
+/* DIR/se.conf (PATH_MAX + 16) and "SOFTHSM2_CONF=..." (PATH_MAX + 48). */
+void server_token_paths(const char *dir, char *conf, char *softhsm_env);
 
 /* What server_up started. */
 struct server_pids {

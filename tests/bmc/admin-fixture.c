@@ -28,6 +28,12 @@ int setup_portal(void **state)
 	return 0;
 }
 
+int setup_blank(void **state)
+{
+	tworld_setup(&W, NULL);
+	return 0;
+}
+
 int teardown(void **state)
 {
 	tworld_teardown(&W);
@@ -54,7 +60,7 @@ void set_password(void)
 {
 	new_req();
 	strcpy(req.cmd.password_set.new_password, PW);
-	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(OK));
+	assert_int_equal(run(CMD(password_set), TPKI_LABEL_PW), AE(OK));
 	new_req();
 }
 

@@ -24,6 +24,7 @@ int setup_bmc(void **state);
 int setup_portal(void **state);
 /* setup_bmc, then the password PW and the intrusion sensor on: ACTIVE, a tamper locks. */
 int setup_bmc_intrusion(void **state);
+int setup_blank(void **state); /* a blank replacement board (no identity) */
 int teardown(void **state);
 
 const svcport_v1_BmcState *st(void);

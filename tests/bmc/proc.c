@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "proc.h"
 
+#include "softhsm.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -85,8 +87,12 @@ pid_t proc_bmcd_start_log(const char *state_dir, const char *gw, const char *adm
 	int n = 12, p[2];
 	pid_t pid;
 
-	for (int i = 0; extra && extra[i] && n < 29; i++)
+	for (int i = 0; extra && extra[i] && n < 27; i++)
 		argv[n++] = extra[i];
+	if (tsofthsm_is_selected()) {
+		argv[n++] = "--se-config";
+		tsofthsm_get(&argv[n++]);
+	}
 	if (!has_presence_source(extra)) {
 		proc_hw_dir(state_dir, hw);
 		snprintf(gadget, sizeof(gadget), "%s/usb-gadget", hw);
@@ -250,4 +256,15 @@ int proc_admin_call(const char *path, const svcport_admin_v1_AdminRequest *req,
 	is = pb_istream_from_buffer(in, (size_t)n);
 	*rep = (svcport_admin_v1_AdminReply)svcport_admin_v1_AdminReply_init_zero;
 	return pb_decode(&is, svcport_admin_v1_AdminReply_fields, rep) ? 0 : -EBADMSG;
+}
+
+int proc_bmcctl_run(const char *admin, char *out, size_t cap, const char *const *args)
+{
+	const char *argv[20] = {proc_bmcctl(), "--admin-socket", admin};
+	int n = 3;
+
+	for (int i = 0; args[i] && n < 19; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return proc_run(argv, out, cap);
 }

@@ -40,6 +40,10 @@ int proc_stop(pid_t pid, int sig);
 /* Runs argv, captures up to cap-1 bytes of stdout (NUL-terminated); returns exit code or -1. */
 int proc_run(const char *const *argv, char *out, size_t cap);
 
+/* svcport-bmcctl --admin-socket admin ARGS... (NULL-terminated, at most 16), stdout into
+ * out; its exit code or -1. */
+int proc_bmcctl_run(const char *admin, char *out, size_t cap, const char *const *args);
+
 /* One console request over the admin socket at path (as bmcctl sends it). 0 or -errno. */
 int proc_admin_call(const char *path, const svcport_admin_v1_AdminRequest *req,
                     svcport_admin_v1_AdminReply *rep);

@@ -202,7 +202,7 @@ static void device_certificates_issued_in_2040_and_2100(void **state)
 	struct se *se = NULL;
 	unsigned char der[1024];
 
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	expect_issued_at(se, T_2040_01_01, 2040);
 	expect_issued_at(se, T_2100_01_01, 2100);
 	/* A clock X.509 cannot write is refused, not wrapped. */

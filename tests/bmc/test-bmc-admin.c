@@ -22,10 +22,12 @@
 #include <pb_encode.h>
 
 #include "audit.h"
+#include "hex.h"
 #include "sealed.h"
 #include "state.h"
 #include "x509check.h"
 #include "admin-fixture.h"
+#include "softhsm.h"
 #include "testpki.h"
 
 static void default_password_must_change(void **state)
@@ -35,19 +37,19 @@ static void default_password_must_change(void **state)
 	assert_int_equal(run(CMD(status), NULL), AE(OK));
 	assert_true(rep.body.status.info.admin_password_must_change);
 	tworld_snap(&W, &snap);
-	assert_int_equal(run(CMD(activate), BMC_DEFAULT_ADMIN_PASSWORD), AE(PASSWORD_MUST_CHANGE));
+	assert_int_equal(run(CMD(activate), TPKI_LABEL_PW), AE(PASSWORD_MUST_CHANGE));
 	assert_int_equal(run(CMD(activate), "wrong"), AE(AUTH_FAILED));
 	/* Too short, or the default again. */
 	strcpy(req.cmd.password_set.new_password, "short");
-	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(INVALID_STATE));
-	strcpy(req.cmd.password_set.new_password, BMC_DEFAULT_ADMIN_PASSWORD);
-	assert_int_equal(run(CMD(password_set), BMC_DEFAULT_ADMIN_PASSWORD), AE(INVALID_STATE));
+	assert_int_equal(run(CMD(password_set), TPKI_LABEL_PW), AE(INVALID_STATE));
+	strcpy(req.cmd.password_set.new_password, TPKI_LABEL_PW);
+	assert_int_equal(run(CMD(password_set), TPKI_LABEL_PW), AE(INVALID_STATE));
 	assert_true(tworld_is_unchanged(&W, &snap));
 
 	set_password();
 	assert_int_equal(st()->admin_password_hash.size, 32);
 	assert_int_equal(st()->admin_password_salt.size, 16);
-	assert_int_equal(run(CMD(sensors_show), BMC_DEFAULT_ADMIN_PASSWORD), AE(AUTH_FAILED));
+	assert_int_equal(run(CMD(sensors_show), TPKI_LABEL_PW), AE(AUTH_FAILED));
 	W.now_ms += 60000; /* past the back-off of the earlier wrong password */
 	assert_int_equal(run(CMD(sensors_show), PW), AE(OK));
 	/* Survives a restart. */
@@ -103,15 +105,13 @@ static void portal_managed_refuses_local_unlock(void **state)
 
 /*
  * Under portal control a LOCKED board releases its AK only on a portal-signed
- * Activate: `sed backup` may not hand it out either, or factory-reset +
- * password set + backup would open the drives without the portal.
+ * Activate: `sed backup` may not hand it out either, or a known administrator
+ * password would open the drives without the portal.
  */
 static void portal_managed_locked_refuses_sed_backup(void **state)
 {
 	svcport_v1_CommandBody body;
 
-	new_req();
-	assert_int_equal(run(CMD(factory_reset), NULL), AE(OK));
 	set_password();
 	assert_int_equal(st()->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_LOCKED);
 	assert_true(st()->sed_ak_present);
@@ -251,7 +251,10 @@ static void sealed_ak_damaged_or_foreign_is_refused(void **state)
 	strcpy(req.cmd.sed_backup.backup_passphrase, BK_PASS);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
 
-	/* Another board (same MT-SN in these fixtures, its own wrap key). */
+	/* Another board (same MT-SN in these fixtures, its own wrap key); file back-end
+	 * only: a test process has one token, a second board would re-provision it. */
+	if (tsofthsm_is_selected())
+		return;
 	tworld_setup(&other, "bmc");
 	{
 		char path[PATH_MAX + 16];
@@ -285,7 +288,7 @@ static void se_seal_binding(void **state)
 	size_t len = 0, len2 = 0, olen = 0;
 
 	memset(secret, 0x5a, sizeof(secret));
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(se_seal(se, &good, secret, 32, blob, sizeof(blob), &len, &W.env), 0);
 	assert_int_equal(len, 60);
 	assert_null(memmem(blob, len, secret, 8));
@@ -331,12 +334,13 @@ static void policy_and_factory_reset(void **state)
 
 	new_req();
 	assert_int_equal(run(CMD(factory_reset), NULL), AE(OK));
-	assert_non_null(strstr(rep.message, "reopen")); /* BMC-managed warning */
+	assert_non_null(strstr(rep.message, "SED AK is cleared"));
 	assert_true(st()->admin_password_must_change);
+	/* The policies are back to their protective defaults. */
+	assert_true(st()->emergency_reset_clears_sed_ak);
 	assert_int_equal(run(CMD(sensors_show), PW), AE(AUTH_FAILED));
 	W.now_ms += 60000;
-	assert_int_equal(run(CMD(sensors_show), BMC_DEFAULT_ADMIN_PASSWORD),
-	                 AE(PASSWORD_MUST_CHANGE));
+	assert_int_equal(run(CMD(sensors_show), TPKI_LABEL_PW), AE(PASSWORD_MUST_CHANGE));
 }
 
 /* ---------------------------------------------------------------- audit */
@@ -555,8 +559,15 @@ static void factory_init_rules(void **state)
 	}
 	assert_true(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "identity"));
-	/* Files are private. */
-	{
+	/* Files are private; on a token no key is a file at all. */
+	if (tsofthsm_is_selected()) {
+		char path[PATH_MAX + 32];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/se", W.state);
+		assert_int_equal(stat(path, &sb), -1);
+		assert_int_equal(errno, ENOENT);
+	} else {
 		char path[PATH_MAX + 32];
 		struct stat sb;
 
@@ -577,6 +588,47 @@ static void factory_init_rules(void **state)
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
 	}
+}
+
+/* No device.key in the factory folder: the SE generates it and says its hash. */
+static void factory_generates_the_device_key(void **state)
+{
+	unsigned char have[32], want[32];
+	char err[256] = "", path[PATH_MAX + 32], hex[66] = "", other[PATH_MAX + 8];
+	struct se *se = NULL;
+	FILE *f;
+
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	snprintf(path, sizeof(path), "%s/device.key", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/board-key.sha256", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(other, sizeof(other), "%s/s2", W.dir);
+	/* A board with an identity needs its certificate, which cannot name a new key. */
+	assert_true(bmc_factory_init(W.factory, other, false, &W.env, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "device.crt"));
+	snprintf(path, sizeof(path), "%s/device.crt", W.factory);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/identity", W.factory);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)), 0);
+	/* Its hash, for the QR label, is the new key's, not the test PKI's. */
+	snprintf(path, sizeof(path), "%s/board-key.sha256", W.factory);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(hex, sizeof(hex), f));
+	fclose(f);
+	assert_int_equal(hex_decode(hex, want, sizeof(want), 1), 0);
+	assert_int_equal(se_open(other, &W.env, &se), 0);
+	se_key_sha256(se, have);
+	se_close(se);
+	assert_memory_equal(have, want, 32);
+	tpki_write_factory(W.factory, "portal", false);
+	assert_int_equal(bmc_factory_init(W.factory, other, true, &W.env, err, sizeof(err)), 0);
+	assert_int_equal(se_open(other, &W.env, &se), 0);
+	se_key_sha256(se, have);
+	se_close(se);
+	assert_memory_not_equal(have, want, 32);
 }
 
 int main(void)
@@ -600,6 +652,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(audit_detects_removed_tail, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(uncommitted_record_is_discarded, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_init_rules, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(factory_generates_the_device_key, setup_portal,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -179,7 +179,7 @@ static void internal_ca_and_link_certificate(void **state)
 		unsigned char h[32];
 		struct se *se = NULL;
 
-		assert_int_equal(se_open(W.state, &se), 0);
+		assert_int_equal(se_open(W.state, &W.env, &se), 0);
 		se_key_sha256(se, h);
 		se_close(se);
 		tworld_body(&W, &body, svcport_v1_CommandBody_claim_tag,

@@ -21,7 +21,9 @@
 #include "board.h"
 #include "fsio-fault.h"
 #include "se.h"
+#include "softhsm.h"
 #include "testpki.h"
+#include "verify.h"
 
 #define LOCKED  svcport_v1_LockdownState_LOCKDOWN_LOCKED
 #define ACTIVE  svcport_v1_LockdownState_LOCKDOWN_ACTIVE
@@ -63,7 +65,7 @@ static struct se_latch latch_now(void)
 	struct se_latch l;
 	struct se *se = NULL;
 
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(se_latch_get(se, &l), 0);
 	se_close(se);
 	return l;
@@ -155,6 +157,9 @@ static void eio_on_each_write_is_held(void **state)
 	                                    "fail:audit:ENOSPC:0:0", "fail:state:EIO:1:0"};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		/* On a token the counter is not a file: no file fault reaches it. */
+		if (tsofthsm_is_selected() && strstr(specs[i], "counter"))
+			continue;
 		fault(specs[i]);
 		assert_int_equal(tamper(), AE(NOT_STORED));
 		assert_int_equal(st()->lockdown_state, LOCKED);
@@ -182,6 +187,9 @@ static void transient_fault_is_retried(void **state)
 /* The latch's own write fails too: the reply says the lock holds in memory only. */
 static void latch_failure_is_told(void **state)
 {
+	/* The file back-end's latch file fails here; a token's latch is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
 	fault("fail:state+latch:EIO:0:0");
 	assert_int_equal(tamper(), AE(NOT_STORED));
 	assert_non_null(strstr(rep.message, "memory only"));
@@ -305,6 +313,174 @@ static void trust_update_on_full_disk_is_held(void **state)
 	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
 }
 
+/* A change that takes nothing away: ble-presence flipped. Returns the new value. */
+static bool policy_flip(svcport_admin_v1_AdminError want)
+{
+	const bool v = !st()->ble_presence_allowed;
+
+	new_req();
+	strcpy(req.cmd.policy_set.name, "ble-presence");
+	req.cmd.policy_set.value = v;
+	assert_int_equal(run(CMD(policy_set), PW), want);
+	return v;
+}
+
+static void assert_audit_ok(void)
+{
+	struct audit_report r;
+
+	assert_int_equal(audit_verify(W.state, st(), &r), 0);
+	if (!r.ok)
+		fail_msg("audit log: %s", r.detail);
+}
+
+/*
+ * Attack pass F1: a store that fails after its rename (EIO on the SE's
+ * counter, on the directory's fsync) left state.pb one record ahead of
+ * memory; a tamper held after it was latched against the older record and
+ * lost at the restart (ACTIVE), or the next store cut the audit record
+ * state.pb binds (the board never started). Memory takes the written record;
+ * the restart is LOCKED, the log verifies, the board works.
+ */
+static void write_cut_after_rename_then_tamper(void **state)
+{
+	static const char *const specs[] = {"fail:counter:EIO:0:1", "fail:other:EIO:0:1",
+	                                    "fail:counter:EIO:0:0"};
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		/* a token's counter is not a file: only the folder's fsync fails there */
+		if (tsofthsm_is_selected() && strstr(specs[i], ":counter:"))
+			continue;
+		const uint64_t n = st()->state_counter;
+		bool v;
+
+		fault(specs[i]);
+		v = policy_flip(AE(NOT_STORED));
+		assert_non_null(strstr(rep.message, "not durable"));
+		assert_int_equal(st()->ble_presence_allowed, v);
+		assert_int_equal(st()->state_counter, n + 1);
+		/* The disk full now (or the counter still failing): the tamper is held. */
+		if (i < 2)
+			fault("full:state+audit");
+		assert_int_equal(tamper(), AE(NOT_STORED));
+		assert_non_null(strstr(rep.message, "latch"));
+		assert_int_equal(latch_now().counter, n + 1);
+		fsio_fault_set(NULL);
+		tworld_reopen(&W);
+		assert_int_equal(st()->lockdown_state, LOCKED);
+		assert_int_equal(st()->ble_presence_allowed, v);
+		assert_audit_ok();
+		assert_string_equal(last_record().event, "latch-reconcile");
+		assert_int_equal(latch_now().flags, 0);
+		new_req();
+		assert_int_equal(run(CMD(activate), PW), AE(OK));
+		tworld_reopen(&W);
+		assert_int_equal(st()->lockdown_state, ACTIVE);
+		assert_audit_ok();
+	}
+}
+
+/* A written record is finished by the tick: no second audit record for it. */
+static void written_change_is_finished_by_the_tick(void **state)
+{
+	uint64_t count;
+	bool v;
+
+	/* The file back-end's counter or latch file fails here; a token's is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
+	fault("fail:counter:EIO:0:1");
+	v = policy_flip(AE(NOT_STORED));
+	count = st()->audit_count;
+	new_req();
+	assert_int_equal(run(CMD(status), NULL), AE(OK));
+	assert_non_null(strstr(rep.message, "not stored"));
+	fsio_fault_set(NULL);
+	bmc_tick(W.bmc);
+	new_req();
+	assert_int_equal(run(CMD(status), NULL), AE(OK));
+	assert_null(strstr(rep.message, "not stored"));
+	assert_int_equal(st()->audit_count, count);
+	tworld_reopen(&W);
+	assert_int_equal(st()->ble_presence_allowed, v);
+	assert_string_equal(last_record().event, "policy-set");
+	assert_audit_ok();
+}
+
+/*
+ * A tamper whose record is written but whose counter cannot be raised: a
+ * transient fault is finished among the tries (stored); a lasting one is
+ * latched against the record before, so the written record alone covers it.
+ */
+static void tamper_written_not_raised(void **state)
+{
+	uint64_t n;
+
+	/* The file back-end's counter or latch file fails here; a token's is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
+	fault("fail:counter:EIO:0:1");
+	assert_int_equal(tamper(), AE(OK));
+	assert_int_equal(latch_now().flags, 0);
+	fsio_fault_set(NULL);
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	n = st()->state_counter;
+	fault("fail:counter:EIO:0:0");
+	assert_int_equal(tamper(), AE(NOT_STORED));
+	assert_int_equal(st()->state_counter, n + 1);
+	assert_int_equal(latch_now().counter, n);
+	fsio_fault_set(NULL);
+	tworld_reopen(&W);
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	assert_string_equal(last_record().event, "tamper-intrusion");
+	assert_int_equal(latch_now().flags, 0);
+	assert_audit_ok();
+}
+
+/* Attack pass F3: a reconciliation stored late still says what it reconciled. */
+static void late_reconcile_keeps_its_detail(void **state)
+{
+	svcport_v1_AuditRecord rec;
+
+	fault("full:all");
+	assert_int_equal(tamper(), AE(NOT_STORED));
+	tworld_reopen(&W); /* still full: reconciled in memory only */
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	fsio_fault_set(NULL);
+	bmc_tick(W.bmc);
+	rec = last_record();
+	assert_string_equal(rec.event, "latch-reconcile");
+	assert_non_null(strstr(rec.detail, "stored late"));
+	assert_non_null(strstr(rec.detail, "was ACTIVE"));
+	assert_int_equal(latch_now().flags, 0);
+}
+
+/* Attack pass F2: a signed command whose latch failed too is not called latched. */
+static void signed_command_tells_memory_only(void **state)
+{
+	static svcport_v1_SignedCommand cmd;
+	const struct bmc_cmd_ctx ctx = {.link = svcport_v1_LinkKind_LINK_USB,
+	                                .physical_presence = true};
+	static svcport_v1_CommandResult result;
+	svcport_v1_Action a;
+	const char *detail = NULL;
+
+	/* The file back-end's counter or latch file fails here; a token's is not a file. */
+	if (tsofthsm_is_selected())
+		skip();
+	portal_active();
+	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	fault("fail:state+audit+latch:EIO:0:0");
+	assert_int_equal(bmc_cmd_submit(W.bmc, &cmd, &ctx, &a, &result, &detail), E(INTERNAL));
+	assert_false(result.has_one_time_password); /* a reset that did not land sends none */
+	assert_non_null(strstr(detail, "memory only"));
+	assert_null(strstr(detail, "latched"));
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	assert_false(st()->sed_ak_present);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +500,16 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(promotion_on_full_disk_is_held, setup_bmc,
 	                                    teardown_faults),
 	    cmocka_unit_test_setup_teardown(trust_update_on_full_disk_is_held, setup_portal,
+	                                    teardown_faults),
+	    cmocka_unit_test_setup_teardown(write_cut_after_rename_then_tamper, setup_active,
+	                                    teardown_faults),
+	    cmocka_unit_test_setup_teardown(written_change_is_finished_by_the_tick, setup_active,
+	                                    teardown_faults),
+	    cmocka_unit_test_setup_teardown(tamper_written_not_raised, setup_active,
+	                                    teardown_faults),
+	    cmocka_unit_test_setup_teardown(late_reconcile_keeps_its_detail, setup_active,
+	                                    teardown_faults),
+	    cmocka_unit_test_setup_teardown(signed_command_tells_memory_only, setup_portal,
 	                                    teardown_faults),
 	};
 

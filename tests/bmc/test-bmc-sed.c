@@ -36,13 +36,7 @@ static svcport_v1_CommandBody body;
 static svcport_v1_SignedCommand cmd;
 static struct tworld other;
 
-static int setup_blank(void **state)
-{
-	tworld_setup(&W, NULL);
-	return 0;
-}
-
-/* The second server's administrator password := PW (from the default). */
+/* The second server's administrator password := PW (from its label's). */
 static void other_password_set(void)
 {
 	static svcport_admin_v1_AdminRequest pw;
@@ -50,7 +44,7 @@ static void other_password_set(void)
 	pw = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 	pw.which_cmd = CMD(password_set);
 	strcpy(pw.cmd.password_set.new_password, PW);
-	assert_int_equal(tworld_admin(&other, &pw, BMC_DEFAULT_ADMIN_PASSWORD, &rep), AE(OK));
+	assert_int_equal(tworld_admin(&other, &pw, TPKI_LABEL_PW, &rep), AE(OK));
 }
 
 static svcport_v1_DeviceInfo device_info(struct tworld *w)
@@ -171,8 +165,7 @@ static void passphrase_ak_is_the_drive_sets(void **state)
 	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
 	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
 	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
-	assert_int_equal(tworld_admin(&other, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep),
-	                 AE(PASSWORD_MUST_CHANGE));
+	assert_int_equal(tworld_admin(&other, &req, TPKI_LABEL_PW, &rep), AE(PASSWORD_MUST_CHANGE));
 	other_password_set();
 	assert_int_equal(tworld_admin(&other, &req, PW, &rep), AE(OK));
 	assert_int_equal(tworld_sed_ak(&W, a1), 0);
@@ -363,11 +356,11 @@ static void emergency_reset_one_time_password(void **state)
 	                            sizeof(pw)),
 	                 0);
 	assert_int_equal(strlen(pw), 23); /* 80 bits: 4 groups of 4 and a check character */
-	/* Neither the old password nor the well-known default opens the console; the
-	 * one-time password does, and must be changed first. */
+	/* Neither the old password nor the label's opens the console; the one-time
+	 * password does, and must be changed first. */
 	new_req();
 	assert_int_equal(run(CMD(audit_show), PW), AE(AUTH_FAILED));
-	assert_int_equal(run(CMD(audit_show), BMC_DEFAULT_ADMIN_PASSWORD), AE(AUTH_FAILED));
+	assert_int_equal(run(CMD(audit_show), TPKI_LABEL_PW), AE(AUTH_FAILED));
 	assert_int_equal(run(CMD(audit_show), pw), AE(PASSWORD_MUST_CHANGE));
 	strcpy(req.cmd.password_set.new_password, "a new one, mine");
 	assert_int_equal(run(CMD(password_set), pw), AE(OK));

@@ -154,7 +154,7 @@ static void emergency_reset_clears_ak_by_policy(void **state)
 	/* A password was set; the reset brings back the default, must change. */
 	req.which_cmd = svcport_admin_v1_AdminRequest_password_set_tag;
 	strcpy(req.cmd.password_set.new_password, "correct horse");
-	assert_int_equal(tworld_admin(&W, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep), 0);
+	assert_int_equal(tworld_admin(&W, &req, TPKI_LABEL_PW, &rep), 0);
 	assert_false(st()->admin_password_must_change);
 
 	/* Maintenance over BLE without presence: refused, nothing changed. */
@@ -185,7 +185,7 @@ static void emergency_reset_keeps_ak_when_policy_off(void **state)
 	claim();
 	req.which_cmd = svcport_admin_v1_AdminRequest_password_set_tag;
 	strcpy(req.cmd.password_set.new_password, "correct horse");
-	assert_int_equal(tworld_admin(&W, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep), 0);
+	assert_int_equal(tworld_admin(&W, &req, TPKI_LABEL_PW, &rep), 0);
 	req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 	req.which_cmd = svcport_admin_v1_AdminRequest_policy_set_tag;
 	strcpy(req.cmd.policy_set.name, "emergency-reset-clears-sed-ak");
@@ -281,7 +281,7 @@ static void key_update_binds_blank_board(void **state)
 		req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 		req.which_cmd = svcport_admin_v1_AdminRequest_password_set_tag;
 		strcpy(req.cmd.password_set.new_password, "correct horse");
-		assert_int_equal(tworld_admin(&W, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep), 0);
+		assert_int_equal(tworld_admin(&W, &req, TPKI_LABEL_PW, &rep), 0);
 		req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 		req.which_cmd = svcport_admin_v1_AdminRequest_sed_restore_tag;
 		/* Taken on the old board, whose identity the blank one does not have yet. */
@@ -347,7 +347,9 @@ static void promote_is_one_way(void **state)
 {
 	assert_int_equal(st()->control_mode, svcport_v1_ControlMode_CONTROL_BMC_MANAGED);
 	assert_int_equal(st()->lockdown_state, ACTIVE);
-	assert_int_equal(bmc_security_led(st()), svcport_v1_SecurityLed_LED_OFF);
+	/* SED is enabled (the factory's AK): the LED is ON (issue 13, the guide's rule). */
+	assert_true(st()->sed_enabled);
+	assert_int_equal(bmc_security_led(st()), svcport_v1_SecurityLed_LED_ON);
 	claim();
 	tworld_body(&W, &body, TAG(promote_to_portal_control), ROLE(EDGE_USER), TPKI_ORG);
 	expect_body_rejected(E(ROLE_FORBIDDEN));

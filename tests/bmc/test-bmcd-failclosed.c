@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "gwclient.h"
+#include "softhsm.h"
 
 #define PW "correct horse"
 
@@ -39,13 +40,7 @@ static const char *bmcd_fault(void)
 
 static int run(char *out, size_t cap, const char *const *args)
 {
-	const char *argv[16] = {proc_bmcctl(), "--admin-socket", admin_path};
-	int n = 3;
-
-	for (int i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return proc_run(argv, out, cap);
+	return proc_bmcctl_run(admin_path, out, cap, args);
 }
 
 #define CTL(out, ...) run(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
@@ -59,14 +54,19 @@ static pid_t start(void)
 static void init_state(const char *control)
 {
 	char out[512];
-	const char *argv[] = {proc_bmcd(),   "--init",  "--factory", factory,
-	                      "--state-dir", state_dir, "--force",   NULL};
+	const char *argv[] = {proc_bmcd(), "--init",  "--factory", factory, "--state-dir",
+	                      state_dir,   "--force", NULL,        NULL,    NULL};
+
+	if (tsofthsm_is_selected()) {
+		argv[7] = "--se-config";
+		tsofthsm_get(&argv[8]);
+	}
 
 	assert_int_equal(tpki_write_factory(factory, control, false), 0);
 	assert_int_equal(proc_run(argv, out, sizeof(out)), 0);
 	bmcd = start();
 	assert_true(bmcd > 0);
-	assert_int_equal(CTL(out, "--password", "PASSW0RD", "password", "set", PW), 0);
+	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
 	proc_stop(bmcd, SIGTERM);
 	bmcd = -1;
 }

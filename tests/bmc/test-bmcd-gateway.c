@@ -217,7 +217,7 @@ static void rotating_session_flood(void **state)
 	int bad_sig = 0, limited = 0, records = 0;
 	char out[16384];
 	const char *pw[] = {proc_bmcctl(), "--admin-socket", admin_path,
-	                    "--password",  "PASSW0RD",       "password",
+	                    "--password",  TPKI_LABEL_PW,    "password",
 	                    "set",         "correct horse",  NULL};
 	const char *show[] = {proc_bmcctl(),   "--admin-socket", admin_path, "--password",
 	                      "correct horse", "audit",          "show",     NULL};

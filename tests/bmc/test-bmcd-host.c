@@ -59,7 +59,7 @@ static void up(const char *control, const char *host_uid)
 	assert_int_equal(proc_world_init(&W, control), 0);
 	bmcd = start(host_uid);
 	assert_true(bmcd > 0);
-	assert_int_equal(CTL(out, "--password", "PASSW0RD", "password", "set", PW), 0);
+	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
 	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
 }
 

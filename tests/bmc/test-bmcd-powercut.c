@@ -8,11 +8,12 @@
  * 200 rounds by default; SVCPORT_LONG=1 runs 2000.
  *
  * Then faults (issue 11): the same daemon linked with tests/fault
- * (svcport-bmcd-fault) gets ENOSPC or EIO on its state, audit or latch
- * writes during a tamper event, an activation or a neutral change, and is
- * killed after its reply. At the restart the state loads as the old or the
- * new one, never less locked than before the fault (a lock the reply called
- * stored or latched is there), and the audit log verifies. 120 rounds (1200
+ * (svcport-bmcd-fault) gets ENOSPC or EIO on its state, audit, latch or
+ * counter writes or on the state directory's fsync during a tamper event,
+ * an activation or a neutral change, and is killed after its reply. At the
+ * restart the state loads as the old or the new one, never less locked than
+ * before the fault (a lock the reply called stored or latched is there), and
+ * the audit log verifies. 120 rounds (1200
  * with SVCPORT_LONG=1), the outcomes counted per fault kind.
  */
 #include <errno.h>
@@ -102,7 +103,7 @@ static void load(svcport_v1_BmcState *st, bool count)
 	struct audit_report r;
 	struct se *se = NULL;
 
-	assert_int_equal(se_open(W.state, &se), 0);
+	assert_int_equal(se_open(W.state, &W.env, &se), 0);
 	assert_int_equal(bmc_state_load(W.state, se, st), 0);
 	se_close(se);
 	assert_int_equal(audit_verify(W.state, st, &r), 0);
@@ -233,13 +234,19 @@ enum outcome {
 	O_STORED,
 	O_LATCHED,
 	O_MEMORY,
+	O_WRITTEN,
 	O_NOTHING,
 	O_COUNT
 };
 
-/* The latch is written only when a store failed: it fails alongside one. */
-static const char *const fault_targets[] = {"state", "audit", "state+latch", "audit+latch"};
-static const char *const outcome_names[O_COUNT] = {"stored", "latched", "memory-only",
+/*
+ * The latch is written only when a store failed: it fails alongside one. The
+ * SE's counter and the directory's fsync ("other") fail after the rename.
+ */
+static const char *const fault_targets[] = {"state",       "audit",   "state+latch",
+                                            "audit+latch", "counter", "other"};
+#define N_TARGETS (sizeof(fault_targets) / sizeof(fault_targets[0]))
+static const char *const outcome_names[O_COUNT] = {"stored", "latched", "memory-only", "written",
                                                    "nothing changed"};
 
 struct fault_tally {
@@ -269,13 +276,15 @@ static int console(pb_size_t tag, uint32_t threshold, char *msg, size_t cap)
 	return rep.error;
 }
 
-/* The reply in one word: stored, held (latched or in memory only), or nothing. */
+/* The reply in one word: stored, held (latched, in memory only, written), or nothing. */
 static enum outcome outcome_of(int error, const char *msg)
 {
 	if (error == svcport_admin_v1_AdminError_ADMIN_OK)
 		return O_STORED;
 	if (error == svcport_admin_v1_AdminError_ADMIN_NOT_STORED)
-		return strstr(msg, "memory only") ? O_MEMORY : O_LATCHED;
+		return strstr(msg, "memory only") ? O_MEMORY
+		       : strstr(msg, "latch")     ? O_LATCHED
+		                                  : O_WRITTEN;
 	assert_int_equal(error, svcport_admin_v1_AdminError_ADMIN_INTERNAL);
 	return O_NOTHING;
 }
@@ -366,7 +375,7 @@ static int setup_faults(void **state)
 	tworld_setup(&W, "bmc");
 	req.which_cmd = svcport_admin_v1_AdminRequest_password_set_tag;
 	strcpy(req.cmd.password_set.new_password, PW);
-	assert_int_equal(tworld_admin(&W, &req, BMC_DEFAULT_ADMIN_PASSWORD, &rep), 0);
+	assert_int_equal(tworld_admin(&W, &req, TPKI_LABEL_PW, &rep), 0);
 	req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 	req.which_cmd = svcport_admin_v1_AdminRequest_sensors_set_tag;
 	req.cmd.sensors_set.has_sensors = true;
@@ -382,7 +391,7 @@ static int setup_faults(void **state)
 static void faults(void **state)
 {
 	static svcport_v1_BmcState before, after;
-	static struct fault_tally tally[2][sizeof(fault_targets) / sizeof(fault_targets[0])];
+	static struct fault_tally tally[2][N_TARGETS];
 	static const unsigned counts[] = {0, 1, 2, 5};
 	const char *fault_bmcd = getenv("SVCPORT_BMCD_FAULT");
 	const int rounds = is_long() ? 1200 : 120;
@@ -394,7 +403,7 @@ static void faults(void **state)
 	restart_check(&before, &reconciled);
 	setenv("SVCPORT_BMCD", fault_bmcd, 1);
 	for (int i = 0; i < rounds; i++) {
-		const int err = i % 2, target = (i / 2) % 4;
+		const int err = i % 2, target = (i / 2) % N_TARGETS;
 		struct fault_tally *ft = &tally[err][target];
 		enum transition t = T_TAMPER;
 		enum outcome o;
@@ -419,7 +428,7 @@ static void faults(void **state)
 	}
 	setenv("SVCPORT_BMCD", real, 1);
 	for (int e = 0; e < 2; e++)
-		for (size_t t = 0; t < sizeof(fault_targets) / sizeof(fault_targets[0]); t++) {
+		for (size_t t = 0; t < N_TARGETS; t++) {
 			const struct fault_tally *ft = &tally[e][t];
 
 			fprintf(stderr, "faults %-6s on %-11s: %3d rounds:", e ? "EIO" : "ENOSPC",
@@ -431,6 +440,7 @@ static void faults(void **state)
 	/* Each way the store can go has happened. */
 	assert_true(tally[0][0].outcome[O_LATCHED] + tally[1][0].outcome[O_LATCHED] > 0);
 	assert_true(tally[0][2].outcome[O_MEMORY] + tally[1][2].outcome[O_MEMORY] > 0);
+	assert_true(tally[0][4].outcome[O_WRITTEN] + tally[1][4].outcome[O_WRITTEN] > 0);
 }
 
 int main(void)

@@ -379,7 +379,7 @@ static void console_trust_update(void **state)
 	char out[4096], file[PATH_MAX + 16];
 
 	snprintf(file, sizeof(file), "%s/trust.update", W.dir);
-	setenv("SVCPORT_ADMIN_PASSWORD", BMC_DEFAULT_ADMIN_PASSWORD, 1);
+	setenv("SVCPORT_ADMIN_PASSWORD", TPKI_LABEL_PW, 1);
 	assert_int_equal(ctl(out, sizeof(out), "password", "set", "correct horse", NULL), 0);
 	setenv("SVCPORT_ADMIN_PASSWORD", "correct horse", 1);
 
@@ -444,18 +444,19 @@ static void console_commands(void **state)
 	assert_non_null(strstr(out, "\"control_mode\":\"BMC_MANAGED\""));
 	assert_non_null(strstr(out, "\"admin_password_must_change\":true"));
 	assert_int_equal(ctl(out, sizeof(out), "status", NULL, NULL, NULL), 0);
-	assert_non_null(strstr(out, "security LED:    OFF"));
+	/* SED enabled at the factory: ON (issue 13, the guide's rule). */
+	assert_non_null(strstr(out, "security LED:    ON"));
 
 	/* Failures: non-zero exit. */
 	assert_int_not_equal(ctl(out, sizeof(out), "frobnicate", NULL, NULL, NULL), 0);
 	assert_int_not_equal(ctl(out, sizeof(out), "--password", "nope", "activate", NULL), 0);
-	assert_int_not_equal(
-	    ctl(out, sizeof(out), "--password", BMC_DEFAULT_ADMIN_PASSWORD, "activate", NULL), 0);
+	assert_int_not_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "activate", NULL),
+	                     0);
 	assert_int_not_equal(ctl(out, sizeof(out), "factory-reset", NULL, NULL, NULL), 0);
 	assert_int_not_equal(ctl(out, sizeof(out), "tamper", "motion", "many", NULL), 0);
 
 	/* The password comes from the environment too. */
-	setenv("SVCPORT_ADMIN_PASSWORD", BMC_DEFAULT_ADMIN_PASSWORD, 1);
+	setenv("SVCPORT_ADMIN_PASSWORD", TPKI_LABEL_PW, 1);
 	assert_int_equal(ctl(out, sizeof(out), "password", "set", "correct horse", NULL), 0);
 	setenv("SVCPORT_ADMIN_PASSWORD", "correct horse", 1);
 	assert_int_equal(ctl(out, sizeof(out), "sensors", "set", "motion", "on"), 0);

@@ -21,6 +21,7 @@
 #include <pb_encode.h>
 
 #include "pwbox.h"
+#include "softhsm.h"
 #include "sealed.h"
 #include "state.h"
 #include "x509check.h"
@@ -229,6 +230,7 @@ int tpki_write_factory(const char *dir, const char *control, bool second_board)
 	if (tpki_der_to_pem(p->root, p->root_len, (char *)pem, sizeof(pem)))
 		fail("root pem");
 	write_text(dir, "trust-anchors.pem", pem, strlen((char *)pem));
+	write_text(dir, "admin-password", TPKI_LABEL_PW "\n", strlen(TPKI_LABEL_PW) + 1);
 	if (!control)
 		return 0;
 	if (tpki_der_to_pem(p->device_crt, p->device_crt_len, (char *)pem, sizeof(pem)))
@@ -267,7 +269,11 @@ void tworld_setup(struct tworld *w, const char *control)
 	snprintf(w->factory, sizeof(w->factory), "%s/factory", w->dir);
 	snprintf(w->state, sizeof(w->state), "%s/state", w->dir);
 	w->now_ms = TPKI_T0_MS;
-	w->env = (struct bmc_env){.now_ms = world_now, .rng = world_rng, .user_data = w};
+	w->env = (struct bmc_env){.now_ms = world_now,
+	                          .rng = world_rng,
+	                          .user_data = w,
+	                          /* SVCPORT_TEST_SE=pkcs11: this process's SoftHSM2 token */
+	                          .se = tsofthsm_is_selected() ? tsofthsm_get(NULL) : NULL};
 	w->session = 7;
 	if (tpki_write_factory(w->factory, control, control == NULL) < 0)
 		fail("factory");
@@ -282,6 +288,11 @@ static bool world_usb_present(void *user_data)
 	return !((struct tworld *)user_data)->usb_unplugged;
 }
 
+static bool world_chassis_locked(void *user_data)
+{
+	return ((struct tworld *)user_data)->chassis_locked;
+}
+
 void tworld_reopen(struct tworld *w)
 {
 	/* Rejection tests send many bad commands: no back-off unless asked for. */
@@ -289,7 +300,8 @@ void tworld_reopen(struct tworld *w)
 	                        .challenge = {.burst = 100000},
 	                        .presence = {.is_usb_present = world_usb_present,
 	                                     .user_data = w,
-	                                     .simulator = w->simulator}};
+	                                     .simulator = w->simulator,
+	                                     .is_chassis_locked = world_chassis_locked}};
 
 	if (w->real_rate_limits)
 		o.rl = (struct rl_config){0};
@@ -535,7 +547,7 @@ static struct se *world_se(struct tworld *w, svcport_v1_BmcState *st)
 {
 	struct se *se = NULL;
 
-	if (se_open(w->state, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
+	if (se_open(w->state, &w->env, &se) < 0 || bmc_state_load(w->state, se, st) < 0)
 		fail("open the state's SE");
 	return se;
 }
@@ -567,7 +579,7 @@ void tworld_edit_state(struct tworld *w, void (*edit)(svcport_v1_BmcState *st, v
 	struct se *se = world_se(w, &st);
 
 	edit(&st, arg);
-	if (bmc_state_store(w->state, se, &st) < 0)
+	if (bmc_state_store(w->state, se, &st, NULL) < 0)
 		fail("store state");
 	se_close(se);
 	tworld_reopen(w);

@@ -26,7 +26,9 @@
 #define TPKI_MT    "7D1A"
 #define TPKI_SN    "J900ABCD"
 #define TPKI_CODE  "ACT-1234-5678"
-#define TPKI_ORG   "org-a"
+/* The board's label password (factory dir admin-password): the initial one. */
+#define TPKI_LABEL_PW "Label-7D1A-J900"
+#define TPKI_ORG      "org-a"
 
 int tpki_rng(void *user_data, unsigned char *buf, size_t len);
 void tpki_rng_reset(uint32_t seed);
@@ -73,6 +75,7 @@ struct tworld {
 	bool real_challenge_limits;   /* default challenge throttle (else practically none) */
 	bool usb_unplugged;           /* the hardware says no cable (default: one is in) */
 	bool simulator;               /* LINK_SIM accepted (takes effect at the next reopen) */
+	bool chassis_locked;          /* the chassis keylock engaged (the hardware says) */
 	char sed_component[PATH_MAX]; /* the SED AK backup component ("": none; next reopen) */
 };
 

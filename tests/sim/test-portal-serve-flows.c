@@ -168,6 +168,10 @@ static void test_transfers(void **state)
 	       "{\"devices\":[\"7D1X-S0001\"]}");
 	expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/transfers", alice, NULL,
 	       "{\"devices\":[]}");
+	/* A passphrase lives 24 hours at most. */
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/transfers", alice, NULL,
+	       "{\"devices\":[\"7D1X-S0001\"],\"valid_for\":86401}");
+	assert_int_equal(count_rows("SELECT count(*) FROM transfers;"), 0);
 	assert_int_equal(api("POST", "/api/v1/orgs/acme/transfers", alice, NULL,
 	                     "{\"devices\":[\"7D1X-S0001\"]}", &j),
 	                 201);
@@ -218,6 +222,22 @@ static void test_ready_mark(void **state)
 	assert_int_equal(count_rows("SELECT count(*) FROM ready_marks;"), 0);
 	expect(200, NULL, "POST", "/api/v1/devices/7D1X/S0001/ready", alice, NULL,
 	       "{\"valid_for\":600}");
+	/* The devices list and the operator's CLI say until when. */
+	{
+		json_t *j = NULL, *d;
+		json_int_t until, shown;
+
+		assert_int_equal(api("GET", "/api/v1/orgs/acme/devices", alice, NULL, NULL, &j),
+		                 200);
+		d = json_array_get(json_object_get(j, "devices"), 0);
+		until = json_integer_value(json_object_get(d, "ready_until"));
+		assert_true(until > (json_int_t)time(NULL) + 500 && until <= time(NULL) + 600);
+		json_decref(j);
+		j = portal_cli(0, "device", "show", "--mt", "7D1X", "--sn", "S0001", NULL);
+		shown = json_integer_value(json_object_get(j, "ready_until"));
+		json_decref(j);
+		assert_int_equal(shown, until);
+	}
 	/* Single use: issue 16's online activation takes it once. */
 	snprintf(dirbuf, sizeof(dirbuf), "%s", portal_dir);
 	assert_int_equal(portal_open(dirbuf, false, &p), 0);
@@ -225,6 +245,49 @@ static void test_ready_mark(void **state)
 	assert_int_equal(portal_ready_take(p, "7D1X", "S0001", time(NULL)), 0);
 	assert_int_equal(portal_ready_take(p, "7D1X", "S0001", time(NULL)), -ENOENT);
 	portal_close(p);
+	/* The operator marks it from the command line; refused past a day, nothing marked. */
+	json_decref(portal_cli(1, "device", "ready", "--mt", "7D1X", "--sn", "S0001", "--valid-for",
+	                       "90000", NULL));
+	assert_int_equal(count_rows("SELECT count(*) FROM ready_marks;"), 0);
+	json_decref(portal_cli(0, "device", "ready", "--mt", "7D1X", "--sn", "S0001", NULL));
+	assert_int_equal(count_rows("SELECT count(*) FROM ready_marks WHERE expires > unixepoch()"
+	                            " + 3500;"),
+	                 1);
+}
+
+/* The board's QR code over the API: the maintenance role of the owner only; device list --org. */
+static void test_key_update_and_lists(void **state)
+{
+	const char *mona = login("mona", 0), *eddie = login("eddie", 1), *mike;
+	static const char hash[] =
+	    "{\"new_key_sha256\":"
+	    "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}";
+	json_t *j;
+
+	(void)state;
+	/* Maintenance, of another organisation. */
+	file_put("mike.pw", "mike-password-1\n", 16);
+	json_decref(portal_cli(0, "user", "add", "mike", "--org", "beta", "--role", "maintenance",
+	                       "--password-file", path_in("mike.pw"), NULL));
+	mike = login("mike", 2);
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/devices/7D1X/S0001/key-update", eddie, NULL,
+	       hash);
+	expect(403, "NOT_OWNER", "POST", "/api/v1/devices/7D1X/S0001/key-update", mike, NULL, hash);
+	expect(400, "BAD_REQUEST", "POST", "/api/v1/devices/7D1X/S0001/key-update", mona, NULL,
+	       "{\"new_key_sha256\":\"not hex\"}");
+	assert_int_equal(count_rows("SELECT count(*) FROM devices WHERE new_key_sha256!='';"), 0);
+	expect(200, NULL, "POST", "/api/v1/devices/7D1X/S0001/key-update", mona, NULL, hash);
+	assert_int_equal(
+	    count_rows("SELECT count(*) FROM devices WHERE new_key_sha256="
+	               "'0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';"),
+	    1);
+	/* The command line lists an organisation's devices only. */
+	j = portal_cli(0, "device", "list", "--org", "beta", NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "devices")), 0);
+	json_decref(j);
+	j = portal_cli(0, "device", "list", "--org", "acme", NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "devices")), 1);
+	json_decref(j);
 }
 
 /* base64url without padding. */
@@ -310,7 +373,18 @@ static void test_federation(void **state)
 	}
 	json_decref(j);
 	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/orgs/acme/idp", eddie, NULL, body);
+	expect(404, "NOT_FOUND", "GET", "/api/v1/orgs/acme/idp", alice, NULL, NULL);
 	expect(200, NULL, "POST", "/api/v1/orgs/acme/idp", alice, NULL, body);
+	/* Read back by its org admin only; the CLI (the operator) reads the same. */
+	expect(403, "ROLE_FORBIDDEN", "GET", "/api/v1/orgs/acme/idp", eddie, NULL, NULL);
+	expect(403, "NOT_OWNER", "GET", "/api/v1/orgs/acme/idp", login("zed", 2), NULL, NULL);
+	assert_int_equal(api("GET", "/api/v1/orgs/acme/idp", alice, NULL, NULL, &j), 200);
+	assert_string_equal(jstr(j, "issuer"), "https://adfs.acme.example");
+	assert_string_equal(jstr(j, "public_key"), (const char *)pem);
+	json_decref(j);
+	j = portal_cli(0, "idp", "show", "--org", "acme", NULL);
+	assert_string_equal(jstr(j, "audience"), "svcport-portal");
+	json_decref(j);
 	users = count_rows("SELECT count(*) FROM users;");
 #define CLAIMS(sub, aud, exp)                                                                      \
 	snprintf(claims, sizeof(claims),                                                           \
@@ -365,6 +439,26 @@ static void test_https_api(void **state)
 	                       "--password-file", path_in("pw"), NULL));
 	json_decref(portal_cli(0, "user", "admin", "ops", NULL));
 	ops = login("ops", 1);
+	/* The organisations: portal administrators only; the list says who has what. */
+	expect(403, "ROLE_FORBIDDEN", "GET", "/api/v1/orgs", alice, NULL, NULL);
+	assert_int_equal(api("GET", "/api/v1/orgs", ops, NULL, NULL, &j), 200);
+	{
+		json_t *acme = json_array_get(json_object_get(j, "orgs"), 0);
+
+		assert_int_equal(json_array_size(json_object_get(j, "orgs")), 2);
+		assert_string_equal(jstr(acme, "org"), "acme");
+		assert_int_equal(json_integer_value(json_object_get(acme, "users")),
+		                 count_rows("SELECT count(*) FROM users WHERE org='acme';"));
+		assert_int_equal(json_integer_value(json_object_get(acme, "devices")), 1);
+		assert_string_equal(jstr(acme, "idp_issuer"), "https://adfs.acme.example");
+	}
+	json_decref(j);
+	j = portal_cli(0, "org", "list", NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "orgs")), 2);
+	json_decref(j);
+	expect(201, NULL, "POST", "/api/v1/orgs", ops, NULL, "{\"org\":\"gamma\"}");
+	expect(409, "EXISTS", "POST", "/api/v1/orgs", ops, NULL, "{\"org\":\"gamma\"}");
+	assert_int_equal(count_rows("SELECT count(*) FROM orgs;"), 3);
 	assert_int_equal(api("POST", "/api/v1/https/csr", ops, NULL, NULL, &j), 200);
 	assert_non_null(strstr(jstr(j, "csr"), "BEGIN CERTIFICATE REQUEST"));
 	json_decref(j);
@@ -383,8 +477,11 @@ static void test_https_api(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_transfers),       cmocka_unit_test(test_ready_mark),
-	    cmocka_unit_test(test_https_lifecycle), cmocka_unit_test(test_federation),
+	    cmocka_unit_test(test_transfers),
+	    cmocka_unit_test(test_ready_mark),
+	    cmocka_unit_test(test_key_update_and_lists),
+	    cmocka_unit_test(test_https_lifecycle),
+	    cmocka_unit_test(test_federation),
 	    cmocka_unit_test(test_https_api),
 	};
 

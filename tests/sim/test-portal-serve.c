@@ -23,6 +23,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "hex.h"
+#include "pki.h"
 #include "portal-acts.h"
 #include "test-spawn.h"
 #include "tls.h"
@@ -63,6 +65,21 @@ static void test_login_roles_orgs(void **state)
 	expect(200, NULL, "PATCH", "/api/v1/users/carol", alice, NULL, "{\"role\":\"edge-user\"}");
 	expect(403, "NOT_OWNER", "DELETE", "/api/v1/users/carol", zed, NULL, NULL);
 	expect(200, NULL, "DELETE", "/api/v1/users/carol", alice, NULL, NULL);
+	/* The portal keeps only the token's SHA-256: its database cannot be replayed. */
+	{
+		uint8_t h[PKI_SHA256_LEN];
+		char sql[256], hex[2 * PKI_SHA256_LEN + 1];
+
+		pki_sha256((const uint8_t *)eddie, strlen(eddie), h);
+		hex_encode(h, sizeof(h), hex);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE token_sha256='%s';",
+		         hex);
+		assert_int_equal(count_rows(sql), 1);
+		snprintf(sql, sizeof(sql),
+		         "SELECT count(*) FROM sessions WHERE instr(token_sha256, '%s') > 0;",
+		         eddie);
+		assert_int_equal(count_rows(sql), 0);
+	}
 	/* Logout revokes. */
 	expect(200, NULL, "POST", "/api/v1/logout", eddie, NULL, NULL);
 	expect(401, "UNAUTHENTICATED", "GET", "/api/v1/me", eddie, NULL, NULL);
@@ -118,6 +135,17 @@ static void test_bad_json(void **state)
 	       "{\"receipt\":\"AAAA\"}");
 	assert_int_equal(count_rows("SELECT count(*) FROM commands;"), 0);
 	expect(405, "BAD_REQUEST", "DELETE", "/api/v1/orgs/acme/devices", alice, NULL, NULL);
+	/* A JSON body over the service's 512 KiB: refused before it is parsed. */
+	{
+		static char big[600 * 1024];
+		size_t n = (size_t)snprintf(big, sizeof(big),
+		                            "{\"user\":\"x4\",\"role\":\"base\","
+		                            "\"password\":\"");
+
+		memset(big + n, 'p', sizeof(big) - n - 3);
+		memcpy(big + sizeof(big) - 3, "\"}", 3);
+		expect(413, NULL, "POST", "/api/v1/orgs/acme/users", alice, NULL, big);
+	}
 	assert_int_equal(count_rows("SELECT count(*) FROM users;"), users);
 }
 
@@ -155,6 +183,94 @@ static void test_claims_and_csv(void **state)
 	assert_int_equal(count_rows("SELECT count(*) FROM devices WHERE owner='acme';"), 1);
 	/* Another org cannot see it. */
 	expect(200, NULL, "GET", "/api/v1/orgs/acme/devices", alice, NULL, NULL);
+}
+
+/* The CSV bulk registration of users: refused files change nothing, good rows register. */
+static void test_users_csv(void **state)
+{
+	const char *alice, *eddie, *bob;
+	const char *bad[] = {
+	    "name,role\ndan,base\n",             /* wrong header */
+	    "user,role,password\ndan,base,x\n",  /* a column too many */
+	    "user,role\n\"dan\",base\n",         /* quotes */
+	    "\xef\xbb\xbfuser,role\ndan,base\n", /* a UTF-8 byte-order mark */
+	    "user,role\nren\xe9,base\n",         /* Latin-1 */
+	    "user,role\ndan,base\nerin\n",       /* a short row */
+	    "user,role\ndan,king\n",             /* no such role */
+	};
+	json_t *j = NULL;
+	int users = count_rows("SELECT count(*) FROM users;");
+
+	(void)state;
+	alice = login("alice", 0);
+	eddie = login("eddie", 1);
+	bob = login("bob", 2);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect(400, "BAD_REQUEST", "POST", "/api/v1/orgs/acme/users.csv", alice, "text/csv",
+		       bad[i]);
+	/* Without the right (and the service lives on: it once freed what it never parsed). */
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/orgs/acme/users.csv", eddie, "text/csv",
+	       "user,role\nmallory,org-admin\n");
+	expect(403, "ROLE_FORBIDDEN", "POST", "/api/v1/orgs/acme/claims.csv", bob, "text/csv",
+	       "MT,SN,CODE\n7D1X,S0001,AAAA\n");
+	expect(403, "NOT_OWNER", "POST", "/api/v1/orgs/beta/users.csv", alice, "text/csv",
+	       "user,role\nmallory,org-admin\n");
+	assert_int_equal(count_rows("SELECT count(*) FROM users;"), users);
+	/* Per row: two registered, one that exists refused. */
+	assert_int_equal(api("POST", "/api/v1/orgs/acme/users.csv", alice, "text/csv",
+	                     "user,role\r\n# new staff\r\ndan,edge-user\r\nerin,maintenance\r\n"
+	                     "alice,base\r\n",
+	                     &j),
+	                 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "failed")), 1);
+	assert_string_equal(jstr(json_array_get(json_object_get(j, "rows"), 2), "result"),
+	                    "EXISTS");
+	json_decref(j);
+	assert_int_equal(count_rows("SELECT count(*) FROM users WHERE org='acme' AND"
+	                            " ((name='dan' AND role=2) OR (name='erin' AND role=3)"
+	                            " OR (name='alice' AND role=1));"),
+	                 3);
+}
+
+/* SQLite's answer to sql on portal.db: the audit's triggers refuse to rewrite it. */
+static int sql_rc(const char *sql)
+{
+	char db[300];
+	sqlite3 *h = NULL;
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/portal.db", portal_dir);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc;
+}
+
+/* The audit: read by the org's admin only, and append-only even to the database's owner. */
+static void test_audit(void **state)
+{
+	const char *alice = login("alice", 0), *eddie = login("eddie", 1), *zed = login("zed", 2);
+	json_t *j = NULL, *first;
+	int n, refused;
+
+	(void)state;
+	expect(403, "ROLE_FORBIDDEN", "GET", "/api/v1/orgs/acme/audit", eddie, NULL, NULL);
+	expect(403, "NOT_OWNER", "GET", "/api/v1/orgs/acme/audit", zed, NULL, NULL);
+	assert_int_equal(api("GET", "/api/v1/orgs/acme/audit", alice, NULL, NULL, &j), 200);
+	/* Newest first: acme's own user refused (zed's attempt is in beta's audit), who, where. */
+	first = json_array_get(json_object_get(j, "records"), 0);
+	assert_string_equal(jstr(first, "action"), "audit.read");
+	assert_string_equal(jstr(first, "actor"), "eddie@127.0.0.1");
+	assert_string_equal(jstr(first, "result"), "ROLE_FORBIDDEN");
+	json_decref(j);
+	n = count_rows("SELECT count(*) FROM audit;");
+	refused = count_rows("SELECT count(*) FROM audit WHERE result!='OK';");
+	assert_true(refused >= 2);
+	assert_int_equal(sql_rc("UPDATE audit SET result='OK';"), SQLITE_CONSTRAINT);
+	assert_int_equal(sql_rc("DELETE FROM audit;"), SQLITE_CONSTRAINT);
+	assert_int_equal(count_rows("SELECT count(*) FROM audit WHERE result!='OK';"), refused);
+	assert_int_equal(count_rows("SELECT count(*) FROM audit;"), n);
 }
 
 /* A client that connects and never speaks TLS, and one that stalls mid-request. */
@@ -274,6 +390,7 @@ static void test_certificates(void **state)
 static void test_backoff(void **state)
 {
 	json_t *j = NULL;
+	int bob_sessions;
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
@@ -296,6 +413,26 @@ static void test_backoff(void **state)
 	assert_int_equal(count_rows("SELECT count(*) FROM sessions s JOIN users u"
 	                            " ON s.user=u.name WHERE u.name='mona';"),
 	                 0);
+	/*
+	 * Per address too: a guesser trying many accounts from one address. bob has no failure
+	 * of his own, yet his right password from this address waits (and no session opens).
+	 */
+	assert_int_equal(count_rows("SELECT count(*) FROM login_failures WHERE key='user:bob';"),
+	                 0);
+	assert_int_equal(count_rows("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	                            " WHERE i < 7) INSERT INTO login_failures(key, at)"
+	                            " SELECT 'addr:127.0.0.1', (SELECT max(at) FROM login_failures"
+	                            " WHERE key = 'addr:127.0.0.1') FROM n RETURNING 1;"),
+	                 1);
+	bob_sessions = count_rows("SELECT count(*) FROM sessions WHERE user='bob';");
+	assert_int_equal(api("POST", "/api/v1/login", NULL, NULL,
+	                     "{\"user\":\"bob\",\"password\":\"bob-password-1\"}", &j),
+	                 429);
+	assert_string_equal(jstr(j, "error"), "RATE_LIMITED");
+	assert_true(json_integer_value(json_object_get(j, "retry_after")) >= 200);
+	json_decref(j);
+	assert_int_equal(count_rows("SELECT count(*) FROM sessions WHERE user='bob';"),
+	                 bob_sessions);
 }
 
 int main(void)
@@ -303,6 +440,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_login_roles_orgs), cmocka_unit_test(test_expired_token),
 	    cmocka_unit_test(test_bad_json),         cmocka_unit_test(test_claims_and_csv),
+	    cmocka_unit_test(test_users_csv),        cmocka_unit_test(test_audit),
 	    cmocka_unit_test(test_slow_clients),     cmocka_unit_test(test_certificates),
 	    cmocka_unit_test(test_backoff),
 	};

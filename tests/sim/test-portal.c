@@ -224,6 +224,37 @@ static void test_manufacture_twice_and_blank_board(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* Issue 13: no universal default password; each board's label has its own. */
+static void read_label(const char *dir, char *out, size_t cap)
+{
+	char path[160];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/admin-password", dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(out, (int)cap, fp));
+	fclose(fp);
+	out[strcspn(out, "\n")] = 0;
+}
+
+static void test_label_password_unique_per_board(void **state)
+{
+	struct fx *f = *state;
+	struct portal_manufactured m;
+	char blank[128], a[64], b[64];
+
+	read_label(f->fac, a, sizeof(a));
+	assert_int_equal(strlen(a), PORTAL_LABEL_PW_MAX - 1);
+	snprintf(blank, sizeof(blank), "%s/blank-label", f->dir);
+	assert_int_equal(portal_device_manufacture(f->p, "", "", 0, blank, true, time(NULL), &m),
+	                 0);
+	read_label(blank, b, sizeof(b));
+	assert_string_equal(b, m.label_password);
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(a, "PASSW0RD");
+}
+
 /* ------------------------------------------------------------------ claims */
 
 static void test_claim_wrong_code_refused_then_rate_limited(void **state)
@@ -570,6 +601,59 @@ static void test_sign_binds_challenge_and_names_signer(void **state)
 	free(s);
 }
 
+/*
+ * The emergency reset: the phone's ephemeral public key goes into the signed body, where the
+ * BMC seals the one-time password to it; a key that is no P-256 point, or sent with another
+ * action, is refused and nothing is signed.
+ */
+static void test_sign_puts_the_phone_key_in_a_reset(void **state)
+{
+	/* The P-256 base point, uncompressed: a point on the curve anyone can check. */
+	static const uint8_t g[65] = {
+	    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5,
+	    0x63, 0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4,
+	    0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a,
+	    0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33,
+	    0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5};
+	struct fx *f = *state;
+	uint8_t ch[svcport_v1_Challenge_size], off[65];
+	static uint8_t buf[svcport_v1_SignedCommand_size];
+	struct signed_cmd *s = calloc(1, sizeof(*s));
+	struct portal_sign_req req = {.user = "mona",
+	                              .action = svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET,
+	                              .ephemeral_pubkey = off,
+	                              .ephemeral_pubkey_len = sizeof(off)};
+	const svcport_v1_EmergencyPasswordReset *r;
+	size_t len = 0;
+
+	assert_non_null(s);
+	claim_ok(f);
+	req.challenge = ch;
+	req.challenge_len = make_challenge(f, f->fac, "7D1A", "J900AAAA", NULL, ch, sizeof(ch));
+	req.now = utc_now_s();
+	memcpy(off, g, sizeof(off));
+	off[64] ^= 1; /* off the curve */
+	assert_int_equal(portal_sign(f->p, &req, buf, sizeof(buf), &len, &s->info), -EINVAL);
+	req.ephemeral_pubkey = g;
+	req.action = svcport_v1_Action_ACTION_ACTIVATE;
+	req.user = "alice";
+	assert_int_equal(portal_sign(f->p, &req, buf, sizeof(buf), &len, &s->info), -EINVAL);
+	assert_int_equal(len, 0);
+	req.action = svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET;
+	req.user = "mona";
+	assert_int_equal(portal_sign(f->p, &req, buf, sizeof(buf), &len, &s->info), 0);
+	assert_int_equal(pbio_decode(svcport_v1_SignedCommand_fields, &s->cmd, buf, len), 0);
+	assert_int_equal(pbio_decode(svcport_v1_CommandBody_fields, &s->body, s->cmd.body.bytes,
+	                             s->cmd.body.size),
+	                 0);
+	assert_int_equal(s->body.which_action, svcport_v1_CommandBody_emergency_password_reset_tag);
+	r = &s->body.action.emergency_password_reset;
+	assert_int_equal(r->requester_public_key.size, sizeof(g));
+	assert_memory_equal(r->requester_public_key.bytes, g, sizeof(g));
+	assert_signed_by_portal(f, &s->cmd);
+	free(s);
+}
+
 static void test_sign_refuses_a_fake_device(void **state)
 {
 	struct fx *f = *state;
@@ -763,6 +847,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pki_chains_verify, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_factory_dir_matches_contract, fx_setup,
 	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_label_password_unique_per_board, fx_setup,
+	                                    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_manufacture_twice_and_blank_board, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_claim_wrong_code_refused_then_rate_limited,
@@ -774,6 +860,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_transfer_csv_tampered, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sign_roles_of_design_4_3, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sign_binds_challenge_and_names_signer, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_sign_puts_the_phone_key_in_a_reset, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sign_refuses_a_fake_device, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_receipts_move_status_and_key_update, fx_setup,

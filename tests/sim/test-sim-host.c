@@ -20,6 +20,7 @@
 
 #include "proc.h"
 #include "procworld.h"
+#include "testpki.h"
 
 #define PW "correct horse"
 #define LOCKED_JSON                                                                                \
@@ -65,7 +66,7 @@ static int setup(void **state)
 	if (proc_world_init(&W, "bmc") < 0)
 		return -1;
 	bmcd = proc_bmcd_start(W.state, W.gw, W.admin, NULL, true);
-	if (bmcd < 0 || CTL("--password", "PASSW0RD", "password", "set", PW) ||
+	if (bmcd < 0 || CTL("--password", TPKI_LABEL_PW, "password", "set", PW) ||
 	    CTL("--password", PW, "sensors", "set", "intrusion", "on"))
 		return -1;
 	return 0;

@@ -14,7 +14,7 @@ import { bleEmulationStart } from './lib/ble-emulation.mjs';
 import { chromiumStart, shotsRecorder } from './lib/browser.mjs';
 import { appImport } from './lib/env.mjs';
 import { unixStreamPort } from './lib/ports.mjs';
-import { bmcctl, passwordOf, portalClaim, portalDevice, worldDown, worldUp } from './lib/world.mjs';
+import { bmcctl, labelPassword, passwordOf, portalClaim, portalDevice, worldDown, worldUp } from './lib/world.mjs';
 
 const { sessionOpen } = await appImport('core/session.js');
 const { deviceInfo } = await appImport('core/flows.js');
@@ -160,7 +160,7 @@ pageTest('emergency reset over Bluetooth: the one-time password shown once, and 
   const asked = [];
   page.on('request', (r) => r.url().endsWith('/api/v1/commands') && asked.push(JSON.parse(r.postData())));
   // Presence over Bluetooth is a policy of the server's administrator (docs/bmc.md).
-  const admin = ['--password', 'PASSW0RD'];
+  const admin = ['--password', await labelPassword(w)];
   await bmcctl(w, ...admin, 'password', 'set', 'An0ther-pass');
   await bmcctl(w, '--password', 'An0ther-pass', 'policy', 'set', 'ble-presence', 'true');
   const emu = await bleEmulationStart(await browser.target().createCDPSession(), await page.createCDPSession(), w.ble);

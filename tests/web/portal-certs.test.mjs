@@ -17,7 +17,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { after, before } from 'node:test';
 
-import { pageLoadError, statusAfter } from './lib/admin-pages.mjs';
+import { loginForm, pageLoadError, pageOpen as pageOpenAt, statusAfter } from './lib/admin-pages.mjs';
 import { chromiumStart, shotsRecorder } from './lib/browser.mjs';
 import { passwordOf, simRun, worldDown, worldUp } from './lib/world.mjs';
 
@@ -70,18 +70,8 @@ async function operatorAnchor() {
   return fs.readFile(tmp('download.pem'), 'utf8');
 }
 
-async function pageOpen(page) {
-  await page.goto(`${w.portalUrl}/portal/`);
-  await page.waitForSelector('#login-form', { visible: true });
-}
-
-async function login(page, user) {
-  await page.waitForSelector('#login-form', { visible: true });
-  await page.type('#login-form [name=user]', user);
-  await page.type('#login-form [name=password]', passwordOf(user));
-  await page.click('#login-form [type=submit]');
-  await page.waitForSelector('#tabs', { visible: true });
-}
+const pageOpen = (page) => pageOpenAt(page, w.portalUrl);
+const login = (page, user) => loginForm(page, user, passwordOf(user));
 
 const certsTabShown = (page) => page.$eval('#tabs [data-tab=certs]', (e) => e.checkVisibility());
 

@@ -49,6 +49,14 @@ export class Portal {
     return r;
   }
 
+  // assertion: a JWT from org's registered identity provider (docs/portal-api.md "Federation").
+  async loginFederated(org, assertion) {
+    const r = await this.call('POST', 'login/federated', { org, assertion });
+    this.token = r.token;
+    this.actor = r.actor;
+    return r;
+  }
+
   async logout() {
     try { await this.call('POST', 'logout'); } finally { this.token = null; this.actor = null; }
   }
@@ -78,6 +86,13 @@ export class Portal {
       { valid_for: validFor });
   }
   audit() { return this.call('GET', `orgs/${this.org()}/audit`); }
+  idp() { return this.call('GET', `orgs/${this.org()}/idp`); }
+  setIdp(issuer, audience, publicKey) {
+    return this.call('POST', `orgs/${this.org()}/idp`, { issuer, audience, public_key: publicKey });
+  }
+  // Portal administrators.
+  orgs() { return this.call('GET', 'orgs'); }
+  addOrg(org) { return this.call('POST', 'orgs', { org }); }
 
   // The service's certificates (portal administrators). Each answer carries `certificate`:
   // the PEM a client must trust from now on, sent over the connection already trusted.

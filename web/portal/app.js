@@ -3,6 +3,7 @@
 // (a reload means logging in again: nothing for another page to steal).
 import { Portal } from './api.js';
 import { certsView, certsWire } from './certs.js';
+import { idpView, orgsView, orgsWire, when } from './orgs.js';
 
 const portal = new Portal(window.fetch.bind(window));
 const $ = (sel) => document.querySelector(sel);
@@ -52,17 +53,19 @@ const views = {
     rows('#devices', r.devices, (tr, d) => {
       for (const k of ['machine_type', 'serial_number', 'status', 'activation', 'control', 'transfer_to'])
         cell(tr, d[k]);
+      cell(tr, d.ready_until ? when(d.ready_until) : '');
       const td = cell(tr, '');
       if (d.activation === 'locked' || d.activation === 'activated')
         button(td, 'Ready for activation', async () => {
           await portal.ready(d.machine_type, d.serial_number);
+          await views.devices();
           status(`${d.machine_type}-${d.serial_number} may activate online within an hour`);
         });
     });
   },
   async users() {
     const r = await portal.users();
-    rows('#users', r.users, (tr, u) => {
+    rows('#user-rows', r.users, (tr, u) => {
       cell(tr, u.user);
       const sel = document.createElement('select');
       for (const role of ROLES) sel.add(new Option(role, role, false, role === u.role));
@@ -83,10 +86,12 @@ const views = {
   async audit() {
     const r = await portal.audit();
     rows('#audit', r.records, (tr, a) => {
-      cell(tr, new Date(a.at * 1000).toISOString());
+      cell(tr, when(a.at));
       for (const k of ['actor', 'action', 'target', 'result', 'detail']) cell(tr, a[k]);
     });
   },
+  idp: () => idpView(portal),
+  orgs: () => orgsView(portal),
   certs: () => certsView(portal),
 };
 
@@ -101,7 +106,7 @@ function loggedIn(on) {
   $('#login').hidden = on;
   $('#tabs').hidden = !on;
   $('#logout').hidden = !on;
-  $('#tabs [data-tab=certs]').hidden = !(on && portal.actor.portal_admin);
+  for (const t of ['certs', 'orgs']) $(`#tabs [data-tab=${t}]`).hidden = !(on && portal.actor.portal_admin);
   $('#who').textContent = on ? `${portal.actor.user} (${portal.actor.role}, ${portal.actor.org})` : '';
   for (const o of document.querySelectorAll('.org')) o.textContent = on ? portal.actor.org : '';
   if (on) show('devices');
@@ -115,18 +120,22 @@ function onSubmit(sel, fn) {
   });
 }
 
-function csvRows(r) {
-  rows('#claim-rows', r.rows, (tr, x) => {
+// A CSV upload's per-row results (users: key is the user; claims: device).
+function csvRows(sel, r) {
+  rows(sel, r.rows, (tr, x) => {
     for (const k of ['line', 'device', 'result', 'detail']) cell(tr, x[k] ?? x.key);
   });
 }
 
-onSubmit('#login-form', async (f, form) => {
-  await portal.login(f.get('user'), f.get('password'));
+// Both ways in end alike: the form emptied (no secret left in the page), the tabs shown.
+const enter = (login) => async (f, form) => {
+  await login(f);
   form.reset();
   status('');
   loggedIn(true);
-});
+};
+onSubmit('#login-form', enter((f) => portal.login(f.get('user'), f.get('password'))));
+onSubmit('#fed-form', enter((f) => portal.loginFederated(f.get('org'), f.get('assertion').trim())));
 $('#logout').addEventListener('click', () => guarded(async () => {
   await portal.logout();
   loggedIn(false);
@@ -142,6 +151,7 @@ onSubmit('#user-form', async (f, form) => {
 });
 onSubmit('#users-csv-form', async (f) => {
   const r = await portal.usersCsv(await f.get('file').text());
+  csvRows('#users-csv-rows', r);
   status(`${r.rows.length - r.failed} of ${r.rows.length} users added`, r.failed > 0);
   await views.users();
 });
@@ -152,7 +162,7 @@ onSubmit('#claim-form', async (f, form) => {
 });
 onSubmit('#claims-csv-form', async (f) => {
   const r = await portal.claimsCsv(await f.get('file').text());
-  csvRows(r);
+  csvRows('#claim-rows', r);
   status(`${r.claimed} claimed, ${r.failed} refused`, r.failed > 0);
 });
 onSubmit('#xfer-start-form', async (f) => {
@@ -169,4 +179,5 @@ onSubmit('#xfer-accept-form', async (f, form) => {
   status('transfer accepted: the current owner now signs the transfer on each server');
 });
 certsWire(portal, { onSubmit, status, guarded });
+orgsWire(portal, { onSubmit, status });
 loggedIn(false);

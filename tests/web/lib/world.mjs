@@ -70,6 +70,12 @@ export async function portalAs(w, user) {
 
 // sn: the server's serial number; gatewayArgs: more svcportd options.
 // links: more svcportd links (tty:PATH). server: false for the portal alone (no daemons).
+// The BMC administrator's initial password, from the board's label (the factory folder's
+// admin-password): there is no universal default (issue 13).
+export async function labelPassword(w) {
+  return (await fs.readFile(path.join(w.srv, 'factory', 'admin-password'), 'utf8')).trim();
+}
+
 export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [], server = true } = {}) {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'svcport-web-'));
   // As root the gateway runs as svcport or nobody: it must reach srv/bmcd.sock.

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * svcport-bmcctl's issue-13 commands (bmcctl.h): accounts, the host firmware
+ * (UEFI) setup password, the secure activation code. Secrets come from an
+ * argument or the environment (which keeps them out of `ps`).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmcctl.h"
+
+#define T(x) svcport_admin_v1_AdminRequest_##x##_tag
+
+const char *ctl_role_name(svcport_v1_ConsoleRole r)
+{
+	return r == svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR_PLUS ? "administrator+"
+	       : r == svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR    ? "administrator"
+	       : r == svcport_v1_ConsoleRole_CONSOLE_READ_ONLY        ? "read-only"
+	                                                              : "none";
+}
+
+int ctl_build_account_add(struct ctl *c, int argc, char **argv)
+{
+	svcport_admin_v1_AccountAdd *a = &c->req.cmd.account_add;
+	const char *pw = argc == 3 ? argv[2] : getenv("SVCPORT_NEW_ACCOUNT_PASSWORD");
+
+	c->req.which_cmd = T(account_add);
+	if (strcmp(argv[1], "administrator") == 0)
+		a->role = svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR;
+	else if (strcmp(argv[1], "read-only") == 0)
+		a->role = svcport_v1_ConsoleRole_CONSOLE_READ_ONLY;
+	else
+		return ctl_die("account add: ROLE is administrator or read-only, not %s (there is "
+		               "one Administrator+: the default user)",
+		               argv[1]);
+	if (ctl_copy_str(a->name, sizeof(a->name), argv[0], "account name"))
+		return 1;
+	return ctl_copy_str(a->password, sizeof(a->password), pw, "initial password");
+}
+
+int ctl_build_account_delete(struct ctl *c, int argc, char **argv)
+{
+	c->req.which_cmd = T(account_delete);
+	return ctl_copy_str(c->req.cmd.account_delete.name, sizeof(c->req.cmd.account_delete.name),
+	                    argv[0], "account name");
+}
+
+int ctl_run_account_list(struct ctl *c, int argc, char **argv)
+{
+	const svcport_admin_v1_AccountsReply *a = &c->rep.body.accounts;
+
+	c->req.which_cmd = T(account_list);
+	if (ctl_transact(c, &c->req, &c->rep) != 0)
+		return 1;
+	if (c->json)
+		printf("{\"ok\":true,\"accounts\":[");
+	for (pb_size_t i = 0; i < a->accounts_count; i++) {
+		const svcport_admin_v1_AccountInfo *o = &a->accounts[i];
+
+		if (c->json)
+			printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"must_change\":%s}",
+			       i ? "," : "", o->name, ctl_role_name(o->role),
+			       o->must_change ? "true" : "false");
+		else
+			printf("%-32s %-15s%s\n", o->name, ctl_role_name(o->role),
+			       o->must_change ? " (password must change)" : "");
+	}
+	if (c->json)
+		printf("]}\n");
+	return 0;
+}
+
+/* The current UEFI password, where one is needed: $SVCPORT_UEFI_PASSWORD. */
+static int current_uefi(char *dst, size_t cap)
+{
+	const char *cur = getenv("SVCPORT_UEFI_PASSWORD");
+
+	return cur ? ctl_copy_str(dst, cap, cur, "UEFI password") : 0;
+}
+
+int ctl_build_uefi_set(struct ctl *c, int argc, char **argv)
+{
+	svcport_admin_v1_UefiPasswordSet *u = &c->req.cmd.uefi_password_set;
+	const char *np = argc == 1 ? argv[0] : getenv("SVCPORT_NEW_UEFI_PASSWORD");
+
+	c->req.which_cmd = T(uefi_password_set);
+	if (ctl_copy_str(u->new_password, sizeof(u->new_password), np, "new UEFI password"))
+		return 1;
+	return current_uefi(u->current, sizeof(u->current));
+}
+
+int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv)
+{
+	c->req.which_cmd = T(uefi_password_clear);
+	return current_uefi(c->req.cmd.uefi_password_clear.current,
+	                    sizeof(c->req.cmd.uefi_password_clear.current));
+}
+
+int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv)
+{
+	const char *pw = argc == 1 ? argv[0] : getenv("SVCPORT_UEFI_PASSWORD");
+
+	c->req.which_cmd = T(uefi_password_verify);
+	return ctl_copy_str(c->req.cmd.uefi_password_verify.password,
+	                    sizeof(c->req.cmd.uefi_password_verify.password), pw, "UEFI password");
+}
+
+int ctl_build_factory_reset(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 1 || strcmp(argv[0], "--yes") != 0)
+		return ctl_die("factory-reset returns the administrator password to the label's, "
+		               "removes the other accounts and clears the SED AK (policy "
+		               "factory-reset-clears-sed-ak). Run it again with --yes");
+	c->req.which_cmd = T(factory_reset);
+	return current_uefi(c->req.cmd.factory_reset.uefi_password,
+	                    sizeof(c->req.cmd.factory_reset.uefi_password));
+}
+
+int ctl_run_activation_code(struct ctl *c, int argc, char **argv)
+{
+	c->req.which_cmd = T(activation_code_get);
+	if (ctl_transact(c, &c->req, &c->rep) != 0)
+		return 1;
+	if (c->json)
+		printf("{\"ok\":true,\"activation_code\":\"%s\"}\n",
+		       c->rep.body.activation_code.code);
+	else
+		printf("secure activation code: %s\n", c->rep.body.activation_code.code);
+	return 0;
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* svcport-bmcd's command line: usage, options, the --se-config file loaded. */
+#include "bmcd-options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bmcd-host.h"
+#include "privdrop.h"
+#include "version.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: svcport-bmcd --state-dir DIR --gateway-socket PATH --admin-socket PATH\n"
+	        "                    [--gateway-uid UID | --gateway-user NAME] [--user NAME]\n"
+	        "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
+	        "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
+	        "                    [--host-socket PATH] [--host-uid UID] [--se-config FILE]\n"
+	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
+	        "                    [--se-config FILE]\n"
+	        "       svcport-bmcd --help | --version\n\n"
+	        "The BMC half of svcport: verifies portal-signed commands, keeps the keys and\n"
+	        "lockdown state in DIR; foreground, stderr unless --log syslog; --ready-fd N:\n"
+	        "\"ready\\n\" once listening (and READY=1 to $NOTIFY_SOCKET). Root drops every\n"
+	        "capability (--user NAME: runs as NAME). Hardware inputs: --usb-udc, --usb-port\n"
+	        "or --hw-sim. --host-socket (default: host.sock beside the admin socket) serves\n"
+	        "the host firmware of uid --host-uid. --se-config FILE: the secure element is\n"
+	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se. See\n"
+	        "svcport-bmcd(8) and docs/bmc.md.\n");
+}
+
+static const struct option bmcd_opts[] = {
+    {"state-dir", required_argument, NULL, 's'},
+    {"gateway-socket", required_argument, NULL, 'g'},
+    {"admin-socket", required_argument, NULL, 'a'},
+    {"gateway-uid", required_argument, NULL, 'u'},
+    {"gateway-user", required_argument, NULL, 'U'},
+    {"user", required_argument, NULL, 'n'},
+    {"foreground", no_argument, NULL, 'f'},
+    {"log", required_argument, NULL, 'l'},
+    {"ready-fd", required_argument, NULL, 'r'},
+    {"init", no_argument, NULL, 'i'},
+    {"factory", required_argument, NULL, 'F'},
+    {"force", no_argument, NULL, 'x'},
+    {"usb-udc", required_argument, NULL, 'D'},
+    {"usb-port", required_argument, NULL, 'P'},
+    {"hw-sim", required_argument, NULL, 'S'},
+    {"host-socket", required_argument, NULL, 'H'},
+    {"host-uid", required_argument, NULL, 'O'},
+    {"se-config", required_argument, NULL, 'C'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {0},
+};
+
+/* --gateway-uid/--host-uid: a number into *ret_uid. 0, or 2 (said on stderr). */
+static int parse_uid(const char *arg, const char *option, uid_t *ret_uid)
+{
+	char *end;
+
+	errno = 0;
+	*ret_uid = (uid_t)strtoul(arg, &end, 10);
+	if (errno || *end || !*arg || *arg == '-') {
+		fprintf(stderr, "svcport-bmcd: --%s: not a number\n", option);
+		return 2;
+	}
+	return 0;
+}
+
+/* o->host_path (bmcd-host.h). 0, or 2 if it is too long. */
+static int host_path_set(struct options *o)
+{
+	if (bmcd_host_path(o->host_path, sizeof(o->host_path), o->host_arg, o->admin_path) < 0) {
+		fprintf(stderr, "svcport-bmcd: the host socket's path is too long\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* --se-config FILE: the secure element's configuration, loaded now. 0 or -1. */
+static int se_config_set(struct options *o, const char *path)
+{
+	char err[256];
+
+	if (se_config_load(path, &o->se, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcport-bmcd: --se-config: %s\n", err);
+		return -1;
+	}
+	o->has_se = true;
+	return 0;
+}
+
+int bmcd_options_parse(int argc, char **argv, struct options *o)
+{
+	int opt;
+
+	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid(), .host_uid = getuid()};
+	while ((opt = getopt_long(argc, argv, "h", bmcd_opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'g':
+			o->gw_path = optarg;
+			break;
+		case 'a':
+			o->admin_path = optarg;
+			break;
+		case 'u':
+		case 'O':
+			if (parse_uid(optarg, opt == 'u' ? "gateway-uid" : "host-uid",
+			              opt == 'u' ? &o->gateway_uid : &o->host_uid))
+				return 2;
+			break;
+		case 'H':
+			o->host_arg = optarg;
+			break;
+		case 'U':
+			if (privdrop_uid_of(optarg, &o->gateway_uid) < 0) {
+				fprintf(stderr, "svcport-bmcd: --gateway-user: no user '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			o->user = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'l':
+			o->log_kind = optarg;
+			if (strcmp(optarg, "stderr") != 0 && strcmp(optarg, "syslog") != 0) {
+				fprintf(stderr, "svcport-bmcd: --log stderr|syslog\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			o->ready_fd = atoi(optarg);
+			break;
+		case 'i':
+			o->init = true;
+			break;
+		case 'F':
+			o->factory = optarg;
+			break;
+		case 'x':
+			o->force = true;
+			break;
+		case 'D':
+			o->presence.usb_udc = optarg;
+			break;
+		case 'P':
+			o->presence.usb_port = optarg;
+			break;
+		case 'S':
+			o->presence.hw_sim = optarg;
+			break;
+		case 'C':
+			if (se_config_set(o, optarg) < 0)
+				return 2;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'V':
+			puts("svcport-bmcd " SVCPORT_VERSION);
+			return -1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
+	    (!o->init && (!o->gw_path || !o->admin_path)) ||
+	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
+		usage(stderr);
+		return 2;
+	}
+	return o->init ? 0 : host_path_set(o);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* svcport-bmcd's command line (bmcd-options.c): what it asks for. */
+#ifndef SVCPORT_BMCD_OPTIONS_H
+#define SVCPORT_BMCD_OPTIONS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "presence.h"
+#include "se.h"
+
+/* What the command line asks for. */
+struct options {
+	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind, *user;
+	const char *host_arg;            /* --host-socket */
+	char host_path[PATH_MAX];        /* it, or host.sock beside the admin socket */
+	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
+	struct se_config se;             /* --se-config FILE, loaded */
+	bool has_se;
+	bool init, force, foreground;
+	int ready_fd;
+	uid_t gateway_uid, host_uid;
+};
+
+/* Parses argv into o. 0, or the exit code (2: usage; -1: --help or --version printed, exit 0). */
+int bmcd_options_parse(int argc, char **argv, struct options *o)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Issue 13 with the real svcport-bmcd and svcport-bmcctl: the hardware inputs
+ * (the keylock, the cover, the handset) through the simulator's hardware
+ * folder, never a console command; the new console commands' --help, --json
+ * and refusals (nothing changed on disk). bmcd reads the inputs before every
+ * request, so a console request after writing an input sees its effect: no
+ * sleep.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gwclient.h"
+
+#define PW      "correct horse"
+#define BOB_PW  "bob's password"
+#define UEFI_PW "setup screen"
+
+static char dir[PATH_MAX], factory[PATH_MAX + 16], state_dir[PATH_MAX + 16];
+static char gw_path[PATH_MAX + 16], admin_path[PATH_MAX + 16];
+static pid_t bmcd = -1;
+
+static int run(char *out, size_t cap, const char *const *args)
+{
+	return proc_bmcctl_run(admin_path, out, cap, args);
+}
+
+#define CTL(out, ...) run(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
+
+/* The whole of path into buf (for "nothing changed"). */
+static size_t slurp(const char *name, char *buf, size_t cap)
+{
+	char path[PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, name);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, cap);
+	close(fd);
+	assert_true(n > 0 && (size_t)n < cap);
+	return (size_t)n;
+}
+
+static char snap_state[16384], snap_audit[65536];
+static size_t snap_state_len, snap_audit_len;
+
+static void snap(void)
+{
+	snap_state_len = slurp("state.pb", snap_state, sizeof(snap_state));
+	snap_audit_len = slurp("audit.log", snap_audit, sizeof(snap_audit));
+}
+
+static void assert_unchanged(void)
+{
+	static char now[65536];
+
+	assert_int_equal(slurp("state.pb", now, sizeof(now)), snap_state_len);
+	assert_memory_equal(now, snap_state, snap_state_len);
+	assert_int_equal(slurp("audit.log", now, sizeof(now)), snap_audit_len);
+	assert_memory_equal(now, snap_audit, snap_audit_len);
+}
+
+static int setup(void **state)
+{
+	const char *init[] = {proc_bmcd(),   "--init",  "--factory", factory,
+	                      "--state-dir", state_dir, NULL};
+	char out[512];
+
+	snprintf(dir, sizeof(dir), "%s/svcport-accounts-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(factory, sizeof(factory), "%s/factory", dir);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
+	snprintf(gw_path, sizeof(gw_path), "%s/gw.sock", dir);
+	snprintf(admin_path, sizeof(admin_path), "%s/admin.sock", dir);
+	if (tpki_write_factory(factory, "bmc", false) < 0 || proc_run(init, out, sizeof(out)) != 0)
+		return -1;
+	bmcd = proc_bmcd_start(state_dir, gw_path, admin_path, NULL, true);
+	if (bmcd <= 0)
+		return -1;
+	unsetenv("SVCPORT_ADMIN_PASSWORD");
+	unsetenv("SVCPORT_UEFI_PASSWORD");
+	return CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	proc_stop(bmcd, SIGKILL);
+	bmcd = -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static bool is_status(const char *what)
+{
+	char out[4096];
+
+	assert_int_equal(CTL(out, "--json", "status"), 0);
+	return strstr(out, what) != NULL;
+}
+
+/* The keylock and the cover are hardware: the sim folder, read by bmcd. */
+static void keylock_and_cover_are_hardware(void **state)
+{
+	char out[4096];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "policy", "set", "keylock", "true"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "chassis-lock", "released"), 0);
+	assert_true(is_status("\"chassis_locked\":false"));
+	/* Released: the cover opens for service, nothing locks. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* Engaged: the same opening locks. */
+	assert_int_equal(proc_hw_set(state_dir, "chassis-lock", "engaged"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_true(is_status("\"security_led\":\"BLINKING\""));
+	/* The console has no command that releases the lock or presses the handset. */
+	assert_int_not_equal(CTL(out, "--password", PW, "chassis-lock", "release"), 0);
+	assert_int_not_equal(CTL(out, "--password", PW, "handset", "password-reset"), 0);
+}
+
+static void handset_password_reset(void **state)
+{
+	char out[4096];
+
+	/* Released, then pressed: one reset. */
+	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "released"), 0);
+	assert_true(is_status("\"admin_password_must_change\":false"));
+	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "pressed"), 0);
+	assert_true(is_status("\"admin_password_must_change\":true"));
+	/* password-reset-clears-sed-ak (default): the AK is gone, the server locked. */
+	assert_true(is_status("\"sed_ak_present\":false"));
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_int_not_equal(CTL(out, "--password", PW, "sensors", "show"), 0);
+	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
+	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
+	assert_non_null(strstr(out, "handset-password-reset"));
+}
+
+static void accounts_uefi_and_code_from_the_console(void **state)
+{
+	char out[4096];
+
+	/* --help for each new command, without a daemon round trip. */
+	assert_int_equal(CTL(out, "account", "add", "--help"), 0);
+	assert_non_null(strstr(out, "Administrator+"));
+	assert_int_equal(CTL(out, "uefi-password", "verify", "--help"), 0);
+	assert_non_null(strstr(out, "PBKDF2"));
+	assert_int_equal(CTL(out, "activation-code", "--help"), 0);
+	assert_non_null(strstr(out, "audited"));
+
+	assert_int_equal(CTL(out, "--password", PW, "--json", "account", "add", "bob",
+	                     "administrator", "first pw!"),
+	                 0);
+	assert_non_null(strstr(out, "\"ok\":true"));
+	assert_int_equal(
+	    CTL(out, "--user", "bob", "--password", "first pw!", "password", "set", BOB_PW), 0);
+	assert_int_equal(
+	    CTL(out, "--user", "bob", "--password", BOB_PW, "--json", "account", "list"), 0);
+	assert_non_null(strstr(out, "{\"name\":\"admin\",\"role\":\"administrator+\""));
+	assert_non_null(strstr(out, "{\"name\":\"bob\",\"role\":\"administrator\""));
+	assert_int_equal(
+	    CTL(out, "--user", "bob", "--password", BOB_PW, "--json", "activation-code"), 0);
+	assert_non_null(strstr(out, "\"activation_code\":\"" TPKI_CODE "\""));
+
+	/* Refusals: a JSON answer, an exit code, nothing on disk. */
+	snap();
+	assert_int_equal(CTL(out, "--user", "bob", "--password", BOB_PW, "--json", "uefi-password",
+	                     "set", UEFI_PW),
+	                 1);
+	assert_non_null(strstr(out, "\"error\":\"role forbidden\""));
+	assert_int_equal(CTL(out, "--user", "bob", "--password", BOB_PW, "--json", "sed", "enable"),
+	                 1);
+	assert_int_equal(CTL(out, "--password", PW, "account", "add", "bob", "superuser", "x"), 1);
+	assert_unchanged();
+
+	/* The UEFI password gates the factory reset. */
+	assert_int_equal(CTL(out, "--password", PW, "uefi-password", "set", UEFI_PW), 0);
+	snap();
+	assert_int_equal(CTL(out, "--json", "factory-reset", "--yes"), 1);
+	assert_non_null(strstr(out, "\"error\":\"wrong UEFI password\""));
+	assert_unchanged();
+	setenv("SVCPORT_UEFI_PASSWORD", UEFI_PW, 1);
+	assert_int_equal(CTL(out, "uefi-password", "verify"), 0);
+	assert_int_equal(CTL(out, "factory-reset", "--yes"), 0);
+	unsetenv("SVCPORT_UEFI_PASSWORD");
+	assert_true(is_status("\"sed_ak_present\":false"));
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	/* The other accounts went with it. */
+	assert_int_equal(CTL(out, "--user", "bob", "--password", BOB_PW, "sensors", "show"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(keylock_and_cover_are_hardware, setup, teardown),
+	    cmocka_unit_test_setup_teardown(handset_password_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
+	                                    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
