@@ -89,6 +89,8 @@ void flow_device_info(struct svcport_client_device_info *out, const svcport_v1_D
 	out->led = (enum svcport_client_led)di->security_led;
 	snprintf(out->owner_org, sizeof(out->owner_org), "%s", di->owner_org);
 	out->sed_enabled = di->sed_enabled;
+	out->sed_ak_present = di->sed_ak_present;
+	out->sed_backup_component = (int)di->sed_backup_component;
 	out->intrusion_sensor = di->sensors.intrusion_enabled;
 	out->motion_sensor = di->sensors.motion_enabled;
 	out->motion_steps = di->sensors.motion_step_threshold;

@@ -157,7 +157,15 @@ struct svcport_client_device_info {
 	uint32_t protocol_version;
 	bool admin_password_must_change;
 	size_t n_known_signers;
-	uint8_t known_signers[SVCPORT_CLIENT_SIGNERS][SVCPORT_CLIENT_SHA256_LEN];
+	uint8_t known_signers[SVCPORT_CLIENT_SIGNERS]
+	                     [SVCPORT_CLIENT_SHA256_LEN]; /* SED enabled and this false: the drives
+	                                                   * stay locked and the server cannot be
+	                                                   * activated until the AK is restored
+	                                                   * (tell the technician). */
+	bool sed_ak_present;
+	/* The automatic SED AK backup component: svcport.proto SedComponent (1 absent,
+	 * 2 unhealthy, 3 empty, 4 current, 5 restorable; 0 not said). */
+	int sed_backup_component;
 };
 
 /* StateChanged, pushed by the device. */

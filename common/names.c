@@ -136,6 +136,24 @@ svcport_v1_ControlMode names_control_parse(const char *s)
 	return svcport_v1_ControlMode_CONTROL_MODE_UNSPECIFIED;
 }
 
+const char *names_sed_component(svcport_v1_SedComponent c)
+{
+	switch (c) {
+	case svcport_v1_SedComponent_SED_COMPONENT_ABSENT:
+		return "ABSENT";
+	case svcport_v1_SedComponent_SED_COMPONENT_UNHEALTHY:
+		return "UNHEALTHY";
+	case svcport_v1_SedComponent_SED_COMPONENT_EMPTY:
+		return "EMPTY";
+	case svcport_v1_SedComponent_SED_COMPONENT_CURRENT:
+		return "CURRENT";
+	case svcport_v1_SedComponent_SED_COMPONENT_RESTORABLE:
+		return "RESTORABLE";
+	default:
+		return "UNSPECIFIED";
+	}
+}
+
 const char *names_led(svcport_v1_SecurityLed led)
 {
 	switch (led) {

@@ -23,6 +23,8 @@ const char *names_lockdown(svcport_v1_LockdownState s); /* ACTIVE, LOCKED */
 const char *names_control(svcport_v1_ControlMode m);    /* bmc, portal */
 svcport_v1_ControlMode names_control_parse(const char *s);
 const char *names_led(svcport_v1_SecurityLed led); /* ON, OFF, BLINKING */
-const char *names_link(svcport_v1_LinkKind k);     /* ble, usb, sim; "-" for others */
+/* The SED AK backup component: ABSENT, UNHEALTHY, EMPTY, CURRENT, RESTORABLE. */
+const char *names_sed_component(svcport_v1_SedComponent c);
+const char *names_link(svcport_v1_LinkKind k); /* ble, usb, sim; "-" for others */
 
 #endif

@@ -140,6 +140,8 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		char mt[6 * sizeof(i->device.machine_type)],
 		    sn[6 * sizeof(i->device.serial_number)];
 		char org[6 * sizeof(i->owner_org)], fw[6 * sizeof(i->firmware_version)];
+		char set[6 * sizeof(s->sed_drive_set)],
+		    comp[6 * sizeof(s->sed_backup_component_detail)];
 
 		printf("{\"machine_type\":\"%s\",\"serial_number\":\"%s\",\"has_identity\":%s,"
 		       "\"lockdown_state\":\"%s\",\"control_mode\":\"%s\",\"owner_org\":\"%s\","
@@ -150,7 +152,9 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       "\"receipt_counter\":%llu,\"audit_count\":%llu,\"known_signers\":%u,"
 		       "\"firmware_version\":\"%s\",\"uefi_password_set\":%s,"
 		       "\"handset_revert_resets_password\":%s,\"keylock_enabled\":%s,"
-		       "\"factory_reset_clears_sed_ak\":%s,\"chassis_locked\":%s}\n",
+		       "\"factory_reset_clears_sed_ak\":%s,\"chassis_locked\":%s,"
+		       "\"sed_drive_set\":\"%s\",\"sed_ak_generation\":%llu,"
+		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\"}\n",
 		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
 		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
 		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
@@ -162,7 +166,11 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       (unsigned long long)s->audit_count, (unsigned)i->known_signers_count,
 		       ctl_json_str(i->firmware_version, fw, sizeof(fw)), tf(s->uefi_password_set),
 		       tf(s->handset_revert_resets_password), tf(s->keylock_enabled),
-		       tf(s->factory_reset_clears_sed_ak), tf(s->chassis_locked));
+		       tf(s->factory_reset_clears_sed_ak), tf(s->chassis_locked),
+		       ctl_json_str(s->sed_drive_set, set, sizeof(set)),
+		       (unsigned long long)s->sed_ak_generation,
+		       names_sed_component(i->sed_backup_component),
+		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)));
 		return;
 	}
 	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
@@ -171,8 +179,16 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 	printf("control mode:    %s\n", mode_name(i->control_mode));
 	printf("owner org:       %s\n", i->owner_org[0] ? i->owner_org : "(unclaimed)");
 	printf("security LED:    %s\n", names_led(i->security_led));
-	printf("SED:             %s, AK %s\n", i->sed_enabled ? "enabled" : "disabled",
-	       s->sed_ak_present ? "present" : "absent");
+	printf("SED:             %s, AK %s%s\n", i->sed_enabled ? "enabled" : "disabled",
+	       s->sed_ak_present ? "present" : "absent",
+	       i->sed_enabled && !s->sed_ak_present
+	           ? " - the drives stay locked and the server cannot be activated: restore the "
+	             "SED AK first"
+	           : "");
+	if (s->sed_drive_set[0])
+		printf("SED drive set:   %s (passphrase AK)\n", s->sed_drive_set);
+	printf("SED AK backup:   %s: %s\n", names_sed_component(i->sed_backup_component),
+	       s->sed_backup_component_detail);
 	printf("intrusion:       %s\n", i->sensors.intrusion_enabled ? "on" : "off");
 	printf("motion:          %s (threshold %u steps)\n",
 	       i->sensors.motion_enabled ? "on" : "off", i->sensors.motion_step_threshold);

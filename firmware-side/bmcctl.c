@@ -82,47 +82,6 @@ static int build_tamper_motion(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-static int build_sed_passphrase(struct ctl *c, int argc, char **argv)
-{
-	const char *p = argc == 1 ? argv[0] : getenv("SVCPORT_SED_PASSPHRASE");
-
-	c->req.which_cmd = T(sed_passphrase);
-	return ctl_copy_str(c->req.cmd.sed_passphrase.passphrase,
-	                    sizeof(c->req.cmd.sed_passphrase.passphrase), p, "passphrase");
-}
-
-/* The backup file is made before the key is asked for: no file, no key. */
-static int run_sed_backup(struct ctl *c, int argc, char **argv)
-{
-	int fd = -1;
-
-	c->req.which_cmd = T(sed_backup);
-	if (ctl_backup_create(argv[0], &fd))
-		return 1;
-	if (ctl_transact(c, &c->req, &c->rep) != 0) {
-		close(fd);
-		unlink(argv[0]);
-		return 1;
-	}
-	if (ctl_backup_write(fd, argv[0], c->rep.body.sed_backup.backup.bytes,
-	                     c->rep.body.sed_backup.backup.size))
-		return 1;
-	printf("SED AK backup written to %s (keep it offline: it unlocks the drives)\n", argv[0]);
-	return 0;
-}
-
-static int build_sed_restore(struct ctl *c, int argc, char **argv)
-{
-	size_t len = 0;
-
-	c->req.which_cmd = T(sed_restore);
-	if (ctl_read_file(argv[0], c->req.cmd.sed_restore.backup.bytes,
-	                  sizeof(c->req.cmd.sed_restore.backup.bytes), &len))
-		return 1;
-	c->req.cmd.sed_restore.backup.size = (pb_size_t)len;
-	return 0;
-}
-
 static int build_policy_set(struct ctl *c, int argc, char **argv)
 {
 	c->req.which_cmd = T(policy_set);
@@ -251,10 +210,13 @@ static const struct ctl_cmd {
      "tamper intrusion | tamper motion STEPS   simulate a sensor firing"},
     {"tamper", "motion", 1, 1, 0, build_tamper_motion, NULL, NULL},
     {"sed", "enable", 0, 0, T(sed_enable), NULL, NULL,
-     "sed enable | sed passphrase [P] ($SVCPORT_SED_PASSPHRASE)"},
-    {"sed", "passphrase", 0, 1, 0, build_sed_passphrase, NULL, NULL},
-    {"sed", "backup", 1, 1, 0, NULL, run_sed_backup, "sed backup FILE | sed restore FILE"},
-    {"sed", "restore", 1, 1, 0, build_sed_restore, NULL, NULL},
+     "sed enable | sed passphrase --drive-set NAME [P] ($SVCPORT_SED_PASSPHRASE)"},
+    {"sed", "passphrase", 0, 5, 0, NULL, ctl_sed_passphrase, NULL},
+    {"sed", "backup", 1, 4, 0, NULL, ctl_sed_backup,
+     "sed backup FILE [--backup-passphrase P] | sed restore FILE [--backup-passphrase P]\n"
+     "    [--other-server] | sed restore --from-component (sed --help)"},
+    {"sed", "restore", 1, 6, 0, NULL, ctl_sed_restore, NULL},
+    {"sed", "generate", 0, 2, 0, NULL, ctl_sed_generate, "sed generate --erase-drives"},
     {"policy", "set", 2, 2, 0, build_policy_set, NULL, "policy set NAME true|false"},
     {"factory-reset", NULL, 0, 1, 0, ctl_build_factory_reset, NULL,
      "factory-reset --yes            the firmware-setup path: the label's password"},
@@ -284,6 +246,7 @@ static const struct ctl_cmd {
 static const struct ctl_help {
 	const char *w0, *w1, *text;
 } helps[] = {
+    {"sed", NULL, ctl_sed_help},
     {"policy", "set",
      "NAME: password-reset-clears-sed-ak (default true; emergency-reset-clears-sed-ak\n"
      "is its older name), ble-presence (false), handset-revert-resets-password (false),\n"

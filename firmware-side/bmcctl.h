@@ -44,6 +44,12 @@ int ctl_print_audit(const struct ctl *c, svcport_admin_v1_AdminRequest *req);
 /* audit verify's answer; 0 if the log is intact, else 1. */
 int ctl_print_audit_verify(const svcport_admin_v1_AuditVerifyReply *v);
 
+/* bmcctl-sed.c: the SED AK commands (each takes --help and --json). Exit codes. */
+int ctl_sed_passphrase(struct ctl *c, int argc, char **argv);
+int ctl_sed_backup(struct ctl *c, int argc, char **argv);
+int ctl_sed_restore(struct ctl *c, int argc, char **argv);
+int ctl_sed_generate(struct ctl *c, int argc, char **argv);
+extern const char ctl_sed_help[]; /* `sed ... --help` */
 /* bmcctl-accounts.c: accounts, the UEFI password, the activation code. */
 const char *ctl_role_name(svcport_v1_ConsoleRole r);
 int ctl_build_account_add(struct ctl *c, int argc, char **argv);

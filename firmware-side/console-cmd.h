@@ -45,6 +45,8 @@ struct console_step {
 	char detail[96];
 	/* Run after a successful commit (e.g. the SE pins new anchors). */
 	int (*after_commit)(struct bmc *b);
+	/* The SED AK changed: after the commit the backup component gets it. */
+	bool sed_ak_changed;
 };
 
 /* True if the Administrator+ (the default user) is logged in: the SED AK's
@@ -108,6 +110,10 @@ CONSOLE_HANDLER(console_sed_enable);
 CONSOLE_HANDLER(console_sed_passphrase);
 CONSOLE_HANDLER(console_sed_backup);
 CONSOLE_HANDLER(console_sed_restore);
+CONSOLE_HANDLER(console_sed_generate);
+CONSOLE_HANDLER(console_sed_component_restore);
+/* After a commit that changed the AK: the backup component's copy; r notes a failure. */
+void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r);
 /* console-account.c: the accounts and their passwords. */
 CONSOLE_HANDLER(console_password_set);
 CONSOLE_HANDLER(console_account_add);

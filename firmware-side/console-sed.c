@@ -1,69 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The console's SED AK commands: enable, passphrase, backup, restore. */
+/*
+ * The console's SED AK commands (docs/bmc.md "SED AK"): enable, passphrase
+ * (salted with the drive-set name), backup and restore (encrypted, across
+ * servers), generate (an explicit erase), and the restore from the automatic
+ * backup component. Every change of the AK is Administrator+ only.
+ */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
 
 #include "console-cmd.h"
-#include "pwhash.h"
 #include "sealed.h"
+#include "sedak.h"
+#include "sedcomp.h"
 
-#define SED_BACKUP_MAGIC "SVCSEDB1"
-#define PASSPHRASE_MIN   8
+#define SED_AK_ABSENT_HELP                                                                         \
+	"SED is enabled and its AK is absent: restore it (sed restore, sed restore "               \
+	"--from-component) or, with no backup, sed generate --erase-drives"
 
-/* backup = magic | len MT | MT | len SN | SN | AK | SHA-256(everything before) */
-static size_t sed_backup_encode(const svcport_v1_BmcState *st, const unsigned char *ak,
-                                unsigned char *out, size_t cap)
-{
-	size_t mt = strlen(st->device.machine_type), sn = strlen(st->device.serial_number);
-	size_t n = 8 + 1 + mt + 1 + sn + SEALED_SED_AK_LEN;
+/*
+ * Only the Administrator+ changes, backs up or restores the SED AK (the guide).
+ * The table gates these commands GATE_ADMIN_PLUS; the handlers ask again, so a
+ * table row cannot open them by mistake.
+ */
+#define SED_GATE(r, step)                                                                          \
+	do {                                                                                       \
+		if (!console_is_admin_plus(step))                                                  \
+			return console_fail(r, AE(ROLE_FORBIDDEN),                                 \
+			                    "the SED AK is the Administrator+'s alone");           \
+	} while (0)
 
-	if (n + 32 > cap)
-		return 0;
-	memcpy(out, SED_BACKUP_MAGIC, 8);
-	out[8] = (unsigned char)mt;
-	memcpy(out + 9, st->device.machine_type, mt);
-	out[9 + mt] = (unsigned char)sn;
-	memcpy(out + 10 + mt, st->device.serial_number, sn);
-	memcpy(out + 10 + mt + sn, ak, SEALED_SED_AK_LEN);
-	mbedtls_sha256_ret(out, n, out + n, 0);
-	return n + 32;
-}
-
-static const char *sed_backup_decode(const svcport_v1_BmcState *st, const unsigned char *in,
-                                     size_t len, unsigned char ak[SEALED_SED_AK_LEN])
-{
-	size_t mt, sn;
-	unsigned char h[32];
-
-	if (len < 8 + 2 + SEALED_SED_AK_LEN + 32 || memcmp(in, SED_BACKUP_MAGIC, 8) != 0)
-		return "not an SED backup";
-	mt = in[8];
-	if (9 + mt >= len)
-		return "truncated backup";
-	sn = in[9 + mt];
-	if (10 + mt + sn + SEALED_SED_AK_LEN + 32 != len)
-		return "backup length is wrong";
-	mbedtls_sha256_ret(in, len - 32, h, 0);
-	if (memcmp(h, in + len - 32, 32) != 0)
-		return "backup checksum is wrong";
-	if (st->has_identity &&
-	    (mt != strlen(st->device.machine_type) || sn != strlen(st->device.serial_number) ||
-	     memcmp(in + 9, st->device.machine_type, mt) != 0 ||
-	     memcmp(in + 10 + mt, st->device.serial_number, sn) != 0))
-		return "backup of another server";
-	memcpy(ak, in + 10 + mt + sn, SEALED_SED_AK_LEN);
-	return NULL;
-}
-
-/* Seals ak into next (the record never holds it in plain text). */
+/* next gets ak; the dispatcher copies it to the backup component after the commit. */
 static svcport_admin_v1_AdminError set_ak(struct bmc *b, svcport_v1_BmcState *next,
-                                          const unsigned char *ak, svcport_admin_v1_AdminReply *r)
+                                          const unsigned char *ak, const char *drive_set,
+                                          svcport_admin_v1_AdminReply *r, struct console_step *step)
 {
-	if (sealed_sed_ak_set(b->se, next, ak, &b->env) < 0)
+	if (sedak_install(b, next, ak, drive_set) < 0)
 		return console_fail(r, AE(INTERNAL), "the secure element cannot seal the SED AK");
-	next->sed_enabled = true;
+	step->sed_ak_changed = true;
 	return AE(OK);
 }
 
@@ -72,11 +48,14 @@ CONSOLE_HANDLER(console_sed_enable)
 	unsigned char ak[SEALED_SED_AK_LEN];
 	svcport_admin_v1_AdminError e = AE(OK);
 
+	SED_GATE(r, step);
+	if (next->sed_enabled && !next->sed_ak_present)
+		return console_fail(r, AE(INVALID_STATE), SED_AK_ABSENT_HELP);
 	if (!next->sed_ak_present) {
 		if (b->env.rng(b->env.user_data, ak, sizeof(ak)) != 0)
 			e = console_fail(r, AE(INTERNAL), "no random bytes");
 		else
-			e = set_ak(b, next, ak, r);
+			e = set_ak(b, next, ak, "", r, step);
 		mbedtls_platform_zeroize(ak, sizeof(ak));
 	}
 	next->sed_enabled = true;
@@ -84,23 +63,35 @@ CONSOLE_HANDLER(console_sed_enable)
 	return e;
 }
 
+static bool is_drive_set_ok(const char *s)
+{
+	if (!s[0])
+		return false;
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
 CONSOLE_HANDLER(console_sed_passphrase)
 {
+	const svcport_admin_v1_SedPassphrase *p = &req->cmd.sed_passphrase;
 	unsigned char ak[SEALED_SED_AK_LEN];
 	svcport_admin_v1_AdminError e;
-	char salt[80];
-	int n;
 
-	if (strlen(req->cmd.sed_passphrase.passphrase) < PASSPHRASE_MIN)
-		return console_fail(r, AE(INVALID_STATE), "passphrase: at least 8 characters");
-	n = snprintf(salt, sizeof(salt), "svcport-sed-ak:%s-%s", next->device.machine_type,
-	             next->device.serial_number);
-	if (bmc_pbkdf2(req->cmd.sed_passphrase.passphrase, (const unsigned char *)salt, (size_t)n,
-	               ak, sizeof(ak)) < 0)
+	SED_GATE(r, step);
+	if (strlen(p->passphrase) < SEDAK_PASSPHRASE_MIN)
+		return console_fail(r, AE(INVALID_STATE), "passphrase: at least 16 characters");
+	if (!is_drive_set_ok(p->drive_set))
+		return console_fail(r, AE(INVALID_STATE),
+		                    "drive set: a name of 1 to 32 printable characters, no spaces, "
+		                    "the same on every server of the set");
+	if (sedak_derive(p->passphrase, p->drive_set, ak) < 0)
 		return console_fail(r, AE(INTERNAL), "could not derive the key");
-	e = set_ak(b, next, ak, r);
+	e = set_ak(b, next, ak, p->drive_set, r, step);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	step->event = "sed-passphrase";
+	snprintf(step->detail, sizeof(step->detail), "drive-set=%s", p->drive_set);
 	return e;
 }
 
@@ -108,9 +99,16 @@ CONSOLE_HANDLER(console_sed_backup)
 {
 	unsigned char ak[SEALED_SED_AK_LEN];
 	svcport_admin_v1_SedBackupReply *out = &r->body.sed_backup;
+	size_t len = 0;
+	int ret;
 
+	SED_GATE(r, step);
 	if (!next->sed_ak_present)
 		return console_fail(r, AE(INVALID_STATE), "no SED AK to back up");
+	if (strlen(req->cmd.sed_backup.backup_passphrase) < SEDAK_BACKUP_PASS_MIN)
+		return console_fail(
+		    r, AE(INVALID_STATE),
+		    "backup passphrase: at least 12 characters (it encrypts the backup)");
 	/* A locked board refuses the AK to everyone (DESIGN §4.6): under portal
 	 * control only a portal-signed Activate releases it, and a tamper event
 	 * (BMC-managed too) holds until an activation. */
@@ -125,29 +123,114 @@ CONSOLE_HANDLER(console_sed_backup)
 		return console_fail(
 		    r, AE(INTERNAL),
 		    "the sealed SED AK does not unseal (damaged or another board's)");
+	ret = sedak_backup_encode(b, next, ak, req->cmd.sed_backup.backup_passphrase,
+	                          out->backup.bytes, sizeof(out->backup.bytes), &len);
+	mbedtls_platform_zeroize(ak, sizeof(ak));
+	if (ret < 0)
+		return console_fail(r, AE(INTERNAL), "could not encrypt the backup");
 	/* The dispatcher drops the body if the audit record cannot be written:
 	 * taking a copy of the key is an audited event. */
 	r->which_body = svcport_admin_v1_AdminReply_sed_backup_tag;
-	out->backup.size =
-	    (pb_size_t)sed_backup_encode(next, ak, out->backup.bytes, sizeof(out->backup.bytes));
-	mbedtls_platform_zeroize(ak, sizeof(ak));
+	out->backup.size = (pb_size_t)len;
 	step->event = "sed-backup";
 	return AE(OK);
 }
 
+static bool is_this_server(const svcport_v1_BmcState *st, const struct sedak_origin *o)
+{
+	return st->has_identity && strcmp(o->mt, st->device.machine_type) == 0 &&
+	       strcmp(o->sn, st->device.serial_number) == 0;
+}
+
 CONSOLE_HANDLER(console_sed_restore)
 {
+	const svcport_admin_v1_SedRestore *in = &req->cmd.sed_restore;
 	unsigned char ak[SEALED_SED_AK_LEN];
+	struct sedak_origin o = {0};
 	svcport_admin_v1_AdminError e;
 	const char *why;
 
-	why = sed_backup_decode(next, req->cmd.sed_restore.backup.bytes,
-	                        req->cmd.sed_restore.backup.size, ak);
+	SED_GATE(r, step);
+	why = sedak_backup_decode(in->backup.bytes, in->backup.size, in->backup_passphrase, ak, &o);
 	if (why)
 		e = console_fail(r, AE(INVALID_STATE), why);
+	else if (!is_this_server(next, &o) && !in->other_server)
+		e = console_fail(
+		    r, AE(INVALID_STATE),
+		    "a backup taken on another server: restore it with --other-server");
 	else
-		e = set_ak(b, next, ak, r);
+		e = set_ak(b, next, ak, o.drive_set, r, step);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	step->event = "sed-restore";
+	snprintf(step->detail, sizeof(step->detail), "from=%.16s-%.32s%s set=%.16s", o.mt, o.sn,
+	         is_this_server(next, &o) ? "" : " (another server)", o.drive_set);
 	return e;
+}
+
+CONSOLE_HANDLER(console_sed_generate)
+{
+	unsigned char ak[SEALED_SED_AK_LEN];
+	char detail[96];
+	svcport_admin_v1_AdminError e;
+
+	SED_GATE(r, step);
+	if (!req->cmd.sed_generate.erase_drives)
+		return console_fail(
+		    r, AE(INVALID_STATE),
+		    "a new AK erases what the drives held: confirm with --erase-drives");
+	if (next->sed_ak_present)
+		return console_fail(r, AE(INVALID_STATE),
+		                    "an SED AK is present: nothing to replace (sed passphrase or "
+		                    "sed restore replace it)");
+	if (sedak_component_status(b, detail, sizeof(detail)) ==
+	    svcport_v1_SedComponent_SED_COMPONENT_RESTORABLE)
+		return console_fail(r, AE(INVALID_STATE),
+		                    "the backup component holds this server's AK: sed restore "
+		                    "--from-component");
+	if (b->env.rng(b->env.user_data, ak, sizeof(ak)) != 0)
+		return console_fail(r, AE(INTERNAL), "no random bytes");
+	e = set_ak(b, next, ak, "", r, step);
+	mbedtls_platform_zeroize(ak, sizeof(ak));
+	step->event = "sed-generate";
+	snprintf(step->detail, sizeof(step->detail), "new AK: what the drives held is erased");
+	return e;
+}
+
+CONSOLE_HANDLER(console_sed_component_restore)
+{
+	unsigned char ak[SEALED_SED_AK_LEN];
+	svcport_admin_v1_AdminError e;
+	uint64_t gen = 0;
+	int ret;
+
+	SED_GATE(r, step);
+	if (!next->has_identity)
+		return console_fail(r, AE(INVALID_STATE),
+		                    "no identity yet: the device-key update comes first");
+	ret = sedcomp_get(b->sed_component[0] ? b->sed_component : NULL, next->device.machine_type,
+	                  next->device.serial_number, ak, &gen);
+	if (ret == -ENOENT || ret == -EBADMSG || ret == -ESRCH) {
+		char detail[96];
+
+		sedak_component_status(b, detail, sizeof(detail));
+		return console_fail(
+		    r, ret == -ESRCH ? AE(INVALID_STATE) : AE(COMPONENT_UNAVAILABLE),
+		    ret == -ESRCH ? "the backup component holds another server's AK" : detail);
+	}
+	if (ret < 0)
+		return console_fail(r, AE(COMPONENT_UNAVAILABLE), "the backup component failed");
+	e = set_ak(b, next, ak, "", r, step);
+	mbedtls_platform_zeroize(ak, sizeof(ak));
+	next->sed_ak_generation = gen; /* the same AK as the component's copy */
+	step->event = "sed-restore-component";
+	snprintf(step->detail, sizeof(step->detail), "generation=%llu", (unsigned long long)gen);
+	return e;
+}
+
+void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r)
+{
+	char why[96];
+
+	if (sedak_component_update(b, why, sizeof(why)) < 0)
+		snprintf(r->message, sizeof(r->message), "the AK changed, but %s", why);
 }

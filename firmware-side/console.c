@@ -9,11 +9,13 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "actions.h"
 #include "audit.h"
 #include "bmc.h"
 #include "console-cmd.h"
 #include "console.h"
 #include "sealed.h"
+#include "sedak.h"
 
 static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 {
@@ -32,6 +34,10 @@ static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 	s->sed_ak_present = b->st.sed_ak_present;
 	s->receipt_counter = b->st.receipt_counter;
 	s->audit_count = b->st.audit_count;
+	snprintf(s->sed_drive_set, sizeof(s->sed_drive_set), "%s", b->st.sed_drive_set);
+	s->sed_ak_generation = b->st.sed_ak_generation;
+	sedak_component_status(b, s->sed_backup_component_detail,
+	                       sizeof(s->sed_backup_component_detail));
 	s->uefi_password_set = b->st.uefi_password_hash.size != 0;
 	s->handset_revert_resets_password = b->st.handset_revert_resets_password;
 	s->keylock_enabled = b->st.keylock_enabled;
@@ -60,7 +66,7 @@ static CONSOLE_HANDLER(cmd_activate)
 		return console_fail(r, AE(INVALID_STATE),
 		                    "not BMC-managed: only a portal-signed Activate unlocks");
 	if (next->sed_enabled && !next->sed_ak_present)
-		return console_fail(r, AE(INVALID_STATE), "no SED AK to release: restore it first");
+		return console_fail(r, AE(INVALID_STATE), BMC_SED_AK_ABSENT);
 	/* Release to the drives: the AK unseals for this one use. */
 	if (next->sed_ak_present) {
 		ret = sealed_sed_ak_get(b->se, next, ak);
@@ -210,6 +216,9 @@ static const struct console_cmd {
     {T(cert_csr), "admin cert csr", GATE_LOGIN, console_cert_csr},
     {T(cert_install), "admin cert install", GATE_LOGIN, console_cert_install},
     {T(trust_update), "admin trust update", GATE_LOGIN, console_trust_update},
+    {T(sed_generate), "admin sed generate", GATE_ADMIN_PLUS, console_sed_generate},
+    {T(sed_component_restore), "admin sed restore component", GATE_ADMIN_PLUS,
+     console_sed_component_restore},
     {T(account_add), "admin account add", GATE_ADMIN_PLUS, console_account_add},
     {T(account_delete), "admin account delete", GATE_ADMIN_PLUS, console_account_delete},
     {T(account_list), "admin account list", GATE_LOGIN, console_account_list},
@@ -248,6 +257,8 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 		                                   : " and written, not durable yet",
 		         strerror(-ret));
 	}
+	if (step->sed_ak_changed)
+		console_sed_after_commit(b, r);
 	if (step->after_commit && step->after_commit(b) < 0)
 		console_fail(r, AE(INTERNAL),
 		             "stored, but the secure element did not take it: "

@@ -50,3 +50,13 @@ int presence_open(const struct presence_config *cfg, struct hwin **ret_hw,
 	                               .is_chassis_locked = is_chassis_locked};
 	return 0;
 }
+
+const char *presence_sed_component(const struct presence_config *cfg)
+{
+	static char path[PATH_MAX];
+
+	if (!cfg->hw_sim ||
+	    snprintf(path, sizeof(path), "%s/sed-component", cfg->hw_sim) >= (int)sizeof(path))
+		return NULL;
+	return path;
+}

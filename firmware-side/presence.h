@@ -27,4 +27,12 @@ int presence_open(const struct presence_config *cfg, struct hwin **ret_hw,
                   struct bmc_presence *ret_p, char *desc, size_t desc_len)
     __attribute__((warn_unused_result));
 
+/*
+ * The board's automatic SED AK backup component (core/bmc.h, se/sedcomp.h): in
+ * the simulator the folder sed-component/ of its hardware folder, which the
+ * virtual server moves to a new board (docs/simulator.md); NULL elsewhere (no
+ * component wired in this build: reported absent). A static buffer.
+ */
+const char *presence_sed_component(const struct presence_config *cfg);
+
 #endif

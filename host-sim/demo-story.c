@@ -4,6 +4,7 @@
 
 #include "demo.h"
 
+#define BACKUP_PASS "--backup-passphrase", "demo backup pass"
 /* What the server's host writes to its self-encrypting drive (one word: captured whole). */
 #define DRIVE_DATA "acme-ledger:42-crates"
 /* bmcd's answer to a locked server's host firmware, but its last word ("booting"). */
@@ -86,8 +87,9 @@ static bool st_rack(struct demo *d)
 	bool ok;
 
 	set_links(d, d->srv);
+	snprintf(d->capture, sizeof(d->capture), "%s/capture.btsnoop", d->srv);
 	ok = sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
-	                 (char *)d->bin_dir, "--se", (char *)d->se)) == 0;
+	                 (char *)d->bin_dir, "--se", (char *)d->se, "--capture", d->capture)) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "")) == 0;
 	return ok;
@@ -191,12 +193,17 @@ static bool st_emergency_reset(struct demo *d)
 	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password", d->label,
 	                    "password", "set", "Adm1n-Secret"));
 	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-	                          "Adm1n-Secret", "sed", "backup", d->backup));
-	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("mona"), "emergency-reset")) == 0;
-	/* The administrator's password is refused (reset: must change), the SED AK gone. */
+	                          "Adm1n-Secret", "sed", "backup", d->backup, BACKUP_PASS));
+	/* The phone's key goes into the signed reset; the password comes back sealed to it. */
+	ok = ok && run_v(d, ARGV(S, "app", "--link", d->usb, API("mona"), "emergency-reset"),
+	                 "change it at the first login): ", d->otp, sizeof(d->otp)) == 0;
+	ok = ok && d->otp[0];
+	/* The administrator's password is refused (reset: a one-time password that must
+	 * change), the SED AK gone, and no log, capture or state file shows the password. */
 	ok = ok && bmcctl_says(d, "Adm1n-Secret", NULL, "\"error\":\"", "authentication");
 	ok = ok && bmcctl_says(d, NULL, "status", "\"admin_password_must_change\":", "true");
 	ok = ok && bmcctl_says(d, NULL, "status", "\"sed_ak_present\":", "false");
+	ok = ok && is_secret_in_no_file(d->srv, d->otp);
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "LOCKED")) == 0;
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate",
@@ -208,10 +215,10 @@ static bool st_sed_restore(struct demo *d)
 {
 	bool ok;
 
-	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password", d->label,
+	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password", d->otp,
 	                    "password", "set", "N3w-Secret"));
 	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
-	                          "N3w-Secret", "sed", "restore", d->backup));
+	                          "N3w-Secret", "sed", "restore", d->backup, BACKUP_PASS));
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->usb, API("eddie"), "activate")) == 0;
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "ACTIVE")) == 0;
@@ -228,8 +235,10 @@ static bool st_board_swap(struct demo *d)
 	                      d->blank),
 	                 "(key SHA-256): ", d->keyhash, sizeof(d->keyhash)) == 0;
 	set_links(d, d->srv2);
+	/* The SED AK backup component moves to the new board with the drives. */
 	ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv2, "--factory", d->blank,
-	                       "--bin-dir", (char *)d->bin_dir, "--se", (char *)d->se)) == 0;
+	                       "--bin-dir", (char *)d->bin_dir, "--se", (char *)d->se,
+	                       "--sed-component-from", d->srv)) == 0;
 	/* The new board knows no server yet: locked, no owner. */
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "")) == 0;
@@ -252,8 +261,17 @@ static bool st_activate_repaired(struct demo *d)
 {
 	bool ok;
 
-	ok = sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate", "--save-command",
-	                 d->old_cmd)) == 0;
+	/* SED is the server's: the new board adopted it and, without the AK, is not activated. */
+	ok = sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate", "--expect-error",
+	                 "INVALID_STATE")) == 0;
+	/* The new board's own label password, changed at this first login. */
+	ok = ok && read_label(d, d->blank);
+	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                          d->label, "password", "set", "Adm1n-Secret"));
+	ok = ok && bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                          "Adm1n-Secret", "sed", "restore", "--from-component"));
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, API("eddie"), "activate",
+	                       "--save-command", d->old_cmd)) == 0;
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "ACTIVE")) == 0;
 	return ok;
@@ -310,18 +328,23 @@ const struct demo_step demo_story[] = {
     {"An edge user's emergency reset is refused (ROLE_FORBIDDEN), by the portal "
      "and by the BMC",
      st_reset_refused},
-    {"Maintenance emergency reset over USB (admin password reset, SED AK cleared)",
+    {"Maintenance emergency reset over USB: a one-time password only the phone reads, "
+     "the old one refused, SED AK cleared, the password in no log or capture",
      st_emergency_reset},
     {"The host reboots after the reset: locked, no SED AK released, the drive unreadable",
      is_drive_locked},
-    {"SED AK restored from the backup, server activated again", st_sed_restore},
+    {"The one-time password changed; SED AK restored from the encrypted backup, server "
+     "activated again",
+     st_sed_restore},
     {"The host reboots: the restored SED AK unlocks the drive, the data is back",
      is_drive_data_read},
     {"Motherboard replacement: a blank board with a new device key", st_board_swap},
     {"Key update: the maintenance user records the QR code, the portal binds " MT "-" SN
      " to the new key",
      st_key_update},
-    {"Activate the repaired server over BLE", st_activate_repaired},
+    {"The repaired server has SED and no AK: activation refused; the Administrator+ restores "
+     "the AK from the moved backup component; activate over BLE",
+     st_activate_repaired},
     {"Transfer ownership to a second organisation, globex", st_transfer},
     {"A replayed old command is refused (NONCE_UNKNOWN)", st_replay},
 };

@@ -35,6 +35,9 @@ struct demo {
 	const char *se; /* the servers' secure element: "file" or "pkcs11" (SoftHSM2) */
 	char code[64];
 	char phrase[64];
+	/* The emergency reset's one-time password, as the app showed it. */
+	char otp[64];
+	char capture[PATH_MAX + 32]; /* the first server's btsnoop capture */
 	char keyhash[80];
 	char label[32];         /* the BMC's initial password, from the board's label */
 	char url[64];           /* the portal service */
@@ -56,6 +59,8 @@ struct demo {
  * code. With capture_key, the rest of the first output line containing it (up
  * to a blank) is copied into capture. */
 int run_v(struct demo *d, char *const argv[], const char *capture_key, char *capture, size_t cap);
+/* True if no file under dir (logs, capture, state, audit) holds secret. */
+bool is_secret_in_no_file(const char *dir, const char *secret);
 /* run_v without capture. */
 int sim(struct demo *d, char *const argv[]);
 /* svcport-bmcctl: true on exit 0. */

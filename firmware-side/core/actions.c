@@ -8,6 +8,7 @@
 #include "actions.h"
 #include "bmc.h"
 #include "devcerts.h"
+#include "otp.h"
 #include "sealed.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
@@ -127,6 +128,10 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 	memcpy(next->owner_org, u->owner_org, sizeof(next->owner_org));
 	next->control_mode = mode;
 	next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+	/* SED belongs to the server (the portal's record), one-way: a new board adopts
+	 * it and nothing here ever disables it. With no AK the server stays locked
+	 * until one is restored (bmc_action_apply, Activate). */
+	next->sed_enabled = next->sed_enabled || u->sed_enabled;
 	/* The sealed secrets are bound to MT-SN: follow the identity. */
 	if ((sealed_rebind(b->se, &b->st, next, &b->env) < 0) ||
 	    (u->activation_code[0] &&
@@ -144,8 +149,10 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 
 svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBody *body,
                                       const struct bmc_cmd_ctx *ctx, svcport_v1_BmcState *next,
-                                      const char **detail)
+                                      svcport_v1_CommandResult *result, const char **detail)
 {
+	svcport_v1_ErrorCode rc;
+
 	switch (body->which_action) {
 	case svcport_v1_CommandBody_claim_tag:
 		if (next->owner_org[0] && strcmp(next->owner_org, body->org_id) != 0) {
@@ -160,7 +167,7 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 		return E(ERROR_NONE);
 	case svcport_v1_CommandBody_activate_tag:
 		if (next->sed_enabled && !next->sed_ak_present) {
-			*detail = "no SED AK to release: restore it first";
+			*detail = BMC_SED_AK_ABSENT;
 			return E(INVALID_STATE);
 		}
 		if (sed_ak_release(b, next, detail) != E(ERROR_NONE))
@@ -172,9 +179,10 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 			*detail = "emergency reset needs the service port";
 			return E(PRESENCE_REQUIRED);
 		}
-		next->admin_password_salt.size = 0;
-		next->admin_password_hash.size = 0;
-		next->admin_password_must_change = true;
+		rc = bmc_otp_reset(b, body, next, &result->one_time_password, detail);
+		if (rc != E(ERROR_NONE))
+			return rc;
+		result->has_one_time_password = true;
 		if (next->emergency_reset_clears_sed_ak && next->sed_ak_present) {
 			sealed_sed_ak_clear(next);
 			next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;

@@ -22,10 +22,15 @@ struct bmc_cmd_ctx {
 svcport_v1_Action bmc_action_of(const svcport_v1_CommandBody *body);
 bool bmc_is_role_allowed(svcport_v1_Action a, svcport_v1_Role role);
 bool bmc_is_presence_ok(const svcport_v1_BmcState *st, const struct bmc_cmd_ctx *ctx);
+/* Why an SED-enabled server without its AK is not activated (DeviceInfo says so). */
+#define BMC_SED_AK_ABSENT "SED is enabled but the SED AK is absent: restore the SED AK first"
+
 /* Checks the action's preconditions and applies it to next (a copy of the
- * current state); on failure *detail says why and next is to be dropped. */
+ * current state); on failure *detail says why and next is to be dropped.
+ * result gets what the action returns besides the receipt (the emergency
+ * reset's sealed one-time password), to be dropped with next on failure. */
 svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBody *body,
                                       const struct bmc_cmd_ctx *ctx, svcport_v1_BmcState *next,
-                                      const char **detail);
+                                      svcport_v1_CommandResult *result, const char **detail);
 
 #endif

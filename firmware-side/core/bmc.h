@@ -46,6 +46,9 @@ struct bmc_options {
 	struct rl_config rl;               /* zeroes: the defaults of ratelimit.h */
 	struct challenge_config challenge; /* zeroes: the defaults of challenge.h */
 	struct bmc_presence presence;
+	/* The automatic SED AK backup component (se/sedcomp.h): a directory apart from
+	 * the board's state; NULL: none fitted (reported as absent, never skipped). */
+	const char *sed_component;
 };
 
 struct bmc;

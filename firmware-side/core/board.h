@@ -53,6 +53,7 @@ enum bmc_hold {
 
 struct bmc {
 	char dir[PATH_MAX];
+	char sed_component[PATH_MAX]; /* the automatic SED AK backup component; "": none */
 	struct bmc_env env;
 	struct se *se;
 	/* In memory: the truth. On disk: the last stored record, or less locked

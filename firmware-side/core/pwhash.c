@@ -11,6 +11,12 @@
 int bmc_pbkdf2(const char *secret, const unsigned char *salt, size_t salt_len, unsigned char *out,
                size_t out_len)
 {
+	return bmc_pbkdf2_iter(secret, salt, salt_len, BMC_PBKDF2_ITERATIONS, out, out_len);
+}
+
+int bmc_pbkdf2_iter(const char *secret, const unsigned char *salt, size_t salt_len,
+                    uint32_t iterations, unsigned char *out, size_t out_len)
+{
 	mbedtls_md_context_t md;
 	int ret = -EIO;
 
@@ -18,7 +24,7 @@ int bmc_pbkdf2(const char *secret, const unsigned char *salt, size_t salt_len, u
 	if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) != 0)
 		goto out;
 	if (mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)secret, strlen(secret), salt,
-	                              salt_len, BMC_PBKDF2_ITERATIONS, (uint32_t)out_len, out) != 0)
+	                              salt_len, iterations, (uint32_t)out_len, out) != 0)
 		goto out;
 	ret = 0;
 out:

@@ -16,6 +16,7 @@
 #include "board.h"
 #include "peer.h"
 #include "sealed.h"
+#include "sedak.h"
 #include "state.h"
 #include "summary.h"
 #include "trust.h"
@@ -77,6 +78,13 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 	ratelimit_init(&b->admin_rl, &admin_rl);
 	if (opt)
 		b->presence = opt->presence;
+	if (opt && opt->sed_component &&
+	    snprintf(b->sed_component, sizeof(b->sed_component), "%s", opt->sed_component) >=
+	        (int)sizeof(b->sed_component)) {
+		ret = -ENAMETOOLONG;
+		goto fail;
+	}
+	sedak_component_sync(b);
 	*ret_bmc = b;
 	return 0;
 fail:
@@ -127,6 +135,7 @@ bool bmc_take_state_event(struct bmc *b, svcport_v1_BmcReply *ret_event)
 static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInfo *di)
 {
 	const svcport_v1_BmcState *st = &b->st;
+	char detail[96];
 
 	di->has_device = st->has_identity;
 	di->device = st->device;
@@ -152,6 +161,8 @@ static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInf
 	}
 	di->has_identity = st->has_identity;
 	di->admin_password_must_change = st->admin_password_must_change;
+	di->sed_ak_present = st->sed_ak_present;
+	di->sed_backup_component = sedak_component_status(b, detail, sizeof(detail));
 }
 
 static svcport_v1_ErrorCode make_challenge(struct bmc *b, const struct bmc_peer *peer,
@@ -222,7 +233,7 @@ static svcport_v1_ErrorCode answer_submit(struct bmc *b, const svcport_v1_BmcReq
 	}
 	rs->which_body = svcport_v1_Response_command_result_tag;
 	rs->body.command_result.has_receipt = true;
-	return bmc_cmd_submit(b, &sc->command, &ctx, &out->action, &rs->body.command_result.receipt,
+	return bmc_cmd_submit(b, &sc->command, &ctx, &out->action, &rs->body.command_result,
 	                      detail);
 }
 

@@ -212,6 +212,7 @@ static int make_receipt(struct bmc *b, const svcport_v1_CommandBody *body, svcpo
 	rb.counter = b->st.receipt_counter;
 	rb.control_mode = b->st.control_mode;
 	memcpy(rb.owner_org, b->st.owner_org, sizeof(rb.owner_org));
+	rb.sed_enabled = b->st.sed_enabled;
 	if (!pb_encode(&os, svcport_v1_ReceiptBody_fields, &rb))
 		return -1;
 	r->body.size = (pb_size_t)os.bytes_written;
@@ -219,6 +220,13 @@ static int make_receipt(struct bmc *b, const svcport_v1_CommandBody *body, svcpo
 		return -1;
 	r->signature.size = (pb_size_t)sig_len;
 	return 0;
+}
+
+/* A one-time password box whose reset did not land goes nowhere. */
+static void result_drop_box(svcport_v1_CommandResult *r)
+{
+	mbedtls_platform_zeroize(&r->one_time_password, sizeof(r->one_time_password));
+	r->has_one_time_password = false;
 }
 
 /* A command that could not be stored: what is in force, as the console tells it. */
@@ -241,7 +249,7 @@ static const char *hold_detail(enum bmc_hold h)
 
 svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedCommand *cmd,
                                     const struct bmc_cmd_ctx *ctx, svcport_v1_Action *ret_action,
-                                    svcport_v1_DeviceReceipt *ret_receipt, const char **ret_detail)
+                                    svcport_v1_CommandResult *ret_result, const char **ret_detail)
 {
 	static svcport_v1_BmcState next; /* large; the core is single-threaded */
 	svcport_v1_CommandBody body = svcport_v1_CommandBody_init_zero;
@@ -307,7 +315,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 		goto out;
 
 	next = b->st;
-	rc = bmc_action_apply(b, &body, ctx, &next, ret_detail);
+	rc = bmc_action_apply(b, &body, ctx, &next, ret_result, ret_detail);
 	if (rc != E(ERROR_NONE))
 		goto out;
 	next.receipt_counter++;
@@ -326,13 +334,15 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 		rc = E(INTERNAL);
 		goto out;
 	}
-	if (make_receipt(b, &body, *ret_action, ret_receipt) < 0) {
+	if (make_receipt(b, &body, *ret_action, &ret_result->receipt) < 0) {
 		*ret_detail = "applied, but the receipt could not be signed";
 		rc = E(INTERNAL);
 		goto out;
 	}
 	rc = E(ERROR_NONE);
 out:
+	if (rc != E(ERROR_NONE))
+		result_drop_box(ret_result);
 	mbedtls_platform_zeroize(&body, sizeof(body)); /* a key update's activation code */
 	mbedtls_platform_zeroize(&next, sizeof(next));
 	mbedtls_x509_crt_free(&crt);

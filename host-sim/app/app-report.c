@@ -35,6 +35,13 @@ static void print_device_info(const struct svcport_client_device_info *di)
 	out_str("owner_org", di->owner_org);
 	out_bool("has_identity", di->has_identity);
 	out_bool("sed_enabled", di->sed_enabled);
+	out_bool("sed_ak_present", di->sed_ak_present);
+	out_str("sed_backup_component",
+	        names_sed_component((svcport_v1_SedComponent)di->sed_backup_component));
+	if (di->sed_enabled && !di->sed_ak_present)
+		out_progress(
+		    "  SED enabled, AK ABSENT: the drives stay locked and the server cannot "
+		    "be activated; restore the SED AK first");
 	out_bool("intrusion_sensor", di->intrusion_sensor);
 	out_bool("motion_sensor", di->motion_sensor);
 	out_int("motion_steps", di->motion_steps);

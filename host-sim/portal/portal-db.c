@@ -44,6 +44,20 @@ static const char schema[] =
     "CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
 
+/* devices.sed (issue 13): added to a portal made before it; "duplicate column" is fine. */
+static int sed_column_add(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool has = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT sed FROM devices LIMIT 0;", -1, &st, NULL) == SQLITE_OK)
+		has = true;
+	sqlite3_finalize(st);
+	return has ? 0
+	           : portal_db_exec(db, "ALTER TABLE devices ADD COLUMN sed INTEGER NOT NULL "
+	                                "DEFAULT 0;");
+}
+
 int portal_db_open(const char *path, bool create, sqlite3 **ret_db)
 {
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
@@ -58,7 +72,8 @@ int portal_db_open(const char *path, bool create, sqlite3 **ret_db)
 	 * machine, never a person at the keyboard) before the call fails with -EIO. */
 	sqlite3_busy_timeout(db, 30000);
 	if (portal_db_exec(db, "PRAGMA journal_mode=WAL;") < 0 ||
-	    portal_db_exec(db, "PRAGMA foreign_keys=ON;") < 0 || portal_db_exec(db, schema) < 0) {
+	    portal_db_exec(db, "PRAGMA foreign_keys=ON;") < 0 || portal_db_exec(db, schema) < 0 ||
+	    sed_column_add(db) < 0) {
 		sqlite3_close(db);
 		return -EIO;
 	}
@@ -191,7 +206,7 @@ int portal_db_user_add(sqlite3 *db, const struct portal_user *u)
 
 #define DEVICE_COLS                                                                                \
 	"mt, sn, code, control, owner, status, transfer_to, key_sha256, new_key_sha256, cert, "    \
-	"new_cert"
+	"new_cert, sed"
 
 static void device_from_row(sqlite3_stmt *st, struct portal_device *d)
 {
@@ -207,6 +222,7 @@ static void device_from_row(sqlite3_stmt *st, struct portal_device *d)
 	copy_text(d->new_key_sha256, sizeof(d->new_key_sha256), st, 8);
 	d->cert_len = copy_blob(d->cert, sizeof(d->cert), st, 9);
 	d->new_cert_len = copy_blob(d->new_cert, sizeof(d->new_cert), st, 10);
+	d->sed = sqlite3_column_int(st, 11) != 0;
 }
 
 static int device_query(sqlite3 *db, const char *sql, const char *a, const char *b,
@@ -256,12 +272,13 @@ static void bind_device(sqlite3_stmt *st, const struct portal_device *d)
 		sqlite3_bind_blob(st, 11, d->new_cert, (int)d->new_cert_len, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(st, 11);
+	sqlite3_bind_int(st, 12, d->sed);
 }
 
 int portal_db_device_insert(sqlite3 *db, const struct portal_device *d)
 {
 	sqlite3_stmt *st = prep(db, "INSERT INTO devices(" DEVICE_COLS
-	                            ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11);");
+	                            ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12);");
 
 	if (!st)
 		return -EIO;
@@ -273,7 +290,7 @@ int portal_db_device_update(sqlite3 *db, const struct portal_device *d)
 {
 	sqlite3_stmt *st = prep(db, "UPDATE devices SET code=?3, control=?4, owner=?5, status=?6,"
 	                            " transfer_to=?7, key_sha256=?8, new_key_sha256=?9, cert=?10,"
-	                            " new_cert=?11 WHERE mt=?1 AND sn=?2;");
+	                            " new_cert=?11, sed=(sed OR ?12) WHERE mt=?1 AND sn=?2;");
 
 	if (!st)
 		return -EIO;

@@ -40,6 +40,9 @@ struct portal_device {
 	size_t cert_len;
 	uint8_t new_cert[PORTAL_CERT_MAX]; /* issued for new_key, until a receipt proves it */
 	size_t new_cert_len;
+	/* The server has SED (issue 13): set at manufacture or from any receipt that says
+	 * so, never cleared (the update ORs it in); a DeviceKeyUpdate carries it. */
+	bool sed;
 };
 
 int portal_db_open(const char *path, bool create, sqlite3 **ret_db)

@@ -160,6 +160,7 @@ static int body_set_action(struct portal *p, const struct portal_sign_req *req, 
 		k->control_mode = req->forge_control ? req->forge_control
 		                                     : (svcport_v1_ControlMode)w->dev.control;
 		snprintf(k->activation_code, sizeof(k->activation_code), "%s", w->dev.code);
+		k->sed_enabled = w->dev.sed; /* the server's, one-way: the new board adopts it */
 		/* The new board's certificate, kept until its receipt proves the key. */
 		err = portal_device_cert_issue(p, w->dev.mt, w->dev.sn, board, req->now,
 		                               k->device_certificate.bytes,
@@ -371,6 +372,14 @@ int portal_sign(struct portal *p, const struct portal_sign_req *req, uint8_t *ou
 		                  "a P-256 point");
 		goto out;
 	}
+	/* No key, no box: bmcd would refuse (TEST ONLY signing lets the tests show it). */
+	if (req->action == svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET &&
+	    !req->ephemeral_pubkey_len && !info.test_only) {
+		err = portal_refuse(p, -EINVAL,
+		                    "an emergency reset needs the phone's ephemeral key: the new "
+		                    "password is sealed to it");
+		goto out;
+	}
 	if (req->action == svcport_v1_Action_ACTION_CONFIGURE_SENSORS &&
 	    req->sensors.motion_enabled && req->sensors.motion_step_threshold == 0) {
 		err = portal_refuse(p, -EINVAL, "motion sensing needs a step threshold");
@@ -438,6 +447,7 @@ static void status_update(struct portal_device *d, const svcport_v1_ReceiptBody 
 {
 	if (b->control_mode)
 		d->control = b->control_mode;
+	d->sed = d->sed || b->sed_enabled;
 	if (b->action == svcport_v1_Action_ACTION_TRANSFER_OWNERSHIP ||
 	    b->action == svcport_v1_Action_ACTION_CLAIM)
 		d->transfer_to[0] = '\0';

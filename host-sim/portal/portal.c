@@ -437,6 +437,7 @@ int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
 	snprintf(d->sn, sizeof(d->sn), "%s", sn);
 	d->control = control;
 	snprintf(d->status, sizeof(d->status), "manufactured");
+	d->sed = true; /* the factory enables SED on every server it names (firmware-side) */
 	snprintf(d->key_sha256, sizeof(d->key_sha256), "%s", ret->board_key_sha256);
 	activation_code_new(p, d->code);
 	err =

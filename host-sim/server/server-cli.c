@@ -26,6 +26,9 @@ static const char server_usage[] =
     "     svcportd with ble-sim:DIR/ble.sock and unix:DIR/usb.sock (plus --link SPECs).\n"
     "     Without --factory the portal manufactures the server into DIR/factory.\n"
     "     --usb-unplugged: the service port's cable is out at the first start.\n"
+    "     The board's SED AK backup component is DIR/hw/sed-component, fitted at the\n"
+    "     first start (--no-sed-component: none); --sed-component-from OLDDIR moves\n"
+    "     a stopped server's component to this board (a motherboard replacement).\n"
     "     --se pkcs11: the secure element is a SoftHSM2 token of the server's own\n"
     "     (DIR/softhsm, DIR/se.conf), made at the first start; default: files.\n"
     "  down --dir DIR     stops both daemons\n"
@@ -57,6 +60,8 @@ static int up(const struct cli_args *a, const char *dir)
 	o.without_ble_sim = cli_flag(a, "no-ble-sim");
 	o.without_unix = cli_flag(a, "no-unix");
 	o.usb_unplugged = cli_flag(a, "usb-unplugged");
+	o.sed_component_from = cli_arg(a, "sed-component-from", NULL);
+	o.without_sed_component = cli_flag(a, "no-sed-component");
 	o.se_pkcs11 = strcmp(cli_arg(a, "se", "file"), "pkcs11") == 0;
 	if (!o.se_pkcs11 && strcmp(cli_arg(a, "se", "file"), "file") != 0) {
 		out_error("USAGE", "--se file|pkcs11");
@@ -144,7 +149,8 @@ static int hw(const struct cli_args *a, const char *dir)
 int cli_server(int argc, char **argv)
 {
 	static const char spec[] = "dir= factory= portal= mt= sn= control= capture= link= bin-dir= "
-	                           "gateway-arg= no-ble-sim no-unix usb-unplugged se=";
+	                           "gateway-arg= no-ble-sim no-unix usb-unplugged se= "
+	                           "sed-component-from= no-sed-component";
 	struct cli_args a;
 	const char *dir;
 	char path[PATH_MAX];

@@ -71,3 +71,19 @@ int server_hw_get(const char *dir, const char *input, char *value, size_t cap)
 	value[strcspn(value, "\n")] = 0;
 	return 0;
 }
+
+int server_hw_sed_component(const char *hw, const char *from_dir, bool none)
+{
+	char path[PATH_MAX + 32], old[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/sed-component", hw);
+	if (from_dir) {
+		snprintf(old, sizeof(old), "%s/hw/sed-component", from_dir);
+		if (access(path, F_OK) == 0)
+			return -EEXIST; /* this board has one: move it out first */
+		return rename(old, path) < 0 ? -errno : 0;
+	}
+	if (none || access(path, F_OK) == 0)
+		return 0;
+	return mkdir(path, 0700) < 0 ? -errno : 0;
+}

@@ -83,6 +83,8 @@ static int token_share(const char *dir)
 
 int server_users_prepare(const struct server_users *u, const char *dir, const char *state_dir)
 {
+	char comp[PATH_MAX + 32];
+
 	if (!u->drop)
 		return 0;
 	if (!is_reachable(dir)) {
@@ -96,6 +98,10 @@ int server_users_prepare(const struct server_users *u, const char *dir, const ch
 	chown_uid = u->bmc_uid;
 	chown_gid = u->bmc_gid;
 	if (nftw(state_dir, chown_one, 16, FTW_PHYS) < 0)
+		return -errno;
+	/* The board's SED AK backup component (server_hw_sed_component) is bmcd's to write. */
+	if (snprintf(comp, sizeof(comp), "%s/hw/sed-component", dir) < (int)sizeof(comp) &&
+	    access(comp, F_OK) == 0 && nftw(comp, chown_one, 4, FTW_PHYS) < 0)
 		return -errno;
 	return token_share(dir);
 }

@@ -25,7 +25,8 @@ int server_users_pick(struct server_users *ret) __attribute__((warn_unused_resul
 /*
  * As root: makes dir searchable by others (0711; its folders above must be
  * already: -EACCES otherwise, said on stderr) so the gateway reaches
- * bmcd.sock, and gives state_dir and everything in it to bmcd's user.
+ * bmcd.sock, and gives state_dir and everything in it to bmcd's user, and
+ * dir/hw/sed-component (the board's SED AK backup component) too.
  */
 int server_users_prepare(const struct server_users *u, const char *dir, const char *state_dir)
     __attribute__((warn_unused_result));

@@ -318,6 +318,9 @@ static int hw_init(const struct server_up_opts *o, struct server_paths *p)
 	char gadget[PATH_MAX + 16];
 	int err = server_hw_dir(o->dir, p->hw);
 
+	if (err == 0)
+		err =
+		    server_hw_sed_component(p->hw, o->sed_component_from, o->without_sed_component);
 	snprintf(gadget, sizeof(gadget), "%s/usb-gadget", p->hw);
 	if (err < 0 || access(gadget, F_OK) == 0)
 		return err;

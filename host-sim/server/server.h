@@ -35,9 +35,11 @@ struct server_up_opts {
 	const char *capture;        /* btsnoop file, or NULL */
 	const char *extra_links[4]; /* more svcportd --link specs (e.g. tty:/dev/pts/N) */
 	int n_extra_links;
-	bool without_ble_sim;        /* leave out the default ble-sim:DIR/ble.sock link */
-	bool without_unix;           /* leave out the default unix:DIR/usb.sock link */
-	const char *gateway_args[8]; /* passed to svcportd as they are (e.g. --rate 100) */
+	bool without_ble_sim;           /* leave out the default ble-sim:DIR/ble.sock link */
+	bool without_unix;              /* leave out the default unix:DIR/usb.sock link */
+	const char *sed_component_from; /* move that server's SED AK backup component here */
+	bool without_sed_component;     /* no component fitted (first start) */
+	const char *gateway_args[8];    /* passed to svcportd as they are (e.g. --rate 100) */
 	int n_gateway_args;
 	int ready_timeout_ms;
 	/* NAME=value set in both daemons' environment (e.g. LD_PRELOAD), NULL-ended. */
@@ -86,6 +88,12 @@ pid_t server_pid(const char *dir, const char *name);
  * value) or -errno. server_hw_get: the value, "(none)" if never set.
  */
 int server_hw_dir(const char *dir, char *out) __attribute__((warn_unused_result));
+/* hw/sed-component, the board's automatic SED AK backup component (bmcd's --hw-sim
+ * folder): fitted at the first start unless none; from_dir: moved from that (stopped)
+ * server's board, as a technician moves the module to a replacement board. 0 or
+ * -errno (-EEXIST: this board already has one; -ENOENT: the old one has none). */
+int server_hw_sed_component(const char *hw, const char *from_dir, bool none)
+    __attribute__((warn_unused_result));
 int server_hw_set(const char *dir, const char *input, const char *value)
     __attribute__((warn_unused_result));
 int server_hw_get(const char *dir, const char *input, char *value, size_t cap)

@@ -9,9 +9,10 @@
 
 #include "testpki.h"
 
-#define AE(x)  svcport_admin_v1_AdminError_ADMIN_##x
-#define CMD(x) svcport_admin_v1_AdminRequest_##x##_tag
-#define PW     "correct horse"
+#define AE(x)   svcport_admin_v1_AdminError_ADMIN_##x
+#define CMD(x)  svcport_admin_v1_AdminRequest_##x##_tag
+#define PW      "correct horse"
+#define BK_PASS "backup pass 12" /* encrypts SED backups */
 
 extern struct tworld W;
 extern svcport_admin_v1_AdminRequest req;

@@ -116,6 +116,7 @@ static void portal_managed_locked_refuses_sed_backup(void **state)
 	assert_int_equal(st()->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_LOCKED);
 	assert_true(st()->sed_ak_present);
 	tworld_snap(&W, &snap);
+	strcpy(req.cmd.sed_backup.backup_passphrase, BK_PASS);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(INVALID_STATE));
 	assert_int_equal(rep.body.sed_backup.backup.size, 0);
 	assert_true(tworld_is_unchanged(&W, &snap));
@@ -128,6 +129,7 @@ static void portal_managed_locked_refuses_sed_backup(void **state)
 	            TPKI_ORG);
 	assert_int_equal(tworld_do(&W, &body), svcport_v1_ErrorCode_ERROR_NONE);
 	new_req();
+	strcpy(req.cmd.sed_backup.backup_passphrase, BK_PASS);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
 	assert_true(rep.body.sed_backup.backup.size > 0);
 }
@@ -142,46 +144,60 @@ static void assert_ak_not_on_disk(const uint8_t ak[32])
 
 static void sed_backup_restore_passphrase(void **state)
 {
-	uint8_t backup[160], ak[32], ak2[32];
+	uint8_t backup[224], ak[32], ak2[32];
 	size_t len;
 
 	set_password();
 	assert_int_equal(tworld_sed_ak(&W, ak), 0);
 	assert_ak_not_on_disk(ak);
+	/* A backup passphrase is required, and not a short one. */
+	strcpy(req.cmd.sed_backup.backup_passphrase, "short");
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(sed_backup), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	strcpy(req.cmd.sed_backup.backup_passphrase, BK_PASS);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
 	len = rep.body.sed_backup.backup.size;
 	assert_true(len > 40);
 	memcpy(backup, rep.body.sed_backup.backup.bytes, len);
-	/* The backup is the documented admin-exported format: it does hold the AK. */
-	assert_non_null(memmem(backup, len, ak, 32));
+	/* The backup is encrypted: the AK is not in it. */
+	assert_null(memmem(backup, len, ak, 32));
 	assert_ak_not_on_disk(ak);
 
 	/* A passphrase-derived key replaces it, deterministically. */
 	new_req();
 	strcpy(req.cmd.sed_passphrase.passphrase, "open sesame please");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
 	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
 	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
 	assert_memory_not_equal(ak2, ak, 32);
 	assert_ak_not_on_disk(ak2);
+	assert_string_equal(st()->sed_drive_set, "rack-7");
 
-	/* Corrupt backups are refused and change nothing. */
+	/* Corrupt backups, a wrong backup passphrase and a wrong login are refused and
+	 * change nothing. */
 	new_req();
 	memcpy(req.cmd.sed_restore.backup.bytes, backup, len);
 	req.cmd.sed_restore.backup.size = (pb_size_t)len;
-	req.cmd.sed_restore.backup.bytes[20] ^= 1;
+	strcpy(req.cmd.sed_restore.backup_passphrase, BK_PASS);
+	req.cmd.sed_restore.backup.bytes[len - 20] ^= 1;
 	tworld_snap(&W, &snap);
 	assert_int_equal(run(CMD(sed_restore), PW), AE(INVALID_STATE));
-	req.cmd.sed_restore.backup.bytes[20] ^= 1;
+	req.cmd.sed_restore.backup.bytes[len - 20] ^= 1;
 	req.cmd.sed_restore.backup.size = (pb_size_t)(len - 1);
 	assert_int_equal(run(CMD(sed_restore), PW), AE(INVALID_STATE));
+	req.cmd.sed_restore.backup.size = (pb_size_t)len;
+	strcpy(req.cmd.sed_restore.backup_passphrase, "not the backup pass");
+	assert_int_equal(run(CMD(sed_restore), PW), AE(INVALID_STATE));
+	strcpy(req.cmd.sed_restore.backup_passphrase, BK_PASS);
 	assert_int_equal(run(CMD(sed_restore), "wrong password"), AE(AUTH_FAILED));
 	assert_true(tworld_is_unchanged(&W, &snap));
 
-	req.cmd.sed_restore.backup.size = (pb_size_t)len;
 	assert_int_equal(run(CMD(sed_restore), PW), AE(OK));
 	assert_int_equal(tworld_sed_ak(&W, ak2), 0);
 	assert_memory_equal(ak2, ak, 32);
 	assert_ak_not_on_disk(ak);
+	assert_string_equal(st()->sed_drive_set, "");
 	/* sed enable with an AK present keeps it; activate releases it. */
 	new_req();
 	assert_int_equal(run(CMD(sed_enable), PW), AE(OK));
@@ -211,6 +227,7 @@ static void expect_ak_refused(void)
 	assert_int_equal(tworld_sed_ak(&W, ak), -EBADMSG);
 	tworld_snap(&W, &snap);
 	new_req();
+	strcpy(req.cmd.sed_backup.backup_passphrase, BK_PASS);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(INTERNAL));
 	assert_int_equal(rep.body.sed_backup.backup.size, 0);
 	assert_int_equal(run(CMD(activate), PW), AE(INTERNAL));
@@ -231,6 +248,7 @@ static void sealed_ak_damaged_or_foreign_is_refused(void **state)
 		tworld_edit_state(&W, flip_ak_bit, &at[i]); /* back */
 	}
 	new_req();
+	strcpy(req.cmd.sed_backup.backup_passphrase, BK_PASS);
 	assert_int_equal(run(CMD(sed_backup), PW), AE(OK));
 
 	/* Another board (same MT-SN in these fixtures, its own wrap key); file back-end

@@ -155,7 +155,9 @@ static bool is_sed_backup_refused(void)
 	char out[512], file[PATH_MAX + 16];
 
 	snprintf(file, sizeof(file), "%s/ak-%d.bak", dir, rand());
-	return CTL(out, "--password", PW, "sed", "backup", file) != 0 && access(file, F_OK) != 0;
+	return CTL(out, "--password", PW, "sed", "backup", file, "--backup-passphrase",
+	           "backup pass 12") != 0 &&
+	       access(file, F_OK) != 0;
 }
 
 /* Never a default, never the edited value: the daemon does not serve. */

@@ -26,6 +26,7 @@
 #include "hostfw.h"
 #include "proc.h"
 #include "procworld.h"
+#include "sedak.h"
 #include "testpki.h"
 
 #define PW              "correct horse"
@@ -144,24 +145,25 @@ static void locked_answer_is_exact(void **state)
 	assert_non_null(strstr(out, "host-sed-ak-refused"));
 }
 
-/* The AK of the console's backup file (docs/bmc.md: magic, MT, SN, AK, SHA-256). */
+/* The AK of the console's backup file, opened with its backup passphrase (docs/bmc.md
+ * "SED AK": SVCSEDB2). */
 static void backup_ak(unsigned char ak[32])
 {
 	char out[512], file[PATH_MAX + 16];
 	unsigned char buf[256];
-	size_t n, mt, sn;
+	struct sedak_origin o;
+	size_t n;
 	FILE *f;
 
 	snprintf(file, sizeof(file), "%s/ak.backup", W.dir);
-	assert_int_equal(CTL(out, "--password", PW, "sed", "backup", file), 0);
+	assert_int_equal(CTL(out, "--password", PW, "sed", "backup", file, "--backup-passphrase",
+	                     "backup pass 12"),
+	                 0);
 	f = fopen(file, "r");
 	assert_non_null(f);
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	mt = buf[8];
-	sn = buf[9 + mt];
-	assert_int_equal(n, 10 + mt + sn + 32 + 32);
-	memcpy(ak, buf + 10 + mt + sn, 32);
+	assert_null(sedak_backup_decode(buf, n, "backup pass 12", ak, &o));
 }
 
 static void active_gets_the_ak_audited_and_limited(void **state)

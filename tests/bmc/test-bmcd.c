@@ -438,6 +438,7 @@ static void console_commands(void **state)
 	char out[4096], backup[PATH_MAX + 16];
 	struct stat sb;
 
+	setenv("SVCPORT_SED_BACKUP_PASSPHRASE", "backup pass 12", 1);
 	assert_int_equal(ctl(out, sizeof(out), "--json", "status", NULL, NULL), 0);
 	assert_non_null(strstr(out, "\"lockdown_state\":\"ACTIVE\""));
 	assert_non_null(strstr(out, "\"control_mode\":\"BMC_MANAGED\""));
@@ -484,17 +485,18 @@ static void console_commands(void **state)
 	assert_int_equal(stat(backup, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	{
-		/* The exported backup holds the AK (magic|MT|SN|AK|SHA-256); the daemon's
-		 * state file and audit log never do, before or after the restore. */
-		unsigned char bk[160], ak[32];
+		/* The exported backup is encrypted: neither it nor the daemon's state file
+		 * and audit log hold the AK, before or after the restore. */
+		unsigned char bk[256], ak[32];
 		FILE *f = fopen(backup, "rb");
 		size_t n;
 
+		assert_int_equal(tworld_sed_ak(&W, ak), 0);
 		assert_non_null(f);
 		n = fread(bk, 1, sizeof(bk), f);
 		fclose(f);
 		assert_true(n > 64);
-		memcpy(ak, bk + n - 64, 32);
+		assert_null(memmem(bk, n, ak, 32));
 		assert_false(tworld_file_contains(&W, "state.pb", ak, 32));
 		assert_false(tworld_file_contains(&W, "audit.log", ak, 32));
 		assert_int_equal(ctl(out, sizeof(out), "sed", "restore", backup, NULL), 0);
@@ -503,6 +505,11 @@ static void console_commands(void **state)
 		assert_int_equal(tworld_sed_ak(&W, bk), 0);
 		assert_memory_equal(bk, ak, 32);
 	}
+	/* --help, and --json answers of the SED commands. */
+	assert_int_equal(ctl(out, sizeof(out), "sed", "generate", "--help", NULL), 0);
+	assert_non_null(strstr(out, "--erase-drives"));
+	assert_int_not_equal(ctl(out, sizeof(out), "sed", "generate", "--json", NULL), 0);
+	assert_non_null(strstr(out, "{\"ok\":false"));
 	assert_int_not_equal(ctl(out, sizeof(out), "sed", "restore", "/nonexistent", NULL), 0);
 	assert_int_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "true"), 0);
 	assert_int_not_equal(ctl(out, sizeof(out), "policy", "set", "ble-presence", "maybe"), 0);

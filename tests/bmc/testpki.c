@@ -20,6 +20,7 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "pwbox.h"
 #include "softhsm.h"
 #include "sealed.h"
 #include "state.h"
@@ -306,6 +307,8 @@ void tworld_reopen(struct tworld *w)
 		o.rl = (struct rl_config){0};
 	if (w->real_challenge_limits)
 		o.challenge = (struct challenge_config){0};
+	if (w->sed_component[0])
+		o.sed_component = w->sed_component;
 	bmc_close(w->bmc);
 	w->bmc = NULL;
 	if (bmc_open(w->state, &w->env, &o, &w->bmc) < 0)
@@ -331,6 +334,20 @@ static void request(struct tworld *w, svcport_v1_BmcRequest *req, svcport_v1_Bmc
 	bmc_handle_request(w->bmc, req, rep, &o);
 }
 
+/* The requester's key pair, made once (pwbox_keygen over the deterministic RNG). */
+static uint8_t req_priv[PWBOX_SCALAR_LEN], req_pub[PWBOX_POINT_LEN];
+
+const uint8_t *tpki_requester_key(uint8_t pub[PWBOX_POINT_LEN])
+{
+	static bool made;
+
+	if (!made && pwbox_keygen(tpki_rng, NULL, req_priv, req_pub) == 0)
+		made = true;
+	if (pub)
+		memcpy(pub, req_pub, sizeof(req_pub));
+	return req_priv;
+}
+
 int tpki_body_from_challenge(const svcport_v1_Challenge *c, pb_size_t action_tag,
                              svcport_v1_Role role, const char *org, uint64_t now_s,
                              svcport_v1_CommandBody *body)
@@ -353,6 +370,12 @@ int tpki_body_from_challenge(const svcport_v1_Challenge *c, pb_size_t action_tag
 	strcpy(body->operator_id, "alice");
 	body->role = role;
 	body->which_action = action_tag;
+	if (action_tag == svcport_v1_CommandBody_emergency_password_reset_tag) {
+		svcport_v1_EmergencyPasswordReset *r = &body->action.emergency_password_reset;
+
+		tpki_requester_key(r->requester_public_key.bytes);
+		r->requester_public_key.size = PWBOX_POINT_LEN;
+	}
 	return 0;
 }
 
@@ -411,6 +434,9 @@ void tworld_sign(const svcport_v1_CommandBody *body, mbedtls_pk_context *key,
 	}
 }
 
+svcport_v1_CommandResult tworld_last_result;
+char tworld_last_detail[161];
+
 svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedCommand *cmd,
                                    svcport_v1_LinkKind link, bool presence,
                                    svcport_v1_DeviceReceipt *ret_receipt)
@@ -426,7 +452,9 @@ svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedComm
 	req.request.body.submit_command.has_command = true;
 	req.request.body.submit_command.command = *cmd;
 	request(w, &req, &rep);
+	tworld_last_result = (svcport_v1_CommandResult)svcport_v1_CommandResult_init_zero;
 	if (rep.msg.response.which_body == svcport_v1_Response_command_result_tag) {
+		tworld_last_result = rep.msg.response.body.command_result;
 		if (ret_receipt)
 			*ret_receipt = rep.msg.response.body.command_result.receipt;
 		return svcport_v1_ErrorCode_ERROR_NONE;
@@ -434,6 +462,8 @@ svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedComm
 	if (rep.msg.response.which_body != svcport_v1_Response_error_tag ||
 	    rep.msg.response.body.error.code == svcport_v1_ErrorCode_ERROR_NONE)
 		fail("submit: neither receipt nor error");
+	snprintf(tworld_last_detail, sizeof(tworld_last_detail), "%s",
+	         rep.msg.response.body.error.detail);
 	return rep.msg.response.body.error.code;
 }
 

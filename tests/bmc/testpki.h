@@ -71,11 +71,12 @@ struct tworld {
 	struct bmc_env env;
 	struct bmc *bmc;
 	uint32_t session;
-	bool real_rate_limits;      /* default back-off (else practically none) */
-	bool real_challenge_limits; /* default challenge throttle (else practically none) */
-	bool usb_unplugged;         /* the hardware says no cable (default: one is in) */
-	bool simulator;             /* LINK_SIM accepted (takes effect at the next reopen) */
-	bool chassis_locked;        /* the chassis keylock engaged (the hardware says) */
+	bool real_rate_limits;        /* default back-off (else practically none) */
+	bool real_challenge_limits;   /* default challenge throttle (else practically none) */
+	bool usb_unplugged;           /* the hardware says no cable (default: one is in) */
+	bool simulator;               /* LINK_SIM accepted (takes effect at the next reopen) */
+	bool chassis_locked;          /* the chassis keylock engaged (the hardware says) */
+	char sed_component[PATH_MAX]; /* the SED AK backup component ("": none; next reopen) */
 };
 
 /* control: "portal", "bmc" or NULL (blank board with device2_key). */
@@ -86,11 +87,15 @@ void tworld_reopen(struct tworld *w);
 
 /*
  * body := a command for the test device bound to challenge c's nonce, issued at
- * now_s, valid 10 minutes, operator "alice". 0, or -1 if c's body does not decode.
+ * now_s, valid 10 minutes, operator "alice"; an emergency reset carries
+ * tpki_requester_key's public key. 0, or -1 if c's body does not decode.
  */
 int tpki_body_from_challenge(const svcport_v1_Challenge *c, pb_size_t action_tag,
                              svcport_v1_Role role, const char *org, uint64_t now_s,
                              svcport_v1_CommandBody *body);
+/* The requester's ephemeral key pair an emergency reset body carries (made once):
+ * returns its private scalar (32 bytes); pub (NULL: not wanted) gets the point. */
+const uint8_t *tpki_requester_key(uint8_t pub[65]);
 /* A CommandBody for this device with a fresh challenge nonce (asked over USB), valid
  * 10 minutes. */
 void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t action_tag,
@@ -99,6 +104,10 @@ void tworld_body(struct tworld *w, svcport_v1_CommandBody *body, pb_size_t actio
 void tworld_sign(const svcport_v1_CommandBody *body, mbedtls_pk_context *key,
                  const unsigned char *const *certs, const size_t *cert_lens, int n_certs,
                  svcport_v1_SignedCommand *cmd);
+/* The whole CommandResult of the last tworld_submit (zero after a refusal). */
+extern svcport_v1_CommandResult tworld_last_result;
+/* The Error detail of the last tworld_submit that was refused. */
+extern char tworld_last_detail[161];
 /* Submits; returns ERROR_NONE with the receipt, or the error code. */
 svcport_v1_ErrorCode tworld_submit(struct tworld *w, const svcport_v1_SignedCommand *cmd,
                                    svcport_v1_LinkKind link, bool presence,

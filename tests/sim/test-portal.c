@@ -22,6 +22,7 @@
 #include "names.h"
 #include "pbio.h"
 #include "pki.h"
+#include "pwbox.h"
 #include "portal-acts.h"
 #include "portal.h"
 #include "utc.h"
@@ -463,9 +464,17 @@ static int sign(struct fx *f, const char *user, svcport_v1_Action action, const 
 	    .challenge_len = ch_len,
 	    .now = utc_now_s(),
 	};
+	static uint8_t priv[PWBOX_SCALAR_LEN], pub[PWBOX_POINT_LEN];
 	size_t len = 0;
-	int err = portal_sign(f->p, &req, buf, sizeof(buf), &len, &out->info);
+	int err;
 
+	/* The emergency reset carries the phone's key (and is refused without it). */
+	if (action == svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET) {
+		assert_int_equal(pwbox_keygen(pki_rng_fill, &f->rng, priv, pub), 0);
+		req.ephemeral_pubkey = pub;
+		req.ephemeral_pubkey_len = sizeof(pub);
+	}
+	err = portal_sign(f->p, &req, buf, sizeof(buf), &len, &out->info);
 	if (err == 0) {
 		assert_int_equal(pbio_decode(svcport_v1_SignedCommand_fields, &out->cmd, buf, len),
 		                 0);
@@ -524,6 +533,26 @@ static void test_sign_roles_of_design_4_3(void **state)
 		if (err != cases[i].want)
 			fail_msg("%s %s: got %d want %d", cases[i].user,
 			         names_action(cases[i].action), err, cases[i].want);
+		if (err == 0 &&
+		    cases[i].action == svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET)
+			assert_int_equal(
+			    s->body.action.emergency_password_reset.requester_public_key.size, 65);
+	}
+	/* A reset without the phone's key: refused, no command. */
+	{
+		size_t len = make_challenge(f, f->fac, "7D1A", "J900AAAA", NULL, ch, sizeof(ch));
+		static uint8_t buf[svcport_v1_SignedCommand_size];
+		struct portal_sign_req req = {.user = "mona",
+		                              .action =
+		                                  svcport_v1_Action_ACTION_EMERGENCY_PASSWORD_RESET,
+		                              .challenge = ch,
+		                              .challenge_len = len,
+		                              .now = utc_now_s()};
+		size_t out_len = 0;
+
+		assert_int_equal(portal_sign(f->p, &req, buf, sizeof(buf), &out_len, &s->info),
+		                 -EINVAL);
+		assert_non_null(strstr(portal_why(f->p), "ephemeral key"));
 	}
 	free(s);
 }

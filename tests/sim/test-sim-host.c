@@ -107,7 +107,9 @@ static void drive_story(void **state)
 static void another_ak_cannot_open_the_drive(void **state)
 {
 	assert_int_equal(HOST("write", "ledger"), 0);
-	assert_int_equal(CTL("--password", PW, "sed", "passphrase", "a different passphrase"), 0);
+	assert_int_equal(CTL("--password", PW, "sed", "passphrase", "--drive-set", "rack-1",
+	                     "a different passphrase"),
+	                 0);
 	assert_int_equal(HOST("read"), 1);
 	assert_non_null(strstr(out, "\"error\":\"WRONG_AK\""));
 	assert_null(strstr(out, "ledger"));

@@ -149,14 +149,11 @@ pageTest('logged in over https, over Web Bluetooth: connect, claim and activate 
   await page.close();
 });
 
-// The emergency reset's one-time password, as far as it exists today. The page makes the
-// ephemeral P-256 key pair (otp.js) and sends the public key with the sign request; the portal
-// accepts it. The BMC does NOT yet return the password (issue 13 wires the box into bmcd and
-// the portal's signed body), so this checks what exists: the key reaches the portal, the reset
-// happens (the BMC console asks for a new password), and the page says in plain words that no
-// one-time password came and what to do. When issue 13 lands, this test must see the password
-// shown once (#result-secret) and log in with it on the BMC console.
-pageTest('emergency reset over Bluetooth: the ephemeral key goes to the portal; no password comes back yet', async (use) => {
+// The emergency reset's one-time password (issue 13). The page makes the ephemeral P-256 key
+// pair (otp.js) and sends the public key with the sign request; the portal signs it into the
+// reset; bmcd seals a fresh one-time password to it; the page opens the box, shows the
+// password once (#result-secret), and it logs in on the BMC console, which asks for a new one.
+pageTest('emergency reset over Bluetooth: the one-time password shown once, and it logs in', async (use) => {
   const page = use(await browser.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
@@ -180,13 +177,17 @@ pageTest('emergency reset over Bluetooth: the ephemeral key goes to the portal; 
   const key = Buffer.from(asked[0].ephemeral_pubkey, 'base64');
   assert.equal(key.length, 65);
   assert.equal(key[0], 0x04);
-  assert.equal(await page.$eval('#result', (e) => e.dataset.otp), 'none');
-  assert.match(await text(page, '#result-next'), /sent no one-time password.*factory default/);
-  assert.equal(await page.$eval('#result-secret', (e) => e.hidden), true);
+  assert.equal(await page.$eval('#result', (e) => e.dataset.otp), 'shown');
+  assert.equal(await page.$eval('#result-secret', (e) => e.hidden), false);
+  const pw = await text(page, '#result-secret');
+  assert.match(pw, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
   // The reset happened on the server: its console wants a new administrator password.
   const st = JSON.parse(await bmcctl(w, '--json', 'status'));
   assert.equal(st.admin_password_must_change, true);
   assert.equal(st.lockdown_state, 'LOCKED'); // the SED key went with it (policy default)
+  // The old password no longer opens the console; the one-time password does, once changed.
+  await assert.rejects(bmcctl(w, '--password', 'An0ther-pass', 'audit', 'show'));
+  await bmcctl(w, '--password', pw, 'password', 'set', 'Th1rd-pass');
   assert.deepEqual(emu.errors, []);
   assert.deepEqual(errors, []);
   await emu.close();

@@ -212,7 +212,12 @@ test(USB ? 'the activation code over the cable' : 'PRESENCE_REQUIRED over Blueto
     assert.equal(code, w.code);
   } else {
     await assert.rejects(activationCode(s), (e) => e.codeName === 'PRESENCE_REQUIRED');
-    await assert.rejects(signedAction(s, await portalAs(w, 'mona'), 'emergency-reset'), (e) => e.codeName === 'PRESENCE_REQUIRED');
+    // With the phone's one-time key (the portal refuses a reset without one), refused by the BMC.
+    const { otpKeyPairCreate, otpOpen } = await appImport('otp.js');
+    const otp = { keyPairCreate: () => otpKeyPairCreate({ subtle: webcrypto.subtle }),
+      open: (...a) => otpOpen(...a, { subtle: webcrypto.subtle }) };
+    await assert.rejects(signedAction(s, await portalAs(w, 'mona'), 'emergency-reset', {}, () => {}, { otp }),
+      (e) => e.codeName === 'PRESENCE_REQUIRED');
   }
   await s.close();
   await stateIs('LOCKED', 'acme');
@@ -332,10 +337,8 @@ if (USB) {
   test('an emergency reset over the cable, then a transfer of ownership', async () => {
     await clearBackoff();
     // The page's one-time password path (otp.js): the ephemeral key goes to the portal in the
-    // sign request, which accepts it. TODAY the BMC sends no one-time password back (issue 13
-    // wires the box into bmcd and the portal's signed body), so the flow ends with null and
-    // the page says the password went back to the factory default. When issue 13 lands this
-    // test must change: the password opens here and logs in on the BMC console.
+    // sign request, the portal signs it into the reset, and bmcd seals a fresh one-time
+    // password to it (issue 13): it opens here, with WebCrypto alone.
     const { otpKeyPairCreate, otpOpen } = await appImport('otp.js');
     const otp = { keyPairCreate: () => otpKeyPairCreate({ subtle: webcrypto.subtle }),
       open: (...a) => otpOpen(...a, { subtle: webcrypto.subtle }) };
@@ -347,7 +350,7 @@ if (USB) {
     await s.close();
     assert.equal(asked.ephemeralPublicKey.length, 65);
     assert.equal(asked.ephemeralPublicKey[0], 0x04);
-    assert.equal(r.oneTimePassword, null);
+    assert.match(r.oneTimePassword, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
     assert.equal(r.receipt.result, pb.ErrorCode.ERROR_NONE);
     await refused('INVALID_STATE', 'eddie', 'activate'); // the SED AK went with it
     await transfer();

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * svcport-bmcctl's SED AK commands (docs/bmc.md "SED AK"): passphrase with
+ * its drive set, backup and restore (encrypted with a backup passphrase,
+ * across servers when asked), generate (an explicit erase), and the restore
+ * from the automatic backup component. Each has --help and --json; secrets
+ * come from the environment or an argument, never from a prompt.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bmcctl.h"
+
+#define T(x) svcport_admin_v1_AdminRequest_##x##_tag
+
+const char ctl_sed_help[] =
+    "sed passphrase --drive-set NAME [P]\n"
+    "    AK := PBKDF2-HMAC-SHA256(P, \"svcport-sed-ak-v2\" NUL NAME, 100000): the same P and\n"
+    "    NAME give the same AK on every server of the drive set. P (>= 16 characters) or\n"
+    "    $SVCPORT_SED_PASSPHRASE. Administrator+.\n"
+    "sed backup FILE [--backup-passphrase P]\n"
+    "    Writes a new FILE (0600, never overwritten) with the AK encrypted under P (>= 12\n"
+    "    characters; or $SVCPORT_SED_BACKUP_PASSPHRASE). Refused while locked.\n"
+    "sed restore FILE [--backup-passphrase P] [--other-server]\n"
+    "    The AK from a backup; one taken on another server only with --other-server.\n"
+    "sed restore --from-component\n"
+    "    The AK from the automatic backup component (after a board replacement).\n"
+    "sed generate --erase-drives\n"
+    "    A new random AK where no backup exists: what the drives held is lost.\n"
+    "All: Administrator+, audited; --json prints {\"ok\":true} or bmcctl's error object;\n"
+    "a note from bmcd (an absent or unhealthy backup component) goes to stderr.";
+
+/* Strips --json (after the command too); `sed ... --help` is bmcctl.c's (ctl_sed_help).
+ * Always 0. */
+static int common_flags(struct ctl *c, int *argc, char **argv)
+{
+	int n = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	return 0;
+}
+
+/* Takes "--NAME VALUE" out of argv; the value or NULL. */
+static const char *take_opt(int *argc, char **argv, const char *name)
+{
+	for (int i = 0; i + 1 < *argc; i++)
+		if (strcmp(argv[i], name) == 0) {
+			const char *v = argv[i + 1];
+
+			memmove(argv + i, argv + i + 2, (size_t)(*argc - i - 2) * sizeof(*argv));
+			*argc -= 2;
+			return v;
+		}
+	return NULL;
+}
+
+/* Takes a flag out of argv; true if it was there. */
+static bool take_flag(int *argc, char **argv, const char *name)
+{
+	for (int i = 0; i < *argc; i++)
+		if (strcmp(argv[i], name) == 0) {
+			memmove(argv + i, argv + i + 1, (size_t)(*argc - i - 1) * sizeof(*argv));
+			(*argc)--;
+			return true;
+		}
+	return false;
+}
+
+/* Sends the request; prints the outcome (with the daemon's note) as text or JSON. */
+static int send_and_print(struct ctl *c, const char *done)
+{
+	if (ctl_transact(c, &c->req, &c->rep) != 0)
+		return 1; /* said on stderr, and with --json as an object */
+	if (c->json)
+		printf("{\"ok\":true}\n");
+	else
+		printf("%s\n", done);
+	return 0;
+}
+
+static int backup_pass(struct ctl *c, int *argc, char **argv, char *dst, size_t cap)
+{
+	const char *p = take_opt(argc, argv, "--backup-passphrase");
+
+	if (!p)
+		p = getenv("SVCPORT_SED_BACKUP_PASSPHRASE");
+	(void)c;
+	return ctl_copy_str(dst, cap, p,
+	                    "backup passphrase (--backup-passphrase or "
+	                    "$SVCPORT_SED_BACKUP_PASSPHRASE)");
+}
+
+int ctl_sed_passphrase(struct ctl *c, int argc, char **argv)
+{
+	svcport_admin_v1_SedPassphrase *p = &c->req.cmd.sed_passphrase;
+	const char *set, *pass;
+
+	if (common_flags(c, &argc, argv))
+		return 0;
+	set = take_opt(&argc, argv, "--drive-set");
+	if (!set || argc > 1)
+		return ctl_die("sed passphrase --drive-set NAME [P] (see sed --help)");
+	pass = argc == 1 ? argv[0] : getenv("SVCPORT_SED_PASSPHRASE");
+	c->req.which_cmd = T(sed_passphrase);
+	if (ctl_copy_str(p->passphrase, sizeof(p->passphrase), pass, "passphrase") ||
+	    ctl_copy_str(p->drive_set, sizeof(p->drive_set), set, "drive set"))
+		return 1;
+	return send_and_print(c, "SED AK set from the passphrase and the drive set");
+}
+
+/* The backup file is made before the key is asked for: no file, no key. */
+int ctl_sed_backup(struct ctl *c, int argc, char **argv)
+{
+	int fd = -1;
+
+	if (common_flags(c, &argc, argv))
+		return 0;
+	c->req.which_cmd = T(sed_backup);
+	if (backup_pass(c, &argc, argv, c->req.cmd.sed_backup.backup_passphrase,
+	                sizeof(c->req.cmd.sed_backup.backup_passphrase)))
+		return 1;
+	if (argc != 1)
+		return ctl_die("sed backup FILE [--backup-passphrase P] (see sed --help)");
+	if (ctl_backup_create(argv[0], &fd))
+		return 1;
+	if (ctl_transact(c, &c->req, &c->rep) != 0) {
+		close(fd);
+		unlink(argv[0]);
+		return 1;
+	}
+	if (ctl_backup_write(fd, argv[0], c->rep.body.sed_backup.backup.bytes,
+	                     c->rep.body.sed_backup.backup.size))
+		return 1;
+	if (c->json)
+		printf("{\"ok\":true}\n");
+	else
+		printf("SED AK backup written to %s, encrypted with the backup passphrase\n",
+		       argv[0]);
+	return 0;
+}
+
+int ctl_sed_restore(struct ctl *c, int argc, char **argv)
+{
+	svcport_admin_v1_SedRestore *r = &c->req.cmd.sed_restore;
+	size_t len = 0;
+
+	if (common_flags(c, &argc, argv))
+		return 0;
+	if (take_flag(&argc, argv, "--from-component")) {
+		if (argc != 0)
+			return ctl_die("sed restore --from-component takes nothing else");
+		c->req.which_cmd = T(sed_component_restore);
+		return send_and_print(c, "SED AK restored from the backup component");
+	}
+	c->req.which_cmd = T(sed_restore);
+	r->other_server = take_flag(&argc, argv, "--other-server");
+	if (backup_pass(c, &argc, argv, r->backup_passphrase, sizeof(r->backup_passphrase)))
+		return 1;
+	if (argc != 1)
+		return ctl_die("sed restore FILE [--backup-passphrase P] [--other-server]");
+	if (ctl_read_file(argv[0], r->backup.bytes, sizeof(r->backup.bytes), &len))
+		return 1;
+	r->backup.size = (pb_size_t)len;
+	return send_and_print(c, "SED AK restored from the backup");
+}
+
+int ctl_sed_generate(struct ctl *c, int argc, char **argv)
+{
+	if (common_flags(c, &argc, argv))
+		return 0;
+	c->req.which_cmd = T(sed_generate);
+	c->req.cmd.sed_generate.erase_drives = take_flag(&argc, argv, "--erase-drives");
+	if (argc != 0)
+		return ctl_die("sed generate --erase-drives (see sed --help)");
+	return send_and_print(c, "a new SED AK: what the drives held is erased");
+}

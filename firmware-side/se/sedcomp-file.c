@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The automatic SED AK backup component as a directory (sedcomp.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "aead.h"
+#include "fsutil.h"
+#include "sedcomp.h"
+
+#define MAGIC     "SVCCMP01"
+#define KEY_FILE  "component.key"
+#define BOX_FILE  "sed-ak.box"
+#define BOX_MAX   (8 + 8 + 1 + 16 + 1 + 32 + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN)
+#define FIELD_MAX 32
+
+static bool is_dir(const char *dir)
+{
+	struct fs_stat sb;
+
+	return dir && fs_stat_path(dir, &sb) == 0 && S_ISDIR(sb.mode);
+}
+
+/* The component's key: 0, -ENOENT (none yet) or -EBADMSG (unreadable, wrong size). */
+static int key_read(const char *dir, uint8_t key[AEAD_KEY_LEN])
+{
+	size_t len = 0;
+	int ret = fs_read(dir, KEY_FILE, key, AEAD_KEY_LEN + 1, &len);
+
+	if (ret == -ENOENT)
+		return ret;
+	if (ret < 0 || len != AEAD_KEY_LEN) {
+		mbedtls_platform_zeroize(key, AEAD_KEY_LEN);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The box's header (everything before the iv) for mt, sn, generation; its length. */
+static size_t header(uint8_t *out, const char *mt, const char *sn, uint64_t generation)
+{
+	size_t mt_len = strlen(mt), sn_len = strlen(sn), n = 0;
+
+	memcpy(out, MAGIC, 8);
+	n = 8;
+	for (int i = 7; i >= 0; i--)
+		out[n++] = (uint8_t)(generation >> (8 * i));
+	out[n++] = (uint8_t)mt_len;
+	memcpy(out + n, mt, mt_len);
+	n += mt_len;
+	out[n++] = (uint8_t)sn_len;
+	memcpy(out + n, sn, sn_len);
+	return n + sn_len;
+}
+
+/* Parses box (len bytes) into info; the length of its header, or 0 if malformed. */
+static size_t header_parse(const uint8_t *box, size_t len, struct sedcomp_info *info)
+{
+	size_t n = 16, mt_len, sn_len;
+
+	if (len < 16 + 2 + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN ||
+	    memcmp(box, MAGIC, 8) != 0)
+		return 0;
+	info->generation = 0;
+	for (int i = 8; i < 16; i++)
+		info->generation = info->generation << 8 | box[i];
+	mt_len = box[n++];
+	if (mt_len >= sizeof(info->mt) || n + mt_len + 1 > len)
+		return 0;
+	memcpy(info->mt, box + n, mt_len);
+	info->mt[mt_len] = 0;
+	n += mt_len;
+	sn_len = box[n++];
+	if (sn_len >= sizeof(info->sn) ||
+	    n + sn_len + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN != len)
+		return 0;
+	memcpy(info->sn, box + n, sn_len);
+	info->sn[sn_len] = 0;
+	return n + sn_len;
+}
+
+/* Reads and opens the box: info and ak. 0, -ENOENT (empty) or -EBADMSG. */
+static int box_open(const char *dir, struct sedcomp_info *info, uint8_t ak[SEDCOMP_AK_LEN])
+{
+	uint8_t key[AEAD_KEY_LEN], box[BOX_MAX + 1];
+	size_t len = 0, h;
+	int kr = key_read(dir, key), ret = fs_read(dir, BOX_FILE, box, sizeof(box), &len);
+
+	if (ret == -ENOENT && kr != -EBADMSG) {
+		ret = -ENOENT;
+		snprintf(info->detail, sizeof(info->detail), "holds no SED AK");
+	} else if (ret < 0 || kr < 0 || !(h = header_parse(box, len, info))) {
+		ret = -EBADMSG;
+		snprintf(info->detail, sizeof(info->detail), "%s",
+		         kr == -ENOENT   ? "its key is missing"
+		         : kr < 0        ? "its key is damaged"
+		         : ret == -EFBIG ? "its store is damaged"
+		         : ret < 0       ? "its store cannot be read"
+		                         : "its store is damaged");
+	} else if (aead_open(key, box + h, box, h, box + h + AEAD_IV_LEN, len - h - AEAD_IV_LEN,
+	                     ak) < 0) {
+		ret = -EBADMSG;
+		snprintf(info->detail, sizeof(info->detail),
+		         "its store does not open with its key");
+	}
+	mbedtls_platform_zeroize(key, sizeof(key));
+	return ret;
+}
+
+void sedcomp_probe(const char *dir, struct sedcomp_info *ret)
+{
+	uint8_t ak[SEDCOMP_AK_LEN];
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!is_dir(dir)) {
+		ret->health = SEDCOMP_ABSENT;
+		snprintf(ret->detail, sizeof(ret->detail), "no backup component is fitted");
+		return;
+	}
+	r = box_open(dir, ret, ak);
+	mbedtls_platform_zeroize(ak, sizeof(ak));
+	ret->health = r == 0 ? SEDCOMP_HOLDS : r == -ENOENT ? SEDCOMP_EMPTY : SEDCOMP_UNHEALTHY;
+	if (r == 0)
+		snprintf(ret->detail, sizeof(ret->detail),
+		         "holds the SED AK of %s-%s (generation %llu)", ret->mt, ret->sn,
+		         (unsigned long long)ret->generation);
+}
+
+/* The key, drawn and stored at the component's first use. */
+static int key_get_or_make(const char *dir, uint8_t key[AEAD_KEY_LEN], const struct bmc_env *env)
+{
+	struct sedcomp_info info;
+	uint8_t ak[SEDCOMP_AK_LEN];
+	int ret = key_read(dir, key);
+
+	if (ret != -ENOENT)
+		return ret;
+	/* No key: only a component that holds nothing may get a new one. */
+	if (box_open(dir, &info, ak) != -ENOENT)
+		return -EBADMSG;
+	if (env->rng(env->user_data, key, AEAD_KEY_LEN) != 0)
+		return -EIO;
+	return fs_atomic_write(dir, KEY_FILE, key, AEAD_KEY_LEN, 0600);
+}
+
+int sedcomp_put(const char *dir, const char *mt, const char *sn, uint64_t generation,
+                const uint8_t ak[SEDCOMP_AK_LEN], const struct bmc_env *env)
+{
+	uint8_t key[AEAD_KEY_LEN], box[BOX_MAX];
+	size_t h;
+	int ret;
+
+	if (!is_dir(dir))
+		return -ENOENT;
+	if (strlen(mt) > FIELD_MAX || strlen(sn) > FIELD_MAX)
+		return -EINVAL;
+	ret = key_get_or_make(dir, key, env);
+	if (ret < 0)
+		goto out;
+	h = header(box, mt, sn, generation);
+	ret = env->rng(env->user_data, box + h, AEAD_IV_LEN) != 0 ? -EIO : 0;
+	if (ret == 0)
+		ret = aead_seal(key, box + h, box, h, ak, SEDCOMP_AK_LEN, box + h + AEAD_IV_LEN);
+	if (ret == 0)
+		ret = fs_atomic_write(dir, BOX_FILE, box,
+		                      h + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN, 0600);
+out:
+	mbedtls_platform_zeroize(key, sizeof(key));
+	mbedtls_platform_zeroize(box, sizeof(box));
+	return ret;
+}
+
+int sedcomp_get(const char *dir, const char *mt, const char *sn, uint8_t ak[SEDCOMP_AK_LEN],
+                uint64_t *ret_generation)
+{
+	struct sedcomp_info info;
+	int ret;
+
+	if (!is_dir(dir))
+		return -ENOENT;
+	ret = box_open(dir, &info, ak);
+	if (ret < 0)
+		return ret;
+	if (strcmp(info.mt, mt) != 0 || strcmp(info.sn, sn) != 0) {
+		mbedtls_platform_zeroize(ak, SEDCOMP_AK_LEN);
+		return -ESRCH;
+	}
+	*ret_generation = info.generation;
+	return 0;
+}

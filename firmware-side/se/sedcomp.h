@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The automatic SED AK backup component (the guide's TPM / root of trust / I/O
+ * module): a store apart from the board's secure element, with a key of its
+ * own, that keeps one copy of the server's SED AK. It moves with the server,
+ * not with the motherboard, so a replacement board can restore the AK from it
+ * (docs/bmc.md "Automatic SED AK backup").
+ *
+ * This file-backed implementation is a directory (the simulator's virtual
+ * component): component.key (32 random bytes, 0600, drawn at its first use)
+ * and sed-ak.box:
+ *
+ *   "SVCCMP01" | generation (u64 BE) | len MT | MT | len SN | SN | iv (12) |
+ *   AES-256-GCM(component key, iv, AAD = every byte before iv, AK) | tag (16)
+ *
+ * Nothing is created outside the directory, and a directory that is missing
+ * is an absent component: it is never made here.
+ */
+#ifndef SVCPORT_SEDCOMP_H
+#define SVCPORT_SEDCOMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bmc-env.h"
+
+#define SEDCOMP_AK_LEN 32
+
+enum sedcomp_health {
+	SEDCOMP_ABSENT,    /* no component (dir NULL or missing) */
+	SEDCOMP_UNHEALTHY, /* its key or box is missing, damaged or unreadable */
+	SEDCOMP_EMPTY,     /* healthy, holds nothing */
+	SEDCOMP_HOLDS,     /* healthy, holds the AK of mt-sn, generation */
+};
+
+/* What the component holds (never the AK itself). */
+struct sedcomp_info {
+	enum sedcomp_health health;
+	char mt[17], sn[33];
+	uint64_t generation;
+	char detail[96]; /* in words, for the console and logs */
+};
+
+/* Looks at the component in dir (NULL: none): reads and opens the box to tell a
+ * healthy one, then zeroizes what it opened. Never fails: health says. */
+void sedcomp_probe(const char *dir, struct sedcomp_info *ret);
+
+/*
+ * Replaces the component's copy with ak for mt-sn at generation, durably
+ * (fs_atomic_write). Draws the component's key at first use (no key and no box).
+ * 0, -ENOENT (absent), -EBADMSG (its key is damaged or lost while a box exists:
+ * unhealthy) or -errno of the write.
+ */
+int sedcomp_put(const char *dir, const char *mt, const char *sn, uint64_t generation,
+                const uint8_t ak[SEDCOMP_AK_LEN], const struct bmc_env *env)
+    __attribute__((warn_unused_result));
+
+/*
+ * The copy, if it is mt-sn's: ak and *ret_generation. -ENOENT (absent or empty),
+ * -EBADMSG (unhealthy), -ESRCH (another server's AK). The caller zeroizes ak.
+ */
+int sedcomp_get(const char *dir, const char *mt, const char *sn, uint8_t ak[SEDCOMP_AK_LEN],
+                uint64_t *ret_generation) __attribute__((warn_unused_result));
+
+#endif

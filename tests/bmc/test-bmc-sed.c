@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The SED promises of issue 13 (docs/bmc.md "SED AK"): SED belongs to the
+ * server and survives a board swap; an SED-enabled server without its AK
+ * says so and stays locked; the passphrase AK is the drive set's; backups
+ * are encrypted and restore across servers only when asked; the automatic
+ * backup component; the emergency reset's one-time password. Every refusal
+ * is checked to change nothing on disk.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/sha256.h>
+
+#include "admin-fixture.h"
+#include "audit.h"
+#include "pwbox.h"
+#include "sedak.h"
+
+#define E(x)    svcport_v1_ErrorCode_##x
+#define TAG(x)  svcport_v1_CommandBody_##x##_tag
+#define ROLE(x) svcport_v1_Role_ROLE_##x
+#define COMP(x) svcport_v1_SedComponent_SED_COMPONENT_##x
+#define LOCKED  svcport_v1_LockdownState_LOCKDOWN_LOCKED
+#define ACTIVE  svcport_v1_LockdownState_LOCKDOWN_ACTIVE
+
+static svcport_v1_CommandBody body;
+static svcport_v1_SignedCommand cmd;
+static struct tworld other;
+
+/* The second server's administrator password := PW (from its label's). */
+static void other_password_set(void)
+{
+	static svcport_admin_v1_AdminRequest pw;
+
+	pw = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+	pw.which_cmd = CMD(password_set);
+	strcpy(pw.cmd.password_set.new_password, PW);
+	assert_int_equal(tworld_admin(&other, &pw, TPKI_LABEL_PW, &rep), AE(OK));
+}
+
+static svcport_v1_DeviceInfo device_info(struct tworld *w)
+{
+	static svcport_admin_v1_AdminRequest q;
+	static svcport_admin_v1_AdminReply a;
+
+	q = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
+	q.which_cmd = CMD(status);
+	assert_int_equal(tworld_admin(w, &q, NULL, &a), AE(OK));
+	return a.body.status.info;
+}
+
+static const char *last_event(struct tworld *w)
+{
+	static svcport_v1_AuditRecord rec;
+	size_t n = 0;
+
+	assert_int_equal(audit_read(w->state, bmc_state(w->bmc), bmc_state(w->bmc)->audit_count - 1,
+	                            &rec, 1, &n),
+	                 0);
+	assert_int_equal(n, 1);
+	return rec.event;
+}
+
+/* The replacement board (device2_key, blank) becomes TPKI_MT-SN, portal-managed; the
+ * portal's record says whether the server has SED. */
+static void key_update(bool sed_enabled)
+{
+	const struct tpki *p = tpki_get();
+	unsigned char pub[65], h[32];
+	size_t olen;
+
+	mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(p->device2_key)->grp,
+	                               &mbedtls_pk_ec(p->device2_key)->Q,
+	                               MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, pub, sizeof(pub));
+	mbedtls_sha256_ret(pub, 65, h, 0);
+	tworld_body(&W, &body, TAG(device_key_update), ROLE(MAINTENANCE), TPKI_ORG);
+	body.action.device_key_update.new_key_sha256.size = 32;
+	memcpy(body.action.device_key_update.new_key_sha256.bytes, h, 32);
+	strcpy(body.action.device_key_update.owner_org, TPKI_ORG);
+	body.action.device_key_update.control_mode = svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;
+	body.action.device_key_update.sed_enabled = sed_enabled;
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+}
+
+static svcport_v1_ErrorCode activate(void)
+{
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	return tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_USB, true, NULL);
+}
+
+/* Defect 1: the new board adopts SED from the signed key update, says the AK is
+ * absent, and is not activated until the AK is back. */
+static void board_swap_keeps_sed(void **state)
+{
+	svcport_v1_DeviceInfo di;
+
+	assert_false(st()->sed_enabled);
+	key_update(true);
+	assert_true(st()->sed_enabled);
+	assert_false(st()->sed_ak_present);
+	di = device_info(&W);
+	assert_true(di.sed_enabled);
+	assert_false(di.sed_ak_present);
+	assert_int_equal(di.sed_backup_component, COMP(ABSENT));
+
+	tworld_snap(&W, &snap);
+	assert_int_equal(activate(), E(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	assert_int_equal(bmc_security_led(st()), svcport_v1_SecurityLed_LED_BLINKING);
+
+	/* One-way: a later key update that says "no SED" does not disable it. */
+	key_update(false);
+	assert_true(st()->sed_enabled);
+
+	/* `sed enable` does not quietly make a new AK for drives that hold data. */
+	set_password();
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(sed_enable), PW), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "--erase-drives"));
+	/* Nor does `sed generate` without the explicit erase. */
+	new_req();
+	assert_int_equal(run(CMD(sed_generate), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_false(st()->sed_ak_present);
+
+	/* With it: a new AK, audited; then the server activates. */
+	req.cmd.sed_generate.erase_drives = true;
+	assert_int_equal(run(CMD(sed_generate), PW), AE(OK));
+	assert_true(st()->sed_ak_present);
+	assert_string_equal(last_event(&W), "sed-generate");
+	/* A second generate has nothing to replace. */
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(sed_generate), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(activate(), E(ERROR_NONE));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+}
+
+/* The portal-signed Activate says plainly why. */
+static void activate_names_the_missing_ak(void **state)
+{
+	key_update(true);
+	assert_int_equal(activate(), E(INVALID_STATE));
+	assert_non_null(strstr(tworld_last_detail, "restore the SED AK first"));
+}
+
+/* Defect 2: same passphrase + same drive-set name = same AK on two servers. */
+static void passphrase_ak_is_the_drive_sets(void **state)
+{
+	uint8_t a1[32], a2[32];
+
+	tworld_setup(&other, "portal");
+	set_password();
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_int_equal(tworld_admin(&other, &req, TPKI_LABEL_PW, &rep), AE(PASSWORD_MUST_CHANGE));
+	other_password_set();
+	assert_int_equal(tworld_admin(&other, &req, PW, &rep), AE(OK));
+	assert_int_equal(tworld_sed_ak(&W, a1), 0);
+	assert_int_equal(tworld_sed_ak(&other, a2), 0);
+	assert_memory_equal(a1, a2, 32);
+	/* The KDF as documented: the salt is the drive-set name, not MT-SN. */
+	assert_int_equal(sedak_derive("sixteen chars ok", "rack-7", a2), 0);
+	assert_memory_equal(a1, a2, 32);
+	assert_int_equal(sedak_derive("sixteen chars ok", "rack-8", a2), 0);
+	assert_memory_not_equal(a1, a2, 32);
+
+	/* Refusals change nothing: a short passphrase, no drive set, a drive set with a space. */
+	tworld_snap(&W, &snap);
+	strcpy(req.cmd.sed_passphrase.passphrase, "too short");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(INVALID_STATE));
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	req.cmd.sed_passphrase.drive_set[0] = 0;
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(INVALID_STATE));
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack 7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	tworld_teardown(&other);
+}
+
+/* A backup taken on another server restores only when asked, audited as such. */
+static void backup_of_another_server(void **state)
+{
+	static svcport_v1_BmcState elsewhere;
+	uint8_t ak[32], got[32];
+	size_t len = 0;
+
+	set_password();
+	elsewhere = *st();
+	strcpy(elsewhere.device.serial_number, "OTHER001");
+	strcpy(elsewhere.sed_drive_set, "rack-7");
+	memset(ak, 0x5c, sizeof(ak));
+	strcpy(req.cmd.sed_restore.backup_passphrase, BK_PASS);
+	assert_int_equal(sedak_backup_encode(W.bmc, &elsewhere, ak, BK_PASS,
+	                                     req.cmd.sed_restore.backup.bytes,
+	                                     sizeof(req.cmd.sed_restore.backup.bytes), &len),
+	                 0);
+	req.cmd.sed_restore.backup.size = (pb_size_t)len;
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(sed_restore), PW), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "--other-server"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+
+	req.cmd.sed_restore.other_server = true;
+	assert_int_equal(run(CMD(sed_restore), PW), AE(OK));
+	assert_int_equal(tworld_sed_ak(&W, got), 0);
+	assert_memory_equal(got, ak, 32);
+	assert_string_equal(st()->sed_drive_set, "rack-7");
+	assert_string_equal(last_event(&W), "sed-restore");
+}
+
+static void component_dir(struct tworld *w, const char *path)
+{
+	snprintf(w->sed_component, sizeof(w->sed_component), "%s", path);
+	tworld_reopen(w);
+}
+
+/* The automatic backup follows every AK change and restores on the new board. */
+static void component_backs_up_and_restores(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	uint8_t ak[32], got[32];
+	FILE *f;
+
+	/* The old server: its component is fitted and gets the factory's AK at start. */
+	tworld_setup(&other, "portal");
+	snprintf(dir, sizeof(dir), "%s/component", other.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	component_dir(&other, dir);
+	assert_int_equal(device_info(&other).sed_backup_component, COMP(CURRENT));
+	/* A change of the AK is copied. */
+	set_password(); /* W's, for later; other's: */
+	other_password_set();
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	req.which_cmd = CMD(sed_passphrase);
+	assert_int_equal(tworld_admin(&other, &req, PW, &rep), AE(OK));
+	assert_int_equal(device_info(&other).sed_backup_component, COMP(CURRENT));
+	assert_int_equal(tworld_sed_ak(&other, ak), 0);
+	/* The component's store never holds the AK in the clear. */
+	snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+	{
+		uint8_t box[256];
+		size_t n;
+
+		assert_non_null(f = fopen(path, "rb"));
+		n = fread(box, 1, sizeof(box), f);
+		fclose(f);
+		assert_null(memmem(box, n, ak, 32));
+	}
+
+	/* The new board (W, blank) with the component moved to it. */
+	component_dir(&W, dir);
+	key_update(true);
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(RESTORABLE));
+	assert_int_equal(activate(), E(INVALID_STATE));
+	/* With a copy in the component, a new AK (erasing the drives) is refused. */
+	new_req();
+	req.cmd.sed_generate.erase_drives = true;
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(sed_generate), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	new_req();
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(OK));
+	assert_string_equal(last_event(&W), "sed-restore-component");
+	assert_int_equal(tworld_sed_ak(&W, got), 0);
+	assert_memory_equal(got, ak, 32);
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	assert_int_equal(activate(), E(ERROR_NONE));
+	tworld_teardown(&other);
+}
+
+/* An absent or unhealthy component is reported, never skipped in silence. */
+static void component_absent_or_unhealthy(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	FILE *f;
+
+	set_password();
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(ABSENT));
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_non_null(strstr(rep.message, "no backup component is fitted"));
+	tworld_snap(&W, &snap);
+	new_req();
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+
+	/* Fitted, then its key damaged: unhealthy, said at the next change and in status. */
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	component_dir(&W, dir);
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	snprintf(path, sizeof(path), "%s/component.key", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	fputs("short", f);
+	fclose(f);
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(UNHEALTHY));
+	new_req();
+	strcpy(req.cmd.sed_passphrase.passphrase, "another sixteen!");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_non_null(strstr(rep.message, "unhealthy"));
+	tworld_snap(&W, &snap);
+	new_req();
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
+	assert_non_null(strstr(rep.message, "key"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/* The emergency reset: no default password; a one-time one only the requester reads. */
+static void emergency_reset_one_time_password(void **state)
+{
+	const uint8_t *priv;
+	const svcport_v1_SealedPassword *box;
+	struct pwbox_binding bind = {.machine_type = TPKI_MT, .serial_number = TPKI_SN};
+	char pw[64];
+
+	set_password();
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+	/* Without the requester's key: refused, nothing changed. */
+	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
+	body.action.emergency_password_reset.requester_public_key.size = 0;
+	tworld_snap(&W, &snap);
+	assert_int_equal(tworld_do(&W, &body), E(BAD_REQUEST));
+	/* With a key that is not a P-256 point: the same. */
+	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
+	body.action.emergency_password_reset.requester_public_key.bytes[64] ^= 1;
+	assert_int_equal(tworld_do(&W, &body), E(BAD_REQUEST));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(run(CMD(audit_verify), NULL), AE(OK));
+
+	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+	assert_true(tworld_last_result.has_one_time_password);
+	box = &tworld_last_result.one_time_password;
+	priv = tpki_requester_key(NULL);
+	bind.nonce = body.nonce.bytes;
+	bind.nonce_len = body.nonce.size;
+	assert_int_equal(pwbox_open(priv, box->device_public_key.bytes, &bind,
+	                            box->ciphertext.bytes, box->ciphertext.size, tpki_rng, NULL, pw,
+	                            sizeof(pw)),
+	                 0);
+	assert_int_equal(strlen(pw), 23); /* 80 bits: 4 groups of 4 and a check character */
+	/* Neither the old password nor the label's opens the console; the one-time
+	 * password does, and must be changed first. */
+	new_req();
+	assert_int_equal(run(CMD(audit_show), PW), AE(AUTH_FAILED));
+	assert_int_equal(run(CMD(audit_show), TPKI_LABEL_PW), AE(AUTH_FAILED));
+	assert_int_equal(run(CMD(audit_show), pw), AE(PASSWORD_MUST_CHANGE));
+	strcpy(req.cmd.password_set.new_password, "a new one, mine");
+	assert_int_equal(run(CMD(password_set), pw), AE(OK));
+	/* Never on disk, in the state or the audit log. */
+	assert_false(tworld_file_contains(&W, "state.pb", pw, strlen(pw)));
+	assert_false(tworld_file_contains(&W, "audit.log", pw, strlen(pw)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(board_swap_keeps_sed, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(activate_names_the_missing_ak, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(passphrase_ak_is_the_drive_sets, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(backup_of_another_server, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(component_backs_up_and_restores, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(component_absent_or_unhealthy, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(emergency_reset_one_time_password, setup_portal,
+	                                    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
