@@ -219,6 +219,15 @@ CONSOLE_HANDLER(console_sed_component_restore)
 	}
 	if (ret < 0)
 		return console_fail(r, AE(COMPONENT_UNAVAILABLE), "the backup component failed");
+	/* A reset cleared the AK after this copy was made (sealed_sed_ak_clear): the copy
+	 * is for a moved board, never for undoing a reset (attack pass on issue 13, H1). */
+	if (gen < next->sed_ak_generation) {
+		mbedtls_platform_zeroize(ak, sizeof(ak));
+		return console_fail(
+		    r, AE(INVALID_STATE),
+		    "a reset cleared the SED AK after the component's copy: restore "
+		    "it from a backup (sed restore) or the drive set's passphrase");
+	}
 	e = set_ak(b, next, ak, "", r, step);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	next->sed_ak_generation = gen; /* the same AK as the component's copy */

@@ -58,6 +58,11 @@ void sealed_sed_ak_clear(svcport_v1_BmcState *st)
 	mbedtls_platform_zeroize(st->sed_ak_sealed.bytes, sizeof(st->sed_ak_sealed.bytes));
 	st->sed_ak_sealed.size = 0;
 	st->sed_ak_present = false;
+	/* Every caller is a reset that clears the AK on purpose: a new generation, so the
+	 * backup component's older copy no longer restores from the console (whoever the
+	 * reset made Administrator+ must bring a passphrase-protected backup or the drive
+	 * set's passphrase; docs/bmc.md). */
+	st->sed_ak_generation++;
 }
 
 bool sealed_has_code(const svcport_v1_BmcState *st)

@@ -140,7 +140,8 @@ int sedak_component_update(struct bmc *b, char *why, size_t cap)
 	int ret;
 
 	if (!b->st.sed_ak_present)
-		return 0; /* a cleared AK: the component keeps the last one (docs/bmc.md) */
+		return 0; /* a cleared AK: the component keeps the last one, for a moved board only
+		           */
 	ret = sealed_sed_ak_get(b->se, &b->st, ak);
 	if (ret == 0)
 		ret = sedcomp_put(b->sed_component[0] ? b->sed_component : NULL, server_mt(&b->st),

@@ -279,6 +279,20 @@ static void component_backs_up_and_restores(void **state)
 	assert_memory_equal(got, ak, 32);
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
 	assert_int_equal(activate(), E(ERROR_NONE));
+
+	/* A reset that clears the AK (the factory reset here) leaves the component's copy
+	 * behind it: whoever the reset made Administrator+ (the label's password) cannot
+	 * restore it and so reopen the drives (attack pass on issue 13, H1). */
+	new_req();
+	assert_int_equal(run(CMD(factory_reset), NULL), AE(OK));
+	assert_false(st()->sed_ak_present);
+	W.now_ms += 60000;
+	set_password();
+	new_req();
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_false(st()->sed_ak_present);
 	tworld_teardown(&other);
 }
 
