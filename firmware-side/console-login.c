@@ -91,10 +91,12 @@ svcport_admin_v1_AdminError console_login(struct bmc *b, const svcport_admin_v1_
                                           svcport_admin_v1_AdminReply *r, enum console_gate gate,
                                           struct console_step *step)
 {
-	static const struct rl_key console = {0};
+	int who = console_account_find(&b->st, req->user);
+	/* One back-off per account (unknown names share one): a correct login of one
+	 * account never clears another's wrong guesses (attack pass on issue 13, M1). */
+	const struct rl_key console = {.session = (uint32_t)(who - CONSOLE_ACCOUNT_NONE + 1)};
 	uint64_t now = b->env.now_ms(b->env.user_data);
 	uint32_t wait = ratelimit_check(&b->admin_rl, &console, now);
-	int who = console_account_find(&b->st, req->user);
 	svcport_v1_ConsoleRole role;
 	bool must_change;
 

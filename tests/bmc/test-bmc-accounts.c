@@ -208,6 +208,30 @@ static void administrator_and_read_only(void **state)
 
 /* ------------------------------------------------ UEFI password, factory reset */
 
+/* A correct login of one account does not clear another's back-off: the read-only
+ * account's password between guesses at the Administrator+'s buys the guesser nothing
+ * (attack pass on issue 13, M1). */
+static void login_back_off_is_per_account(void **state)
+{
+	int limited = 0;
+
+	set_password();
+	add_account("rita", ROLE(READ_ONLY));
+	for (int i = 0; i < 8 && !limited; i++) {
+		svcport_admin_v1_AdminError e = run_as(CMD(sensors_show), "admin", "guess guess");
+
+		limited = e == AE(RATE_LIMITED);
+		if (!limited)
+			assert_int_equal(e, AE(AUTH_FAILED));
+		new_req();
+		assert_int_equal(run_as(CMD(sensors_show), "rita", BOB_PW), AE(OK));
+		new_req();
+	}
+	assert_true(limited);
+	/* rita's own logins are not held back by the guesses at another account */
+	assert_int_equal(run_as(CMD(sensors_show), "rita", BOB_PW), AE(OK));
+}
+
 static void set_uefi(const char *current, svcport_admin_v1_AdminError e)
 {
 	new_req();
@@ -455,6 +479,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(label_password_is_the_only_initial_one, setup_bmc,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(administrator_and_read_only, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(login_back_off_is_per_account, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(uefi_password, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_never_reopens, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_policy_keeps_ak_but_not_the_lock,
