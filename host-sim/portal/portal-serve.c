@@ -135,6 +135,9 @@ static int http_setup(struct api_server *srv, uint16_t *ret_port)
 	evhttp_set_bevcb(srv->http, tls_bev_for_evhttp, srv->tls);
 	evhttp_set_max_headers_size(srv->http, PORTAL_SERVE_HEADERS_MAX);
 	evhttp_set_max_body_size(srv->http, PORTAL_SERVE_BODY_MAX);
+	/* An oversize body is read and dropped (within the timeout) before the 413 goes out:
+	 * closing at once makes the client fail its write and never see why. */
+	evhttp_set_flags(srv->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_timeout(srv->http, srv->opts->io_timeout_s ? (int)srv->opts->io_timeout_s
 	                                                      : PORTAL_SERVE_TIMEOUT_S);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PATCH |
