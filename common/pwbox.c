@@ -114,24 +114,22 @@ static int public_of(const uint8_t priv[PWBOX_SCALAR_LEN], pwbox_rng rng, void *
 int pwbox_keygen(pwbox_rng rng, void *rng_ctx, uint8_t ret_priv[PWBOX_SCALAR_LEN],
                  uint8_t ret_pub[PWBOX_POINT_LEN])
 {
+	uint8_t priv[PWBOX_SCALAR_LEN];
 	mbedtls_ecp_group grp;
-	mbedtls_ecp_point q;
 	mbedtls_mpi d;
-	size_t olen = 0;
 	int ret = -EIO;
 
 	mbedtls_ecp_group_init(&grp);
-	mbedtls_ecp_point_init(&q);
 	mbedtls_mpi_init(&d);
 	if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-	    mbedtls_ecp_gen_keypair(&grp, &d, &q, rng, rng_ctx) == 0 &&
-	    mbedtls_mpi_write_binary(&d, ret_priv, PWBOX_SCALAR_LEN) == 0 &&
-	    mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, ret_pub,
-	                                   PWBOX_POINT_LEN) == 0 &&
-	    olen == PWBOX_POINT_LEN)
+	    mbedtls_ecp_gen_privkey(&grp, &d, rng, rng_ctx) == 0 &&
+	    mbedtls_mpi_write_binary(&d, priv, PWBOX_SCALAR_LEN) == 0 &&
+	    public_of(priv, rng, rng_ctx, ret_pub) == 0) {
+		memcpy(ret_priv, priv, PWBOX_SCALAR_LEN);
 		ret = 0;
+	}
+	mbedtls_platform_zeroize(priv, sizeof(priv));
 	mbedtls_mpi_free(&d);
-	mbedtls_ecp_point_free(&q);
 	mbedtls_ecp_group_free(&grp);
 	return ret;
 }
