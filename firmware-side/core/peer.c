@@ -4,7 +4,7 @@
 
 #define K(x) svcport_v1_LinkKind_LINK_##x
 
-_Static_assert(K(SIM) < RL_CEILING_PRESENT, "each known link kind has a ceiling of its own");
+_Static_assert(K(PORTAL) < RL_CEILING_PRESENT, "each known link kind has a ceiling of its own");
 
 const char *bmc_peer_check(const struct bmc_presence *p, const svcport_v1_BmcRequest *req,
                            struct bmc_peer *ret)
@@ -17,6 +17,10 @@ const char *bmc_peer_check(const struct bmc_presence *p, const svcport_v1_BmcReq
 		break;
 	case K(USB):
 		claim_allowed = true;
+		break;
+	case K(NET):    /* a laptop on the management network */
+	case K(PORTAL): /* the gateway's own online-activation link */
+		claim_allowed = false;
 		break;
 	case K(SIM):
 		if (!p->simulator)

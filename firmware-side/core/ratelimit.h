@@ -11,10 +11,9 @@
  * out the same id, so a BLE peer must not block a USB session.
  *
  * Ceilings are what a peer cannot escape by taking a new session id: one per
- * link kind (BLE, unconfirmed USB, simulated), and one of its own for USB
- * whose presence the hardware confirmed (RL_CEILING_PRESENT), so no failure
- * over the radio ever counts against the technician at the service port
- * (DESIGN §4.4).
+ * link kind (BLE, unconfirmed USB, simulated, management network, portal), and one of its own for
+ * USB whose presence the hardware confirmed (RL_CEILING_PRESENT), so no failure over the radio ever
+ * counts against the technician at the service port (DESIGN §4.4).
  */
 #ifndef SVCPORT_RATELIMIT_H
 #define SVCPORT_RATELIMIT_H
@@ -23,8 +22,8 @@
 #include <stdint.h>
 
 #define RL_SESSIONS        16
-#define RL_CEILINGS        5 /* LinkKind values 0..3, then: */
-#define RL_CEILING_PRESENT 4 /* USB with presence confirmed by the hardware */
+#define RL_CEILINGS        7 /* LinkKind values 0..5, then: */
+#define RL_CEILING_PRESENT 6 /* USB with presence confirmed by the hardware */
 #define RL_FORGET_MS       (10u * 60u * 1000u)
 
 /* Who failed: a session of a link kind, under one ceiling (< RL_CEILINGS). */

@@ -131,7 +131,7 @@ static svcport_v1_ErrorCode submit_forged(uint32_t session, uint32_t link, bool 
 
 static void unknown_link_kinds_are_refused(void **state)
 {
-	static const uint32_t kinds[] = {99, 4, 5, K(SIM)}; /* SIM: not the simulator */
+	static const uint32_t kinds[] = {99, 6, 7, K(SIM)}; /* SIM: not the simulator */
 
 	tworld_snap(&W, &snap);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -145,6 +145,19 @@ static void unknown_link_kinds_are_refused(void **state)
 	assert_int_equal(ask(0, 0, false, REQ(get_challenge)), E(BAD_REQUEST));
 	assert_int_equal(ask(0, 0, true, REQ(get_device_info)), E(BAD_REQUEST));
 	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/* The network links (issue 16) are known kinds that never carry presence. */
+static void network_links_never_claim_presence(void **state)
+{
+	static const uint32_t kinds[] = {K(NET), K(PORTAL)};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		assert_int_equal(ask(1, kinds[i], false, REQ(get_challenge)), E(ERROR_NONE));
+		assert_int_equal(ask(1, kinds[i], true, REQ(get_challenge)), E(BAD_REQUEST));
+		assert_int_equal(ask(1, kinds[i], false, REQ(get_activation_code)),
+		                 E(PRESENCE_REQUIRED));
+	}
 }
 
 /* The issue's attack: BLE claiming presence reads the claim secret. */
@@ -344,7 +357,7 @@ static void failures_are_summed_up_not_logged_one_by_one(void **state)
 	assert_non_null(strstr(detail, "failed ble=17"));
 	assert_non_null(strstr(detail, "backed off ble=983")); /* counted, not written */
 	/* The session's three free failures, the 4th backs it off, the 5th waits. */
-	assert_non_null(strstr(detail, "failed ble=17 usb=4 sim=0 usb+presence=0"));
+	assert_non_null(strstr(detail, "failed ble=17 usb=4 sim=0 usb+presence=0 net=0 portal=0"));
 	assert_non_null(strstr(detail, "usb=1 sim=0 usb+presence=0"));
 	/* A flood over three quarters of an hour: a record per interval at most. */
 	for (uint32_t i = 0; i < 4500; i++) {
@@ -370,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(unknown_link_kinds_are_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(network_links_never_claim_presence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(radio_link_cannot_claim_presence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(usb_presence_comes_from_the_hardware, setup, teardown),
 	    cmocka_unit_test_setup_teardown(simulated_links_in_the_simulator, setup_sim, teardown),
