@@ -59,11 +59,13 @@ static struct tls_config *config_alloc(bool server, const struct tls_limits *lim
 	mbedtls_ssl_config_init(&cfg->conf);
 	mbedtls_x509_crt_init(&cfg->certs);
 	mbedtls_pk_init(&cfg->key);
+	mbedtls_x509_crt_init(&cfg->own);
 	return cfg;
 }
 
 static void config_free(struct tls_config *cfg)
 {
+	mbedtls_x509_crt_free(&cfg->own);
 	mbedtls_pk_free(&cfg->key);
 	mbedtls_x509_crt_free(&cfg->certs);
 	mbedtls_ssl_config_free(&cfg->conf);
@@ -125,7 +127,7 @@ int tls_config_server_new(const char *chain_pem_path, const char *key_pem_path,
 		err = -EINVAL;
 		goto fail;
 	}
-	/* No client certificates today; the gateway's online link adds them. */
+	/* No client certificates unless asked for (tls-peer.c). */
 	mbedtls_ssl_conf_authmode(&cfg->conf, MBEDTLS_SSL_VERIFY_NONE);
 	*ret = cfg;
 	return 0;

@@ -477,6 +477,18 @@ bool tls_conn_is_established(const struct tls_conn *c)
 	return c->established;
 }
 
+const uint8_t *tls_conn_peer_cert(const struct tls_conn *c, unsigned i, size_t *ret_len)
+{
+	const mbedtls_x509_crt *crt = c->established ? mbedtls_ssl_get_peer_cert(&c->ssl) : NULL;
+
+	while (crt && crt->raw.len && i--)
+		crt = crt->next;
+	if (!crt || !crt->raw.len)
+		return NULL;
+	*ret_len = crt->raw.len;
+	return crt->raw.p;
+}
+
 const char *tls_conn_why(const struct tls_conn *c)
 {
 	return c->why;
@@ -496,16 +508,22 @@ static void conn_close_notify(struct tls_conn *c)
 	evbuffer_freeze(out, 1);
 }
 
-void tls_evhttp_closecb(struct evhttp_connection *evcon, void *arg)
+struct tls_conn *tls_evhttp_conn(struct evhttp_connection *evcon, struct tls_config *cfg)
 {
-	struct tls_config *cfg = arg;
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
 
-	for (struct tls_conn *c = cfg->live; c; c = c->next)
-		if (c->bev == bev) {
-			conn_close_notify(c);
-			return;
-		}
+	for (struct tls_conn *c = cfg ? cfg->live : NULL; c; c = c->next)
+		if (c->bev == bev)
+			return c;
+	return NULL;
+}
+
+void tls_evhttp_closecb(struct evhttp_connection *evcon, void *arg)
+{
+	struct tls_conn *c = tls_evhttp_conn(evcon, arg);
+
+	if (c)
+		conn_close_notify(c);
 }
 
 struct bufferevent *tls_bev_for_evhttp(struct event_base *base, void *arg)

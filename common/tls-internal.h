@@ -20,7 +20,8 @@ struct tls_config {
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_ssl_config conf;
 	mbedtls_x509_crt certs; /* server: own chain; client: trust list */
-	mbedtls_pk_context key; /* server only */
+	mbedtls_pk_context key; /* server: its key; client: its key for mutual TLS */
+	mbedtls_x509_crt own;   /* client: its chain for mutual TLS (tls_config_client_cert) */
 	struct tls_conn *live;  /* connections whose bufferevent exists */
 	unsigned n_live;
 	struct tls_conn *lingering; /* freed bufferevents still draining */

@@ -52,6 +52,18 @@ int tls_config_server_new(const char *chain_pem_path, const char *key_pem_path,
 /* Client side: the trust list (a PEM bundle of anchors). */
 int tls_config_client_new(const char *trust_pem_path, const struct tls_limits *lim,
                           struct tls_config **ret) __attribute__((warn_unused_result));
+/*
+ * Mutual TLS (docs/tls.md "Client certificates"). A client config presents
+ * its own chain (PEM, its certificate first) and key when the server asks:
+ * 0, -ENOENT (unreadable), -EINVAL (not PEM, or key and certificate differ;
+ * the config is then unchanged). A server config that requests peers asks
+ * every client for a certificate without requiring one: mbedTLS checks that
+ * the client holds the key of the certificate it sent (CertificateVerify),
+ * not what it chains to; the server decides that (tls_conn_peer_cert).
+ */
+int tls_config_client_cert(struct tls_config *cfg, const char *chain_pem_path,
+                           const char *key_pem_path) __attribute__((warn_unused_result));
+int tls_config_server_request_peer(struct tls_config *cfg) __attribute__((warn_unused_result));
 /* Connections hold a reference; the last unref frees. unref(NULL) is a no-op. */
 struct tls_config *tls_config_ref(struct tls_config *cfg);
 void tls_config_unref(struct tls_config *cfg);
@@ -76,6 +88,11 @@ int tls_conn_connect(struct tls_conn *c, const struct sockaddr *sa, int len)
     __attribute__((warn_unused_result));
 /* True once the handshake has completed. */
 bool tls_conn_is_established(const struct tls_conn *c);
+/*
+ * The i-th certificate (DER) the peer sent once the handshake is done (0: its
+ * own, then its issuers as sent), or NULL. Valid until the bufferevent is freed.
+ */
+const uint8_t *tls_conn_peer_cert(const struct tls_conn *c, unsigned i, size_t *ret_len);
 /* What failed, for logs ("" if nothing). Valid until the bufferevent is freed. */
 const char *tls_conn_why(const struct tls_conn *c);
 
@@ -92,6 +109,8 @@ struct bufferevent *tls_bev_for_evhttp(struct event_base *base, void *arg);
  */
 struct evhttp_connection;
 void tls_evhttp_closecb(struct evhttp_connection *evcon, void *arg);
+/* The TLS connection under an evhttp connection made with cfg, or NULL. */
+struct tls_conn *tls_evhttp_conn(struct evhttp_connection *evcon, struct tls_config *cfg);
 /* True if the bufferevent is one of ours (a filter over a socket). */
 bool tls_evhttp_is_tls(struct evhttp_connection *evcon);
 

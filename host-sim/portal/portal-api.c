@@ -101,13 +101,16 @@ json_t *api_b64_json(const uint8_t *data, size_t len)
 	return j;
 }
 
-static void reply(struct evhttp_request *req, int status, json_t *obj)
+static void reply(struct evhttp_request *req, int status, json_t *obj, const struct api_req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *b = evbuffer_new();
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	char *text = obj && !r->raw ? json_dumps(obj, JSON_COMPACT) : NULL;
 
-	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Content-Type",
+	                  r->raw ? "application/x-protobuf" : "application/json");
+	if (b && r->raw)
+		evbuffer_add(b, r->raw, r->raw_len);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (b && text)
@@ -156,7 +159,7 @@ static bool is_match(const struct api_req *r, const char *pattern)
 static const struct api_route *route_find(const struct api_req *r, bool *ret_path_known)
 {
 	const struct api_route *tables[] = {api_routes_admin, api_routes_dev, api_routes_xfer,
-	                                    api_routes_https};
+	                                    api_routes_https, api_routes_online};
 
 	*ret_path_known = false;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
@@ -187,6 +190,9 @@ static int body_read(struct api_req *r, json_t **ret)
 	copy[r->body_len] = '\0';
 	r->body = copy;
 	if (r->body_len == 0 || (ctype && strncasecmp(ctype, "text/csv", 8) == 0))
+		return 0;
+	r->is_protobuf = ctype && strncasecmp(ctype, "application/x-protobuf", 22) == 0;
+	if (r->is_protobuf)
 		return 0;
 	if (!ctype || strncasecmp(ctype, "application/json", 16) != 0)
 		return api_bad(ret, "send application/json or text/csv");
@@ -351,7 +357,8 @@ void api_dispatch(struct api_server *srv, struct evhttp_request *req)
 	peer_addr(&r);
 	srv->p->why[0] = '\0';
 	status = api_handle(&r, &obj);
-	reply(req, status, obj);
+	reply(req, status, obj, &r);
+	free(r.raw);
 	json_decref(obj);
 	json_decref(r.json);
 	if (r.body) {

@@ -39,7 +39,10 @@ struct api_req {
 	size_t nseg;
 	const char *body; /* NUL-terminated copy of the request body */
 	size_t body_len;
-	json_t *json; /* body as JSON when it was sent as application/json */
+	json_t *json;     /* body as JSON when it was sent as application/json */
+	bool is_protobuf; /* body sent as application/x-protobuf (the device endpoints) */
+	uint8_t *raw;     /* a protobuf answer instead of JSON (malloc'd; the dispatcher frees) */
+	size_t raw_len;
 	struct portal_actor actor;
 	char token[PORTAL_TOKEN_LEN + 1];
 };
@@ -57,10 +60,11 @@ struct api_route {
 	api_fn fn;
 };
 
-extern const struct api_route api_routes_admin[]; /* portal-api-admin.c */
-extern const struct api_route api_routes_dev[];   /* portal-api-dev.c */
-extern const struct api_route api_routes_xfer[];  /* portal-api-xfer.c */
-extern const struct api_route api_routes_https[]; /* portal-api-https.c */
+extern const struct api_route api_routes_admin[];  /* portal-api-admin.c */
+extern const struct api_route api_routes_dev[];    /* portal-api-dev.c */
+extern const struct api_route api_routes_xfer[];   /* portal-api-xfer.c */
+extern const struct api_route api_routes_https[];  /* portal-api-https.c */
+extern const struct api_route api_routes_online[]; /* portal-api-online.c */
 
 /* An error object {"error": NAME, "detail": why} and its HTTP status. */
 int api_error(struct api_req *r, json_t **ret, int err);

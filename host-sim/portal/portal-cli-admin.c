@@ -15,6 +15,7 @@
 #include "portal-acts.h"
 #include "portal-cli-serve.h"
 #include "portal-fed.h"
+#include "portal-internal.h"
 #include "utc.h"
 
 static int print_org(const struct portal_org_info *o, void *ud)
@@ -69,13 +70,28 @@ static int device_ready(struct portal *p, const struct portal_actor *op, const c
 	return CLI_EXIT_OK;
 }
 
+/* --as USER: in that user's name and with its rights, as the API would; an online
+ * activation signs for whoever marked (docs/online.md). */
+static int device_ready_cmd(struct portal *p, const struct cli_args *a, struct portal_actor *op,
+                            const char *mt, const char *sn)
+{
+	const char *as = cli_arg(a, "as", NULL);
+	long valid_for = 3600;
+
+	if (!mt || !sn || cli_arg_long(a, "valid-for", 3600, &valid_for) < 0)
+		return CLI_EXIT_USAGE;
+	if (as && portal_actor_load(p, as, op) < 0)
+		return portal_cli_refused(p, portal_refuse(p, -ENOENT, "no user %s", as));
+	snprintf(op->addr, sizeof(op->addr), "local");
+	return device_ready(p, op, mt, sn, valid_for);
+}
+
 bool cli_portal_admin(struct portal *p, const struct cli_args *a, int *ret_rc)
 {
 	const char *cmd = a->pos[0], *sub = a->npos >= 2 ? a->pos[1] : "";
 	const char *org = cli_arg(a, "org", NULL);
 	const char *mt = cli_arg(a, "mt", NULL), *sn = cli_arg(a, "sn", NULL);
 	struct portal_actor op;
-	long valid_for = 3600;
 
 	portal_actor_operator(&op);
 	if (strcmp(cmd, "org") == 0 && strcmp(sub, "list") == 0) {
@@ -83,15 +99,13 @@ bool cli_portal_admin(struct portal *p, const struct cli_args *a, int *ret_rc)
 	} else if (strcmp(cmd, "idp") == 0 && strcmp(sub, "show") == 0) {
 		*ret_rc = org ? idp_show(p, &op, org) : CLI_EXIT_USAGE;
 	} else if (strcmp(cmd, "device") == 0 && strcmp(sub, "ready") == 0) {
-		*ret_rc = mt && sn && cli_arg_long(a, "valid-for", 3600, &valid_for) == 0
-		              ? device_ready(p, &op, mt, sn, valid_for)
-		              : CLI_EXIT_USAGE;
+		*ret_rc = device_ready_cmd(p, a, &op, mt, sn);
 	} else {
 		return false;
 	}
 	if (*ret_rc == CLI_EXIT_USAGE)
 		fputs("usage: portal org list | idp show --org O"
-		      " | device ready --mt MT --sn SN [--valid-for S]\n",
+		      " | device ready --mt MT --sn SN [--valid-for S] [--as USER]\n",
 		      stderr);
 	return true;
 }

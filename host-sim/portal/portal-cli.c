@@ -33,6 +33,7 @@ static const char portal_usage[] =
     "  device manufacture --blank-board --out DIR    (replacement motherboard)\n"
     "  device key-update --mt MT --sn SN --new-key-hash HEX\n"
     "  device show --mt MT --sn SN | device list [--org ORG]\n"
+    "  device ready --mt MT --sn SN [--valid-for S] [--as USER]   (online activation)\n"
     "  claim --org ORG --mt MT --sn SN --code CODE | claim --org ORG --csv FILE\n"
     "  transfer start --from ORG --devices MT-SN[,MT-SN...] --out CSV [--valid-for SECONDS]\n"
     "  transfer accept --to ORG --csv CSV --passphrase P\n"
@@ -476,7 +477,7 @@ int cli_portal(int argc, char **argv)
 	    "from= to= devices= valid-for= passphrase= user= action= challenge= "
 	    "device-pubkey= sensors= force-chain validity= issued-offset= skip-policy "
 	    "forge-untrusted forge-signature forge-device= forge-control= forge-org= "
-	    "forge-role= " PORTAL_CLI_SERVE_OPTS;
+	    "forge-role= as= " PORTAL_CLI_SERVE_OPTS;
 	struct cli_args a;
 	struct portal *p = NULL;
 	const char *cmd;

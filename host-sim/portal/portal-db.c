@@ -39,6 +39,12 @@ static const char schema[] =
     " issuer TEXT NOT NULL, audience TEXT NOT NULL, public_key TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS ready_marks(mt TEXT NOT NULL, sn TEXT NOT NULL,"
     " org TEXT NOT NULL, expires INTEGER NOT NULL, by TEXT NOT NULL, PRIMARY KEY(mt, sn));"
+    /* Online activation (portal-online.c): each device's internal CA as its newest
+     * statement named it, and the mark an online activation spent. */
+    "CREATE TABLE IF NOT EXISTS device_cas(mt TEXT NOT NULL, sn TEXT NOT NULL,"
+    " ca BLOB NOT NULL, issued_at INTEGER NOT NULL, PRIMARY KEY(mt, sn));"
+    "CREATE TABLE IF NOT EXISTS ready_used(mt TEXT NOT NULL, sn TEXT NOT NULL,"
+    " at INTEGER NOT NULL, by TEXT NOT NULL, PRIMARY KEY(mt, sn));"
     "CREATE TRIGGER IF NOT EXISTS audit_append_only_u BEFORE UPDATE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
     "CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit"

@@ -120,7 +120,8 @@ static int tls_load(struct api_server *srv)
 	err = tls_config_server_new(chain, key, &lim, &srv->tls);
 	if (err < 0)
 		return portal_refuse(srv->p, err, "HTTPS: %s", tls_config_error(err));
-	return 0;
+	/* Devices come with their link certificate (online activation, portal-api-device.c). */
+	return tls_config_server_request_peer(srv->tls);
 }
 
 static int http_setup(struct api_server *srv, uint16_t *ret_port)
