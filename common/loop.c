@@ -65,6 +65,11 @@ void loop_quit(struct loop *loop)
 	event_base_loopbreak(loop->base);
 }
 
+void *loop_event_base(struct loop *loop)
+{
+	return loop->base;
+}
+
 uint64_t loop_now_ms(void)
 {
 	struct timespec ts;

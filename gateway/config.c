@@ -23,7 +23,7 @@ static const char usage[] =
     "  --config FILE          read key=value options from FILE (same names as below;\n"
     "                         default " GW_DEFAULT_CONFIG " when it exists)\n"
     "  --link SPEC            a link, repeatable: ble:hciN, ble-sim:PATH, tty:PATH,\n"
-    "                         unix:PATH, usb:VID:PID (hex)\n"
+    "                         unix:PATH, usb:VID:PID (hex), portal:https://IP:PORT\n"
     "  --bmc-socket PATH      svcport-bmcd's socket (default " GW_DEFAULT_BMC_SOCKET ")\n"
     "  --max-sessions N       concurrent sessions, 2..64 (default 4); one link kind\n"
     "                         holds at most N - max(1, N/4) of them\n"
@@ -46,6 +46,12 @@ static const char usage[] =
     "  --ble-name NAME        advertised short name and GAP device name (default svcport)\n"
     "  --seccomp MODE         kill (default), trap (debug: name the call) or off:\n"
     "                         the system-call filter after start-up\n"
+    "  --link-dir DIR         bmcd's exported link credentials (link.key,\n"
+    "                         link-chain.pem, ca-statement.pb) for network links\n"
+    "  --portal-trust FILE    PEM anchors a portal: link trusts (the portal's CA)\n"
+    "  --portal-retry-min DUR a portal: link's first wait after a failure (default 5s)\n"
+    "  --portal-retry-max DUR its longest wait, and its re-check when there is nothing\n"
+    "                         to do (default 300s); waits double, with jitter\n"
     "  --syslog               log to syslog instead of stderr\n"
     "  --verbose              log debug lines too\n"
     "  --ready-fd N           write \"ready\\n\" to fd N once every link listens\n"
@@ -64,6 +70,8 @@ void gw_config_default(struct gw_config *cfg)
 	cfg->ready_fd = -1;
 	cfg->capture_max = CAPTURE_DEFAULT_BYTES;
 	cfg->seccomp = GW_SECCOMP_DEFAULT;
+	cfg->portal_retry_min_ms = 5000;
+	cfg->portal_retry_max_ms = 300000;
 }
 
 /* "65536", "64K", "16M": bytes, min..max. */
@@ -129,6 +137,22 @@ static bool copy_str(char *dst, size_t cap, const char *v)
 	if (!*v || strlen(v) >= cap)
 		return false;
 	memcpy(dst, v, strlen(v) + 1);
+	return true;
+}
+
+/* The network links' options (issue 16); false if key is not one of them. */
+static bool apply_net(struct gw_config *cfg, const char *key, const char *v, bool *ok)
+{
+	if (!strcmp(key, "link-dir"))
+		*ok = copy_str(cfg->link_dir, sizeof(cfg->link_dir), v);
+	else if (!strcmp(key, "portal-trust"))
+		*ok = copy_str(cfg->portal_trust, sizeof(cfg->portal_trust), v);
+	else if (!strcmp(key, "portal-retry-min"))
+		*ok = parse_duration_ms(v, &cfg->portal_retry_min_ms);
+	else if (!strcmp(key, "portal-retry-max"))
+		*ok = parse_duration_ms(v, &cfg->portal_retry_max_ms);
+	else
+		return false;
 	return true;
 }
 
@@ -200,7 +224,7 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 	} else if (!strcmp(key, "request-timeout")) {
 		ok = parse_duration_ms(v, &cfg->limits.request_timeout_ms);
 	} else if (!strcmp(key, "syslog") || !strcmp(key, "verbose")) {
-		bool b;
+		bool b = false;
 		ok = true;
 		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
 			b = true;
@@ -216,6 +240,7 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = parse_uint(v, 0, INT_MAX, &n);
 		if (ok)
 			cfg->ready_fd = (int)n;
+	} else if (apply_net(cfg, key, v, &ok)) {
 	} else {
 		fprintf(err, "svcportd: %s: unknown option '%s' (see --help)\n", where, key);
 		return -EINVAL;
@@ -305,6 +330,10 @@ static const struct option options[] = {
     {"seccomp", required_argument, NULL, OPT_VALUE},
     {"ble-name", required_argument, NULL, OPT_VALUE},
     {"ready-fd", required_argument, NULL, OPT_VALUE},
+    {"link-dir", required_argument, NULL, OPT_VALUE},
+    {"portal-trust", required_argument, NULL, OPT_VALUE},
+    {"portal-retry-min", required_argument, NULL, OPT_VALUE},
+    {"portal-retry-max", required_argument, NULL, OPT_VALUE},
     {0},
 };
 
@@ -368,6 +397,10 @@ int gw_config_parse(struct gw_config *cfg, int argc, char **argv, FILE *out, FIL
 	}
 	if (optind < argc) {
 		fprintf(err, "svcportd: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->portal_retry_min_ms > cfg->portal_retry_max_ms) {
+		fprintf(err, "svcportd: portal-retry-min is longer than portal-retry-max\n");
 		return -EINVAL;
 	}
 	if (cfg->n_links == 0) {

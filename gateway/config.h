@@ -31,6 +31,12 @@ struct gw_config {
 	bool use_syslog;
 	bool verbose;
 	int ready_fd; /* -1: none */
+	/* Network links (issue 16): bmcd's exported link credentials (contracts.md), and
+	 * the portal: link's trust list and back-off (docs/online.md). */
+	char link_dir[GW_PATH_MAX];     /* empty: none */
+	char portal_trust[GW_PATH_MAX]; /* empty: none (a portal: link then refuses to start) */
+	uint32_t portal_retry_min_ms;   /* first wait after a failed attempt, default 5 s */
+	uint32_t portal_retry_max_ms;   /* the longest wait, and the idle re-check, default 300 s */
 	enum gw_seccomp seccomp;
 };
 

@@ -117,10 +117,10 @@ static void gw_on_reload(int signo, void *user_data)
 	(void)notify_ready("configuration reloaded");
 }
 
-static bool has_ble_link(const struct gw_config *cfg)
+static bool has_link(const struct gw_config *cfg, const char *scheme)
 {
 	for (unsigned i = 0; i < cfg->n_links; i++)
-		if (!strncmp(cfg->links[i], "ble:", 4))
+		if (!strncmp(cfg->links[i], scheme, strlen(scheme)))
 			return true;
 	return false;
 }
@@ -188,6 +188,10 @@ static int gw_run(struct gw *gw)
 	    .limits = &gw->cfg.limits,
 	    .ble_security = gw->cfg.ble_security,
 	    .ble_name = gw->cfg.ble_name,
+	    .link_dir = gw->cfg.link_dir,
+	    .portal_trust = gw->cfg.portal_trust,
+	    .portal_retry_min_ms = gw->cfg.portal_retry_min_ms,
+	    .portal_retry_max_ms = gw->cfg.portal_retry_max_ms,
 	};
 	for (unsigned i = 0; i < gw->cfg.n_links; i++) {
 		r = link_open(&gw->link_ctx, gw->cfg.links[i], &gw->links[i]);
@@ -196,7 +200,7 @@ static int gw_run(struct gw *gw)
 	}
 	r = privdrop(&(struct privdrop_opts){.user = gw->cfg.user,
 	                                     .default_user = GW_DEFAULT_USER,
-	                                     .keep_net_raw = has_ble_link(&gw->cfg)});
+	                                     .keep_net_raw = has_link(&gw->cfg, "ble:")});
 	if (r < 0)
 		return r;
 	/* Connect (and reconnect) as the unprivileged user: bmcd checks SO_PEERCRED. */
@@ -221,7 +225,8 @@ static int gw_run(struct gw *gw)
 	if (r < 0)
 		return r;
 	/* Start-up is over: from here on, the allow-list (fail closed: no filter, no service). */
-	r = gw_seccomp_apply(gw->cfg.seccomp);
+	r = gw_seccomp_apply_with(gw->cfg.seccomp,
+	                          has_link(&gw->cfg, "portal:") ? GW_SECCOMP_TCP_OUT : 0);
 	if (r < 0)
 		return r;
 	log_msg(LOG_INFO, "session 0: ready, %u link(s), bmcd at %s", gw->cfg.n_links,

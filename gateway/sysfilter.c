@@ -139,7 +139,25 @@ static int trap_setup(void)
 	return sigaction(SIGSYS, &sa, NULL) < 0 ? -errno : 0;
 }
 
+/* New TCP sockets, IPv4 and IPv6 (the portal: link). */
+static int tcp_out_add(scmp_filter_ctx ctx)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < sizeof(families) / sizeof(families[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+		                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i], 0),
+		                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff, SOCK_STREAM));
+	return r;
+}
+
 int gw_seccomp_apply(enum gw_seccomp mode)
+{
+	return gw_seccomp_apply_with(mode, 0);
+}
+
+int gw_seccomp_apply_with(enum gw_seccomp mode, unsigned extra)
 {
 	const uint32_t allow = SCMP_ACT_ALLOW;
 	const pid_t self = getpid();
@@ -165,6 +183,8 @@ int gw_seccomp_apply(enum gw_seccomp mode)
 	/* New sockets: unix only (the bmcd client and syslog reconnect). */
 	if ((r = seccomp_rule_add(ctx, allow, SCMP_SYS(socket), 1,
 	                          SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0))) < 0)
+		goto add_failed;
+	if ((extra & GW_SECCOMP_TCP_OUT) && (r = tcp_out_add(ctx)) < 0)
 		goto add_failed;
 	for (size_t i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
 		if ((r = seccomp_rule_add(ctx, allow, SCMP_SYS(fcntl), 1,

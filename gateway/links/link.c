@@ -9,7 +9,8 @@
 #include "log.h"
 
 static const struct link_ops *const link_table[] = {
-    &link_tty_ops, &link_unix_ops, &link_usb_ops, &link_ble_sim_ops, &link_ble_ops,
+    &link_tty_ops,     &link_unix_ops, &link_usb_ops,
+    &link_ble_sim_ops, &link_ble_ops,  &link_portal_ops,
 };
 
 int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)
@@ -17,9 +18,9 @@ int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_li
 	const char *colon = strchr(spec, ':');
 	if (!colon || colon == spec || !colon[1]) {
 		log_msg(LOG_ERR,
-		       "link %s: expected scheme:argument (ble:hci0, ble-sim:PATH, "
-		       "tty:PATH, unix:PATH, usb:VID:PID)",
-		       spec);
+		        "link %s: expected scheme:argument (ble:hci0, ble-sim:PATH, "
+		        "tty:PATH, unix:PATH, usb:VID:PID, portal:https://IP:PORT)",
+		        spec);
 		return -EINVAL;
 	}
 	size_t n = (size_t)(colon - spec);
@@ -28,7 +29,7 @@ int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_li
 		if (strlen(ops->scheme) == n && !strncmp(ops->scheme, spec, n))
 			return ops->open(ctx, colon + 1, ret_link);
 	}
-	char known[64] = "";
+	char known[96] = "";
 	for (size_t i = 0; i < sizeof(link_table) / sizeof(link_table[0]); i++)
 		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
 		         i ? ", " : "", link_table[i]->scheme);

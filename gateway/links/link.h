@@ -7,6 +7,7 @@
  *   tty:PATH        USB-CDC byte stream on a tty         (link-cdc.c)
  *   unix:PATH       the same stream on a unix listener   (link-cdc.c)
  *   usb:VID:PID     libusb host mode, CDC-ACM device     (link-usbhost.c)
+ *   portal:https://IP:PORT  outbound online activation   (link-portal*.c)
  * Every link opens its device or socket in open() (before the privilege
  * drop), creates one session per connection in ctx->sessions, and logs one
  * line per event.
@@ -33,6 +34,12 @@ struct link_ctx {
 	const struct session_limits *limits;
 	int ble_security;     /* BT_SECURITY_* for ble: */
 	const char *ble_name; /* advertised short name / GAP device name */
+	/* Network links (issue 16; docs/online.md): the link credentials bmcd exports,
+	 * the anchors a portal: link trusts, its back-off. Strings "" when not set. */
+	const char *link_dir;
+	const char *portal_trust;
+	uint32_t portal_retry_min_ms;
+	uint32_t portal_retry_max_ms;
 };
 
 struct link_ops {
@@ -53,6 +60,7 @@ extern const struct link_ops link_ble_sim_ops;
 extern const struct link_ops link_tty_ops;
 extern const struct link_ops link_unix_ops;
 extern const struct link_ops link_usb_ops;
+extern const struct link_ops link_portal_ops;
 
 /* Parses spec and opens the link; -EINVAL (logged) for an unknown scheme. */
 int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Automatic online activation with real processes (docs/online.md): a
+ * virtual server (svcport-bmcd + svcportd with a portal: link) reaching
+ * `svcport-sim portal serve` over mutual TLS on loopback. The portal comes
+ * up after the server; refusals (not marked, mark expired, mark used) leave
+ * the server locked and the portal unchanged; an administrator's mark
+ * activates the server once; an untrusted portal is refused and logged; the
+ * device endpoints refuse forged, foreign and unproved requests (curl).
+ * Every wait is on a ready fd or a log line (inotify), never a sleep.
+ *
+ * Environment (set by ctest): SVCPORT_SIM, SVCPORT_BMCD, SVCPORT_SVCPORTD,
+ * SVCPORT_BMCCTL.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "online-fixture.h"
+#include "out.h"
+#include "portal.h"
+#include "server.h"
+#include "test-spawn.h"
+#include "utc.h"
+
+#define MT      "7D1A"
+#define SN      "J900ONL"
+#define SN2     "J901ONL"
+#define WAIT_MS 60000
+
+struct world {
+	char tmp[64];
+	char portal[96], srv[96], fac[96], fac2[96], links[96], link2[96], trust[96], log[128];
+	char gwlog[128], usb[128], admin[128];
+	char code[PORTAL_CODE_MAX], code2[PORTAL_CODE_MAX];
+	int port;
+	pid_t serve;
+	bool up;
+};
+
+static const char *sim(void)
+{
+	return getenv("SVCPORT_SIM");
+}
+
+/* svcport-sim ARGS... (NULL-terminated); its exit code, output into w->log. */
+static int run_sim(struct world *w, ...)
+{
+	static char out[16384];
+	char *argv[32] = {(char *)sim(), "--quiet"};
+	va_list ap;
+	int n = 2, rc;
+	FILE *f;
+
+	va_start(ap, w);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	rc = spawn_run(NULL, out, sizeof(out), argv);
+	f = fopen(w->log, "w");
+	if (f) {
+		fputs(out, f);
+		fclose(f);
+	}
+	if (rc != 0)
+		fprintf(stderr, "---- %s %s: exit %d\n%s\n", argv[2], argv[3], rc, out);
+	return rc;
+}
+
+#define app_ok(w, ...)                                                                             \
+	assert_int_equal(                                                                          \
+	    run_sim(w, "app", "--link", (w)->usb, "--portal", (w)->portal, __VA_ARGS__, NULL), 0)
+#define portal_ok(w, ...)                                                                          \
+	assert_int_equal(run_sim(w, "portal", "--portal", (w)->portal, __VA_ARGS__, NULL), 0)
+
+static void state_is(struct world *w, const char *state)
+{
+	app_ok(w, "info", "--expect-state", state, "--expect-owner", "acme");
+}
+
+static int sql_int(struct world *w, const char *sql)
+{
+	char db[160];
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	snprintf(db, sizeof(db), "%s/portal.db", w->portal);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 10000);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	else
+		assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* What a refusal must leave as it was: statements, marks, spent marks, commands. */
+static void portal_snapshot(struct world *w, int out[4])
+{
+	out[0] = sql_int(w, "SELECT count(*) FROM device_cas;");
+	out[1] = sql_int(w, "SELECT count(*) FROM ready_marks;");
+	out[2] = sql_int(w, "SELECT count(*) FROM ready_used;");
+	out[3] = sql_int(w, "SELECT count(*) FROM commands;");
+}
+
+static void portal_unchanged(struct world *w, const int before[4])
+{
+	int now[4];
+
+	portal_snapshot(w, now);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(now[i], before[i]);
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void serve_start(struct world *w)
+{
+	char listen[32], line[32], log[128];
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", w->port);
+	snprintf(log, sizeof(log), "%s/serve.log", w->tmp);
+	w->serve =
+	    spawn_ready((char *const[]){(char *)sim(), "portal", "--portal", w->portal, "serve",
+	                                "--listen", listen, "--ready-fd", "3", NULL},
+	                log, line, sizeof(line));
+	assert_true(w->serve > 0);
+	assert_int_equal(atoi(line), w->port);
+}
+
+static void portal_make(struct world *w)
+{
+	struct portal *p = NULL;
+	struct portal_manufactured m;
+	int64_t now = utc_now_s();
+
+	assert_int_equal(portal_open(w->portal, true, &p), 0);
+	assert_int_equal(portal_init(p, now), 0);
+	assert_int_equal(portal_org_add(p, "acme", now), 0);
+	assert_int_equal(portal_org_add(p, "beta", now), 0);
+	assert_int_equal(portal_user_add(p, "alice", "acme", svcport_v1_Role_ROLE_ORG_ADMIN), 0);
+	assert_int_equal(portal_user_add(p, "eddie", "acme", svcport_v1_Role_ROLE_EDGE_USER), 0);
+	assert_int_equal(portal_device_manufacture(p, MT, SN,
+	                                           svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED,
+	                                           w->fac, false, now, &m),
+	                 0);
+	memcpy(w->code, m.code, sizeof(w->code));
+	assert_int_equal(portal_device_manufacture(p, MT, SN2,
+	                                           svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED,
+	                                           w->fac2, false, now, &m),
+	                 0);
+	memcpy(w->code2, m.code, sizeof(w->code2));
+	assert_int_equal(portal_claim(p, "acme", MT, SN, w->code, now), 0);
+	portal_close(p);
+	/* The portal's HTTPS CA, made before the service first starts: what a device trusts. */
+	portal_ok(w, "https", "regen-ca");
+	portal_ok(w, "https", "download", "--out", w->trust);
+	chmod(w->trust, 0644);
+}
+
+static int world_make(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	char key[128];
+
+	assert_non_null(w);
+	assert_non_null(sim());
+	snprintf(w->tmp, sizeof(w->tmp), "/tmp/svcport-onl-XXXXXX");
+	assert_non_null(mkdtemp(w->tmp));
+	/* As root the gateway runs as svcport or nobody: it must reach its files. */
+	assert_int_equal(chmod(w->tmp, 0711), 0);
+	snprintf(w->portal, sizeof(w->portal), "%s/portal", w->tmp);
+	snprintf(w->srv, sizeof(w->srv), "%s/server", w->tmp);
+	snprintf(w->fac, sizeof(w->fac), "%s/factory", w->tmp);
+	snprintf(w->fac2, sizeof(w->fac2), "%s/factory2", w->tmp);
+	snprintf(w->links, sizeof(w->links), "%s/link", w->tmp);
+	snprintf(w->link2, sizeof(w->link2), "%s/link2", w->tmp);
+	snprintf(w->trust, sizeof(w->trust), "%s/portal-ca.pem", w->tmp);
+	snprintf(w->log, sizeof(w->log), "%s/cmd.log", w->tmp);
+	snprintf(w->gwlog, sizeof(w->gwlog), "%s/svcportd.log", w->srv);
+	snprintf(w->usb, sizeof(w->usb), "unix:%s/usb.sock", w->srv);
+	snprintf(w->admin, sizeof(w->admin), "%s/admin.sock", w->srv);
+	w->port = free_port();
+	portal_make(w);
+	/* Until bmcd exports its link credentials (cert16): made here the same way. */
+	snprintf(key, sizeof(key), "%s/device.key", w->fac);
+	online_linkdir_make(w->links, MT, SN, key);
+	snprintf(key, sizeof(key), "%s/device.key", w->fac2);
+	online_linkdir_make(w->link2, MT, SN2, key);
+	*state = w;
+	return 0;
+}
+
+static void server_start(struct world *w, const char *trust)
+{
+	struct server_bins bins;
+	struct server_up_opts o = {.dir = w->srv, .factory = w->fac, .without_ble_sim = true};
+	static char link[64], retry_min[] = "50ms", retry_max[] = "400ms";
+
+	snprintf(link, sizeof(link), "portal:https://127.0.0.1:%d", w->port);
+	o.extra_links[o.n_extra_links++] = link;
+	o.gateway_args[o.n_gateway_args++] = "--link-dir";
+	o.gateway_args[o.n_gateway_args++] = w->links;
+	o.gateway_args[o.n_gateway_args++] = "--portal-trust";
+	o.gateway_args[o.n_gateway_args++] = (char *)trust;
+	o.gateway_args[o.n_gateway_args++] = "--portal-retry-min";
+	o.gateway_args[o.n_gateway_args++] = retry_min;
+	o.gateway_args[o.n_gateway_args++] = "--portal-retry-max";
+	o.gateway_args[o.n_gateway_args++] = retry_max;
+	assert_int_equal(server_bins_find(NULL, &bins), 0);
+	out_init(false);
+	out_set_quiet(true);
+	assert_int_equal(server_up(&bins, &o, NULL), 0);
+	w->up = true;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int world_free(void **state)
+{
+	struct world *w = *state;
+
+	if (w->up && server_down(w->srv) < 0)
+		fprintf(stderr, "online: a daemon did not stop in %s\n", w->srv);
+	if (w->serve > 0)
+		spawn_stop(w->serve);
+	nftw(w->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(w);
+	return 0;
+}
+
+/* svcport-sim portal device ready ... --as alice: the administrator's mark. */
+static void mark_ready(struct world *w, const char *sn)
+{
+	portal_ok(w, "device", "ready", "--mt", MT, "--sn", sn, "--as", "alice");
+}
+
+static void bmcctl_ok(struct world *w, const char *a, const char *b)
+{
+	char out[4096];
+
+	assert_non_null(getenv("SVCPORT_BMCCTL"));
+	assert_int_equal(SPAWN_RUN(NULL, out, getenv("SVCPORT_BMCCTL"), "--admin-socket", w->admin,
+	                           (char *)a, (char *)b),
+	                 0);
+}
+
+/* A regenerated internal CA: new CA, new link certificate, a newer statement. */
+static void linkdir_regenerate(struct world *w, uint64_t issued_at)
+{
+	char key[128], st[128], serial[32];
+
+	snprintf(key, sizeof(key), "%s/device.key", w->fac);
+	snprintf(st, sizeof(st), "%s/ca-statement.pb", w->links);
+	snprintf(serial, sizeof(serial), "%s-%s", MT, SN);
+	online_ca_make(w->links);
+	online_leaf_make(w->links, w->links, serial);
+	online_statement_make(st, w->links, MT, SN, key, issued_at);
+}
+
+static void test_online_activation(void **state)
+{
+	struct world *w = *state;
+	int before[4];
+	long at;
+	char sql[256];
+
+	/* The server first, its portal not up yet (late, or the cable plugged in later). */
+	server_start(w, w->trust);
+	app_ok(w, "--user", "alice", "claim");
+	state_is(w, "LOCKED");
+	at = online_log_wait(w->gwlog, 0, "cannot reach the portal", WAIT_MS);
+	portal_snapshot(w, before);
+	/* The portal comes up; no restart of anything. Not marked: refused, nothing changed. */
+	serve_start(w);
+	at = online_log_wait(w->gwlog, at, "refused the activation (404)", WAIT_MS);
+	state_is(w, "LOCKED");
+	portal_unchanged(w, before);
+	/* A mark that expired: refused, nothing changed. */
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO ready_marks(mt, sn, org, expires, by) VALUES('%s', '%s', 'acme', "
+	         "%lld, 'alice') RETURNING 1;",
+	         MT, SN, (long long)utc_now_s() - 60);
+	assert_int_equal(sql_int(w, sql), 1);
+	portal_snapshot(w, before);
+	at = online_log_wait(w->gwlog, online_log_mark(w->gwlog), "refused the activation (410)",
+	                     WAIT_MS);
+	state_is(w, "LOCKED");
+	portal_unchanged(w, before);
+	/* The administrator marks it: the server activates itself, once. */
+	at = online_log_mark(w->gwlog);
+	mark_ready(w, SN);
+	at = online_log_wait(w->gwlog, at, "online activation done", WAIT_MS);
+	state_is(w, "ACTIVE");
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM ready_marks;"), 0);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM ready_used WHERE by='alice';"), 1);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM devices WHERE status='activated';"), 1);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action="
+	                            "'device.online_activate' AND result='OK';"),
+	                 1);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action="
+	                            "'device.online_receipt' AND result='OK';"),
+	                 1);
+	/* Tampered with later: locked, and the spent mark never activates it again. */
+	app_ok(w, "--user", "alice", "sensors", "--sensors", "intrusion=on");
+	bmcctl_ok(w, "tamper", "intrusion");
+	state_is(w, "LOCKED");
+	portal_snapshot(w, before);
+	at = online_log_wait(w->gwlog, online_log_mark(w->gwlog), "refused the activation (409)",
+	                     WAIT_MS);
+	state_is(w, "LOCKED");
+	portal_unchanged(w, before);
+	/* A regenerated internal CA reaches the portal in a newer statement: marked again,
+	 * the server activates with it. */
+	linkdir_regenerate(w, (uint64_t)utc_now_s() + 5);
+	at = online_log_mark(w->gwlog);
+	mark_ready(w, SN);
+	at = online_log_wait(w->gwlog, at, "online activation done", WAIT_MS);
+	state_is(w, "ACTIVE");
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM device_cas;"), 1);
+	/* An older statement (an old CA's key in a thief's hands) is refused, mark kept. */
+	app_ok(w, "--user", "alice", "sensors", "--sensors", "intrusion=on");
+	bmcctl_ok(w, "tamper", "intrusion");
+	linkdir_regenerate(w, 1000);
+	mark_ready(w, SN);
+	portal_snapshot(w, before);
+	at = online_log_wait(w->gwlog, online_log_mark(w->gwlog), "holds a newer CA statement",
+	                     WAIT_MS);
+	state_is(w, "LOCKED");
+	portal_unchanged(w, before);
+}
+
+static void test_untrusted_portal(void **state)
+{
+	struct world *w = *state;
+	char other[128], other_pem[160];
+	int before[4];
+
+	/* The gateway trusts another CA than the portal's: refused and logged. */
+	snprintf(other, sizeof(other), "%s/other-ca", w->tmp);
+	online_ca_make(other);
+	snprintf(other_pem, sizeof(other_pem), "%s/ca.pem", other);
+	chmod(other_pem, 0644);
+	serve_start(w);
+	server_start(w, other_pem);
+	app_ok(w, "--user", "alice", "claim");
+	mark_ready(w, SN);
+	portal_snapshot(w, before);
+	online_log_wait(w->gwlog, online_log_mark(w->gwlog), "peer certificate refused", WAIT_MS);
+	state_is(w, "LOCKED");
+	portal_unchanged(w, before);
+	assert_int_equal(
+	    sql_int(w, "SELECT count(*) FROM audit WHERE action LIKE 'device.online%';"), 0);
+}
+
+/* curl POSTs body_file to the device endpoint; cert_dir's link credentials, or none. */
+static int post_device(struct world *w, const char *body_file, const char *cert_dir,
+                       const char *want_error)
+{
+	static char out[8192];
+	char url[96], data[160], chain[160], key[160];
+	char *argv[24] = {"curl",
+	                  "-sS",
+	                  "--cacert",
+	                  w->trust,
+	                  "-w",
+	                  "\n%{http_code}",
+	                  "-H",
+	                  "Content-Type: application/x-protobuf",
+	                  "--data-binary",
+	                  data};
+	int n = 10;
+	char *nl;
+
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/v1/device/activation", w->port);
+	snprintf(data, sizeof(data), "@%s", body_file);
+	if (cert_dir) {
+		snprintf(chain, sizeof(chain), "%s/link-chain.pem", cert_dir);
+		snprintf(key, sizeof(key), "%s/link.key", cert_dir);
+		argv[n++] = "--cert";
+		argv[n++] = chain;
+		argv[n++] = "--key";
+		argv[n++] = key;
+	}
+	argv[n++] = url;
+	argv[n] = NULL;
+	assert_int_equal(spawn_run(NULL, out, sizeof(out), argv), 0);
+	nl = strrchr(out, '\n');
+	assert_non_null(nl);
+	if (!strstr(out, want_error))
+		fail_msg("want %s, got: %s", want_error, out);
+	return atoi(nl + 1);
+}
+
+static void test_device_endpoint_refusals(void **state)
+{
+	struct world *w = *state;
+	char body[128], st[128], key1[128], key2[128], other[128], serial[32];
+	int before[4];
+	struct portal *p = NULL;
+
+	serve_start(w);
+	/* Device 2: claimed, its server's claim receipt recorded, marked ready. */
+	assert_int_equal(portal_open(w->portal, false, &p), 0);
+	assert_int_equal(portal_claim(p, "acme", MT, SN2, w->code2, utc_now_s()), 0);
+	portal_close(p);
+	assert_int_equal(
+	    sql_int(w, "UPDATE devices SET status='ready' WHERE sn='" SN2 "' RETURNING 1;"), 1);
+	mark_ready(w, SN2);
+	portal_snapshot(w, before);
+	snprintf(key1, sizeof(key1), "%s/device.key", w->fac);
+	snprintf(key2, sizeof(key2), "%s/device.key", w->fac2);
+	snprintf(st, sizeof(st), "%s/ca-statement.pb", w->link2);
+	snprintf(body, sizeof(body), "%s/request.pb", w->tmp);
+	online_request_make(body, st, MT, SN2);
+	/* No client certificate. */
+	assert_int_equal(post_device(w, body, NULL, "UNAUTHENTICATED"), 401);
+	/* Another device's link certificate: it does not chain to device 2's CA. */
+	assert_int_equal(post_device(w, body, w->links, "UNAUTHENTICATED"), 401);
+	/* A certificate of device 2's CA naming another device. */
+	snprintf(other, sizeof(other), "%s/leaf-other", w->tmp);
+	snprintf(serial, sizeof(serial), "%s-%s", MT, SN);
+	online_leaf_make(other, w->link2, serial);
+	assert_int_equal(post_device(w, body, other, "WRONG_DEVICE"), 400);
+	/* A statement for device 2 signed by device 1's key: forged. */
+	snprintf(st, sizeof(st), "%s/forged.pb", w->tmp);
+	online_statement_make(st, w->link2, MT, SN2, key1, (uint64_t)utc_now_s());
+	online_request_make(body, st, MT, SN2);
+	assert_int_equal(post_device(w, body, w->link2, "BAD_SIGNATURE"), 400);
+	/* A device the portal does not know. */
+	online_statement_make(st, w->link2, MT, "NOPE1", key2, (uint64_t)utc_now_s());
+	online_request_make(body, st, MT, "NOPE1");
+	assert_int_equal(post_device(w, body, w->link2, "WRONG_DEVICE"), 400);
+	/* Everything right but the challenge's device signature: the signing path refuses. */
+	snprintf(st, sizeof(st), "%s/ca-statement.pb", w->link2);
+	online_request_make(body, st, MT, SN2);
+	assert_int_equal(post_device(w, body, w->link2, "BAD_SIGNATURE"), 400);
+	/* Nothing changed, the mark is still there; every refusal audited. */
+	portal_unchanged(w, before);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM ready_marks WHERE sn='" SN2 "';"), 1);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action="
+	                            "'device.online_activate' AND result<>'OK';"),
+	                 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_online_activation, world_make, world_free),
+	    cmocka_unit_test_setup_teardown(test_untrusted_portal, world_make, world_free),
+	    cmocka_unit_test_setup_teardown(test_device_endpoint_refusals, world_make, world_free),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
