@@ -65,7 +65,7 @@ void loop_quit(struct loop *loop)
 	event_base_loopbreak(loop->base);
 }
 
-void *loop_event_base(struct loop *loop)
+struct event_base *loop_event_base(struct loop *loop)
 {
 	return loop->base;
 }

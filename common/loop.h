@@ -34,9 +34,10 @@ void loop_free(struct loop *loop);
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
 
-/* The libevent event_base (a void * so that this header stays free of event2/), for
- * the libevent-based libraries a link uses: common/tls and its HTTPS client. */
-void *loop_event_base(struct loop *loop);
+/* The libevent base under the loop, for the libevent-based libraries a link uses
+ * (common/tls and its HTTPS client: the portal: link). */
+struct event_base;
+struct event_base *loop_event_base(struct loop *loop);
 
 /* Milliseconds of a monotonic clock (CLOCK_MONOTONIC). */
 uint64_t loop_now_ms(void);

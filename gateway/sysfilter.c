@@ -139,11 +139,13 @@ static int trap_setup(void)
 	return sigaction(SIGSYS, &sa, NULL) < 0 ? -errno : 0;
 }
 
-/* New TCP sockets, IPv4 and IPv6 (the portal: link). */
+/* New TCP sockets, IPv4 and IPv6 (the portal: link), and FIONREAD: libevent's socket
+ * bufferevents ask how much a socket holds before reading it. */
 static int tcp_out_add(scmp_filter_ctx ctx)
 {
 	static const int families[] = {AF_INET, AF_INET6};
-	int r = 0;
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	                         SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD, 0));
 
 	for (size_t i = 0; r == 0 && i < sizeof(families) / sizeof(families[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -120,6 +121,43 @@ static int run(enum act a, enum gw_seccomp mode, int err_fd)
 	return status;
 }
 
+/* With a portal: link (GW_SECCOMP_TCP_OUT): a TCP socket and FIONREAD on it, never UDP. */
+static void child_tcp_out(bool udp)
+{
+	int n = 0, fd;
+
+	if (gw_seccomp_apply_with(GW_SECCOMP_KILL, GW_SECCOMP_TCP_OUT) < 0)
+		_exit(91);
+	if (udp) {
+		(void)socket(AF_INET, SOCK_DGRAM, 0); /* DNS would need this: refused */
+		_exit(99);
+	}
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, FIONREAD, &n) < 0)
+		_exit(1);
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	_exit(fd < 0 ? 2 : 0);
+}
+
+static void test_tcp_out(void **state)
+{
+	(void)state;
+	for (int udp = 0; udp < 2; udp++) {
+		pid_t pid = fork();
+		int status;
+
+		assert_true(pid >= 0);
+		if (pid == 0)
+			child_tcp_out(udp);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (udp && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS))
+			fail_msg("UDP socket: status 0x%x, not killed by SIGSYS", status);
+		if (!udp && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+			fail_msg("TCP socket: status 0x%x", status);
+	}
+}
+
 static void test_allowed_calls_work(void **state)
 {
 	int status = run(ACT_ALLOWED, GW_SECCOMP_KILL, -1);
@@ -170,9 +208,8 @@ static void test_off_filters_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_allowed_calls_work),
-	    cmocka_unit_test(test_violations_kill),
-	    cmocka_unit_test(test_trap_names_the_call),
+	    cmocka_unit_test(test_allowed_calls_work),  cmocka_unit_test(test_tcp_out),
+	    cmocka_unit_test(test_violations_kill),     cmocka_unit_test(test_trap_names_the_call),
 	    cmocka_unit_test(test_off_filters_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
