@@ -270,16 +270,26 @@ static int activate_checks(struct portal *p, const struct portal_peer *peer, str
 	return err;
 }
 
+/* The work of one request, its actor the device at the peer's address (named once known). */
+static struct online_work *work_new(const struct portal_peer *peer)
+{
+	struct online_work *w = calloc(1, sizeof(*w));
+
+	if (w) {
+		snprintf(w->actor.user, sizeof(w->actor.user), "device ?");
+		snprintf(w->actor.addr, sizeof(w->actor.addr), "%s", peer->addr);
+	}
+	return w;
+}
+
 int portal_online_activate(struct portal *p, const struct portal_peer *peer, const uint8_t *req,
                            size_t len, int64_t now, uint8_t *out, size_t cap, size_t *ret_len)
 {
-	struct online_work *w = calloc(1, sizeof(*w));
+	struct online_work *w = work_new(peer);
 	int err;
 
 	if (!w)
 		return -ENOMEM;
-	snprintf(w->actor.user, sizeof(w->actor.user), "device ?");
-	snprintf(w->actor.addr, sizeof(w->actor.addr), "%s", peer->addr);
 	err = activate_checks(p, peer, w, req, len, now);
 	if (err == 0)
 		err = activate_commit(p, w, now, out, cap, ret_len);
@@ -319,13 +329,11 @@ static int receipt_checks(struct portal *p, const struct portal_peer *peer, stru
 int portal_online_receipt(struct portal *p, const struct portal_peer *peer, const uint8_t *receipt,
                           size_t len, struct portal_receipt_info *ret)
 {
-	struct online_work *w = calloc(1, sizeof(*w));
+	struct online_work *w = work_new(peer);
 	int err;
 
 	if (!w)
 		return -ENOMEM;
-	snprintf(w->actor.user, sizeof(w->actor.user), "device ?");
-	snprintf(w->actor.addr, sizeof(w->actor.addr), "%s", peer->addr);
 	err = receipt_checks(p, peer, w, receipt, len);
 	if (err == 0)
 		err = portal_receipt(p, receipt, len, ret);

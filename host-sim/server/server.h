@@ -79,6 +79,16 @@ int server_down(const char *dir) __attribute__((warn_unused_result));
 pid_t server_pid(const char *dir, const char *name);
 
 /*
+ * A daemon's log (DIR/svcportd.log, DIR/bmcd.log): its size now, where a wait
+ * for what comes next starts; and waiting, with inotify and at most timeout_ms,
+ * until a line past offset from holds needle: 0 and the offset after that line
+ * in *ret_at (may be NULL), -ETIMEDOUT, or -errno.
+ */
+long server_log_size(const char *path);
+int server_log_wait(const char *path, long from, const char *needle, int timeout_ms, long *ret_at)
+    __attribute__((warn_unused_result));
+
+/*
  * The virtual board's hardware inputs (firmware-side/hw/hwin.h), which bmcd
  * reads at each request: what a technician's hands do (plugging the cable)
  * is set here, never through a console command. server_hw_dir: DIR/hw into

@@ -140,6 +140,10 @@ static void test_rejections(void **state)
 	    {"--capture-max", "1000"},
 	    {"--capture-max", "2048M"},
 	    {"--capture-max", "64k"},
+	    {"--portal-retry-min", "0"},
+	    {"--portal-retry-max", "2d"},
+	    {"--link-dir", ""},
+	    {"--portal-trust", ""},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[] = {"svcportd",        "--link",          "unix:/x",
@@ -158,6 +162,33 @@ static void test_rejections(void **state)
 	char *missing[] = {"svcportd", "--config", "/nonexistent/svcportd.conf", NULL};
 	assert_int_equal(parse(&cfg, 3, missing), -EINVAL);
 	assert_non_null(strstr(err_text, "/nonexistent/svcportd.conf"));
+}
+
+/* The portal: link's options (issue 16): defaults, values, and min above max refused. */
+static void test_portal_options(void **state)
+{
+	struct gw_config cfg;
+	char *argv[] = {"svcportd",
+	                "--link",
+	                "portal:https://127.0.0.1:8443",
+	                "--link-dir",
+	                "/l",
+	                "--portal-trust",
+	                "/t.pem",
+	                "--portal-retry-min",
+	                "250ms",
+	                NULL};
+	char *inverted[] = {"svcportd",           "--link", "unix:/x", "--portal-retry-min", "10s",
+	                    "--portal-retry-max", "5s",     NULL};
+
+	(void)state;
+	assert_int_equal(parse(&cfg, 9, argv), 0);
+	assert_string_equal(cfg.link_dir, "/l");
+	assert_string_equal(cfg.portal_trust, "/t.pem");
+	assert_int_equal(cfg.portal_retry_min_ms, 250);
+	assert_int_equal(cfg.portal_retry_max_ms, 300000);
+	assert_int_equal(parse(&cfg, 7, inverted), -EINVAL);
+	assert_non_null(strstr(err_text, "portal-retry-min"));
 }
 
 static void test_bad_file_lines(void **state)
@@ -185,6 +216,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_file_then_command_line, teardown),
 	    cmocka_unit_test_teardown(test_rejections, teardown),
 	    cmocka_unit_test_teardown(test_bad_file_lines, teardown),
+	    cmocka_unit_test_teardown(test_portal_options, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

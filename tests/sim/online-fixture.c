@@ -2,13 +2,11 @@
 /* Link credentials and log waits for the online activation tests (see online-fixture.h). */
 #include "online-fixture.h"
 
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +19,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "pbio.h"
+#include "server.h"
 #include "svcport.pb.h"
 #include "test-spawn.h"
 
@@ -218,53 +217,25 @@ void online_request_make(const char *out, const char *statement_path, const char
 
 long online_log_mark(const char *path)
 {
-	struct stat st;
-
-	return stat(path, &st) == 0 ? (long)st.st_size : 0;
-}
-
-/* needle in path past from: the offset after its line, or -1. */
-static long log_find(const char *path, long from, const char *needle)
-{
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	long at = -1;
-
-	if (!f)
-		return -1;
-	fseek(f, from, SEEK_SET);
-	while (at < 0 && fgets(line, sizeof(line), f))
-		if (strstr(line, needle))
-			at = ftell(f);
-	fclose(f);
-	return at;
+	return server_log_size(path);
 }
 
 long online_log_wait(const char *path, long from, const char *needle, int timeout_ms)
 {
-	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	struct timespec t0, t;
-	char ev[4096];
-	long at;
+	long at = -1;
 
-	assert_true(fd >= 0);
-	assert_true(inotify_add_watch(fd, path, IN_MODIFY) >= 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* The watch is in place before the file is read: no write falls between. */
-	while ((at = log_find(path, from, needle)) < 0) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		long left;
+	if (server_log_wait(path, from, needle, timeout_ms, &at) < 0) {
+		char line[1024];
+		FILE *f = fopen(path, "r");
 
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = timeout_ms -
-		       ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			break;
-		while (read(fd, ev, sizeof(ev)) > 0)
-			;
-	}
-	close(fd);
-	if (at < 0)
+		/* What the link said (its own lines; the sessions' are many). */
+		fprintf(stderr, "---- %s, the link's lines:\n", path);
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, ": link ") || strstr(line, "suppressed"))
+				fputs(line, stderr);
+		if (f)
+			fclose(f);
 		fail_msg("no \"%s\" in %s within %d ms", needle, path, timeout_ms);
+	}
 	return at;
 }
