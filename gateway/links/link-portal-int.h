@@ -60,6 +60,10 @@ struct portal_link {
 	struct loop_timer *kick; /* a reply of bmcd or the portal, handled from the loop */
 	struct session *session;
 	uint32_t frame_id; /* of the request in flight at bmcd */
+	/* The last challenge, used again by later attempts while bmcd still holds it: a
+	 * refused or unreachable portal costs bmcd no new challenge slot (docs/online.md). */
+	svcport_v1_Challenge challenge;
+	uint64_t challenge_until_ms; /* 0: none */
 
 	/* The reply waiting for kick (bmcd's Frame or the portal's body). */
 	uint8_t rx[svcport_v1_Frame_size];

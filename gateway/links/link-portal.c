@@ -25,6 +25,8 @@
 #include "session.h"
 #include "tls.h"
 
+#define CHALLENGE_MARGIN_S 60 /* a kept challenge is not used in its last minute */
+
 static const char *const step_names[] = {"idle",   "device info", "challenge",
                                          "portal", "submit",      "receipt"};
 
@@ -88,6 +90,8 @@ static int send_request(struct portal_link *l, pb_size_t which, enum portal_step
 	return 0;
 }
 
+static void on_challenge(struct portal_link *l, const svcport_v1_Challenge *ch);
+
 static void on_device_info(struct portal_link *l, const svcport_v1_DeviceInfo *di)
 {
 	if (!di->has_identity || !di->owner_org[0]) {
@@ -102,13 +106,40 @@ static void on_device_info(struct portal_link *l, const svcport_v1_DeviceInfo *d
 	}
 	log_msg(LOG_INFO, "link %s: claimed by %s and locked: asking the portal", l->name,
 	        di->owner_org);
+	if (l->challenge_until_ms > loop_now_ms()) {
+		l->step = PORTAL_CHALLENGE;
+		on_challenge(l, &l->challenge);
+		return;
+	}
 	if (send_request(l, svcport_v1_Request_get_challenge_tag, PORTAL_CHALLENGE) < 0)
 		attempt_end(l, PORTAL_END_FAILED);
 }
 
+/*
+ * Keeps a fresh challenge for the attempts to come: until a minute before bmcd lets it
+ * expire (its own validity, issued_at..expires_at), so that the portal's command still
+ * fits. A command consumes it (challenge_forget).
+ */
+static void challenge_keep(struct portal_link *l, const svcport_v1_Challenge *ch)
+{
+	svcport_v1_ChallengeBody b;
+
+	l->challenge_until_ms = 0;
+	if (pbio_decode(svcport_v1_ChallengeBody_fields, &b, ch->body.bytes, ch->body.size) < 0 ||
+	    b.expires_at < b.issued_at + 2 * CHALLENGE_MARGIN_S)
+		return;
+	l->challenge = *ch;
+	l->challenge_until_ms =
+	    loop_now_ms() + (b.expires_at - b.issued_at - CHALLENGE_MARGIN_S) * 1000u;
+}
+
 static void on_challenge(struct portal_link *l, const svcport_v1_Challenge *ch)
 {
-	int r = portal_creds_refresh(l);
+	int r;
+
+	if (ch != &l->challenge)
+		challenge_keep(l, ch);
+	r = portal_creds_refresh(l);
 
 	if (r == 0)
 		r = portal_post_activation(l, ch);
@@ -175,6 +206,7 @@ static void on_signed_command(struct portal_link *l)
 		return;
 	}
 	sc->has_command = true;
+	l->challenge_until_ms = 0; /* the command consumes it, whatever bmcd answers */
 	log_msg(LOG_INFO, "link %s: the portal signed an activation: relaying it to bmcd", l->name);
 	if (send_request(l, svcport_v1_Request_submit_command_tag, PORTAL_SUBMIT) < 0)
 		attempt_end(l, PORTAL_END_FAILED);

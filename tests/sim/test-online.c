@@ -44,7 +44,7 @@
 
 struct world {
 	char tmp[64];
-	char portal[96], srv[96], fac[96], fac2[96], links[96], link2[96], trust[96], log[128];
+	char portal[96], srv[96], fac[96], fac2[96], links[128], link2[96], trust[96], log[128];
 	char gwlog[128], usb[128], admin[128];
 	char code[PORTAL_CODE_MAX], code2[PORTAL_CODE_MAX];
 	int port;
@@ -217,7 +217,7 @@ static int world_make(void **state)
 	snprintf(w->srv, sizeof(w->srv), "%s/server", w->tmp);
 	snprintf(w->fac, sizeof(w->fac), "%s/factory", w->tmp);
 	snprintf(w->fac2, sizeof(w->fac2), "%s/factory2", w->tmp);
-	snprintf(w->links, sizeof(w->links), "%s/link", w->tmp);
+	snprintf(w->links, sizeof(w->links), "%s/link", w->srv); /* bmcd --link-dir */
 	snprintf(w->link2, sizeof(w->link2), "%s/link2", w->tmp);
 	snprintf(w->trust, sizeof(w->trust), "%s/portal-ca.pem", w->tmp);
 	snprintf(w->log, sizeof(w->log), "%s/cmd.log", w->tmp);
@@ -226,9 +226,8 @@ static int world_make(void **state)
 	snprintf(w->admin, sizeof(w->admin), "%s/admin.sock", w->srv);
 	w->port = free_port();
 	portal_make(w);
-	/* Until bmcd exports its link credentials (cert16): made here the same way. */
-	snprintf(key, sizeof(key), "%s/device.key", w->fac);
-	online_linkdir_make(w->links, MT, SN, key);
+	/* The server's link credentials are bmcd's export (server up passes --link-dir
+	 * DIR/link); device 2 has no server: its are made here as bmcd makes them. */
 	snprintf(key, sizeof(key), "%s/device.key", w->fac2);
 	online_linkdir_make(w->link2, MT, SN2, key);
 	*state = w;
@@ -295,10 +294,14 @@ static void bmcctl_ok(struct world *w, const char *a, const char *b)
 	                 0);
 }
 
-/* A regenerated internal CA: new CA, new link certificate, a newer statement. */
+/*
+ * A regenerated internal CA: new CA, new link certificate, a newer statement, written
+ * over bmcd's export as bmcd will write them once `svcport-bmcctl cert regenerate`
+ * lands (cert16; refused until then), signed with the factory's device key.
+ */
 static void linkdir_regenerate(struct world *w, uint64_t issued_at)
 {
-	char key[128], st[128], serial[32];
+	char key[128], st[160], serial[32];
 
 	snprintf(key, sizeof(key), "%s/device.key", w->fac);
 	snprintf(st, sizeof(st), "%s/ca-statement.pb", w->links);
@@ -313,6 +316,7 @@ static void test_online_activation(void **state)
 	struct world *w = *state;
 	long at;
 	char sql[256];
+	uint64_t issued;
 
 	/* The server first, its portal not up yet (late, or the cable plugged in later). */
 	server_start(w, w->trust);
@@ -354,17 +358,28 @@ static void test_online_activation(void **state)
 	state_is(w, "LOCKED");
 	/* A regenerated internal CA reaches the portal in a newer statement: marked again,
 	 * the server activates with it. */
-	linkdir_regenerate(w, (uint64_t)utc_now_s() + 5);
+	issued = (uint64_t)utc_now_s() + 5;
 	at = online_log_mark(w->gwlog);
+	linkdir_regenerate(w, issued);
+	/* The gateway takes the new credentials; refused (mark used) with them, which it
+	 * could not be with a certificate and a statement of different CAs. */
+	at = online_log_wait(w->gwlog, at, "link certificate loaded", WAIT_MS);
+	at = online_log_wait(w->gwlog, at, "was used", WAIT_MS);
 	mark_ready(w, SN);
 	at = online_log_wait(w->gwlog, at, "online activation done", WAIT_MS);
 	state_is(w, "ACTIVE");
-	assert_int_equal(sql_int(w, "SELECT count(*) FROM device_cas;"), 1);
+	/* What signed it was the new statement (with the old one's certificate it would not). */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM device_cas WHERE issued_at=%llu;",
+	         (unsigned long long)issued);
+	assert_int_equal(sql_int(w, sql), 1);
 	/* An older statement (an old CA's key in a thief's hands) is refused, the mark kept. */
 	app_ok(w, "--user", "alice", "sensors", "--sensors", "intrusion=on");
 	bmcctl_ok(w, "tamper", "intrusion");
 	state_is(w, "LOCKED");
+	at = online_log_mark(w->gwlog);
 	linkdir_regenerate(w, 1000);
+	/* Refused before any mark is looked at; then marked, still refused, mark kept. */
+	online_log_wait(w->gwlog, at, "holds a newer CA statement", WAIT_MS);
 	mark_ready(w, SN);
 	refused_again_unchanged(w, "holds a newer CA statement");
 	assert_int_equal(sql_int(w, "SELECT count(*) FROM ready_marks;"), 1);
@@ -455,7 +470,9 @@ static void test_device_endpoint_refusals(void **state)
 	/* No client certificate. */
 	assert_int_equal(post_device(w, body, NULL, "UNAUTHENTICATED"), 401);
 	/* Another device's link certificate: it does not chain to device 2's CA. */
-	assert_int_equal(post_device(w, body, w->links, "UNAUTHENTICATED"), 401);
+	snprintf(other, sizeof(other), "%s/link1", w->tmp);
+	online_linkdir_make(other, MT, SN, key1);
+	assert_int_equal(post_device(w, body, other, "UNAUTHENTICATED"), 401);
 	/* A certificate of device 2's CA naming another device. */
 	snprintf(other, sizeof(other), "%s/leaf-other", w->tmp);
 	snprintf(serial, sizeof(serial), "%s-%s", MT, SN);
