@@ -176,10 +176,10 @@ int cli_demo(int argc, char **argv)
 	    "usage: svcport-sim demo [--bin-dir BUILD] [--se file|pkcs11] [--keep] [--json]\n"
 	    "  Plays the whole story in a temporary folder: portal, users, a portal-managed\n"
 	    "  server, claim and activation over BLE, tamper, reactivation over USB, emergency\n"
-	    "  reset, SED AK restore, motherboard replacement, key update, transfer and a\n"
-	    "  replayed command; the server's host unlocks its self-encrypting drive only\n"
-	    "  while the server is active and the AK present. Exit 0 only if every step\n"
-	    "  behaved as expected.\n"
+	    "  reset, SED AK restore, motherboard replacement, key update, transfer, a\n"
+	    "  replayed command, and a second server activated online by itself; the\n"
+	    "  server's host unlocks its self-encrypting drive only while the server is\n"
+	    "  active and the AK present. Exit 0 only if every step behaved as expected.\n"
 	    "  --se pkcs11: each server's secure element is a SoftHSM2 token of its own.\n";
 	struct cli_args a;
 	struct demo *d;
@@ -231,6 +231,7 @@ int cli_demo(int argc, char **argv)
 	snprintf(d->portal, sizeof(d->portal), "%s/portal", d->tmp);
 	snprintf(d->srv, sizeof(d->srv), "%s/server", d->tmp);
 	snprintf(d->srv2, sizeof(d->srv2), "%s/server-new-board", d->tmp);
+	snprintf(d->srv3, sizeof(d->srv3), "%s/server-online", d->tmp);
 	snprintf(d->fac, sizeof(d->fac), "%s/factory", d->tmp);
 	snprintf(d->blank, sizeof(d->blank), "%s/new-board", d->tmp);
 	snprintf(d->csv, sizeof(d->csv), "%s/transfer.csv", d->tmp);
@@ -241,7 +242,7 @@ int cli_demo(int argc, char **argv)
 	play(d);
 	service_stop(d);
 
-	if (server_down(d->srv) < 0 || server_down(d->srv2) < 0)
+	if (server_down(d->srv) < 0 || server_down(d->srv2) < 0 || server_down(d->srv3) < 0)
 		fprintf(d->human, "demo: a daemon did not stop; see %s\n", d->tmp);
 	fprintf(d->human, "\n==== summary ====\n");
 	for (int i = 0; i < d->n; i++) {

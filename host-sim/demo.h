@@ -16,7 +16,8 @@
 
 #define MT        "7D1A"
 #define SN        "J900DEMO"
-#define MAX_STEPS 24
+#define SN_ONLINE "J901DEMO" /* the server activated online */
+#define MAX_STEPS 26
 
 struct demo {
 	char self[PATH_MAX];
@@ -25,6 +26,7 @@ struct demo {
 	char srv[PATH_MAX + 8];   /* the server before the motherboard swap */
 	char srv2[PATH_MAX + 32]; /* the same server with the new board */
 	char cur[PATH_MAX + 32];  /* the one running */
+	char srv3[PATH_MAX + 32]; /* a second server, activated online (its portal: link) */
 	char ble[PATH_MAX + 64], usb[PATH_MAX + 64], admin[PATH_MAX + 64];
 	/* Files of the story: the factory folders, the transfer CSV, a saved
 	 * command (replayed later) and the SED AK backup. */
