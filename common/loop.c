@@ -55,6 +55,11 @@ void loop_free(struct loop *loop)
 	free(loop);
 }
 
+struct event_base *loop_event_base(struct loop *loop)
+{
+	return loop->base;
+}
+
 int loop_run(struct loop *loop)
 {
 	return event_base_dispatch(loop->base) < 0 ? -EIO : 0;

@@ -34,6 +34,11 @@ void loop_free(struct loop *loop);
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
 
+/* The libevent base under the loop, for the one user that needs libevent itself: evhttp
+ * in the gateway's https: link (gateway/links/link-https.c). */
+struct event_base;
+struct event_base *loop_event_base(struct loop *loop);
+
 /* Milliseconds of a monotonic clock (CLOCK_MONOTONIC). */
 uint64_t loop_now_ms(void);
 

@@ -23,7 +23,11 @@ static const char usage[] =
     "  --config FILE          read key=value options from FILE (same names as below;\n"
     "                         default " GW_DEFAULT_CONFIG " when it exists)\n"
     "  --link SPEC            a link, repeatable: ble:hciN, ble-sim:PATH, tty:PATH,\n"
-    "                         unix:PATH, usb:VID:PID (hex)\n"
+    "                         unix:PATH, usb:VID:PID (hex), https:ADDR:PORT\n"
+    "  --link-dir DIR         https: the link certificate bmcd exports (link.key,\n"
+    "                         link-chain.pem), read again when they change\n"
+    "  --https-allow-origin ORIGIN  https: the web app's origin (https://host:port)\n"
+    "                         whose pages may call the link (CORS); others are refused\n"
     "  --bmc-socket PATH      svcport-bmcd's socket (default " GW_DEFAULT_BMC_SOCKET ")\n"
     "  --max-sessions N       concurrent sessions, 2..64 (default 4); one link kind\n"
     "                         holds at most N - max(1, N/4) of them\n"
@@ -149,6 +153,13 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = copy_str(cfg->capture, sizeof(cfg->capture), v);
 	} else if (!strcmp(key, "capture-max")) {
 		ok = parse_size(v, CAPTURE_MIN_BYTES, 1024ull * 1024u * 1024u, &cfg->capture_max);
+	} else if (!strcmp(key, "link-dir")) {
+		ok = copy_str(cfg->link_dir, sizeof(cfg->link_dir), v);
+	} else if (!strcmp(key, "https-allow-origin")) {
+		/* An exact origin: a scheme, a host, maybe a port, no path, no wildcard. */
+		ok = copy_str(cfg->https_allow_origin, sizeof(cfg->https_allow_origin), v) &&
+		     (!strncmp(v, "https://", 8) || !strncmp(v, "http://", 7)) &&
+		     !strchr(strchr(v, ':') + 3, '/') && !strchr(v, '*');
 	} else if (!strcmp(key, "user")) {
 		ok = copy_str(cfg->user, sizeof(cfg->user), v);
 	} else if (!strcmp(key, "ble-name")) {
@@ -301,6 +312,8 @@ static const struct option options[] = {
     {"capture", required_argument, NULL, OPT_VALUE},
     {"capture-max", required_argument, NULL, OPT_VALUE},
     {"user", required_argument, NULL, OPT_VALUE},
+    {"link-dir", required_argument, NULL, OPT_VALUE},
+    {"https-allow-origin", required_argument, NULL, OPT_VALUE},
     {"ble-security", required_argument, NULL, OPT_VALUE},
     {"seccomp", required_argument, NULL, OPT_VALUE},
     {"ble-name", required_argument, NULL, OPT_VALUE},

@@ -26,7 +26,9 @@ struct gw_config {
 	uint64_t capture_max;      /* bytes per capture file (two files rotate) */
 	char user[64];             /* empty: root keeps "svcport", others stay as they are */
 	char ble_name[30];
-	int ble_security; /* 1 low, 2 medium, 3 high (BT_SECURITY_*) */
+	char link_dir[GW_PATH_MAX];           /* https: bmcd's exported link credentials */
+	char https_allow_origin[GW_PATH_MAX]; /* https: the web app's origin for CORS ("": none) */
+	int ble_security;                     /* 1 low, 2 medium, 3 high (BT_SECURITY_*) */
 	struct session_limits limits;
 	bool use_syslog;
 	bool verbose;

@@ -188,6 +188,8 @@ static int gw_run(struct gw *gw)
 	    .limits = &gw->cfg.limits,
 	    .ble_security = gw->cfg.ble_security,
 	    .ble_name = gw->cfg.ble_name,
+	    .link_dir = gw->cfg.link_dir,
+	    .https_allow_origin = gw->cfg.https_allow_origin,
 	};
 	for (unsigned i = 0; i < gw->cfg.n_links; i++) {
 		r = link_open(&gw->link_ctx, gw->cfg.links[i], &gw->links[i]);

@@ -7,6 +7,7 @@
  *   tty:PATH        USB-CDC byte stream on a tty         (link-cdc.c)
  *   unix:PATH       the same stream on a unix listener   (link-cdc.c)
  *   usb:VID:PID     libusb host mode, CDC-ACM device     (link-usbhost.c)
+ *   https:ADDR:PORT Frames over HTTPS, management network (link-https.c)
  * Every link opens its device or socket in open() (before the privilege
  * drop), creates one session per connection in ctx->sessions, and logs one
  * line per event.
@@ -31,8 +32,10 @@ struct link_ctx {
 	uint32_t max_message;    /* largest Frame accepted */
 	/* start_ms and the progress rule (session_progress_deadline) */
 	const struct session_limits *limits;
-	int ble_security;     /* BT_SECURITY_* for ble: */
-	const char *ble_name; /* advertised short name / GAP device name */
+	int ble_security;               /* BT_SECURITY_* for ble: */
+	const char *ble_name;           /* advertised short name / GAP device name */
+	const char *link_dir;           /* https: the link credentials bmcd exports ("": none) */
+	const char *https_allow_origin; /* https: the one cross origin allowed ("": none) */
 };
 
 struct link_ops {
@@ -53,6 +56,7 @@ extern const struct link_ops link_ble_sim_ops;
 extern const struct link_ops link_tty_ops;
 extern const struct link_ops link_unix_ops;
 extern const struct link_ops link_usb_ops;
+extern const struct link_ops link_https_ops;
 
 /* Parses spec and opens the link; -EINVAL (logged) for an unknown scheme. */
 int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)
