@@ -180,9 +180,12 @@ int gw_seccomp_apply(enum gw_seccomp mode)
 		         2, SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)sockopts[i].level, 0),
 		         SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)sockopts[i].name, 0))) < 0)
 			goto add_failed;
-	/* ioctl: flushing the tty, and the usbfs requests of libusb; not TIOCSTI & co. */
+	/* ioctl: flushing the tty, the usbfs requests of libusb, and FIONREAD (how much a
+	 * socket holds: libevent's bufferevents under the https: link); not TIOCSTI & co. */
 	if ((r = seccomp_rule_add(ctx, allow, SCMP_SYS(ioctl), 1,
 	                          SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)TCFLSH, 0))) < 0 ||
+	    (r = seccomp_rule_add(ctx, allow, SCMP_SYS(ioctl), 1,
+	                          SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD, 0))) < 0 ||
 	    (r = seccomp_rule_add(ctx, allow, SCMP_SYS(ioctl), 1,
 	                          SCMP_A1(SCMP_CMP_MASKED_EQ, IOC_TYPE_MASK, USBDEVFS_TYPE))) < 0)
 		goto add_failed;
