@@ -76,8 +76,10 @@ export async function httpsPortOpen({ base, fetch: fetchFn = globalThis.fetch.bi
 }
 
 export const httpsLink = {
-  name: 'Management network (https)',
+  name: 'the management network',
   kind: 'stream',
+  id: 'connect-https',
+  needsAddress: true, // the page asks for https://HOST:PORT
   isSupported() {
     if (typeof fetch === 'undefined') return 'This browser has no fetch.';
     return true;
