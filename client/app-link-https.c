@@ -83,19 +83,28 @@ static void write_frame(struct bridge *b, const uint8_t *msg, size_t len)
 static void post_next(struct bridge *b);
 static void poll_next(struct bridge *b);
 
+/* A Frame or an event answered: 200 carries a Frame into the stream, 204 none; anything
+ * else ends the bridge. False when it ended. */
+static bool answer_take(struct bridge *b, const char *what, struct https_client *c, int err,
+                        const struct https_response *r)
+{
+	if (err < 0 || (r->status != 200 && r->status != 204)) {
+		bridge_fail(b, what, err < 0 ? https_client_why(c) : NULL, err < 0 ? 0 : r->status);
+		return false;
+	}
+	if (r->status == 200)
+		write_frame(b, r->body, r->body_len);
+	return true;
+}
+
 static void on_posted(int err, const struct https_response *r, void *user_data)
 {
 	struct bridge *b = user_data;
 
 	b->posting = false;
-	if (err < 0 || (r->status != 200 && r->status != 204)) {
-		bridge_fail(b, "sending a frame", err < 0 ? https_client_why(b->post) : NULL,
-		            err < 0 ? 0 : r->status);
-		return;
-	}
-	if (r->status == 200)
-		write_frame(b, r->body, r->body_len);
 	/* 204: no answer in time; the library sends the same id again. */
+	if (!answer_take(b, "sending a frame", b->post, err, r))
+		return;
 	free(b->queue[0].bytes);
 	memmove(&b->queue[0], &b->queue[1], (b->n_queue - 1) * sizeof(b->queue[0]));
 	b->n_queue--;
@@ -126,14 +135,8 @@ static void on_polled(int err, const struct https_response *r, void *user_data)
 	struct bridge *b = user_data;
 
 	b->polling = false;
-	if (err < 0 || (r->status != 200 && r->status != 204)) {
-		bridge_fail(b, "waiting for events", err < 0 ? https_client_why(b->poll) : NULL,
-		            err < 0 ? 0 : r->status);
-		return;
-	}
-	if (r->status == 200)
-		write_frame(b, r->body, r->body_len);
-	poll_next(b);
+	if (answer_take(b, "waiting for events", b->poll, err, r))
+		poll_next(b);
 }
 
 static void poll_next(struct bridge *b)

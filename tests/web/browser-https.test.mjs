@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 
 import { chromiumStart, shotsRecorder } from './lib/browser.mjs';
-import { passwordOf, portalClaim, worldDown, worldUp } from './lib/world.mjs';
+import { loginAs, logout, pageLoad as phonePageLoad, text, waitResult } from './lib/phone-page.mjs';
+import { portalClaim, worldDown, worldUp } from './lib/world.mjs';
 
 let w;
 let chromium;
@@ -27,22 +28,7 @@ after(async () => {
   await finish();
 });
 
-async function pageLoad(page) {
-  await page.goto(`${w.portalUrl}/phone/index.html`);
-  await page.waitForFunction(() => document.getElementById('transports').childElementCount > 0 &&
-    !document.getElementById('portal-line').textContent.includes('checking'));
-}
-
-async function loginAs(page, user) {
-  await page.waitForSelector('#login-form', { visible: true });
-  await page.type('#login-user', user);
-  await page.type('#login-password', passwordOf(user));
-  await page.click('#login');
-  await page.waitForSelector(`#portal-line[data-user="${user}"]`);
-}
-
-const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
-const waitResult = (page, kind) => page.waitForSelector(`#result[data-kind="${kind}"]:not([hidden])`, { timeout: 20000 });
+const pageLoad = (page) => phonePageLoad(page, w.portalUrl);
 
 async function connectHttps(page) {
   await page.type('#https-address', w.httpsUrl);
@@ -64,7 +50,7 @@ pageTest('a laptop\'s browser over the https: link: connect, claim and activate 
   await page.click('#action-claim');
   await waitResult(page, 'ok');
   await page.waitForSelector('#dev-owner[data-value="acme"]');
-  await page.click('#logout');
+  await logout(page);
   await loginAs(page, 'eddie');
   await page.click('#action-activate');
   await waitResult(page, 'ok');

@@ -13,8 +13,9 @@ import { after, before } from 'node:test';
 import { bleEmulationStart } from './lib/ble-emulation.mjs';
 import { chromiumStart, shotsRecorder } from './lib/browser.mjs';
 import { appImport } from './lib/env.mjs';
+import { loginAs, logout, pageLoad as phonePageLoad, text, waitResult } from './lib/phone-page.mjs';
 import { unixStreamPort } from './lib/ports.mjs';
-import { bmcctl, labelPassword, passwordOf, portalClaim, portalDevice, worldDown, worldUp } from './lib/world.mjs';
+import { bmcctl, labelPassword, portalClaim, portalDevice, worldDown, worldUp } from './lib/world.mjs';
 
 const { sessionOpen } = await appImport('core/session.js');
 const { deviceInfo } = await appImport('core/flows.js');
@@ -38,39 +39,7 @@ after(async () => {
   await finish();
 });
 
-// The page is ready once its script has drawn the transports and found the portal.
-async function pageLoad(page) {
-  await page.goto(`${w.portalUrl}/phone/index.html`);
-  await page.waitForFunction(() => document.getElementById('transports').childElementCount > 0 &&
-    !document.getElementById('portal-line').textContent.includes('checking'));
-}
-
-// Logs in with the page's form, as a person types.
-async function login(page, user, password = passwordOf(user)) {
-  await page.waitForSelector('#login-form', { visible: true });
-  await page.type('#login-user', user);
-  await page.type('#login-password', password);
-  await page.click('#login');
-}
-
-// Seen, not only in the DOM: the form goes away and Log out shows.
-const shown = (page, sel) => page.$eval(sel, (e) => e.checkVisibility());
-
-async function loginAs(page, user) {
-  await login(page, user);
-  await page.waitForSelector(`#portal-line[data-user="${user}"]`);
-  assert.equal(await shown(page, '#login-form'), false);
-  assert.equal(await shown(page, '#logout'), true);
-}
-
-async function logout(page) {
-  await page.click('#logout');
-  await page.waitForSelector('#login-form', { visible: true });
-  assert.equal(await shown(page, '#logout'), false);
-}
-
-const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
-const waitResult = (page, kind) => page.waitForSelector(`#result[data-kind="${kind}"]:not([hidden])`, { timeout: 20000 });
+const pageLoad = (page) => phonePageLoad(page, w.portalUrl);
 
 pageTest('installable: the manifest and icon pass Chromium\'s installability check', async (use) => {
   const page = use(await browser.newPage());
