@@ -6,8 +6,8 @@
 // (web/phone/transports/https.js) with the protocol core unchanged. Each rejection is checked
 // to change nothing: the BMC's state files are the same bytes before and after.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream, promises as fs } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 
 import { appImport, env } from './lib/env.mjs';
 import { httpsFetchWithCa } from './lib/https-fetch.mjs';
-import { linkDirMake } from './lib/linkdir.mjs';
+import { httpsPortOf, linkDirMake } from './lib/linkdir.mjs';
 import { unixStreamPort } from './lib/ports.mjs';
 import { MT, portalAs, portalClaim, worldDown, worldUp } from './lib/world.mjs';
 
@@ -195,4 +195,55 @@ test('new link credentials are used from the next handshake; a mismatched pair i
   await assert.rejects(post('/v1/frame', frame(3, { case: 'ping', value: {} })));
   w.linkCa = fresh.ca;
   w.linkFetch = httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true });
+});
+
+// A second svcportd on the same bmcd, its https: link serving what bmcd itself exported to
+// the server's link dir (`server up` passes bmcd --link-dir DIR/link, docs/certs.md), as the
+// world's gateway user. Resolves with { url, proc, dir } once it is ready.
+async function gatewayOnBmcdExport() {
+  const dir = path.join(w.tmp, 'gw2');
+  await fs.mkdir(dir, { mode: 0o755 });
+  const log = createWriteStream(path.join(dir, 'svcportd.log'));
+  await new Promise((r) => log.once('open', r));
+  const pid = (await fs.readFile(path.join(w.srv, 'svcportd.pid'), 'utf8')).trim();
+  const uid = (await fs.readFile(`/proc/${pid}/status`, 'utf8')).match(/^Uid:\s+(\d+)/m)[1];
+  const user = (await run('id', ['-nu', uid])).stdout.toString().trim();
+  const proc = spawn(env('SVCPORT_SVCPORTD'), ['--config', '/dev/null', '--link', 'https:127.0.0.1:0',
+    '--link-dir', path.join(w.srv, 'link'), '--bmc-socket', path.join(w.srv, 'bmcd.sock'),
+    '--ready-fd', '3', ...(process.getuid() === 0 ? ['--user', user] : [])],
+  { stdio: ['ignore', log, log, 'pipe'] });
+  await new Promise((resolve, reject) => {
+    proc.stdio[3].once('data', resolve);
+    proc.once('exit', (code) => reject(new Error(`svcportd exited ${code}: see ${dir}/svcportd.log`)));
+  });
+  const port = await httpsPortOf(dir);
+  return { port, proc, dir };
+}
+
+test('bmcd\'s own export (DIR/link) is served: curl checks it against the BMC\'s internal CA', async () => {
+  const gw = await gatewayOnBmcdExport();
+  try {
+    const chain = await fs.readFile(path.join(w.srv, 'link', 'link-chain.pem'), 'utf8');
+    const certs = chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+    assert.equal(certs.length, 2); // the link certificate, then the internal CA
+    const ca = path.join(gw.dir, 'bmc-ca.pem');
+    await fs.writeFile(ca, `${certs[1]}\n`);
+    // Until bmcd names its management addresses in the certificate (cert16), it names the
+    // device: the client asks for MT-SN and is sent to 127.0.0.1.
+    const name = `${MT}-${w.sn}`;
+    const req = path.join(gw.dir, 'req.bin');
+    await fs.writeFile(req, frame(11, { case: 'getDeviceInfo', value: {} }));
+    const r = await run('curl', ['-sS', '--fail', '--cacert', ca, '--resolve', `${name}:${gw.port}:127.0.0.1`,
+      '--data-binary', `@${req}`, `https://${name}:${gw.port}/v1/frame`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(answer(r.stdout).msg.value.body.value.device.serialNumber, w.sn);
+    // The world's CA (not the BMC's) is refused.
+    const other = await run('curl', ['-sS', '--cacert', w.linkCa, '--resolve', `${name}:${gw.port}:127.0.0.1`,
+      '--data-binary', `@${req}`, `https://${name}:${gw.port}/v1/frame`]);
+    assert.equal(other.code, 60, other.stderr);
+  } finally {
+    const gone = new Promise((r) => gw.proc.once('exit', r));
+    gw.proc.kill('SIGTERM');
+    await gone;
+  }
 });
