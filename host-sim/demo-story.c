@@ -96,7 +96,8 @@ static char *link_file(struct demo *d, char *buf, size_t cap, const char *name)
  * The link credentials svcportd's https: link serves, laid out as bmcd's --link-dir export
  * (docs/gateway.md "https:"): link.key and link-chain.pem (the link certificate for
  * 127.0.0.1, then the BMC's internal CA). Made here with openssl, as the tests do, until
- * bmcd's own export is on main; ca.pem is what the laptop trusts.
+ * the certificate bmcd exports names the management addresses (docs/gateway.md "https:");
+ * ca.pem is what the laptop trusts.
  */
 static bool link_dir_make(struct demo *d)
 {

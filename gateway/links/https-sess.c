@@ -158,6 +158,8 @@ static void on_start_timeout(void *user_data)
 {
 	struct https_sess *s = user_data;
 
+	if (s->ending || !s->session) /* ended meanwhile (idle, DELETE): freed at the next turn */
+		return;
 	log_msg(LOG_INFO, "session %u %s: no frame in time, ended", session_id(s->session),
 	        session_link_name(s->session));
 	sess_end(s);
