@@ -376,6 +376,15 @@ static void emergency_reset_one_time_password(void **state)
 	assert_int_equal(run(CMD(audit_show), PW), AE(AUTH_FAILED));
 	assert_int_equal(run(CMD(audit_show), TPKI_LABEL_PW), AE(AUTH_FAILED));
 	assert_int_equal(run(CMD(audit_show), pw), AE(PASSWORD_MUST_CHANGE));
+	/* "Changed" to itself, it would stay for good (attack pass on issue 13, L2). */
+	snprintf(req.cmd.password_set.new_password, sizeof(req.cmd.password_set.new_password), "%s",
+	         pw);
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(password_set), pw), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "the same as the current one"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_true(st()->admin_password_must_change);
+	new_req();
 	strcpy(req.cmd.password_set.new_password, "a new one, mine");
 	assert_int_equal(run(CMD(password_set), pw), AE(OK));
 	/* Never on disk, in the state or the audit log. */
