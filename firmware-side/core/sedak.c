@@ -152,6 +152,8 @@ int sedak_component_update(struct bmc *b, char *why, size_t cap)
 		         ret == -ENOENT ? "no backup component is fitted: the AK is not backed up"
 		         : ret == -EBADMSG ? "the backup component is unhealthy: the AK is not "
 		                             "backed up"
+		         : ret == -EACCES  ? "bmcd may not read the backup component's key: the "
+		                             "AK is not backed up"
 		                           : "the backup component did not take the AK");
 	return ret;
 }

@@ -24,19 +24,28 @@ static bool is_dir(const char *dir)
 	return dir && fs_stat_path(dir, &sb) == 0 && S_ISDIR(sb.mode);
 }
 
-/* The component's key: 0, -ENOENT (none yet) or -EBADMSG (unreadable, wrong size). */
+/* The component's key: 0, -ENOENT (none yet), -EBADMSG (wrong size: damaged) or
+ * -errno of the read (-EACCES: bmcd may not read it, which is not damage). */
 static int key_read(const char *dir, uint8_t key[AEAD_KEY_LEN])
 {
 	size_t len = 0;
 	int ret = fs_read(dir, KEY_FILE, key, AEAD_KEY_LEN + 1, &len);
 
-	if (ret == -ENOENT)
-		return ret;
-	if (ret < 0 || len != AEAD_KEY_LEN) {
+	if (ret == 0 && len != AEAD_KEY_LEN)
+		ret = -EBADMSG;
+	if (ret < 0)
 		mbedtls_platform_zeroize(key, AEAD_KEY_LEN);
-		return -EBADMSG;
-	}
-	return 0;
+	return ret == -EFBIG ? -EBADMSG : ret;
+}
+
+/* Why the key does not serve, in words (kr: key_read's error). */
+static const char *key_problem(int kr)
+{
+	return kr == -ENOENT                   ? "its key is missing"
+	       : kr == -EACCES || kr == -EPERM ? "its key cannot be read by bmcd (permission "
+	                                         "denied): fix its owner"
+	       : kr == -EBADMSG                ? "its key is damaged"
+	                                       : "its key cannot be read (I/O error)";
 }
 
 /* The box's header (everything before the iv) for mt, sn, generation; its length. */
@@ -89,17 +98,17 @@ static int box_open(const char *dir, struct sedcomp_info *info, uint8_t ak[SEDCO
 	size_t len = 0, h;
 	int kr = key_read(dir, key), ret = fs_read(dir, BOX_FILE, box, sizeof(box), &len);
 
-	if (ret == -ENOENT && kr != -EBADMSG) {
+	if (ret == -ENOENT && (kr == 0 || kr == -ENOENT)) {
 		ret = -ENOENT;
 		snprintf(info->detail, sizeof(info->detail), "holds no SED AK");
 	} else if (ret < 0 || kr < 0 || !(h = header_parse(box, len, info))) {
-		ret = -EBADMSG;
 		snprintf(info->detail, sizeof(info->detail), "%s",
-		         kr == -ENOENT   ? "its key is missing"
-		         : kr < 0        ? "its key is damaged"
-		         : ret == -EFBIG ? "its store is damaged"
-		         : ret < 0       ? "its store cannot be read"
-		                         : "its store is damaged");
+		         kr < 0                            ? key_problem(kr)
+		         : ret == -EACCES || ret == -EPERM ? "its store cannot be read by bmcd "
+		                                             "(permission denied): fix its owner"
+		         : ret < 0 && ret != -EFBIG        ? "its store cannot be read"
+		                                           : "its store is damaged");
+		ret = -EBADMSG;
 	} else if (aead_open(key, box + h, box, h, box + h + AEAD_IV_LEN, len - h - AEAD_IV_LEN,
 	                     ak) < 0) {
 		ret = -EBADMSG;

@@ -49,7 +49,8 @@ void sedcomp_probe(const char *dir, struct sedcomp_info *ret);
  * Replaces the component's copy with ak for mt-sn at generation, durably
  * (fs_atomic_write). Draws the component's key at first use (no key and no box).
  * 0, -ENOENT (absent), -EBADMSG (its key is damaged or lost while a box exists:
- * unhealthy) or -errno of the write.
+ * unhealthy), -EACCES (bmcd may not read its key: not damage, its owner is
+ * wrong) or -errno of the read or write.
  */
 int sedcomp_put(const char *dir, const char *mt, const char *sn, uint64_t generation,
                 const uint8_t ak[SEDCOMP_AK_LEN], const struct bmc_env *env)
