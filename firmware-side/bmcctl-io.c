@@ -142,6 +142,7 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		char org[6 * sizeof(i->owner_org)], fw[6 * sizeof(i->firmware_version)];
 		char set[6 * sizeof(s->sed_drive_set)],
 		    comp[6 * sizeof(s->sed_backup_component_detail)];
+		char fault[6 * sizeof(s->hardware_fault)];
 
 		printf("{\"machine_type\":\"%s\",\"serial_number\":\"%s\",\"has_identity\":%s,"
 		       "\"lockdown_state\":\"%s\",\"control_mode\":\"%s\",\"owner_org\":\"%s\","
@@ -154,7 +155,8 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       "\"handset_revert_resets_password\":%s,\"keylock_enabled\":%s,"
 		       "\"factory_reset_clears_sed_ak\":%s,\"chassis_locked\":%s,"
 		       "\"sed_drive_set\":\"%s\",\"sed_ak_generation\":%llu,"
-		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\"}\n",
+		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\","
+		       "\"hardware_fault\":\"%s\"}\n",
 		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
 		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
 		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
@@ -170,7 +172,8 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       ctl_json_str(s->sed_drive_set, set, sizeof(set)),
 		       (unsigned long long)s->sed_ak_generation,
 		       names_sed_component(i->sed_backup_component),
-		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)));
+		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)),
+		       ctl_json_str(s->hardware_fault, fault, sizeof(fault)));
 		return;
 	}
 	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
@@ -199,6 +202,8 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 	       tf(s->handset_revert_resets_password), tf(s->factory_reset_clears_sed_ak),
 	       tf(s->keylock_enabled));
 	printf("chassis lock:    %s\n", s->chassis_locked ? "engaged" : "released (or none)");
+	if (s->hardware_fault[0])
+		printf("hardware fault:  %s\n", s->hardware_fault);
 	printf("UEFI password:   %s\n", s->uefi_password_set ? "set" : "not set");
 	printf("admin password:  %s\n",
 	       i->admin_password_must_change ? "the label's, must be changed" : "set");

@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	        "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	        "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	        "                    [--host-socket PATH] [--host-uid UID] [--se-config FILE]\n"
+	        "                    [--intrusion-alarm PATH]\n"
 	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	        "                    [--se-config FILE]\n"
 	        "       svcport-bmcd --help | --version\n\n"
@@ -31,8 +32,9 @@ static void usage(FILE *f)
 	        "capability (--user NAME: runs as NAME). Hardware inputs: --usb-udc, --usb-port\n"
 	        "or --hw-sim. --host-socket (default: host.sock beside the admin socket) serves\n"
 	        "the host firmware of uid --host-uid. --se-config FILE: the secure element is\n"
-	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se. See\n"
-	        "svcport-bmcd(8) and docs/bmc.md.\n");
+	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se.\n"
+	        "--intrusion-alarm PATH: the chassis-intrusion latch (hwmon intrusionN_alarm).\n"
+	        "See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 static const struct option bmcd_opts[] = {
@@ -54,6 +56,7 @@ static const struct option bmcd_opts[] = {
     {"host-socket", required_argument, NULL, 'H'},
     {"host-uid", required_argument, NULL, 'O'},
     {"se-config", required_argument, NULL, 'C'},
+    {"intrusion-alarm", required_argument, NULL, 'I'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {0},
@@ -162,6 +165,9 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 		case 'S':
 			o->presence.hw_sim = optarg;
 			break;
+		case 'I':
+			o->presence.intrusion_alarm = optarg;
+			break;
 		case 'C':
 			if (se_config_set(o, optarg) < 0)
 				return 2;
@@ -179,7 +185,8 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
 	    (!o->init && (!o->gw_path || !o->admin_path)) ||
-	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
+	    (o->presence.hw_sim &&
+	     (o->presence.usb_udc || o->presence.usb_port || o->presence.intrusion_alarm))) {
 		usage(stderr);
 		return 2;
 	}

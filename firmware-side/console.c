@@ -43,6 +43,7 @@ static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 	s->keylock_enabled = b->st.keylock_enabled;
 	s->factory_reset_clears_sed_ak = !b->st.factory_reset_keeps_sed_ak;
 	s->chassis_locked = bmc_is_chassis_locked(b);
+	snprintf(s->hardware_fault, sizeof(s->hardware_fault), "%s", bmc_hardware_fault_get(b));
 }
 
 static CONSOLE_HANDLER(cmd_status)

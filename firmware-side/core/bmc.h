@@ -144,6 +144,14 @@ enum bmc_hw_event {
 int bmc_hardware_event(struct bmc *bmc, enum bmc_hw_event ev, struct bmc_outcome *ret_outcome)
     __attribute__((warn_unused_result));
 /*
+ * The daemon's word on an event input it cannot read (the cover: it then
+ * counts as open, fail closed, and the intrusion's audit record names the
+ * fault); NULL clears it. `status` shows it while it lasts. Copied.
+ */
+void bmc_hardware_fault(struct bmc *bmc, const char *fault);
+/* The fault in force ("" for none). */
+const char *bmc_hardware_fault_get(const struct bmc *bmc);
+/*
  * What a reset to defaults (the factory reset, the handset's revert) changes
  * in st: the accounts other than the Administrator+ removed, every policy back
  * to its protective default. Sensors, SED, lock, owner, the UEFI password stay.

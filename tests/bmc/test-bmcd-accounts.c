@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "gwclient.h"
+#include "procworld.h"
 
 #define PW      "correct horse"
 #define BOB_PW  "bob's password"
@@ -111,7 +112,7 @@ static bool is_status(const char *what)
 {
 	char out[4096];
 
-	assert_int_equal(CTL(out, "--json", "status"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "--json", "status"), 0);
 	return strstr(out, what) != NULL;
 }
 
@@ -137,6 +138,82 @@ static void keylock_and_cover_are_hardware(void **state)
 	/* The console has no command that releases the lock or presses the handset. */
 	assert_int_not_equal(CTL(out, "--password", PW, "chassis-lock", "release"), 0);
 	assert_int_not_equal(CTL(out, "--password", PW, "handset", "password-reset"), 0);
+}
+
+/*
+ * Attack pass on issue 13, M2: a cover opened and closed between two polls was
+ * never counted. It latches now, as chassis-intrusion hardware does, until
+ * bmcd takes it (the simulator: DIR/hw/latch/cover).
+ */
+static void brief_opening_is_latched(void **state)
+{
+	char out[8192], hw[PATH_MAX], latch[PATH_MAX + 32];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* Opened and closed again before bmcd looks at the cover. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
+	assert_non_null(strstr(out, "tamper-intrusion"));
+	assert_non_null(strstr(out, "cover opened"));
+	/* Taken and cleared: the next look finds no new opening, nothing is written. */
+	proc_hw_dir(state_dir, hw);
+	snprintf(latch, sizeof(latch), "%s/latch/cover", hw);
+	assert_int_equal(access(latch, F_OK), -1);
+	snap();
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_unchanged();
+}
+
+/* A real board's latch (sysfs): a hwmon intrusionN_alarm reads "1" once latched;
+ * bmcd counts it and clears it by writing "0". */
+static void hwmon_intrusion_alarm_is_taken(void **state)
+{
+	char out[8192], udc[PATH_MAX + 32], alarm[PATH_MAX + 32];
+	const char *extra[] = {"--usb-udc", udc, "--intrusion-alarm", alarm, NULL};
+	FILE *f;
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	proc_stop(bmcd, SIGKILL);
+	snprintf(udc, sizeof(udc), "%s/udc-state", dir);
+	snprintf(alarm, sizeof(alarm), "%s/intrusion0_alarm", dir);
+	f = fopen(alarm, "w");
+	assert_non_null(f);
+	fputs("0\n", f);
+	fclose(f);
+	bmcd = proc_bmcd_start(state_dir, gw_path, admin_path, extra, true);
+	assert_true(bmcd > 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* The chip latched an opening that is over by now. */
+	f = fopen(alarm, "w");
+	fputs("1\n", f);
+	fclose(f);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_true(proc_slurp(alarm, out, sizeof(out)) >= 1);
+	assert_int_equal(out[0], '0');
+}
+
+/* A cover input that cannot be read counts as open (fail closed, as the keylock)
+ * and is reported as a fault, in the status and the intrusion's audit record. */
+static void unreadable_cover_fails_closed(void **state)
+{
+	char out[8192];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "garbage"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_true(is_status("\"hardware_fault\":\"cover input unreadable"));
+	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
+	assert_non_null(strstr(out, "cover input unreadable"));
+	assert_non_null(strstr(out, "counted as open"));
+	assert_int_equal(CTL(out, "--password", PW, "status"), 0);
+	assert_non_null(strstr(out, "hardware fault:  cover input unreadable"));
+	/* Readable again: the fault is gone, the lock stays. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_true(is_status("\"hardware_fault\":\"\""));
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
 }
 
 static void handset_password_reset(void **state)
@@ -214,6 +291,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(keylock_and_cover_are_hardware, setup, teardown),
+	    cmocka_unit_test_setup_teardown(brief_opening_is_latched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unreadable_cover_fails_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(hwmon_intrusion_alarm_is_taken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(handset_password_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
 	                                    teardown),
