@@ -106,6 +106,14 @@ int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv)
 	                    sizeof(c->req.cmd.uefi_password_verify.password), pw, "UEFI password");
 }
 
+/* After a reset the console's activate needs the UEFI password (when one is set). */
+int ctl_build_activate(struct ctl *c, int argc, char **argv)
+{
+	c->req.which_cmd = T(activate);
+	return current_uefi(c->req.cmd.activate.uefi_password,
+	                    sizeof(c->req.cmd.activate.uefi_password));
+}
+
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv)
 {
 	if (argc != 1 || strcmp(argv[0], "--yes") != 0)

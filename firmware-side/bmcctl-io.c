@@ -132,6 +132,27 @@ const char *ctl_json_str(const char *in, char *out, size_t cap)
 	return out;
 }
 
+/*
+ * What a physical reset of the BMC (handset or factory reset) gives whoever
+ * does it, in words (docs/bmc.md "Resets and activation"): said plainly where
+ * the owner looks, so a board without a UEFI password is a choice, not a
+ * surprise.
+ */
+static const char *reset_gives(const svcport_admin_v1_StatusReply *s)
+{
+	const svcport_v1_DeviceInfo *i = &s->info;
+
+	if (s->uefi_password_set)
+		return "the Administrator+; `activate` then needs the UEFI password";
+	if (!i->sed_enabled)
+		return "the Administrator+ and `activate`: the server boots for whoever resets the "
+		       "BMC (no SED: its drives are readable anyway). Set a UEFI password";
+	if (s->factory_reset_clears_sed_ak && s->emergency_reset_clears_sed_ak)
+		return "the Administrator+; the reset clears the SED AK, so the data stays locked";
+	return "the Administrator+ and `activate` with the SED AK (a policy keeps it). Set a "
+	       "UEFI password";
+}
+
 void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s)
 {
 	const svcport_v1_DeviceInfo *i = &s->info;
@@ -156,7 +177,8 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       "\"factory_reset_clears_sed_ak\":%s,\"chassis_locked\":%s,"
 		       "\"sed_drive_set\":\"%s\",\"sed_ak_generation\":%llu,"
 		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\","
-		       "\"hardware_fault\":\"%s\"}\n",
+		       "\"hardware_fault\":\"%s\",\"reset_since_activation\":%s,"
+		       "\"reset_gives\":\"%s\"}\n",
 		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
 		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
 		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
@@ -173,7 +195,8 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       (unsigned long long)s->sed_ak_generation,
 		       names_sed_component(i->sed_backup_component),
 		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)),
-		       ctl_json_str(s->hardware_fault, fault, sizeof(fault)));
+		       ctl_json_str(s->hardware_fault, fault, sizeof(fault)),
+		       tf(s->reset_since_activation), reset_gives(s));
 		return;
 	}
 	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
@@ -205,6 +228,8 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 	if (s->hardware_fault[0])
 		printf("hardware fault:  %s\n", s->hardware_fault);
 	printf("UEFI password:   %s\n", s->uefi_password_set ? "set" : "not set");
+	printf("a BMC reset:     gives %s%s\n", reset_gives(s),
+	       s->reset_since_activation ? " (one happened since the last activation)" : "");
 	printf("admin password:  %s\n",
 	       i->admin_password_must_change ? "the label's, must be changed" : "set");
 	printf("receipts:        %llu\n", (unsigned long long)s->receipt_counter);

@@ -199,7 +199,7 @@ static const struct ctl_cmd {
 } commands[] = {
     {"status", NULL, 0, 0, T(status), NULL, NULL,
      "status                         device, lockdown, LED, sensors, policies"},
-    {"activate", NULL, 0, 0, T(activate), NULL, NULL,
+    {"activate", NULL, 0, 0, 0, ctl_build_activate, NULL,
      "activate                       release the SED AK (BMC-managed control only)"},
     {"password", "set", 0, 1, 0, build_password_set, NULL,
      "password set [NEW]             NEW or $SVCPORT_NEW_ADMIN_PASSWORD"},
@@ -254,6 +254,10 @@ static const struct ctl_help {
      "counts only while the chassis lock is engaged). An Administrator may tighten a\n"
      "policy; a value that weakens protection needs the Administrator+. Audited\n"
      "(policy-set)."},
+    {"activate", NULL,
+     "Administrator or above; BMC-managed control only. After a reset of the BMC (factory,\n"
+     "handset, emergency) since the last activation, it needs the UEFI setup password in\n"
+     "$SVCPORT_UEFI_PASSWORD when one is set. Audited (admin-activate)."},
     {"factory-reset", NULL,
      "No login: whoever is at the machine. Needs $SVCPORT_UEFI_PASSWORD when a UEFI\n"
      "setup password is set. The administrator password returns to the label's\n"

@@ -59,6 +59,7 @@ int ctl_build_uefi_set(struct ctl *c, int argc, char **argv);
 int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv);
 int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv);
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv);
+int ctl_build_activate(struct ctl *c, int argc, char **argv);
 int ctl_run_activation_code(struct ctl *c, int argc, char **argv);
 
 /* Argument parsing: 0 or -EINVAL. */

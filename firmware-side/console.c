@@ -43,6 +43,7 @@ static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 	s->keylock_enabled = b->st.keylock_enabled;
 	s->factory_reset_clears_sed_ak = !b->st.factory_reset_keeps_sed_ak;
 	s->chassis_locked = bmc_is_chassis_locked(b);
+	s->reset_since_activation = b->st.reset_since_activation;
 	snprintf(s->hardware_fault, sizeof(s->hardware_fault), "%s", bmc_hardware_fault_get(b));
 }
 
@@ -58,6 +59,39 @@ static CONSOLE_HANDLER(cmd_status)
 	return AE(OK);
 }
 
+/*
+ * After a reset (factory, handset, emergency) the Administrator+ is whoever was
+ * at the machine: lifting a lock from the console then needs the UEFI password
+ * when one is set (the host firmware keeps it across a BMC reset). A
+ * portal-signed Activate is not gated (attack pass on issue 13, M3).
+ */
+static svcport_admin_v1_AdminError activate_after_reset(struct bmc *b,
+                                                        const svcport_admin_v1_AdminRequest *req,
+                                                        svcport_admin_v1_AdminReply *r,
+                                                        svcport_v1_BmcState *next,
+                                                        struct console_step *step)
+{
+	const bool uefi = console_has_uefi(next);
+
+	if (!next->reset_since_activation)
+		return AE(OK);
+	if (uefi && !req->cmd.activate.uefi_password[0])
+		return console_fail(
+		    r, AE(UEFI_AUTH_FAILED),
+		    "the BMC was reset since the last activation: activate needs the "
+		    "UEFI setup password");
+	if (uefi && console_uefi_check(b, next, req->cmd.activate.uefi_password, r) != AE(OK))
+		return r->error;
+	if (!uefi)
+		snprintf(r->message, sizeof(r->message),
+		         "activated after a reset with no UEFI password set: whoever reset the BMC "
+		         "could do the same (uefi-password set)");
+	snprintf(step->detail, sizeof(step->detail), "after a reset: uefi=%s",
+	         uefi ? "checked" : "none");
+	next->reset_since_activation = false;
+	return AE(OK);
+}
+
 static CONSOLE_HANDLER(cmd_activate)
 {
 	unsigned char ak[SEALED_SED_AK_LEN];
@@ -68,6 +102,8 @@ static CONSOLE_HANDLER(cmd_activate)
 		                    "not BMC-managed: only a portal-signed Activate unlocks");
 	if (next->sed_enabled && !next->sed_ak_present)
 		return console_fail(r, AE(INVALID_STATE), BMC_SED_AK_ABSENT);
+	if (activate_after_reset(b, req, r, next, step) != AE(OK))
+		return r->error;
 	/* Release to the drives: the AK unseals for this one use. */
 	if (next->sed_ak_present) {
 		ret = sealed_sed_ak_get(b->se, next, ak);

@@ -34,6 +34,9 @@ static bool reset_password(svcport_v1_BmcState *next, bool clears_ak)
 	next->admin_password_salt.size = 0;
 	next->admin_password_hash.size = 0;
 	next->admin_password_must_change = true;
+	/* Whoever is at the machine has the Administrator+ now: the console's
+	 * `activate` needs the UEFI password until the next activation (M3). */
+	next->reset_since_activation = true;
 	if (!clears_ak || !next->sed_ak_present)
 		return false;
 	sealed_sed_ak_clear(next);

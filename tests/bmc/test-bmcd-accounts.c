@@ -234,6 +234,37 @@ static void handset_password_reset(void **state)
 	assert_non_null(strstr(out, "handset-password-reset"));
 }
 
+/* Attack pass on issue 13, M3, with the real console: after the handset's reset
+ * and the label's password, `activate` needs the UEFI password
+ * ($SVCPORT_UEFI_PASSWORD). The policy keeps the AK, as a server without SED. */
+static void reset_then_activate_needs_uefi(void **state)
+{
+	char out[8192];
+
+	assert_int_equal(
+	    CTL(out, "--password", PW, "policy", "set", "password-reset-clears-sed-ak", "false"),
+	    0);
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "uefi-password", "set", UEFI_PW), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "released"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "pressed"), 0);
+	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
+	assert_true(is_status("\"reset_since_activation\":true"));
+	assert_true(is_status("\"reset_gives\":\"the Administrator+; `activate` then needs"));
+	snap();
+	assert_int_equal(CTL(out, "--password", PW, "--json", "activate"), 1);
+	assert_non_null(strstr(out, "\"error\":\"wrong UEFI password\""));
+	assert_unchanged();
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	setenv("SVCPORT_UEFI_PASSWORD", UEFI_PW, 1);
+	assert_int_equal(CTL(out, "--password", PW, "activate"), 0);
+	unsetenv("SVCPORT_UEFI_PASSWORD");
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	assert_true(is_status("\"reset_since_activation\":false"));
+}
+
 static void accounts_uefi_and_code_from_the_console(void **state)
 {
 	char out[4096];
@@ -295,6 +326,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(unreadable_cover_fails_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hwmon_intrusion_alarm_is_taken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(handset_password_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
 	                                    teardown),
 	};
