@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -265,6 +266,87 @@ static void reset_then_activate_needs_uefi(void **state)
 	assert_true(is_status("\"reset_since_activation\":false"));
 }
 
+/* A file in the test's folder holding text; its path in path. */
+static void secret_file(char *path, size_t cap, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, cap, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* bmcctl with args and stdin from the file at in; its exit code. */
+static int ctl_stdin(const char *in, const char *const *args)
+{
+	const char *argv[16] = {proc_bmcctl(), "--admin-socket", admin_path};
+	int n = 3, status;
+	pid_t pid;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(in, O_RDONLY);
+
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Attack pass on issue 13, L4: a password on bmcctl's command line is in
+ * /proc/PID/cmdline for every user. Files and stdin keep them out: the
+ * session's (--password-file), new ones (--new-password-file) and the current
+ * UEFI one (--uefi-password-file); "-" reads stdin (no echo on a terminal).
+ */
+static void passwords_from_files_and_stdin(void **state)
+{
+	char out[8192], pw[PATH_MAX + 32], bob0[PATH_MAX + 32], bob[PATH_MAX + 32];
+	char uefi[PATH_MAX + 32], empty[PATH_MAX + 32], next[PATH_MAX + 32];
+
+	secret_file(pw, sizeof(pw), "pw", PW "\n");
+	secret_file(bob0, sizeof(bob0), "bob0", "first pw!\n");
+	secret_file(bob, sizeof(bob), "bob", BOB_PW "\r\n");
+	secret_file(uefi, sizeof(uefi), "uefi", UEFI_PW);
+	secret_file(empty, sizeof(empty), "empty", "\n");
+	secret_file(next, sizeof(next), "next", "the next one\n");
+	assert_int_equal(
+	    CTL(out, "--password-file", pw, "uefi-password", "set", "--new-password-file", uefi),
+	    0);
+	assert_int_equal(CTL(out, "uefi-password", "verify", "--uefi-password-file", uefi), 0);
+	assert_int_equal(CTL(out, "--password-file", pw, "account", "add", "bob", "administrator",
+	                     "--new-password-file", bob0),
+	                 0);
+	assert_int_equal(ctl_stdin(bob, (const char *const[]){"--user", "bob", "--password-file",
+	                                                      bob0, "password", "set",
+	                                                      "--new-password-file", "-", NULL}),
+	                 0);
+	assert_int_equal(ctl_stdin(bob, (const char *const[]){"--user", "bob", "--password-file",
+	                                                      "-", "account", "list", NULL}),
+	                 0);
+	assert_int_equal(
+	    CTL(out, "--password-file", pw, "password", "set", "--new-password-file", next), 0);
+	assert_int_equal(CTL(out, "--password-file", next, "sensors", "show"), 0);
+
+	/* Refusals before anything is sent: no file, an empty one, no FILE. */
+	snap();
+	assert_int_equal(CTL(out, "--password-file", "/nonexistent/pw", "sensors", "show"), 2);
+	assert_int_equal(
+	    CTL(out, "--password-file", next, "password", "set", "--new-password-file", empty), 1);
+	assert_int_equal(
+	    CTL(out, "--password-file", next, "password", "set", "--new-password-file"), 2);
+	assert_int_equal(CTL(out, "uefi-password", "verify", "--uefi-password-file", empty), 1);
+	assert_unchanged();
+}
+
 static void accounts_uefi_and_code_from_the_console(void **state)
 {
 	char out[4096];
@@ -327,6 +409,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(hwmon_intrusion_alarm_is_taken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(handset_password_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup, teardown),
+	    cmocka_unit_test_setup_teardown(passwords_from_files_and_stdin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
 	                                    teardown),
 	};
