@@ -153,10 +153,44 @@ static const char *reset_gives(const svcport_admin_v1_StatusReply *s)
 	       "UEFI password";
 }
 
+/* The status anyone at the console may read (no login): docs/bmc.md "status". */
+static void print_status_public(const struct ctl *c, const svcport_admin_v1_StatusReply *s)
+{
+	const svcport_v1_DeviceInfo *i = &s->info;
+	char mt[6 * sizeof(i->device.machine_type)], sn[6 * sizeof(i->device.serial_number)];
+	char fw[6 * sizeof(i->firmware_version)], fault[6 * sizeof(s->hardware_fault)];
+
+	if (c->json) {
+		printf("{\"machine_type\":\"%s\",\"serial_number\":\"%s\",\"has_identity\":%s,"
+		       "\"lockdown_state\":\"%s\",\"control_mode\":\"%s\",\"security_led\":\"%s\","
+		       "\"firmware_version\":\"%s\",\"hardware_fault\":\"%s\",\"details\":false}\n",
+		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
+		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
+		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
+		       names_led(i->security_led),
+		       ctl_json_str(i->firmware_version, fw, sizeof(fw)),
+		       ctl_json_str(s->hardware_fault, fault, sizeof(fault)));
+		return;
+	}
+	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
+	       i->has_identity ? "" : " (no identity: waiting for a device-key update)");
+	printf("lockdown:        %s\n", names_lockdown(i->lockdown_state));
+	printf("control mode:    %s\n", mode_name(i->control_mode));
+	printf("security LED:    %s\n", names_led(i->security_led));
+	if (s->hardware_fault[0])
+		printf("hardware fault:  %s\n", s->hardware_fault);
+	printf("firmware:        %s\n", i->firmware_version);
+	printf("(log in for the details: --password-file FILE)\n");
+}
+
 void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s)
 {
 	const svcport_v1_DeviceInfo *i = &s->info;
 
+	if (!s->details) {
+		print_status_public(c, s);
+		return;
+	}
 	if (c->json) {
 		char mt[6 * sizeof(i->device.machine_type)],
 		    sn[6 * sizeof(i->device.serial_number)];
@@ -178,7 +212,7 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       "\"sed_drive_set\":\"%s\",\"sed_ak_generation\":%llu,"
 		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\","
 		       "\"hardware_fault\":\"%s\",\"reset_since_activation\":%s,"
-		       "\"reset_gives\":\"%s\"}\n",
+		       "\"reset_gives\":\"%s\",\"details\":true}\n",
 		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
 		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
 		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),

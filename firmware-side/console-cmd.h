@@ -31,6 +31,8 @@ enum console_gate {
 	GATE_LOGIN,       /* an Administrator or the Administrator+ */
 	GATE_ADMIN_PLUS,  /* the Administrator+ only: the SED AK, the UEFI password */
 	GATE_LOGIN_FIRST, /* any account, also while its password must still change */
+	GATE_OPTIONAL,    /* no login needed; a user or password given is checked as
+	                   * GATE_LOGIN_FIRST and shows more (status: attack pass L3) */
 };
 
 /* What a handler asks of the dispatcher once it returned ADMIN_OK. */

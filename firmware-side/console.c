@@ -47,10 +47,40 @@ static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 	snprintf(s->hardware_fault, sizeof(s->hardware_fault), "%s", bmc_hardware_fault_get(b));
 }
 
+/*
+ * What anyone at the console may see without a login (attack pass on issue 13,
+ * L3): what the technician in front of the server needs and the server shows
+ * anyway (model and serial on its label, the LED, whether it is locked, who
+ * controls it, the firmware, a hardware fault); never which way a reset, a
+ * backup or a policy would lead.
+ */
+static void status_public_only(svcport_admin_v1_StatusReply *s)
+{
+	const svcport_v1_DeviceInfo in = s->info;
+	char fault[sizeof(s->hardware_fault)];
+
+	snprintf(fault, sizeof(fault), "%s", s->hardware_fault);
+	*s = (svcport_admin_v1_StatusReply)svcport_admin_v1_StatusReply_init_zero;
+	s->has_info = true;
+	s->info.has_device = in.has_device;
+	s->info.device = in.device;
+	s->info.has_identity = in.has_identity;
+	s->info.lockdown_state = in.lockdown_state;
+	s->info.security_led = in.security_led;
+	s->info.control_mode = in.control_mode;
+	snprintf(s->info.firmware_version, sizeof(s->info.firmware_version), "%s",
+	         in.firmware_version);
+	snprintf(s->hardware_fault, sizeof(s->hardware_fault), "%s", fault);
+}
+
 static CONSOLE_HANDLER(cmd_status)
 {
 	r->which_body = svcport_admin_v1_AdminReply_status_tag;
 	fill_status(b, &r->body.status);
+	r->body.status.details = step->role != svcport_v1_ConsoleRole_CONSOLE_ROLE_UNSPECIFIED ||
+	                         req->which_cmd != svcport_admin_v1_AdminRequest_status_tag;
+	if (!r->body.status.details)
+		status_public_only(&r->body.status);
 	if (b->unstored)
 		snprintf(r->message, sizeof(r->message), "%s (%s) is in force but not stored yet%s",
 		         b->unstored_written ? "a change" : "a change that reduced access",
@@ -235,7 +265,7 @@ static const struct console_cmd {
 	enum console_gate gate;
 	console_fn fn;
 } commands[] = {
-    {T(status), "admin status", GATE_NONE, cmd_status},
+    {T(status), "admin status", GATE_OPTIONAL, cmd_status},
     {T(activate), "admin activate", GATE_LOGIN, cmd_activate},
     {T(password_set), "admin password set", GATE_LOGIN_FIRST, console_password_set},
     {T(sensors_show), "admin sensors show", GATE_READ, cmd_status},

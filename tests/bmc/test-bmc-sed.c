@@ -47,15 +47,18 @@ static void other_password_set(void)
 	assert_int_equal(tworld_admin(&other, &pw, TPKI_LABEL_PW, &rep), AE(OK));
 }
 
+/* What the phone reads (GetDeviceInfo); the console's status shows the same to a login. */
 static svcport_v1_DeviceInfo device_info(struct tworld *w)
 {
-	static svcport_admin_v1_AdminRequest q;
-	static svcport_admin_v1_AdminReply a;
+	svcport_v1_BmcRequest q = svcport_v1_BmcRequest_init_zero;
+	static svcport_v1_BmcReply a;
+	struct bmc_outcome o;
 
-	q = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
-	q.which_cmd = CMD(status);
-	assert_int_equal(tworld_admin(w, &q, NULL, &a), AE(OK));
-	return a.body.status.info;
+	q.has_request = true;
+	q.request.which_body = svcport_v1_Request_get_device_info_tag;
+	bmc_handle_request(w->bmc, &q, &a, &o);
+	assert_int_equal(o.result, E(ERROR_NONE));
+	return a.msg.response.body.device_info;
 }
 
 static const char *last_event(struct tworld *w)

@@ -33,6 +33,9 @@ static char dir[PATH_MAX], factory[PATH_MAX + 16], state_dir[PATH_MAX + 16];
 static char gw_path[PATH_MAX + 16], admin_path[PATH_MAX + 16];
 static pid_t bmcd = -1;
 
+/* The Administrator+'s password now: the status's details need a login (L3). */
+static const char *login = PW;
+
 static int run(char *out, size_t cap, const char *const *args)
 {
 	return proc_bmcctl_run(admin_path, out, cap, args);
@@ -96,6 +99,7 @@ static int setup(void **state)
 		return -1;
 	unsetenv("SVCPORT_ADMIN_PASSWORD");
 	unsetenv("SVCPORT_UEFI_PASSWORD");
+	login = PW;
 	return CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW) == 0 ? 0 : -1;
 }
 
@@ -113,7 +117,7 @@ static bool is_status(const char *what)
 {
 	char out[4096];
 
-	assert_int_equal(CTL(out, "--password", PW, "--json", "status"), 0);
+	assert_int_equal(CTL(out, "--password", login, "--json", "status"), 0);
 	return strstr(out, what) != NULL;
 }
 
@@ -225,14 +229,47 @@ static void handset_password_reset(void **state)
 	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "released"), 0);
 	assert_true(is_status("\"admin_password_must_change\":false"));
 	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "pressed"), 0);
+	login = TPKI_LABEL_PW;
 	assert_true(is_status("\"admin_password_must_change\":true"));
 	/* password-reset-clears-sed-ak (default): the AK is gone, the server locked. */
 	assert_true(is_status("\"sed_ak_present\":false"));
 	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
 	assert_int_not_equal(CTL(out, "--password", PW, "sensors", "show"), 0);
 	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
+	login = PW;
 	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
 	assert_non_null(strstr(out, "handset-password-reset"));
+}
+
+/*
+ * Attack pass on issue 13, L3: `status` without a login told an intruder
+ * which way to go ("SED AK backup: RESTORABLE", "admin password: the label's").
+ * Without a login it shows what the server shows anyway; with one, the rest.
+ */
+static void status_without_login_is_minimal(void **state)
+{
+	char out[8192];
+
+	assert_int_equal(CTL(out, "status"), 0);
+	assert_non_null(strstr(out, "lockdown:        ACTIVE"));
+	assert_non_null(strstr(out, "security LED:    ON"));
+	assert_non_null(strstr(out, "device:          " TPKI_MT "-" TPKI_SN));
+	assert_null(strstr(out, "SED"));
+	assert_null(strstr(out, "admin password"));
+	assert_null(strstr(out, "policies"));
+	assert_null(strstr(out, "UEFI"));
+	assert_int_equal(CTL(out, "--json", "status"), 0);
+	assert_non_null(strstr(out, "\"details\":false"));
+	assert_null(strstr(out, "sed_"));
+	assert_null(strstr(out, "owner_org"));
+	/* A wrong password is a wrong password, not the public view; nothing is written. */
+	snap();
+	assert_int_equal(CTL(out, "--password", "not mine!", "--json", "status"), 1);
+	assert_non_null(strstr(out, "\"error\":\"authentication failed\""));
+	assert_unchanged();
+	assert_int_equal(CTL(out, "--password", PW, "status"), 0);
+	assert_non_null(strstr(out, "SED AK backup:"));
+	assert_non_null(strstr(out, "admin password:"));
 }
 
 /* Attack pass on issue 13, M3, with the real console: after the handset's reset
@@ -394,6 +431,7 @@ static void accounts_uefi_and_code_from_the_console(void **state)
 	assert_int_equal(CTL(out, "uefi-password", "verify"), 0);
 	assert_int_equal(CTL(out, "factory-reset", "--yes"), 0);
 	unsetenv("SVCPORT_UEFI_PASSWORD");
+	login = TPKI_LABEL_PW;
 	assert_true(is_status("\"sed_ak_present\":false"));
 	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
 	/* The other accounts went with it. */
@@ -409,6 +447,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(hwmon_intrusion_alarm_is_taken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(handset_password_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup, teardown),
+	    cmocka_unit_test_setup_teardown(status_without_login_is_minimal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(passwords_from_files_and_stdin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
 	                                    teardown),

@@ -179,7 +179,7 @@ static void status_json_escapes_strings(void **state)
 	                 0);
 	submit_ok(fd, 0, &body);
 	close(fd);
-	assert_int_equal(ctl(out, sizeof(out), "--json", "status", NULL, NULL), 0);
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
 	assert_non_null(strstr(out, "\"owner_org\":\"a\\\"b\\\\c\\u000a\""));
 }
 
@@ -481,6 +481,7 @@ static void console_commands(void **state)
 	assert_int_equal(ctl(out, sizeof(out), "--json", "status", NULL, NULL), 0);
 	assert_non_null(strstr(out, "\"lockdown_state\":\"ACTIVE\""));
 	assert_non_null(strstr(out, "\"control_mode\":\"BMC_MANAGED\""));
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
 	assert_non_null(strstr(out, "\"admin_password_must_change\":true"));
 	assert_int_equal(ctl(out, sizeof(out), "status", NULL, NULL, NULL), 0);
 	/* SED enabled at the factory: ON (issue 13, the guide's rule). */
