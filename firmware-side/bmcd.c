@@ -351,7 +351,9 @@ static void notify_serving(const struct options *o)
 static int serve(const struct options *o, const struct bmc_env *env)
 {
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
-	struct bmc_options bo = {.sed_component = presence_sed_component(&o->presence),
+	struct bmc_options bo = {.sed_component = o->sed_component
+	                                              ? o->sed_component
+	                                              : presence_sed_component(&o->presence),
 	                         .sed_component_sync_later = true};
 	svcport_v1_BmcReply ev;
 	char hw_desc[PATH_MAX + 128];

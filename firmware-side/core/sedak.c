@@ -145,7 +145,8 @@ int sedak_component_update(struct bmc *b, char *why, size_t cap)
 	ret = sealed_sed_ak_get(b->se, &b->st, ak);
 	if (ret == 0)
 		ret = sedcomp_put(b->sed_component[0] ? b->sed_component : NULL, server_mt(&b->st),
-		                  server_sn(&b->st), b->st.sed_ak_generation, ak, &b->env);
+		                  server_sn(&b->st), b->st.sed_drive_set, b->st.sed_ak_generation,
+		                  ak, &b->env);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	if (ret < 0)
 		snprintf(why, cap, "%s",

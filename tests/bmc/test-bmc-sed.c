@@ -285,6 +285,10 @@ static void component_backs_up_and_restores(void **state)
 	assert_string_equal(last_event(&W), "sed-restore-component");
 	assert_int_equal(tworld_sed_ak(&W, got), 0);
 	assert_memory_equal(got, ak, 32);
+	/* The drive set's name came with the AK: the same passphrase and name still give
+	 * this AK on every server of the set (bmc13: the component keeps the set). */
+	assert_string_equal(st()->sed_drive_set, "rack-7");
+	assert_non_null(strstr(last_record().detail, "drive-set=rack-7"));
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
 	assert_int_equal(activate(), E(ERROR_NONE));
 

@@ -378,6 +378,27 @@ static void component_belongs_to_bmcds_user(void **state)
 	assert_null(strstr(out, "damaged"));
 }
 
+/* A real board's backup component is a folder of bmcd's command line
+ * (--sed-component), not only the simulator's: the factory's AK goes there. */
+static void sed_component_option(void **state)
+{
+	char comp[PATH_MAX + 32], key[PATH_MAX + 64], box[PATH_MAX + 64], out[8192];
+	const char *extra[] = {"--sed-component", comp, NULL};
+
+	proc_stop(bmcd, SIGKILL);
+	snprintf(comp, sizeof(comp), "%s/io-module", W.dir);
+	snprintf(key, sizeof(key), "%s/component.key", comp);
+	snprintf(box, sizeof(box), "%s/sed-ak.box", comp);
+	assert_int_equal(mkdir(comp, 0700), 0);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
+	assert_true(bmcd > 0);
+	assert_int_equal(access(key, F_OK), 0);
+	assert_int_equal(access(box, F_OK), 0);
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
+	assert_non_null(strstr(out, "\"sed_backup_component\":\"CURRENT\""));
+	assert_non_null(strstr(out, "holds the SED AK of " TPKI_MT "-" TPKI_SN));
+}
+
 /* An encoded TrustUpdate {seq, one anchor} signed by key, written to path. */
 static void write_trust_update(const char *path, uint64_t seq, const unsigned char *der,
                                size_t der_len, mbedtls_pk_context *key)
@@ -610,6 +631,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(status_json_escapes_strings, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(component_belongs_to_bmcds_user, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(sed_component_option, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(gateway_connections_are_bounded, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(wrong_uid_refused, setup_portal, teardown),
