@@ -51,13 +51,28 @@ static const char *key_problem(int kr)
 	                                       : "its key cannot be read (I/O error)";
 }
 
-static size_t put_str(uint8_t *out, const char *s)
+size_t sedcomp_str_put(uint8_t *out, const char *s)
 {
 	size_t len = strlen(s);
 
 	out[0] = (uint8_t)len;
 	memcpy(out + 1, s, len);
 	return len + 1;
+}
+
+bool sedcomp_str_get(const uint8_t *in, size_t len, size_t *at, char *out, size_t cap)
+{
+	size_t n;
+
+	if (*at >= len)
+		return false;
+	n = in[*at];
+	if (n >= cap || *at + 1 + n > len)
+		return false;
+	memcpy(out, in + *at + 1, n);
+	out[n] = 0;
+	*at += 1 + n;
+	return true;
 }
 
 /* The box's header (everything before the iv); its length. */
@@ -69,25 +84,9 @@ static size_t header(uint8_t *out, const char *mt, const char *sn, const char *s
 	memcpy(out, MAGIC, 8);
 	for (int i = 7; i >= 0; i--)
 		out[n++] = (uint8_t)(generation >> (8 * i));
-	n += put_str(out + n, mt);
-	n += put_str(out + n, sn);
-	return n + put_str(out + n, set);
-}
-
-/* A length-prefixed string at box[*at] into out (cap with its NUL); false if it overruns. */
-static bool get_str(const uint8_t *box, size_t len, size_t *at, char *out, size_t cap)
-{
-	size_t n;
-
-	if (*at >= len)
-		return false;
-	n = box[*at];
-	if (n >= cap || *at + 1 + n > len)
-		return false;
-	memcpy(out, box + *at + 1, n);
-	out[n] = 0;
-	*at += 1 + n;
-	return true;
+	n += sedcomp_str_put(out + n, mt);
+	n += sedcomp_str_put(out + n, sn);
+	return n + sedcomp_str_put(out + n, set);
 }
 
 /* Parses box (len bytes) into info; the length of its header, or 0 if malformed. */
@@ -102,9 +101,9 @@ static size_t header_parse(const uint8_t *box, size_t len, struct sedcomp_info *
 	for (int i = 8; i < 16; i++)
 		info->generation = info->generation << 8 | box[i];
 	info->drive_set[0] = 0;
-	if (!get_str(box, len, &at, info->mt, sizeof(info->mt)) ||
-	    !get_str(box, len, &at, info->sn, sizeof(info->sn)) ||
-	    (!v1 && !get_str(box, len, &at, info->drive_set, sizeof(info->drive_set))) ||
+	if (!sedcomp_str_get(box, len, &at, info->mt, sizeof(info->mt)) ||
+	    !sedcomp_str_get(box, len, &at, info->sn, sizeof(info->sn)) ||
+	    (!v1 && !sedcomp_str_get(box, len, &at, info->drive_set, sizeof(info->drive_set))) ||
 	    at + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN != len)
 		return 0;
 	return at;

@@ -24,6 +24,7 @@
 #define SVCPORT_SEDCOMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bmc-env.h"
@@ -46,6 +47,15 @@ struct sedcomp_info {
 	uint64_t generation;
 	char detail[96]; /* in words, for the console and logs */
 };
+
+/*
+ * The length-prefixed strings of the SED formats (this box, and sedak.h's
+ * backups): a length byte, then the bytes. put: the bytes written; get: the
+ * string at in[*at] into out (cap with its NUL), *at moved past it, false if it
+ * overruns len or does not fit.
+ */
+size_t sedcomp_str_put(uint8_t *out, const char *s);
+bool sedcomp_str_get(const uint8_t *in, size_t len, size_t *at, char *out, size_t cap);
 
 /* Looks at the component in dir (NULL: none): reads and opens the box to tell a
  * healthy one, then zeroizes what it opened. Never fails: health says. */
