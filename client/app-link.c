@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int app_link_unix_connect(const char *path, int type)
@@ -53,6 +54,8 @@ int app_link_open(const char *spec, const struct app_link_opts *opts, struct app
 		err = app_link_cdc_open(l, "tty", spec + 4);
 	} else if (strncmp(spec, "fd:", 3) == 0) {
 		err = app_link_cdc_open(l, "fd", spec + 3);
+	} else if (strncmp(spec, "https:", 6) == 0) {
+		err = app_link_https_open(l, spec + 6, opts);
 	} else if (strncmp(spec, "usb:", 4) == 0) {
 		err = -EOPNOTSUPP; /* the phone as a libusb host is not simulated (docs) */
 	} else {
@@ -78,6 +81,9 @@ void app_link_close(struct app_link *l)
 		return;
 	if (l->fd >= 0)
 		close(l->fd);
+	/* The bridge sees the stream end, ends its session and exits. */
+	if (l->bridge_pid > 0)
+		(void)waitpid(l->bridge_pid, NULL, 0);
 	free(l);
 }
 

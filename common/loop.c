@@ -55,6 +55,11 @@ void loop_free(struct loop *loop)
 	free(loop);
 }
 
+struct event_base *loop_event_base(struct loop *loop)
+{
+	return loop->base;
+}
+
 int loop_run(struct loop *loop)
 {
 	return event_base_dispatch(loop->base) < 0 ? -EIO : 0;
@@ -63,11 +68,6 @@ int loop_run(struct loop *loop)
 void loop_quit(struct loop *loop)
 {
 	event_base_loopbreak(loop->base);
-}
-
-struct event_base *loop_event_base(struct loop *loop)
-{
-	return loop->base;
 }
 
 uint64_t loop_now_ms(void)

@@ -34,8 +34,8 @@ void loop_free(struct loop *loop);
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
 
-/* The libevent base under the loop, for the libevent-based libraries a link uses
- * (common/tls and its HTTPS client: the portal: link). */
+/* The libevent base under the loop, for the links that need libevent itself: evhttp
+ * in the https: link (link-https.c), the TLS glue's HTTPS client in the portal: link. */
 struct event_base;
 struct event_base *loop_event_base(struct loop *loop);
 

@@ -23,7 +23,13 @@ static const char usage[] =
     "  --config FILE          read key=value options from FILE (same names as below;\n"
     "                         default " GW_DEFAULT_CONFIG " when it exists)\n"
     "  --link SPEC            a link, repeatable: ble:hciN, ble-sim:PATH, tty:PATH,\n"
-    "                         unix:PATH, usb:VID:PID (hex), portal:https://IP:PORT\n"
+    "                         unix:PATH, usb:VID:PID (hex), https:ADDR:PORT,\n"
+    "                         portal:https://IP:PORT\n"
+    "  --link-dir DIR         https:, portal: the link credentials bmcd exports\n"
+    "                         (link.key, link-chain.pem, ca-statement.pb), read again\n"
+    "                         when they change\n"
+    "  --https-allow-origin ORIGIN  https: the web app's origin (https://host:port)\n"
+    "                         whose pages may call the link (CORS); others are refused\n"
     "  --bmc-socket PATH      svcport-bmcd's socket (default " GW_DEFAULT_BMC_SOCKET ")\n"
     "  --max-sessions N       concurrent sessions, 2..64 (default 4); one link kind\n"
     "                         holds at most N - max(1, N/4) of them\n"
@@ -46,8 +52,6 @@ static const char usage[] =
     "  --ble-name NAME        advertised short name and GAP device name (default svcport)\n"
     "  --seccomp MODE         kill (default), trap (debug: name the call) or off:\n"
     "                         the system-call filter after start-up\n"
-    "  --link-dir DIR         bmcd's exported link credentials (link.key,\n"
-    "                         link-chain.pem, ca-statement.pb) for network links\n"
     "  --portal-trust FILE    PEM anchors a portal: link trusts (the portal's CA)\n"
     "  --portal-retry-min DUR a portal: link's first wait after a failure (default 5s)\n"
     "  --portal-retry-max DUR its longest wait, and its re-check when there is nothing\n"
@@ -143,9 +147,7 @@ static bool copy_str(char *dst, size_t cap, const char *v)
 /* The network links' options (issue 16); false if key is not one of them. */
 static bool apply_net(struct gw_config *cfg, const char *key, const char *v, bool *ok)
 {
-	if (!strcmp(key, "link-dir"))
-		*ok = copy_str(cfg->link_dir, sizeof(cfg->link_dir), v);
-	else if (!strcmp(key, "portal-trust"))
+	if (!strcmp(key, "portal-trust"))
 		*ok = copy_str(cfg->portal_trust, sizeof(cfg->portal_trust), v);
 	else if (!strcmp(key, "portal-retry-min"))
 		*ok = parse_duration_ms(v, &cfg->portal_retry_min_ms);
@@ -173,6 +175,13 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 		ok = copy_str(cfg->capture, sizeof(cfg->capture), v);
 	} else if (!strcmp(key, "capture-max")) {
 		ok = parse_size(v, CAPTURE_MIN_BYTES, 1024ull * 1024u * 1024u, &cfg->capture_max);
+	} else if (!strcmp(key, "link-dir")) {
+		ok = copy_str(cfg->link_dir, sizeof(cfg->link_dir), v);
+	} else if (!strcmp(key, "https-allow-origin")) {
+		/* An exact origin: a scheme, a host, maybe a port, no path, no wildcard. */
+		ok = copy_str(cfg->https_allow_origin, sizeof(cfg->https_allow_origin), v) &&
+		     (!strncmp(v, "https://", 8) || !strncmp(v, "http://", 7)) &&
+		     !strchr(strchr(v, ':') + 3, '/') && !strchr(v, '*');
 	} else if (!strcmp(key, "user")) {
 		ok = copy_str(cfg->user, sizeof(cfg->user), v);
 	} else if (!strcmp(key, "ble-name")) {
@@ -326,11 +335,12 @@ static const struct option options[] = {
     {"capture", required_argument, NULL, OPT_VALUE},
     {"capture-max", required_argument, NULL, OPT_VALUE},
     {"user", required_argument, NULL, OPT_VALUE},
+    {"link-dir", required_argument, NULL, OPT_VALUE},
+    {"https-allow-origin", required_argument, NULL, OPT_VALUE},
     {"ble-security", required_argument, NULL, OPT_VALUE},
     {"seccomp", required_argument, NULL, OPT_VALUE},
     {"ble-name", required_argument, NULL, OPT_VALUE},
     {"ready-fd", required_argument, NULL, OPT_VALUE},
-    {"link-dir", required_argument, NULL, OPT_VALUE},
     {"portal-trust", required_argument, NULL, OPT_VALUE},
     {"portal-retry-min", required_argument, NULL, OPT_VALUE},
     {"portal-retry-max", required_argument, NULL, OPT_VALUE},

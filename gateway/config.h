@@ -26,14 +26,14 @@ struct gw_config {
 	uint64_t capture_max;      /* bytes per capture file (two files rotate) */
 	char user[64];             /* empty: root keeps "svcport", others stay as they are */
 	char ble_name[30];
-	int ble_security; /* 1 low, 2 medium, 3 high (BT_SECURITY_*) */
+	char link_dir[GW_PATH_MAX];           /* https:, portal: bmcd's exported link credentials */
+	char https_allow_origin[GW_PATH_MAX]; /* https: the web app's origin for CORS ("": none) */
+	int ble_security;                     /* 1 low, 2 medium, 3 high (BT_SECURITY_*) */
 	struct session_limits limits;
 	bool use_syslog;
 	bool verbose;
 	int ready_fd; /* -1: none */
-	/* Network links (issue 16): bmcd's exported link credentials (contracts.md), and
-	 * the portal: link's trust list and back-off (docs/online.md). */
-	char link_dir[GW_PATH_MAX];     /* empty: none */
+	/* The portal: link's trust list and back-off (docs/online.md); link_dir above. */
 	char portal_trust[GW_PATH_MAX]; /* empty: none (a portal: link then refuses to start) */
 	uint32_t portal_retry_min_ms;   /* first wait after a failed attempt, default 5 s */
 	uint32_t portal_retry_max_ms;   /* the longest wait, and the idle re-check, default 300 s */

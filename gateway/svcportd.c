@@ -189,6 +189,7 @@ static int gw_run(struct gw *gw)
 	    .ble_security = gw->cfg.ble_security,
 	    .ble_name = gw->cfg.ble_name,
 	    .link_dir = gw->cfg.link_dir,
+	    .https_allow_origin = gw->cfg.https_allow_origin,
 	    .portal_trust = gw->cfg.portal_trust,
 	    .portal_retry_min_ms = gw->cfg.portal_retry_min_ms,
 	    .portal_retry_max_ms = gw->cfg.portal_retry_max_ms,

@@ -139,13 +139,11 @@ static int trap_setup(void)
 	return sigaction(SIGSYS, &sa, NULL) < 0 ? -errno : 0;
 }
 
-/* New TCP sockets, IPv4 and IPv6 (the portal: link), and FIONREAD: libevent's socket
- * bufferevents ask how much a socket holds before reading it. */
+/* New TCP sockets, IPv4 and IPv6 (the portal: link; FIONREAD is in the list for all). */
 static int tcp_out_add(scmp_filter_ctx ctx)
 {
 	static const int families[] = {AF_INET, AF_INET6};
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	                         SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD, 0));
+	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < sizeof(families) / sizeof(families[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
@@ -202,9 +200,12 @@ int gw_seccomp_apply_with(enum gw_seccomp mode, unsigned extra)
 		         2, SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)sockopts[i].level, 0),
 		         SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)sockopts[i].name, 0))) < 0)
 			goto add_failed;
-	/* ioctl: flushing the tty, and the usbfs requests of libusb; not TIOCSTI & co. */
+	/* ioctl: flushing the tty, the usbfs requests of libusb, and FIONREAD (how much a
+	 * socket holds: libevent's bufferevents under the https: link); not TIOCSTI & co. */
 	if ((r = seccomp_rule_add(ctx, allow, SCMP_SYS(ioctl), 1,
 	                          SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)TCFLSH, 0))) < 0 ||
+	    (r = seccomp_rule_add(ctx, allow, SCMP_SYS(ioctl), 1,
+	                          SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD, 0))) < 0 ||
 	    (r = seccomp_rule_add(ctx, allow, SCMP_SYS(ioctl), 1,
 	                          SCMP_A1(SCMP_CMP_MASKED_EQ, IOC_TYPE_MASK, USBDEVFS_TYPE))) < 0)
 		goto add_failed;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The demo's story: one function per step, in the table at the end. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "demo.h"
 
@@ -26,13 +29,19 @@ static bool read_label(struct demo *d, const char *factory)
 	return ok && d->label[0];
 }
 
-/* `svcport-bmcctl --json` (`sensors show` with pw, else arg) answers key then want. */
+/* `svcport-bmcctl --json [--password pw] arg` (arg NULL: `sensors show`) answers key
+ * then want. */
 static bool bmcctl_says(struct demo *d, const char *pw, const char *arg, const char *key,
                         const char *want)
 {
 	char rest[256] = "";
 
-	if (pw)
+	if (pw && arg)
+		run_v(d,
+		      ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--json", "--password",
+		           (char *)pw, (char *)arg),
+		      key, rest, sizeof(rest));
+	else if (pw)
 		run_v(d,
 		      ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--json", "--password",
 		           (char *)pw, "sensors", "show"),
@@ -82,14 +91,96 @@ static bool st_manufacture(struct demo *d)
 	return ok && d->code[0] && read_label(d, d->fac);
 }
 
+/* d->link_dir/name */
+static char *link_file(struct demo *d, char *buf, size_t cap, const char *name)
+{
+	snprintf(buf, cap, "%s/%s", d->link_dir, name);
+	return buf;
+}
+
+/*
+ * The link credentials svcportd's https: link serves, laid out as bmcd's --link-dir export
+ * (docs/gateway.md "https:"): link.key and link-chain.pem (the link certificate for
+ * 127.0.0.1, then the BMC's internal CA). Made here with openssl, as the tests do, until
+ * the certificate bmcd exports names the management addresses (docs/gateway.md "https:");
+ * ca.pem is what the laptop trusts.
+ */
+static bool link_dir_make(struct demo *d)
+{
+	char ca_key[PATH_MAX + 32], key[PATH_MAX + 32], csr[PATH_MAX + 32], ext[PATH_MAX + 32];
+	char leaf[PATH_MAX + 32], chain[PATH_MAX + 32], line[256];
+	FILE *f, *out;
+	bool ok;
+
+	snprintf(d->link_dir, sizeof(d->link_dir), "%s/link", d->tmp);
+	link_file(d, d->link_ca, sizeof(d->link_ca), "ca.pem");
+	if (mkdir(d->link_dir, 0755) < 0 ||
+	    !(f = fopen(link_file(d, ext, sizeof(ext), "link.ext"), "we")))
+		return false;
+	fputs(
+	    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+	    f);
+	ok = fclose(f) == 0;
+	link_file(d, ca_key, sizeof(ca_key), "ca.key");
+	link_file(d, key, sizeof(key), "link.key");
+	link_file(d, csr, sizeof(csr), "link.csr");
+	link_file(d, leaf, sizeof(leaf), "link.pem");
+	ok = ok && sim(d, ARGV("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
+	                       "-out", ca_key)) == 0;
+	ok = ok &&
+	     sim(d, ARGV("openssl", "req", "-x509", "-new", "-key", ca_key, "-subj",
+	                 "/CN=BMC internal CA " MT "-" SN, "-days", "30", "-out", d->link_ca)) == 0;
+	ok = ok && sim(d, ARGV("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
+	                       "-out", key)) == 0;
+	ok = ok && sim(d, ARGV("openssl", "req", "-new", "-key", key, "-subj", "/CN=" MT "-" SN,
+	                       "-out", csr)) == 0;
+	ok = ok &&
+	     sim(d, ARGV("openssl", "x509", "-req", "-in", csr, "-CA", d->link_ca, "-CAkey", ca_key,
+	                 "-set_serial", "1", "-days", "30", "-extfile", ext, "-out", leaf)) == 0;
+	/* The gateway's user reads them (bmcd's export: group svcport, 0640). */
+	ok = ok && chmod(key, 0644) == 0;
+	out = ok ? fopen(link_file(d, chain, sizeof(chain), "link-chain.pem"), "we") : NULL;
+	for (const char *part = leaf; out && part; part = part == leaf ? d->link_ca : NULL) {
+		if (!(f = fopen(part, "re")))
+			break;
+		while (fgets(line, sizeof(line), f))
+			fputs(line, out);
+		fclose(f);
+	}
+	return out && fclose(out) == 0 && chmod(chain, 0644) == 0;
+}
+
+/* https:127.0.0.1:PORT from svcportd's "listening on 127.0.0.1 port N" (logged before ready). */
+static bool https_spec_read(struct demo *d)
+{
+	char log[PATH_MAX + 32], line[512];
+	unsigned port = 0;
+	const char *at;
+	FILE *f;
+
+	snprintf(log, sizeof(log), "%s/svcportd.log", d->srv);
+	if (!(f = fopen(log, "re")))
+		return false;
+	while (!port && fgets(line, sizeof(line), f))
+		if (strstr(line, "link https:") && (at = strstr(line, " port ")))
+			port = (unsigned)strtoul(at + 6, NULL, 10);
+	fclose(f);
+	snprintf(d->https, sizeof(d->https), "https:127.0.0.1:%u", port);
+	return port > 0;
+}
+
 static bool st_rack(struct demo *d)
 {
 	bool ok;
 
 	set_links(d, d->srv);
 	snprintf(d->capture, sizeof(d->capture), "%s/capture.btsnoop", d->srv);
-	ok = sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
-	                 (char *)d->bin_dir, "--se", (char *)d->se, "--capture", d->capture)) == 0;
+	ok = link_dir_make(d);
+	ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
+	                       (char *)d->bin_dir, "--se", (char *)d->se, "--capture", d->capture,
+	                       "--link", "https:127.0.0.1:0", "--gateway-arg", "--link-dir",
+	                       "--gateway-arg", d->link_dir)) == 0;
+	ok = ok && https_spec_read(d);
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "")) == 0;
 	return ok;
@@ -175,6 +266,27 @@ static bool st_reactivate_usb(struct demo *d)
 	return ok;
 }
 
+/* The laptop on the management network: trusts the BMC's CA, never physical presence. */
+static bool st_laptop_https(struct demo *d)
+{
+	bool ok;
+
+	/* bmcd reads the cover before every request: one while it is closed, then open it. */
+	ok = sim(d, ARGV(S, "server", "hw", "--dir", d->srv, "cover", "closed")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->https, "--link-ca", d->link_ca, "info",
+	                       "--expect-state", "ACTIVE")) == 0;
+	ok = ok && sim(d, ARGV(S, "server", "hw", "--dir", d->srv, "cover", "open")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->https, "--link-ca", d->link_ca, "info",
+	                       "--expect-state", "LOCKED")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->https, "--link-ca", d->link_ca, API("eddie"),
+	                       "activate")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->https, "--link-ca", d->link_ca, "info",
+	                       "--expect-state", "ACTIVE")) == 0;
+	ok = ok && sim(d, ARGV(S, "app", "--link", d->https, "--link-ca", d->link_ca,
+	                       "--expect-error", "PRESENCE_REQUIRED", "activation-code")) == 0;
+	return ok;
+}
+
 static bool st_reset_refused(struct demo *d)
 {
 	bool ok;
@@ -201,8 +313,8 @@ static bool st_emergency_reset(struct demo *d)
 	/* The administrator's password is refused (reset: a one-time password that must
 	 * change), the SED AK gone, and no log, capture or state file shows the password. */
 	ok = ok && bmcctl_says(d, "Adm1n-Secret", NULL, "\"error\":\"", "authentication");
-	ok = ok && bmcctl_says(d, NULL, "status", "\"admin_password_must_change\":", "true");
-	ok = ok && bmcctl_says(d, NULL, "status", "\"sed_ak_present\":", "false");
+	ok = ok && bmcctl_says(d, d->otp, "status", "\"admin_password_must_change\":", "true");
+	ok = ok && bmcctl_says(d, d->otp, "status", "\"sed_ak_present\":", "false");
 	ok = ok && is_secret_in_no_file(d->srv, d->otp);
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "LOCKED")) == 0;
@@ -369,6 +481,9 @@ const struct demo_step demo_story[] = {
      is_drive_locked},
     {"Reactivate over USB (service-port cable)", st_reactivate_usb},
     {"The host reboots: the SED AK unlocks the drive, the data reads back", is_drive_data_read},
+    {"From a laptop on the management network: tampered again, reactivated over https: "
+     "(BMC's CA trusted); no activation code there",
+     st_laptop_https},
     {"An edge user's emergency reset is refused (ROLE_FORBIDDEN), by the portal "
      "and by the BMC",
      st_reset_refused},

@@ -42,7 +42,7 @@ int run_v(struct demo *d, char *const argv[], const char *capture_key, char *cap
 	if (pid == 0) {
 		dup2(pfd[1], STDOUT_FILENO);
 		dup2(pfd[1], STDERR_FILENO);
-		execv(argv[0], argv);
+		execvp(argv[0], argv); /* openssl by name (the demo's link dir) */
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -175,11 +175,12 @@ int cli_demo(int argc, char **argv)
 	static const char usage[] =
 	    "usage: svcport-sim demo [--bin-dir BUILD] [--se file|pkcs11] [--keep] [--json]\n"
 	    "  Plays the whole story in a temporary folder: portal, users, a portal-managed\n"
-	    "  server, claim and activation over BLE, tamper, reactivation over USB, emergency\n"
-	    "  reset, SED AK restore, motherboard replacement, key update, transfer, a\n"
-	    "  replayed command, and a second server activated online by itself; the\n"
-	    "  server's host unlocks its self-encrypting drive only while the server is\n"
-	    "  active and the AK present. Exit 0 only if every step behaved as expected.\n"
+	    "  server, claim and activation over BLE, tamper, reactivation over USB and from a\n"
+	    "  laptop over the management network (https:), emergency reset, SED AK restore,\n"
+	    "  motherboard replacement, key update, transfer, a replayed command, and a\n"
+	    "  second server activated online by itself; the server's host unlocks its\n"
+	    "  self-encrypting drive only while the server is active and the AK present.\n"
+	    "  Exit 0 only if every step behaved as expected.\n"
 	    "  --se pkcs11: each server's secure element is a SoftHSM2 token of its own.\n";
 	struct cli_args a;
 	struct demo *d;

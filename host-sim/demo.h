@@ -17,7 +17,7 @@
 #define MT        "7D1A"
 #define SN        "J900DEMO"
 #define SN_ONLINE "J901DEMO" /* the server activated online */
-#define MAX_STEPS 26
+#define MAX_STEPS 28
 
 struct demo {
 	char self[PATH_MAX];
@@ -44,6 +44,8 @@ struct demo {
 	char label[32];         /* the BMC's initial password, from the board's label */
 	char url[64];           /* the portal service */
 	char ca[PATH_MAX + 16]; /* its certificate, downloaded, the phone's trust */
+	/* The first server's https: link (the laptop): its link dir, the BMC's CA, the spec. */
+	char link_dir[PATH_MAX + 16], link_ca[PATH_MAX + 32], https[96];
 	char pw[4][PATH_MAX + 32];
 	int pw_slot;
 	pid_t serve;

@@ -9,18 +9,19 @@
 #include "log.h"
 
 static const struct link_ops *const link_table[] = {
-    &link_tty_ops,     &link_unix_ops, &link_usb_ops,
-    &link_ble_sim_ops, &link_ble_ops,  &link_portal_ops,
+    &link_tty_ops, &link_unix_ops,  &link_usb_ops,    &link_ble_sim_ops,
+    &link_ble_ops, &link_https_ops, &link_portal_ops,
 };
 
 int link_open(const struct link_ctx *ctx, const char *spec, struct link **ret_link)
 {
 	const char *colon = strchr(spec, ':');
 	if (!colon || colon == spec || !colon[1]) {
-		log_msg(LOG_ERR,
-		        "link %s: expected scheme:argument (ble:hci0, ble-sim:PATH, "
-		        "tty:PATH, unix:PATH, usb:VID:PID, portal:https://IP:PORT)",
-		        spec);
+		log_msg(
+		    LOG_ERR,
+		    "link %s: expected scheme:argument (ble:hci0, ble-sim:PATH, "
+		    "tty:PATH, unix:PATH, usb:VID:PID, https:ADDR:PORT, portal:https://IP:PORT)",
+		    spec);
 		return -EINVAL;
 	}
 	size_t n = (size_t)(colon - spec);

@@ -7,6 +7,7 @@
  *   tty:PATH        USB-CDC byte stream on a tty         (link-cdc.c)
  *   unix:PATH       the same stream on a unix listener   (link-cdc.c)
  *   usb:VID:PID     libusb host mode, CDC-ACM device     (link-usbhost.c)
+ *   https:ADDR:PORT Frames over HTTPS, management network (link-https.c)
  *   portal:https://IP:PORT  outbound online activation   (link-portal*.c)
  * Every link opens its device or socket in open() (before the privilege
  * drop), creates one session per connection in ctx->sessions, and logs one
@@ -32,11 +33,11 @@ struct link_ctx {
 	uint32_t max_message;    /* largest Frame accepted */
 	/* start_ms and the progress rule (session_progress_deadline) */
 	const struct session_limits *limits;
-	int ble_security;     /* BT_SECURITY_* for ble: */
-	const char *ble_name; /* advertised short name / GAP device name */
-	/* Network links (issue 16; docs/online.md): the link credentials bmcd exports,
-	 * the anchors a portal: link trusts, its back-off. Strings "" when not set. */
-	const char *link_dir;
+	int ble_security;               /* BT_SECURITY_* for ble: */
+	const char *ble_name;           /* advertised short name / GAP device name */
+	const char *link_dir;           /* https:, portal: bmcd's link credentials ("": none) */
+	const char *https_allow_origin; /* https: the one cross origin allowed ("": none) */
+	/* portal: (docs/online.md): the anchors it trusts ("": none), its back-off. */
 	const char *portal_trust;
 	uint32_t portal_retry_min_ms;
 	uint32_t portal_retry_max_ms;
@@ -60,6 +61,7 @@ extern const struct link_ops link_ble_sim_ops;
 extern const struct link_ops link_tty_ops;
 extern const struct link_ops link_unix_ops;
 extern const struct link_ops link_usb_ops;
+extern const struct link_ops link_https_ops;
 extern const struct link_ops link_portal_ops;
 
 /* Parses spec and opens the link; -EINVAL (logged) for an unknown scheme. */

@@ -29,7 +29,9 @@ static const char app_usage[] =
     "  With --portal-url the phone logs in to the portal service and has its\n"
     "  commands signed there; with --portal DIR (tests, the operator) in-process.\n"
     "  The phone. LINK: ble-sim:PATH | unix:PATH | tty:PATH | ble:hciN[/ADDR]\n"
-    "  (usb:VID:PID, the phone as a USB host, is not simulated: use tty: for a cable).\n"
+    "  (usb:VID:PID, the phone as a USB host, is not simulated: use tty: for a cable),\n"
+    "  or a laptop: https:HOST:PORT (svcportd's management-network link) trusting\n"
+    "  --link-ca PEM (the BMC's internal CA) or --link-dir DIR (its link-chain.pem).\n"
     "  ACTION: info | activation-code | claim | activate | emergency-reset | key-update\n"
     "          | promote | transfer | sensors\n"
     "  --mtu N            ATT MTU to offer (23..517, default 517)\n"
@@ -120,8 +122,14 @@ static void print_link(const struct app *a, const struct app_link_info *li)
 /* Opens the link and the library's session on it, and sets the link up. */
 static int app_connect(struct app *a, const char *spec, struct svcport_client_config *cfg)
 {
+	static char chain[4096];
+	const char *link_dir = cli_arg(a->args, "link-dir", NULL);
+	if (link_dir)
+		snprintf(chain, sizeof(chain), "%s/link-chain.pem", link_dir);
 	const struct app_link_opts lo = {.scan_timeout_ms = a->scan_timeout_ms,
 	                                 .no_scan = cli_flag(a->args, "no-scan"),
+	                                 .ca_file =
+	                                     cli_arg(a->args, "link-ca", link_dir ? chain : NULL),
 	                                 .note = link_note,
 	                                 .user_data = a};
 	struct svcport_client_callbacks cb = {
@@ -219,7 +227,7 @@ int cli_app(int argc, char **argv)
 	    "force-chain validity= gatt-cache= "
 	    "issued-offset= skip-policy forge-untrusted forge-signature forge-device= "
 	    "forge-control= forge-org= forge-role= expect-state= expect-led= expect-owner= "
-	    "expect-control= portal-url= cacert= password-file=";
+	    "expect-control= portal-url= cacert= password-file= link-ca= link-dir=";
 	struct svcport_client_config cfg;
 	struct cli_args args;
 	struct app *a;

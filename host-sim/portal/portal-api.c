@@ -299,8 +299,10 @@ static bool file_send(struct evhttp_request *req, const char *path, const char *
 	}
 	evbuffer_add_file(b, fd, 0, st.st_size); /* takes fd */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	/* connect-src https:: the technician's page also reaches a server's https: link on the
+	 * management network, an address the technician types (docs/web.md). */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Security-Policy",
-	                  "default-src 'self'");
+	                  "default-src 'self'; connect-src 'self' https:");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Content-Type-Options",
 	                  "nosniff");
 	evhttp_send_reply(req, 200, "OK", b);

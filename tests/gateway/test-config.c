@@ -89,6 +89,8 @@ static void test_file_then_command_line(void **state)
 	           "capture-max = 1M\n"
 	           "ble-security = high\n"
 	           "bmc-socket = /run/b.sock\n"
+	           "link-dir = /var/lib/svcport-bmc/link\n"
+	           "https-allow-origin = https://portal.example:8443\n"
 	           "syslog = yes\n");
 	struct gw_config cfg;
 	char *argv[] = {"svcportd", "--config", conf_path, NULL};
@@ -104,6 +106,8 @@ static void test_file_then_command_line(void **state)
 	assert_int_equal(cfg.capture_max, 1024 * 1024);
 	assert_int_equal(cfg.ble_security, 3);
 	assert_string_equal(cfg.bmc_socket, "/run/b.sock");
+	assert_string_equal(cfg.link_dir, "/var/lib/svcport-bmc/link");
+	assert_string_equal(cfg.https_allow_origin, "https://portal.example:8443");
 	assert_true(cfg.use_syslog);
 
 	char *argv2[] = {"svcportd", "--idle-timeout", "5",           "--config",
@@ -140,9 +144,15 @@ static void test_rejections(void **state)
 	    {"--capture-max", "1000"},
 	    {"--capture-max", "2048M"},
 	    {"--capture-max", "64k"},
+	    {"--link-dir", ""},
+	    /* an exact origin: a scheme and a host (and port), nothing more */
+	    {"--https-allow-origin", "portal.example"},
+	    {"--https-allow-origin", "https://portal.example/phone"},
+	    {"--https-allow-origin", "https://*.example"},
+	    {"--https-allow-origin", "ftp://portal.example"},
+	    {"--https-allow-origin", ""},
 	    {"--portal-retry-min", "0"},
 	    {"--portal-retry-max", "2d"},
-	    {"--link-dir", ""},
 	    {"--portal-trust", ""},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

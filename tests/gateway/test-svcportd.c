@@ -540,6 +540,11 @@ static void test_refusals(void **state)
 	expect_refusal(usb_bad, 1, "expected usb:VID:PID");
 	const char *scheme[] = {"--link", "serial:/dev/ttyS0", NULL};
 	expect_refusal(scheme, 1, "unknown scheme");
+	/* https: needs an IP address and port, and the link dir of bmcd's export. */
+	const char *https_bad[] = {"--link", "https:bmc.example:443", NULL};
+	expect_refusal(https_bad, 1, "expected https:ADDR:PORT");
+	const char *https_nodir[] = {"--link", "https:127.0.0.1:0", NULL};
+	expect_refusal(https_nodir, 1, "needs --link-dir");
 	const char *opt[] = {"--link", "unix:/x", "--max-sessions", "100", NULL};
 	expect_refusal(opt, 2, "bad value '100' for 'max-sessions'");
 	char tty[128];

@@ -165,7 +165,8 @@ async function connect(transport) {
   await busyRun(`connect over ${transport.name}`, async () => {
     progressShow('connect', `Connecting over ${transport.name}…`);
     if (session) await session.close();
-    const port = await transport.connect().catch((e) => {
+    const address = transport.needsAddress ? $('https-address').value.trim() : undefined;
+    const port = await transport.connect(address).catch((e) => {
       // The chooser closed without a choice.
       throw e?.name === 'NotFoundError' ? new LinkError('CANCELLED', e.message) : e;
     });
@@ -188,7 +189,7 @@ function renderTransports() {
     const ok = t.isSupported();
     const b = document.createElement('button');
     b.type = 'button';
-    b.id = t.kind === 'gatt' ? 'connect-ble' : 'connect-usb';
+    b.id = t.id ?? (t.kind === 'gatt' ? 'connect-ble' : 'connect-usb');
     b.textContent = `Connect over ${t.name}`;
     b.disabled = ok !== true;
     b.addEventListener('click', () => connect(t));

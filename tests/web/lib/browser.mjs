@@ -29,14 +29,18 @@ function run(cmd, args) {
   });
 }
 
-// caFile: a PEM certificate to trust as a CA (none: an empty store). Returns { browser, close() }.
-export async function chromiumStart({ caFile = null } = {}) {
+// caFile: a PEM certificate to trust as a CA (none: an empty store); moreCaFiles: others (the
+// BMC's internal CA for its https: link). Returns { browser, close() }.
+export async function chromiumStart({ caFile = null, moreCaFiles = [] } = {}) {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'svcport-chromium-'));
   const nss = path.join(home, '.pki', 'nssdb');
   await fs.mkdir(nss, { recursive: true });
   await run('certutil', ['-N', '-d', `sql:${nss}`, '--empty-password']);
   if (caFile) {
     await run('certutil', ['-A', '-d', `sql:${nss}`, '-n', 'svcport portal CA (test)', '-t', 'C,,', '-i', caFile]);
+  }
+  for (const [i, f] of moreCaFiles.entries()) {
+    await run('certutil', ['-A', '-d', `sql:${nss}`, '-n', `svcport CA ${i + 2} (test)`, '-t', 'C,,', '-i', f]);
   }
   const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true, args: CHROMIUM_ARGS, userDataDir: path.join(home, 'profile'), env: { ...process.env, HOME: home } });

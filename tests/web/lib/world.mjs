@@ -12,6 +12,7 @@ import path from 'node:path';
 
 import { appImport, env } from './env.mjs';
 import { httpsFetchWithCa } from './https-fetch.mjs';
+import { httpsPortOf, linkDirMake } from './linkdir.mjs';
 
 const { portalHttpsClient } = await appImport('core/portal-https.js');
 
@@ -76,7 +77,9 @@ export async function labelPassword(w) {
   return (await fs.readFile(path.join(w.srv, 'factory', 'admin-password'), 'utf8')).trim();
 }
 
-export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [], server = true } = {}) {
+// https: true adds svcportd's https: link on 127.0.0.1 (any free port) with link credentials
+// made by linkDirMake, the portal's origin allowed (CORS): w.httpsUrl, w.linkCa, w.linkFetch.
+export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [], server = true, https = false } = {}) {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'svcport-web-'));
   // As root the gateway runs as svcport or nobody: it must reach srv/bmcd.sock.
   await fs.chmod(tmp, 0o711);
@@ -90,10 +93,19 @@ export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', 
     await fs.writeFile(pw, `${passwordOf(u)}\n`, { mode: 0o600 });
     await simRun([...p, 'user', 'add', u, '--org', org, '--role', role, '--password-file', pw]);
   };
+  // The https: link allows the portal's origin, so the portal serves first.
+  const portalUp = https ? await portalServe(w).then(() => ({})) : null;
+  if (https) {
+    const ld = await linkDirMake(path.join(tmp, 'link'));
+    w.linkDir = ld.dir;
+    w.linkCa = ld.ca;
+    links = [...links, 'https:127.0.0.1:0'];
+    gatewayArgs = [...gatewayArgs, '--link-dir', ld.dir, '--https-allow-origin', w.portalUrl];
+  }
   // Side by side (each password costs the portal's PBKDF2; SQLite serialises the writes).
   const serverUp = server ? simRun(['server', 'up', '--dir', w.srv, '--portal', w.portal, '--mt', MT, '--sn', sn,
     ...gatewayArgs.flatMap((a) => ['--gateway-arg', a]), ...links.flatMap((l) => ['--link', l])]) : {};
-  const started = await Promise.allSettled([serverUp, portalServe(w), ...[['alice', 'acme', 'org-admin'],
+  const started = await Promise.allSettled([serverUp, portalUp ?? portalServe(w), ...[['alice', 'acme', 'org-admin'],
     ['eddie', 'acme', 'edge-user'], ['mona', 'acme', 'maintenance'], ['bob', 'acme', 'base'],
     ['zed', 'beta', 'org-admin']].map(userAdd)]);
   const failed = started.find((r) => r.status === 'rejected');
@@ -106,6 +118,10 @@ export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', 
   w.bmcdPid = up.bmcd_pid;
   w.ble = path.join(w.srv, 'ble.sock');
   w.usb = path.join(w.srv, 'usb.sock');
+  if (https) {
+    w.httpsUrl = `https://127.0.0.1:${await httpsPortOf(w.srv)}`;
+    w.linkFetch = httpsFetchWithCa(await fs.readFile(w.linkCa), { fresh: true });
+  }
   return w;
 }
 

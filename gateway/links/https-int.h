@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The https: link's parts (link-https.c, https-sess.c, https-creds.c); private to them.
+ *
+ * https-creds: the link credentials bmcd exports to the link dir (link.key,
+ * link-chain.pem; docs/gateway.md "https:"). Looked at before every TLS
+ * handshake: when either file's inode, size or mtime changed they are read
+ * again. A file missing or unreadable, or a key that does not match the
+ * chain's first certificate (bmcd renames one file, then the other), leaves
+ * the link without credentials: connections are refused, the reason is logged
+ * once, and the files are read again at the next connection at most once a
+ * second until they load. Nothing crashes and nothing falls back to a stale
+ * certificate that the files no longer name.
+ *
+ * https-sess: one conversation over HTTP (docs/gateway.md "https:"): a
+ * session of the table named by a random token, the one POST waiting for its
+ * answer, the one GET waiting for an event, and up to HTTPS_EVENTS_MAX events
+ * not yet fetched.
+ */
+#ifndef SVCPORT_GW_HTTPS_INT_H
+#define SVCPORT_GW_HTTPS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "link.h"
+
+struct tls_config;
+struct evhttp_request;
+struct evhttp_connection;
+struct https_creds;
+struct https_sess;
+struct https_link;
+
+#define HTTPS_TOKEN_HEX   32 /* 128 random bits */
+#define HTTPS_EVENTS_MAX  8
+#define HTTPS_POLL_MS     20000u /* an events GET answers 204 after this long */
+#define HTTPS_CONNS_MAX   16u    /* TLS connections at once per link */
+#define HTTPS_HEADERS_MAX 4096
+#define HTTPS_PEER_MAX    48
+#define GW_LINK_PATH_MAX  320
+
+/* ---- https-creds.c */
+int https_creds_new(const char *dir, const char *link_name, struct https_creds **ret)
+    __attribute__((warn_unused_result));
+void https_creds_free(struct https_creds *c);
+/* Looks at the files (reloading them if they changed); the configuration for
+ * the next handshake (not referenced for the caller), or NULL: refuse. */
+struct tls_config *https_creds_current(struct https_creds *c, uint64_t now_ms);
+/* close_notify for a connection of any configuration still in use. */
+void https_creds_closecb(struct https_creds *c, struct evhttp_connection *evcon);
+
+/* ---- https-sess.c */
+struct https_sess_config {
+	struct https_link *link;
+	const struct link_ctx *ctx;
+	const char *link_name;
+	const char *peer; /* the client's address: the back-off's peer */
+	bool oneshot;     /* POST /v1/frame: the session ends with its answer */
+};
+
+/* -EBUSY: no slot for LINK_NET in the table (logged by the table). */
+int https_sess_new(const struct https_sess_config *cfg, struct https_sess **ret)
+    __attribute__((warn_unused_result));
+/* Answers any waiting request 410 and closes the session. NULL: no-op. */
+void https_sess_free(struct https_sess *s);
+const char *https_sess_token(const struct https_sess *s);
+/* Constant time over the token. */
+bool https_sess_has_token(const struct https_sess *s, const char *token);
+/* POST .../frames: body is one Frame (at most max_message bytes). */
+void https_sess_post(struct https_sess *s, struct evhttp_request *req, const uint8_t *body,
+                     size_t len);
+/* GET .../events */
+void https_sess_poll(struct https_sess *s, struct evhttp_request *req);
+struct https_sess *https_sess_next(const struct https_sess *s);
+void https_sess_set_next(struct https_sess *s, struct https_sess *next);
+
+/* ---- link-https.c, for https-sess.c */
+/* The session ended from the table's side (idle) or by itself (one-shot,
+ * start timeout): unlinks and frees it, later, from the loop. */
+void https_link_sess_ended(struct https_link *l, struct https_sess *s);
+/* Replies with the link's CORS headers; body may be NULL. Text bodies say why. */
+void https_reply(struct https_link *l, struct evhttp_request *req, int code, const char *reason,
+                 const char *ctype, const void *body, size_t len);
+
+#endif

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// svcportd's https: link (docs/gateway.md "https:") with real processes: svcport-bmcd and
+// svcportd (`server up`, an https: link on 127.0.0.1 with link credentials laid out as bmcd's
+// --link-dir export), the portal service, and as clients: `svcport-sim app --link https:`
+// (libsvcport-client through its bridge), curl, node:https, and the web app's https transport
+// (web/phone/transports/https.js) with the protocol core unchanged. Each rejection is checked
+// to change nothing: the BMC's state files are the same bytes before and after.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream, promises as fs } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import tls from 'node:tls';
+import { after, before, test } from 'node:test';
+
+import { appImport, env } from './lib/env.mjs';
+import { httpsFetchWithCa } from './lib/https-fetch.mjs';
+import { httpsPortOf, linkDirMake } from './lib/linkdir.mjs';
+import { unixStreamPort } from './lib/ports.mjs';
+import { MT, portalAs, portalClaim, worldDown, worldUp } from './lib/world.mjs';
+
+const { httpsPortOpen } = await appImport('transports/https.js');
+const { sessionOpen } = await appImport('core/session.js');
+const { activationCode, deviceInfo, signedAction } = await appImport('core/flows.js');
+const { create, fromBinary, pb, toBinary } = await appImport('core/proto.js');
+
+let w;
+before(async () => {
+  w = await worldUp('J900HTTP', { https: true });
+  await portalClaim(w);
+});
+after(async () => { await worldDown(w); });
+
+function run(file, args, input) {
+  return new Promise((resolve) => {
+    const p = execFile(file, args, { encoding: 'buffer' }, (err, stdout, stderr) => resolve({
+      code: err ? err.code ?? 1 : 0, stdout, stderr: stderr.toString() }));
+    if (input) p.stdin.end(input);
+  });
+}
+
+const app = (...args) => run(env('SVCPORT_SIM'), ['--json', 'app', '--link', `https:127.0.0.1:${new URL(w.httpsUrl).port}`,
+  '--link-ca', w.linkCa, ...args]);
+const frame = (id, request) => toBinary(pb.FrameSchema, create(pb.FrameSchema, { id, msg: { case: 'request', value: { body: request } } }));
+const answer = (bytes) => fromBinary(pb.FrameSchema, new Uint8Array(bytes));
+const post = (p, body, headers = {}) => w.linkFetch(`${w.httpsUrl}${p}`, { method: 'POST', body, headers });
+
+// The BMC's state, byte for byte (state, audit log, secure element): a refusal must leave it
+// as it was.
+async function bmcState(dir = path.join(w.srv, 'state')) {
+  const out = [];
+  for (const e of (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...await bmcState(p));
+    else out.push([p, (await fs.readFile(p)).toString('hex')]);
+  }
+  return out;
+}
+
+test('svcport-sim app over https: claims and activates the server with the portal', async () => {
+  const claim = await app('--user', 'alice', '--portal', w.portal, 'claim');
+  assert.equal(claim.code, 0, claim.stdout.toString() + claim.stderr);
+  const r = await app('--user', 'eddie', '--portal', w.portal, 'activate');
+  assert.equal(r.code, 0, r.stdout.toString() + r.stderr);
+  const out = JSON.parse(r.stdout.toString());
+  assert.equal(out.link, 'https');
+  assert.equal(out.portal_status, 'activated');
+  const info = JSON.parse((await app('info')).stdout.toString());
+  assert.equal(info.lockdown_state, 'ACTIVE');
+});
+
+test('curl: GetDeviceInfo in one POST /v1/frame', async () => {
+  const tmp = path.join(w.tmp, 'req.bin');
+  await fs.writeFile(tmp, frame(7, { case: 'getDeviceInfo', value: {} }));
+  const r = await run('curl', ['-sS', '--fail', '--cacert', w.linkCa, '--data-binary', `@${tmp}`,
+    '-H', 'Content-Type: application/x-protobuf', `${w.httpsUrl}/v1/frame`]);
+  assert.equal(r.code, 0, r.stderr);
+  const f = answer(r.stdout);
+  assert.equal(f.id, 7);
+  assert.equal(f.msg.value.body.case, 'deviceInfo');
+  assert.equal(f.msg.value.body.value.device.serialNumber, w.sn);
+  assert.equal(f.msg.value.body.value.device.machineType, MT);
+});
+
+test('a client that does not trust the certificate is refused: curl, node, another CA', async () => {
+  const plain = await run('curl', ['-sS', `${w.httpsUrl}/v1/frame`, '--data-binary', 'x']);
+  assert.equal(plain.code, 60, plain.stderr); // SSL certificate problem
+  const other = await linkDirMake(path.join(w.tmp, 'other'), { cn: 'Someone else' });
+  await assert.rejects(httpsFetchWithCa(await fs.readFile(other.ca), { fresh: true })(`${w.httpsUrl}/v1/frame`, { method: 'POST', body: 'x' }),
+    (e) => /self[- ]signed|unable to verify|certificate/i.test(e.message));
+  const r = await run(env('SVCPORT_SIM'), ['app', '--link', `https:127.0.0.1:${new URL(w.httpsUrl).port}`, '--link-ca', other.ca, 'info']);
+  assert.notEqual(r.code, 0);
+});
+
+test('GetActivationCode is refused PRESENCE_REQUIRED: the network is never presence', async () => {
+  const before = await bmcState();
+  const r = await post('/v1/frame', frame(9, { case: 'getActivationCode', value: {} }));
+  assert.equal(r.status, 200);
+  const f = answer(await r.arrayBuffer());
+  assert.equal(f.msg.value.body.case, 'error');
+  assert.equal(f.msg.value.body.value.code, pb.ErrorCode.PRESENCE_REQUIRED);
+  const cli = await app('--expect-error', 'PRESENCE_REQUIRED', 'activation-code');
+  assert.equal(cli.code, 0, cli.stdout.toString());
+  assert.deepEqual(await bmcState(), before);
+});
+
+test('bad requests: oversize, garbage, empty, wrong method, wrong path, other origin', async () => {
+  const before = await bmcState();
+  const big = await post('/v1/frame', new Uint8Array(8193));
+  assert.equal(big.status, 413);
+  const garbage = answer(await (await post('/v1/frame', new Uint8Array([0xff, 0xff, 0xff, 0x01]))).arrayBuffer());
+  assert.equal(garbage.msg.value.body.value.code, pb.ErrorCode.BAD_REQUEST);
+  assert.equal((await post('/v1/frame', new Uint8Array(0))).status, 400);
+  const get = await w.linkFetch(`${w.httpsUrl}/v1/frame`, { method: 'GET' });
+  assert.equal(get.status, 405);
+  assert.equal(get.headers.allow, 'POST');
+  assert.equal((await w.linkFetch(`${w.httpsUrl}/v1/sessions`, { method: 'GET' })).status, 405);
+  assert.equal((await post('/index.html', 'x')).status, 404);
+  assert.equal((await post(`/v1/sessions/${'0'.repeat(32)}/frames`, frame(1, { case: 'ping', value: {} }))).status, 404);
+  assert.equal((await post('/v1/frame', frame(1, { case: 'ping', value: {} }), { Origin: 'https://evil.example' })).status, 403);
+  const ok = await post('/v1/frame', frame(1, { case: 'ping', value: {} }), { Origin: w.portalUrl });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers['access-control-allow-origin'], w.portalUrl);
+  assert.deepEqual(await bmcState(), before);
+});
+
+// Opens n TLS connections that finish their handshake; resolves with the sockets.
+function tlsOpen(n) {
+  const { port } = new URL(w.httpsUrl);
+  return Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: undefined, ca: [w.caPem] }, () => resolve(s));
+    s.once('error', reject);
+  })));
+}
+
+// Ends a connection and resolves once the server closed its side too: by then it no longer
+// counts it (the gateway frees a connection before its FIN goes out).
+const tlsClose = (s) => new Promise((resolve) => { s.once('close', resolve); s.end(); });
+
+test('too many connections: the 17th fails at once, a slot frees when one closes', async () => {
+  w.caPem = await fs.readFile(w.linkCa);
+  const held = await tlsOpen(16);
+  await assert.rejects(tlsOpen(1));
+  await tlsClose(held.pop());
+  held.push(...await tlsOpen(1));
+  await Promise.all(held.map(tlsClose));
+});
+
+test('session slots: network peers cannot take every slot nor lock a USB peer out', async () => {
+  const tokens = [];
+  for (;;) {
+    const r = await post('/v1/sessions', undefined);
+    if (r.status !== 201) {
+      assert.equal(r.status, 503);
+      assert.equal(r.headers['retry-after'], '1');
+      break;
+    }
+    tokens.push(await r.text());
+  }
+  assert.equal(tokens.length, 3); // max-sessions 4: one kind holds at most 3
+  const usb = await sessionOpen(await unixStreamPort(w.usb));
+  assert.equal((await deviceInfo(usb)).device.serialNumber, w.sn);
+  await usb.close();
+  for (const t of tokens) {
+    assert.equal((await w.linkFetch(`${w.httpsUrl}/v1/sessions/${t}`, { method: 'DELETE' })).status, 204);
+  }
+  assert.equal((await post(`/v1/sessions/${tokens[0]}/frames`, frame(1, { case: 'ping', value: {} }))).status, 404);
+});
+
+test('the web app\'s https transport: the protocol core reads the server and acts with the portal', async () => {
+  const s = await sessionOpen(await httpsPortOpen({ base: w.httpsUrl, fetch: w.linkFetch }));
+  assert.equal(s.linkInfo.device.serialNumber, w.sn);
+  const di = await deviceInfo(s);
+  assert.equal(di.lockdownState, pb.LockdownState.LOCKDOWN_ACTIVE);
+  await assert.rejects(activationCode(s), (e) => e.codeName === 'PRESENCE_REQUIRED');
+  const r = await signedAction(s, await portalAs(w, 'alice'), 'sensors', { sensors: { intrusion: true, motion: false, steps: 0 } });
+  assert.ok(r.receipt);
+  await s.close();
+});
+
+test('new link credentials are used from the next handshake; a mismatched pair is refused', async () => {
+  const fresh = await linkDirMake(path.join(w.tmp, 'fresh'), { cn: 'BMC internal CA 2' });
+  // The key of another pair beside the running chain: refused, logged, no crash.
+  await fs.copyFile(path.join(fresh.dir, 'link.key'), path.join(w.linkDir, 'link.key.tmp'));
+  await fs.rename(path.join(w.linkDir, 'link.key.tmp'), path.join(w.linkDir, 'link.key'));
+  await assert.rejects(post('/v1/frame', frame(1, { case: 'ping', value: {} })));
+  const log = await fs.readFile(path.join(w.srv, 'svcportd.log'), 'utf8');
+  assert.match(log, /refusing connections: link\.key does not match/);
+  // Its chain too: served at once, from the new CA only.
+  await fs.copyFile(path.join(fresh.dir, 'link-chain.pem'), path.join(w.linkDir, 'link-chain.pem.tmp'));
+  await fs.rename(path.join(w.linkDir, 'link-chain.pem.tmp'), path.join(w.linkDir, 'link-chain.pem'));
+  const r = await httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true })(`${w.httpsUrl}/v1/frame`,
+    { method: 'POST', body: frame(2, { case: 'ping', value: {} }) });
+  assert.equal(r.status, 200);
+  await assert.rejects(post('/v1/frame', frame(3, { case: 'ping', value: {} })));
+  w.linkCa = fresh.ca;
+  w.linkFetch = httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true });
+});
+
+// A second svcportd on the same bmcd, its https: link serving what bmcd itself exported to
+// the server's link dir (`server up` passes bmcd --link-dir DIR/link, docs/certs.md), as the
+// world's gateway user. Resolves with { url, proc, dir } once it is ready.
+async function gatewayOnBmcdExport() {
+  const dir = path.join(w.tmp, 'gw2');
+  await fs.mkdir(dir, { mode: 0o755 });
+  const log = createWriteStream(path.join(dir, 'svcportd.log'));
+  await new Promise((r) => log.once('open', r));
+  const pid = (await fs.readFile(path.join(w.srv, 'svcportd.pid'), 'utf8')).trim();
+  const uid = (await fs.readFile(`/proc/${pid}/status`, 'utf8')).match(/^Uid:\s+(\d+)/m)[1];
+  const user = (await run('id', ['-nu', uid])).stdout.toString().trim();
+  const proc = spawn(env('SVCPORT_SVCPORTD'), ['--config', '/dev/null', '--link', 'https:127.0.0.1:0',
+    '--link-dir', path.join(w.srv, 'link'), '--bmc-socket', path.join(w.srv, 'bmcd.sock'),
+    '--ready-fd', '3', ...(process.getuid() === 0 ? ['--user', user] : [])],
+  { stdio: ['ignore', log, log, 'pipe'] });
+  await new Promise((resolve, reject) => {
+    proc.stdio[3].once('data', resolve);
+    proc.once('exit', (code) => reject(new Error(`svcportd exited ${code}: see ${dir}/svcportd.log`)));
+  });
+  const port = await httpsPortOf(dir);
+  return { port, proc, dir };
+}
+
+test('bmcd\'s own export (DIR/link) is served: curl checks it against the BMC\'s internal CA', async () => {
+  const gw = await gatewayOnBmcdExport();
+  try {
+    const chain = await fs.readFile(path.join(w.srv, 'link', 'link-chain.pem'), 'utf8');
+    const certs = chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+    assert.equal(certs.length, 2); // the link certificate, then the internal CA
+    const ca = path.join(gw.dir, 'bmc-ca.pem');
+    await fs.writeFile(ca, `${certs[1]}\n`);
+    // Until bmcd names its management addresses in the certificate (cert16), it names the
+    // device: the client asks for MT-SN and is sent to 127.0.0.1.
+    const name = `${MT}-${w.sn}`;
+    const req = path.join(gw.dir, 'req.bin');
+    await fs.writeFile(req, frame(11, { case: 'getDeviceInfo', value: {} }));
+    const r = await run('curl', ['-sS', '--fail', '--cacert', ca, '--resolve', `${name}:${gw.port}:127.0.0.1`,
+      '--data-binary', `@${req}`, `https://${name}:${gw.port}/v1/frame`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(answer(r.stdout).msg.value.body.value.device.serialNumber, w.sn);
+    // The world's CA (not the BMC's) is refused.
+    const other = await run('curl', ['-sS', '--cacert', w.linkCa, '--resolve', `${name}:${gw.port}:127.0.0.1`,
+      '--data-binary', `@${req}`, `https://${name}:${gw.port}/v1/frame`]);
+    assert.equal(other.code, 60, other.stderr);
+  } finally {
+    const gone = new Promise((r) => gw.proc.once('exit', r));
+    gw.proc.kill('SIGTERM');
+    await gone;
+  }
+});
