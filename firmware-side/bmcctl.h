@@ -60,6 +60,10 @@ int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv);
 int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv);
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv);
 int ctl_run_activation_code(struct ctl *c, int argc, char **argv);
+/* bmcctl-manual.c: manual activation by phone call. */
+int ctl_run_manual_challenge(struct ctl *c, int argc, char **argv);
+int ctl_run_manual_respond(struct ctl *c, int argc, char **argv);
+extern const char ctl_manual_help[]; /* `activation --help` */
 
 /* Argument parsing: 0 or -EINVAL. */
 int ctl_parse_bool(const char *s, bool *ret);

@@ -9,6 +9,7 @@
 
 #define PURPOSE_SED_AK "sed-ak"
 #define PURPOSE_CODE   "activation-code"
+#define PURPOSE_MANUAL "manual-key"
 
 static struct se_binding binding_of(const svcport_v1_BmcState *st, const char *purpose)
 {
@@ -110,10 +111,47 @@ int sealed_code_get(struct se *se, const svcport_v1_BmcState *st, char code[SEAL
 	return 0;
 }
 
+bool sealed_has_manual_key(const svcport_v1_BmcState *st)
+{
+	return st->manual_key_sealed.size > 0;
+}
+
+int sealed_manual_key_set(struct se *se, svcport_v1_BmcState *st,
+                          const unsigned char key[SEALED_MANUAL_KEY_LEN], const struct bmc_env *env)
+{
+	const struct se_binding bind = binding_of(st, PURPOSE_MANUAL);
+	size_t len = 0;
+	int ret = se_seal(se, &bind, key, SEALED_MANUAL_KEY_LEN, st->manual_key_sealed.bytes,
+	                  sizeof(st->manual_key_sealed.bytes), &len, env);
+
+	if (ret < 0)
+		return ret;
+	st->manual_key_sealed.size = (pb_size_t)len;
+	return 0;
+}
+
+int sealed_manual_key_get(struct se *se, const svcport_v1_BmcState *st,
+                          unsigned char key[SEALED_MANUAL_KEY_LEN])
+{
+	const struct se_binding bind = binding_of(st, PURPOSE_MANUAL);
+	size_t len = 0;
+	int ret;
+
+	if (!sealed_has_manual_key(st))
+		return -ENOENT;
+	ret = se_unseal(se, &bind, st->manual_key_sealed.bytes, st->manual_key_sealed.size, key,
+	                SEALED_MANUAL_KEY_LEN, &len);
+	if (ret == 0 && len != SEALED_MANUAL_KEY_LEN)
+		ret = -EBADMSG;
+	if (ret < 0)
+		mbedtls_platform_zeroize(key, SEALED_MANUAL_KEY_LEN);
+	return ret;
+}
+
 int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
                   const struct bmc_env *env)
 {
-	unsigned char ak[SEALED_SED_AK_LEN];
+	unsigned char ak[SEALED_SED_AK_LEN], key[SEALED_MANUAL_KEY_LEN];
 	char code[SEALED_CODE_LEN + 1];
 	int ret = 0;
 
@@ -128,6 +166,12 @@ int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcS
 		if (ret == 0)
 			ret = sealed_code_set(se, next, code, env);
 		mbedtls_platform_zeroize(code, sizeof(code));
+	}
+	if (ret == 0 && sealed_has_manual_key(old)) {
+		ret = sealed_manual_key_get(se, old, key);
+		if (ret == 0)
+			ret = sealed_manual_key_set(se, next, key, env);
+		mbedtls_platform_zeroize(key, sizeof(key));
 	}
 	return ret;
 }

@@ -14,8 +14,9 @@
 #include "se.h"
 #include "svcport.pb.h"
 
-#define SEALED_SED_AK_LEN 32
-#define SEALED_CODE_LEN   32 /* the printed code, NUL-padded to this length */
+#define SEALED_SED_AK_LEN     32
+#define SEALED_CODE_LEN       32 /* the printed code, NUL-padded to this length */
+#define SEALED_MANUAL_KEY_LEN 32 /* K_dev, manual activation (docs/manual-activation.md) */
 
 _Static_assert(SEALED_SED_AK_LEN + SE_SEAL_OVERHEAD ==
                    sizeof(((svcport_v1_BmcState *)0)->sed_ak_sealed.bytes),
@@ -23,6 +24,9 @@ _Static_assert(SEALED_SED_AK_LEN + SE_SEAL_OVERHEAD ==
 _Static_assert(SEALED_CODE_LEN + SE_SEAL_OVERHEAD ==
                    sizeof(((svcport_v1_BmcState *)0)->activation_code_sealed.bytes),
                "activation_code_sealed bound in svcport.options");
+_Static_assert(SEALED_MANUAL_KEY_LEN + SE_SEAL_OVERHEAD ==
+                   sizeof(((svcport_v1_BmcState *)0)->manual_key_sealed.bytes),
+               "manual_key_sealed bound in svcport.options");
 _Static_assert(SEALED_CODE_LEN + 1 == sizeof(((svcport_v1_ActivationCode *)0)->code),
                "an activation code fits the sealed length");
 
@@ -43,6 +47,16 @@ int sealed_code_set(struct se *se, svcport_v1_BmcState *st, const char *code,
 int sealed_code_get(struct se *se, const svcport_v1_BmcState *st, char code[SEALED_CODE_LEN + 1])
     __attribute__((warn_unused_result));
 bool sealed_has_code(const svcport_v1_BmcState *st);
+
+/* Seals K_dev, the manual activation key, into st. 0 or -errno. */
+int sealed_manual_key_set(struct se *se, svcport_v1_BmcState *st,
+                          const unsigned char key[SEALED_MANUAL_KEY_LEN], const struct bmc_env *env)
+    __attribute__((warn_unused_result));
+/* Unseals st's K_dev into key. -ENOENT (none), -EBADMSG (not ours / damaged). */
+int sealed_manual_key_get(struct se *se, const svcport_v1_BmcState *st,
+                          unsigned char key[SEALED_MANUAL_KEY_LEN])
+    __attribute__((warn_unused_result));
+bool sealed_has_manual_key(const svcport_v1_BmcState *st);
 
 /*
  * next's identity differs from old's (DeviceKeyUpdate): unseal old's secrets
