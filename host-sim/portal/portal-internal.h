@@ -5,6 +5,7 @@
 
 #include <limits.h>
 
+#include "manual-code.h"
 #include "pki.h"
 #include "portal.h"
 
@@ -47,6 +48,11 @@ void portal_random_symbols(struct portal *p, const char *alphabet, char *out, si
 int portal_pbkdf2(const char *secret, const uint8_t salt[16], unsigned iter, uint8_t out[32])
     __attribute__((warn_unused_result));
 bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n);
+
+/* K_dev of (mt, sn) (portal-manual.c): under the master key in DIR, made at the first
+ * manufacture (create). 0, or -ENOENT/-EIO with portal_why(). */
+int portal_manual_key(struct portal *p, const char *mt, const char *sn, bool create,
+                      uint8_t ret_key[MANUAL_KEY_LEN]) __attribute__((warn_unused_result));
 
 /* Role table of DESIGN §4.3. */
 bool portal_is_role_allowed(svcport_v1_Role role, svcport_v1_Action action);

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Manual activation by phone call, the portal's side (docs/manual-activation.md): the
+ * master key in the portal's directory, each device's K_dev derived from it, and the
+ * acts that turn a challenge into a response and confirm a receipt.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "portal-acts.h"
+#include "portal-internal.h"
+
+#define MASTER_FILE "manual-master.key"
+#define MASTER_LEN  32
+#define SKEW_MIN    5 /* minutes a BMC's clock may run ahead of the portal's */
+
+/* A new master key, written once (O_EXCL: never replaced). */
+static int master_create(struct portal *p, const char *path, uint8_t key[MASTER_LEN])
+{
+	int fd, err = 0;
+
+	if (pki_rng_fill(&p->rng, key, MASTER_LEN) != 0)
+		return -EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, key, MASTER_LEN) != MASTER_LEN || fsync(fd) < 0)
+		err = -EIO;
+	close(fd);
+	if (err < 0)
+		unlink(path);
+	return err;
+}
+
+int portal_manual_key(struct portal *p, const char *mt, const char *sn, bool create,
+                      uint8_t ret_key[MANUAL_KEY_LEN])
+{
+	uint8_t master[MASTER_LEN + 1];
+	char path[PATH_MAX];
+	size_t len = 0;
+	int err;
+
+	portal_path(p, MASTER_FILE, path);
+	err = portal_file_read(path, master, sizeof(master), &len);
+	if (err == -ENOENT && create)
+		err = master_create(p, path, master), len = MASTER_LEN;
+	if (err == 0 && len != MASTER_LEN)
+		err = -EINVAL;
+	if (err == 0)
+		err = manual_key_derive(master, MASTER_LEN, mt, sn, ret_key);
+	mbedtls_platform_zeroize(master, sizeof(master));
+	if (err < 0)
+		return portal_refuse(p, err == -ENOENT ? -ENOENT : -EIO,
+		                     "the manual activation master key (%s) is missing or damaged",
+		                     MASTER_FILE);
+	return 0;
+}
+
+/* The challenge as typed, live by the portal's clock (or expired, for a receipt). */
+static int challenge_read(struct portal *p, const char *text, int64_t now, bool may_be_expired,
+                          struct manual_challenge *c, int64_t *ret_expires)
+{
+	const int64_t minute = now / 60;
+	size_t group = 0;
+	int err = manual_challenge_decode(text ? text : "", c, &group);
+	int64_t e;
+
+	if (err == -EBADMSG)
+		return portal_refuse(
+		    p, -EINVAL, "group %zu of the challenge is mistyped: ask for it again", group);
+	if (err < 0)
+		return portal_refuse(
+		    p, -EINVAL, "a challenge is 15 characters in 3 groups (0-9 A-Z, no I L O U)");
+	e = manual_expiry_minute(c->expiry, minute);
+	if (e < minute && !may_be_expired)
+		return portal_refuse(
+		    p, -EKEYEXPIRED,
+		    "the challenge expired %lld minutes ago: the server shows a new "
+		    "one",
+		    (long long)(minute - e));
+	if (e > minute + MANUAL_TTL_MINUTES + SKEW_MIN)
+		return portal_refuse(p, -EINVAL,
+		                     "the challenge expires in %lld minutes, more than a server "
+		                     "grants: check the server's clock",
+		                     (long long)(e - minute));
+	*ret_expires = (e + 1) * 60;
+	return 0;
+}
+
+/* The device, the actor's right to activate it, and the binding of a response. */
+static int device_for(struct portal *p, const struct portal_actor *a, const char *mt,
+                      const char *sn, struct portal_device *d, char target[PORTAL_TARGET_MAX])
+{
+	int err = portal_act_device(p, a, PORTAL_RIGHT_CLAIM, mt, sn, d, target);
+
+	if (err == 0 && (a->is_operator || !a->user[0]))
+		err = portal_refuse(p, -EACCES, "a response is given by a user: log in as one");
+	if (err == 0 && !portal_is_role_allowed(a->role, svcport_v1_Action_ACTION_ACTIVATE))
+		err = portal_refuse(p, -EACCES, "%s may not activate", a->user);
+	if (err == 0 && !d->owner[0])
+		err = portal_refuse(p, -EPERM, "%s is not claimed", target);
+	return err;
+}
+
+int portal_act_manual_activate(struct portal *p, const struct portal_actor *a, const char *mt,
+                               const char *sn, const char *challenge, int64_t now,
+                               struct portal_manual_response *ret)
+{
+	struct portal_device *d = calloc(1, sizeof(*d));
+	char target[PORTAL_TARGET_MAX];
+	uint8_t key[MANUAL_KEY_LEN];
+	struct manual_challenge c;
+	int err = device_for(p, a, mt, sn, d, target);
+
+	if (err == 0)
+		err = challenge_read(p, challenge, now, false, &c, &ret->expires_at);
+	if (err == 0)
+		err = portal_manual_key(p, mt, sn, false, key);
+	if (err == 0) {
+		const struct manual_binding b = {.action = svcport_v1_Action_ACTION_ACTIVATE,
+		                                 .owner_org = d->owner,
+		                                 .machine_type = mt,
+		                                 .serial_number = sn};
+
+		err = manual_response_make(key, &b, &c, ret->response, sizeof(ret->response));
+		if (err < 0)
+			err = portal_refuse(p, -EIO, "cannot compute the response");
+	}
+	mbedtls_platform_zeroize(key, sizeof(key));
+	mbedtls_platform_zeroize(&c, sizeof(c));
+	if (d)
+		mbedtls_platform_zeroize(d, sizeof(*d));
+	free(d);
+	portal_audit(p, a, "device.manual_activate", target, err);
+	return err;
+}
+
+int portal_act_manual_receipt(struct portal *p, const struct portal_actor *a, const char *mt,
+                              const char *sn, const char *challenge, const char *receipt,
+                              int64_t now)
+{
+	struct portal_device *d = calloc(1, sizeof(*d));
+	char target[PORTAL_TARGET_MAX];
+	uint8_t key[MANUAL_KEY_LEN];
+	struct manual_challenge c;
+	size_t group = 0;
+	int64_t expires;
+	int err = device_for(p, a, mt, sn, d, target);
+
+	/* A receipt comes after the response: its challenge may have expired since. */
+	if (err == 0)
+		err = challenge_read(p, challenge, now, true, &c, &expires);
+	if (err == 0)
+		err = portal_manual_key(p, mt, sn, false, key);
+	if (err == 0) {
+		const struct manual_binding b = {
+		    .owner_org = d->owner, .machine_type = mt, .serial_number = sn};
+
+		err = manual_receipt_check(key, &b, &c, receipt ? receipt : "", &group);
+		if (err == -EBADMSG)
+			err = portal_refuse(p, -EINVAL, "group %zu of the receipt is mistyped",
+			                    group);
+		else if (err < 0)
+			err = portal_refuse(p, -EKEYREJECTED,
+			                    "not this device's receipt for this challenge");
+	}
+	if (err == 0) {
+		snprintf(d->status, sizeof(d->status), "activated");
+		err = portal_db_device_update(portal_db(p), d);
+	}
+	mbedtls_platform_zeroize(key, sizeof(key));
+	if (d)
+		mbedtls_platform_zeroize(d, sizeof(*d));
+	free(d);
+	portal_audit(p, a, "device.manual_receipt", target, err);
+	return err;
+}
