@@ -54,6 +54,16 @@ bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n);
 int portal_manual_key(struct portal *p, const char *mt, const char *sn, bool create,
                       uint8_t ret_key[MANUAL_KEY_LEN]) __attribute__((warn_unused_result));
 
+/*
+ * A DeviceKeyUpdate's manual_key_point/box: K_dev of (mt, sn) sealed (common/pwbox) to
+ * the new board's point, bound to MT-SN and the command's nonce. A portal without a
+ * master key leaves them empty. 0 or -errno with portal_why().
+ */
+int portal_manual_key_box(struct portal *p, const char *mt, const char *sn,
+                          const uint8_t *board_pub, size_t board_pub_len,
+                          const svcport_v1_CommandBody_nonce_t *nonce,
+                          svcport_v1_DeviceKeyUpdate *k) __attribute__((warn_unused_result));
+
 /* Role table of DESIGN §4.3. */
 bool portal_is_role_allowed(svcport_v1_Role role, svcport_v1_Action action);
 

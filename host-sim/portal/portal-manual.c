@@ -15,6 +15,7 @@
 
 #include "portal-acts.h"
 #include "portal-internal.h"
+#include "pwbox.h"
 
 #define MASTER_FILE "manual-master.key"
 #define MASTER_LEN  32
@@ -59,6 +60,38 @@ int portal_manual_key(struct portal *p, const char *mt, const char *sn, bool cre
 		return portal_refuse(p, err == -ENOENT ? -ENOENT : -EIO,
 		                     "the manual activation master key (%s) is missing or damaged",
 		                     MASTER_FILE);
+	return 0;
+}
+
+int portal_manual_key_box(struct portal *p, const char *mt, const char *sn,
+                          const uint8_t *board_pub, size_t board_pub_len,
+                          const svcport_v1_CommandBody_nonce_t *nonce,
+                          svcport_v1_DeviceKeyUpdate *k)
+{
+	const struct pwbox_binding bind = {.machine_type = mt,
+	                                   .serial_number = sn,
+	                                   .nonce = nonce->bytes,
+	                                   .nonce_len = nonce->size};
+	uint8_t key[MANUAL_KEY_LEN];
+	size_t len = 0;
+	int err;
+
+	if (board_pub_len != PWBOX_POINT_LEN)
+		return portal_refuse(p, -EINVAL, "a key update needs the new board's public key");
+	err = portal_manual_key(p, mt, sn, false, key);
+	if (err == -ENOENT) {
+		p->why[0] = 0; /* no manual activation on this portal: nothing to carry */
+		return 0;
+	}
+	if (err == 0 && pwbox_seal(board_pub, &bind, (const char *)key, sizeof(key), pki_rng_fill,
+	                           &p->rng, k->manual_key_point.bytes, k->manual_key_box.bytes,
+	                           sizeof(k->manual_key_box.bytes), &len) < 0)
+		err = portal_refuse(p, -EIO, "cannot seal the manual activation key to the board");
+	mbedtls_platform_zeroize(key, sizeof(key));
+	if (err < 0)
+		return err;
+	k->manual_key_point.size = PWBOX_POINT_LEN;
+	k->manual_key_box.size = (pb_size_t)len;
 	return 0;
 }
 

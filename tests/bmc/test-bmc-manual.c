@@ -16,10 +16,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/sha256.h>
 #include <pb_encode.h>
 
 #include "admin-fixture.h"
 #include "manual-code.h"
+#include "pwbox.h"
 #include "sealed.h"
 #include "testpki.h"
 
@@ -274,6 +277,62 @@ static void unclaimed_or_blank_refused(void **state)
 	(void)state;
 }
 
+/* A key update for the blank replacement board, K_dev sealed to the key of `to`. */
+static svcport_v1_ErrorCode key_update(const mbedtls_pk_context *to)
+{
+	const struct tpki *p = tpki_get();
+	static svcport_v1_CommandBody body;
+	svcport_v1_DeviceKeyUpdate *u = &body.action.device_key_update;
+	unsigned char pub[65], own[65], h[32];
+	uint8_t key[MANUAL_KEY_LEN];
+	size_t olen, len = 0;
+
+	mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(p->device2_key)->grp,
+	                               &mbedtls_pk_ec(p->device2_key)->Q,
+	                               MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, own, sizeof(own));
+	mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(*to)->grp, &mbedtls_pk_ec(*to)->Q,
+	                               MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, pub, sizeof(pub));
+	mbedtls_sha256_ret(own, 65, h, 0);
+	tworld_body(&W, &body, svcport_v1_CommandBody_device_key_update_tag,
+	            svcport_v1_Role_ROLE_MAINTENANCE, TPKI_ORG);
+	u->new_key_sha256.size = 32;
+	memcpy(u->new_key_sha256.bytes, h, 32);
+	strcpy(u->owner_org, TPKI_ORG);
+	u->control_mode = svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;
+	tpki_manual_key(TPKI_MT, TPKI_SN, key);
+	const struct pwbox_binding bind = {.machine_type = TPKI_MT,
+	                                   .serial_number = TPKI_SN,
+	                                   .nonce = body.nonce.bytes,
+	                                   .nonce_len = body.nonce.size};
+	assert_int_equal(pwbox_seal(pub, &bind, (const char *)key, sizeof(key), tpki_rng, NULL,
+	                            u->manual_key_point.bytes, u->manual_key_box.bytes,
+	                            sizeof(u->manual_key_box.bytes), &len),
+	                 0);
+	u->manual_key_point.size = 65;
+	u->manual_key_box.size = (pb_size_t)len;
+	return tworld_do(&W, &body);
+}
+
+/* The replacement board gets K_dev inside the signed DeviceKeyUpdate, sealed to its own
+ * device key (opened by the SE's ECDH); one sealed to another board's key is refused. */
+static void board_swap_carries_the_key(void **state)
+{
+	char r[MANUAL_TEXT_MAX];
+
+	set_password();
+	assert_false(sealed_has_manual_key(st()));
+	tworld_snap(&W, &snap);
+	assert_int_equal(key_update(&tpki_get()->device_key), svcport_v1_ErrorCode_INVALID_STATE);
+	assert_false(st()->has_identity);
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(key_update(&tpki_get()->device2_key), svcport_v1_ErrorCode_ERROR_NONE);
+	assert_true(sealed_has_manual_key(st()));
+	challenge();
+	response(TPKI_MT, TPKI_SN, TPKI_ORG, ACTIVATE, r);
+	assert_int_equal(respond(r), AE(OK));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +344,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(who_may_ask, setup_claimed, teardown),
 	    cmocka_unit_test_setup_teardown(unclaimed_or_blank_refused, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(unclaimed_or_blank_refused, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(board_swap_carries_the_key, setup_blank, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
