@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -263,12 +264,71 @@ static void activation_by_phone(void **state)
 	assert_string_equal(field("error"), "wrong response");
 }
 
+/* A first line of a file under dir, without its newline. */
+static void first_line(const char *name, char *buf, size_t cap)
+{
+	char *nl;
+
+	assert_true(slurp(name, buf, cap - 1) > 0);
+	buf[cap - 1] = 0;
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = 0;
+}
+
+/* The motherboard is replaced: the maintenance user's signed DeviceKeyUpdate carries
+ * K_dev sealed to the new board, and the activation by phone works on it. */
+static void board_swap(void **state)
+{
+	static char hash[80], label[64], old_srv[300];
+	char r[MANUAL_TEXT_MAX];
+	json_t *j;
+
+	(void)state;
+	snprintf(old_srv, sizeof(old_srv), "%s", srv);
+	assert_int_equal(
+	    SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "server", "down", "--dir", srv), 0);
+	json_decref(portal_cli(0, "device", "manufacture", "--blank-board", "--out",
+	                       path_in("blank"), NULL));
+	/* The new board holds no K_dev of its own: no identity, no manual.key. */
+	assert_int_equal(access(path_in("blank/manual.key"), F_OK), -1);
+	first_line("../../blank/board-key.sha256", hash, sizeof(hash));
+	first_line("../../blank/admin-password", label, sizeof(label));
+	snprintf(srv, sizeof(srv), "%s/srv2", dir);
+	snprintf(admin, sizeof(admin), "%s/admin.sock", srv);
+	snprintf(usb, sizeof(usb), "unix:%s/usb.sock", srv);
+	assert_int_equal(SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "server", "up", "--dir", srv,
+	                           "--factory", (char *)path_in("blank"), "--no-ble-sim",
+	                           "--sed-component-from", old_srv, "--bin-dir",
+	                           getenv("SVCPORT_BIN_DIR")),
+	                 0);
+	assert_int_equal(bmcctl(label, "password", "set", PW, NULL), 0);
+	assert_int_equal(bmcctl(PW, "activation", "challenge", NULL), 1);
+	assert_string_equal(field("error"), "refused");
+	json_decref(portal_cli(0, "device", "key-update", "--mt", MT, "--sn", SN, "--new-key-hash",
+	                       hash, NULL));
+	file_put("pw-mona", "mona-password-1\n", 16);
+	assert_int_equal(SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "app", "--link", usb,
+	                           "--portal-url", url, "--cacert", ca, "--user", "mona",
+	                           "--password-file", (char *)path_in("pw-mona"), "key-update"),
+	                 0);
+	/* The server's SED came along: its AK from the moved backup component. */
+	assert_int_equal(bmcctl(PW, "sed", "restore", "--from-component", NULL), 0);
+	j = portal_cli(0, "manual-activate", "--user", "alice", "--mt", MT, "--sn", SN,
+	               "--challenge", challenge(), NULL);
+	snprintf(r, sizeof(r), "%s", jstr(j, "response"));
+	json_decref(j);
+	assert_int_equal(bmcctl(PW, "activation", "respond", r, NULL), 0);
+	assert_string_equal(lockdown(), "ACTIVE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(portal_refuses),
 	    cmocka_unit_test(bmc_refuses),
 	    cmocka_unit_test(activation_by_phone),
+	    cmocka_unit_test(board_swap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
