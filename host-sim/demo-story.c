@@ -305,6 +305,41 @@ static bool st_replay(struct demo *d)
 	return ok;
 }
 
+/*
+ * Manual activation by phone call (docs/manual-activation.md): the local administrator
+ * locks the server by its cover, reads the challenge, globex's org admin answers it in
+ * the portal, the typed response activates, its receipt confirms it to the portal.
+ */
+static bool st_manual_activation(struct demo *d)
+{
+	char chal[32] = "", resp[32] = "", receipt[32] = "";
+	bool ok;
+
+	ok = bmcctl(d, ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                    "Adm1n-Secret", "sensors", "set", "intrusion", "on"));
+	ok = ok && sim(d, ARGV(S, "server", "hw", "--dir", d->cur, "cover", "open")) == 0;
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED")) == 0;
+	ok = ok && run_v(d,
+	                 ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                      "Adm1n-Secret", "activation", "challenge"),
+	                 "challenge: ", chal, sizeof(chal)) == 0;
+	ok = ok && run_v(d,
+	                 ARGV(S, "portal", P, "manual-activate", "--user", "gina", "--mt", MT,
+	                      "--sn", SN, "--challenge", chal),
+	                 "response for " MT "-" SN ": ", resp, sizeof(resp)) == 0;
+	ok = ok && strlen(chal) == 17 && strlen(resp) == 13;
+	ok = ok && run_v(d,
+	                 ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--password",
+	                      "Adm1n-Secret", "activation", "respond", resp),
+	                 "receipt for the portal administrator: ", receipt, sizeof(receipt)) == 0;
+	ok =
+	    ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "ACTIVE")) == 0;
+	ok = ok && sim(d, ARGV(S, "portal", P, "manual-activate", "--user", "gina", "--mt", MT,
+	                       "--sn", SN, "--challenge", chal, "--receipt", receipt)) == 0;
+	return ok;
+}
+
 const struct demo_step demo_story[] = {
     {"Portal: create the root CA, the command-signing certificate and the device CA",
      st_portal_init},
@@ -347,6 +382,10 @@ const struct demo_step demo_story[] = {
      st_activate_repaired},
     {"Transfer ownership to a second organisation, globex", st_transfer},
     {"A replayed old command is refused (NONCE_UNKNOWN)", st_replay},
+    {"Manual activation by phone call: the cover opens (LOCKED), the local administrator "
+     "reads the challenge, globex's org admin answers it in the portal, the response typed "
+     "in activates, the receipt read back confirms it to the portal",
+     st_manual_activation},
 };
 const size_t demo_story_len = sizeof(demo_story) / sizeof(demo_story[0]);
 _Static_assert(sizeof(demo_story) / sizeof(demo_story[0]) <= MAX_STEPS, "steps fit the summary");
