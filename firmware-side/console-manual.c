@@ -158,7 +158,9 @@ CONSOLE_HANDLER(console_manual_respond)
 	case MANUAL_TAKE_LIVE:
 		break;
 	}
-	ret = why_not_ready(next) ? -ENOENT : sealed_manual_key_get(b->se, next, key);
+	if (why_not_ready(next))
+		return console_fail(r, AE(INVALID_STATE), why_not_ready(next));
+	ret = sealed_manual_key_get(b->se, next, key);
 	if (ret == 0)
 		ret = manual_response_check(key, &bind, &c, bits);
 	if (ret == -EACCES) {
