@@ -151,16 +151,28 @@ static void truncate_bits(uint8_t *mac, size_t bits)
 	mbedtls_platform_zeroize(mac + n, 32 - n);
 }
 
+typedef int (*bits_fn)(const uint8_t key[MANUAL_KEY_LEN], const struct manual_binding *bind,
+                       const struct manual_challenge *c, uint8_t out[32]);
+
+/* A MAC of fn, its first `bits` bits printed in groups of `group`. */
+static int code_make(bits_fn fn, size_t bits, size_t group, const uint8_t key[MANUAL_KEY_LEN],
+                     const struct manual_binding *bind, const struct manual_challenge *c, char *out,
+                     size_t cap)
+{
+	uint8_t mac[32];
+	int ret = fn(key, bind, c, mac);
+
+	if (ret == 0)
+		ret = shortcode_encode(mac, bits, group, out, cap);
+	mbedtls_platform_zeroize(mac, sizeof(mac));
+	return ret;
+}
+
 int manual_response_make(const uint8_t key[MANUAL_KEY_LEN], const struct manual_binding *bind,
                          const struct manual_challenge *c, char *out, size_t cap)
 {
-	uint8_t mac[32];
-	int ret = response_bits(key, bind, c, mac);
-
-	if (ret == 0)
-		ret = shortcode_encode(mac, MANUAL_RESPONSE_BITS, MANUAL_RESPONSE_GROUP, out, cap);
-	mbedtls_platform_zeroize(mac, sizeof(mac));
-	return ret;
+	return code_make(response_bits, MANUAL_RESPONSE_BITS, MANUAL_RESPONSE_GROUP, key, bind, c,
+	                 out, cap);
 }
 
 int manual_response_read(const char *text, uint8_t ret_bits[7], size_t *ret_bad_group)
@@ -199,13 +211,8 @@ static int receipt_bits(const uint8_t key[MANUAL_KEY_LEN], const struct manual_b
 int manual_receipt_make(const uint8_t key[MANUAL_KEY_LEN], const struct manual_binding *bind,
                         const struct manual_challenge *c, char *out, size_t cap)
 {
-	uint8_t mac[32];
-	int ret = receipt_bits(key, bind, c, mac);
-
-	if (ret == 0)
-		ret = shortcode_encode(mac, MANUAL_RECEIPT_BITS, MANUAL_RECEIPT_GROUP, out, cap);
-	mbedtls_platform_zeroize(mac, sizeof(mac));
-	return ret;
+	return code_make(receipt_bits, MANUAL_RECEIPT_BITS, MANUAL_RECEIPT_GROUP, key, bind, c, out,
+	                 cap);
 }
 
 int manual_receipt_check(const uint8_t key[MANUAL_KEY_LEN], const struct manual_binding *bind,

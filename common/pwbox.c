@@ -197,6 +197,14 @@ int pwbox_seal(const uint8_t requester_pub[PWBOX_POINT_LEN], const struct pwbox_
 	return ret;
 }
 
+/* A box of ct_len bytes holds a secret, and out (cap) takes it and a NUL. */
+static int box_len_check(size_t ct_len, size_t cap)
+{
+	if (ct_len < PWBOX_TAG_LEN || ct_len - PWBOX_TAG_LEN > PWBOX_SECRET_MAX)
+		return -EINVAL;
+	return cap <= ct_len - PWBOX_TAG_LEN ? -ENOSPC : 0;
+}
+
 /* Decrypts ct with the keys of k into out (and a NUL). */
 static int open_with(struct box_keys *k, const uint8_t *ct, size_t ct_len, char *out, size_t cap)
 {
@@ -229,10 +237,9 @@ int pwbox_open(const uint8_t requester_priv[PWBOX_SCALAR_LEN],
 	struct box_keys k;
 	int ret;
 
-	if (ct_len < PWBOX_TAG_LEN || ct_len - PWBOX_TAG_LEN > PWBOX_SECRET_MAX)
-		return -EINVAL;
-	if (cap <= ct_len - PWBOX_TAG_LEN)
-		return -ENOSPC;
+	ret = box_len_check(ct_len, cap);
+	if (ret < 0)
+		return ret;
 	ret = public_of(requester_priv, rng, rng_ctx, requester_pub);
 	if (ret == 0)
 		ret = derive(requester_priv, device_pub, requester_pub, device_pub, bind, rng,
@@ -250,10 +257,9 @@ int pwbox_open_shared(const uint8_t z[PWBOX_SCALAR_LEN],
 	struct box_keys k;
 	int ret;
 
-	if (ct_len < PWBOX_TAG_LEN || ct_len - PWBOX_TAG_LEN > PWBOX_SECRET_MAX)
-		return -EINVAL;
-	if (cap <= ct_len - PWBOX_TAG_LEN)
-		return -ENOSPC;
+	ret = box_len_check(ct_len, cap);
+	if (ret < 0)
+		return ret;
 	ret = kdf(z, requester_pub, device_pub, bind, &k);
 	if (ret < 0) {
 		mbedtls_platform_zeroize(&k, sizeof(k));
