@@ -66,7 +66,8 @@ int fs_atomic_replace(const char *dir, const char *name, const void *data, size_
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, data, len);
+	/* mode exactly, whatever the umask (bmcd's unit has 0077; the link files are 0640). */
+	ret = fchmod(fd, mode) < 0 ? -errno : write_all(fd, data, len);
 	if (ret < 0)
 		goto fail_close;
 	if (fsio_fsync(fd) < 0) {

@@ -8,8 +8,9 @@
 #include <stdint.h>
 
 /*
- * Replace dir/name by data, durably and atomically: write dir/.name.tmp (mode),
- * fsync it, rename it over dir/name, fsync dir. After a crash at any instant
+ * Replace dir/name by data, durably and atomically: write dir/.name.tmp (mode
+ * exactly, whatever the umask), fsync it, rename it over dir/name, fsync dir.
+ * After a crash at any instant
  * dir/name holds the old bytes or the new ones. 0 or -errno.
  */
 int fs_atomic_write(const char *dir, const char *name, const void *data, size_t len, unsigned mode)

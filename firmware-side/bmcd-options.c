@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	        "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	        "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	        "                    [--host-socket PATH] [--host-uid UID] [--se-config FILE]\n"
+	        "                    [--link-dir DIR]\n"
 	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	        "                    [--se-config FILE]\n"
 	        "       svcport-bmcd --help | --version\n\n"
@@ -31,7 +32,9 @@ static void usage(FILE *f)
 	        "capability (--user NAME: runs as NAME). Hardware inputs: --usb-udc, --usb-port\n"
 	        "or --hw-sim. --host-socket (default: host.sock beside the admin socket) serves\n"
 	        "the host firmware of uid --host-uid. --se-config FILE: the secure element is\n"
-	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se. See\n"
+	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se.\n"
+	        "--link-dir DIR: the link credentials for the gateway's network links\n"
+	        "(link.key, link-chain.pem, ca-statement.pb; docs/certs.md). See\n"
 	        "svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
@@ -54,6 +57,7 @@ static const struct option bmcd_opts[] = {
     {"host-socket", required_argument, NULL, 'H'},
     {"host-uid", required_argument, NULL, 'O'},
     {"se-config", required_argument, NULL, 'C'},
+    {"link-dir", required_argument, NULL, 'L'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {0},
@@ -165,6 +169,9 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 		case 'C':
 			if (se_config_set(o, optarg) < 0)
 				return 2;
+			break;
+		case 'L':
+			o->link_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -24,10 +24,12 @@
 
 #include "bmc.h"
 #include "bmcd-host.h"
+#include "bmcd-link.h"
 #include "bmcd-options.h"
 #include "bmcd-sock.h"
 #include "console.h"
 #include "factory.h"
+#include "linkcreds.h"
 #include "log.h"
 #include "loop.h"
 #include "names.h"
@@ -59,6 +61,7 @@ struct daemon {
 	struct hwin *hw;      /* the presence source, read by the core */
 	struct hwwatch watch; /* the cover and the handset: events (issue 13) */
 	struct bmcd_host *host;
+	struct bmcd_link *link; /* --link-dir: the link credentials' export */
 	struct conn gw[MAX_GATEWAYS];
 	struct conn adm[MAX_ADMINS];
 };
@@ -140,6 +143,8 @@ static void on_gateway(int fd, unsigned events, void *user_data)
 		conn_close(c);
 		return;
 	}
+	/* Before the reply: a change to the link certificate is exported when it is told. */
+	bmcd_link_sync(c->d->link);
 	memset(&peek, 0, sizeof(peek));
 	is = pb_istream_from_buffer(in, (size_t)n > svcport_v1_BmcRequest_size ? 0 : (size_t)n);
 	if (!pb_decode(&is, svcport_v1_BmcRequest_fields, &peek))
@@ -191,6 +196,7 @@ static void on_admin(int fd, unsigned events, void *user_data)
 	} else {
 		hwwatch_poll(&c->d->watch, c->d->hw, c->d->bmc, log_msg);
 		bmc_admin_handle(c->d->bmc, &req, &rep, &o);
+		bmcd_link_sync(c->d->link); /* exported before bmcctl hears of it */
 	}
 	mbedtls_platform_zeroize(&req, sizeof(req));
 	mbedtls_platform_zeroize(in, sizeof(in));
@@ -267,6 +273,7 @@ static void on_tick(void *user_data)
 	hwwatch_poll(&d->watch, d->hw, d->bmc, log_msg);
 	bmc_tick(d->bmc);
 	broadcast_events(d);
+	bmcd_link_sync(d->link);
 	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
 		log_msg(LOG_ERR, "tick timer: cannot re-arm");
 }
@@ -321,6 +328,7 @@ static void daemon_close(struct daemon *d)
 		if (d->adm[i].fd >= 0)
 			conn_close(&d->adm[i]);
 	bmcd_host_close(d->host);
+	bmcd_link_close(d->link);
 	loop_io_free(d->gw_io);
 	loop_io_free(d->admin_io);
 	loop_signal_free(d->sig_term);
@@ -345,6 +353,20 @@ static void notify_serving(const struct options *o)
 	r = notify_ready(status);
 	if (r < 0)
 		log_msg(LOG_WARNING, "$NOTIFY_SOCKET: %s (readiness not reported)", strerror(-r));
+}
+
+/* The link credentials (docs/certs.md): keys out of the SE if an older state kept them
+ * there, then the first export, before "ready". Failures are logged, never fatal: the
+ * phone's links do not need them; the export is retried at every tick. */
+static void start_link(struct daemon *d, const struct options *o)
+{
+	int r = bmc_link_keys_ensure(d->bmc);
+
+	if (r < 0)
+		log_msg(LOG_ERR, "link certificate: cannot draw its keys: %s", strerror(-r));
+	r = bmcd_link_open(d->bmc, o->link_dir, &d->link);
+	if (r < 0 && !d->link)
+		log_msg(LOG_ERR, "--link-dir %s: %s", o->link_dir, strerror(-r));
 }
 
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */
@@ -387,6 +409,7 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	    privdrop_socket_share(o->gw_path, o->user, o->gateway_uid) < 0 ||
 	    privdrop(&(struct privdrop_opts){.user = o->user}) < 0)
 		goto out;
+	start_link(&d, o);
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s, host %s (uid %d)", o->gw_path,

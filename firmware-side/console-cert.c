@@ -118,6 +118,8 @@ CONSOLE_HANDLER(console_cert_csr)
 	char subject[128];
 	int n;
 
+	if (req->cmd.cert_csr.which != svcport_admin_v1_CertWhich_CERT_DEVICE)
+		return console_fail(r, AE(BAD_REQUEST), "a CSR for the device key only");
 	if (!next->has_identity)
 		return console_fail(r, AE(INVALID_STATE), "no identity to name in a CSR");
 	snprintf(subject, sizeof(subject), "CN=%s-%s,serialNumber=%s-%s", next->device.machine_type,
@@ -133,7 +135,9 @@ CONSOLE_HANDLER(console_cert_csr)
 CONSOLE_HANDLER(console_cert_install)
 {
 	const svcport_admin_v1_CertInstall *in = &req->cmd.cert_install;
-	const char *why = check_install(b, in);
+	const char *why = in->which == svcport_admin_v1_CertWhich_CERT_DEVICE
+	                      ? check_install(b, in)
+	                      : "the device certificate only";
 
 	if (why)
 		return console_fail(r, AE(INVALID_STATE), why);

@@ -387,8 +387,9 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 	if (ret < 0)
 		goto out;
 	/* The device's internal CA and its link certificate (DESIGN §6), made here at
-	 * the board's first start, with the keys the SE drew at provisioning. */
-	ret = devcerts_issue(f->se, &f->st, true, env->now_ms(env->user_data) / 1000u, env);
+	 * the board's first start, their keys sealed by the SE (docs/certs.md). */
+	ret = devcerts_issue(f->se, &f->st, DEVCERTS_NEW_CA | DEVCERTS_NEW_LINK_KEY,
+	                     env->now_ms(env->user_data) / 1000u, env);
 	if (ret < 0) {
 		say(err, err_len, "cannot issue the internal CA: %s", strerror(-ret));
 		goto out;

@@ -180,7 +180,7 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 		return E(INVALID_STATE);
 	}
 	/* The link certificate names the identity: issue it again. */
-	if (devcerts_issue(b->se, next, false, bmc_now_s(b), &b->env) < 0) {
+	if (devcerts_issue(b->se, next, 0, bmc_now_s(b), &b->env) < 0) {
 		*detail = "cannot issue the link certificate";
 		return E(INTERNAL);
 	}

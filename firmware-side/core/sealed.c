@@ -10,6 +10,8 @@
 #define PURPOSE_SED_AK "sed-ak"
 #define PURPOSE_CODE   "activation-code"
 #define PURPOSE_MANUAL "manual-key"
+#define PURPOSE_LINK   "link-key"
+#define PURPOSE_CA     "internal-ca-key"
 
 static struct se_binding binding_of(const svcport_v1_BmcState *st, const char *purpose)
 {
@@ -148,6 +150,80 @@ int sealed_manual_key_get(struct se *se, const svcport_v1_BmcState *st,
 	                    st->manual_key_sealed.size, key, SEALED_MANUAL_KEY_LEN);
 }
 
+/* A sealed key's field in the state record. */
+struct key_field {
+	pb_size_t *size;
+	pb_byte_t *bytes;
+	size_t cap;
+	const char *purpose;
+};
+
+static struct key_field key_field(svcport_v1_BmcState *st, enum sealed_key which)
+{
+	if (which == SEALED_KEY_LINK)
+		return (struct key_field){&st->link_key_sealed.size, st->link_key_sealed.bytes,
+		                          sizeof(st->link_key_sealed.bytes), PURPOSE_LINK};
+	return (struct key_field){&st->internal_ca_key_sealed.size,
+	                          st->internal_ca_key_sealed.bytes,
+	                          sizeof(st->internal_ca_key_sealed.bytes), PURPOSE_CA};
+}
+
+bool sealed_has_key(const svcport_v1_BmcState *st, enum sealed_key which)
+{
+	return (which == SEALED_KEY_LINK ? st->link_key_sealed.size
+	                                 : st->internal_ca_key_sealed.size) > 0;
+}
+
+int sealed_key_set(struct se *se, svcport_v1_BmcState *st, enum sealed_key which,
+                   const unsigned char d[SEALED_KEY_LEN], const struct bmc_env *env)
+{
+	const struct key_field f = key_field(st, which);
+	const struct se_binding bind = binding_of(st, f.purpose);
+	size_t len = 0;
+	int ret;
+
+	ret = se_seal(se, &bind, d, SEALED_KEY_LEN, f.bytes, f.cap, &len, env);
+	if (ret < 0)
+		return ret;
+	*f.size = (pb_size_t)len;
+	return 0;
+}
+
+int sealed_key_get(struct se *se, const svcport_v1_BmcState *st, enum sealed_key which,
+                   unsigned char d[SEALED_KEY_LEN])
+{
+	/* key_field only reads through st here. */
+	const struct key_field f = key_field((svcport_v1_BmcState *)st, which);
+	const struct se_binding bind = binding_of(st, f.purpose);
+	size_t len = 0;
+	int ret;
+
+	if (*f.size == 0)
+		return -ENOENT;
+	ret = se_unseal(se, &bind, f.bytes, *f.size, d, SEALED_KEY_LEN, &len);
+	if (ret == 0 && len != SEALED_KEY_LEN)
+		ret = -EBADMSG;
+	if (ret < 0)
+		mbedtls_platform_zeroize(d, SEALED_KEY_LEN);
+	return ret;
+}
+
+/* Unseals old's key which and seals it into next (bound to next's identity). */
+static int key_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
+                      enum sealed_key which, const struct bmc_env *env)
+{
+	unsigned char d[SEALED_KEY_LEN];
+	int ret;
+
+	if (!sealed_has_key(old, which))
+		return 0;
+	ret = sealed_key_get(se, old, which, d);
+	if (ret == 0)
+		ret = sealed_key_set(se, next, which, d, env);
+	mbedtls_platform_zeroize(d, sizeof(d));
+	return ret;
+}
+
 int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
                   const struct bmc_env *env)
 {
@@ -173,5 +249,9 @@ int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcS
 			ret = sealed_manual_key_set(se, next, key, env);
 		mbedtls_platform_zeroize(key, sizeof(key));
 	}
+	if (ret == 0)
+		ret = key_rebind(se, old, next, SEALED_KEY_LINK, env);
+	if (ret == 0)
+		ret = key_rebind(se, old, next, SEALED_KEY_INTERNAL_CA, env);
 	return ret;
 }

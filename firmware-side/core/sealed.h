@@ -2,7 +2,8 @@
 /*
  * The state record's secrets, sealed by the secure element (se_seal) and bound
  * to the record's device identity (MT-SN, "" on a blank board) and a purpose:
- * the SED AK and the printed secure activation code. The record holds only the
+ * the SED AK, the printed secure activation code, and the private keys of the
+ * internal CA and the link certificate (docs/certs.md). The record holds only the
  * sealed blobs; a plain value lives in a caller's buffer for one use and the
  * caller zeroizes it (mbedtls_platform_zeroize).
  */
@@ -57,6 +58,26 @@ int sealed_manual_key_get(struct se *se, const svcport_v1_BmcState *st,
                           unsigned char key[SEALED_MANUAL_KEY_LEN])
     __attribute__((warn_unused_result));
 bool sealed_has_manual_key(const svcport_v1_BmcState *st);
+/* The device's software keys (docs/certs.md): P-256 private scalars. */
+#define SEALED_KEY_LEN 32
+enum sealed_key {
+	SEALED_KEY_LINK,        /* the link certificate's key (link_key_sealed) */
+	SEALED_KEY_INTERNAL_CA, /* the internal CA's key (internal_ca_key_sealed) */
+};
+_Static_assert(SEALED_KEY_LEN + SE_SEAL_OVERHEAD ==
+                       sizeof(((svcport_v1_BmcState *)0)->link_key_sealed.bytes) &&
+                   SEALED_KEY_LEN + SE_SEAL_OVERHEAD ==
+                       sizeof(((svcport_v1_BmcState *)0)->internal_ca_key_sealed.bytes),
+               "sealed key bounds in svcport.options");
+
+/* Seals the scalar d into st as which. 0 or -errno. */
+int sealed_key_set(struct se *se, svcport_v1_BmcState *st, enum sealed_key which,
+                   const unsigned char d[SEALED_KEY_LEN], const struct bmc_env *env)
+    __attribute__((warn_unused_result));
+/* Unseals st's key which into d. -ENOENT (none), -EBADMSG (not ours / damaged). */
+int sealed_key_get(struct se *se, const svcport_v1_BmcState *st, enum sealed_key which,
+                   unsigned char d[SEALED_KEY_LEN]) __attribute__((warn_unused_result));
+bool sealed_has_key(const svcport_v1_BmcState *st, enum sealed_key which);
 
 /*
  * next's identity differs from old's (DeviceKeyUpdate): unseal old's secrets

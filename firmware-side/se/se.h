@@ -11,7 +11,8 @@
  *   factory material in STATE_DIR/se/ (0700): device.key (PEM, 0600),
  *   trust-anchors.pem (0600), wrap.key (32 random bytes, 0600), and the keys
  *   it draws at provisioning for the device's internal CA and the gateway
- *   link: internal-ca.key, link.key (PEM P-256, 0600);
+ *   link: internal-ca.key, link.key (PEM P-256, 0600; retired: bmcd keeps
+ *   those keys sealed in the state record since issue 16, docs/certs.md);
  * - the PKCS#11 back-end (se-pkcs11*.c) keeps all of it as objects of a
  *   token: keys generated inside it, sensitive and never extractable.
  *

@@ -29,11 +29,10 @@ static int pick(const char *want, char *name, size_t cap, uid_t *ret_uid, gid_t 
 
 int server_users_pick(struct server_users *u)
 {
-	gid_t gid;
 	*u = (struct server_users){.drop = geteuid() == 0};
 	if (!u->drop)
 		return 0;
-	int r = pick("svcport", u->gw, sizeof(u->gw), &u->gw_uid, &gid);
+	int r = pick("svcport", u->gw, sizeof(u->gw), &u->gw_uid, &u->gw_gid);
 	if (r == 0)
 		r = pick("svcport-bmc", u->bmc, sizeof(u->bmc), &u->bmc_uid, &u->bmc_gid);
 	snprintf(u->gw_uid_text, sizeof(u->gw_uid_text), "%u", (unsigned)u->gw_uid);
@@ -104,4 +103,13 @@ int server_users_prepare(const struct server_users *u, const char *dir, const ch
 	    access(comp, F_OK) == 0 && nftw(comp, chown_one, 4, FTW_PHYS) < 0)
 		return -errno;
 	return token_share(dir);
+}
+
+int server_users_link_dir(const struct server_users *u, const char *link_dir)
+{
+	if (mkdir(link_dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	if (u->drop && chown(link_dir, u->bmc_uid, u->gw_gid) < 0)
+		return -errno;
+	return chmod(link_dir, u->drop ? 02750 : 0750) < 0 ? -errno : 0;
 }

@@ -15,7 +15,7 @@ struct server_users {
 	bool drop; /* started as root: the daemons change user */
 	char gw[32], bmc[32];
 	uid_t gw_uid, bmc_uid;
-	gid_t bmc_gid;
+	gid_t bmc_gid, gw_gid;
 	char gw_uid_text[16]; /* for bmcd --gateway-uid */
 };
 
@@ -29,6 +29,15 @@ int server_users_pick(struct server_users *ret) __attribute__((warn_unused_resul
  * dir/hw/sed-component (the board's SED AK backup component) too.
  */
 int server_users_prepare(const struct server_users *u, const char *dir, const char *state_dir)
+    __attribute__((warn_unused_result));
+
+/*
+ * Makes link_dir (bmcd --link-dir, docs/certs.md) as a package does: bmcd's to
+ * write, readable by the gateway's group, not writable by it (as root: owner
+ * bmcd's user, group the gateway's, 02750 so the files bmcd writes get that
+ * group; else 0750). An existing folder is set so too. 0 or -errno.
+ */
+int server_users_link_dir(const struct server_users *u, const char *link_dir)
     __attribute__((warn_unused_result));
 
 #endif

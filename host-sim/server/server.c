@@ -262,7 +262,7 @@ static bool is_state_initialised(const char *state)
 /* The paths of one server's folder. */
 struct server_paths {
 	char state[PATH_MAX], gw_sock[PATH_MAX], admin[PATH_MAX], ble[PATH_MAX], usb[PATH_MAX];
-	char hw[PATH_MAX], host[PATH_MAX];
+	char hw[PATH_MAX], host[PATH_MAX], link[PATH_MAX];
 	char se_conf[PATH_MAX + 16], softhsm_env[PATH_MAX + 48]; /* "": the file SE */
 	char blog[PATH_MAX], glog[PATH_MAX];
 	char l1[PATH_MAX + 16], l2[PATH_MAX + 16], cap[PATH_MAX + 16];
@@ -274,6 +274,7 @@ static void paths_fill(const char *dir, struct server_paths *p)
 	path_in(dir, "bmcd.sock", p->gw_sock);
 	path_in(dir, "admin.sock", p->admin);
 	path_in(dir, "host.sock", p->host);
+	path_in(dir, "link", p->link); /* bmcd --link-dir (docs/certs.md) */
 	path_in(dir, "ble.sock", p->ble);
 	path_in(dir, "usb.sock", p->usb);
 	path_in(dir, "bmcd.log", p->blog);
@@ -332,15 +333,15 @@ static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_o
                         const struct server_paths *p, const struct server_users *u, int timeout)
 {
 	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr.
-	 * 14 + 2 (--se-config) + 4 (--user, --gateway-uid) + 2 (spawn's --ready-fd) + NULL */
-	char *argv[23] = {
+	 * 16 + 2 (--se-config) + 4 (--user, --gateway-uid) + 2 (spawn's --ready-fd) + NULL */
+	char *argv[25] = {
 	    (char *)bins->bmcd, "--state-dir",      (char *)p->state,
 	    "--gateway-socket", (char *)p->gw_sock, "--admin-socket",
 	    (char *)p->admin,   "--foreground",     "--log",
 	    "stderr",           "--hw-sim", /* presence from DIR/hw, simulated links accepted */
 	    (char *)p->hw,      "--host-socket", /* the host firmware (svcport-sim host) */
-	    (char *)p->host};
-	int argc = 14;
+	    (char *)p->host,    "--link-dir",       (char *)p->link};
+	int argc = 16;
 	if (p->se_conf[0]) {
 		argv[argc++] = "--se-config";
 		argv[argc++] = (char *)p->se_conf;
@@ -429,6 +430,8 @@ int server_up(const struct server_bins *bins, const struct server_up_opts *o,
 		err = hw_init(o, p);
 	if (err == 0)
 		err = server_users_prepare(&u, o->dir, p->state);
+	if (err == 0)
+		err = server_users_link_dir(&u, p->link);
 	if (err < 0)
 		goto out;
 	bmcd = start_bmcd(bins, o, p, &u, timeout);

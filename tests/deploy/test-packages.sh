@@ -92,13 +92,18 @@ rm -rf "$root"/DEBIAN-*
 # What the postinst runs, in the root.
 systemd-sysusers --root="$root" svcport-bmc.conf svcport.conf 2>/dev/null
 systemd-tmpfiles --root="$root" --create svcport-bmc.conf svcport.conf
-for spec in "var/lib/svcport-bmc 700 svcport-bmc" "var/log/svcport 750 svcport"; do
+for spec in "var/lib/svcport-bmc 700 svcport-bmc" "var/log/svcport 750 svcport" \
+            "var/lib/svcport-link 2750 svcport-bmc"; do
   read -r dir mode user <<<"$spec"
   uid=$(awk -F: -v u="$user" '$1 == u {print $3}' "$root/etc/passwd")
   [ -n "$uid" ] || { bad "no user $user in the root"; continue; }
   got=$(stat -c '%a %u' "$root/$dir")
   [ "$got" = "$mode $uid" ] || bad "$dir: mode/owner $got, want $mode $uid ($user)"
 done
+# The link credentials: the gateway's group reads them (docs/certs.md).
+gid=$(awk -F: '$1 == "svcport" {print $3}' "$root/etc/group")
+[ "$(stat -c %g "$root/var/lib/svcport-link")" = "$gid" ] ||
+  bad "var/lib/svcport-link: group is not svcport"
 
 # ---- 4. the units: verify (with their commands and man pages in the root)
 mkdir -p "$root/usr/bin"

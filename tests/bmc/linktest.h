@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The real svcport-bmcd with --link-dir, and the checks of what it exports
+ * (docs/certs.md) with openssl and mbedTLS: test-bmcd-link, test-bmcd-linkcerts.
+ */
+#ifndef SVCPORT_TEST_LINKTEST_H
+#define SVCPORT_TEST_LINKTEST_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <mbedtls/pk.h>
+
+#include "svcport.pb.h"
+
+struct linktest {
+	char dir[PATH_MAX];
+	char link[PATH_MAX + 16], gw[PATH_MAX + 16], admin[PATH_MAX + 16];
+	pid_t bmcd;
+};
+
+/*
+ * Starts bmcd on state with --link-dir link_dir (NULL: DIR/link, made 0750),
+ * sockets in dir, extra arguments (NULL-ended, may be NULL); returns once it
+ * is ready. 0 or -1.
+ */
+int linktest_start(struct linktest *l, const char *dir, const char *state, const char *link_dir,
+                   const char *const *extra);
+void linktest_stop(struct linktest *l);
+
+/*
+ * Asserts: link.key is a P-256 key, the public key of link-chain.pem's first
+ * certificate (openssl pkey/x509 agree, and mbedtls_pk_check_pair), and the
+ * chain verifies at at_s for sslserver and sslclient (openssl verify, the last
+ * certificate as the trust anchor, those between untrusted). Leaves
+ * DIR/leaf.pem and DIR/anchor.pem.
+ */
+void linktest_check(const struct linktest *l, uint64_t at_s);
+
+/*
+ * Decodes ca-statement.pb into s and its body, asserts the device key's
+ * signature over SHA-256("svcport ca-statement v1" || 0 || body) and that its
+ * CA is the chain's last certificate when the internal CA issued the link
+ * certificate (always, unless an external chain was installed).
+ */
+void linktest_statement(const struct linktest *l, const mbedtls_pk_context *device_key,
+                        svcport_v1_CaStatement *s, svcport_v1_CaStatementBody *body);
+
+/* sh -c fmt...; its exit status (0: success). */
+int linktest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

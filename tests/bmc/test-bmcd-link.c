@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The link credentials the real svcport-bmcd exports with --link-dir
+ * (docs/certs.md), on both secure-element back-ends (also run as
+ * test-bmcd-link-pkcs11): the three files, their modes, the key that matches
+ * the chain's leaf (openssl), the chain that verifies (openssl verify), the
+ * CA statement that verifies with the device key; a restart exports again.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+#include <pb_decode.h>
+
+#include "linktest.h"
+#include "proc.h"
+#include "procworld.h"
+#include "testpki.h"
+
+static struct tworld W;
+static struct linktest L;
+
+static int setup(void **state)
+{
+	tworld_setup(&W, "bmc");
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	return linktest_start(&L, W.dir, W.state, NULL, NULL);
+}
+
+static int teardown(void **state)
+{
+	linktest_stop(&L);
+	tworld_teardown(&W);
+	return 0;
+}
+
+/* The directory holds the three files and nothing else (no temporary file left). */
+static void only_the_three_files(void)
+{
+	int n = 0;
+	DIR *d = opendir(L.link);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		assert_true(strcmp(e->d_name, "link.key") == 0 ||
+		            strcmp(e->d_name, "link-chain.pem") == 0 ||
+		            strcmp(e->d_name, "ca-statement.pb") == 0);
+		n++;
+	}
+	closedir(d);
+	assert_int_equal(n, 3);
+}
+
+static void files_exported(void **state)
+{
+	const char *names[] = {"link.key", "link-chain.pem", "ca-statement.pb"};
+	char path[PATH_MAX + 32];
+	struct stat sb;
+
+	only_the_three_files();
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", L.link, names[i]);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_true(S_ISREG(sb.st_mode));
+		assert_int_equal(sb.st_mode & 07777, 0640);
+	}
+	linktest_check(&L, TPKI_T0_MS / 1000u + 60u);
+}
+
+/* The statement is the device key's word for the CA the chain ends in. */
+static void statement_verifies(void **state)
+{
+	svcport_v1_CaStatement s;
+	svcport_v1_CaStatementBody body;
+	const svcport_v1_BmcState *st;
+
+	linktest_statement(&L, &tpki_get()->device_key, &s, &body);
+	assert_true(body.has_device);
+	assert_string_equal(body.device.machine_type, "7D1A");
+	assert_int_equal(body.issued_at, TPKI_T0_MS / 1000u);
+	/* The same CA as the state's. */
+	tworld_reopen(&W);
+	st = bmc_state(W.bmc);
+	assert_int_equal(body.internal_ca_certificate.size, st->internal_ca_certificate.size);
+	assert_memory_equal(body.internal_ca_certificate.bytes, st->internal_ca_certificate.bytes,
+	                    st->internal_ca_certificate.size);
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+}
+
+/* Gone files come back at the next start; the key stays the same (sealed in the state). */
+static void restart_exports_again(void **state)
+{
+	char key1[1024], key2[1024];
+	char path[PATH_MAX + 32];
+	long n1, n2;
+
+	snprintf(path, sizeof(path), "%s/link.key", L.link);
+	n1 = proc_slurp(path, key1, sizeof(key1));
+	assert_true(n1 > 0);
+	linktest_stop(&L);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/link-chain.pem", L.link);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(linktest_start(&L, W.dir, W.state, NULL, NULL), 0);
+	only_the_three_files();
+	snprintf(path, sizeof(path), "%s/link.key", L.link);
+	n2 = proc_slurp(path, key2, sizeof(key2));
+	assert_int_equal(n1, n2);
+	assert_memory_equal(key1, key2, (size_t)n1);
+	linktest_check(&L, TPKI_T0_MS / 1000u + 60u);
+}
+
+/* The link key is not in state.pb in the clear: only sealed. */
+static void key_only_sealed_in_state(void **state)
+{
+	mbedtls_pk_context key;
+	unsigned char d[32];
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/link.key", L.link);
+	mbedtls_pk_init(&key);
+	assert_int_equal(mbedtls_pk_parse_keyfile(&key, path, NULL), 0);
+	assert_int_equal(mbedtls_mpi_write_binary(&mbedtls_pk_ec(key)->d, d, sizeof(d)), 0);
+	assert_false(tworld_file_contains(&W, "state.pb", d, sizeof(d)));
+	mbedtls_pk_free(&key);
+}
+
+/* No --link-dir: nothing is written; a missing folder does not stop bmcd serving. */
+static void missing_folder_is_not_fatal(void **state)
+{
+	char out[4096];
+
+	linktest_stop(&L);
+	assert_int_equal(linktest_start(&L, W.dir, W.state, "/nonexistent/svcport-link", NULL), 0);
+	assert_int_equal(
+	    proc_bmcctl_run(L.admin, out, sizeof(out), (const char *const[]){"status", NULL}), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(files_exported, setup, teardown),
+	    cmocka_unit_test_setup_teardown(statement_verifies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(restart_exports_again, setup, teardown),
+	    cmocka_unit_test_setup_teardown(key_only_sealed_in_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(missing_folder_is_not_fatal, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
