@@ -11,7 +11,7 @@
 
 #include "shortcode.h"
 
-#define LABEL_KEY     "svcport manual-key v1"
+#define LABEL_KEY     "svcport manual-key v2"
 #define LABEL_MAC     "svcport manual v1"
 #define LABEL_RECEIPT "svcport manual receipt v1"
 #define EXPIRY_MASK   ((1u << MANUAL_EXPIRY_BITS) - 1u)
@@ -75,6 +75,7 @@ static bool is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n)
 }
 
 int manual_key_derive(const uint8_t *master, size_t master_len, const char *mt, const char *sn,
+                      const uint8_t board_key_sha256[MANUAL_BOARD_HASH_LEN],
                       uint8_t ret_key[MANUAL_KEY_LEN])
 {
 	struct msg m = {.len = 0};
@@ -82,6 +83,7 @@ int manual_key_derive(const uint8_t *master, size_t master_len, const char *mt, 
 	put(&m, LABEL_KEY, strlen(LABEL_KEY));
 	put_str(&m, mt);
 	put_str(&m, sn);
+	put(&m, board_key_sha256, MANUAL_BOARD_HASH_LEN);
 	return hmac(master, master_len, &m, ret_key);
 }
 

@@ -4,8 +4,10 @@
  * and the numbers). The BMC shows a challenge, the portal administrator types it into the
  * portal and reads back a response, the local administrator types that into the BMC.
  *
- *   K_dev     = HMAC-SHA256(portal master key,
- *                           "svcport manual-key v1" || len MT || MT || len SN || SN)
+ *   K_dev     = HMAC-SHA256(portal master key, "svcport manual-key v2" || len MT || MT ||
+ *                           len SN || SN || SHA-256(the board's device public key, the
+ *                           65-byte uncompressed point)): bound to the board, so a K_dev
+ *                           sealed to any other key opens nothing on this one
  *   challenge = nonce (40 random bits) || expiry (20 bits: the minute since the epoch,
  *               mod 2^20, after which it is refused): 60 bits, 15 characters
  *               (3 groups of 4 and a check character each)
@@ -27,7 +29,8 @@
 #include <stdint.h>
 
 #define MANUAL_KEY_LEN         32
-#define MANUAL_NONCE_LEN       5 /* 40 bits */
+#define MANUAL_BOARD_HASH_LEN  32 /* SHA-256 of the board's device public key */
+#define MANUAL_NONCE_LEN       5  /* 40 bits */
 #define MANUAL_EXPIRY_BITS     20
 #define MANUAL_TTL_MINUTES     15
 #define MANUAL_CHALLENGE_BITS  60
@@ -53,8 +56,10 @@ struct manual_binding {
 	const char *serial_number;
 };
 
-/* K_dev of (mt, sn) under the portal's master key. 0, -EINVAL (an id too long) or -EIO. */
+/* K_dev of (mt, sn, the board whose device key hashes to board_key_sha256) under the
+ * portal's master key. 0, -EINVAL (an id too long) or -EIO. */
 int manual_key_derive(const uint8_t *master, size_t master_len, const char *mt, const char *sn,
+                      const uint8_t board_key_sha256[MANUAL_BOARD_HASH_LEN],
                       uint8_t ret_key[MANUAL_KEY_LEN]) __attribute__((warn_unused_result));
 
 /* The 20-bit expiry field of a minute since the epoch. */

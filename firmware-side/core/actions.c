@@ -175,6 +175,9 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 		*detail = "cannot seal the board's secrets to the new identity";
 		return E(INTERNAL);
 	}
+	/* K_dev is bound to MT-SN and this board's key (docs/manual-activation.md): whatever
+	 * this board held is for another identity; only the update's box gives it one. */
+	next->manual_key_sealed.size = 0;
 	if (manual_key_take(b, u, body, next) < 0) {
 		*detail = "the manual activation key is not sealed to this board";
 		return E(INVALID_STATE);

@@ -227,7 +227,7 @@ static int key_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_
 int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
                   const struct bmc_env *env)
 {
-	unsigned char ak[SEALED_SED_AK_LEN], key[SEALED_MANUAL_KEY_LEN];
+	unsigned char ak[SEALED_SED_AK_LEN];
 	char code[SEALED_CODE_LEN + 1];
 	int ret = 0;
 
@@ -242,12 +242,6 @@ int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcS
 		if (ret == 0)
 			ret = sealed_code_set(se, next, code, env);
 		mbedtls_platform_zeroize(code, sizeof(code));
-	}
-	if (ret == 0 && sealed_has_manual_key(old)) {
-		ret = sealed_manual_key_get(se, old, key);
-		if (ret == 0)
-			ret = sealed_manual_key_set(se, next, key, env);
-		mbedtls_platform_zeroize(key, sizeof(key));
 	}
 	if (ret == 0)
 		ret = key_rebind(se, old, next, SEALED_KEY_LINK, env);

@@ -82,7 +82,8 @@ bool sealed_has_key(const svcport_v1_BmcState *st, enum sealed_key which);
 /*
  * next's identity differs from old's (DeviceKeyUpdate): unseal old's secrets
  * and seal them again bound to next's identity, into next. 0 or -errno
- * (next's secrets are then unspecified: the caller discards next).
+ * (next's secrets are then unspecified: the caller discards next). K_dev is not carried:
+ * it is bound to the old identity and board (the key update's box brings the new one).
  */
 int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
                   const struct bmc_env *env) __attribute__((warn_unused_result));

@@ -13,6 +13,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "hex.h"
 #include "portal-acts.h"
 #include "portal-internal.h"
 #include "pwbox.h"
@@ -39,7 +40,8 @@ static int master_create(struct portal *p, const char *path, uint8_t key[MASTER_
 	return err;
 }
 
-int portal_manual_key(struct portal *p, const char *mt, const char *sn, bool create,
+int portal_manual_key(struct portal *p, const char *mt, const char *sn,
+                      const uint8_t board_hash[MANUAL_BOARD_HASH_LEN], bool create,
                       uint8_t ret_key[MANUAL_KEY_LEN])
 {
 	uint8_t master[MASTER_LEN + 1];
@@ -54,7 +56,7 @@ int portal_manual_key(struct portal *p, const char *mt, const char *sn, bool cre
 	if (err == 0 && len != MASTER_LEN)
 		err = -EINVAL;
 	if (err == 0)
-		err = manual_key_derive(master, MASTER_LEN, mt, sn, ret_key);
+		err = manual_key_derive(master, MASTER_LEN, mt, sn, board_hash, ret_key);
 	mbedtls_platform_zeroize(master, sizeof(master));
 	if (err < 0)
 		return portal_refuse(p, err == -ENOENT ? -ENOENT : -EIO,
@@ -72,13 +74,16 @@ int portal_manual_key_box(struct portal *p, const char *mt, const char *sn,
 	                                   .serial_number = sn,
 	                                   .nonce = nonce->bytes,
 	                                   .nonce_len = nonce->size};
-	uint8_t key[MANUAL_KEY_LEN];
+	uint8_t key[MANUAL_KEY_LEN], board_hash[MANUAL_BOARD_HASH_LEN];
 	size_t len = 0;
 	int err;
 
 	if (board_pub_len != PWBOX_POINT_LEN)
 		return portal_refuse(p, -EINVAL, "a key update needs the new board's public key");
-	err = portal_manual_key(p, mt, sn, false, key);
+	/* K_dev of the very key it is sealed to: a board of anyone's gets its own K_dev, which
+	 * opens nothing on another board (attack16a H1). */
+	pki_sha256(board_pub, board_pub_len, board_hash);
+	err = portal_manual_key(p, mt, sn, board_hash, false, key);
 	if (err == -ENOENT) {
 		p->why[0] = 0; /* no manual activation on this portal: nothing to carry */
 		return 0;
@@ -93,6 +98,17 @@ int portal_manual_key_box(struct portal *p, const char *mt, const char *sn,
 	k->manual_key_point.size = PWBOX_POINT_LEN;
 	k->manual_key_box.size = (pb_size_t)len;
 	return 0;
+}
+
+/* K_dev of d's current board: the key its last receipt proved (key_sha256). */
+static int current_key(struct portal *p, const struct portal_device *d,
+                       uint8_t ret_key[MANUAL_KEY_LEN])
+{
+	uint8_t hash[MANUAL_BOARD_HASH_LEN];
+
+	if (hex_decode(d->key_sha256, hash, sizeof(hash), 0) < 0)
+		return portal_refuse(p, -EIO, "%s-%s has no device key on record", d->mt, d->sn);
+	return portal_manual_key(p, d->mt, d->sn, hash, false, ret_key);
 }
 
 /* The challenge as typed, live by the portal's clock (or expired, for a receipt). */
@@ -154,7 +170,7 @@ int portal_act_manual_activate(struct portal *p, const struct portal_actor *a, c
 	if (err == 0)
 		err = challenge_read(p, challenge, now, false, &c, &ret->expires_at);
 	if (err == 0)
-		err = portal_manual_key(p, mt, sn, false, key);
+		err = current_key(p, d, key);
 	if (err == 0) {
 		const struct manual_binding b = {.action = svcport_v1_Action_ACTION_ACTIVATE,
 		                                 .owner_org = d->owner,
@@ -190,7 +206,7 @@ int portal_act_manual_receipt(struct portal *p, const struct portal_actor *a, co
 	if (err == 0)
 		err = challenge_read(p, challenge, now, true, &c, &expires);
 	if (err == 0)
-		err = portal_manual_key(p, mt, sn, false, key);
+		err = current_key(p, d, key);
 	if (err == 0) {
 		const struct manual_binding b = {
 		    .owner_org = d->owner, .machine_type = mt, .serial_number = sn};

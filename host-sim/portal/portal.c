@@ -363,11 +363,12 @@ static int copy_trust_anchor(struct portal *p, const char *out_dir)
 }
 
 /* The board's manual activation key K_dev (docs/manual-activation.md): manual.key. */
-static int write_manual_key(struct portal *p, const char *mt, const char *sn, const char *out_dir,
+static int write_manual_key(struct portal *p, const char *mt, const char *sn,
+                            const uint8_t board_hash[MANUAL_BOARD_HASH_LEN], const char *out_dir,
                             char *text, size_t cap)
 {
 	uint8_t key[MANUAL_KEY_LEN];
-	int err = portal_manual_key(p, mt, sn, true, key);
+	int err = portal_manual_key(p, mt, sn, board_hash, true, key);
 
 	if (err == 0 && cap > 2 * MANUAL_KEY_LEN + 1) {
 		hex_encode(key, sizeof(key), text);
@@ -469,7 +470,7 @@ int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
 	         d->code, names_control(control));
 	err = write_text(out_dir, "identity", text, 0600);
 	if (err == 0)
-		err = write_manual_key(p, mt, sn, out_dir, text, sizeof(text));
+		err = write_manual_key(p, mt, sn, hash, out_dir, text, sizeof(text));
 	mbedtls_platform_zeroize(text, sizeof(text));
 	if (err < 0)
 		goto out;

@@ -60,6 +60,14 @@ static void challenge(void)
 	assert_int_equal(rep.body.manual_challenge.expires_at, W.now_ms / 1000 / 60 * 60 + 16 * 60);
 }
 
+/* The board bmcd runs on (NULL: device_key): K_dev is bound to its device key. */
+static const mbedtls_pk_context *board;
+
+static const mbedtls_pk_context *board_key(void)
+{
+	return board ? board : &tpki_get()->device_key;
+}
+
 /* The portal's response to chal for (mt, sn, org, action), in out. */
 static void response(const char *mt, const char *sn, const char *org, uint8_t action,
                      char out[MANUAL_TEXT_MAX])
@@ -68,7 +76,7 @@ static void response(const char *mt, const char *sn, const char *org, uint8_t ac
 	    .action = action, .owner_org = org, .machine_type = mt, .serial_number = sn};
 	uint8_t key[MANUAL_KEY_LEN];
 
-	tpki_manual_key(mt, sn, key);
+	tpki_manual_key(mt, sn, board_key(), key);
 	assert_int_equal(manual_response_make(key, &b, &chal, out, MANUAL_TEXT_MAX), 0);
 }
 
@@ -125,7 +133,7 @@ static void happy_path(void **state)
 	assert_string_equal(last_record().event, "manual-activate");
 	assert_string_equal(last_record().detail, "org=" TPKI_ORG " user=admin");
 	assert_int_equal(rep.body.manual_activate.audit_seq, st()->audit_count);
-	tpki_manual_key(TPKI_MT, TPKI_SN, key);
+	tpki_manual_key(TPKI_MT, TPKI_SN, board_key(), key);
 	assert_int_equal(
 	    manual_receipt_check(key, &b, &chal, rep.body.manual_activate.receipt, NULL), 0);
 	/* K_dev is sealed: never in the clear on disk. */
@@ -299,7 +307,7 @@ static svcport_v1_ErrorCode key_update(const mbedtls_pk_context *to)
 	memcpy(u->new_key_sha256.bytes, h, 32);
 	strcpy(u->owner_org, TPKI_ORG);
 	u->control_mode = svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;
-	tpki_manual_key(TPKI_MT, TPKI_SN, key);
+	tpki_manual_key(TPKI_MT, TPKI_SN, to, key);
 	const struct pwbox_binding bind = {.machine_type = TPKI_MT,
 	                                   .serial_number = TPKI_SN,
 	                                   .nonce = body.nonce.bytes,
@@ -327,6 +335,11 @@ static void board_swap_carries_the_key(void **state)
 	assert_true(tworld_is_unchanged(&W, &snap));
 	assert_int_equal(key_update(&tpki_get()->device2_key), svcport_v1_ErrorCode_ERROR_NONE);
 	assert_true(sealed_has_manual_key(st()));
+	/* The removed board's K_dev (bound to its key) no longer answers for the server. */
+	challenge();
+	response(TPKI_MT, TPKI_SN, TPKI_ORG, ACTIVATE, r);
+	assert_int_equal(respond(r), AE(WRONG_RESPONSE));
+	board = &tpki_get()->device2_key;
 	challenge();
 	response(TPKI_MT, TPKI_SN, TPKI_ORG, ACTIVATE, r);
 	assert_int_equal(respond(r), AE(OK));

@@ -66,7 +66,8 @@ const struct tpki *tpki_get(void);
 int tpki_write_factory(const char *dir, const char *control /* "portal", "bmc", NULL: blank */,
                        bool second_board);
 /* K_dev of (mt, sn) under the tests' portal master key; the factory dir's manual.key. */
-void tpki_manual_key(const char *mt, const char *sn, uint8_t key[MANUAL_KEY_LEN]);
+void tpki_manual_key(const char *mt, const char *sn, const mbedtls_pk_context *board,
+                     uint8_t key[MANUAL_KEY_LEN]);
 
 struct tworld {
 	char dir[256], factory[PATH_MAX], state[PATH_MAX];

@@ -23,17 +23,22 @@ static const struct manual_challenge chal = {.nonce = {1, 2, 3, 4, 5}, .expiry =
 static const struct manual_binding bind = {
     .action = ACTIVATE, .owner_org = "org-a", .machine_type = "7D1A", .serial_number = "J900ABCD"};
 
+static const uint8_t board_hash[MANUAL_BOARD_HASH_LEN] = {
+    0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0,
+    0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0};
+
 static void key_of(uint8_t key[MANUAL_KEY_LEN])
 {
 	uint8_t master[32];
 
 	for (size_t i = 0; i < sizeof(master); i++)
 		master[i] = (uint8_t)i;
-	assert_int_equal(manual_key_derive(master, sizeof(master), "7D1A", "J900ABCD", key), 0);
+	assert_int_equal(
+	    manual_key_derive(master, sizeof(master), "7D1A", "J900ABCD", board_hash, key), 0);
 }
 
-/* python3: hmac.new(bytes(range(32)), b"svcport manual-key v1" + b"\x047D1A" +
- * b"\x08J900ABCD", sha256); then the response message of manual-code.h. */
+/* python3: hmac.new(bytes(range(32)), b"svcport manual-key v2" + b"\x047D1A" +
+ * b"\x08J900ABCD" + b"\xb0" * 32, sha256); then the response message of manual-code.h. */
 static void test_vectors(void **state)
 {
 	(void)state;
@@ -42,11 +47,20 @@ static void test_vectors(void **state)
 
 	key_of(key);
 	assert_int_equal(
-	    hex_decode("fb1cd60cb98eb2eb8c80255bff0d9c2750366cd7129b8ea90372e0620d85fd5b", want, 32,
+	    hex_decode("786cf821936d622809e84242ec1ffff96391a213d441df417740f62e9b91dfdf", want, 32,
 	               0),
 	    0);
 	assert_memory_equal(key, want, 32);
-	assert_int_equal(hex_decode("4b26d9cf2c25c0", bits, 7, 0), 0); /* 50 bits of 4b26..c6 */
+	/* Bound to the board: another device key, another K_dev (attack16a H1). */
+	uint8_t other[MANUAL_BOARD_HASH_LEN], master[32] = {0}, k2[MANUAL_KEY_LEN];
+	memcpy(other, board_hash, sizeof(other));
+	other[31] ^= 1;
+	for (size_t i = 0; i < sizeof(master); i++)
+		master[i] = (uint8_t)i;
+	assert_int_equal(manual_key_derive(master, sizeof(master), "7D1A", "J900ABCD", other, k2),
+	                 0);
+	assert_memory_not_equal(k2, key, MANUAL_KEY_LEN);
+	assert_int_equal(hex_decode("1caae1941903c0", bits, 7, 0), 0); /* 50 bits of 1caa..03 */
 	assert_int_equal(shortcode_encode(bits, 50, 5, expect, sizeof(expect)), 0);
 	assert_int_equal(manual_response_make(key, &bind, &chal, text, sizeof(text)), 0);
 	assert_string_equal(text, expect);
