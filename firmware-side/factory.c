@@ -252,6 +252,26 @@ static int load_manual_key(struct factory *f)
 	return ret;
 }
 
+/*
+ * K_dev is sealed in the state now: the factory folder's plain copy goes (attack16a M1),
+ * so no kept folder or backup of it answers for the server. The state is already
+ * written; a copy that cannot be removed is an error the operator must act on.
+ */
+static int drop_manual_key(struct factory *f)
+{
+	char path[PATH_MAX];
+	int ret = fs_path(path, sizeof(path), f->factory_dir, "manual.key");
+
+	if (ret == 0 && unlink(path) < 0 && errno != ENOENT)
+		ret = -errno;
+	if (ret < 0)
+		say(f->err, f->err_len,
+		    "manual.key is sealed into the state, but its plain copy could not be "
+		    "removed: remove %s/manual.key: %s",
+		    f->factory_dir, strerror(-ret));
+	return ret;
+}
+
 /* The identity file, if any: MT-SN, control mode, the sealed code and a new SED AK. */
 static int load_identity(struct factory *f)
 {
@@ -395,6 +415,8 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 		goto out;
 	}
 	ret = write_state(f);
+	if (ret == 0)
+		ret = drop_manual_key(f);
 out:
 	se_close(f->se);
 	mbedtls_platform_zeroize(f, sizeof(*f));

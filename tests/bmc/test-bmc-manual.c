@@ -8,12 +8,14 @@
  * Also run as test-bmc-manual-pkcs11 (K_dev sealed by a SoftHSM2 token).
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <mbedtls/ecp.h>
@@ -136,7 +138,12 @@ static void happy_path(void **state)
 	tpki_manual_key(TPKI_MT, TPKI_SN, board_key(), key);
 	assert_int_equal(
 	    manual_receipt_check(key, &b, &chal, rep.body.manual_activate.receipt, NULL), 0);
-	/* K_dev is sealed: never in the clear on disk. */
+	/* K_dev is sealed: never in the clear on disk, and --init removed the factory
+	 * folder's copy (attack16a M1). */
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/manual.key", W.factory);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
 	assert_false(tworld_file_contains(&W, "state.pb", key, sizeof(key)));
 	assert_false(tworld_file_contains(&W, "audit.log", key, sizeof(key)));
 	/* Used: the same response again is refused and audited. */
