@@ -3,9 +3,11 @@
  * Manual activation by phone call (docs/manual-activation.md): `activation challenge`
  * shows a challenge the local administrator reads to the portal administrator;
  * `activation respond CODE` checks the portal's response under K_dev (sealed in the
- * state) and activates as a portal-signed Activate does. A mistyped group is named and
- * nothing is tried; any other response consumes the challenge, and a wrong one is
- * audited and counts for the back-off.
+ * state) and activates as a portal-signed Activate does. Each account has its own
+ * challenge and back-off (core/manual.h). A mistyped group is named and nothing is tried;
+ * a response without a challenge of the account outstanding is refused and nothing is
+ * counted; any other response consumes the challenge, and a wrong one is audited and
+ * counts for the account's back-off.
  */
 #include <string.h>
 
@@ -16,9 +18,17 @@
 #include "manual.h"
 #include "sealed.h"
 
-/* Wrong responses back off on their own key of the console's limiter (console-login.c
- * uses sessions 1..10 under ceiling 0; UEFI 1, code reads 2). */
-static const struct rl_key manual_rl = {.session = 100, .ceiling = 3};
+_Static_assert(sizeof(((svcport_v1_BmcState *)0)->accounts) /
+                           sizeof(((svcport_v1_BmcState *)0)->accounts[0]) +
+                       1 <=
+                   MANUAL_SLOTS,
+               "a manual activation challenge for every account and the Administrator+");
+
+/* Wrong responses back off per account, on the manual table's own limiter (manual.h). */
+static struct rl_key rl_key_of(const struct console_step *step)
+{
+	return (struct rl_key){.session = (uint32_t)(step->account - CONSOLE_ACCOUNT_NONE + 1)};
+}
 
 static const char *user_of(const svcport_v1_BmcState *st, const struct console_step *step)
 {
@@ -33,7 +43,7 @@ static struct manual_binding binding_of(const svcport_v1_BmcState *st)
 	                               .serial_number = st->device.serial_number};
 }
 
-/* The board can take part: an identity, an owner, a key. */
+/* The board can take part: an identity, an owner, a key, and Activate can succeed. */
 static const char *why_not_ready(const svcport_v1_BmcState *st)
 {
 	if (!st->has_identity)
@@ -43,18 +53,18 @@ static const char *why_not_ready(const svcport_v1_BmcState *st)
 	if (!sealed_has_manual_key(st))
 		return "this board holds no manual activation key (the factory's manual.key, or a "
 		       "DeviceKeyUpdate that carries it)";
-	return NULL;
+	return bmc_activate_blocker(st);
 }
 
 CONSOLE_HANDLER(console_manual_challenge)
 {
-	const uint32_t wait =
-	    ratelimit_check(&b->admin_rl, &manual_rl, b->env.now_ms(b->env.user_data));
+	const struct rl_key k = rl_key_of(step);
+	const uint32_t wait = ratelimit_check(&b->manual.rl, &k, b->env.now_ms(b->env.user_data));
 	svcport_admin_v1_ManualChallengeReply *out = &r->body.manual_challenge;
 	const char *why = why_not_ready(next);
+	const struct manual_pending *p = NULL;
 
 	(void)req;
-	(void)step;
 	if (why)
 		return console_fail(r, AE(INVALID_STATE), why);
 	if (wait) {
@@ -62,12 +72,12 @@ CONSOLE_HANDLER(console_manual_challenge)
 		return console_fail(r, AE(RATE_LIMITED),
 		                    "back-off after wrong responses; retry later");
 	}
-	if (manual_pending_new(&b->manual, &b->env) < 0 ||
-	    manual_challenge_encode(&b->manual.c, out->challenge, sizeof(out->challenge)) < 0) {
-		mbedtls_platform_zeroize(&b->manual, sizeof(b->manual));
+	if (manual_pending_new(&b->manual, user_of(next, step), &b->env, &p) < 0 ||
+	    manual_challenge_encode(&p->c, out->challenge, sizeof(out->challenge)) < 0) {
+		(void)manual_pending_take(&b->manual, user_of(next, step), 0, NULL);
 		return console_fail(r, AE(INTERNAL), "no random bytes for a challenge");
 	}
-	out->expires_at = b->manual.expires_ms / 1000u;
+	out->expires_at = p->expires_ms / 1000u;
 	r->which_body = svcport_admin_v1_AdminReply_manual_challenge_tag;
 	return AE(OK);
 }
@@ -122,7 +132,8 @@ static svcport_admin_v1_AdminError activate(struct bmc *b, const struct manual_c
 CONSOLE_HANDLER(console_manual_respond)
 {
 	const uint64_t now = b->env.now_ms(b->env.user_data);
-	const uint32_t wait = ratelimit_check(&b->admin_rl, &manual_rl, now);
+	const struct rl_key k = rl_key_of(step);
+	const uint32_t wait = ratelimit_check(&b->manual.rl, &k, now);
 	const struct manual_binding bind = binding_of(next);
 	uint8_t bits[7], key[MANUAL_KEY_LEN];
 	struct manual_challenge c;
@@ -145,13 +156,12 @@ CONSOLE_HANDLER(console_manual_respond)
 		return console_fail(r, AE(RATE_LIMITED),
 		                    "back-off after wrong responses; retry later");
 	}
-	switch (manual_pending_take(&b->manual, now, &c)) {
-	case MANUAL_TAKE_NONE:
-		ratelimit_fail(&b->admin_rl, &manual_rl, now);
-		return refuse(r, next, step, AE(WRONG_RESPONSE),
-		              "no challenge is outstanding (used, replaced or bmcd restarted): ask "
-		              "for a new one",
-		              "no challenge outstanding");
+	switch (manual_pending_take(&b->manual, user_of(next, step), now, &c)) {
+	case MANUAL_TAKE_NONE: /* nothing tried: not a guess, not counted (attack16a L1) */
+		return console_fail(
+		    r, AE(INVALID_STATE),
+		    "you have no challenge outstanding (used, or bmcd restarted): ask "
+		    "for a new one");
 	case MANUAL_TAKE_EXPIRED:
 		return refuse(r, next, step, AE(EXPIRED),
 		              "the challenge expired (15 minutes): ask for a new one", "expired");
@@ -164,7 +174,7 @@ CONSOLE_HANDLER(console_manual_respond)
 	if (ret == 0)
 		ret = manual_response_check(key, &bind, &c, bits);
 	if (ret == -EACCES) {
-		ratelimit_fail(&b->admin_rl, &manual_rl, now);
+		ratelimit_fail(&b->manual.rl, &k, now);
 		mbedtls_platform_zeroize(key, sizeof(key));
 		return refuse(r, next, step, AE(WRONG_RESPONSE),
 		              "not the portal's response to this challenge for this device: ask "
@@ -175,7 +185,7 @@ CONSOLE_HANDLER(console_manual_respond)
 		mbedtls_platform_zeroize(key, sizeof(key));
 		return console_fail(r, AE(INTERNAL), "the manual activation key does not unseal");
 	}
-	ratelimit_success(&b->admin_rl, &manual_rl);
+	ratelimit_success(&b->manual.rl, &k);
 	ret = activate(b, &c, key, r, next, step);
 	mbedtls_platform_zeroize(key, sizeof(key));
 	mbedtls_platform_zeroize(&c, sizeof(c));

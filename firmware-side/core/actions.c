@@ -190,6 +190,11 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 	return E(ERROR_NONE);
 }
 
+const char *bmc_activate_blocker(const svcport_v1_BmcState *st)
+{
+	return st->sed_enabled && !st->sed_ak_present ? BMC_SED_AK_ABSENT : NULL;
+}
+
 svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBody *body,
                                       const struct bmc_cmd_ctx *ctx, svcport_v1_BmcState *next,
                                       svcport_v1_CommandResult *result, const char **detail)
@@ -209,8 +214,8 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 		memcpy(next->owner_org, body->org_id, sizeof(next->owner_org));
 		return E(ERROR_NONE);
 	case svcport_v1_CommandBody_activate_tag:
-		if (next->sed_enabled && !next->sed_ak_present) {
-			*detail = BMC_SED_AK_ABSENT;
+		if (bmc_activate_blocker(next)) {
+			*detail = bmc_activate_blocker(next);
 			return E(INVALID_STATE);
 		}
 		if (sed_ak_release(b, next, detail) != E(ERROR_NONE))

@@ -37,11 +37,15 @@
 
 static struct manual_challenge chal;
 
+/* The board bmcd runs on (NULL: device_key): K_dev is bound to its device key. */
+static const mbedtls_pk_context *board;
+
 /* A portal-managed server, claimed by TPKI_ORG, its password set: LOCKED. */
 static int setup_claimed(void **state)
 {
 	svcport_v1_CommandBody body;
 
+	board = NULL;
 	setup_portal(state);
 	tworld_body(&W, &body, svcport_v1_CommandBody_claim_tag, svcport_v1_Role_ROLE_ORG_ADMIN,
 	            TPKI_ORG);
@@ -61,9 +65,6 @@ static void challenge(void)
 	                 0);
 	assert_int_equal(rep.body.manual_challenge.expires_at, W.now_ms / 1000 / 60 * 60 + 16 * 60);
 }
-
-/* The board bmcd runs on (NULL: device_key): K_dev is bound to its device key. */
-static const mbedtls_pk_context *board;
 
 static const mbedtls_pk_context *board_key(void)
 {
@@ -146,13 +147,11 @@ static void happy_path(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_false(tworld_file_contains(&W, "state.pb", key, sizeof(key)));
 	assert_false(tworld_file_contains(&W, "audit.log", key, sizeof(key)));
-	/* Used: the same response again is refused and audited. */
-	static svcport_v1_BmcState old;
-	static struct tsnap s;
-	old = *st();
-	tworld_snap(&W, &s);
-	assert_int_equal(respond(r), AE(WRONG_RESPONSE));
-	expect_audited_refusal(&s, &old);
+	/* Used: the same response again finds no challenge: refused, nothing counted or
+	 * written (attack16a L1). */
+	tworld_snap(&W, &snap);
+	assert_int_equal(respond(r), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
 }
 
 /* One wrong character: its group is named, nothing is tried or written, the challenge
@@ -175,7 +174,7 @@ static void mistyped_keeps_the_challenge(void **state)
 }
 
 /* Each wrong response: audited, the challenge used up, nothing else changed; the right
- * response to the used challenge is refused too. */
+ * response to the used challenge is refused too (no challenge: nothing written). */
 static void wrong_responses_are_refused(void **state)
 {
 	static const struct {
@@ -204,11 +203,9 @@ static void wrong_responses_are_refused(void **state)
 		assert_int_equal(respond(r), AE(WRONG_RESPONSE));
 		expect_audited_refusal(&s, &old);
 		/* Used up: the right response now finds no challenge. */
-		old = *st();
 		tworld_snap(&W, &s);
-		W.now_ms += 60000;
-		assert_int_equal(respond(good), AE(WRONG_RESPONSE));
-		expect_audited_refusal(&s, &old);
+		assert_int_equal(respond(good), AE(INVALID_STATE));
+		assert_true(tworld_is_unchanged(&W, &s));
 	}
 	assert_int_equal(st()->lockdown_state, LOCKED);
 }
@@ -252,7 +249,7 @@ static void wrong_responses_back_off(void **state)
 	challenge();
 	tworld_reopen(&W);
 	response(TPKI_MT, TPKI_SN, TPKI_ORG, ACTIVATE, r);
-	assert_int_equal(respond(r), AE(WRONG_RESPONSE));
+	assert_int_equal(respond(r), AE(INVALID_STATE));
 	assert_int_equal(st()->lockdown_state, LOCKED);
 }
 
@@ -288,12 +285,13 @@ static void unclaimed_or_blank_refused(void **state)
 	assert_int_equal(run(CMD(manual_challenge), PW), AE(INVALID_STATE));
 	new_req();
 	strcpy(req.cmd.manual_respond.response, FORGED);
-	assert_int_equal(run(CMD(manual_respond), PW), AE(WRONG_RESPONSE));
+	assert_int_equal(run(CMD(manual_respond), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
 	(void)state;
 }
 
 /* A key update for the blank replacement board, K_dev sealed to the key of `to`. */
-static svcport_v1_ErrorCode key_update(const mbedtls_pk_context *to)
+static svcport_v1_ErrorCode key_update(const mbedtls_pk_context *to, bool sed)
 {
 	const struct tpki *p = tpki_get();
 	static svcport_v1_CommandBody body;
@@ -314,6 +312,7 @@ static svcport_v1_ErrorCode key_update(const mbedtls_pk_context *to)
 	memcpy(u->new_key_sha256.bytes, h, 32);
 	strcpy(u->owner_org, TPKI_ORG);
 	u->control_mode = svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;
+	u->sed_enabled = sed;
 	tpki_manual_key(TPKI_MT, TPKI_SN, to, key);
 	const struct pwbox_binding bind = {.machine_type = TPKI_MT,
 	                                   .serial_number = TPKI_SN,
@@ -337,10 +336,12 @@ static void board_swap_carries_the_key(void **state)
 	set_password();
 	assert_false(sealed_has_manual_key(st()));
 	tworld_snap(&W, &snap);
-	assert_int_equal(key_update(&tpki_get()->device_key), svcport_v1_ErrorCode_INVALID_STATE);
+	assert_int_equal(key_update(&tpki_get()->device_key, false),
+	                 svcport_v1_ErrorCode_INVALID_STATE);
 	assert_false(st()->has_identity);
 	assert_true(tworld_is_unchanged(&W, &snap));
-	assert_int_equal(key_update(&tpki_get()->device2_key), svcport_v1_ErrorCode_ERROR_NONE);
+	assert_int_equal(key_update(&tpki_get()->device2_key, false),
+	                 svcport_v1_ErrorCode_ERROR_NONE);
 	assert_true(sealed_has_manual_key(st()));
 	/* The removed board's K_dev (bound to its key) no longer answers for the server. */
 	challenge();
@@ -351,6 +352,74 @@ static void board_swap_carries_the_key(void **state)
 	response(TPKI_MT, TPKI_SN, TPKI_ORG, ACTIVATE, r);
 	assert_int_equal(respond(r), AE(OK));
 	assert_int_equal(st()->lockdown_state, ACTIVE);
+}
+
+/* A new board of a SED server has no AK until `sed restore`: Activate would fail, so the
+ * challenge is refused first with Activate's sentence and no response is wasted
+ * (attack16a L3). */
+static void sed_ak_absent_refuses_the_challenge(void **state)
+{
+	set_password();
+	assert_int_equal(key_update(&tpki_get()->device2_key, true),
+	                 svcport_v1_ErrorCode_ERROR_NONE);
+	assert_true(st()->sed_enabled);
+	assert_false(st()->sed_ak_present);
+	tworld_snap(&W, &snap);
+	new_req();
+	assert_int_equal(run(CMD(manual_challenge), PW), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "restore the SED AK first"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	(void)state;
+}
+
+/* A second Administrator, bob (password bob-pass-2). */
+static void bob_add(void)
+{
+	new_req();
+	strcpy(req.cmd.account_add.name, "bob");
+	req.cmd.account_add.role = svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR;
+	strcpy(req.cmd.account_add.password, "bob-pass-1");
+	assert_int_equal(run(CMD(account_add), PW), AE(OK));
+	new_req();
+	strcpy(req.user, "bob");
+	strcpy(req.cmd.password_set.new_password, "bob-pass-2");
+	assert_int_equal(run(CMD(password_set), "bob-pass-1"), AE(OK));
+}
+
+static svcport_admin_v1_AdminError bob(pb_size_t cmd, const char *response)
+{
+	new_req();
+	strcpy(req.user, "bob");
+	if (response)
+		strcpy(req.cmd.manual_respond.response, response);
+	return run(cmd, "bob-pass-2");
+}
+
+/* One Administrator cannot block another: responses without a challenge are not guesses,
+ * wrong ones back off only their account, and a challenge of one never replaces another's
+ * (attack16a L1). */
+static void accounts_do_not_block_each_other(void **state)
+{
+	char r[MANUAL_TEXT_MAX];
+
+	bob_add();
+	tworld_snap(&W, &snap);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(bob(CMD(manual_respond), FORGED), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(bob(CMD(manual_challenge), NULL), AE(OK));
+		assert_int_equal(bob(CMD(manual_respond), FORGED), AE(WRONG_RESPONSE));
+		assert_string_equal(last_record().detail, "user=bob: wrong response");
+	}
+	assert_int_equal(bob(CMD(manual_challenge), NULL), AE(RATE_LIMITED));
+	challenge(); /* the Administrator+ is not backed off by bob */
+	response(TPKI_MT, TPKI_SN, TPKI_ORG, ACTIVATE, r);
+	W.now_ms += 61000;                                          /* past bob's back-off */
+	assert_int_equal(bob(CMD(manual_challenge), NULL), AE(OK)); /* bob's own */
+	assert_int_equal(respond(r), AE(OK));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+	(void)state;
 }
 
 int main(void)
@@ -365,6 +434,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(unclaimed_or_blank_refused, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(unclaimed_or_blank_refused, setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(board_swap_carries_the_key, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(sed_ak_absent_refuses_the_challenge, setup_blank,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(accounts_do_not_block_each_other, setup_claimed,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,7 +216,7 @@ static void bmc_refuses(void **state)
 	assert_true(al1 > al0);
 	assert_memory_equal(au0, au1, al0);
 	assert_int_equal(bmcctl(PW, "activation", "respond", good, NULL), 1);
-	assert_string_equal(field("error"), "wrong response");
+	assert_string_equal(field("error"), "refused"); /* no challenge: not a guess */
 	/* Another device's response, by the portal's command line: refused. */
 	c = challenge();
 	json_t *j = portal_cli(0, "manual-activate", "--user", "alice", "--mt", MT, "--sn", "S0002",
@@ -259,9 +259,9 @@ static void activation_by_phone(void **state)
 	j = portal_cli(0, "device", "show", "--mt", MT, "--sn", SN, NULL);
 	assert_string_equal(jstr(j, "status"), "activated");
 	json_decref(j);
-	/* Used: the same response again is refused. */
+	/* Used: the same response again is refused (no challenge outstanding). */
 	assert_int_equal(bmcctl(PW, "activation", "respond", r, NULL), 1);
-	assert_string_equal(field("error"), "wrong response");
+	assert_string_equal(field("error"), "refused");
 }
 
 /* A first line of a file under dir, without its newline. */
