@@ -82,15 +82,27 @@ CONSOLE_HANDLER(console_manual_challenge)
 	return AE(OK);
 }
 
-/* A refusal that used the challenge up: audited, nothing else changes. */
+/* "challenge=CODE" of c, as the portal's audit names it (attack16a L2). */
+static void challenge_text(const struct manual_challenge *c, char out[MANUAL_TEXT_MAX])
+{
+	if (manual_challenge_encode(c, out, MANUAL_TEXT_MAX) < 0)
+		snprintf(out, MANUAL_TEXT_MAX, "?");
+}
+
+/* A refusal that used the challenge c up: audited, nothing else changes. */
 static svcport_admin_v1_AdminError refuse(svcport_admin_v1_AdminReply *r,
                                           const svcport_v1_BmcState *st, struct console_step *step,
+                                          const struct manual_challenge *c,
                                           svcport_admin_v1_AdminError e, const char *msg,
                                           const char *why)
 {
+	char code[MANUAL_TEXT_MAX];
+
+	challenge_text(c, code);
 	step->event = "manual-activate-refused";
 	step->audit_refusal = true;
-	snprintf(step->detail, sizeof(step->detail), "user=%s: %s", user_of(st, step), why);
+	snprintf(step->detail, sizeof(step->detail), "challenge=%s user=%s: %s", code,
+	         user_of(st, step), why);
 	return console_fail(r, e, msg);
 }
 
@@ -106,6 +118,7 @@ static svcport_admin_v1_AdminError activate(struct bmc *b, const struct manual_c
 	const struct manual_binding bind = binding_of(next);
 	svcport_admin_v1_ManualActivateReply *out = &r->body.manual_activate;
 	const char *detail = "refused";
+	char code[MANUAL_TEXT_MAX];
 	svcport_v1_ErrorCode rc;
 
 	body.device = next->device;
@@ -114,7 +127,7 @@ static svcport_admin_v1_AdminError activate(struct bmc *b, const struct manual_c
 	mbedtls_platform_zeroize(&result, sizeof(result));
 	if (rc != svcport_v1_ErrorCode_ERROR_NONE) {
 		*next = b->st;
-		return refuse(r, next, step,
+		return refuse(r, next, step, c,
 		              rc == svcport_v1_ErrorCode_INTERNAL ? AE(INTERNAL)
 		                                                  : AE(INVALID_STATE),
 		              detail, detail);
@@ -124,8 +137,11 @@ static svcport_admin_v1_AdminError activate(struct bmc *b, const struct manual_c
 	out->audit_seq = next->audit_count + 1;
 	r->which_body = svcport_admin_v1_AdminReply_manual_activate_tag;
 	step->event = "manual-activate";
-	snprintf(step->detail, sizeof(step->detail), "org=%s user=%s", next->owner_org,
-	         user_of(next, step));
+	challenge_text(c, code);
+	/* The challenge first: a long organisation name may be cut, never the challenge. */
+	if (snprintf(step->detail, sizeof(step->detail), "challenge=%s org=%s user=%s", code,
+	             next->owner_org, user_of(next, step)) >= (int)sizeof(step->detail))
+		step->detail[sizeof(step->detail) - 2] = '~';
 	return AE(OK);
 }
 
@@ -163,7 +179,7 @@ CONSOLE_HANDLER(console_manual_respond)
 		    "you have no challenge outstanding (used, or bmcd restarted): ask "
 		    "for a new one");
 	case MANUAL_TAKE_EXPIRED:
-		return refuse(r, next, step, AE(EXPIRED),
+		return refuse(r, next, step, &c, AE(EXPIRED),
 		              "the challenge expired (15 minutes): ask for a new one", "expired");
 	case MANUAL_TAKE_LIVE:
 		break;
@@ -176,7 +192,7 @@ CONSOLE_HANDLER(console_manual_respond)
 	if (ret == -EACCES) {
 		ratelimit_fail(&b->manual.rl, &k, now);
 		mbedtls_platform_zeroize(key, sizeof(key));
-		return refuse(r, next, step, AE(WRONG_RESPONSE),
+		return refuse(r, next, step, &c, AE(WRONG_RESPONSE),
 		              "not the portal's response to this challenge for this device: ask "
 		              "for a new challenge",
 		              "wrong response");

@@ -71,7 +71,7 @@ enum manual_take manual_pending_take(struct manual_table *t, const char *user, u
 	if (!p)
 		return MANUAL_TAKE_NONE;
 	tk = now_ms >= p->expires_ms ? MANUAL_TAKE_EXPIRED : MANUAL_TAKE_LIVE;
-	if (tk == MANUAL_TAKE_LIVE && ret)
+	if (ret)
 		*ret = p->c;
 	mbedtls_platform_zeroize(p, sizeof(*p));
 	return tk;

@@ -44,7 +44,7 @@ int manual_pending_new(struct manual_table *t, const char *user, const struct bm
 
 enum manual_take {
 	MANUAL_TAKE_NONE,    /* nothing outstanding for user (used, or bmcd restarted) */
-	MANUAL_TAKE_EXPIRED, /* it was outstanding but has expired */
+	MANUAL_TAKE_EXPIRED, /* it was outstanding but has expired (*ret holds it) */
 	MANUAL_TAKE_LIVE,    /* *ret holds it */
 };
 /* Consumes user's outstanding challenge, whatever comes of the response (ret may be NULL:

@@ -157,12 +157,36 @@ static int device_for(struct portal *p, const struct portal_actor *a, const char
 	return err;
 }
 
+/* The record of challenge c of (mt, sn): its key, as the database holds it. */
+static void answer_of(const char *mt, const char *sn, const struct manual_challenge *c,
+                      int64_t expires, struct portal_manual_answer *m)
+{
+	snprintf(m->mt, sizeof(m->mt), "%s", mt);
+	snprintf(m->sn, sizeof(m->sn), "%s", sn);
+	hex_encode(c->nonce, MANUAL_NONCE_LEN, m->nonce);
+	m->expires = expires;
+}
+
+/* "challenge=CODE" for both audits (bmcd's says the same), so the two logs match. */
+static const char *challenge_detail(const char *typed, char out[48])
+{
+	struct manual_challenge c;
+	char code[MANUAL_TEXT_MAX];
+
+	if (manual_challenge_decode(typed ? typed : "", &c, NULL) < 0 ||
+	    manual_challenge_encode(&c, code, sizeof(code)) < 0)
+		return "challenge=?";
+	snprintf(out, 48, "challenge=%s", code);
+	return out;
+}
+
 int portal_act_manual_activate(struct portal *p, const struct portal_actor *a, const char *mt,
                                const char *sn, const char *challenge, int64_t now,
                                struct portal_manual_response *ret)
 {
 	struct portal_device *d = calloc(1, sizeof(*d));
-	char target[PORTAL_TARGET_MAX];
+	struct portal_manual_answer m = {.confirmed = false};
+	char target[PORTAL_TARGET_MAX], detail[48];
 	uint8_t key[MANUAL_KEY_LEN];
 	struct manual_challenge c;
 	int err = device_for(p, a, mt, sn, d, target);
@@ -181,13 +205,62 @@ int portal_act_manual_activate(struct portal *p, const struct portal_actor *a, c
 		if (err < 0)
 			err = portal_refuse(p, -EIO, "cannot compute the response");
 	}
+	/* Recorded before it is shown: only an answered challenge's receipt is accepted. */
+	if (err == 0) {
+		answer_of(mt, sn, &c, ret->expires_at, &m);
+		snprintf(m.user, sizeof(m.user), "%s", a->user);
+		snprintf(m.key_sha256, sizeof(m.key_sha256), "%s", d->key_sha256);
+		if (portal_db_manual_answer(portal_db(p), &m, now) < 0)
+			err = portal_refuse(p, -EIO, "cannot record the answer");
+	}
+	if (err < 0)
+		mbedtls_platform_zeroize(ret->response, sizeof(ret->response));
 	mbedtls_platform_zeroize(key, sizeof(key));
 	mbedtls_platform_zeroize(&c, sizeof(c));
 	if (d)
 		mbedtls_platform_zeroize(d, sizeof(*d));
 	free(d);
-	portal_audit(p, a, "device.manual_activate", target, err);
+	portal_audit_detail(p, a, "device.manual_activate", target, err,
+	                    challenge_detail(challenge, detail));
 	return err;
+}
+
+/* The receipt of an answered, unconfirmed challenge, under the key it was answered with. */
+static int receipt_check(struct portal *p, const struct portal_device *d,
+                         const struct manual_challenge *c, struct portal_manual_answer *m,
+                         const char *receipt)
+{
+	const struct manual_binding b = {
+	    .owner_org = d->owner, .machine_type = d->mt, .serial_number = d->sn};
+	uint8_t key[MANUAL_KEY_LEN], hash[MANUAL_BOARD_HASH_LEN];
+	const bool answered = portal_db_manual_get(portal_db(p), m) == 0;
+	size_t group = 0;
+	int err;
+
+	if (!answered) /* checked all the same: a valid one means K_dev left the portal */
+		snprintf(m->key_sha256, sizeof(m->key_sha256), "%s", d->key_sha256);
+	if (hex_decode(m->key_sha256, hash, sizeof(hash), 0) < 0)
+		return portal_refuse(p, -EIO, "%s-%s has no device key on record", d->mt, d->sn);
+	err = portal_manual_key(p, d->mt, d->sn, hash, false, key);
+	if (err == 0)
+		err = manual_receipt_check(key, &b, c, receipt ? receipt : "", &group);
+	mbedtls_platform_zeroize(key, sizeof(key));
+	if (err == -EBADMSG)
+		return portal_refuse(p, -EINVAL, "group %zu of the receipt is mistyped", group);
+	if (err == -EACCES)
+		return portal_refuse(p, -EKEYREJECTED,
+		                     "not this device's receipt for this challenge");
+	if (err < 0)
+		return err;
+	if (!answered)
+		return portal_refuse(p, -EKEYREJECTED,
+		                     "ALARM: a valid receipt for a challenge the portal never "
+		                     "answered: the device's manual activation key was used "
+		                     "without the portal");
+	if (m->confirmed)
+		return portal_refuse(p, -EALREADY,
+		                     "this activation's receipt was already confirmed");
+	return 0;
 }
 
 int portal_act_manual_receipt(struct portal *p, const struct portal_actor *a, const char *mt,
@@ -195,38 +268,30 @@ int portal_act_manual_receipt(struct portal *p, const struct portal_actor *a, co
                               int64_t now)
 {
 	struct portal_device *d = calloc(1, sizeof(*d));
-	char target[PORTAL_TARGET_MAX];
-	uint8_t key[MANUAL_KEY_LEN];
+	struct portal_manual_answer m = {.confirmed = false};
+	char target[PORTAL_TARGET_MAX], detail[48];
 	struct manual_challenge c;
-	size_t group = 0;
 	int64_t expires;
 	int err = device_for(p, a, mt, sn, d, target);
 
 	/* A receipt comes after the response: its challenge may have expired since. */
 	if (err == 0)
 		err = challenge_read(p, challenge, now, true, &c, &expires);
-	if (err == 0)
-		err = current_key(p, d, key);
 	if (err == 0) {
-		const struct manual_binding b = {
-		    .owner_org = d->owner, .machine_type = mt, .serial_number = sn};
-
-		err = manual_receipt_check(key, &b, &c, receipt ? receipt : "", &group);
-		if (err == -EBADMSG)
-			err = portal_refuse(p, -EINVAL, "group %zu of the receipt is mistyped",
-			                    group);
-		else if (err < 0)
-			err = portal_refuse(p, -EKEYREJECTED,
-			                    "not this device's receipt for this challenge");
+		answer_of(mt, sn, &c, expires, &m);
+		err = receipt_check(p, d, &c, &m, receipt);
 	}
+	if (err == 0 && portal_db_manual_confirm(portal_db(p), &m, now) < 0)
+		err =
+		    portal_refuse(p, -EALREADY, "this activation's receipt was already confirmed");
 	if (err == 0) {
 		snprintf(d->status, sizeof(d->status), "activated");
 		err = portal_db_device_update(portal_db(p), d);
 	}
-	mbedtls_platform_zeroize(key, sizeof(key));
 	if (d)
 		mbedtls_platform_zeroize(d, sizeof(*d));
 	free(d);
-	portal_audit(p, a, "device.manual_receipt", target, err);
+	portal_audit_detail(p, a, "device.manual_receipt", target, err,
+	                    challenge_detail(challenge, detail));
 	return err;
 }

@@ -134,7 +134,8 @@ static void happy_path(void **state)
 	assert_int_equal(respond(r), AE(OK));
 	assert_int_equal(st()->lockdown_state, ACTIVE);
 	assert_string_equal(last_record().event, "manual-activate");
-	assert_string_equal(last_record().detail, "org=" TPKI_ORG " user=admin");
+	assert_non_null(strstr(last_record().detail, " org=" TPKI_ORG " user=admin"));
+	assert_int_equal(strncmp(last_record().detail, "challenge=", 10), 0);
 	assert_int_equal(rep.body.manual_activate.audit_seq, st()->audit_count);
 	tpki_manual_key(TPKI_MT, TPKI_SN, board_key(), key);
 	assert_int_equal(
@@ -410,7 +411,7 @@ static void accounts_do_not_block_each_other(void **state)
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(bob(CMD(manual_challenge), NULL), AE(OK));
 		assert_int_equal(bob(CMD(manual_respond), FORGED), AE(WRONG_RESPONSE));
-		assert_string_equal(last_record().detail, "user=bob: wrong response");
+		assert_non_null(strstr(last_record().detail, " user=bob: wrong response"));
 	}
 	assert_int_equal(bob(CMD(manual_challenge), NULL), AE(RATE_LIMITED));
 	challenge(); /* the Administrator+ is not backed off by bob */

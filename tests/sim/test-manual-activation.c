@@ -236,7 +236,7 @@ static void activation_by_phone(void **state)
 {
 	char r[MANUAL_TEXT_MAX], receipt[MANUAL_TEXT_MAX];
 	const char *c = challenge();
-	char chal[MANUAL_TEXT_MAX];
+	char chal[MANUAL_TEXT_MAX], sql[256];
 	json_t *j;
 
 	(void)state;
@@ -259,9 +259,62 @@ static void activation_by_phone(void **state)
 	j = portal_cli(0, "device", "show", "--mt", MT, "--sn", SN, NULL);
 	assert_string_equal(jstr(j, "status"), "activated");
 	json_decref(j);
+	/* Once (attack16a L2); both logs name the challenge. */
+	json_decref(portal_cli(1, "manual-activate", "--user", "alice", "--mt", MT, "--sn", SN,
+	                       "--challenge", chal, "--receipt", receipt, NULL));
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT count(*) FROM audit WHERE action='device.manual_receipt' AND result='OK' AND "
+	    "detail='challenge=%s'",
+	    chal);
+	assert_int_equal(count_rows(sql), 1);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT count(*) FROM audit WHERE action='device.manual_activate' AND result='OK' AND "
+	    "detail='challenge=%s'",
+	    chal);
+	assert_int_equal(count_rows(sql), 1);
+	assert_int_equal(bmcctl(PW, "audit", "show", NULL), 0);
+	snprintf(sql, sizeof(sql), "challenge=%s org=acme user=admin", chal);
+	assert_non_null(strstr(out, sql));
 	/* Used: the same response again is refused (no challenge outstanding). */
 	assert_int_equal(bmcctl(PW, "activation", "respond", r, NULL), 1);
 	assert_string_equal(field("error"), "refused");
+}
+
+/* K_dev used without the portal (as if it had leaked): the receipt of a challenge the
+ * portal never answered is refused with an alarm, even though it is valid (attack16a L2). */
+static void receipt_for_unanswered_challenge(void **state)
+{
+	const struct manual_binding b = {
+	    .owner_org = "acme", .machine_type = MT, .serial_number = SN};
+	uint8_t master[32], hash[32], key[MANUAL_KEY_LEN];
+	char receipt[MANUAL_TEXT_MAX], hex[80], path[300];
+	struct manual_challenge c;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/manual-master.key", portal_dir);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(master, 1, sizeof(master), f), sizeof(master));
+	fclose(f);
+	f = fopen(path_in("factory/board-key.sha256"), "r");
+	assert_non_null(f);
+	assert_non_null(fgets(hex, sizeof(hex), f));
+	fclose(f);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(sscanf(hex + 2 * i, "%2hhx", &hash[i]), 1);
+	assert_int_equal(manual_key_derive(master, sizeof(master), MT, SN, hash, key), 0);
+	const char *text = challenge(); /* shown at the BMC, never given to the portal */
+	assert_int_equal(manual_challenge_decode(text, &c, NULL), 0);
+	assert_int_equal(manual_receipt_make(key, &b, &c, receipt, sizeof(receipt)), 0);
+	json_decref(portal_cli(1, "manual-activate", "--user", "alice", "--mt", MT, "--sn", SN,
+	                       "--challenge", text, "--receipt", receipt, NULL));
+	assert_int_equal(
+	    count_rows("SELECT count(*) FROM audit WHERE action='device.manual_receipt' AND "
+	               "detail LIKE '%ALARM%never answered%'"),
+	    1);
 }
 
 /* A first line of a file under dir, without its newline. */
@@ -312,6 +365,10 @@ static void board_swap(void **state)
 	                           "--portal-url", url, "--cacert", ca, "--user", "mona",
 	                           "--password-file", (char *)path_in("pw-mona"), "key-update"),
 	                 0);
+	/* SED came along, its AK not yet: the challenge is refused as Activate would be, so
+	 * no response is wasted (attack16a L3). */
+	assert_int_equal(bmcctl(PW, "activation", "challenge", NULL), 1);
+	assert_non_null(strstr(out, "restore the SED AK first"));
 	/* The server's SED came along: its AK from the moved backup component. */
 	assert_int_equal(bmcctl(PW, "sed", "restore", "--from-component", NULL), 0);
 	j = portal_cli(0, "manual-activate", "--user", "alice", "--mt", MT, "--sn", SN,
@@ -328,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(portal_refuses),
 	    cmocka_unit_test(bmc_refuses),
 	    cmocka_unit_test(activation_by_phone),
+	    cmocka_unit_test(receipt_for_unanswered_challenge),
 	    cmocka_unit_test(board_swap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
