@@ -493,6 +493,15 @@ int portal_db_command_set_result(sqlite3 *db, const char *nonce_hex, const char 
 	return step_done(st);
 }
 
+/* ?1..?4: which answer (mt, sn, nonce, expires). */
+static void bind_answer(sqlite3_stmt *st, const struct portal_manual_answer *m)
+{
+	bind_text(st, 1, m->mt);
+	bind_text(st, 2, m->sn);
+	bind_text(st, 3, m->nonce);
+	sqlite3_bind_int64(st, 4, m->expires);
+}
+
 int portal_db_manual_answer(sqlite3 *db, const struct portal_manual_answer *m, int64_t now)
 {
 	sqlite3_stmt *st = prep(db, "DELETE FROM manual_answers WHERE expires < ?1;");
@@ -507,10 +516,7 @@ int portal_db_manual_answer(sqlite3 *db, const struct portal_manual_answer *m, i
 	              " key_sha256, answered) VALUES(?1,?2,?3,?4,?5,?6,?7);");
 	if (!st)
 		return -EIO;
-	bind_text(st, 1, m->mt);
-	bind_text(st, 2, m->sn);
-	bind_text(st, 3, m->nonce);
-	sqlite3_bind_int64(st, 4, m->expires);
+	bind_answer(st, m);
 	bind_text(st, 5, m->user);
 	bind_text(st, 6, m->key_sha256);
 	sqlite3_bind_int64(st, 7, now);
@@ -525,10 +531,7 @@ int portal_db_manual_get(sqlite3 *db, struct portal_manual_answer *m)
 
 	if (!st)
 		return -EIO;
-	bind_text(st, 1, m->mt);
-	bind_text(st, 2, m->sn);
-	bind_text(st, 3, m->nonce);
-	sqlite3_bind_int64(st, 4, m->expires);
+	bind_answer(st, m);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		copy_text(m->user, sizeof(m->user), st, 0);
 		copy_text(m->key_sha256, sizeof(m->key_sha256), st, 1);
@@ -546,10 +549,7 @@ int portal_db_manual_confirm(sqlite3 *db, const struct portal_manual_answer *m, 
 
 	if (!st)
 		return -EIO;
-	bind_text(st, 1, m->mt);
-	bind_text(st, 2, m->sn);
-	bind_text(st, 3, m->nonce);
-	sqlite3_bind_int64(st, 4, m->expires);
+	bind_answer(st, m);
 	sqlite3_bind_int64(st, 5, now > 0 ? now : 1);
 	if (step_done(st) < 0)
 		return -EIO;
