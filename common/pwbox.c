@@ -41,14 +41,32 @@ static int binding_aad(const struct pwbox_binding *b, uint8_t *aad, size_t *ret_
 	return 0;
 }
 
-/* own_priv with peer_pub: Z, then the box's key, IV and AAD. requester_pub and
- * device_pub name the two sides in the KDF's info, whichever side we are. */
+/* Z, the box's key, IV and AAD. requester_pub and device_pub name the two sides in
+ * the KDF's info, whichever side we are. */
+static int kdf(const uint8_t z[PWBOX_SCALAR_LEN], const uint8_t requester_pub[PWBOX_POINT_LEN],
+               const uint8_t device_pub[PWBOX_POINT_LEN], const struct pwbox_binding *bind,
+               struct box_keys *k)
+{
+	uint8_t info[sizeof(INFO_LABEL) - 1 + 2 * PWBOX_POINT_LEN];
+
+	if (binding_aad(bind, k->aad, &k->aad_len) < 0)
+		return -EINVAL;
+	memcpy(info, INFO_LABEL, sizeof(INFO_LABEL) - 1);
+	memcpy(info + sizeof(INFO_LABEL) - 1, requester_pub, PWBOX_POINT_LEN);
+	memcpy(info + sizeof(INFO_LABEL) - 1 + PWBOX_POINT_LEN, device_pub, PWBOX_POINT_LEN);
+	if (mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), bind->nonce, bind->nonce_len,
+	                 z, PWBOX_SCALAR_LEN, info, sizeof(info), k->okm, sizeof(k->okm)) != 0)
+		return -EIO;
+	return 0;
+}
+
+/* own_priv with peer_pub: Z, then kdf(). */
 static int derive(const uint8_t own_priv[PWBOX_SCALAR_LEN], const uint8_t peer_pub[PWBOX_POINT_LEN],
                   const uint8_t requester_pub[PWBOX_POINT_LEN],
                   const uint8_t device_pub[PWBOX_POINT_LEN], const struct pwbox_binding *bind,
                   pwbox_rng rng, void *rng_ctx, struct box_keys *k)
 {
-	uint8_t info[sizeof(INFO_LABEL) - 1 + 2 * PWBOX_POINT_LEN], z[PWBOX_SCALAR_LEN];
+	uint8_t z[PWBOX_SCALAR_LEN];
 	mbedtls_ecp_group grp;
 	mbedtls_ecp_point q;
 	mbedtls_mpi d, s;
@@ -62,19 +80,13 @@ static int derive(const uint8_t own_priv[PWBOX_SCALAR_LEN], const uint8_t peer_p
 	    mbedtls_mpi_read_binary(&d, own_priv, PWBOX_SCALAR_LEN) != 0 ||
 	    mbedtls_ecp_check_privkey(&grp, &d) != 0 ||
 	    mbedtls_ecp_point_read_binary(&grp, &q, peer_pub, PWBOX_POINT_LEN) != 0 ||
-	    mbedtls_ecp_check_pubkey(&grp, &q) != 0 || binding_aad(bind, k->aad, &k->aad_len) < 0)
+	    mbedtls_ecp_check_pubkey(&grp, &q) != 0)
 		goto out;
 	ret = -EIO;
 	if (mbedtls_ecdh_compute_shared(&grp, &s, &q, &d, rng, rng_ctx) != 0 ||
 	    mbedtls_mpi_write_binary(&s, z, sizeof(z)) != 0)
 		goto out;
-	memcpy(info, INFO_LABEL, sizeof(INFO_LABEL) - 1);
-	memcpy(info + sizeof(INFO_LABEL) - 1, requester_pub, PWBOX_POINT_LEN);
-	memcpy(info + sizeof(INFO_LABEL) - 1 + PWBOX_POINT_LEN, device_pub, PWBOX_POINT_LEN);
-	if (mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), bind->nonce, bind->nonce_len,
-	                 z, sizeof(z), info, sizeof(info), k->okm, sizeof(k->okm)) != 0)
-		goto out;
-	ret = 0;
+	ret = kdf(z, requester_pub, device_pub, bind, k);
 out:
 	mbedtls_platform_zeroize(z, sizeof(z));
 	mbedtls_mpi_free(&s);
@@ -185,39 +197,73 @@ int pwbox_seal(const uint8_t requester_pub[PWBOX_POINT_LEN], const struct pwbox_
 	return ret;
 }
 
-int pwbox_open(const uint8_t requester_priv[PWBOX_SCALAR_LEN],
-               const uint8_t device_pub[PWBOX_POINT_LEN], const struct pwbox_binding *bind,
-               const uint8_t *ct, size_t ct_len, pwbox_rng rng, void *rng_ctx, char *out,
-               size_t cap)
+/* A box of ct_len bytes holds a secret, and out (cap) takes it and a NUL. */
+static int box_len_check(size_t ct_len, size_t cap)
 {
-	uint8_t requester_pub[PWBOX_POINT_LEN];
+	if (ct_len < PWBOX_TAG_LEN || ct_len - PWBOX_TAG_LEN > PWBOX_SECRET_MAX)
+		return -EINVAL;
+	return cap <= ct_len - PWBOX_TAG_LEN ? -ENOSPC : 0;
+}
+
+/* Decrypts ct with the keys of k into out (and a NUL). */
+static int open_with(struct box_keys *k, const uint8_t *ct, size_t ct_len, char *out, size_t cap)
+{
 	const size_t len = ct_len - PWBOX_TAG_LEN;
-	struct box_keys k;
 	mbedtls_gcm_context gcm;
 	int ret;
 
-	if (ct_len < PWBOX_TAG_LEN || len > PWBOX_SECRET_MAX)
-		return -EINVAL;
-	if (cap <= len)
-		return -ENOSPC;
-	ret = public_of(requester_priv, rng, rng_ctx, requester_pub);
-	if (ret == 0)
-		ret = derive(requester_priv, device_pub, requester_pub, device_pub, bind, rng,
-		             rng_ctx, &k);
-	if (ret < 0)
-		return ret;
 	mbedtls_gcm_init(&gcm);
-	ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, k.okm, KEY_LEN * 8) != 0 ? -EIO
-	      : mbedtls_gcm_auth_decrypt(&gcm, len, k.okm + KEY_LEN, IV_LEN, k.aad, k.aad_len,
+	ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, k->okm, KEY_LEN * 8) != 0 ? -EIO
+	      : mbedtls_gcm_auth_decrypt(&gcm, len, k->okm + KEY_LEN, IV_LEN, k->aad, k->aad_len,
 	                                 ct + len, PWBOX_TAG_LEN, ct, (uint8_t *)out) != 0
 	          ? -EBADMSG
 	          : 0;
 	mbedtls_gcm_free(&gcm);
-	mbedtls_platform_zeroize(&k, sizeof(k));
+	mbedtls_platform_zeroize(k, sizeof(*k));
 	if (ret < 0) {
 		mbedtls_platform_zeroize(out, cap);
 		return ret;
 	}
 	out[len] = '\0';
 	return 0;
+}
+
+int pwbox_open(const uint8_t requester_priv[PWBOX_SCALAR_LEN],
+               const uint8_t device_pub[PWBOX_POINT_LEN], const struct pwbox_binding *bind,
+               const uint8_t *ct, size_t ct_len, pwbox_rng rng, void *rng_ctx, char *out,
+               size_t cap)
+{
+	uint8_t requester_pub[PWBOX_POINT_LEN];
+	struct box_keys k;
+	int ret;
+
+	ret = box_len_check(ct_len, cap);
+	if (ret < 0)
+		return ret;
+	ret = public_of(requester_priv, rng, rng_ctx, requester_pub);
+	if (ret == 0)
+		ret = derive(requester_priv, device_pub, requester_pub, device_pub, bind, rng,
+		             rng_ctx, &k);
+	if (ret < 0)
+		return ret;
+	return open_with(&k, ct, ct_len, out, cap);
+}
+
+int pwbox_open_shared(const uint8_t z[PWBOX_SCALAR_LEN],
+                      const uint8_t requester_pub[PWBOX_POINT_LEN],
+                      const uint8_t device_pub[PWBOX_POINT_LEN], const struct pwbox_binding *bind,
+                      const uint8_t *ct, size_t ct_len, char *out, size_t cap)
+{
+	struct box_keys k;
+	int ret;
+
+	ret = box_len_check(ct_len, cap);
+	if (ret < 0)
+		return ret;
+	ret = kdf(z, requester_pub, device_pub, bind, &k);
+	if (ret < 0) {
+		mbedtls_platform_zeroize(&k, sizeof(k));
+		return ret;
+	}
+	return open_with(&k, ct, ct_len, out, cap);
 }

@@ -71,4 +71,15 @@ int pwbox_open(const uint8_t requester_priv[PWBOX_SCALAR_LEN],
                const uint8_t *ct, size_t ct_len, pwbox_rng rng, void *rng_ctx, char *out,
                size_t cap) __attribute__((warn_unused_result));
 
+/*
+ * pwbox_open with the ECDH done elsewhere, by a key that never leaves its secure
+ * element (se_ecdh): z is the x-coordinate of ECDH(requester private, device_pub),
+ * requester_pub the requester's own point. Results as pwbox_open.
+ */
+int pwbox_open_shared(const uint8_t z[PWBOX_SCALAR_LEN],
+                      const uint8_t requester_pub[PWBOX_POINT_LEN],
+                      const uint8_t device_pub[PWBOX_POINT_LEN], const struct pwbox_binding *bind,
+                      const uint8_t *ct, size_t ct_len, char *out, size_t cap)
+    __attribute__((warn_unused_result));
+
 #endif

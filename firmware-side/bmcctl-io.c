@@ -83,6 +83,11 @@ int ctl_transact(const struct ctl *c, const svcport_admin_v1_AdminRequest *req,
 		const char *w = (unsigned)rep->error < sizeof(what) / sizeof(what[0])
 		                    ? what[rep->error]
 		                    : "error";
+		static const char *const manual[] = {"mistyped", "wrong response", "expired"};
+
+		if (rep->error >= svcport_admin_v1_AdminError_ADMIN_MISTYPED &&
+		    rep->error <= svcport_admin_v1_AdminError_ADMIN_EXPIRED)
+			w = manual[rep->error - svcport_admin_v1_AdminError_ADMIN_MISTYPED];
 
 		fprintf(stderr, "svcport-bmcctl: %s: %s\n", w, rep->message);
 		if (c->json) {

@@ -233,6 +233,9 @@ static const struct ctl_cmd {
     {"uefi-password", "verify", 0, 1, 0, ctl_build_uefi_verify, NULL, NULL},
     {"activation-code", NULL, 0, 0, 0, NULL, ctl_run_activation_code,
      "activation-code                the secure activation code (Administrator or above)"},
+    {"activation", "challenge", 0, 0, 0, NULL, ctl_run_manual_challenge,
+     "activation challenge | activation respond CODE   manual activation by phone call"},
+    {"activation", "respond", 1, 1, 0, NULL, ctl_run_manual_respond, NULL},
     {"audit", "show", 0, 1, 0, NULL, run_audit_show, "audit show [FIRST] | audit verify"},
     {"audit", "verify", 0, 0, 0, NULL, run_audit_verify, NULL},
     {"cert", "export", 0, 3, 0, NULL, run_cert_export,
@@ -249,6 +252,7 @@ static const struct ctl_help {
 	const char *w0, *w1, *text;
 } helps[] = {
     {"sed", NULL, ctl_sed_help},
+    {"activation", NULL, ctl_manual_help},
     {"policy", "set",
      "NAME: password-reset-clears-sed-ak (default true; emergency-reset-clears-sed-ak\n"
      "is its older name), ble-presence (false), handset-revert-resets-password (false),\n"

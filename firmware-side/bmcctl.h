@@ -63,6 +63,10 @@ int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv);
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv);
 int ctl_build_activate(struct ctl *c, int argc, char **argv);
 int ctl_run_activation_code(struct ctl *c, int argc, char **argv);
+/* bmcctl-manual.c: manual activation by phone call. */
+int ctl_run_manual_challenge(struct ctl *c, int argc, char **argv);
+int ctl_run_manual_respond(struct ctl *c, int argc, char **argv);
+extern const char ctl_manual_help[]; /* `activation --help` */
 
 /* bmcctl-secret.c: passwords from files or stdin, never the command line (L4). */
 /* Takes --new-password-file F and --uefi-password-file F out of argv into c. 0 or 1. */

@@ -49,6 +49,9 @@ struct console_step {
 	int (*after_commit)(struct bmc *b);
 	/* The SED AK changed: after the commit the backup component gets it. */
 	bool sed_ak_changed;
+	/* The handler refused, and the refusal is audited under event: next is the
+	 * state unchanged, the commit adds only the audit record (manual activation). */
+	bool audit_refusal;
 };
 
 /* True if the Administrator+ (the default user) is logged in: the SED AK's
@@ -138,5 +141,8 @@ CONSOLE_HANDLER(console_cert_export);
 CONSOLE_HANDLER(console_cert_csr);
 CONSOLE_HANDLER(console_cert_install);
 CONSOLE_HANDLER(console_trust_update);
+/* console-manual.c: manual activation by phone call (docs/manual-activation.md). */
+CONSOLE_HANDLER(console_manual_challenge);
+CONSOLE_HANDLER(console_manual_respond);
 
 #endif

@@ -293,6 +293,8 @@ static const struct console_cmd {
     {T(uefi_password_clear), "admin uefi password clear", GATE_ADMIN_PLUS, console_uefi_clear},
     {T(uefi_password_verify), "uefi password verify", GATE_NONE, console_uefi_verify},
     {T(activation_code_get), "admin activation code", GATE_LOGIN, cmd_activation_code_get},
+    {T(manual_challenge), "admin activation challenge", GATE_LOGIN, console_manual_challenge},
+    {T(manual_respond), "admin activation respond", GATE_LOGIN, console_manual_respond},
 };
 #undef T
 
@@ -353,7 +355,7 @@ void bmc_admin_handle(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
 	if (console_login(b, req, r, cmd->gate, &step) != AE(OK))
 		goto out;
 	next = b->st;
-	if (cmd->fn(b, req, r, &next, &step) == AE(OK) && step.event)
+	if ((cmd->fn(b, req, r, &next, &step) == AE(OK) || step.audit_refusal) && step.event)
 		commit(b, &next, &step, r);
 	mbedtls_platform_zeroize(&next, sizeof(next));
 out:

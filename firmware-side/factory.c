@@ -225,6 +225,53 @@ static int provision_se(struct factory *f)
 	return 0;
 }
 
+/*
+ * The manual activation key K_dev (docs/manual-activation.md), if the portal wrote one:
+ * manual.key, 64 hex digits. Sealed into the state at once; the plain copy is zeroized.
+ */
+static int load_manual_key(struct factory *f)
+{
+	unsigned char key[SEALED_MANUAL_KEY_LEN];
+	size_t len;
+	int ret = fs_read(f->factory_dir, "manual.key", f->buf, FACTORY_FILE_MAX - 1, &len);
+
+	if (ret == -ENOENT)
+		return 0; /* no manual activation on this board */
+	if (ret == 0) {
+		f->buf[len] = 0;
+		f->buf[strcspn((char *)f->buf, "\r\n")] = 0;
+		ret = hex_decode((char *)f->buf, key, sizeof(key), 0);
+	}
+	if (ret == 0)
+		ret = sealed_manual_key_set(f->se, &f->st, key, f->env);
+	if (ret < 0)
+		say(f->err, f->err_len, "manual.key: not 64 hex digits, or not sealed: %s",
+		    strerror(-ret));
+	mbedtls_platform_zeroize(key, sizeof(key));
+	mbedtls_platform_zeroize(f->buf, sizeof(f->buf));
+	return ret;
+}
+
+/*
+ * K_dev is sealed in the state now: the factory folder's plain copy goes (attack16a M1),
+ * so no kept folder or backup of it answers for the server. The state is already
+ * written; a copy that cannot be removed is an error the operator must act on.
+ */
+static int drop_manual_key(struct factory *f)
+{
+	char path[PATH_MAX];
+	int ret = fs_path(path, sizeof(path), f->factory_dir, "manual.key");
+
+	if (ret == 0 && unlink(path) < 0 && errno != ENOENT)
+		ret = -errno;
+	if (ret < 0)
+		say(f->err, f->err_len,
+		    "manual.key is sealed into the state, but its plain copy could not be "
+		    "removed: remove %s/manual.key: %s",
+		    f->factory_dir, strerror(-ret));
+	return ret;
+}
+
 /* The identity file, if any: MT-SN, control mode, the sealed code and a new SED AK. */
 static int load_identity(struct factory *f)
 {
@@ -259,7 +306,7 @@ static int load_identity(struct factory *f)
 		return ret;
 	}
 	st->sed_enabled = true;
-	return 0;
+	return load_manual_key(f);
 }
 
 /*
@@ -368,6 +415,8 @@ int bmc_factory_init(const char *factory_dir, const char *state_dir, bool force,
 		goto out;
 	}
 	ret = write_state(f);
+	if (ret == 0)
+		ret = drop_manual_key(f);
 out:
 	se_close(f->se);
 	mbedtls_platform_zeroize(f, sizeof(*f));

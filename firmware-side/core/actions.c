@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The actions of a signed command: roles (DESIGN §4.3), preconditions, changes. */
+#include <errno.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
@@ -9,6 +10,7 @@
 #include "bmc.h"
 #include "devcerts.h"
 #include "otp.h"
+#include "pwbox.h"
 #include "sealed.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
@@ -89,6 +91,40 @@ static svcport_v1_ErrorCode sed_ak_release(struct bmc *b, const svcport_v1_BmcSt
 	return E(ERROR_NONE);
 }
 
+/*
+ * The server's manual activation key, if the update carries it: sealed to this board's
+ * device key (common/pwbox, bound to MT-SN and the command's nonce), opened through the
+ * SE's ECDH and sealed into next. 0, or -errno (next is then to be dropped).
+ */
+static int manual_key_take(struct bmc *b, const svcport_v1_DeviceKeyUpdate *u,
+                           const svcport_v1_CommandBody *body, svcport_v1_BmcState *next)
+{
+	const struct pwbox_binding bind = {.machine_type = body->device.machine_type,
+	                                   .serial_number = body->device.serial_number,
+	                                   .nonce = body->nonce.bytes,
+	                                   .nonce_len = body->nonce.size};
+	unsigned char own[SE_PUBKEY_LEN], z[32];
+	char key[SEALED_MANUAL_KEY_LEN + 1];
+	int ret;
+
+	if (u->manual_key_box.size == 0 && u->manual_key_point.size == 0)
+		return 0;
+	if (u->manual_key_point.size != SE_PUBKEY_LEN ||
+	    u->manual_key_box.size != SEALED_MANUAL_KEY_LEN + PWBOX_TAG_LEN)
+		return -EINVAL;
+	se_public_key(b->se, own);
+	ret = se_ecdh(b->se, u->manual_key_point.bytes, z, &b->env);
+	if (ret == 0)
+		ret = pwbox_open_shared(z, own, u->manual_key_point.bytes, &bind,
+		                        u->manual_key_box.bytes, u->manual_key_box.size, key,
+		                        sizeof(key));
+	if (ret == 0)
+		ret = sealed_manual_key_set(b->se, next, (const unsigned char *)key, &b->env);
+	mbedtls_platform_zeroize(z, sizeof(z));
+	mbedtls_platform_zeroize(key, sizeof(key));
+	return ret;
+}
+
 static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_DeviceKeyUpdate *u,
                                              const svcport_v1_CommandBody *body,
                                              svcport_v1_BmcState *next, const char **detail)
@@ -139,12 +175,24 @@ static svcport_v1_ErrorCode apply_key_update(struct bmc *b, const svcport_v1_Dev
 		*detail = "cannot seal the board's secrets to the new identity";
 		return E(INTERNAL);
 	}
+	/* K_dev is bound to MT-SN and this board's key (docs/manual-activation.md): whatever
+	 * this board held is for another identity; only the update's box gives it one. */
+	next->manual_key_sealed.size = 0;
+	if (manual_key_take(b, u, body, next) < 0) {
+		*detail = "the manual activation key is not sealed to this board";
+		return E(INVALID_STATE);
+	}
 	/* The link certificate names the identity: issue it again. */
 	if (devcerts_issue(b->se, next, 0, bmc_now_s(b), &b->env) < 0) {
 		*detail = "cannot issue the link certificate";
 		return E(INTERNAL);
 	}
 	return E(ERROR_NONE);
+}
+
+const char *bmc_activate_blocker(const svcport_v1_BmcState *st)
+{
+	return st->sed_enabled && !st->sed_ak_present ? BMC_SED_AK_ABSENT : NULL;
 }
 
 svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBody *body,
@@ -166,8 +214,8 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 		memcpy(next->owner_org, body->org_id, sizeof(next->owner_org));
 		return E(ERROR_NONE);
 	case svcport_v1_CommandBody_activate_tag:
-		if (next->sed_enabled && !next->sed_ak_present) {
-			*detail = BMC_SED_AK_ABSENT;
+		if (bmc_activate_blocker(next)) {
+			*detail = bmc_activate_blocker(next);
 			return E(INVALID_STATE);
 		}
 		if (sed_ak_release(b, next, detail) != E(ERROR_NONE))

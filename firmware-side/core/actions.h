@@ -24,6 +24,9 @@ bool bmc_is_role_allowed(svcport_v1_Action a, svcport_v1_Role role);
 bool bmc_is_presence_ok(const svcport_v1_BmcState *st, const struct bmc_cmd_ctx *ctx);
 /* Why an SED-enabled server without its AK is not activated (DeviceInfo says so). */
 #define BMC_SED_AK_ABSENT "SED is enabled but the SED AK is absent: restore the SED AK first"
+/* Why Activate cannot succeed in st (BMC_SED_AK_ABSENT), or NULL: asked before a manual
+ * activation challenge too, so a correct response is never wasted (attack16a L3). */
+const char *bmc_activate_blocker(const svcport_v1_BmcState *st);
 
 /* Checks the action's preconditions and applies it to next (a copy of the
  * current state); on failure *detail says why and next is to be dropped.

@@ -16,6 +16,7 @@
 #include "bmc-env.h"
 #include "bmc.h"
 #include "challenge.h"
+#include "manual.h"
 #include "ratelimit.h"
 #include "se.h"
 #include "svcport.pb.h"
@@ -69,6 +70,7 @@ struct bmc {
 	/* SHA-256 of each st.signer_cache entry, kept in step by bmc_commit(). */
 	unsigned char signer_fp[BMC_SIGNER_CACHE_MAX][32];
 	struct challenge_table challenges;
+	struct manual_table manual; /* the console's manual activation challenges */
 	struct ratelimit rl;
 	struct ratelimit admin_rl;
 	struct bmc_presence presence;

@@ -76,6 +76,7 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 	ratelimit_init(&b->rl, &rl);
 	rl_config_fill(&admin_rl, &admin_in);
 	ratelimit_init(&b->admin_rl, &admin_rl);
+	manual_table_init(&b->manual);
 	if (opt)
 		b->presence = opt->presence;
 	if (opt && opt->sed_component &&

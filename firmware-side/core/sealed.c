@@ -9,6 +9,7 @@
 
 #define PURPOSE_SED_AK "sed-ak"
 #define PURPOSE_CODE   "activation-code"
+#define PURPOSE_MANUAL "manual-key"
 #define PURPOSE_LINK   "link-key"
 #define PURPOSE_CA     "internal-ca-key"
 
@@ -21,38 +22,53 @@ static struct se_binding binding_of(const svcport_v1_BmcState *st, const char *p
 	                           .serial_number = id ? st->device.serial_number : ""};
 }
 
+/* Seals len bytes of in for purpose into out (cap), its size into *ret_size. */
+static int seal_into(struct se *se, const svcport_v1_BmcState *st, const char *purpose,
+                     const void *in, size_t len, pb_byte_t *out, size_t cap, pb_size_t *ret_size,
+                     const struct bmc_env *env)
+{
+	const struct se_binding bind = binding_of(st, purpose);
+	size_t n = 0;
+	int ret = se_seal(se, &bind, in, len, out, cap, &n, env);
+
+	if (ret == 0)
+		*ret_size = (pb_size_t)n;
+	return ret;
+}
+
+/* Unseals exactly len bytes sealed for purpose into out; zeroized on any failure. */
+static int unseal_exact(struct se *se, const svcport_v1_BmcState *st, const char *purpose,
+                        const pb_byte_t *in, pb_size_t in_len, void *out, size_t len)
+{
+	const struct se_binding bind = binding_of(st, purpose);
+	size_t n = 0;
+	int ret = se_unseal(se, &bind, in, in_len, out, len, &n);
+
+	if (ret == 0 && n != len)
+		ret = -EBADMSG;
+	if (ret < 0)
+		mbedtls_platform_zeroize(out, len);
+	return ret;
+}
+
 int sealed_sed_ak_set(struct se *se, svcport_v1_BmcState *st,
                       const unsigned char ak[SEALED_SED_AK_LEN], const struct bmc_env *env)
 {
-	const struct se_binding bind = binding_of(st, PURPOSE_SED_AK);
-	size_t len = 0;
-	int ret;
+	int ret = seal_into(se, st, PURPOSE_SED_AK, ak, SEALED_SED_AK_LEN, st->sed_ak_sealed.bytes,
+	                    sizeof(st->sed_ak_sealed.bytes), &st->sed_ak_sealed.size, env);
 
-	ret = se_seal(se, &bind, ak, SEALED_SED_AK_LEN, st->sed_ak_sealed.bytes,
-	              sizeof(st->sed_ak_sealed.bytes), &len, env);
-	if (ret < 0)
-		return ret;
-	st->sed_ak_sealed.size = (pb_size_t)len;
-	st->sed_ak_present = true;
-	return 0;
+	if (ret == 0)
+		st->sed_ak_present = true;
+	return ret;
 }
 
 int sealed_sed_ak_get(struct se *se, const svcport_v1_BmcState *st,
                       unsigned char ak[SEALED_SED_AK_LEN])
 {
-	const struct se_binding bind = binding_of(st, PURPOSE_SED_AK);
-	size_t len = 0;
-	int ret;
-
 	if (!st->sed_ak_present)
 		return -ENOENT;
-	ret = se_unseal(se, &bind, st->sed_ak_sealed.bytes, st->sed_ak_sealed.size, ak,
-	                SEALED_SED_AK_LEN, &len);
-	if (ret == 0 && len != SEALED_SED_AK_LEN)
-		ret = -EBADMSG;
-	if (ret < 0)
-		mbedtls_platform_zeroize(ak, SEALED_SED_AK_LEN);
-	return ret;
+	return unseal_exact(se, st, PURPOSE_SED_AK, st->sed_ak_sealed.bytes, st->sed_ak_sealed.size,
+	                    ak, SEALED_SED_AK_LEN);
 }
 
 void sealed_sed_ak_clear(svcport_v1_BmcState *st)
@@ -110,6 +126,28 @@ int sealed_code_get(struct se *se, const svcport_v1_BmcState *st, char code[SEAL
 	}
 	code[SEALED_CODE_LEN] = 0;
 	return 0;
+}
+
+bool sealed_has_manual_key(const svcport_v1_BmcState *st)
+{
+	return st->manual_key_sealed.size > 0;
+}
+
+int sealed_manual_key_set(struct se *se, svcport_v1_BmcState *st,
+                          const unsigned char key[SEALED_MANUAL_KEY_LEN], const struct bmc_env *env)
+{
+	return seal_into(se, st, PURPOSE_MANUAL, key, SEALED_MANUAL_KEY_LEN,
+	                 st->manual_key_sealed.bytes, sizeof(st->manual_key_sealed.bytes),
+	                 &st->manual_key_sealed.size, env);
+}
+
+int sealed_manual_key_get(struct se *se, const svcport_v1_BmcState *st,
+                          unsigned char key[SEALED_MANUAL_KEY_LEN])
+{
+	if (!sealed_has_manual_key(st))
+		return -ENOENT;
+	return unseal_exact(se, st, PURPOSE_MANUAL, st->manual_key_sealed.bytes,
+	                    st->manual_key_sealed.size, key, SEALED_MANUAL_KEY_LEN);
 }
 
 /* A sealed key's field in the state record. */

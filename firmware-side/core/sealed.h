@@ -15,8 +15,9 @@
 #include "se.h"
 #include "svcport.pb.h"
 
-#define SEALED_SED_AK_LEN 32
-#define SEALED_CODE_LEN   32 /* the printed code, NUL-padded to this length */
+#define SEALED_SED_AK_LEN     32
+#define SEALED_CODE_LEN       32 /* the printed code, NUL-padded to this length */
+#define SEALED_MANUAL_KEY_LEN 32 /* K_dev, manual activation (docs/manual-activation.md) */
 
 _Static_assert(SEALED_SED_AK_LEN + SE_SEAL_OVERHEAD ==
                    sizeof(((svcport_v1_BmcState *)0)->sed_ak_sealed.bytes),
@@ -24,6 +25,9 @@ _Static_assert(SEALED_SED_AK_LEN + SE_SEAL_OVERHEAD ==
 _Static_assert(SEALED_CODE_LEN + SE_SEAL_OVERHEAD ==
                    sizeof(((svcport_v1_BmcState *)0)->activation_code_sealed.bytes),
                "activation_code_sealed bound in svcport.options");
+_Static_assert(SEALED_MANUAL_KEY_LEN + SE_SEAL_OVERHEAD ==
+                   sizeof(((svcport_v1_BmcState *)0)->manual_key_sealed.bytes),
+               "manual_key_sealed bound in svcport.options");
 _Static_assert(SEALED_CODE_LEN + 1 == sizeof(((svcport_v1_ActivationCode *)0)->code),
                "an activation code fits the sealed length");
 
@@ -45,6 +49,15 @@ int sealed_code_get(struct se *se, const svcport_v1_BmcState *st, char code[SEAL
     __attribute__((warn_unused_result));
 bool sealed_has_code(const svcport_v1_BmcState *st);
 
+/* Seals K_dev, the manual activation key, into st. 0 or -errno. */
+int sealed_manual_key_set(struct se *se, svcport_v1_BmcState *st,
+                          const unsigned char key[SEALED_MANUAL_KEY_LEN], const struct bmc_env *env)
+    __attribute__((warn_unused_result));
+/* Unseals st's K_dev into key. -ENOENT (none), -EBADMSG (not ours / damaged). */
+int sealed_manual_key_get(struct se *se, const svcport_v1_BmcState *st,
+                          unsigned char key[SEALED_MANUAL_KEY_LEN])
+    __attribute__((warn_unused_result));
+bool sealed_has_manual_key(const svcport_v1_BmcState *st);
 /* The device's software keys (docs/certs.md): P-256 private scalars. */
 #define SEALED_KEY_LEN 32
 enum sealed_key {
@@ -69,7 +82,8 @@ bool sealed_has_key(const svcport_v1_BmcState *st, enum sealed_key which);
 /*
  * next's identity differs from old's (DeviceKeyUpdate): unseal old's secrets
  * and seal them again bound to next's identity, into next. 0 or -errno
- * (next's secrets are then unspecified: the caller discards next).
+ * (next's secrets are then unspecified: the caller discards next). K_dev is not carried:
+ * it is bound to the old identity and board (the key update's box brings the new one).
  */
 int sealed_rebind(struct se *se, const svcport_v1_BmcState *old, svcport_v1_BmcState *next,
                   const struct bmc_env *env) __attribute__((warn_unused_result));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <mbedtls/ecdh.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
@@ -170,6 +171,26 @@ static int file_gcm_open(struct se *se, const unsigned char nonce[SE_SEAL_NONCE_
 	return ret;
 }
 
+static int file_ecdh(struct se *se, const unsigned char peer[SE_PUBKEY_LEN], unsigned char z[32],
+                     int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+{
+	mbedtls_ecp_keypair *kp = mbedtls_pk_ec(((struct se_file *)se)->keys[SE_KEY_DEVICE]);
+	mbedtls_ecp_point q;
+	mbedtls_mpi x;
+	int ret;
+
+	mbedtls_ecp_point_init(&q);
+	mbedtls_mpi_init(&x);
+	ret = mbedtls_ecp_point_read_binary(&kp->grp, &q, peer, SE_PUBKEY_LEN) != 0 ||
+	              mbedtls_ecdh_compute_shared(&kp->grp, &x, &q, &kp->d, f_rng, p_rng) != 0 ||
+	              mbedtls_mpi_write_binary(&x, z, 32) != 0
+	          ? -EIO
+	          : 0;
+	mbedtls_mpi_free(&x);
+	mbedtls_ecp_point_free(&q);
+	return ret;
+}
+
 static const struct se_ops file_ops = {
     .close = file_close,
     .sign = file_sign,
@@ -181,6 +202,7 @@ static const struct se_ops file_ops = {
     .counter_raise = se_file_counter_raise,
     .latch_get = se_file_latch_get,
     .latch_put = se_file_latch_put,
+    .ecdh = file_ecdh,
 };
 
 /* The keys, anchors and wrap key from f->dir. 0 or -errno/-EINVAL. */

@@ -37,6 +37,9 @@ struct se_ops {
 	int (*counter_raise)(struct se *se, uint64_t value);
 	int (*latch_get)(struct se *se, struct se_latch *ret_latch);
 	int (*latch_put)(struct se *se, const struct se_latch *latch);
+	/* ECDH of the device key with peer (a checked P-256 point): the x-coordinate. */
+	int (*ecdh)(struct se *se, const unsigned char peer[SE_PUBKEY_LEN], unsigned char z[32],
+	            int (*f_rng)(void *, unsigned char *, size_t), void *p_rng);
 };
 
 /* The first member of each back-end's own struct. */

@@ -60,6 +60,8 @@ static int key_pair_generate(struct p11 *p, const char *label)
 	    {CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid)},
 	    {CKA_LABEL, (void *)label, strlen(label)},
 	};
+	/* The device key also derives (se_ecdh: secrets sealed to a replacement board). */
+	CK_BBOOL *derive = strcmp(label, P11_LABEL_DEVICE) == 0 ? &yes : &no;
 	CK_ATTRIBUTE prv[] = {
 	    {CKA_TOKEN, &yes, 1},
 	    {CKA_PRIVATE, &yes, 1},
@@ -67,6 +69,7 @@ static int key_pair_generate(struct p11 *p, const char *label)
 	    {CKA_SENSITIVE, &yes, 1},
 	    {CKA_EXTRACTABLE, &no, 1},
 	    {CKA_SIGN, &yes, 1},
+	    {CKA_DERIVE, derive, 1}, /* the device key only */
 	    {CKA_LABEL, (void *)label, strlen(label)},
 	};
 	CK_OBJECT_HANDLE hpub, hprv;
@@ -93,6 +96,7 @@ static int key_pair_import(struct p11 *p, const mbedtls_pk_context *pk, const ch
 	    {CKA_SENSITIVE, &yes, 1},
 	    {CKA_EXTRACTABLE, &no, 1},
 	    {CKA_SIGN, &yes, 1},
+	    {CKA_DERIVE, &yes, 1}, /* the device key: se_ecdh */
 	    {CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid)},
 	    {CKA_VALUE, d, sizeof(d)},
 	    {CKA_LABEL, (void *)label, strlen(label)},

@@ -219,6 +219,42 @@ static int p11_latch_put(struct se *se, const struct se_latch *latch)
 	return p11_record_write(p11_of(se), P11_LABEL_LATCH, v, sizeof(v));
 }
 
+/* CKM_ECDH1_DERIVE into a session object, read once and destroyed. */
+static int p11_ecdh(struct se *se, const unsigned char peer[SE_PUBKEY_LEN], unsigned char z[32],
+                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+{
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ECDH1_DERIVE_PARAMS prm = {CKD_NULL, 0, NULL, SE_PUBKEY_LEN, (CK_BYTE_PTR)peer};
+	CK_MECHANISM mech = {CKM_ECDH1_DERIVE, &prm, sizeof(prm)};
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE type = CKK_GENERIC_SECRET;
+	CK_ULONG len = 32;
+	CK_ATTRIBUTE tmpl[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_KEY_TYPE, &type, sizeof(type)},
+	    {CKA_TOKEN, &no, 1},
+	    {CKA_SENSITIVE, &no, 1},
+	    {CKA_EXTRACTABLE, &yes, 1},
+	    {CKA_VALUE_LEN, &len, sizeof(len)},
+	};
+	CK_ATTRIBUTE value = {CKA_VALUE, z, 32};
+	struct p11 *p = p11_of(se);
+	CK_OBJECT_HANDLE h;
+	CK_RV rv;
+
+	(void)f_rng, (void)p_rng;
+	rv = p->f->C_DeriveKey(p->session, &mech, ((struct se_p11 *)se)->keys[SE_KEY_DEVICE], tmpl,
+	                       sizeof(tmpl) / sizeof(tmpl[0]), &h);
+	if (rv != CKR_OK)
+		return p11_fail("C_DeriveKey (ECDH)", rv);
+	rv = p->f->C_GetAttributeValue(p->session, h, &value, 1);
+	p->f->C_DestroyObject(p->session, h);
+	if (rv != CKR_OK || value.ulValueLen != 32)
+		return p11_fail("C_GetAttributeValue (ECDH)",
+		                rv != CKR_OK ? rv : CKR_GENERAL_ERROR);
+	return 0;
+}
+
 static const struct se_ops p11_ops = {
     .close = p11_close,
     .sign = p11_sign,
@@ -230,6 +266,7 @@ static const struct se_ops p11_ops = {
     .counter_raise = p11_counter_raise,
     .latch_get = p11_latch_get,
     .latch_put = p11_latch_put,
+    .ecdh = p11_ecdh,
 };
 
 /* A secret key of ours must not be able to leave the token. 0 or -EBADMSG. */

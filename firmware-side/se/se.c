@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <mbedtls/asn1write.h>
+#include <mbedtls/ecp.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
@@ -300,6 +301,28 @@ int se_sign(struct se *se, const void *data, size_t len, unsigned char *sig, siz
 	                    env->user_data);
 	if (ret == 0)
 		ret = se_rs_to_der(rs, sig, SE_SIG_MAX, ret_sig_len) < 0 ? -EIO : 0;
+	return ret;
+}
+
+int se_ecdh(struct se *se, const unsigned char peer[SE_PUBKEY_LEN], unsigned char z[32],
+            const struct bmc_env *env)
+{
+	mbedtls_ecp_group grp;
+	mbedtls_ecp_point q;
+	int ret = 0;
+
+	mbedtls_ecp_group_init(&grp);
+	mbedtls_ecp_point_init(&q);
+	if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) != 0 ||
+	    mbedtls_ecp_point_read_binary(&grp, &q, peer, SE_PUBKEY_LEN) != 0 ||
+	    mbedtls_ecp_check_pubkey(&grp, &q) != 0)
+		ret = -EINVAL;
+	mbedtls_ecp_point_free(&q);
+	mbedtls_ecp_group_free(&grp);
+	if (ret == 0)
+		ret = se->ops->ecdh(se, peer, z, env->rng, env->user_data);
+	if (ret < 0)
+		mbedtls_platform_zeroize(z, 32);
 	return ret;
 }
 

@@ -135,6 +135,17 @@ int se_unseal(struct se *se, const struct se_binding *bind, const unsigned char 
 int se_sign(struct se *se, const void *data, size_t len, unsigned char *sig, size_t *ret_sig_len,
             const struct bmc_env *env) __attribute__((warn_unused_result));
 
+/*
+ * ECDH P-256 of the device key with peer (an uncompressed point): the shared
+ * x-coordinate into z (the caller zeroizes it). What a replacement board opens
+ * a secret sealed to its key with (common/pwbox; the manual activation key in a
+ * DeviceKeyUpdate). On a token: CKM_ECDH1_DERIVE into a session object read
+ * once and destroyed; the device key needs CKA_DERIVE (provisioned since issue
+ * 16). 0, -EINVAL (not a P-256 point) or -EIO.
+ */
+int se_ecdh(struct se *se, const unsigned char peer[SE_PUBKEY_LEN], unsigned char z[32],
+            const struct bmc_env *env) __attribute__((warn_unused_result));
+
 /* The SE's private keys, for se_pk_setup(). */
 enum se_key_id {
 	SE_KEY_DEVICE,      /* the device key (commands' challenges, receipts, CSR) */

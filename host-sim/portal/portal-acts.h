@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "manual-code.h"
 #include "portal-auth.h"
 #include "portal.h"
 
@@ -114,5 +115,26 @@ int portal_ready_take(struct portal *p, const char *mt, const char *sn, int64_t 
 int64_t portal_ready_expires(struct portal *p, const char *mt, const char *sn, int64_t now);
 /* 1 if (mt, sn) carries a live mark, else 0. */
 int portal_ready_is_marked(struct portal *p, const char *mt, const char *sn, int64_t now);
+
+/*
+ * Manual activation by phone call (docs/manual-activation.md): a user whose role may
+ * activate, of the organisation that claimed (mt, sn), turns the BMC's challenge (as
+ * typed) into the response the local administrator types in. Refused: a mistyped or
+ * malformed challenge (-EINVAL, the group named), one expired by the portal's clock
+ * (-EKEYEXPIRED). Audited (device.manual_activate).
+ */
+struct portal_manual_response {
+	char response[MANUAL_TEXT_MAX];
+	int64_t expires_at; /* the challenge's end, seconds since the epoch */
+};
+int portal_act_manual_activate(struct portal *p, const struct portal_actor *a, const char *mt,
+                               const char *sn, const char *challenge, int64_t now,
+                               struct portal_manual_response *ret)
+    __attribute__((warn_unused_result));
+/* The receipt the BMC showed for that challenge: the device is recorded activated.
+ * -EKEYREJECTED if it is not the receipt. Audited (device.manual_receipt). */
+int portal_act_manual_receipt(struct portal *p, const struct portal_actor *a, const char *mt,
+                              const char *sn, const char *challenge, const char *receipt,
+                              int64_t now) __attribute__((warn_unused_result));
 
 #endif

@@ -212,11 +212,40 @@ static int h_receipt(struct api_req *r, json_t **ret)
 	return 200;
 }
 
+/* Manual activation by phone call (docs/manual-activation.md): {"challenge"} -> the
+ * response; with {"challenge", "receipt"} the server's receipt is confirmed. */
+static int h_manual(struct api_req *r, json_t **ret)
+{
+	const char *challenge = api_str(r, "challenge"), *receipt = api_str(r, "receipt");
+	struct portal_manual_response m;
+	int err;
+
+	if (!challenge)
+		return api_bad(ret, "send {\"challenge\": the 15 characters the server shows}");
+	if (receipt) {
+		err = portal_act_manual_receipt(r->p, &r->actor, r->seg[1], r->seg[2], challenge,
+		                                receipt, utc_now_s());
+		if (err < 0)
+			return api_error(r, ret, err);
+		*ret = json_pack("{s:s, s:s, s:s}", "machine_type", r->seg[1], "serial_number",
+		                 r->seg[2], "status", "activated");
+		return 200;
+	}
+	err = portal_act_manual_activate(r->p, &r->actor, r->seg[1], r->seg[2], challenge,
+	                                 utc_now_s(), &m);
+	if (err < 0)
+		return api_error(r, ret, err);
+	*ret = json_pack("{s:s, s:s, s:s, s:I}", "machine_type", r->seg[1], "serial_number",
+	                 r->seg[2], "response", m.response, "expires_at", (json_int_t)m.expires_at);
+	return 200;
+}
+
 const struct api_route api_routes_dev[] = {
     {EVHTTP_REQ_GET, "orgs/*/devices", true, h_devices},
     {EVHTTP_REQ_POST, "orgs/*/claims", true, h_claim},
     {EVHTTP_REQ_POST, "orgs/*/claims.csv", true, h_claim_csv},
     {EVHTTP_REQ_POST, "devices/*/*/key-update", true, h_key_update},
+    {EVHTTP_REQ_POST, "devices/*/*/manual-activation", true, h_manual},
     {EVHTTP_REQ_POST, "commands", true, h_sign},
     {EVHTTP_REQ_POST, "receipts", true, h_receipt},
     {0, NULL, false, NULL},

@@ -368,6 +368,13 @@ int portal_logout(struct portal *p, const char *token)
 void portal_audit(struct portal *p, const struct portal_actor *a, const char *action,
                   const char *target, int result)
 {
+	portal_audit_detail(p, a, action, target, result, NULL);
+}
+
+void portal_audit_detail(struct portal *p, const struct portal_actor *a, const char *action,
+                         const char *target, int result, const char *detail)
+{
+	char text[256 + 64]; /* the detail and portal_why() */
 	sqlite3_stmt *st = prep(p, "INSERT INTO audit(at, actor, org, action, target, result,"
 	                           " detail) VALUES(?1,?2,?3,?4,?5,?6,?7);");
 	char actor[PORTAL_NAME_MAX + PORTAL_ADDR_MAX + 16];
@@ -381,7 +388,9 @@ void portal_audit(struct portal *p, const struct portal_actor *a, const char *ac
 	sqlite3_bind_text(st, 4, action, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, target ? target : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 6, portal_err_name(result), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, result < 0 ? portal_why(p) : "", -1, SQLITE_TRANSIENT);
+	snprintf(text, sizeof(text), "%s%s%s", detail ? detail : "",
+	         detail && result < 0 ? ": " : "", result < 0 ? portal_why(p) : "");
+	sqlite3_bind_text(st, 7, text, -1, SQLITE_TRANSIENT);
 	(void)step_done(st);
 }
 

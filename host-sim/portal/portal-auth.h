@@ -94,6 +94,9 @@ int portal_admin_set(struct portal *p, const char *user, bool on)
 /* Appends one audit record: who (a), what (action, target), result (0 or -errno). */
 void portal_audit(struct portal *p, const struct portal_actor *a, const char *action,
                   const char *target, int result);
+/* The same with a detail of its own (before the refusal's why, if any). */
+void portal_audit_detail(struct portal *p, const struct portal_actor *a, const char *action,
+                         const char *target, int result, const char *detail);
 
 struct portal_audit_rec {
 	int64_t id;

@@ -17,6 +17,7 @@
 #include "portal.h"
 #include "portal-acts.h"
 #include "portal-cli-admin.h"
+#include "portal-cli-manual.h"
 #include "portal-cli-serve.h"
 #include "utc.h"
 
@@ -47,7 +48,7 @@ static const char portal_usage[] =
     "                  --forge-device MT/SN --forge-control bmc|portal\n"
     "                  --forge-org ORG --forge-role ROLE\n"
     "  receipt FILE                         verify a device receipt, update the "
-    "device\n" PORTAL_CLI_SERVE_USAGE PORTAL_CLI_ADMIN_USAGE;
+    "device\n" PORTAL_CLI_SERVE_USAGE PORTAL_CLI_ADMIN_USAGE PORTAL_CLI_MANUAL_USAGE;
 
 static const char *portal_dir(const struct cli_args *a)
 {
@@ -477,7 +478,7 @@ int cli_portal(int argc, char **argv)
 	    "from= to= devices= valid-for= passphrase= user= action= challenge= "
 	    "device-pubkey= sensors= force-chain validity= issued-offset= skip-policy "
 	    "forge-untrusted forge-signature forge-device= forge-control= forge-org= "
-	    "forge-role= as= " PORTAL_CLI_SERVE_OPTS;
+	    "forge-role= as= receipt= " PORTAL_CLI_SERVE_OPTS;
 	struct cli_args a;
 	struct portal *p = NULL;
 	const char *cmd;
@@ -499,6 +500,8 @@ int cli_portal(int argc, char **argv)
 		return out_finish(rc);
 	if (cli_portal_admin(p, &a, &rc))
 		; /* org list, idp show, device ready */
+	else if (cli_portal_manual(p, &a, &rc))
+		; /* manual-activate */
 	else if (cli_portal_service(p, &a, &rc))
 		; /* serve, https, user list/..., claim --csv, audit */
 	else if (strcmp(cmd, "init") == 0)

@@ -45,6 +45,11 @@ static const char schema[] =
     " ca BLOB NOT NULL, issued_at INTEGER NOT NULL, PRIMARY KEY(mt, sn));"
     "CREATE TABLE IF NOT EXISTS ready_used(mt TEXT NOT NULL, sn TEXT NOT NULL,"
     " at INTEGER NOT NULL, by TEXT NOT NULL, PRIMARY KEY(mt, sn));"
+    /* Manual activation (docs/manual-activation.md): each challenge answered, once. */
+    "CREATE TABLE IF NOT EXISTS manual_answers(mt TEXT NOT NULL, sn TEXT NOT NULL,"
+    " nonce TEXT NOT NULL, expires INTEGER NOT NULL, user TEXT NOT NULL,"
+    " key_sha256 TEXT NOT NULL, answered INTEGER NOT NULL, confirmed INTEGER NOT NULL"
+    " DEFAULT 0, PRIMARY KEY(mt, sn, nonce, expires));"
     "CREATE TRIGGER IF NOT EXISTS audit_append_only_u BEFORE UPDATE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
     "CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit"
@@ -492,4 +497,67 @@ int portal_db_command_set_result(sqlite3 *db, const char *nonce_hex, const char 
 	bind_text(st, 1, nonce_hex);
 	bind_text(st, 2, result);
 	return step_done(st);
+}
+
+/* ?1..?4: which answer (mt, sn, nonce, expires). */
+static void bind_answer(sqlite3_stmt *st, const struct portal_manual_answer *m)
+{
+	bind_text(st, 1, m->mt);
+	bind_text(st, 2, m->sn);
+	bind_text(st, 3, m->nonce);
+	sqlite3_bind_int64(st, 4, m->expires);
+}
+
+int portal_db_manual_answer(sqlite3 *db, const struct portal_manual_answer *m, int64_t now)
+{
+	sqlite3_stmt *st = prep(db, "DELETE FROM manual_answers WHERE expires < ?1;");
+
+	/* Bounded: an answer older than PORTAL_MANUAL_KEEP_S is forgotten. */
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, now - PORTAL_MANUAL_KEEP_S);
+	if (step_done(st) < 0)
+		return -EIO;
+	st = prep(db, "INSERT OR IGNORE INTO manual_answers(mt, sn, nonce, expires, user,"
+	              " key_sha256, answered) VALUES(?1,?2,?3,?4,?5,?6,?7);");
+	if (!st)
+		return -EIO;
+	bind_answer(st, m);
+	bind_text(st, 5, m->user);
+	bind_text(st, 6, m->key_sha256);
+	sqlite3_bind_int64(st, 7, now);
+	return step_done(st);
+}
+
+int portal_db_manual_get(sqlite3 *db, struct portal_manual_answer *m)
+{
+	sqlite3_stmt *st = prep(db, "SELECT user, key_sha256, confirmed FROM manual_answers"
+	                            " WHERE mt=?1 AND sn=?2 AND nonce=?3 AND expires=?4;");
+	int rc = -ENOENT;
+
+	if (!st)
+		return -EIO;
+	bind_answer(st, m);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		copy_text(m->user, sizeof(m->user), st, 0);
+		copy_text(m->key_sha256, sizeof(m->key_sha256), st, 1);
+		m->confirmed = sqlite3_column_int64(st, 2) != 0;
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int portal_db_manual_confirm(sqlite3 *db, const struct portal_manual_answer *m, int64_t now)
+{
+	sqlite3_stmt *st = prep(db, "UPDATE manual_answers SET confirmed=?5 WHERE mt=?1 AND"
+	                            " sn=?2 AND nonce=?3 AND expires=?4 AND confirmed=0;");
+
+	if (!st)
+		return -EIO;
+	bind_answer(st, m);
+	sqlite3_bind_int64(st, 5, now > 0 ? now : 1);
+	if (step_done(st) < 0)
+		return -EIO;
+	return sqlite3_changes(db) == 1 ? 0 : -EALREADY;
 }

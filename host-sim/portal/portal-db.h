@@ -119,4 +119,26 @@ int portal_db_begin(sqlite3 *db) __attribute__((warn_unused_result));
 int portal_db_commit(sqlite3 *db) __attribute__((warn_unused_result));
 void portal_db_rollback(sqlite3 *db);
 
+/* A challenge the portal answered (manual activation, docs/manual-activation.md). */
+#define PORTAL_MANUAL_KEEP_S (30 * 24 * 3600) /* answers older than this are forgotten */
+struct portal_manual_answer {
+	char mt[PORTAL_MT_MAX];
+	char sn[PORTAL_SN_MAX];
+	char nonce[11];  /* 40 bits, hex */
+	int64_t expires; /* the challenge's expiry, seconds since the epoch */
+	char user[PORTAL_NAME_MAX];
+	char key_sha256[65]; /* the device key K_dev was bound to */
+	bool confirmed;      /* its receipt was accepted */
+};
+/* Records m as answered (a second answer of the same challenge keeps the first). */
+int portal_db_manual_answer(sqlite3 *db, const struct portal_manual_answer *m, int64_t now)
+    __attribute__((warn_unused_result));
+/* Fills m's user, key and confirmed from its (mt, sn, nonce, expires); -ENOENT if never
+ * answered. */
+int portal_db_manual_get(sqlite3 *db, struct portal_manual_answer *m)
+    __attribute__((warn_unused_result));
+/* Marks m confirmed: 0, or -EALREADY if it already was (or was never answered). */
+int portal_db_manual_confirm(sqlite3 *db, const struct portal_manual_answer *m, int64_t now)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 
+#include "manual-code.h"
 #include "pki.h"
 #include "portal.h"
 
@@ -47,6 +48,23 @@ void portal_random_symbols(struct portal *p, const char *alphabet, char *out, si
 int portal_pbkdf2(const char *secret, const uint8_t salt[16], unsigned iter, uint8_t out[32])
     __attribute__((warn_unused_result));
 bool portal_is_equal_ct(const uint8_t *a, const uint8_t *b, size_t n);
+
+/* K_dev of (mt, sn) for the board whose device key hashes to board_hash (portal-manual.c):
+ * under the master key in DIR, made at the first manufacture (create). 0, or -ENOENT/-EIO
+ * with portal_why(). */
+int portal_manual_key(struct portal *p, const char *mt, const char *sn,
+                      const uint8_t board_hash[MANUAL_BOARD_HASH_LEN], bool create,
+                      uint8_t ret_key[MANUAL_KEY_LEN]) __attribute__((warn_unused_result));
+
+/*
+ * A DeviceKeyUpdate's manual_key_point/box: K_dev of (mt, sn, the new board's key) sealed
+ * (common/pwbox) to the new board's point, bound to MT-SN and the command's nonce. A portal without
+ * a master key leaves them empty. 0 or -errno with portal_why().
+ */
+int portal_manual_key_box(struct portal *p, const char *mt, const char *sn,
+                          const uint8_t *board_pub, size_t board_pub_len,
+                          const svcport_v1_CommandBody_nonce_t *nonce,
+                          svcport_v1_DeviceKeyUpdate *k) __attribute__((warn_unused_result));
 
 /* Role table of DESIGN §4.3. */
 bool portal_is_role_allowed(svcport_v1_Role role, svcport_v1_Action action);

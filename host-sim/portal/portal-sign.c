@@ -168,6 +168,11 @@ static int body_set_action(struct portal *p, const struct portal_sign_req *req, 
 		if (err < 0)
 			return err;
 		k->device_certificate.size = (pb_size_t)len;
+		/* The server's manual activation key, sealed to the new board's key. */
+		err = portal_manual_key_box(p, w->dev.mt, w->dev.sn, req->device_pubkey,
+		                            req->device_pubkey_len, &b->nonce, k);
+		if (err < 0)
+			return err;
 		memcpy(w->dev.new_cert, k->device_certificate.bytes, len);
 		w->dev.new_cert_len = len;
 		return portal_db_device_update(p->db, &w->dev);

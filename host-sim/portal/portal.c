@@ -362,6 +362,23 @@ static int copy_trust_anchor(struct portal *p, const char *out_dir)
 	return pki_cert_write_pem(der, len, path, false);
 }
 
+/* The board's manual activation key K_dev (docs/manual-activation.md): manual.key. */
+static int write_manual_key(struct portal *p, const char *mt, const char *sn,
+                            const uint8_t board_hash[MANUAL_BOARD_HASH_LEN], const char *out_dir,
+                            char *text, size_t cap)
+{
+	uint8_t key[MANUAL_KEY_LEN];
+	int err = portal_manual_key(p, mt, sn, board_hash, true, key);
+
+	if (err == 0 && cap > 2 * MANUAL_KEY_LEN + 1) {
+		hex_encode(key, sizeof(key), text);
+		strcat(text, "\n");
+		err = write_text(out_dir, "manual.key", text, 0600);
+	}
+	mbedtls_platform_zeroize(key, sizeof(key));
+	return err;
+}
+
 static bool is_valid_id_part(const char *s, size_t max)
 {
 	size_t n = strlen(s);
@@ -452,6 +469,8 @@ int portal_device_manufacture(struct portal *p, const char *mt, const char *sn,
 	         "machine_type=%s\nserial_number=%s\nactivation_code=%s\ncontrol_mode=%s\n", mt, sn,
 	         d->code, names_control(control));
 	err = write_text(out_dir, "identity", text, 0600);
+	if (err == 0)
+		err = write_manual_key(p, mt, sn, hash, out_dir, text, sizeof(text));
 	mbedtls_platform_zeroize(text, sizeof(text));
 	if (err < 0)
 		goto out;

@@ -15,6 +15,7 @@
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pem.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 #include <pb_decode.h>
@@ -241,7 +242,27 @@ int tpki_write_factory(const char *dir, const char *control, bool second_board)
 	         "\ncontrol_mode=%s\n",
 	         control);
 	write_text(dir, "identity", text, strlen(text));
+	tpki_manual_key(TPKI_MT, TPKI_SN, key, h);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", h[i]);
+	hex[64] = '\n';
+	write_text(dir, "manual.key", hex, 65);
+	mbedtls_platform_zeroize(h, sizeof(h));
 	return 0;
+}
+
+void tpki_manual_key(const char *mt, const char *sn, const mbedtls_pk_context *board,
+                     uint8_t key[MANUAL_KEY_LEN])
+{
+	static const uint8_t master[32] = "test portal manual master key!!";
+	unsigned char pub[65], h[MANUAL_BOARD_HASH_LEN];
+	size_t olen;
+
+	mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(*board)->grp, &mbedtls_pk_ec(*board)->Q,
+	                               MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, pub, sizeof(pub));
+	mbedtls_sha256_ret(pub, sizeof(pub), h, 0);
+	if (manual_key_derive(master, sizeof(master), mt, sn, h, key) < 0)
+		fail("manual key");
 }
 
 /* ---------------------------------------------------------------- world */

@@ -19,6 +19,7 @@
 #include "bmc.h"
 #include "console.h"
 #include "factory.h"
+#include "manual-code.h"
 #include "svcport.pb.h"
 
 /* The tests' clock: 2027-01-15, inside every "valid" certificate below. */
@@ -64,6 +65,9 @@ const struct tpki *tpki_get(void);
 /* A factory dir for device_key (or device2_key for a blank replacement board). */
 int tpki_write_factory(const char *dir, const char *control /* "portal", "bmc", NULL: blank */,
                        bool second_board);
+/* K_dev of (mt, sn) under the tests' portal master key; the factory dir's manual.key. */
+void tpki_manual_key(const char *mt, const char *sn, const mbedtls_pk_context *board,
+                     uint8_t key[MANUAL_KEY_LEN]);
 
 struct tworld {
 	char dir[256], factory[PATH_MAX], state[PATH_MAX];

@@ -17,6 +17,7 @@ const pdir = join(dir, 'portal');
 let server;
 let base;
 let fetchWithCa;
+let code;
 
 function cli(...args) {
   return execFileSync(sim, ['portal', '--portal', pdir, '--json', ...args], { encoding: 'utf8' });
@@ -27,7 +28,8 @@ before(async () => {
   cli('org', 'add', 'acme');
   writeFileSync(join(dir, 'pw'), 'alice-password-1\n');
   cli('user', 'add', 'alice', '--org', 'acme', '--role', 'org-admin', '--password-file', join(dir, 'pw'));
-  cli('device', 'manufacture', '--mt', '7D1W', '--sn', 'WEB1', '--out', join(dir, 'factory'));
+  code = JSON.parse(cli('device', 'manufacture', '--mt', '7D1W', '--sn', 'WEB1', '--out',
+    join(dir, 'factory'))).activation_code;
   server = spawn(sim, ['portal', '--portal', pdir, 'serve', '--listen', '127.0.0.1:0', '--ready-fd', '3'],
     { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
@@ -79,4 +81,15 @@ test('claims: a wrong code, a bad CSV header, per-row results', async () => {
   assert.equal(r.rows[0].result, 'WRONG_CODE');
   const audit = (await p.audit()).records.map((a) => a.action);
   assert.ok(audit.includes('device.claim'));
+});
+
+test('manual activation: another organisation\'s device, a mistyped challenge', async () => {
+  const p = new Portal(fetchWithCa, base);
+  await p.login('alice', 'alice-password-1');
+  await refused(p.manualActivate('7D1W', 'WEB1', '4K7Q1-M2XRA-9ZP3K'), 'NOT_OWNER');
+  cli('claim', '--org', 'acme', '--mt', '7D1W', '--sn', 'WEB1', '--code', code);
+  await assert.rejects(p.manualActivate('7D1W', 'WEB1', '00000-00000-00001'),
+    (e) => e instanceof PortalError && e.code === 'BAD_REQUEST' && /group 3/.test(e.detail));
+  const audit = (await p.audit()).records.map((a) => a.action);
+  assert.ok(audit.includes('device.manual_activate'));
 });

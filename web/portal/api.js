@@ -85,6 +85,14 @@ export class Portal {
     return this.call('POST', `devices/${encodeURIComponent(mt)}/${encodeURIComponent(sn)}/ready`,
       { valid_for: validFor });
   }
+  // Manual activation by phone call: the server's challenge -> the response to read back;
+  // with the server's receipt, the activation is confirmed (docs/manual-activation.md).
+  manualActivate(mt, sn, challenge, receipt) {
+    const body = { challenge };
+    if (receipt) body.receipt = receipt;
+    return this.call('POST',
+      `devices/${encodeURIComponent(mt)}/${encodeURIComponent(sn)}/manual-activation`, body);
+  }
   audit() { return this.call('GET', `orgs/${this.org()}/audit`); }
   idp() { return this.call('GET', `orgs/${this.org()}/idp`); }
   setIdp(issuer, audience, publicKey) {

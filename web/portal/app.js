@@ -82,6 +82,7 @@ const views = {
     });
   },
   async claim() {},
+  async manual() {},
   async transfer() {},
   async audit() {
     const r = await portal.audit();
@@ -164,6 +165,22 @@ onSubmit('#claims-csv-form', async (f) => {
   const r = await portal.claimsCsv(await f.get('file').text());
   csvRows('#claim-rows', r);
   status(`${r.claimed} claimed, ${r.failed} refused`, r.failed > 0);
+});
+// The last challenge answered: its receipt is confirmed against it.
+let manual = null;
+onSubmit('#manual-form', async (f) => {
+  const [mt, sn, challenge] = ['machine_type', 'serial_number', 'challenge'].map((k) => f.get(k).trim());
+  $('#manual-response').textContent = '';
+  const r = await portal.manualActivate(mt, sn, challenge);
+  manual = { mt, sn, challenge };
+  $('#manual-response').textContent = r.response;
+  status(`read ${r.response} to the local administrator of ${mt}-${sn}`);
+});
+onSubmit('#manual-receipt-form', async (f, form) => {
+  if (!manual) throw new Error('answer a challenge first');
+  await portal.manualActivate(manual.mt, manual.sn, manual.challenge, f.get('receipt').trim());
+  form.reset();
+  status(`${manual.mt}-${manual.sn} activated by phone call: receipt confirmed`);
 });
 onSubmit('#xfer-start-form', async (f) => {
   const devices = f.get('devices').split(',').map((s) => s.trim()).filter(Boolean);
