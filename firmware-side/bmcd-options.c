@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	        "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	        "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	        "                    [--host-socket PATH] [--host-uid UID] [--se-config FILE]\n"
-	        "                    [--link-dir DIR]\n"
+	        "                    [--link-dir DIR] [--mgmt-addresses FILE]\n"
 	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	        "                    [--se-config FILE]\n"
 	        "       svcport-bmcd --help | --version\n\n"
@@ -34,8 +34,9 @@ static void usage(FILE *f)
 	        "the host firmware of uid --host-uid. --se-config FILE: the secure element is\n"
 	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se.\n"
 	        "--link-dir DIR: the link credentials for the gateway's network links\n"
-	        "(link.key, link-chain.pem, ca-statement.pb; docs/certs.md). See\n"
-	        "svcport-bmcd(8) and docs/bmc.md.\n");
+	        "(link.key, link-chain.pem, ca-statement.pb; docs/certs.md);\n"
+	        "--mgmt-addresses FILE: the BMC's management addresses, one a line, which\n"
+	        "the link certificate names (watched). See svcport-bmcd(8), docs/bmc.md.\n");
 }
 
 static const struct option bmcd_opts[] = {
@@ -58,6 +59,7 @@ static const struct option bmcd_opts[] = {
     {"host-uid", required_argument, NULL, 'O'},
     {"se-config", required_argument, NULL, 'C'},
     {"link-dir", required_argument, NULL, 'L'},
+    {"mgmt-addresses", required_argument, NULL, 'M'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {0},
@@ -172,6 +174,9 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 			break;
 		case 'L':
 			o->link_dir = optarg;
+			break;
+		case 'M':
+			o->mgmt_addresses = optarg;
 			break;
 		case 'h':
 			usage(stdout);

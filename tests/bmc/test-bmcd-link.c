@@ -91,7 +91,7 @@ static void statement_verifies(void **state)
 	svcport_v1_CaStatementBody body;
 	const svcport_v1_BmcState *st;
 
-	linktest_statement(&L, &tpki_get()->device_key, &s, &body);
+	linktest_statement(&L, &tpki_get()->device_key, true, &s, &body);
 	assert_true(body.has_device);
 	assert_string_equal(body.device.machine_type, "7D1A");
 	assert_int_equal(body.issued_at, TPKI_T0_MS / 1000u);
