@@ -120,23 +120,32 @@ static int parse_which(const char *s, svcport_admin_v1_CertWhich *ret)
 	else if (strcmp(s, "link") == 0)
 		*ret = svcport_admin_v1_CertWhich_CERT_LINK;
 	else
-		return ctl_die("cert export: --which device|internal-ca|link, not %s", s);
+		return ctl_die("cert: --which device|internal-ca|link, not %s", s);
 	return 0;
 }
 
-/* cert export [--which W] [FILE] and cert csr [FILE]: PEM to FILE or stdout. */
+/* A leading `--which W` into *ret (left as is without one); the arguments it took. */
+static int take_which(int *argc, char ***argv, svcport_admin_v1_CertWhich *ret)
+{
+	if (*argc < 2 || strcmp((*argv)[0], "--which") != 0)
+		return 0;
+	if (parse_which((*argv)[1], ret))
+		return -1;
+	*argc -= 2;
+	*argv += 2;
+	return 2;
+}
+
+/* cert export [--which W] [FILE] and cert csr [--which W] [FILE]: PEM to FILE or stdout. */
 static int run_cert_out(struct ctl *c, int argc, char **argv, bool csr)
 {
 	const svcport_admin_v1_CertReply *r = &c->rep.body.cert;
 	const char *path;
 
 	c->req.which_cmd = csr ? T(cert_csr) : T(cert_export);
-	if (!csr && argc >= 2 && strcmp(argv[0], "--which") == 0) {
-		if (parse_which(argv[1], &c->req.cmd.cert_export.which))
-			return 1;
-		argc -= 2;
-		argv += 2;
-	}
+	if (take_which(&argc, &argv,
+	               csr ? &c->req.cmd.cert_csr.which : &c->req.cmd.cert_export.which) < 0)
+		return 1;
 	if (argc > 1)
 		return ctl_die("cert %s: too many arguments", csr ? "csr" : "export");
 	path = argc == 1 ? argv[0] : NULL;
@@ -162,10 +171,29 @@ static int run_cert_csr(struct ctl *c, int argc, char **argv)
 	return run_cert_out(c, argc, argv, true);
 }
 
+/* cert install [--which device|link] FILE */
 static int build_cert_install(struct ctl *c, int argc, char **argv)
 {
+	svcport_admin_v1_CertWhich which = svcport_admin_v1_CertWhich_CERT_DEVICE;
+
 	c->req.which_cmd = T(cert_install);
-	return ctl_cert_install_read(argv[0], &c->req.cmd.cert_install);
+	if (take_which(&argc, &argv, &which) < 0)
+		return 1;
+	if (argc != 1)
+		return ctl_die("cert install [--which device|link] FILE");
+	if (ctl_cert_install_read(argv[0], &c->req.cmd.cert_install))
+		return 1;
+	c->req.cmd.cert_install.which = which;
+	return 0;
+}
+
+/* cert regenerate --which link|internal-ca */
+static int build_cert_regenerate(struct ctl *c, int argc, char **argv)
+{
+	c->req.which_cmd = T(cert_regenerate);
+	if (take_which(&argc, &argv, &c->req.cmd.cert_regenerate.which) != 2 || argc != 0)
+		return ctl_die("cert regenerate --which link|internal-ca");
+	return 0;
 }
 
 static int build_trust_update(struct ctl *c, int argc, char **argv)
@@ -240,8 +268,11 @@ static const struct ctl_cmd {
     {"audit", "verify", 0, 0, 0, NULL, run_audit_verify, NULL},
     {"cert", "export", 0, 3, 0, NULL, run_cert_export,
      "cert export [--which device|internal-ca|link] [FILE]"},
-    {"cert", "csr", 0, 1, 0, NULL, run_cert_csr, "cert csr [FILE] | cert install FILE"},
-    {"cert", "install", 1, 1, 0, build_cert_install, NULL, NULL},
+    {"cert", "csr", 0, 3, 0, NULL, run_cert_csr,
+     "cert csr [--which device|link] [FILE] | cert install [--which device|link] FILE"},
+    {"cert", "install", 1, 3, 0, build_cert_install, NULL, NULL},
+    {"cert", "regenerate", 2, 2, 0, build_cert_regenerate, NULL,
+     "cert regenerate --which link|internal-ca   a new key and certificate"},
     {"trust", "update", 1, 1, 0, build_trust_update, NULL,
      "trust update FILE              pin new portal roots: FILE is an encoded\n"
      "                                 TrustUpdate signed by a pinned root's key"},

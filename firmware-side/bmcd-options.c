@@ -22,7 +22,8 @@ static void usage(FILE *f)
 	        "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	        "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	        "                    [--host-socket PATH] [--host-uid UID] [--se-config FILE]\n"
-	        "                    [--link-dir DIR] [--intrusion-alarm PATH] [--sed-component DIR]\n"
+	        "                    [--link-dir DIR] [--mgmt-addresses FILE]\n"
+	        "                    [--intrusion-alarm PATH] [--sed-component DIR]\n"
 	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	        "                    [--se-config FILE]\n"
 	        "       svcport-bmcd --help | --version\n\n"
@@ -34,7 +35,9 @@ static void usage(FILE *f)
 	        "the host firmware of uid --host-uid. --se-config FILE: the secure element is\n"
 	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se.\n"
 	        "--link-dir DIR: the link credentials for the gateway's network links\n"
-	        "(link.key, link-chain.pem, ca-statement.pb; docs/certs.md).\n"
+	        "(link.key, link-chain.pem, ca-statement.pb; docs/certs.md);\n"
+	        "--mgmt-addresses FILE: the BMC's management addresses, one a line, which\n"
+	        "the link certificate names (watched).\n"
 	        "--intrusion-alarm PATH: the chassis-intrusion latch (hwmon intrusionN_alarm).\n"
 	        "--sed-component DIR: the SED AK's automatic backup component (a store apart\n"
 	        "from the board's; default with --hw-sim: DIR/sed-component of its folder).\n"
@@ -63,6 +66,7 @@ static const struct option bmcd_opts[] = {
     {"link-dir", required_argument, NULL, 'L'},
     {"intrusion-alarm", required_argument, NULL, 'I'},
     {"sed-component", required_argument, NULL, 'K'},
+    {"mgmt-addresses", required_argument, NULL, 'M'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {0},
@@ -183,6 +187,9 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 			break;
 		case 'L':
 			o->link_dir = optarg;
+			break;
+		case 'M':
+			o->mgmt_addresses = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -273,7 +273,7 @@ static void on_tick(void *user_data)
 	hwwatch_poll(&d->watch, d->hw, d->bmc, log_msg);
 	bmc_tick(d->bmc);
 	broadcast_events(d);
-	bmcd_link_sync(d->link);
+	bmcd_link_tick(d->link);
 	if (loop_timer_start(d->tick, BMC_TICK_MS) < 0)
 		log_msg(LOG_ERR, "tick timer: cannot re-arm");
 }
@@ -364,9 +364,9 @@ static void start_link(struct daemon *d, const struct options *o)
 
 	if (r < 0)
 		log_msg(LOG_ERR, "link certificate: cannot draw its keys: %s", strerror(-r));
-	r = bmcd_link_open(d->bmc, o->link_dir, &d->link);
-	if (r < 0 && !d->link)
-		log_msg(LOG_ERR, "--link-dir %s: %s", o->link_dir, strerror(-r));
+	r = bmcd_link_open(d->loop, d->bmc, o->link_dir, o->mgmt_addresses, &d->link);
+	if (r < 0)
+		log_msg(LOG_ERR, "--link-dir, --mgmt-addresses: %s", strerror(-r));
 }
 
 /* Opens the state, listens and serves until SIGTERM/SIGINT. The exit code. */

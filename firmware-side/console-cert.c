@@ -86,16 +86,24 @@ CONSOLE_HANDLER(console_cert_export)
 	const svcport_admin_v1_CertWhich which = req->cmd.cert_export.which;
 	svcport_admin_v1_CertReply *c = &r->body.cert;
 
-	/* Public material: no password (the dispatch table says so). */
+	/* Public material, sent to every TLS client anyway: no password and no audit
+	 * record (the dispatch table says so; docs/certs.md "Download"). */
 	if (which == svcport_admin_v1_CertWhich_CERT_INTERNAL_CA ||
 	    which == svcport_admin_v1_CertWhich_CERT_LINK) {
 		if (next->internal_ca_certificate.size == 0 || next->link_certificate.size == 0)
 			return console_fail(r, AE(INVALID_STATE), "no internal CA");
 		r->which_body = svcport_admin_v1_AdminReply_cert_tag;
 		c->certs_count = 0;
-		if (which == svcport_admin_v1_CertWhich_CERT_LINK)
+		if (which == svcport_admin_v1_CertWhich_CERT_LINK) {
 			memcpy(&c->certs[c->certs_count++], &next->link_certificate,
 			       sizeof(c->certs[0]));
+			/* The link chain: the installed external issuers, else the internal CA. */
+			for (pb_size_t i = 0; i < next->link_chain_count; i++)
+				memcpy(&c->certs[c->certs_count++], &next->link_chain[i],
+				       sizeof(c->certs[0]));
+			if (next->link_chain_count)
+				return AE(OK);
+		}
 		memcpy(&c->certs[c->certs_count++], &next->internal_ca_certificate,
 		       sizeof(c->certs[0]));
 		return AE(OK);
@@ -118,8 +126,10 @@ CONSOLE_HANDLER(console_cert_csr)
 	char subject[128];
 	int n;
 
+	if (req->cmd.cert_csr.which == svcport_admin_v1_CertWhich_CERT_LINK)
+		return console_link_csr(b, r, next, step);
 	if (req->cmd.cert_csr.which != svcport_admin_v1_CertWhich_CERT_DEVICE)
-		return console_fail(r, AE(BAD_REQUEST), "a CSR for the device key only");
+		return console_fail(r, AE(BAD_REQUEST), "a CSR for the device or the link key");
 	if (!next->has_identity)
 		return console_fail(r, AE(INVALID_STATE), "no identity to name in a CSR");
 	snprintf(subject, sizeof(subject), "CN=%s-%s,serialNumber=%s-%s", next->device.machine_type,
@@ -135,10 +145,13 @@ CONSOLE_HANDLER(console_cert_csr)
 CONSOLE_HANDLER(console_cert_install)
 {
 	const svcport_admin_v1_CertInstall *in = &req->cmd.cert_install;
-	const char *why = in->which == svcport_admin_v1_CertWhich_CERT_DEVICE
-	                      ? check_install(b, in)
-	                      : "the device certificate only";
+	const char *why;
 
+	if (in->which == svcport_admin_v1_CertWhich_CERT_LINK)
+		return console_link_install(b, in, r, next, step);
+	why = in->which == svcport_admin_v1_CertWhich_CERT_DEVICE
+	          ? check_install(b, in)
+	          : "the device or the link certificate only";
 	if (why)
 		return console_fail(r, AE(INVALID_STATE), why);
 	memcpy(&next->device_certificate, &in->certs[0], sizeof(next->device_certificate));

@@ -144,5 +144,15 @@ CONSOLE_HANDLER(console_trust_update);
 /* console-manual.c: manual activation by phone call (docs/manual-activation.md). */
 CONSOLE_HANDLER(console_manual_challenge);
 CONSOLE_HANDLER(console_manual_respond);
+/* console-link.c: the link certificate and the internal CA (docs/certs.md). */
+CONSOLE_HANDLER(console_cert_regenerate);
+/* cert csr --which link, cert install --which link (console_cert_csr/_install's half). */
+svcport_admin_v1_AdminError console_link_csr(struct bmc *b, svcport_admin_v1_AdminReply *r,
+                                             svcport_v1_BmcState *next, struct console_step *step);
+svcport_admin_v1_AdminError console_link_install(struct bmc *b,
+                                                 const svcport_admin_v1_CertInstall *in,
+                                                 svcport_admin_v1_AdminReply *r,
+                                                 svcport_v1_BmcState *next,
+                                                 struct console_step *step);
 
 #endif

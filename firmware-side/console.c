@@ -283,6 +283,7 @@ static const struct console_cmd {
     {T(cert_csr), "admin cert csr", GATE_LOGIN, console_cert_csr},
     {T(cert_install), "admin cert install", GATE_LOGIN, console_cert_install},
     {T(trust_update), "admin trust update", GATE_LOGIN, console_trust_update},
+    {T(cert_regenerate), "admin cert regenerate", GATE_LOGIN, console_cert_regenerate},
     {T(sed_generate), "admin sed generate", GATE_ADMIN_PLUS, console_sed_generate},
     {T(sed_component_restore), "admin sed restore component", GATE_ADMIN_PLUS,
      console_sed_component_restore},

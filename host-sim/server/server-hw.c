@@ -123,3 +123,27 @@ int server_hw_sed_component(const char *hw, const char *from_dir, bool none)
 		return 0;
 	return mkdir(path, 0700) < 0 ? -errno : 0;
 }
+
+int server_hw_mgmt_addresses(const char *dir, char *out)
+{
+	static const char loopback[] = "# svcport-sim: the board's management addresses\n"
+	                               "127.0.0.1\n::1\nlocalhost\n";
+	char net[PATH_MAX];
+	int fd;
+
+	/* Its own folder, open to bmcd's user (it watches it), not DIR (0711). */
+	if (snprintf(net, sizeof(net), "%s/net", dir) >= (int)sizeof(net) ||
+	    snprintf(out, PATH_MAX, "%s/net/mgmt-addresses", dir) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if ((mkdir(net, 0755) < 0 && errno != EEXIST) || chmod(net, 0755) < 0)
+		return -errno;
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (write(fd, loopback, sizeof(loopback) - 1) != (ssize_t)sizeof(loopback) - 1) {
+		close(fd);
+		unlink(out);
+		return -EIO;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}

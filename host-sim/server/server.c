@@ -262,7 +262,7 @@ static bool is_state_initialised(const char *state)
 /* The paths of one server's folder. */
 struct server_paths {
 	char state[PATH_MAX], gw_sock[PATH_MAX], admin[PATH_MAX], ble[PATH_MAX], usb[PATH_MAX];
-	char hw[PATH_MAX], host[PATH_MAX], link[PATH_MAX];
+	char hw[PATH_MAX], host[PATH_MAX], link[PATH_MAX], mgmt[PATH_MAX];
 	char se_conf[PATH_MAX + 16], softhsm_env[PATH_MAX + 48]; /* "": the file SE */
 	char blog[PATH_MAX], glog[PATH_MAX];
 	char l1[PATH_MAX + 16], l2[PATH_MAX + 16], cap[PATH_MAX + 16];
@@ -324,6 +324,8 @@ static int hw_init(const struct server_up_opts *o, struct server_paths *p)
 		    server_hw_sed_component(p->hw, o->sed_component_from, o->without_sed_component);
 	if (err == 0)
 		err = server_hw_latch_dir(p->hw);
+	if (err == 0)
+		err = server_hw_mgmt_addresses(o->dir, p->mgmt);
 	snprintf(gadget, sizeof(gadget), "%s/usb-gadget", p->hw);
 	if (err < 0 || access(gadget, F_OK) == 0)
 		return err;
@@ -335,15 +337,16 @@ static pid_t start_bmcd(const struct server_bins *bins, const struct server_up_o
                         const struct server_paths *p, const struct server_users *u, int timeout)
 {
 	/* --foreground: we keep the pid (no daemon() fork); the log file is its stderr.
-	 * 16 + 2 (--se-config) + 4 (--user, --gateway-uid) + 2 (spawn's --ready-fd) + NULL */
-	char *argv[25] = {
+	 * 18 + 2 (--se-config) + 4 (--user, --gateway-uid) + 2 (spawn's --ready-fd) + NULL */
+	char *argv[27] = {
 	    (char *)bins->bmcd, "--state-dir",      (char *)p->state,
 	    "--gateway-socket", (char *)p->gw_sock, "--admin-socket",
 	    (char *)p->admin,   "--foreground",     "--log",
 	    "stderr",           "--hw-sim", /* presence from DIR/hw, simulated links accepted */
 	    (char *)p->hw,      "--host-socket", /* the host firmware (svcport-sim host) */
-	    (char *)p->host,    "--link-dir",       (char *)p->link};
-	int argc = 16;
+	    (char *)p->host,    "--link-dir",       (char *)p->link,
+	    "--mgmt-addresses", (char *)p->mgmt};
+	int argc = 18;
 	if (p->se_conf[0]) {
 		argv[argc++] = "--se-config";
 		argv[argc++] = (char *)p->se_conf;

@@ -108,6 +108,12 @@ int server_hw_sed_component(const char *hw, const char *from_dir, bool none)
     __attribute__((warn_unused_result));
 int server_hw_set(const char *dir, const char *input, const char *value)
     __attribute__((warn_unused_result));
+/* The board's management addresses as its network configuration keeps them (bmcd
+ * --mgmt-addresses, docs/certs.md): DIR/net/mgmt-addresses into out (PATH_MAX), made
+ * the first time with the loopback's (127.0.0.1, ::1, localhost: the https: link of
+ * the simulator listens there). Edit the file and bmcd issues the link certificate
+ * again. 0 or -errno. */
+int server_hw_mgmt_addresses(const char *dir, char *out) __attribute__((warn_unused_result));
 int server_hw_get(const char *dir, const char *input, char *value, size_t cap)
     __attribute__((warn_unused_result));
 

@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <mbedtls/sha256.h>
@@ -32,6 +36,7 @@ int linktest_start(struct linktest *l, const char *dir, const char *state, const
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	snprintf(l->gw, sizeof(l->gw), "%s/gw.sock", dir);
 	snprintf(l->admin, sizeof(l->admin), "%s/admin.sock", dir);
+	snprintf(l->log, sizeof(l->log), "%s/bmcd.log", dir);
 	if (link_dir)
 		snprintf(l->link, sizeof(l->link), "%s", link_dir);
 	else {
@@ -42,7 +47,7 @@ int linktest_start(struct linktest *l, const char *dir, const char *state, const
 	for (int i = 0; extra && extra[i] && n < 15; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
-	l->bmcd = proc_bmcd_start(state, l->gw, l->admin, args, true);
+	l->bmcd = proc_bmcd_start_log(state, l->gw, l->admin, args, true, l->log);
 	return l->bmcd > 0 ? 0 : -1;
 }
 
@@ -145,7 +150,8 @@ static void statement_check_ca(const struct linktest *l, const svcport_v1_CaStat
 }
 
 void linktest_statement(const struct linktest *l, const mbedtls_pk_context *device_key,
-                        svcport_v1_CaStatement *s, svcport_v1_CaStatementBody *body)
+                        bool internal_chain, svcport_v1_CaStatement *s,
+                        svcport_v1_CaStatementBody *body)
 {
 	static const char label[] = DEVCERTS_CA_STATEMENT_LABEL;
 	unsigned char buf[4096], msg[sizeof(label) + sizeof(s->body.bytes)], hash[32];
@@ -174,5 +180,64 @@ void linktest_statement(const struct linktest *l, const mbedtls_pk_context *devi
 	assert_int_not_equal(mbedtls_pk_verify(pk, MBEDTLS_MD_SHA256, hash, sizeof(hash),
 	                                       s->signature.bytes, s->signature.size),
 	                     0);
-	statement_check_ca(l, body);
+	if (internal_chain)
+		statement_check_ca(l, body);
+}
+
+/* Waits until done(path, arg) holds, on inotify events of path's folder. 0 or -1. */
+static int wait_for(const char *path, bool (*done)(const char *path, const void *arg),
+                    const void *arg)
+{
+	char folder[PATH_MAX], buf[4096];
+	struct pollfd p = {.events = POLLIN};
+	int ret = -1;
+
+	snprintf(folder, sizeof(folder), "%s", path);
+	p.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (p.fd < 0 || inotify_add_watch(p.fd, dirname(folder),
+	                                  IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE) < 0)
+		goto out;
+	/* Checked after the watch is set: nothing is missed between the two. */
+	while (!done(path, arg)) {
+		if (poll(&p, 1, 10000) != 1)
+			goto out;
+		while (read(p.fd, buf, sizeof(buf)) > 0)
+			;
+	}
+	ret = 0;
+out:
+	if (p.fd >= 0)
+		close(p.fd);
+	return ret;
+}
+
+struct old_bytes {
+	const void *bytes;
+	long len;
+};
+
+static bool is_changed(const char *path, const void *arg)
+{
+	const struct old_bytes *o = arg;
+	static char now[16384];
+	long n = proc_slurp(path, now, sizeof(now));
+
+	return n >= 0 && (n != o->len || memcmp(now, o->bytes, (size_t)n) != 0);
+}
+
+int linktest_wait_change(const char *path, const void *old, long old_len)
+{
+	const struct old_bytes o = {old, old_len};
+
+	return wait_for(path, is_changed, &o);
+}
+
+static bool has_text(const char *path, const void *arg)
+{
+	return proc_file_has(path, arg);
+}
+
+int linktest_wait_text(const char *path, const char *what)
+{
+	return wait_for(path, has_text, what);
 }

@@ -7,6 +7,7 @@
 #define SVCPORT_TEST_LINKTEST_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,6 +18,7 @@
 struct linktest {
 	char dir[PATH_MAX];
 	char link[PATH_MAX + 16], gw[PATH_MAX + 16], admin[PATH_MAX + 16];
+	char log[PATH_MAX + 16]; /* bmcd's stderr, kept across restarts */
 	pid_t bmcd;
 };
 
@@ -40,12 +42,21 @@ void linktest_check(const struct linktest *l, uint64_t at_s);
 
 /*
  * Decodes ca-statement.pb into s and its body, asserts the device key's
- * signature over SHA-256("svcport ca-statement v1" || 0 || body) and that its
- * CA is the chain's last certificate when the internal CA issued the link
- * certificate (always, unless an external chain was installed).
+ * signature over SHA-256("svcport ca-statement v1" || 0 || body) and, if
+ * internal_chain (no external chain installed), that its CA is the chain's
+ * last certificate.
  */
 void linktest_statement(const struct linktest *l, const mbedtls_pk_context *device_key,
-                        svcport_v1_CaStatement *s, svcport_v1_CaStatementBody *body);
+                        bool internal_chain, svcport_v1_CaStatement *s,
+                        svcport_v1_CaStatementBody *body);
+
+/*
+ * Waits (inotify, 10 s safety net) until the file at path holds other bytes
+ * than old (old_len; -1: until it exists). 0 or -1 (timed out).
+ */
+int linktest_wait_change(const char *path, const void *old, long old_len);
+/* Waits (inotify, 10 s safety net) until the file at path holds the text what. 0 or -1. */
+int linktest_wait_text(const char *path, const char *what);
 
 /* sh -c fmt...; its exit status (0: success). */
 int linktest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

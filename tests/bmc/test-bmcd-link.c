@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -91,7 +92,7 @@ static void statement_verifies(void **state)
 	svcport_v1_CaStatementBody body;
 	const svcport_v1_BmcState *st;
 
-	linktest_statement(&L, &tpki_get()->device_key, &s, &body);
+	linktest_statement(&L, &tpki_get()->device_key, true, &s, &body);
 	assert_true(body.has_device);
 	assert_string_equal(body.device.machine_type, "7D1A");
 	assert_int_equal(body.issued_at, TPKI_T0_MS / 1000u);
@@ -154,6 +155,37 @@ static void missing_folder_is_not_fatal(void **state)
 	    proc_bmcctl_run(L.admin, out, sizeof(out), (const char *const[]){"status", NULL}), 0);
 }
 
+static void keys_forget(svcport_v1_BmcState *st, void *arg)
+{
+	st->link_key_sealed.size = 0;
+	st->internal_ca_key_sealed.size = 0;
+}
+
+/* A state from before issue 16 (no sealed keys): a new CA and link key at start, audited. */
+static void old_state_gets_keys(void **state)
+{
+	static const char what[] = "keys moved out of the secure element";
+	static char log[65536];
+	char key1[1024], key2[1024], path[PATH_MAX + 32], audit[PATH_MAX + 32];
+	long n1, n2;
+
+	snprintf(path, sizeof(path), "%s/link.key", L.link);
+	n1 = proc_slurp(path, key1, sizeof(key1));
+	linktest_stop(&L);
+	tworld_edit_state(&W, keys_forget, NULL);
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	assert_int_equal(linktest_start(&L, W.dir, W.state, NULL, NULL), 0);
+	n2 = proc_slurp(path, key2, sizeof(key2));
+	assert_true(n1 > 0 && n2 > 0);
+	assert_true(n1 != n2 || memcmp(key1, key2, (size_t)n1) != 0);
+	linktest_check(&L, (uint64_t)time(NULL) + 60u);
+	snprintf(audit, sizeof(audit), "%s/audit.log", W.state);
+	n1 = proc_slurp(audit, log, sizeof(log));
+	assert_true(n1 > 0);
+	assert_non_null(memmem(log, (size_t)n1, what, strlen(what)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +194,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(restart_exports_again, setup, teardown),
 	    cmocka_unit_test_setup_teardown(key_only_sealed_in_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(missing_folder_is_not_fatal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(old_state_gets_keys, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

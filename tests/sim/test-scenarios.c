@@ -215,6 +215,23 @@ static uid_t proc_uid(pid_t pid)
 	return (uid_t)uid;
 }
 
+/* bmcd --link-dir DIR/link (docs/certs.md): the gateway's group may read, not write. */
+static void link_credentials_are_there(const struct world *w)
+{
+	char path[PATH_MAX + 32];
+	struct stat dir, key;
+
+	snprintf(path, sizeof(path), "%s/link", w->srv);
+	assert_int_equal(stat(path, &dir), 0);
+	assert_int_equal(dir.st_mode & 07777, geteuid() == 0 ? 02750 : 0750);
+	snprintf(path, sizeof(path), "%s/link/link.key", w->srv);
+	assert_int_equal(stat(path, &key), 0);
+	assert_int_equal(key.st_mode & 07777, 0640);
+	assert_int_equal(key.st_gid, dir.st_gid);
+	snprintf(path, sizeof(path), "%s/link/link-chain.pem", w->srv);
+	assert_int_equal(access(path, R_OK), 0);
+}
+
 static int world_up(void **state, enum link_kind kind)
 {
 	struct world *w = calloc(1, sizeof(*w));
@@ -297,6 +314,7 @@ static int world_up(void **state, enum link_kind kind)
 		assert_int_not_equal(bmc_uid, 0);
 		assert_true(gw_uid != bmc_uid || !getpwnam("svcport-bmc") || !getpwnam("svcport"));
 	}
+	link_credentials_are_there(w);
 	return 0;
 }
 
