@@ -80,8 +80,9 @@ void sign_challenge(struct svcport_client *c, const svcport_v1_Response *resp)
 	struct svcport_client_sign_request *s = &c->sign;
 
 	memset(&chb, 0, sizeof(chb));
-	/* Body and signature are bytes: the re-encoding is the Challenge as sent. */
-	if (!pb_encode(&os, svcport_v1_Challenge_fields, ch) ||
+	/* Body and signature are bytes: the re-encoding is the Challenge as sent. A Challenge
+	 * without a body names no device and no nonce: nothing for the portal to sign. */
+	if (ch->body.size == 0 || !pb_encode(&os, svcport_v1_Challenge_fields, ch) ||
 	    !pb_decode(&is, svcport_v1_ChallengeBody_fields, &chb)) {
 		client_end(c, -EPROTO);
 		return;

@@ -16,7 +16,7 @@ endfunction()
 # linked with tests/fuzz/standalone.c and run under ctest (with the sanitizers
 # of the build) over its seed corpus plus RUNS deterministic pseudo-random
 # mutations of it, so every parser's fuzz entry point runs on every CI.
-# bench/fuzz --minutes N runs each libFuzzer binary for N minutes.
+# bench/fuzz --minutes N | --execs N runs each libFuzzer binary N minutes or N inputs.
 function(svcport_fuzz_target name)
   cmake_parse_arguments(F "" "SOURCE;CORPUS;RUNS" "LIBS" ${ARGN})
   if(NOT F_RUNS)

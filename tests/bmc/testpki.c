@@ -316,9 +316,10 @@ static bool world_chassis_locked(void *user_data)
 
 void tworld_reopen(struct tworld *w)
 {
-	/* Rejection tests send many bad commands: no back-off unless asked for. */
-	struct bmc_options o = {.rl = {.session_free = 100000, .link_free = 100000},
-	                        .challenge = {.burst = 100000},
+	/* Rejection tests send many bad commands: no back-off unless asked for (none at all,
+	 * even over a fuzzer's millions of inputs on a clock that never moves). */
+	struct bmc_options o = {.rl = {.session_free = UINT32_MAX, .link_free = UINT32_MAX},
+	                        .challenge = {.burst = UINT32_MAX},
 	                        .presence = {.is_usb_present = world_usb_present,
 	                                     .user_data = w,
 	                                     .simulator = w->simulator,

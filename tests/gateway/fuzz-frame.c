@@ -6,6 +6,12 @@
  * lost, 5 bmcd up, 6 time passes. Invariants: every frame the gateway sends
  * decodes as a Frame carrying a Response or an Event; every request it
  * relays decodes and carries the sending session's id; nothing crashes.
+ *
+ * The table (a few hundred KiB: SESSION_MAX slots with their response caches) is made
+ * once; before every input the bytes it had right after session_table_new are copied
+ * back over it, at the same address, so every input starts from a fresh table exactly
+ * as if it had just been made. Allocating and faulting it in per input held this target
+ * at ~640 exec/s.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +19,7 @@
 
 #include <pb_decode.h>
 
+#include "session-int.h" /* sizeof(struct session_table), for the copy */
 #include "session.h"
 
 static uint32_t expect_session;
@@ -47,19 +54,34 @@ static int bmc_send(void *user_data, const uint8_t *req, size_t len)
 
 static const struct session_link_ops ops = {.send = link_send, .expire = link_expire};
 
+static int bmc_result;
+
+/* The table, and its bytes as session_table_new left them. */
+static struct session_table *table;
+static struct session_table fresh;
+
+static struct session_table *table_fresh(void)
+{
+	if (!table) {
+		struct session_env env = {.bmc_send = bmc_send, .user_data = &bmc_result};
+		struct session_limits lim;
+		session_limits_default(&lim);
+		lim.max_sessions = 2;
+		lim.idle_ms = 5000;
+		lim.request_timeout_ms = 1000;
+		if (session_table_new(&lim, &env, &table) < 0)
+			abort();
+		memcpy(&fresh, table, sizeof(fresh));
+	}
+	memcpy(table, &fresh, sizeof(fresh));
+	return table;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int bmc_result;
 	bmc_result = 0;
-	struct session_env env = {.bmc_send = bmc_send, .user_data = &bmc_result};
-	struct session_limits lim;
-	session_limits_default(&lim);
-	lim.max_sessions = 2;
-	lim.idle_ms = 5000;
-	lim.request_timeout_ms = 1000;
-	struct session_table *t;
-	if (session_table_new(&lim, &env, &t) < 0)
-		abort();
+	expect_session = 0;
+	struct session_table *t = table_fresh();
 	struct session *a = NULL, *b = NULL;
 	struct session_link la = {.name = "tty:fuzz",
 	                          .kind = svcport_v1_LinkKind_LINK_USB,
@@ -113,6 +135,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	session_table_free(t);
 	return 0;
 }
