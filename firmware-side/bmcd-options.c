@@ -109,30 +109,72 @@ static int se_config_set(struct options *o, const char *path)
 	return 0;
 }
 
+/* The options that only name a file, folder or user: true if opt is one (set). */
+static bool path_option_set(int opt, struct options *o)
+{
+	const char **dst;
+
+	switch (opt) {
+	case 's':
+		dst = &o->state_dir;
+		break;
+	case 'g':
+		dst = &o->gw_path;
+		break;
+	case 'a':
+		dst = &o->admin_path;
+		break;
+	case 'H':
+		dst = &o->host_arg;
+		break;
+	case 'n':
+		dst = &o->user;
+		break;
+	case 'F':
+		dst = &o->factory;
+		break;
+	case 'D':
+		dst = &o->presence.usb_udc;
+		break;
+	case 'P':
+		dst = &o->presence.usb_port;
+		break;
+	case 'S':
+		dst = &o->presence.hw_sim;
+		break;
+	case 'I':
+		dst = &o->presence.intrusion_alarm;
+		break;
+	case 'K':
+		dst = &o->sed_component;
+		break;
+	case 'L':
+		dst = &o->link_dir;
+		break;
+	case 'M':
+		dst = &o->mgmt_addresses;
+		break;
+	default:
+		return false;
+	}
+	*dst = optarg;
+	return true;
+}
+
 int bmcd_options_parse(int argc, char **argv, struct options *o)
 {
 	int opt;
 
 	*o = (struct options){.ready_fd = -1, .gateway_uid = getuid(), .host_uid = getuid()};
 	while ((opt = getopt_long(argc, argv, "h", bmcd_opts, NULL)) != -1) {
+		if (path_option_set(opt, o))
+			continue;
 		switch (opt) {
-		case 's':
-			o->state_dir = optarg;
-			break;
-		case 'g':
-			o->gw_path = optarg;
-			break;
-		case 'a':
-			o->admin_path = optarg;
-			break;
 		case 'u':
 		case 'O':
 			if (parse_uid(optarg, opt == 'u' ? "gateway-uid" : "host-uid",
 			              opt == 'u' ? &o->gateway_uid : &o->host_uid))
 				return 2;
-			break;
-		case 'H':
-			o->host_arg = optarg;
 			break;
 		case 'U':
 			if (privdrop_uid_of(optarg, &o->gateway_uid) < 0) {
@@ -140,9 +182,6 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 				        optarg);
 				return 2;
 			}
-			break;
-		case 'n':
-			o->user = optarg;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -160,36 +199,12 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 		case 'i':
 			o->init = true;
 			break;
-		case 'F':
-			o->factory = optarg;
-			break;
 		case 'x':
 			o->force = true;
-			break;
-		case 'D':
-			o->presence.usb_udc = optarg;
-			break;
-		case 'P':
-			o->presence.usb_port = optarg;
-			break;
-		case 'S':
-			o->presence.hw_sim = optarg;
-			break;
-		case 'I':
-			o->presence.intrusion_alarm = optarg;
-			break;
-		case 'K':
-			o->sed_component = optarg;
 			break;
 		case 'C':
 			if (se_config_set(o, optarg) < 0)
 				return 2;
-			break;
-		case 'L':
-			o->link_dir = optarg;
-			break;
-		case 'M':
-			o->mgmt_addresses = optarg;
 			break;
 		case 'h':
 			usage(stdout);
