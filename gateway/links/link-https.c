@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "https-int.h"
 #include "log.h"
@@ -43,7 +44,59 @@ struct https_link {
 	struct https_sess *sessions;
 	struct https_sess *ended; /* unlinked, freed by reap from the loop */
 	struct loop_timer *reap;
+	struct evconnlistener *listener; /* evhttp's, paused while nothing can be served */
+	struct loop_timer *relisten;
+	struct https_link *next_link; /* all_links */
 };
+
+/* evhttp's listener calls back with the evhttp as its argument: the links by it. */
+static struct https_link *all_links;
+
+static struct https_link *link_of_http(const void *http)
+{
+	for (struct https_link *l = all_links; l; l = l->next_link)
+		if (l->http == http)
+			return l;
+	return NULL;
+}
+
+#define HTTPS_PAUSE_MS 1000 /* a paused listener accepts again after this */
+
+/*
+ * Stops accepting for HTTPS_PAUSE_MS: while the link has no credentials (each
+ * accepted connection would be a plain one no TLS cap counts) or the process is
+ * out of descriptors (the accept would fail on every turn of the loop). At most
+ * one connection a pause gets in, and the technician's links keep their fds.
+ */
+static void listener_pause(struct https_link *l)
+{
+	if (!l->listener || loop_timer_is_pending(l->relisten))
+		return;
+	evconnlistener_disable(l->listener);
+	if (loop_timer_start(l->relisten, HTTPS_PAUSE_MS) < 0)
+		evconnlistener_enable(l->listener); /* no timer: never stay deaf */
+}
+
+static void listener_resume(void *user_data)
+{
+	struct https_link *l = user_data;
+
+	evconnlistener_enable(l->listener);
+}
+
+static void on_accept_error(struct evconnlistener *lis, void *http)
+{
+	struct https_link *l = link_of_http(http);
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (!l) {
+		evconnlistener_disable(lis); /* not ours: cannot happen, never spin */
+		return;
+	}
+	log_msg(LOG_WARNING, "link %s: accept: %s; not accepting for %d ms", l->name, strerror(err),
+	        HTTPS_PAUSE_MS);
+	listener_pause(l);
+}
 
 static struct bufferevent *on_bev(struct event_base *base, void *arg)
 {
@@ -51,7 +104,9 @@ static struct bufferevent *on_bev(struct event_base *base, void *arg)
 	struct tls_config *cfg = https_creds_current(l->creds, loop_now_ms());
 
 	/* NULL: evhttp makes a plain bufferevent, and on_request refuses it (503),
-	 * which a TLS client sees as a failed handshake. */
+	 * which a TLS client sees as a failed handshake; no more come in for a while. */
+	if (!cfg)
+		listener_pause(l);
 	return cfg ? tls_bev_for_evhttp(base, cfg) : NULL;
 }
 
@@ -310,8 +365,14 @@ static void https_link_free(struct link *base)
 		l->sessions = https_sess_next(s);
 		https_sess_free(s);
 	}
+	for (struct https_link **p = &all_links; *p; p = &(*p)->next_link)
+		if (*p == l) {
+			*p = l->next_link;
+			break;
+		}
 	reap_ended(l);
 	loop_timer_free(l->reap);
+	loop_timer_free(l->relisten);
 	if (l->http)
 		evhttp_free(l->http);
 	https_creds_free(l->creds);
@@ -379,6 +440,8 @@ static int http_setup(struct https_link *l, const char *addr, uint16_t port)
 	l->http = evhttp_new(loop_event_base(l->ctx->loop));
 	if (!l->http)
 		return -ENOMEM;
+	l->next_link = all_links;
+	all_links = l;
 	evhttp_set_bevcb(l->http, on_bev, l);
 	evhttp_set_max_headers_size(l->http, HTTPS_HEADERS_MAX);
 	evhttp_set_max_body_size(l->http, l->ctx->max_message);
@@ -390,6 +453,8 @@ static int http_setup(struct https_link *l, const char *addr, uint16_t port)
 	bs = evhttp_bind_socket_with_handle(l->http, addr, port);
 	if (!bs)
 		return -EADDRNOTAVAIL;
+	l->listener = evhttp_bound_socket_get_listener(bs);
+	evconnlistener_set_error_cb(l->listener, on_accept_error);
 	log_listening(l, bs);
 	return 0;
 }
@@ -423,7 +488,8 @@ static int https_link_open(const struct link_ctx *ctx, const char *arg, struct l
 		goto free_link;
 	}
 	if ((r = https_creds_new(ctx->link_dir, l->name, &l->creds)) < 0 ||
-	    (r = loop_timer_new(ctx->loop, reap_ended, l, &l->reap)) < 0)
+	    (r = loop_timer_new(ctx->loop, reap_ended, l, &l->reap)) < 0 ||
+	    (r = loop_timer_new(ctx->loop, listener_resume, l, &l->relisten)) < 0)
 		goto free_link;
 	r = http_setup(l, addr, port);
 	if (r < 0) {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, test } from 'node:test';
@@ -200,8 +201,8 @@ test('new link credentials are used from the next handshake; a mismatched pair i
 // A second svcportd on the same bmcd, its https: link serving what bmcd itself exported to
 // the server's link dir (`server up` passes bmcd --link-dir DIR/link, docs/certs.md), as the
 // world's gateway user. Resolves with { url, proc, dir } once it is ready.
-async function gatewayOnBmcdExport() {
-  const dir = path.join(w.tmp, 'gw2');
+async function gatewayOnBmcdExport({ name = 'gw2', linkDir = path.join(w.srv, 'link'), more = [] } = {}) {
+  const dir = path.join(w.tmp, name);
   await fs.mkdir(dir, { mode: 0o755 });
   const log = createWriteStream(path.join(dir, 'svcportd.log'));
   await new Promise((r) => log.once('open', r));
@@ -209,7 +210,7 @@ async function gatewayOnBmcdExport() {
   const uid = (await fs.readFile(`/proc/${pid}/status`, 'utf8')).match(/^Uid:\s+(\d+)/m)[1];
   const user = (await run('id', ['-nu', uid])).stdout.toString().trim();
   const proc = spawn(env('SVCPORT_SVCPORTD'), ['--config', '/dev/null', '--link', 'https:127.0.0.1:0',
-    '--link-dir', path.join(w.srv, 'link'), '--bmc-socket', path.join(w.srv, 'bmcd.sock'),
+    ...more, '--link-dir', linkDir, '--bmc-socket', path.join(w.srv, 'bmcd.sock'),
     '--ready-fd', '3', ...(process.getuid() === 0 ? ['--user', user] : [])],
   { stdio: ['ignore', log, log, 'pipe'] });
   await new Promise((resolve, reject) => {
@@ -241,6 +242,40 @@ test('bmcd\'s own export (DIR/link) is served: curl checks it against the BMC\'s
       '--data-binary', `@${req}`, `https://127.0.0.1:${gw.port}/v1/frame`]);
     assert.equal(other.code, 60, other.stderr);
   } finally {
+    const gone = new Promise((r) => gw.proc.once('exit', r));
+    gw.proc.kill('SIGTERM');
+    await gone;
+  }
+});
+
+// attack16n M2: with no link credentials, every accepted connection would be a plain one
+// that no TLS cap counts; the link stops accepting for a second after each, so a flood
+// of bare TCP connections cannot use up the gateway's descriptors (the technician's
+// links need them).
+test('no link credentials: a flood of plain connections is not accepted, the cable still works', async () => {
+  const empty = path.join(w.tmp, 'empty-link');
+  await fs.mkdir(empty, { mode: 0o755 });
+  const usbPath = path.join(w.tmp, 'gw3-usb.sock');
+  const gw = await gatewayOnBmcdExport({ name: 'gw3', linkDir: empty, more: ['--link', `unix:${usbPath}`] });
+  const fds = async () => (await fs.readdir(`/proc/${gw.proc.pid}/fd`)).length;
+  const socks = [];
+  try {
+    const before = await fds();
+    for (let i = 0; i < 100; i++) {
+      socks.push(await new Promise((resolve, reject) => {
+        const c = net.connect({ host: '127.0.0.1', port: gw.port }, () => { c.write('x'); resolve(c); });
+        c.once('error', reject);
+      }));
+    }
+    // A request over the cable goes through the gateway's loop, which has then run its
+    // listener's callback for every connection waiting in the backlog.
+    const usb = await sessionOpen(await unixStreamPort(usbPath));
+    assert.equal((await deviceInfo(usb)).device.serialNumber, w.sn);
+    await usb.close();
+    const grown = (await fds()) - before;
+    assert.ok(grown < 10, `svcportd holds ${grown} more descriptors after 100 plain connects`);
+  } finally {
+    for (const c of socks) c.destroy();
     const gone = new Promise((r) => gw.proc.once('exit', r));
     gw.proc.kill('SIGTERM');
     await gone;
