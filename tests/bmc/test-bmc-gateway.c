@@ -288,6 +288,24 @@ static void strangers_never_evict_a_pending_challenge(void **state)
 	assert_int_equal(submit(1, K(BLE), false), E(ERROR_NONE));
 }
 
+/*
+ * Attack pass 16n: the management network fills the pool every radio phone shares. One NET
+ * peer, one one-shot session per GetChallenge (a new id each), at the NET ceiling's refill
+ * rate, keeps all CHALLENGE_MAX - CHALLENGE_PRESENT_RESERVED slots; then a BLE phone (and the
+ * portal link) is refused for up to CHALLENGE_TTL_MS. A network attacker must slow himself,
+ * never the BLE technician (issue 12). Fails today: no quota per link kind in the pool.
+ */
+static void network_challenges_leave_room_for_the_radio(void **state)
+{
+	for (uint32_t i = 0; i < 40; i++) {
+		W.now_ms += 2000;
+		(void)ask(300 + i, K(NET), false, REQ(get_challenge));
+	}
+	W.now_ms += 2000;
+	assert_int_equal(ask(400, K(BLE), false, REQ(get_challenge)), E(ERROR_NONE));
+	assert_int_equal(ask(401, K(PORTAL), false, REQ(get_challenge)), E(ERROR_NONE));
+}
+
 static void challenge_bounds(void **state)
 {
 	svcport_v1_CommandBody first;
@@ -419,6 +437,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(simulated_radio_flood_spares_the_cable, setup_sim,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(strangers_never_evict_a_pending_challenge, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(network_challenges_leave_room_for_the_radio, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(challenge_bounds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(used_challenges_are_never_throttled, setup, teardown),
