@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * svcport-bmcctl's issue-13 commands (bmcctl.h): accounts, the host firmware
- * (UEFI) setup password, the secure activation code. Secrets come from an
- * argument or the environment (which keeps them out of `ps`).
+ * (UEFI) setup password, the secure activation code. Secrets come from a file
+ * or stdin (--new-password-file, --uefi-password-file), the environment, or an
+ * argument (which every user sees in /proc: the last resort).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,6 @@ const char *ctl_role_name(svcport_v1_ConsoleRole r)
 int ctl_build_account_add(struct ctl *c, int argc, char **argv)
 {
 	svcport_admin_v1_AccountAdd *a = &c->req.cmd.account_add;
-	const char *pw = argc == 3 ? argv[2] : getenv("SVCPORT_NEW_ACCOUNT_PASSWORD");
 
 	c->req.which_cmd = T(account_add);
 	if (strcmp(argv[1], "administrator") == 0)
@@ -36,7 +36,9 @@ int ctl_build_account_add(struct ctl *c, int argc, char **argv)
 		               argv[1]);
 	if (ctl_copy_str(a->name, sizeof(a->name), argv[0], "account name"))
 		return 1;
-	return ctl_copy_str(a->password, sizeof(a->password), pw, "initial password");
+	return ctl_secret(c->new_password_file, argc == 3 ? argv[2] : NULL,
+	                  "SVCPORT_NEW_ACCOUNT_PASSWORD", "initial password", a->password,
+	                  sizeof(a->password));
 }
 
 int ctl_build_account_delete(struct ctl *c, int argc, char **argv)
@@ -71,39 +73,51 @@ int ctl_run_account_list(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-/* The current UEFI password, where one is needed: $SVCPORT_UEFI_PASSWORD. */
-static int current_uefi(char *dst, size_t cap)
+/* The current UEFI password, where one is needed: --uefi-password-file or
+ * $SVCPORT_UEFI_PASSWORD (neither: none sent). */
+static int current_uefi(const struct ctl *c, char *dst, size_t cap)
 {
 	const char *cur = getenv("SVCPORT_UEFI_PASSWORD");
 
+	if (c->uefi_password_file)
+		return ctl_read_secret(c->uefi_password_file, "UEFI password", dst, cap);
 	return cur ? ctl_copy_str(dst, cap, cur, "UEFI password") : 0;
 }
 
 int ctl_build_uefi_set(struct ctl *c, int argc, char **argv)
 {
 	svcport_admin_v1_UefiPasswordSet *u = &c->req.cmd.uefi_password_set;
-	const char *np = argc == 1 ? argv[0] : getenv("SVCPORT_NEW_UEFI_PASSWORD");
 
 	c->req.which_cmd = T(uefi_password_set);
-	if (ctl_copy_str(u->new_password, sizeof(u->new_password), np, "new UEFI password"))
+	if (ctl_secret(c->new_password_file, argc == 1 ? argv[0] : NULL,
+	               "SVCPORT_NEW_UEFI_PASSWORD", "new UEFI password", u->new_password,
+	               sizeof(u->new_password)))
 		return 1;
-	return current_uefi(u->current, sizeof(u->current));
+	return current_uefi(c, u->current, sizeof(u->current));
 }
 
 int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv)
 {
 	c->req.which_cmd = T(uefi_password_clear);
-	return current_uefi(c->req.cmd.uefi_password_clear.current,
+	return current_uefi(c, c->req.cmd.uefi_password_clear.current,
 	                    sizeof(c->req.cmd.uefi_password_clear.current));
 }
 
 int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv)
 {
-	const char *pw = argc == 1 ? argv[0] : getenv("SVCPORT_UEFI_PASSWORD");
-
 	c->req.which_cmd = T(uefi_password_verify);
-	return ctl_copy_str(c->req.cmd.uefi_password_verify.password,
-	                    sizeof(c->req.cmd.uefi_password_verify.password), pw, "UEFI password");
+	return ctl_secret(c->uefi_password_file, argc == 1 ? argv[0] : NULL,
+	                  "SVCPORT_UEFI_PASSWORD", "UEFI password",
+	                  c->req.cmd.uefi_password_verify.password,
+	                  sizeof(c->req.cmd.uefi_password_verify.password));
+}
+
+/* After a reset the console's activate needs the UEFI password (when one is set). */
+int ctl_build_activate(struct ctl *c, int argc, char **argv)
+{
+	c->req.which_cmd = T(activate);
+	return current_uefi(c, c->req.cmd.activate.uefi_password,
+	                    sizeof(c->req.cmd.activate.uefi_password));
 }
 
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv)
@@ -113,7 +127,7 @@ int ctl_build_factory_reset(struct ctl *c, int argc, char **argv)
 		               "removes the other accounts and clears the SED AK (policy "
 		               "factory-reset-clears-sed-ak). Run it again with --yes");
 	c->req.which_cmd = T(factory_reset);
-	return current_uefi(c->req.cmd.factory_reset.uefi_password,
+	return current_uefi(c, c->req.cmd.factory_reset.uefi_password,
 	                    sizeof(c->req.cmd.factory_reset.uefi_password));
 }
 

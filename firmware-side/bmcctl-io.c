@@ -132,16 +132,72 @@ const char *ctl_json_str(const char *in, char *out, size_t cap)
 	return out;
 }
 
+/*
+ * What a physical reset of the BMC (handset or factory reset) gives whoever
+ * does it, in words (docs/bmc.md "Resets and activation"): said plainly where
+ * the owner looks, so a board without a UEFI password is a choice, not a
+ * surprise.
+ */
+static const char *reset_gives(const svcport_admin_v1_StatusReply *s)
+{
+	const svcport_v1_DeviceInfo *i = &s->info;
+
+	if (s->uefi_password_set)
+		return "the Administrator+; `activate` then needs the UEFI password";
+	if (!i->sed_enabled)
+		return "the Administrator+ and `activate`: the server boots for whoever resets the "
+		       "BMC (no SED: its drives are readable anyway). Set a UEFI password";
+	if (s->factory_reset_clears_sed_ak && s->emergency_reset_clears_sed_ak)
+		return "the Administrator+; the reset clears the SED AK, so the data stays locked";
+	return "the Administrator+ and `activate` with the SED AK (a policy keeps it). Set a "
+	       "UEFI password";
+}
+
+/* The status anyone at the console may read (no login): docs/bmc.md "status". */
+static void print_status_public(const struct ctl *c, const svcport_admin_v1_StatusReply *s)
+{
+	const svcport_v1_DeviceInfo *i = &s->info;
+	char mt[6 * sizeof(i->device.machine_type)], sn[6 * sizeof(i->device.serial_number)];
+	char fw[6 * sizeof(i->firmware_version)], fault[6 * sizeof(s->hardware_fault)];
+
+	if (c->json) {
+		printf("{\"machine_type\":\"%s\",\"serial_number\":\"%s\",\"has_identity\":%s,"
+		       "\"lockdown_state\":\"%s\",\"control_mode\":\"%s\",\"security_led\":\"%s\","
+		       "\"firmware_version\":\"%s\",\"hardware_fault\":\"%s\",\"details\":false}\n",
+		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
+		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
+		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
+		       names_led(i->security_led),
+		       ctl_json_str(i->firmware_version, fw, sizeof(fw)),
+		       ctl_json_str(s->hardware_fault, fault, sizeof(fault)));
+		return;
+	}
+	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
+	       i->has_identity ? "" : " (no identity: waiting for a device-key update)");
+	printf("lockdown:        %s\n", names_lockdown(i->lockdown_state));
+	printf("control mode:    %s\n", mode_name(i->control_mode));
+	printf("security LED:    %s\n", names_led(i->security_led));
+	if (s->hardware_fault[0])
+		printf("hardware fault:  %s\n", s->hardware_fault);
+	printf("firmware:        %s\n", i->firmware_version);
+	printf("(log in for the details: --password-file FILE)\n");
+}
+
 void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s)
 {
 	const svcport_v1_DeviceInfo *i = &s->info;
 
+	if (!s->details) {
+		print_status_public(c, s);
+		return;
+	}
 	if (c->json) {
 		char mt[6 * sizeof(i->device.machine_type)],
 		    sn[6 * sizeof(i->device.serial_number)];
 		char org[6 * sizeof(i->owner_org)], fw[6 * sizeof(i->firmware_version)];
 		char set[6 * sizeof(s->sed_drive_set)],
 		    comp[6 * sizeof(s->sed_backup_component_detail)];
+		char fault[6 * sizeof(s->hardware_fault)];
 
 		printf("{\"machine_type\":\"%s\",\"serial_number\":\"%s\",\"has_identity\":%s,"
 		       "\"lockdown_state\":\"%s\",\"control_mode\":\"%s\",\"owner_org\":\"%s\","
@@ -154,7 +210,9 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       "\"handset_revert_resets_password\":%s,\"keylock_enabled\":%s,"
 		       "\"factory_reset_clears_sed_ak\":%s,\"chassis_locked\":%s,"
 		       "\"sed_drive_set\":\"%s\",\"sed_ak_generation\":%llu,"
-		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\"}\n",
+		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\","
+		       "\"hardware_fault\":\"%s\",\"reset_since_activation\":%s,"
+		       "\"reset_gives\":\"%s\",\"details\":true}\n",
 		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
 		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
 		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
@@ -170,7 +228,9 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       ctl_json_str(s->sed_drive_set, set, sizeof(set)),
 		       (unsigned long long)s->sed_ak_generation,
 		       names_sed_component(i->sed_backup_component),
-		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)));
+		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)),
+		       ctl_json_str(s->hardware_fault, fault, sizeof(fault)),
+		       tf(s->reset_since_activation), reset_gives(s));
 		return;
 	}
 	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
@@ -199,7 +259,11 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 	       tf(s->handset_revert_resets_password), tf(s->factory_reset_clears_sed_ak),
 	       tf(s->keylock_enabled));
 	printf("chassis lock:    %s\n", s->chassis_locked ? "engaged" : "released (or none)");
+	if (s->hardware_fault[0])
+		printf("hardware fault:  %s\n", s->hardware_fault);
 	printf("UEFI password:   %s\n", s->uefi_password_set ? "set" : "not set");
+	printf("a BMC reset:     gives %s%s\n", reset_gives(s),
+	       s->reset_since_activation ? " (one happened since the last activation)" : "");
 	printf("admin password:  %s\n",
 	       i->admin_password_must_change ? "the label's, must be changed" : "set");
 	printf("receipts:        %llu\n", (unsigned long long)s->receipt_counter);

@@ -59,11 +59,11 @@ static int build_sensors_set(struct ctl *c, int argc, char **argv)
 
 static int build_password_set(struct ctl *c, int argc, char **argv)
 {
-	const char *np = argc == 1 ? argv[0] : getenv("SVCPORT_NEW_ADMIN_PASSWORD");
-
 	c->req.which_cmd = T(password_set);
-	return ctl_copy_str(c->req.cmd.password_set.new_password,
-	                    sizeof(c->req.cmd.password_set.new_password), np, "new password");
+	return ctl_secret(c->new_password_file, argc == 1 ? argv[0] : NULL,
+	                  "SVCPORT_NEW_ADMIN_PASSWORD", "new password",
+	                  c->req.cmd.password_set.new_password,
+	                  sizeof(c->req.cmd.password_set.new_password));
 }
 
 static int build_tamper_intrusion(struct ctl *c, int argc, char **argv)
@@ -199,10 +199,10 @@ static const struct ctl_cmd {
 } commands[] = {
     {"status", NULL, 0, 0, T(status), NULL, NULL,
      "status                         device, lockdown, LED, sensors, policies"},
-    {"activate", NULL, 0, 0, T(activate), NULL, NULL,
+    {"activate", NULL, 0, 0, 0, ctl_build_activate, NULL,
      "activate                       release the SED AK (BMC-managed control only)"},
     {"password", "set", 0, 1, 0, build_password_set, NULL,
-     "password set [NEW]             NEW or $SVCPORT_NEW_ADMIN_PASSWORD"},
+     "password set [NEW | --new-password-file FILE|-]   or $SVCPORT_NEW_ADMIN_PASSWORD"},
     {"sensors", "show", 0, 0, T(sensors_show), NULL, NULL, "sensors show"},
     {"sensors", "set", 0, 6, 0, build_sensors_set, NULL,
      "sensors set [intrusion on|off] [motion on|off] [threshold N]"},
@@ -221,12 +221,14 @@ static const struct ctl_cmd {
     {"factory-reset", NULL, 0, 1, 0, ctl_build_factory_reset, NULL,
      "factory-reset --yes            the firmware-setup path: the label's password"},
     {"account", "add", 2, 3, 0, ctl_build_account_add, NULL,
-     "account add NAME administrator|read-only [PASSWORD] | account delete NAME"},
+     "account add NAME administrator|read-only [PW | --new-password-file FILE|-]\n"
+     "    | account delete NAME"},
     {"account", "delete", 1, 1, 0, ctl_build_account_delete, NULL, NULL},
     {"account", "list", 0, 0, 0, NULL, ctl_run_account_list,
      "account list                   every account, its level (Administrator or above)"},
     {"uefi-password", "set", 0, 1, 0, ctl_build_uefi_set, NULL,
-     "uefi-password set [NEW] | clear | verify [PW]   the host firmware setup password"},
+     "uefi-password set [NEW | --new-password-file FILE|-] | clear | verify [PW]\n"
+     "    the host firmware setup password (current one: --uefi-password-file FILE|-)"},
     {"uefi-password", "clear", 0, 0, 0, ctl_build_uefi_clear, NULL, NULL},
     {"uefi-password", "verify", 0, 1, 0, ctl_build_uefi_verify, NULL, NULL},
     {"activation-code", NULL, 0, 0, 0, NULL, ctl_run_activation_code,
@@ -254,6 +256,10 @@ static const struct ctl_help {
      "counts only while the chassis lock is engaged). An Administrator may tighten a\n"
      "policy; a value that weakens protection needs the Administrator+. Audited\n"
      "(policy-set)."},
+    {"activate", NULL,
+     "Administrator or above; BMC-managed control only. After a reset of the BMC (factory,\n"
+     "handset, emergency) since the last activation, it needs the UEFI setup password in\n"
+     "$SVCPORT_UEFI_PASSWORD when one is set. Audited (admin-activate)."},
     {"factory-reset", NULL,
      "No login: whoever is at the machine. Needs $SVCPORT_UEFI_PASSWORD when a UEFI\n"
      "setup password is set. The administrator password returns to the label's\n"
@@ -261,7 +267,8 @@ static const struct ctl_help {
      "the SED AK is cleared (and the server LOCKED) unless factory-reset-clears-sed-ak\n"
      "is false; a lock is never lifted. Audited (factory-reset)."},
     {"account", "add",
-     "Administrator+ only. PASSWORD or $SVCPORT_NEW_ACCOUNT_PASSWORD (8+ chars) is\n"
+     "Administrator+ only. --new-password-file FILE (- : stdin, no echo on a terminal),\n"
+     "$SVCPORT_NEW_ACCOUNT_PASSWORD or PW (seen in /proc: avoid; 8+ chars) is\n"
      "the initial one: the account changes it at its first login (--user NAME\n"
      "password set). There is exactly one Administrator+: the default user 'admin'.\n"
      "At most 8 other accounts. Audited (account-add, account-delete)."},
@@ -269,8 +276,9 @@ static const struct ctl_help {
     {"account", "list",
      "Administrator or above. --json: {\"ok\":true,\"accounts\":[{name,role,must_change}]}"},
     {"uefi-password", NULL,
-     "set/clear: Administrator+ only; NEW or $SVCPORT_NEW_UEFI_PASSWORD (8+ chars);\n"
-     "replacing or clearing one needs it in $SVCPORT_UEFI_PASSWORD. Stored as PBKDF2-\n"
+     "set/clear: Administrator+ only; --new-password-file FILE|-, $SVCPORT_NEW_UEFI_PASSWORD\n"
+     "or NEW (8+ chars); replacing or clearing one needs it (--uefi-password-file FILE|-\n"
+     "or $SVCPORT_UEFI_PASSWORD). Stored as PBKDF2-\n"
      "HMAC-SHA256 with a random salt; wrong guesses back off. When set, factory-reset\n"
      "needs it. verify: no login (what the setup screen asks), PW or\n"
      "$SVCPORT_UEFI_PASSWORD. Audited (uefi-password-set, uefi-password-clear)."},
@@ -282,16 +290,21 @@ static const struct ctl_help {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svcport-bmcctl --admin-socket PATH [--user NAME] [--password PW] "
-	           "[--json] COMMAND\n"
-	           "       svcport-bmcctl --help | --version\n"
-	           "commands (COMMAND --help for more):\n");
+	fprintf(f,
+	        "usage: svcport-bmcctl --admin-socket PATH [--user NAME] [--password-file FILE|-]\n"
+	        "                      [--password PW] [--json] COMMAND\n"
+	        "       svcport-bmcctl --help | --version\n"
+	        "commands (COMMAND --help for more):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].synopsis)
 			fprintf(f, "  %s\n", commands[i].synopsis);
-	fprintf(f, "The account is --user or $SVCPORT_ADMIN_USER (default: admin, the\n"
-	           "Administrator+); its password --password or $SVCPORT_ADMIN_PASSWORD. A new\n"
-	           "board's is printed on its label and must be changed at first login.\n");
+	fprintf(f,
+	        "The account is --user or $SVCPORT_ADMIN_USER (default: admin, the\n"
+	        "Administrator+); its password --password-file FILE (- : stdin, asked without\n"
+	        "echo on a terminal), $SVCPORT_ADMIN_PASSWORD or --password (seen by every user\n"
+	        "in /proc: avoid). New passwords: --new-password-file FILE|-, the current UEFI\n"
+	        "password: --uefi-password-file FILE|-. A new board's password is printed on\n"
+	        "its label and must be changed at first login.\n");
 }
 
 static const struct ctl_cmd *find(int argc, char **argv, int *ret_args)
@@ -366,6 +379,7 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 	static const struct option opts[] = {
 	    {"admin-socket", required_argument, NULL, 'a'},
 	    {"password", required_argument, NULL, 'p'},
+	    {"password-file", required_argument, NULL, 'P'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
@@ -381,6 +395,12 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 			break;
 		case 'p':
 			*ret_password = optarg;
+			break;
+		case 'P':
+			if (ctl_read_secret(optarg, "password", c->req.password,
+			                    sizeof(c->req.password)))
+				return -EINVAL;
+			*ret_password = c->req.password;
 			break;
 		case 'u':
 			*ret_user = optarg;
@@ -413,18 +433,21 @@ int main(int argc, char **argv)
 	const struct ctl_cmd *k;
 	int words = 0, ret;
 
+	c.req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
 	if (parse_options(&c, argc, argv, &password, &user) < 0)
 		return 2;
 	argc -= optind;
 	argv += optind;
 	if (print_command_help(argc, argv))
 		return 0;
+	if (ctl_take_secret_files(&c, &argc, argv))
+		return 2;
 	if (!password)
 		password = getenv("SVCPORT_ADMIN_PASSWORD");
 	if (!user)
 		user = getenv("SVCPORT_ADMIN_USER");
-	c.req = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
-	if (password && ctl_copy_str(c.req.password, sizeof(c.req.password), password, "password"))
+	if (password && password != c.req.password &&
+	    ctl_copy_str(c.req.password, sizeof(c.req.password), password, "password"))
 		return 1;
 	if (user && ctl_copy_str(c.req.user, sizeof(c.req.user), user, "user"))
 		return 1;

@@ -16,6 +16,8 @@
 struct ctl {
 	const char *admin_socket;
 	bool json;
+	/* --new-password-file, --uefi-password-file (after the command; "-": stdin). */
+	const char *new_password_file, *uefi_password_file;
 	svcport_admin_v1_AdminRequest req;
 	svcport_admin_v1_AdminReply rep;
 };
@@ -59,7 +61,18 @@ int ctl_build_uefi_set(struct ctl *c, int argc, char **argv);
 int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv);
 int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv);
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv);
+int ctl_build_activate(struct ctl *c, int argc, char **argv);
 int ctl_run_activation_code(struct ctl *c, int argc, char **argv);
+
+/* bmcctl-secret.c: passwords from files or stdin, never the command line (L4). */
+/* Takes --new-password-file F and --uefi-password-file F out of argv into c. 0 or 1. */
+int ctl_take_secret_files(struct ctl *c, int *argc, char **argv);
+/* The first line of file ("-": stdin, asked without echo on a terminal) into dst;
+ * empty, too long or unreadable: said, 1. */
+int ctl_read_secret(const char *file, const char *what, char *dst, size_t cap);
+/* dst := file's line if file, else arg, else $env (missing: said). 0 or 1. */
+int ctl_secret(const char *file, const char *arg, const char *env, const char *what, char *dst,
+               size_t cap);
 
 /* Argument parsing: 0 or -EINVAL. */
 int ctl_parse_bool(const char *s, bool *ret);

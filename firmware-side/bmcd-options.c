@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	        "                    [--log stderr|syslog] [--ready-fd N] [--foreground]\n"
 	        "                    [--usb-udc UDC|PATH] [--usb-port PATH] [--hw-sim DIR]\n"
 	        "                    [--host-socket PATH] [--host-uid UID] [--se-config FILE]\n"
-	        "                    [--link-dir DIR]\n"
+	        "                    [--link-dir DIR] [--intrusion-alarm PATH] [--sed-component DIR]\n"
 	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	        "                    [--se-config FILE]\n"
 	        "       svcport-bmcd --help | --version\n\n"
@@ -34,8 +34,11 @@ static void usage(FILE *f)
 	        "the host firmware of uid --host-uid. --se-config FILE: the secure element is\n"
 	        "the PKCS#11 token it names (docs/deploy.md); none: files in DIR/se.\n"
 	        "--link-dir DIR: the link credentials for the gateway's network links\n"
-	        "(link.key, link-chain.pem, ca-statement.pb; docs/certs.md). See\n"
-	        "svcport-bmcd(8) and docs/bmc.md.\n");
+	        "(link.key, link-chain.pem, ca-statement.pb; docs/certs.md).\n"
+	        "--intrusion-alarm PATH: the chassis-intrusion latch (hwmon intrusionN_alarm).\n"
+	        "--sed-component DIR: the SED AK's automatic backup component (a store apart\n"
+	        "from the board's; default with --hw-sim: DIR/sed-component of its folder).\n"
+	        "See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
 static const struct option bmcd_opts[] = {
@@ -58,6 +61,8 @@ static const struct option bmcd_opts[] = {
     {"host-uid", required_argument, NULL, 'O'},
     {"se-config", required_argument, NULL, 'C'},
     {"link-dir", required_argument, NULL, 'L'},
+    {"intrusion-alarm", required_argument, NULL, 'I'},
+    {"sed-component", required_argument, NULL, 'K'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {0},
@@ -166,6 +171,12 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 		case 'S':
 			o->presence.hw_sim = optarg;
 			break;
+		case 'I':
+			o->presence.intrusion_alarm = optarg;
+			break;
+		case 'K':
+			o->sed_component = optarg;
+			break;
 		case 'C':
 			if (se_config_set(o, optarg) < 0)
 				return 2;
@@ -186,7 +197,8 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || !o->state_dir || (o->init && !o->factory) ||
 	    (!o->init && (!o->gw_path || !o->admin_path)) ||
-	    (o->presence.hw_sim && (o->presence.usb_udc || o->presence.usb_port))) {
+	    (o->presence.hw_sim &&
+	     (o->presence.usb_udc || o->presence.usb_port || o->presence.intrusion_alarm))) {
 		usage(stderr);
 		return 2;
 	}

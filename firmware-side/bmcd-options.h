@@ -15,6 +15,7 @@ struct options {
 	const char *state_dir, *gw_path, *admin_path, *factory, *log_kind, *user;
 	const char *host_arg;            /* --host-socket */
 	const char *link_dir;            /* --link-dir: the link credentials' export */
+	const char *sed_component;       /* --sed-component: the SED AK backup component */
 	char host_path[PATH_MAX];        /* it, or host.sock beside the admin socket */
 	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */
 	struct se_config se;             /* --se-config FILE, loaded */

@@ -373,7 +373,10 @@ static void start_link(struct daemon *d, const struct options *o)
 static int serve(const struct options *o, const struct bmc_env *env)
 {
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
-	struct bmc_options bo = {.sed_component = presence_sed_component(&o->presence)};
+	struct bmc_options bo = {.sed_component = o->sed_component
+	                                              ? o->sed_component
+	                                              : presence_sed_component(&o->presence),
+	                         .sed_component_sync_later = true};
 	svcport_v1_BmcReply ev;
 	char hw_desc[PATH_MAX + 128];
 	int ret;
@@ -410,6 +413,8 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	    privdrop(&(struct privdrop_opts){.user = o->user}) < 0)
 		goto out;
 	start_link(&d, o);
+	/* As bmcd's user: the component's files are its own (L1 of issue 13's attack pass). */
+	bmc_sed_component_sync(d.bmc);
 	/* The first StateChanged baseline: no event for the initial state. */
 	(void)bmc_take_state_event(d.bmc, &ev);
 	log_msg(LOG_INFO, "listening: gateway %s (uid %d), admin %s, host %s (uid %d)", o->gw_path,

@@ -30,22 +30,35 @@ static bool is_valid_name(const char *n)
 	return strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
 }
 
-/* Changes the logged-in account's own password. */
+/* True if pw is the account's current password (constant time: PBKDF2, then a
+ * constant-time compare). The default user's is its own, or the label's while
+ * none is set (the one-time password of an emergency reset is its own). */
+static bool is_current_password(const svcport_v1_BmcState *st, const svcport_v1_ConsoleAccount *a,
+                                const char *pw)
+{
+	if (a)
+		return console_is_hash_of(a->password_salt.bytes, a->password_salt.size,
+		                          a->password_hash.bytes, a->password_hash.size, pw);
+	if (st->admin_password_hash.size == 0)
+		return console_is_label_password(st, pw);
+	return console_is_hash_of(st->admin_password_salt.bytes, st->admin_password_salt.size,
+	                          st->admin_password_hash.bytes, st->admin_password_hash.size, pw);
+}
+
+/* Changes the logged-in account's own password: never to itself (a password
+ * that must change stays changed), nor the default user's to the label's. */
 CONSOLE_HANDLER(console_password_set)
 {
 	const char *pw = req->cmd.password_set.new_password;
 	svcport_v1_ConsoleAccount *a = step->account >= 0 ? &next->accounts[step->account] : NULL;
-	bool same;
 
-	if (a)
-		same = console_is_hash_of(a->password_salt.bytes, a->password_salt.size,
-		                          a->password_hash.bytes, a->password_hash.size, pw);
-	else
-		same = console_is_label_password(next, pw);
-	if (strlen(pw) < CONSOLE_PASSWORD_MIN || same)
+	if (strlen(pw) < CONSOLE_PASSWORD_MIN)
+		return console_fail(r, AE(INVALID_STATE), "new password: at least 8 characters");
+	if (is_current_password(next, a, pw))
 		return console_fail(r, AE(INVALID_STATE),
-		                    a ? "new password: at least 8 characters, not the current one"
-		                      : "new password: at least 8 characters, not the label's");
+		                    "new password: the same as the current one; choose another");
+	if (!a && console_is_label_password(next, pw))
+		return console_fail(r, AE(INVALID_STATE), "new password: not the label's");
 	if (a && console_hash_new(b, pw, a->password_salt.bytes, a->password_hash.bytes) == 0) {
 		a->password_salt.size = 16;
 		a->password_hash.size = 32;

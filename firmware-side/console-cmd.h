@@ -31,6 +31,8 @@ enum console_gate {
 	GATE_LOGIN,       /* an Administrator or the Administrator+ */
 	GATE_ADMIN_PLUS,  /* the Administrator+ only: the SED AK, the UEFI password */
 	GATE_LOGIN_FIRST, /* any account, also while its password must still change */
+	GATE_OPTIONAL,    /* no login needed; a user or password given is checked as
+	                   * GATE_LOGIN_FIRST and shows more (status: attack pass L3) */
 };
 
 /* What a handler asks of the dispatcher once it returned ADMIN_OK. */
@@ -125,6 +127,12 @@ CONSOLE_HANDLER(console_factory_reset);
 CONSOLE_HANDLER(console_uefi_set);
 CONSOLE_HANDLER(console_uefi_clear);
 CONSOLE_HANDLER(console_uefi_verify);
+/* True if a UEFI setup password is set. */
+bool console_has_uefi(const svcport_v1_BmcState *st);
+/* AE(OK) if pw is the UEFI password; else r says why. Wrong guesses back off
+ * on their own key (not the login's). */
+svcport_admin_v1_AdminError console_uefi_check(struct bmc *b, const svcport_v1_BmcState *st,
+                                               const char *pw, svcport_admin_v1_AdminReply *r);
 /* console-cert.c: certificates and the trust store (DESIGN §6). */
 CONSOLE_HANDLER(console_cert_export);
 CONSOLE_HANDLER(console_cert_csr);

@@ -78,6 +78,7 @@ static bool is_allowed(enum console_gate gate, svcport_v1_ConsoleRole role)
 	case GATE_NONE:
 	case GATE_READ:
 	case GATE_LOGIN_FIRST:
+	case GATE_OPTIONAL:
 		return true;
 	case GATE_LOGIN:
 		return role == ROLE(ADMINISTRATOR) || role == ROLE(ADMINISTRATOR_PLUS);
@@ -102,7 +103,7 @@ svcport_admin_v1_AdminError console_login(struct bmc *b, const svcport_admin_v1_
 
 	step->role = ROLE(ROLE_UNSPECIFIED);
 	step->account = CONSOLE_ACCOUNT_NONE;
-	if (gate == GATE_NONE)
+	if (gate == GATE_NONE || (gate == GATE_OPTIONAL && !req->user[0] && !req->password[0]))
 		return AE(OK);
 	if (wait) {
 		r->retry_after_ms = wait;
@@ -120,7 +121,7 @@ svcport_admin_v1_AdminError console_login(struct bmc *b, const svcport_admin_v1_
 		role = b->st.accounts[who].role;
 		must_change = b->st.accounts[who].must_change;
 	}
-	if (must_change && gate != GATE_LOGIN_FIRST)
+	if (must_change && gate != GATE_LOGIN_FIRST && gate != GATE_OPTIONAL)
 		return console_fail(r, AE(PASSWORD_MUST_CHANGE),
 		                    "this password must be changed first: run `password set`");
 	if (!is_allowed(gate, role))

@@ -76,9 +76,8 @@ CONSOLE_HANDLER(console_policy_set)
 	return AE(OK);
 }
 
-/* AE(OK) if pw is the UEFI password; wrong guesses back off. */
-static svcport_admin_v1_AdminError uefi_check(struct bmc *b, const svcport_v1_BmcState *st,
-                                              const char *pw, svcport_admin_v1_AdminReply *r)
+svcport_admin_v1_AdminError console_uefi_check(struct bmc *b, const svcport_v1_BmcState *st,
+                                               const char *pw, svcport_admin_v1_AdminReply *r)
 {
 	const uint64_t now = b->env.now_ms(b->env.user_data);
 	const uint32_t wait = ratelimit_check(&b->admin_rl, &uefi_key, now);
@@ -97,7 +96,7 @@ static svcport_admin_v1_AdminError uefi_check(struct bmc *b, const svcport_v1_Bm
 	return AE(OK);
 }
 
-static bool has_uefi(const svcport_v1_BmcState *st)
+bool console_has_uefi(const svcport_v1_BmcState *st)
 {
 	return st->uefi_password_hash.size != 0;
 }
@@ -109,7 +108,7 @@ CONSOLE_HANDLER(console_uefi_set)
 	if (strlen(in->new_password) < CONSOLE_PASSWORD_MIN)
 		return console_fail(r, AE(INVALID_STATE), "UEFI password: at least 8 characters");
 	/* Replacing one needs it: an Administrator+ session alone does not. */
-	if (has_uefi(next) && uefi_check(b, next, in->current, r) != AE(OK))
+	if (console_has_uefi(next) && console_uefi_check(b, next, in->current, r) != AE(OK))
 		return r->error;
 	if (console_hash_new(b, in->new_password, next->uefi_password_salt.bytes,
 	                     next->uefi_password_hash.bytes) < 0)
@@ -122,9 +121,9 @@ CONSOLE_HANDLER(console_uefi_set)
 
 CONSOLE_HANDLER(console_uefi_clear)
 {
-	if (!has_uefi(next))
+	if (!console_has_uefi(next))
 		return console_fail(r, AE(INVALID_STATE), "no UEFI password is set");
-	if (uefi_check(b, next, req->cmd.uefi_password_clear.current, r) != AE(OK))
+	if (console_uefi_check(b, next, req->cmd.uefi_password_clear.current, r) != AE(OK))
 		return r->error;
 	next->uefi_password_salt.size = 0;
 	next->uefi_password_hash.size = 0;
@@ -135,9 +134,9 @@ CONSOLE_HANDLER(console_uefi_clear)
 /* What the host firmware's setup screen asks: no login, the back-off only. */
 CONSOLE_HANDLER(console_uefi_verify)
 {
-	if (!has_uefi(next))
+	if (!console_has_uefi(next))
 		return console_fail(r, AE(INVALID_STATE), "no UEFI password is set");
-	return uefi_check(b, next, req->cmd.uefi_password_verify.password, r);
+	return console_uefi_check(b, next, req->cmd.uefi_password_verify.password, r);
 }
 
 /*
@@ -154,8 +153,8 @@ CONSOLE_HANDLER(console_factory_reset)
 	const bool clears = !next->factory_reset_keeps_sed_ak && next->sed_ak_present;
 	const pb_size_t accounts = next->accounts_count;
 
-	if (has_uefi(next) &&
-	    uefi_check(b, next, req->cmd.factory_reset.uefi_password, r) != AE(OK))
+	if (console_has_uefi(next) &&
+	    console_uefi_check(b, next, req->cmd.factory_reset.uefi_password, r) != AE(OK))
 		return r->error;
 	if (clears) {
 		sealed_sed_ak_clear(next);
@@ -164,13 +163,14 @@ CONSOLE_HANDLER(console_factory_reset)
 	next->admin_password_salt.size = 0;
 	next->admin_password_hash.size = 0;
 	next->admin_password_must_change = true;
+	next->reset_since_activation = true;
 	bmc_settings_revert(next);
 	snprintf(r->message, sizeof(r->message),
 	         "the administrator password is the label's again%s; set a new one now",
 	         clears ? "; the SED AK is cleared: restore it from a backup" : "");
 	step->event = "factory-reset";
 	snprintf(step->detail, sizeof(step->detail), "uefi=%s sed-ak=%s accounts-removed=%u",
-	         has_uefi(next) ? "checked" : "none", clears ? "cleared" : "kept",
+	         console_has_uefi(next) ? "checked" : "none", clears ? "cleared" : "kept",
 	         (unsigned)accounts);
 	return AE(OK);
 }

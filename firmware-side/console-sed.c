@@ -200,7 +200,8 @@ CONSOLE_HANDLER(console_sed_component_restore)
 {
 	unsigned char ak[SEALED_SED_AK_LEN];
 	svcport_admin_v1_AdminError e;
-	uint64_t gen = 0;
+	struct sedcomp_info copy;
+	uint64_t gen;
 	int ret;
 
 	SED_GATE(r, step);
@@ -208,7 +209,8 @@ CONSOLE_HANDLER(console_sed_component_restore)
 		return console_fail(r, AE(INVALID_STATE),
 		                    "no identity yet: the device-key update comes first");
 	ret = sedcomp_get(b->sed_component[0] ? b->sed_component : NULL, next->device.machine_type,
-	                  next->device.serial_number, ak, &gen);
+	                  next->device.serial_number, ak, &copy);
+	gen = copy.generation;
 	if (ret == -ENOENT || ret == -EBADMSG || ret == -ESRCH) {
 		char detail[96];
 
@@ -228,11 +230,13 @@ CONSOLE_HANDLER(console_sed_component_restore)
 		    "a reset cleared the SED AK after the component's copy: restore "
 		    "it from a backup (sed restore) or the drive set's passphrase");
 	}
-	e = set_ak(b, next, ak, "", r, step);
+	/* The drive set comes back with the AK: a passphrase AK stays its set's. */
+	e = set_ak(b, next, ak, copy.drive_set, r, step);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	next->sed_ak_generation = gen; /* the same AK as the component's copy */
 	step->event = "sed-restore-component";
-	snprintf(step->detail, sizeof(step->detail), "generation=%llu", (unsigned long long)gen);
+	snprintf(step->detail, sizeof(step->detail), "generation=%llu%s%.32s",
+	         (unsigned long long)gen, copy.drive_set[0] ? " drive-set=" : "", copy.drive_set);
 	return e;
 }
 

@@ -43,17 +43,82 @@ static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 	s->keylock_enabled = b->st.keylock_enabled;
 	s->factory_reset_clears_sed_ak = !b->st.factory_reset_keeps_sed_ak;
 	s->chassis_locked = bmc_is_chassis_locked(b);
+	s->reset_since_activation = b->st.reset_since_activation;
+	snprintf(s->hardware_fault, sizeof(s->hardware_fault), "%s", bmc_hardware_fault_get(b));
+}
+
+/*
+ * What anyone at the console may see without a login (attack pass on issue 13,
+ * L3): what the technician in front of the server needs and the server shows
+ * anyway (model and serial on its label, the LED, whether it is locked, who
+ * controls it, the firmware, a hardware fault); never which way a reset, a
+ * backup or a policy would lead.
+ */
+static void status_public_only(svcport_admin_v1_StatusReply *s)
+{
+	const svcport_v1_DeviceInfo in = s->info;
+	char fault[sizeof(s->hardware_fault)];
+
+	snprintf(fault, sizeof(fault), "%s", s->hardware_fault);
+	*s = (svcport_admin_v1_StatusReply)svcport_admin_v1_StatusReply_init_zero;
+	s->has_info = true;
+	s->info.has_device = in.has_device;
+	s->info.device = in.device;
+	s->info.has_identity = in.has_identity;
+	s->info.lockdown_state = in.lockdown_state;
+	s->info.security_led = in.security_led;
+	s->info.control_mode = in.control_mode;
+	snprintf(s->info.firmware_version, sizeof(s->info.firmware_version), "%s",
+	         in.firmware_version);
+	snprintf(s->hardware_fault, sizeof(s->hardware_fault), "%s", fault);
 }
 
 static CONSOLE_HANDLER(cmd_status)
 {
 	r->which_body = svcport_admin_v1_AdminReply_status_tag;
 	fill_status(b, &r->body.status);
+	r->body.status.details = step->role != svcport_v1_ConsoleRole_CONSOLE_ROLE_UNSPECIFIED ||
+	                         req->which_cmd != svcport_admin_v1_AdminRequest_status_tag;
+	if (!r->body.status.details)
+		status_public_only(&r->body.status);
 	if (b->unstored)
 		snprintf(r->message, sizeof(r->message), "%s (%s) is in force but not stored yet%s",
 		         b->unstored_written ? "a change" : "a change that reduced access",
 		         b->unstored_event,
 		         b->latch.flags ? "; the secure element's latch holds it" : "");
+	return AE(OK);
+}
+
+/*
+ * After a reset (factory, handset, emergency) the Administrator+ is whoever was
+ * at the machine: lifting a lock from the console then needs the UEFI password
+ * when one is set (the host firmware keeps it across a BMC reset). A
+ * portal-signed Activate is not gated (attack pass on issue 13, M3).
+ */
+static svcport_admin_v1_AdminError activate_after_reset(struct bmc *b,
+                                                        const svcport_admin_v1_AdminRequest *req,
+                                                        svcport_admin_v1_AdminReply *r,
+                                                        svcport_v1_BmcState *next,
+                                                        struct console_step *step)
+{
+	const bool uefi = console_has_uefi(next);
+
+	if (!next->reset_since_activation)
+		return AE(OK);
+	if (uefi && !req->cmd.activate.uefi_password[0])
+		return console_fail(
+		    r, AE(UEFI_AUTH_FAILED),
+		    "the BMC was reset since the last activation: activate needs the "
+		    "UEFI setup password");
+	if (uefi && console_uefi_check(b, next, req->cmd.activate.uefi_password, r) != AE(OK))
+		return r->error;
+	if (!uefi)
+		snprintf(r->message, sizeof(r->message),
+		         "activated after a reset with no UEFI password set: whoever reset the BMC "
+		         "could do the same (uefi-password set)");
+	snprintf(step->detail, sizeof(step->detail), "after a reset: uefi=%s",
+	         uefi ? "checked" : "none");
+	next->reset_since_activation = false;
 	return AE(OK);
 }
 
@@ -67,6 +132,8 @@ static CONSOLE_HANDLER(cmd_activate)
 		                    "not BMC-managed: only a portal-signed Activate unlocks");
 	if (next->sed_enabled && !next->sed_ak_present)
 		return console_fail(r, AE(INVALID_STATE), BMC_SED_AK_ABSENT);
+	if (activate_after_reset(b, req, r, next, step) != AE(OK))
+		return r->error;
 	/* Release to the drives: the AK unseals for this one use. */
 	if (next->sed_ak_present) {
 		ret = sealed_sed_ak_get(b->se, next, ak);
@@ -198,7 +265,7 @@ static const struct console_cmd {
 	enum console_gate gate;
 	console_fn fn;
 } commands[] = {
-    {T(status), "admin status", GATE_NONE, cmd_status},
+    {T(status), "admin status", GATE_OPTIONAL, cmd_status},
     {T(activate), "admin activate", GATE_LOGIN, cmd_activate},
     {T(password_set), "admin password set", GATE_LOGIN_FIRST, console_password_set},
     {T(sensors_show), "admin sensors show", GATE_READ, cmd_status},

@@ -2,6 +2,9 @@
 /* bmcd's watch on the cover and the handset (hwwatch.h). */
 #include "hwwatch.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 static const struct {
@@ -14,36 +17,71 @@ static const struct {
     {HWIN_HANDSET_REVERT, BMC_HW_HANDSET_REVERT, false},
 };
 
-void hwwatch_poll(struct hwwatch *w, struct hwin *hw, struct bmc *bmc, hwwatch_log_fn log)
+/*
+ * The cover now: 1 open, 0 closed; never unreadable, since an input that cannot
+ * be read counts as open (fail closed, as the keylock does) and is told to the
+ * core as a fault. *ret_brief: closed now, but its latch held an opening since
+ * the last look (attack pass on issue 13, M2: a 1-s opening between two polls).
+ */
+static int cover_read(struct hwin *hw, struct bmc *bmc, bool *ret_brief, hwwatch_log_fn log)
+{
+	const int level = hwin_read(hw, HWIN_COVER);
+	const int latch = hwin_latch_take(hw, HWIN_COVER);
+	char fault[80] = "";
+	bool open;
+
+	if (level < 0 && level != -ENODEV)
+		snprintf(fault, sizeof(fault), "cover input unreadable (%s)", strerror(-level));
+	else if (latch < 0 && latch != -ENODEV)
+		snprintf(fault, sizeof(fault), "cover latch unreadable (%s)", strerror(-latch));
+	if (strcmp(fault, bmc_hardware_fault_get(bmc)) != 0 && log)
+		log(fault[0] ? LOG_WARNING : LOG_NOTICE, "hardware: %s",
+		    fault[0] ? fault : "the cover input reads again");
+	bmc_hardware_fault(bmc, fault[0] ? fault : NULL);
+	/* No level input: the latch is all the board has, read as a level. */
+	open = fault[0] || level == 1 || (level == -ENODEV && latch == 1);
+	*ret_brief = !open && latch == 1;
+	return open;
+}
+
+static void apply(struct bmc *bmc, enum bmc_hw_event ev, hwwatch_log_fn log)
 {
 	struct bmc_outcome o;
 
+	/* A change that cannot be stored is held (board.h); o says so. */
+	if (bmc_hardware_event(bmc, ev, &o) < 0 && !o.detail)
+		o.detail = "not stored";
+	if (log)
+		log(LOG_NOTICE, "hardware %s -> %s%s%s", o.request, bmc_error_name(o.result),
+		    o.detail ? ": " : "", o.detail ? o.detail : "");
+}
+
+void hwwatch_poll(struct hwwatch *w, struct hwin *hw, struct bmc *bmc, hwwatch_log_fn log)
+{
 	if (!hw)
 		return;
 	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
 		const enum hwin_input in = watched[i].in;
-		const int now = hwin_read(hw, in);
+		bool brief = false;
+		const int now =
+		    in == HWIN_COVER ? cover_read(hw, bmc, &brief, log) : hwin_read(hw, in);
 
 		if (!w->started && watched[i].at_start)
 			w->armed[in] = true;
 		if (now == 0) {
 			w->armed[in] = true;
+			if (brief)
+				apply(bmc, watched[i].ev, log);
 			continue;
 		}
 		if (now < 0 || !w->armed[in]) {
 			/* Unreadable: no edge; a handset must be seen released again. */
-			if (now < 0 && !watched[i].at_start)
+			if (now < 0)
 				w->armed[in] = false;
 			continue;
 		}
 		w->armed[in] = false;
-		/* A change that cannot be stored is held (board.h); o says so. */
-		if (bmc_hardware_event(bmc, watched[i].ev, &o) < 0 && !o.detail)
-			o.detail = "not stored";
-		if (log)
-			log(LOG_NOTICE, "hardware %s -> %s%s%s", o.request,
-			    bmc_error_name(o.result), o.detail ? ": " : "",
-			    o.detail ? o.detail : "");
+		apply(bmc, watched[i].ev, log);
 	}
 	w->started = true;
 }

@@ -7,7 +7,9 @@
  * BMC_TICK_MS). A handset input seen active first (at start, or unreadable
  * before) must be released before it counts: a stuck button resets nothing
  * twice. The cover counts at start: a cover opened while bmcd was down is an
- * intrusion (fail closed).
+ * intrusion (fail closed). The cover's latch (hwin_latch_take) counts an
+ * opening that came and went between two polls; a cover input that cannot be
+ * read counts as open and is reported (bmc_hardware_fault).
  */
 #ifndef SVCPORT_BMC_HWWATCH_H
 #define SVCPORT_BMC_HWWATCH_H

@@ -36,11 +36,13 @@ int presence_open(const struct presence_config *cfg, struct hwin **ret_hw,
 		else if (cfg->usb_udc && snprintf(udc, sizeof(udc), "/sys/class/udc/%s/state",
 		                                  cfg->usb_udc) < (int)sizeof(udc))
 			sc.udc_state = udc;
+		sc.latch[HWIN_COVER] = cfg->intrusion_alarm;
 		ret = hwin_sysfs_open(&sc, ret_hw);
-		snprintf(desc, desc_len, "presence: USB gadget %s, USB host port %s%s",
-		         sc.udc_state ? sc.udc_state : "-", sc.usb_port ? sc.usb_port : "-",
-		         sc.udc_state || sc.usb_port ? ""
-		                                     : " (none: USB presence is never confirmed)");
+		snprintf(
+		    desc, desc_len, "presence: USB gadget %s, USB host port %s%s; cover latch %s",
+		    sc.udc_state ? sc.udc_state : "-", sc.usb_port ? sc.usb_port : "-",
+		    sc.udc_state || sc.usb_port ? "" : " (none: USB presence is never confirmed)",
+		    cfg->intrusion_alarm ? cfg->intrusion_alarm : "-");
 	}
 	if (ret < 0)
 		return ret;

@@ -16,6 +16,7 @@ struct presence_config {
 	const char *usb_udc;  /* a UDC name (/sys/class/udc/NAME/state) or a state file's path */
 	const char *usb_port; /* host mode: the port's sysfs device path */
 	const char *hw_sim;   /* the simulator's hardware folder (excludes the two above) */
+	const char *intrusion_alarm; /* the cover's latch: a hwmon intrusionN_alarm (sysfs) */
 };
 
 /*

@@ -29,13 +29,19 @@ static bool read_label(struct demo *d, const char *factory)
 	return ok && d->label[0];
 }
 
-/* `svcport-bmcctl --json` (`sensors show` with pw, else arg) answers key then want. */
+/* `svcport-bmcctl --json [--password pw] arg` (arg NULL: `sensors show`) answers key
+ * then want. */
 static bool bmcctl_says(struct demo *d, const char *pw, const char *arg, const char *key,
                         const char *want)
 {
 	char rest[256] = "";
 
-	if (pw)
+	if (pw && arg)
+		run_v(d,
+		      ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--json", "--password",
+		           (char *)pw, (char *)arg),
+		      key, rest, sizeof(rest));
+	else if (pw)
 		run_v(d,
 		      ARGV(d->bins.bmcctl, "--admin-socket", d->admin, "--json", "--password",
 		           (char *)pw, "sensors", "show"),
@@ -307,8 +313,8 @@ static bool st_emergency_reset(struct demo *d)
 	/* The administrator's password is refused (reset: a one-time password that must
 	 * change), the SED AK gone, and no log, capture or state file shows the password. */
 	ok = ok && bmcctl_says(d, "Adm1n-Secret", NULL, "\"error\":\"", "authentication");
-	ok = ok && bmcctl_says(d, NULL, "status", "\"admin_password_must_change\":", "true");
-	ok = ok && bmcctl_says(d, NULL, "status", "\"sed_ak_present\":", "false");
+	ok = ok && bmcctl_says(d, d->otp, "status", "\"admin_password_must_change\":", "true");
+	ok = ok && bmcctl_says(d, d->otp, "status", "\"sed_ak_present\":", "false");
 	ok = ok && is_secret_in_no_file(d->srv, d->otp);
 	ok =
 	    ok && sim(d, ARGV(S, "app", "--link", d->usb, "info", "--expect-state", "LOCKED")) == 0;

@@ -173,6 +173,7 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 		if (sed_ak_release(b, next, detail) != E(ERROR_NONE))
 			return E(INTERNAL);
 		next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
+		next->reset_since_activation = false;
 		return E(ERROR_NONE);
 	case svcport_v1_CommandBody_emergency_password_reset_tag:
 		if (!bmc_is_presence_ok(next, ctx)) {
@@ -183,6 +184,7 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 		if (rc != E(ERROR_NONE))
 			return rc;
 		result->has_one_time_password = true;
+		next->reset_since_activation = true; /* the maintenance user is Administrator+ */
 		if (next->emergency_reset_clears_sed_ak && next->sed_ak_present) {
 			sealed_sed_ak_clear(next);
 			next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;

@@ -49,6 +49,10 @@ struct bmc_options {
 	/* The automatic SED AK backup component (se/sedcomp.h): a directory apart from
 	 * the board's state; NULL: none fitted (reported as absent, never skipped). */
 	const char *sed_component;
+	/* True: bmc_open leaves the component's first copy to bmc_sed_component_sync(),
+	 * which bmcd calls once it runs as its own user, so the files it creates are
+	 * its own (attack pass on issue 13, L1: made as root, unreadable after the drop). */
+	bool sed_component_sync_later;
 };
 
 struct bmc;
@@ -66,6 +70,9 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
              struct bmc **ret_bmc) __attribute__((warn_unused_result));
 /* NULL is a no-op; zeroizes secrets. */
 void bmc_close(struct bmc *bmc);
+/* The backup component's first copy (sedak.h, sedak_component_sync): a component
+ * that holds nothing gets the board's AK. bmc_open does it unless told to wait. */
+void bmc_sed_component_sync(struct bmc *bmc);
 
 /* What happened, for the daemon's one log line per request. Strings are static. */
 struct bmc_outcome {
@@ -136,6 +143,14 @@ enum bmc_hw_event {
  */
 int bmc_hardware_event(struct bmc *bmc, enum bmc_hw_event ev, struct bmc_outcome *ret_outcome)
     __attribute__((warn_unused_result));
+/*
+ * The daemon's word on an event input it cannot read (the cover: it then
+ * counts as open, fail closed, and the intrusion's audit record names the
+ * fault); NULL clears it. `status` shows it while it lasts. Copied.
+ */
+void bmc_hardware_fault(struct bmc *bmc, const char *fault);
+/* The fault in force ("" for none). */
+const char *bmc_hardware_fault_get(const struct bmc *bmc);
 /*
  * What a reset to defaults (the factory reset, the handset's revert) changes
  * in st: the accounts other than the Administrator+ removed, every policy back

@@ -72,6 +72,7 @@ struct bmc {
 	struct ratelimit rl;
 	struct ratelimit admin_rl;
 	struct bmc_presence presence;
+	char hw_fault[80]; /* an input the daemon cannot read (bmc_hardware_fault); "": none */
 	bool event_valid;
 	svcport_v1_StateChanged last_event;
 };

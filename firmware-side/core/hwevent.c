@@ -34,6 +34,9 @@ static bool reset_password(svcport_v1_BmcState *next, bool clears_ak)
 	next->admin_password_salt.size = 0;
 	next->admin_password_hash.size = 0;
 	next->admin_password_must_change = true;
+	/* Whoever is at the machine has the Administrator+ now: the console's
+	 * `activate` needs the UEFI password until the next activation (M3). */
+	next->reset_since_activation = true;
 	if (!clears_ak || !next->sed_ak_present)
 		return false;
 	sealed_sed_ak_clear(next);
@@ -62,6 +65,16 @@ static bool revert(svcport_v1_BmcState *next)
 	return resets_pw && reset_password(next, clears_ak);
 }
 
+void bmc_hardware_fault(struct bmc *b, const char *fault)
+{
+	snprintf(b->hw_fault, sizeof(b->hw_fault), "%s", fault ? fault : "");
+}
+
+const char *bmc_hardware_fault_get(const struct bmc *b)
+{
+	return b->hw_fault;
+}
+
 int bmc_hardware_event(struct bmc *b, enum bmc_hw_event ev, struct bmc_outcome *out)
 {
 	static svcport_v1_BmcState next;
@@ -82,8 +95,11 @@ int bmc_hardware_event(struct bmc *b, enum bmc_hw_event ev, struct bmc_outcome *
 		}
 		next.lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
 		e.event = "tamper-intrusion";
-		snprintf(detail, sizeof(detail), "cover opened%s",
-		         next.keylock_enabled ? " with the keylock engaged" : "");
+		if (b->hw_fault[0])
+			snprintf(detail, sizeof(detail), "%.72s: counted as open", b->hw_fault);
+		else
+			snprintf(detail, sizeof(detail), "cover opened%s",
+			         next.keylock_enabled ? " with the keylock engaged" : "");
 		break;
 	case BMC_HW_HANDSET_PASSWORD_RESET:
 		cleared = reset_password(&next, next.emergency_reset_clears_sed_ak);

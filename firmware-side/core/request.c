@@ -84,12 +84,18 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 		ret = -ENAMETOOLONG;
 		goto fail;
 	}
-	sedak_component_sync(b);
+	if (!opt || !opt->sed_component_sync_later)
+		sedak_component_sync(b);
 	*ret_bmc = b;
 	return 0;
 fail:
 	bmc_close(b);
 	return ret;
+}
+
+void bmc_sed_component_sync(struct bmc *b)
+{
+	sedak_component_sync(b);
 }
 
 void bmc_close(struct bmc *b)

@@ -28,15 +28,6 @@ int sedak_derive(const char *passphrase, const char *drive_set, uint8_t ak[SEALE
 	                       SEALED_SED_AK_LEN);
 }
 
-static size_t put_str(uint8_t *out, const char *s)
-{
-	size_t n = strlen(s);
-
-	out[0] = (uint8_t)n;
-	memcpy(out + 1, s, n);
-	return n + 1;
-}
-
 int sedak_backup_encode(struct bmc *b, const svcport_v1_BmcState *st,
                         const uint8_t ak[SEALED_SED_AK_LEN], const char *backup_pass, uint8_t *out,
                         size_t cap, size_t *ret_len)
@@ -54,9 +45,9 @@ int sedak_backup_encode(struct bmc *b, const svcport_v1_BmcState *st,
 		out[8 + i] = (uint8_t)(iter >> (24 - 8 * i));
 	if (b->env.rng(b->env.user_data, out + 12, BACKUP_SALT_LEN) != 0)
 		return -EIO;
-	n += put_str(out + n, st->device.machine_type);
-	n += put_str(out + n, st->device.serial_number);
-	n += put_str(out + n, st->sed_drive_set);
+	n += sedcomp_str_put(out + n, st->device.machine_type);
+	n += sedcomp_str_put(out + n, st->device.serial_number);
+	n += sedcomp_str_put(out + n, st->sed_drive_set);
 	if (b->env.rng(b->env.user_data, out + n, AEAD_IV_LEN) != 0)
 		return -EIO;
 	ret = bmc_pbkdf2_iter(backup_pass, out + 12, BACKUP_SALT_LEN, iter, key, sizeof(key));
@@ -65,22 +56,6 @@ int sedak_backup_encode(struct bmc *b, const svcport_v1_BmcState *st,
 	mbedtls_platform_zeroize(key, sizeof(key));
 	*ret_len = n + AEAD_IV_LEN + SEALED_SED_AK_LEN + AEAD_TAG_LEN;
 	return ret;
-}
-
-/* A length-prefixed string at in[*at] into out (cap with its NUL); false if it does not fit. */
-static bool get_str(const uint8_t *in, size_t len, size_t *at, char *out, size_t cap)
-{
-	size_t n;
-
-	if (*at >= len)
-		return false;
-	n = in[*at];
-	if (n >= cap || *at + 1 + n > len)
-		return false;
-	memcpy(out, in + *at + 1, n);
-	out[n] = 0;
-	*at += 1 + n;
-	return true;
 }
 
 const char *sedak_backup_decode(const uint8_t *in, size_t len, const char *backup_pass,
@@ -95,9 +70,9 @@ const char *sedak_backup_decode(const uint8_t *in, size_t len, const char *backu
 		return "not an SED backup (version 2)";
 	for (int i = 0; i < 4; i++)
 		iter = iter << 8 | in[8 + i];
-	if (!get_str(in, len, &at, o->mt, sizeof(o->mt)) ||
-	    !get_str(in, len, &at, o->sn, sizeof(o->sn)) ||
-	    !get_str(in, len, &at, o->drive_set, sizeof(o->drive_set)) ||
+	if (!sedcomp_str_get(in, len, &at, o->mt, sizeof(o->mt)) ||
+	    !sedcomp_str_get(in, len, &at, o->sn, sizeof(o->sn)) ||
+	    !sedcomp_str_get(in, len, &at, o->drive_set, sizeof(o->drive_set)) ||
 	    at + AEAD_IV_LEN + SEALED_SED_AK_LEN + AEAD_TAG_LEN != len)
 		return "the backup's length is wrong";
 	if (iter < SEDAK_BACKUP_ITER_MIN || iter > SEDAK_BACKUP_ITER_MAX)
@@ -145,13 +120,16 @@ int sedak_component_update(struct bmc *b, char *why, size_t cap)
 	ret = sealed_sed_ak_get(b->se, &b->st, ak);
 	if (ret == 0)
 		ret = sedcomp_put(b->sed_component[0] ? b->sed_component : NULL, server_mt(&b->st),
-		                  server_sn(&b->st), b->st.sed_ak_generation, ak, &b->env);
+		                  server_sn(&b->st), b->st.sed_drive_set, b->st.sed_ak_generation,
+		                  ak, &b->env);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	if (ret < 0)
 		snprintf(why, cap, "%s",
 		         ret == -ENOENT ? "no backup component is fitted: the AK is not backed up"
 		         : ret == -EBADMSG ? "the backup component is unhealthy: the AK is not "
 		                             "backed up"
+		         : ret == -EACCES  ? "bmcd may not read the backup component's key: the "
+		                             "AK is not backed up"
 		                           : "the backup component did not take the AK");
 	return ret;
 }

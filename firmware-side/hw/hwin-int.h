@@ -11,6 +11,8 @@
 struct hwin_backend {
 	/* 1, 0, -ENODEV or -errno: see hwin_read(). */
 	int (*read)(struct hwin *hw, enum hwin_input in);
+	/* 1, 0, -ENODEV or -errno: see hwin_latch_take(). */
+	int (*take_latch)(struct hwin *hw, enum hwin_input in);
 	bool simulated;
 };
 
@@ -18,6 +20,8 @@ struct hwin {
 	const struct hwin_backend *ops;
 	/* sysfs: each input's path ("" not wired); sim: the folder in path[0]. */
 	char path[HWIN_INPUT_COUNT][PATH_MAX];
+	/* sysfs: each input's latch ("" none); sim: unused (DIR/latch). */
+	char latch[HWIN_INPUT_COUNT][PATH_MAX];
 };
 
 /* The first line of path (without its newline) into buf. 0 or -errno. */

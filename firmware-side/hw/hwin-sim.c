@@ -5,11 +5,13 @@
  * attached", ...), usb-host "attached" or "detached", chassis-lock "engaged"
  * or "released", cover "open" or "closed", the handset's inputs "pressed" or
  * "released". A missing file is an inactive input. `svcport-sim server hw` writes them (tmp +
- * rename).
+ * rename). The cover also latches, as chassis-intrusion hardware does: `server hw`
+ * creates DIR/latch/cover when it opens, bmcd takes it by unlink (hwin.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hwin-int.h"
 
@@ -41,10 +43,40 @@ static int sim_read(struct hwin *hw, enum hwin_input in)
 	ret = hwin_read_line(path, word, sizeof(word));
 	if (ret == -ENOENT)
 		return 0;
+	/* A word the real input cannot show is an unreadable input, not an inactive one. */
+	if (ret == 0 && !hwin_is_sim_value(in, word))
+		return -EBADMSG;
 	return ret < 0 ? ret : strcmp(word, active[in]) == 0;
 }
 
-static const struct hwin_backend sim_backend = {.read = sim_read, .simulated = true};
+static int sim_take_latch(struct hwin *hw, enum hwin_input in)
+{
+	char path[PATH_MAX + 32];
+
+	if (!hwin_is_sim_latched(in))
+		return -ENODEV;
+	if (snprintf(path, sizeof(path), "%s/latch", hw->path[0]) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (hwin_is_dir(path) != 1)
+		return -ENODEV; /* a board without one */
+	snprintf(path, sizeof(path), "%s/latch/%s", hw->path[0], hwin_input_name(in));
+	if (unlink(path) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static const struct hwin_backend sim_backend = {
+    .read = sim_read, .take_latch = sim_take_latch, .simulated = true};
+
+bool hwin_is_sim_latched(enum hwin_input in)
+{
+	return in == HWIN_COVER;
+}
+
+bool hwin_is_sim_active(enum hwin_input in, const char *value)
+{
+	return (unsigned)in < HWIN_INPUT_COUNT && strcmp(value, active[in]) == 0;
+}
 
 bool hwin_is_sim_value(enum hwin_input in, const char *value)
 {

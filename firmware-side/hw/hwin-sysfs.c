@@ -4,11 +4,13 @@
  * attribute (drivers/usb/gadget/udc/core.c: usb_state_string(), "configured"
  * once a host has set a configuration). The host-mode port: the device
  * directory of the port the service connector is wired to, present while a
- * device is attached.
+ * device is attached. The cover's latch: a hwmon chassis-intrusion alarm.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hwin-int.h"
 
@@ -33,13 +35,35 @@ static int sysfs_read(struct hwin *hw, enum hwin_input in)
 	}
 }
 
-static const struct hwin_backend sysfs_backend = {.read = sysfs_read, .simulated = false};
+/* A hwmon intrusionN_alarm (Documentation/hwmon/sysfs-interface.rst): "1" while
+ * latched; writing "0" clears it. A latch that will not clear is a fault. */
+static int sysfs_take_latch(struct hwin *hw, enum hwin_input in)
+{
+	const char *path = hw->latch[in];
+	char state[64];
+	int fd, ret;
 
-static int set_path(struct hwin *hw, enum hwin_input in, const char *path)
+	if (!path[0])
+		return -ENODEV;
+	ret = hwin_read_line(path, state, sizeof(state));
+	if (ret < 0 || strcmp(state, "1") != 0)
+		return ret < 0 ? ret : 0;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, "0", 1) == 1 ? 1 : -errno;
+	close(fd);
+	return ret;
+}
+
+static const struct hwin_backend sysfs_backend = {
+    .read = sysfs_read, .take_latch = sysfs_take_latch, .simulated = false};
+
+static int set_path(char *dst, const char *path)
 {
 	if (!path)
 		return 0;
-	if (snprintf(hw->path[in], sizeof(hw->path[in]), "%s", path) >= (int)sizeof(hw->path[in]))
+	if (snprintf(dst, PATH_MAX, "%s", path) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -51,11 +75,13 @@ int hwin_sysfs_open(const struct hwin_sysfs_config *cfg, struct hwin **ret_hw)
 
 	if (!hw)
 		return -ENOMEM;
-	ret = set_path(hw, HWIN_USB_GADGET, cfg->udc_state);
+	ret = set_path(hw->path[HWIN_USB_GADGET], cfg->udc_state);
 	if (ret == 0)
-		ret = set_path(hw, HWIN_USB_HOST, cfg->usb_port);
+		ret = set_path(hw->path[HWIN_USB_HOST], cfg->usb_port);
 	for (int i = HWIN_CHASSIS_LOCK; ret == 0 && i < HWIN_INPUT_COUNT; i++)
-		ret = set_path(hw, (enum hwin_input)i, cfg->gpio[i]);
+		ret = set_path(hw->path[i], cfg->gpio[i]);
+	for (int i = 0; ret == 0 && i < HWIN_INPUT_COUNT; i++)
+		ret = set_path(hw->latch[i], cfg->latch[i]);
 	if (ret < 0) {
 		hwin_close(hw);
 		return ret;

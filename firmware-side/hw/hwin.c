@@ -40,6 +40,13 @@ int hwin_read(struct hwin *hw, enum hwin_input in)
 	return hw->ops->read(hw, in);
 }
 
+int hwin_latch_take(struct hwin *hw, enum hwin_input in)
+{
+	if ((unsigned)in >= HWIN_INPUT_COUNT)
+		return -EINVAL;
+	return hw->ops->take_latch(hw, in);
+}
+
 bool hwin_is_simulated(const struct hwin *hw)
 {
 	return hw->ops->simulated;

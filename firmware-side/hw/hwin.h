@@ -45,6 +45,9 @@ struct hwin_sysfs_config {
 	/* The issue-13 inputs: GPIO value files ("1" active), e.g.
 	 * /sys/class/gpio/gpioN/value; NULL: not wired (hwin_read: -ENODEV). */
 	const char *gpio[HWIN_INPUT_COUNT];
+	/* Latches (hwin_latch_take), e.g. the cover's hwmon
+	 * /sys/class/hwmon/hwmonN/intrusion0_alarm; NULL: none. */
+	const char *latch[HWIN_INPUT_COUNT];
 };
 
 struct hwin;
@@ -62,6 +65,21 @@ void hwin_close(struct hwin *hw);
  * board) or -errno (unreadable).
  */
 int hwin_read(struct hwin *hw, enum hwin_input in) __attribute__((warn_unused_result));
+/*
+ * Takes the input's latch. Chassis-intrusion hardware remembers an opening
+ * until software clears it, so a cover opened and closed between two reads
+ * still counts (attack pass on issue 13, M2). sysfs: a hwmon intrusionN_alarm
+ * file ("1": latched; writing "0" clears it); the simulator: the file
+ * DIR/latch/<input name> exists while latched, and is taken by unlink(), one
+ * atomic read-and-clear. 1 latched (now cleared), 0 not, -ENODEV (no latch
+ * for this input on this board) or -errno (unreadable, or it would not clear).
+ */
+int hwin_latch_take(struct hwin *hw, enum hwin_input in) __attribute__((warn_unused_result));
+/* True if the simulator keeps a latch for in (the cover), set by `server hw`
+ * whenever the input goes active, in DIR/latch (hwin_latch_take). */
+bool hwin_is_sim_latched(enum hwin_input in);
+/* True if value is the word that makes in active in the simulator's folder. */
+bool hwin_is_sim_active(enum hwin_input in, const char *value);
 /* True for the simulator's back-end (its links are simulated too). */
 bool hwin_is_simulated(const struct hwin *hw);
 /* "usb-gadget", "usb-host", "chassis-lock", "cover", "handset-password-reset",

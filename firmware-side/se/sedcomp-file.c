@@ -11,11 +11,14 @@
 #include "fsutil.h"
 #include "sedcomp.h"
 
-#define MAGIC     "SVCCMP01"
+#define MAGIC     "SVCCMP02" /* with the drive set */
+#define MAGIC_V1  "SVCCMP01" /* before it: read as set "" */
 #define KEY_FILE  "component.key"
 #define BOX_FILE  "sed-ak.box"
-#define BOX_MAX   (8 + 8 + 1 + 16 + 1 + 32 + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN)
 #define FIELD_MAX 32
+#define BOX_MAX                                                                                    \
+	(8 + 8 + 1 + 16 + 1 + 32 + 1 + SEDCOMP_SET_MAX + AEAD_IV_LEN + SEDCOMP_AK_LEN +            \
+	 AEAD_TAG_LEN)
 
 static bool is_dir(const char *dir)
 {
@@ -24,62 +27,86 @@ static bool is_dir(const char *dir)
 	return dir && fs_stat_path(dir, &sb) == 0 && S_ISDIR(sb.mode);
 }
 
-/* The component's key: 0, -ENOENT (none yet) or -EBADMSG (unreadable, wrong size). */
+/* The component's key: 0, -ENOENT (none yet), -EBADMSG (wrong size: damaged) or
+ * -errno of the read (-EACCES: bmcd may not read it, which is not damage). */
 static int key_read(const char *dir, uint8_t key[AEAD_KEY_LEN])
 {
 	size_t len = 0;
 	int ret = fs_read(dir, KEY_FILE, key, AEAD_KEY_LEN + 1, &len);
 
-	if (ret == -ENOENT)
-		return ret;
-	if (ret < 0 || len != AEAD_KEY_LEN) {
+	if (ret == 0 && len != AEAD_KEY_LEN)
+		ret = -EBADMSG;
+	if (ret < 0)
 		mbedtls_platform_zeroize(key, AEAD_KEY_LEN);
-		return -EBADMSG;
-	}
-	return 0;
+	return ret == -EFBIG ? -EBADMSG : ret;
 }
 
-/* The box's header (everything before the iv) for mt, sn, generation; its length. */
-static size_t header(uint8_t *out, const char *mt, const char *sn, uint64_t generation)
+/* Why the key does not serve, in words (kr: key_read's error). */
+static const char *key_problem(int kr)
 {
-	size_t mt_len = strlen(mt), sn_len = strlen(sn), n = 0;
+	return kr == -ENOENT                   ? "its key is missing"
+	       : kr == -EACCES || kr == -EPERM ? "its key cannot be read by bmcd (permission "
+	                                         "denied): fix its owner"
+	       : kr == -EBADMSG                ? "its key is damaged"
+	                                       : "its key cannot be read (I/O error)";
+}
+
+size_t sedcomp_str_put(uint8_t *out, const char *s)
+{
+	size_t len = strlen(s);
+
+	out[0] = (uint8_t)len;
+	memcpy(out + 1, s, len);
+	return len + 1;
+}
+
+bool sedcomp_str_get(const uint8_t *in, size_t len, size_t *at, char *out, size_t cap)
+{
+	size_t n;
+
+	if (*at >= len)
+		return false;
+	n = in[*at];
+	if (n >= cap || *at + 1 + n > len)
+		return false;
+	memcpy(out, in + *at + 1, n);
+	out[n] = 0;
+	*at += 1 + n;
+	return true;
+}
+
+/* The box's header (everything before the iv); its length. */
+static size_t header(uint8_t *out, const char *mt, const char *sn, const char *set,
+                     uint64_t generation)
+{
+	size_t n = 8;
 
 	memcpy(out, MAGIC, 8);
-	n = 8;
 	for (int i = 7; i >= 0; i--)
 		out[n++] = (uint8_t)(generation >> (8 * i));
-	out[n++] = (uint8_t)mt_len;
-	memcpy(out + n, mt, mt_len);
-	n += mt_len;
-	out[n++] = (uint8_t)sn_len;
-	memcpy(out + n, sn, sn_len);
-	return n + sn_len;
+	n += sedcomp_str_put(out + n, mt);
+	n += sedcomp_str_put(out + n, sn);
+	return n + sedcomp_str_put(out + n, set);
 }
 
 /* Parses box (len bytes) into info; the length of its header, or 0 if malformed. */
 static size_t header_parse(const uint8_t *box, size_t len, struct sedcomp_info *info)
 {
-	size_t n = 16, mt_len, sn_len;
+	const bool v1 = len >= 8 && memcmp(box, MAGIC_V1, 8) == 0;
+	size_t at = 16;
 
-	if (len < 16 + 2 + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN ||
-	    memcmp(box, MAGIC, 8) != 0)
+	if (len < 16 || (!v1 && memcmp(box, MAGIC, 8) != 0))
 		return 0;
 	info->generation = 0;
 	for (int i = 8; i < 16; i++)
 		info->generation = info->generation << 8 | box[i];
-	mt_len = box[n++];
-	if (mt_len >= sizeof(info->mt) || n + mt_len + 1 > len)
+	info->drive_set[0] = 0;
+	if (!sedcomp_str_get(box, len, &at, info->mt, sizeof(info->mt)) ||
+	    !sedcomp_str_get(box, len, &at, info->sn, sizeof(info->sn)) ||
+	    (!v1 && !sedcomp_str_get(box, len, &at, info->drive_set, sizeof(info->drive_set))) ||
+	    at + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN != len)
 		return 0;
-	memcpy(info->mt, box + n, mt_len);
-	info->mt[mt_len] = 0;
-	n += mt_len;
-	sn_len = box[n++];
-	if (sn_len >= sizeof(info->sn) ||
-	    n + sn_len + AEAD_IV_LEN + SEDCOMP_AK_LEN + AEAD_TAG_LEN != len)
-		return 0;
-	memcpy(info->sn, box + n, sn_len);
-	info->sn[sn_len] = 0;
-	return n + sn_len;
+	return at;
 }
 
 /* Reads and opens the box: info and ak. 0, -ENOENT (empty) or -EBADMSG. */
@@ -89,17 +116,17 @@ static int box_open(const char *dir, struct sedcomp_info *info, uint8_t ak[SEDCO
 	size_t len = 0, h;
 	int kr = key_read(dir, key), ret = fs_read(dir, BOX_FILE, box, sizeof(box), &len);
 
-	if (ret == -ENOENT && kr != -EBADMSG) {
+	if (ret == -ENOENT && (kr == 0 || kr == -ENOENT)) {
 		ret = -ENOENT;
 		snprintf(info->detail, sizeof(info->detail), "holds no SED AK");
 	} else if (ret < 0 || kr < 0 || !(h = header_parse(box, len, info))) {
-		ret = -EBADMSG;
 		snprintf(info->detail, sizeof(info->detail), "%s",
-		         kr == -ENOENT   ? "its key is missing"
-		         : kr < 0        ? "its key is damaged"
-		         : ret == -EFBIG ? "its store is damaged"
-		         : ret < 0       ? "its store cannot be read"
-		                         : "its store is damaged");
+		         kr < 0                            ? key_problem(kr)
+		         : ret == -EACCES || ret == -EPERM ? "its store cannot be read by bmcd "
+		                                             "(permission denied): fix its owner"
+		         : ret < 0 && ret != -EFBIG        ? "its store cannot be read"
+		                                           : "its store is damaged");
+		ret = -EBADMSG;
 	} else if (aead_open(key, box + h, box, h, box + h + AEAD_IV_LEN, len - h - AEAD_IV_LEN,
 	                     ak) < 0) {
 		ret = -EBADMSG;
@@ -124,10 +151,14 @@ void sedcomp_probe(const char *dir, struct sedcomp_info *ret)
 	r = box_open(dir, ret, ak);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	ret->health = r == 0 ? SEDCOMP_HOLDS : r == -ENOENT ? SEDCOMP_EMPTY : SEDCOMP_UNHEALTHY;
-	if (r == 0)
-		snprintf(ret->detail, sizeof(ret->detail),
-		         "holds the SED AK of %s-%s (generation %llu)", ret->mt, ret->sn,
-		         (unsigned long long)ret->generation);
+	if (r == 0) {
+		char d[192];
+
+		snprintf(d, sizeof(d), "holds the SED AK of %s-%s (generation %llu%s%s)", ret->mt,
+		         ret->sn, (unsigned long long)ret->generation,
+		         ret->drive_set[0] ? ", drive set " : "", ret->drive_set);
+		snprintf(ret->detail, sizeof(ret->detail), "%.95s", d);
+	}
 }
 
 /* The key, drawn and stored at the component's first use. */
@@ -147,8 +178,8 @@ static int key_get_or_make(const char *dir, uint8_t key[AEAD_KEY_LEN], const str
 	return fs_atomic_write(dir, KEY_FILE, key, AEAD_KEY_LEN, 0600);
 }
 
-int sedcomp_put(const char *dir, const char *mt, const char *sn, uint64_t generation,
-                const uint8_t ak[SEDCOMP_AK_LEN], const struct bmc_env *env)
+int sedcomp_put(const char *dir, const char *mt, const char *sn, const char *drive_set,
+                uint64_t generation, const uint8_t ak[SEDCOMP_AK_LEN], const struct bmc_env *env)
 {
 	uint8_t key[AEAD_KEY_LEN], box[BOX_MAX];
 	size_t h;
@@ -156,12 +187,12 @@ int sedcomp_put(const char *dir, const char *mt, const char *sn, uint64_t genera
 
 	if (!is_dir(dir))
 		return -ENOENT;
-	if (strlen(mt) > FIELD_MAX || strlen(sn) > FIELD_MAX)
+	if (strlen(mt) > FIELD_MAX || strlen(sn) > FIELD_MAX || strlen(drive_set) > SEDCOMP_SET_MAX)
 		return -EINVAL;
 	ret = key_get_or_make(dir, key, env);
 	if (ret < 0)
 		goto out;
-	h = header(box, mt, sn, generation);
+	h = header(box, mt, sn, drive_set, generation);
 	ret = env->rng(env->user_data, box + h, AEAD_IV_LEN) != 0 ? -EIO : 0;
 	if (ret == 0)
 		ret = aead_seal(key, box + h, box, h, ak, SEDCOMP_AK_LEN, box + h + AEAD_IV_LEN);
@@ -175,20 +206,19 @@ out:
 }
 
 int sedcomp_get(const char *dir, const char *mt, const char *sn, uint8_t ak[SEDCOMP_AK_LEN],
-                uint64_t *ret_generation)
+                struct sedcomp_info *ret_info)
 {
-	struct sedcomp_info info;
 	int ret;
 
+	memset(ret_info, 0, sizeof(*ret_info));
 	if (!is_dir(dir))
 		return -ENOENT;
-	ret = box_open(dir, &info, ak);
+	ret = box_open(dir, ret_info, ak);
 	if (ret < 0)
 		return ret;
-	if (strcmp(info.mt, mt) != 0 || strcmp(info.sn, sn) != 0) {
+	if (strcmp(ret_info->mt, mt) != 0 || strcmp(ret_info->sn, sn) != 0) {
 		mbedtls_platform_zeroize(ak, SEDCOMP_AK_LEN);
 		return -ESRCH;
 	}
-	*ret_generation = info.generation;
 	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * The virtual server's hardware (server.h): DIR/hw/, one file per input of
  * bmcd's simulated back-end (firmware-side/hw/hwin-sim.c), written whole and
- * renamed into place so bmcd never reads half a word.
+ * renamed into place so bmcd never reads half a word; the cover's latch in
+ * DIR/hw/latch/, set when it opens (chassis-intrusion hardware latches).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,39 @@ int server_hw_dir(const char *dir, char *out)
 	return 0;
 }
 
+int server_hw_latch_dir(const char *hw)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/latch", hw);
+	/* bmcd's to clear (server_users_prepare chowns it): it takes a latch by unlink. */
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* A latched input (the cover) going active: the hardware remembers it until bmcd
+ * takes it (hwin.h hwin_latch_take), however soon the input goes inactive again. */
+static int latch_set(const char *dir, const char *hw, const char *input, const char *value)
+{
+	char now[64], path[PATH_MAX + 80];
+	int in = hwin_input_parse(input), fd;
+
+	if (!hwin_is_sim_latched((enum hwin_input)in) ||
+	    !hwin_is_sim_active((enum hwin_input)in, value) ||
+	    (server_hw_get(dir, input, now, sizeof(now)) == 0 &&
+	     hwin_is_sim_active((enum hwin_input)in, now)))
+		return 0;
+	snprintf(path, sizeof(path), "%s/latch", hw);
+	if (access(path, F_OK) != 0)
+		return 0; /* no latch on this board (made before it had one) */
+	snprintf(path, sizeof(path), "%s/latch/%s", hw, input);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	return close(fd) < 0 ? -errno : 0;
+}
+
 int server_hw_set(const char *dir, const char *input, const char *value)
 {
 	char hw[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64];
@@ -35,6 +69,8 @@ int server_hw_set(const char *dir, const char *input, const char *value)
 	if (in < 0 || !hwin_is_sim_value((enum hwin_input)in, value))
 		return -EINVAL;
 	ret = server_hw_dir(dir, hw);
+	if (ret == 0)
+		ret = latch_set(dir, hw, input, value);
 	if (ret < 0)
 		return ret;
 	snprintf(path, sizeof(path), "%s/%s", hw, input);

@@ -322,6 +322,8 @@ static int hw_init(const struct server_up_opts *o, struct server_paths *p)
 	if (err == 0)
 		err =
 		    server_hw_sed_component(p->hw, o->sed_component_from, o->without_sed_component);
+	if (err == 0)
+		err = server_hw_latch_dir(p->hw);
 	snprintf(gadget, sizeof(gadget), "%s/usb-gadget", p->hw);
 	if (err < 0 || access(gadget, F_OK) == 0)
 		return err;

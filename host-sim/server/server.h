@@ -92,6 +92,8 @@ int server_hw_dir(const char *dir, char *out) __attribute__((warn_unused_result)
  * folder): fitted at the first start unless none; from_dir: moved from that (stopped)
  * server's board, as a technician moves the module to a replacement board. 0 or
  * -errno (-EEXIST: this board already has one; -ENOENT: the old one has none). */
+/* DIR/hw/latch: where the cover's latch is kept (bmcd's to clear). 0 or -errno. */
+int server_hw_latch_dir(const char *hw) __attribute__((warn_unused_result));
 int server_hw_sed_component(const char *hw, const char *from_dir, bool none)
     __attribute__((warn_unused_result));
 int server_hw_set(const char *dir, const char *input, const char *value)

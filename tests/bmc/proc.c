@@ -49,6 +49,30 @@ void proc_hw_dir(const char *state_dir, char *out)
 	snprintf(out, PATH_MAX, "%.*s/hw", n, slash ? state_dir : ".");
 }
 
+/* As `svcport-sim server hw` does: the cover opening sets its latch (DIR/latch/cover). */
+static int latch_set(const char *dir, const char *input, const char *value)
+{
+	char path[PATH_MAX + 64], now[64] = "";
+	FILE *f;
+
+	if (strcmp(input, "cover") != 0 || strcmp(value, "open") != 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cover", dir);
+	f = fopen(path, "r");
+	if (f && !fgets(now, sizeof(now), f))
+		now[0] = 0;
+	if (f)
+		fclose(f);
+	if (strcmp(now, "open\n") == 0)
+		return 0; /* open already: no new opening */
+	snprintf(path, sizeof(path), "%s/latch", dir);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/latch/cover", dir);
+	f = fopen(path, "w");
+	return f && fclose(f) == 0 ? 0 : -1;
+}
+
 int proc_hw_set(const char *state_dir, const char *input, const char *value)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64];
@@ -56,6 +80,8 @@ int proc_hw_set(const char *state_dir, const char *input, const char *value)
 
 	proc_hw_dir(state_dir, dir);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	if (latch_set(dir, input, value) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", dir, input);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, input);

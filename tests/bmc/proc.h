@@ -32,7 +32,8 @@ pid_t proc_bmcd_start_log(const char *state_dir, const char *gw, const char *adm
                           const char *const *extra, bool wait_ready, const char *log_path);
 /* The simulated hardware folder of state_dir's bmcd: STATE_DIR/../hw (PATH_MAX). */
 void proc_hw_dir(const char *state_dir, char *out);
-/* Writes one simulated input (hwin-sim.c), e.g. ("usb-gadget", "not attached"). 0 or -1. */
+/* Writes one simulated input (hwin-sim.c), e.g. ("usb-gadget", "not attached"), and as
+ * `server hw` does, the cover's latch when it opens. 0 or -1. */
 int proc_hw_set(const char *state_dir, const char *input, const char *value);
 /* SIGKILL (or SIGTERM) and reap; returns the wait status. No-op for pid <= 0. */
 int proc_stop(pid_t pid, int sig);

@@ -104,6 +104,14 @@ static void label_password_is_the_only_initial_one(void **state)
 	refused(CMD(password_set), NULL, TPKI_LABEL_PW, AE(INVALID_STATE));
 	set_password();
 	assert_false(tworld_file_contains(&W, "state.pb", TPKI_LABEL_PW, strlen(TPKI_LABEL_PW)));
+	/* Nor the current password again (attack pass on issue 13, L2). */
+	strcpy(req.cmd.password_set.new_password, PW);
+	refused(CMD(password_set), NULL, PW, AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "the same as the current one"));
+	add_account("bob", ROLE(ADMINISTRATOR));
+	strcpy(req.cmd.password_set.new_password, BOB_PW);
+	refused(CMD(password_set), "bob", BOB_PW, AE(INVALID_STATE));
+	new_req();
 
 	/* A factory dir without a label password makes no board. */
 	snprintf(dir, sizeof(dir), "%s/nolabel", W.dir);

@@ -32,10 +32,26 @@
 
 static void default_password_must_change(void **state)
 {
-	/* Status needs no password; everything else refuses the default. */
+	/* Status needs no password, and without one says only what the server shows
+	 * anyway (attack pass on issue 13, L3); the label's shows the rest, though it
+	 * must change; everything else refuses it. */
 	new_req();
 	assert_int_equal(run(CMD(status), NULL), AE(OK));
+	assert_false(rep.body.status.details);
+	assert_int_equal(rep.body.status.info.lockdown_state, st()->lockdown_state);
+	assert_int_equal(rep.body.status.info.security_led, bmc_security_led(st()));
+	assert_string_equal(rep.body.status.info.device.serial_number, TPKI_SN);
+	assert_false(rep.body.status.info.sed_enabled);
+	assert_false(rep.body.status.sed_ak_present);
+	assert_int_equal(rep.body.status.sed_backup_component_detail[0], 0);
+	assert_int_equal(rep.body.status.audit_count, 0);
+	new_req();
+	assert_int_equal(run(CMD(status), "not the label"), AE(AUTH_FAILED));
+	new_req();
+	assert_int_equal(run(CMD(status), TPKI_LABEL_PW), AE(OK));
+	assert_true(rep.body.status.details);
 	assert_true(rep.body.status.info.admin_password_must_change);
+	assert_true(rep.body.status.sed_ak_present);
 	tworld_snap(&W, &snap);
 	assert_int_equal(run(CMD(activate), TPKI_LABEL_PW), AE(PASSWORD_MUST_CHANGE));
 	assert_int_equal(run(CMD(activate), "wrong"), AE(AUTH_FAILED));

@@ -47,15 +47,18 @@ static void other_password_set(void)
 	assert_int_equal(tworld_admin(&other, &pw, TPKI_LABEL_PW, &rep), AE(OK));
 }
 
+/* What the phone reads (GetDeviceInfo); the console's status shows the same to a login. */
 static svcport_v1_DeviceInfo device_info(struct tworld *w)
 {
-	static svcport_admin_v1_AdminRequest q;
-	static svcport_admin_v1_AdminReply a;
+	svcport_v1_BmcRequest q = svcport_v1_BmcRequest_init_zero;
+	static svcport_v1_BmcReply a;
+	struct bmc_outcome o;
 
-	q = (svcport_admin_v1_AdminRequest)svcport_admin_v1_AdminRequest_init_zero;
-	q.which_cmd = CMD(status);
-	assert_int_equal(tworld_admin(w, &q, NULL, &a), AE(OK));
-	return a.body.status.info;
+	q.has_request = true;
+	q.request.which_body = svcport_v1_Request_get_device_info_tag;
+	bmc_handle_request(w->bmc, &q, &a, &o);
+	assert_int_equal(o.result, E(ERROR_NONE));
+	return a.msg.response.body.device_info;
 }
 
 static const char *last_event(struct tworld *w)
@@ -70,9 +73,9 @@ static const char *last_event(struct tworld *w)
 	return rec.event;
 }
 
-/* The replacement board (device2_key, blank) becomes TPKI_MT-SN, portal-managed; the
+/* The replacement board (device2_key, blank) becomes TPKI_MT-SN under mode; the
  * portal's record says whether the server has SED. */
-static void key_update(bool sed_enabled)
+static void key_update_as(svcport_v1_ControlMode mode, bool sed_enabled)
 {
 	const struct tpki *p = tpki_get();
 	unsigned char pub[65], h[32];
@@ -86,9 +89,14 @@ static void key_update(bool sed_enabled)
 	body.action.device_key_update.new_key_sha256.size = 32;
 	memcpy(body.action.device_key_update.new_key_sha256.bytes, h, 32);
 	strcpy(body.action.device_key_update.owner_org, TPKI_ORG);
-	body.action.device_key_update.control_mode = svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;
+	body.action.device_key_update.control_mode = mode;
 	body.action.device_key_update.sed_enabled = sed_enabled;
 	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+}
+
+static void key_update(bool sed_enabled)
+{
+	key_update_as(svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED, sed_enabled);
 }
 
 static svcport_v1_ErrorCode activate(void)
@@ -277,6 +285,10 @@ static void component_backs_up_and_restores(void **state)
 	assert_string_equal(last_event(&W), "sed-restore-component");
 	assert_int_equal(tworld_sed_ak(&W, got), 0);
 	assert_memory_equal(got, ak, 32);
+	/* The drive set's name came with the AK: the same passphrase and name still give
+	 * this AK on every server of the set (bmc13: the component keeps the set). */
+	assert_string_equal(st()->sed_drive_set, "rack-7");
+	assert_non_null(strstr(last_record().detail, "drive-set=rack-7"));
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
 	assert_int_equal(activate(), E(ERROR_NONE));
 
@@ -361,6 +373,7 @@ static void emergency_reset_one_time_password(void **state)
 	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
 	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
 	assert_true(tworld_last_result.has_one_time_password);
+	assert_true(st()->reset_since_activation); /* the console's activate needs UEFI now */
 	box = &tworld_last_result.one_time_password;
 	priv = tpki_requester_key(NULL);
 	bind.nonce = body.nonce.bytes;
@@ -376,11 +389,122 @@ static void emergency_reset_one_time_password(void **state)
 	assert_int_equal(run(CMD(audit_show), PW), AE(AUTH_FAILED));
 	assert_int_equal(run(CMD(audit_show), TPKI_LABEL_PW), AE(AUTH_FAILED));
 	assert_int_equal(run(CMD(audit_show), pw), AE(PASSWORD_MUST_CHANGE));
+	/* "Changed" to itself, it would stay for good (attack pass on issue 13, L2). */
+	snprintf(req.cmd.password_set.new_password, sizeof(req.cmd.password_set.new_password), "%s",
+	         pw);
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(password_set), pw), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "the same as the current one"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_true(st()->admin_password_must_change);
+	new_req();
 	strcpy(req.cmd.password_set.new_password, "a new one, mine");
 	assert_int_equal(run(CMD(password_set), pw), AE(OK));
 	/* Never on disk, in the state or the audit log. */
 	assert_false(tworld_file_contains(&W, "state.pb", pw, strlen(pw)));
 	assert_false(tworld_file_contains(&W, "audit.log", pw, strlen(pw)));
+}
+
+/* ------------------------------------------------ resets and activation (M3) */
+
+#define UEFI_PW "uefi setup 1"
+
+/* A BMC-managed server without SED (the key update of a blank board made it one),
+ * activated once, its intrusion sensor on, the owner's UEFI password set if uefi. */
+static void bmc_server_without_sed(bool uefi)
+{
+	key_update_as(svcport_v1_ControlMode_CONTROL_BMC_MANAGED, false);
+	assert_false(st()->sed_enabled);
+	set_password();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.intrusion_enabled = true;
+	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
+	new_req();
+	if (uefi) {
+		strcpy(req.cmd.uefi_password_set.new_password, UEFI_PW);
+		assert_int_equal(run(CMD(uefi_password_set), PW), AE(OK));
+		new_req();
+	}
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+	assert_false(st()->reset_since_activation);
+}
+
+static void thief_opens_and_resets(void)
+{
+	struct bmc_outcome o;
+
+	assert_int_equal(bmc_hardware_event(W.bmc, BMC_HW_COVER_OPENED, &o), 0);
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	/* The handset (no keyboard: it cannot be asked for a password) resets it to the
+	 * label's, which is on the board; nothing is cleared without SED. */
+	assert_int_equal(bmc_hardware_event(W.bmc, BMC_HW_HANDSET_PASSWORD_RESET, &o), 0);
+	assert_true(st()->reset_since_activation);
+	W.now_ms += 60000;
+	set_password();
+}
+
+/*
+ * Attack pass on issue 13, M3: on a server without SED a reset clears nothing,
+ * so handset reset, the label's password and `activate` reopened a tampered
+ * BMC-managed board. After a reset, the console's activate needs the UEFI
+ * password: the thief's chain ends LOCKED, the owner's goes on with it.
+ */
+static void reset_then_activate_needs_uefi(void **state)
+{
+	char detail[160];
+
+	bmc_server_without_sed(true);
+	thief_opens_and_resets();
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(activate), PW), AE(UEFI_AUTH_FAILED));
+	assert_non_null(strstr(rep.message, "reset since the last activation"));
+	strcpy(req.cmd.activate.uefi_password, "a guess!");
+	assert_int_equal(run(CMD(activate), PW), AE(UEFI_AUTH_FAILED));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	assert_int_equal(bmc_security_led(st()), svcport_v1_SecurityLed_LED_BLINKING);
+
+	/* The owner knows the host firmware's password. */
+	new_req();
+	strcpy(req.cmd.activate.uefi_password, UEFI_PW);
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+	assert_false(st()->reset_since_activation);
+	assert_string_equal(last_record().event, "admin-activate");
+	snprintf(detail, sizeof(detail), "%s", last_record().detail);
+	assert_string_equal(detail, "after a reset: uefi=checked");
+	/* No reset since: the next lock lifts with the console's login alone. */
+	new_req();
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
+	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+}
+
+/* A portal-signed Activate is not gated by the reset; the emergency reset sets the gate. */
+static void portal_activate_after_reset(void **state)
+{
+	bmc_server_without_sed(true);
+	thief_opens_and_resets();
+	assert_int_equal(activate(), E(ERROR_NONE));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+	assert_false(st()->reset_since_activation);
+}
+
+/* No UEFI password: a reset gives `activate` to whoever did it; the reply and the
+ * audit record say so (and `status`, bmcctl: "a BMC reset: gives ..."). */
+static void reset_without_uefi_is_said(void **state)
+{
+	bmc_server_without_sed(false);
+	thief_opens_and_resets();
+	assert_int_equal(run(CMD(status), PW), AE(OK));
+	assert_true(rep.body.status.reset_since_activation);
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_non_null(strstr(rep.message, "no UEFI password set"));
+	assert_string_equal(last_record().detail, "after a reset: uefi=none");
 }
 
 int main(void)
@@ -394,6 +518,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(component_absent_or_unhealthy, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(emergency_reset_one_time_password, setup_portal,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(portal_activate_after_reset, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(reset_without_uefi_is_said, setup_blank, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

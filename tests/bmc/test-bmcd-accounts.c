@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "gwclient.h"
+#include "procworld.h"
 
 #define PW      "correct horse"
 #define BOB_PW  "bob's password"
@@ -30,6 +32,9 @@
 static char dir[PATH_MAX], factory[PATH_MAX + 16], state_dir[PATH_MAX + 16];
 static char gw_path[PATH_MAX + 16], admin_path[PATH_MAX + 16];
 static pid_t bmcd = -1;
+
+/* The Administrator+'s password now: the status's details need a login (L3). */
+static const char *login = PW;
 
 static int run(char *out, size_t cap, const char *const *args)
 {
@@ -94,6 +99,7 @@ static int setup(void **state)
 		return -1;
 	unsetenv("SVCPORT_ADMIN_PASSWORD");
 	unsetenv("SVCPORT_UEFI_PASSWORD");
+	login = PW;
 	return CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW) == 0 ? 0 : -1;
 }
 
@@ -111,7 +117,7 @@ static bool is_status(const char *what)
 {
 	char out[4096];
 
-	assert_int_equal(CTL(out, "--json", "status"), 0);
+	assert_int_equal(CTL(out, "--password", login, "--json", "status"), 0);
 	return strstr(out, what) != NULL;
 }
 
@@ -139,6 +145,82 @@ static void keylock_and_cover_are_hardware(void **state)
 	assert_int_not_equal(CTL(out, "--password", PW, "handset", "password-reset"), 0);
 }
 
+/*
+ * Attack pass on issue 13, M2: a cover opened and closed between two polls was
+ * never counted. It latches now, as chassis-intrusion hardware does, until
+ * bmcd takes it (the simulator: DIR/hw/latch/cover).
+ */
+static void brief_opening_is_latched(void **state)
+{
+	char out[8192], hw[PATH_MAX], latch[PATH_MAX + 32];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* Opened and closed again before bmcd looks at the cover. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
+	assert_non_null(strstr(out, "tamper-intrusion"));
+	assert_non_null(strstr(out, "cover opened"));
+	/* Taken and cleared: the next look finds no new opening, nothing is written. */
+	proc_hw_dir(state_dir, hw);
+	snprintf(latch, sizeof(latch), "%s/latch/cover", hw);
+	assert_int_equal(access(latch, F_OK), -1);
+	snap();
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_unchanged();
+}
+
+/* A real board's latch (sysfs): a hwmon intrusionN_alarm reads "1" once latched;
+ * bmcd counts it and clears it by writing "0". */
+static void hwmon_intrusion_alarm_is_taken(void **state)
+{
+	char out[8192], udc[PATH_MAX + 32], alarm[PATH_MAX + 32];
+	const char *extra[] = {"--usb-udc", udc, "--intrusion-alarm", alarm, NULL};
+	FILE *f;
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	proc_stop(bmcd, SIGKILL);
+	snprintf(udc, sizeof(udc), "%s/udc-state", dir);
+	snprintf(alarm, sizeof(alarm), "%s/intrusion0_alarm", dir);
+	f = fopen(alarm, "w");
+	assert_non_null(f);
+	fputs("0\n", f);
+	fclose(f);
+	bmcd = proc_bmcd_start(state_dir, gw_path, admin_path, extra, true);
+	assert_true(bmcd > 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* The chip latched an opening that is over by now. */
+	f = fopen(alarm, "w");
+	fputs("1\n", f);
+	fclose(f);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_true(proc_slurp(alarm, out, sizeof(out)) >= 1);
+	assert_int_equal(out[0], '0');
+}
+
+/* A cover input that cannot be read counts as open (fail closed, as the keylock)
+ * and is reported as a fault, in the status and the intrusion's audit record. */
+static void unreadable_cover_fails_closed(void **state)
+{
+	char out[8192];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "garbage"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_true(is_status("\"hardware_fault\":\"cover input unreadable"));
+	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
+	assert_non_null(strstr(out, "cover input unreadable"));
+	assert_non_null(strstr(out, "counted as open"));
+	assert_int_equal(CTL(out, "--password", PW, "status"), 0);
+	assert_non_null(strstr(out, "hardware fault:  cover input unreadable"));
+	/* Readable again: the fault is gone, the lock stays. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_true(is_status("\"hardware_fault\":\"\""));
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+}
+
 static void handset_password_reset(void **state)
 {
 	char out[4096];
@@ -147,14 +229,159 @@ static void handset_password_reset(void **state)
 	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "released"), 0);
 	assert_true(is_status("\"admin_password_must_change\":false"));
 	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "pressed"), 0);
+	login = TPKI_LABEL_PW;
 	assert_true(is_status("\"admin_password_must_change\":true"));
 	/* password-reset-clears-sed-ak (default): the AK is gone, the server locked. */
 	assert_true(is_status("\"sed_ak_present\":false"));
 	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
 	assert_int_not_equal(CTL(out, "--password", PW, "sensors", "show"), 0);
 	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
+	login = PW;
 	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
 	assert_non_null(strstr(out, "handset-password-reset"));
+}
+
+/*
+ * Attack pass on issue 13, L3: `status` without a login told an intruder
+ * which way to go ("SED AK backup: RESTORABLE", "admin password: the label's").
+ * Without a login it shows what the server shows anyway; with one, the rest.
+ */
+static void status_without_login_is_minimal(void **state)
+{
+	char out[8192];
+
+	assert_int_equal(CTL(out, "status"), 0);
+	assert_non_null(strstr(out, "lockdown:        ACTIVE"));
+	assert_non_null(strstr(out, "security LED:    ON"));
+	assert_non_null(strstr(out, "device:          " TPKI_MT "-" TPKI_SN));
+	assert_null(strstr(out, "SED"));
+	assert_null(strstr(out, "admin password"));
+	assert_null(strstr(out, "policies"));
+	assert_null(strstr(out, "UEFI"));
+	assert_int_equal(CTL(out, "--json", "status"), 0);
+	assert_non_null(strstr(out, "\"details\":false"));
+	assert_null(strstr(out, "sed_"));
+	assert_null(strstr(out, "owner_org"));
+	/* A wrong password is a wrong password, not the public view; nothing is written. */
+	snap();
+	assert_int_equal(CTL(out, "--password", "not mine!", "--json", "status"), 1);
+	assert_non_null(strstr(out, "\"error\":\"authentication failed\""));
+	assert_unchanged();
+	assert_int_equal(CTL(out, "--password", PW, "status"), 0);
+	assert_non_null(strstr(out, "SED AK backup:"));
+	assert_non_null(strstr(out, "admin password:"));
+}
+
+/* Attack pass on issue 13, M3, with the real console: after the handset's reset
+ * and the label's password, `activate` needs the UEFI password
+ * ($SVCPORT_UEFI_PASSWORD). The policy keeps the AK, as a server without SED. */
+static void reset_then_activate_needs_uefi(void **state)
+{
+	char out[8192];
+
+	assert_int_equal(
+	    CTL(out, "--password", PW, "policy", "set", "password-reset-clears-sed-ak", "false"),
+	    0);
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "uefi-password", "set", UEFI_PW), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "released"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_int_equal(proc_hw_set(state_dir, "handset-password-reset", "pressed"), 0);
+	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
+	assert_true(is_status("\"reset_since_activation\":true"));
+	assert_true(is_status("\"reset_gives\":\"the Administrator+; `activate` then needs"));
+	snap();
+	assert_int_equal(CTL(out, "--password", PW, "--json", "activate"), 1);
+	assert_non_null(strstr(out, "\"error\":\"wrong UEFI password\""));
+	assert_unchanged();
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	setenv("SVCPORT_UEFI_PASSWORD", UEFI_PW, 1);
+	assert_int_equal(CTL(out, "--password", PW, "activate"), 0);
+	unsetenv("SVCPORT_UEFI_PASSWORD");
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	assert_true(is_status("\"reset_since_activation\":false"));
+}
+
+/* A file in the test's folder holding text; its path in path. */
+static void secret_file(char *path, size_t cap, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, cap, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* bmcctl with args and stdin from the file at in; its exit code. */
+static int ctl_stdin(const char *in, const char *const *args)
+{
+	const char *argv[16] = {proc_bmcctl(), "--admin-socket", admin_path};
+	int n = 3, status;
+	pid_t pid;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(in, O_RDONLY);
+
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Attack pass on issue 13, L4: a password on bmcctl's command line is in
+ * /proc/PID/cmdline for every user. Files and stdin keep them out: the
+ * session's (--password-file), new ones (--new-password-file) and the current
+ * UEFI one (--uefi-password-file); "-" reads stdin (no echo on a terminal).
+ */
+static void passwords_from_files_and_stdin(void **state)
+{
+	char out[8192], pw[PATH_MAX + 32], bob0[PATH_MAX + 32], bob[PATH_MAX + 32];
+	char uefi[PATH_MAX + 32], empty[PATH_MAX + 32], next[PATH_MAX + 32];
+
+	secret_file(pw, sizeof(pw), "pw", PW "\n");
+	secret_file(bob0, sizeof(bob0), "bob0", "first pw!\n");
+	secret_file(bob, sizeof(bob), "bob", BOB_PW "\r\n");
+	secret_file(uefi, sizeof(uefi), "uefi", UEFI_PW);
+	secret_file(empty, sizeof(empty), "empty", "\n");
+	secret_file(next, sizeof(next), "next", "the next one\n");
+	assert_int_equal(
+	    CTL(out, "--password-file", pw, "uefi-password", "set", "--new-password-file", uefi),
+	    0);
+	assert_int_equal(CTL(out, "uefi-password", "verify", "--uefi-password-file", uefi), 0);
+	assert_int_equal(CTL(out, "--password-file", pw, "account", "add", "bob", "administrator",
+	                     "--new-password-file", bob0),
+	                 0);
+	assert_int_equal(ctl_stdin(bob, (const char *const[]){"--user", "bob", "--password-file",
+	                                                      bob0, "password", "set",
+	                                                      "--new-password-file", "-", NULL}),
+	                 0);
+	assert_int_equal(ctl_stdin(bob, (const char *const[]){"--user", "bob", "--password-file",
+	                                                      "-", "account", "list", NULL}),
+	                 0);
+	assert_int_equal(
+	    CTL(out, "--password-file", pw, "password", "set", "--new-password-file", next), 0);
+	assert_int_equal(CTL(out, "--password-file", next, "sensors", "show"), 0);
+
+	/* Refusals before anything is sent: no file, an empty one, no FILE. */
+	snap();
+	assert_int_equal(CTL(out, "--password-file", "/nonexistent/pw", "sensors", "show"), 2);
+	assert_int_equal(
+	    CTL(out, "--password-file", next, "password", "set", "--new-password-file", empty), 1);
+	assert_int_equal(
+	    CTL(out, "--password-file", next, "password", "set", "--new-password-file"), 2);
+	assert_int_equal(CTL(out, "uefi-password", "verify", "--uefi-password-file", empty), 1);
+	assert_unchanged();
 }
 
 static void accounts_uefi_and_code_from_the_console(void **state)
@@ -204,6 +431,7 @@ static void accounts_uefi_and_code_from_the_console(void **state)
 	assert_int_equal(CTL(out, "uefi-password", "verify"), 0);
 	assert_int_equal(CTL(out, "factory-reset", "--yes"), 0);
 	unsetenv("SVCPORT_UEFI_PASSWORD");
+	login = TPKI_LABEL_PW;
 	assert_true(is_status("\"sed_ak_present\":false"));
 	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
 	/* The other accounts went with it. */
@@ -214,7 +442,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(keylock_and_cover_are_hardware, setup, teardown),
+	    cmocka_unit_test_setup_teardown(brief_opening_is_latched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unreadable_cover_fails_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(hwmon_intrusion_alarm_is_taken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(handset_password_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup, teardown),
+	    cmocka_unit_test_setup_teardown(status_without_login_is_minimal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(passwords_from_files_and_stdin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
 	                                    teardown),
 	};

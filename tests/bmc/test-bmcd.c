@@ -27,6 +27,7 @@
 #include <pb_encode.h>
 
 #include "gwclient.h"
+#include "softhsm.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
 
@@ -179,7 +180,7 @@ static void status_json_escapes_strings(void **state)
 	                 0);
 	submit_ok(fd, 0, &body);
 	close(fd);
-	assert_int_equal(ctl(out, sizeof(out), "--json", "status", NULL, NULL), 0);
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
 	assert_non_null(strstr(out, "\"owner_org\":\"a\\\"b\\\\c\\u000a\""));
 }
 
@@ -339,6 +340,68 @@ static void root_drops_privileges(void **state)
 	assert_int_equal(ctl(cmd, sizeof(cmd), "status", NULL, NULL, NULL), 0);
 }
 
+/*
+ * Attack pass on issue 13, L1: bmcd, started as root, wrote the backup
+ * component's first copy before it dropped to its user, who then could not
+ * read it, and the status called the key "damaged". Now bmcd writes it as its
+ * user, and a key it may not read is said to be so.
+ */
+static void component_belongs_to_bmcds_user(void **state)
+{
+	const char *extra[] = {"--user", "nobody", NULL};
+	char hw[PATH_MAX], comp[PATH_MAX + 32], key[PATH_MAX + 64], cmd[5 * PATH_MAX];
+	char out[8192];
+	struct stat sb;
+
+	if (geteuid() != 0)
+		skip(); /* the drop is root's */
+	if (tsofthsm_is_selected())
+		skip(); /* the test's SoftHSM2 token is root's: nobody cannot unseal the AK */
+	proc_stop(bmcd, SIGKILL);
+	proc_hw_dir(W.state, hw);
+	snprintf(comp, sizeof(comp), "%s/sed-component", hw);
+	snprintf(key, sizeof(key), "%s/component.key", comp);
+	assert_int_equal(mkdir(comp, 0700), 0);
+	/* As the simulator's `server up` leaves them: bmcd's user owns its folders. */
+	snprintf(cmd, sizeof(cmd), "chown -R 65534 '%s' '%s' && chmod 0755 '%s' '%s'", W.state, hw,
+	         W.dir, hw);
+	assert_int_equal(system(cmd), 0);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
+	assert_true(bmcd > 0);
+	assert_int_equal(stat(key, &sb), 0);
+	assert_int_equal(sb.st_uid, 65534);
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
+	assert_non_null(strstr(out, "\"sed_backup_component\":\"CURRENT\""));
+
+	/* A key bmcd may not read: unhealthy, and why; it is not damaged. */
+	assert_int_equal(chown(key, 0, 0), 0);
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
+	assert_non_null(strstr(out, "\"sed_backup_component\":\"UNHEALTHY\""));
+	assert_non_null(strstr(out, "permission denied"));
+	assert_null(strstr(out, "damaged"));
+}
+
+/* A real board's backup component is a folder of bmcd's command line
+ * (--sed-component), not only the simulator's: the factory's AK goes there. */
+static void sed_component_option(void **state)
+{
+	char comp[PATH_MAX + 32], key[PATH_MAX + 64], box[PATH_MAX + 64], out[8192];
+	const char *extra[] = {"--sed-component", comp, NULL};
+
+	proc_stop(bmcd, SIGKILL);
+	snprintf(comp, sizeof(comp), "%s/io-module", W.dir);
+	snprintf(key, sizeof(key), "%s/component.key", comp);
+	snprintf(box, sizeof(box), "%s/sed-ak.box", comp);
+	assert_int_equal(mkdir(comp, 0700), 0);
+	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
+	assert_true(bmcd > 0);
+	assert_int_equal(access(key, F_OK), 0);
+	assert_int_equal(access(box, F_OK), 0);
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
+	assert_non_null(strstr(out, "\"sed_backup_component\":\"CURRENT\""));
+	assert_non_null(strstr(out, "holds the SED AK of " TPKI_MT "-" TPKI_SN));
+}
+
 /* An encoded TrustUpdate {seq, one anchor} signed by key, written to path. */
 static void write_trust_update(const char *path, uint64_t seq, const unsigned char *der,
                                size_t der_len, mbedtls_pk_context *key)
@@ -442,6 +505,7 @@ static void console_commands(void **state)
 	assert_int_equal(ctl(out, sizeof(out), "--json", "status", NULL, NULL), 0);
 	assert_non_null(strstr(out, "\"lockdown_state\":\"ACTIVE\""));
 	assert_non_null(strstr(out, "\"control_mode\":\"BMC_MANAGED\""));
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
 	assert_non_null(strstr(out, "\"admin_password_must_change\":true"));
 	assert_int_equal(ctl(out, sizeof(out), "status", NULL, NULL, NULL), 0);
 	/* SED enabled at the factory: ON (issue 13, the guide's rule). */
@@ -569,6 +633,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(state_changed_reaches_every_gateway, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(status_json_escapes_strings, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(component_belongs_to_bmcds_user, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(sed_component_option, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(gateway_connections_are_bounded, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(wrong_uid_refused, setup_portal, teardown),

@@ -60,7 +60,7 @@ vm_app app-after-kill --link "ble:hci1/$A0" --timeout 20000 info --expect-state 
 vm_step "the phone's controller powers off mid-message"
 vm_cut_mid_message app-powered-off power
 vm_btmgmt hci1 power on
-vm_bmcctl status >"$VM_OUT/status-after-cuts.txt" 2>&1 || vm_fail "bmcctl status failed"
+vm_bmcctl --password-file "$VM_FACTORY/admin-password" status >"$VM_OUT/status-after-cuts.txt" 2>&1 || vm_fail "bmcctl status failed"
 grep -qi acme "$VM_OUT/status-after-cuts.txt" &&
 	vm_fail "a cut-off claim was applied: $(cat "$VM_OUT/status-after-cuts.txt")"
 vm_step "a new phone connection (found by scanning) claims and activates"

@@ -36,7 +36,7 @@ grep -q '^confirm hci1 .* no answer$' "$VM_AGENT_LOG" ||
 # gatt-client maps ATT Insufficient Encryption/Authentication to EACCES.
 grep -q 'Permission denied' "$VM_OUT/app-unpaired.log" ||
 	vm_fail "the phone did not fail on an ATT security error: $(tail -n 2 "$VM_OUT/app-unpaired.log")"
-vm_bmcctl status >"$VM_OUT/status-unpaired.txt" 2>&1 || vm_fail "bmcctl status failed"
+vm_bmcctl --password-file "$VM_FACTORY/admin-password" status >"$VM_OUT/status-unpaired.txt" 2>&1 || vm_fail "bmcctl status failed"
 grep -qi 'acme' "$VM_OUT/status-unpaired.txt" && vm_fail "the BMC changed: $(cat "$VM_OUT/status-unpaired.txt")"
 
 vm_step "the phone's user confirms: pairing, then claim over the encrypted link"
