@@ -64,9 +64,12 @@ bool bmc_is_role_allowed(svcport_v1_Action a, svcport_v1_Role role)
 	return false;
 }
 
+/* The `ble-presence` policy is about the radio: it never makes the network, the portal link or
+ * an unconfirmed cable present (DESIGN §2.4, §4.4). */
 bool bmc_is_presence_ok(const svcport_v1_BmcState *st, const struct bmc_cmd_ctx *ctx)
 {
-	return ctx->physical_presence || st->ble_presence_allowed;
+	return ctx->physical_presence ||
+	       (st->ble_presence_allowed && ctx->link == svcport_v1_LinkKind_LINK_BLE);
 }
 
 /*

@@ -6,6 +6,8 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "svcport.pb.h"
+
 #define DEFAULT_BURST     8
 #define DEFAULT_REFILL_MS 2000
 
@@ -13,6 +15,26 @@ _Static_assert(CHALLENGE_MAX ==
                    sizeof(((struct challenge_table *)0)->slot) / sizeof(struct challenge_slot),
                "challenge table size");
 _Static_assert(CHALLENGE_PRESENT_RESERVED < CHALLENGE_MAX, "room for the radio too");
+
+#define K(x) svcport_v1_LinkKind_LINK_##x
+
+/*
+ * Each link kind's guaranteed share of the slots without presence (a ceiling
+ * other than RL_CEILING_PRESENT is the link kind): no other kind can take it.
+ * The radio is the technician's everyday link, so it keeps the most; the
+ * simulated kind (the simulator only) keeps none. The rest is shared.
+ */
+static const uint32_t kind_reserved[RL_CEILINGS] = {
+    [K(BLE)] = CHALLENGE_BLE_RESERVED,
+    [K(USB)] = CHALLENGE_KIND_RESERVED,
+    [K(NET)] = CHALLENGE_KIND_RESERVED,
+    [K(PORTAL)] = CHALLENGE_KIND_RESERVED,
+};
+
+_Static_assert(K(PORTAL) < RL_CEILING_PRESENT, "each link kind is a ceiling");
+_Static_assert(CHALLENGE_BLE_RESERVED + 3 * CHALLENGE_KIND_RESERVED <
+                   CHALLENGE_MAX - CHALLENGE_PRESENT_RESERVED,
+               "some slots shared by every kind without presence");
 
 void challenge_table_init(struct challenge_table *t, const struct challenge_config *cfg)
 {
@@ -75,17 +97,30 @@ static void bucket_refund(struct challenge_table *t, uint32_t ceiling)
 		b->tokens++;
 }
 
+/* Slots the other kinds without presence are guaranteed but do not hold. */
+static size_t others_reserve(const size_t held[RL_CEILINGS], uint32_t kind)
+{
+	size_t n = 0;
+
+	for (uint32_t k = 0; k < RL_CEILING_PRESENT; k++)
+		if (k != kind && held[k] < kind_reserved[k])
+			n += kind_reserved[k] - held[k];
+	return n;
+}
+
 /*
  * The slot for who: its own oldest at its bound, else a free one within its
- * class's quota. NULL if refused; *wait then says when a slot frees.
+ * class's quota and, without presence, leaving every other kind its reserve.
+ * NULL if refused; *wait then says when a slot this requester may take frees.
  */
 static struct challenge_slot *slot_pick(struct challenge_table *t, const struct rl_key *who,
                                         uint64_t now_ms, uint32_t *wait)
 {
 	const bool present = who->ceiling == RL_CEILING_PRESENT;
+	const uint32_t kind = who->ceiling < RL_CEILING_PRESENT ? who->ceiling : 0;
 	struct challenge_slot *free_slot = NULL, *own_oldest = NULL;
 	uint64_t first_expiry = UINT64_MAX;
-	size_t own = 0, radio = 0;
+	size_t own = 0, radio = 0, held[RL_CEILINGS] = {0};
 
 	for (size_t i = 0; i < CHALLENGE_MAX; i++) {
 		struct challenge_slot *s = &t->slot[i];
@@ -104,16 +139,26 @@ static struct challenge_slot *slot_pick(struct challenge_table *t, const struct 
 		}
 		if (s->who.ceiling != RL_CEILING_PRESENT) {
 			radio++;
-			if (!present && expiry(s) < first_expiry)
-				first_expiry = expiry(s);
-		} else if (present && expiry(s) < first_expiry) {
-			first_expiry = expiry(s);
+			held[s->who.ceiling < RL_CEILING_PRESENT ? s->who.ceiling : 0]++;
 		}
 	}
 	if (own >= CHALLENGE_PER_SESSION)
 		return own_oldest; /* the session's own: nobody else's */
-	if (free_slot && (present || radio < CHALLENGE_MAX - CHALLENGE_PRESENT_RESERVED))
+	if (free_slot && (present || radio + others_reserve(held, kind) <
+	                                 CHALLENGE_MAX - CHALLENGE_PRESENT_RESERVED))
 		return free_slot;
+	/* What frees room: a slot of the class, and without presence of this kind or of a kind
+	 * above its reserve (a slot within its reserve goes back to that reserve). */
+	for (size_t i = 0; i < CHALLENGE_MAX; i++) {
+		const struct challenge_slot *s = &t->slot[i];
+		const uint32_t k = s->who.ceiling < RL_CEILING_PRESENT ? s->who.ceiling : 0;
+
+		if (!s->used || (s->who.ceiling == RL_CEILING_PRESENT) != present)
+			continue;
+		if ((present || k == kind || held[k] > kind_reserved[k]) &&
+		    expiry(s) < first_expiry)
+			first_expiry = expiry(s);
+	}
 	*wait = first_expiry == UINT64_MAX ? CHALLENGE_TTL_MS : (uint32_t)(first_expiry - now_ms);
 	return NULL;
 }

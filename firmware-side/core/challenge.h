@@ -9,6 +9,10 @@
  * - requesters without confirmed presence together hold at most
  *   CHALLENGE_MAX - CHALLENGE_PRESENT_RESERVED slots; the rest is kept for
  *   the technician at the service port (hardware-confirmed USB);
+ * - of those, each link kind is guaranteed a share no other kind can take
+ *   (BLE CHALLENGE_BLE_RESERVED; USB without presence, the management
+ *   network and the portal link CHALLENGE_KIND_RESERVED each); the rest is
+ *   shared, so a kind holds at most its share plus the shared slots;
  * - each back-off ceiling (ratelimit.h: per link kind, and USB with presence)
  *   may take `burst` new slots at once, then one per `refill_ms` (a session
  *   replacing its own challenge takes no new slot; a challenge a command
@@ -29,6 +33,8 @@
 #define CHALLENGE_NONCE_LEN        16
 #define CHALLENGE_MAX              32
 #define CHALLENGE_PRESENT_RESERVED 8
+#define CHALLENGE_BLE_RESERVED     8 /* of the slots without presence */
+#define CHALLENGE_KIND_RESERVED    4 /* USB without presence, NET, PORTAL */
 #define CHALLENGE_PER_SESSION      4
 #define CHALLENGE_TTL_MS           (5u * 60u * 1000u)
 

@@ -160,6 +160,31 @@ static void network_links_never_claim_presence(void **state)
 	}
 }
 
+/*
+ * Attack pass 16n: the `ble-presence` policy lets a BLE phone act as if present; it must not
+ * make the management network (or the portal link) presence: "no physical presence is ever
+ * granted to it" (issue 16 part 3, DESIGN 4.4). Fails today: bmc_is_presence_ok ignores the kind.
+ */
+static void ble_policy_gives_no_presence_to_network_links(void **state)
+{
+	static const uint32_t kinds[] = {K(NET), K(PORTAL)};
+
+	set_password();
+	strcpy(req.cmd.policy_set.name, "ble-presence");
+	req.cmd.policy_set.value = true;
+	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
+	assert_true(st()->ble_presence_allowed);
+	assert_int_equal(ask(1, K(BLE), false, REQ(get_activation_code)), E(ERROR_NONE));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		assert_int_equal(ask(2, kinds[i], false, REQ(get_activation_code)),
+		                 E(PRESENCE_REQUIRED));
+		tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
+		tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+		assert_int_equal(tworld_submit(&W, &cmd, kinds[i], false, NULL),
+		                 E(PRESENCE_REQUIRED));
+	}
+}
+
 /* The issue's attack: BLE claiming presence reads the claim secret. */
 static void radio_link_cannot_claim_presence(void **state)
 {
@@ -261,6 +286,24 @@ static void strangers_never_evict_a_pending_challenge(void **state)
 	}
 	body = phone;
 	assert_int_equal(submit(1, K(BLE), false), E(ERROR_NONE));
+}
+
+/*
+ * Attack pass 16n: the management network fills the pool every radio phone shares. One NET
+ * peer, one one-shot session per GetChallenge (a new id each), at the NET ceiling's refill
+ * rate, keeps all CHALLENGE_MAX - CHALLENGE_PRESENT_RESERVED slots; then a BLE phone (and the
+ * portal link) is refused for up to CHALLENGE_TTL_MS. A network attacker must slow himself,
+ * never the BLE technician (issue 12). Fails today: no quota per link kind in the pool.
+ */
+static void network_challenges_leave_room_for_the_radio(void **state)
+{
+	for (uint32_t i = 0; i < 40; i++) {
+		W.now_ms += 2000;
+		(void)ask(300 + i, K(NET), false, REQ(get_challenge));
+	}
+	W.now_ms += 2000;
+	assert_int_equal(ask(400, K(BLE), false, REQ(get_challenge)), E(ERROR_NONE));
+	assert_int_equal(ask(401, K(PORTAL), false, REQ(get_challenge)), E(ERROR_NONE));
 }
 
 static void challenge_bounds(void **state)
@@ -384,6 +427,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(unknown_link_kinds_are_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(network_links_never_claim_presence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ble_policy_gives_no_presence_to_network_links, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(radio_link_cannot_claim_presence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(usb_presence_comes_from_the_hardware, setup, teardown),
 	    cmocka_unit_test_setup_teardown(simulated_links_in_the_simulator, setup_sim, teardown),
@@ -392,6 +437,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(simulated_radio_flood_spares_the_cable, setup_sim,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(strangers_never_evict_a_pending_challenge, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(network_challenges_leave_room_for_the_radio, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(challenge_bounds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(used_challenges_are_never_throttled, setup, teardown),
