@@ -40,6 +40,7 @@ want[svcport-gateway]="/etc/svcport/svcportd.conf
 want[svcport-sim]="/usr/bin/svcport-sim
 /usr/share/doc/svcport-sim/changelog.gz
 /usr/share/doc/svcport-sim/copyright
+/usr/share/lintian/overrides/svcport-sim
 /usr/share/man/man1/svcport-sim.1.gz"
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 want[libsvcport-client1]="/usr/lib/$ma/libsvcport-client.so.1
