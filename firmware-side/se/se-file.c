@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <mbedtls/ecdh.h>
 #include <mbedtls/ecdsa.h>
@@ -20,9 +21,24 @@
 /* Each key's file; the device key's comes from the factory (or is drawn here). */
 static const char *const key_files[SE_KEY_COUNT] = {
     [SE_KEY_DEVICE] = "device.key",
-    [SE_KEY_INTERNAL_CA] = "internal-ca.key",
-    [SE_KEY_LINK] = "link.key",
 };
+
+/*
+ * The internal CA and link keys an SE provisioned before issue 16 drew
+ * (docs/certs.md): never read; a new provisioning removes them.
+ */
+static const char *const retired_key_files[] = {"internal-ca.key", "link.key"};
+
+/* Removes dir/name; none is fine. 0 or -errno. */
+static int retired_remove(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int ret = fs_path(path, sizeof(path), dir, name);
+
+	if (ret == 0 && unlink(path) < 0 && errno != ENOENT)
+		ret = -errno;
+	return ret;
+}
 
 /* Writes a P-256 key as PEM to dir/name (0600). */
 static int write_key_file(const char *dir, const char *name, const mbedtls_pk_context *pk)
@@ -88,10 +104,9 @@ int se_file_provision(const char *state_dir, const struct se_factory *f, const s
 		ret = -EIO;
 	if (ret == 0)
 		ret = fs_atomic_write(dir, SE_WRAP_KEY_FILE, wrap, sizeof(wrap), 0600);
-	if (ret == 0)
-		ret = gen_key_file(dir, key_files[SE_KEY_INTERNAL_CA], env);
-	if (ret == 0)
-		ret = gen_key_file(dir, key_files[SE_KEY_LINK], env);
+	for (size_t i = 0; ret == 0 && i < sizeof(retired_key_files) / sizeof(retired_key_files[0]);
+	     i++)
+		ret = retired_remove(dir, retired_key_files[i]);
 	if (ret == 0)
 		ret = se_store_provision(dir, env);
 	if (ret == 0)

@@ -12,8 +12,6 @@
 
 /* The token objects, by CKA_LABEL (docs/bmc.md "PKCS#11 back-end"). */
 #define P11_LABEL_DEVICE  "svcport-device"
-#define P11_LABEL_CA      "svcport-internal-ca"
-#define P11_LABEL_LINK    "svcport-link"
 #define P11_LABEL_WRAP    "svcport-wrap"
 #define P11_LABEL_MAC     "svcport-state-mac"
 #define P11_LABEL_COUNTER "svcport-counter"
@@ -22,6 +20,10 @@
 #define P11_COUNTER_LEN   8
 #define P11_MAX_OBJECTS   8            /* of one label: more is a token we did not provision */
 #define P11_RECORD_MAX    SE_LATCH_LEN /* the larger record payload */
+
+/* Retired (issue 16, docs/certs.md): never made or read; a re-provisioning destroys them. */
+#define P11_LABEL_CA   "svcport-internal-ca"
+#define P11_LABEL_LINK "svcport-link"
 
 /* A logged-in read-write session on the configured token. */
 struct p11 {

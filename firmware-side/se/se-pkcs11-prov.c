@@ -24,7 +24,11 @@ static const char *const all_labels[] = {
     P11_LABEL_MAC,    P11_LABEL_COUNTER, P11_LABEL_LATCH, P11_LABEL_ANCHORS,
 };
 
-/* Every object of ours, of any class (a re-provisioning starts clean). */
+/*
+ * Every object of ours, of any class (a re-provisioning starts clean), the
+ * retired internal CA and link key pairs of a token provisioned before issue 16
+ * included.
+ */
 static int objects_destroy(struct p11 *p)
 {
 	static const CK_OBJECT_CLASS classes[] = {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY, CKO_SECRET_KEY,
@@ -167,10 +171,6 @@ int se_p11_provision(const struct se_config *cfg, const struct se_factory *f)
 	if (ret == 0)
 		ret = f->device_key ? key_pair_import(&p, f->device_key, P11_LABEL_DEVICE)
 		                    : key_pair_generate(&p, P11_LABEL_DEVICE);
-	if (ret == 0)
-		ret = key_pair_generate(&p, P11_LABEL_CA);
-	if (ret == 0)
-		ret = key_pair_generate(&p, P11_LABEL_LINK);
 	if (ret == 0)
 		ret = secret_generate(&p, true, P11_LABEL_WRAP);
 	if (ret == 0)

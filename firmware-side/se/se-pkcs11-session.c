@@ -37,8 +37,6 @@ static struct p11_module modules[P11_MAX_MODULES];
 
 const char *const p11_key_labels[SE_KEY_COUNT] = {
     [SE_KEY_DEVICE] = P11_LABEL_DEVICE,
-    [SE_KEY_INTERNAL_CA] = P11_LABEL_CA,
-    [SE_KEY_LINK] = P11_LABEL_LINK,
 };
 
 static const char *rv_name(CK_RV rv)

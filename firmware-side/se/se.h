@@ -9,10 +9,7 @@
  *
  * - the file back-end (se-file*.c; simulation and tests) keeps the immutable
  *   factory material in STATE_DIR/se/ (0700): device.key (PEM, 0600),
- *   trust-anchors.pem (0600), wrap.key (32 random bytes, 0600), and the keys
- *   it draws at provisioning for the device's internal CA and the gateway
- *   link: internal-ca.key, link.key (PEM P-256, 0600; retired: bmcd keeps
- *   those keys sealed in the state record since issue 16, docs/certs.md);
+ *   trust-anchors.pem (0600), wrap.key (32 random bytes, 0600);
  * - the PKCS#11 back-end (se-pkcs11*.c) keeps all of it as objects of a
  *   token: keys generated inside it, sensitive and never extractable.
  *
@@ -93,10 +90,11 @@ void se_close(struct se *se);
  * files). key_pem, if not NULL, is the device key, a P-256 key, imported
  * (the token keeps it sensitive, not extractable); NULL: the device key is
  * generated inside the SE. The anchors are one or more P-256 CA certificates.
- * Both are checked before anything is written. A new wrap key, internal CA
- * key, link key and record MAC key are generated (by the token, or drawn from
- * env->rng for the file back-end), so every secret sealed before is lost; the
- * counter starts at 0 and the latch clear. Replaces what was there.
+ * Both are checked before anything is written. A new wrap key and record MAC
+ * key are generated (by the token, or drawn from env->rng for the file
+ * back-end), so every secret sealed before is lost; the counter starts at 0
+ * and the latch clear. Replaces what was there, the retired internal CA and
+ * link keys of an SE provisioned before issue 16 included (docs/certs.md).
  * 0 or -errno/-EINVAL.
  */
 int se_provision(const char *state_dir, const unsigned char *key_pem, size_t key_len,
@@ -146,11 +144,14 @@ int se_sign(struct se *se, const void *data, size_t len, unsigned char *sig, siz
 int se_ecdh(struct se *se, const unsigned char peer[SE_PUBKEY_LEN], unsigned char z[32],
             const struct bmc_env *env) __attribute__((warn_unused_result));
 
-/* The SE's private keys, for se_pk_setup(). */
+/*
+ * The SE's private keys, for se_pk_setup(). The internal CA and link keys it
+ * drew before issue 16 are retired (bmcd keeps them sealed in the state,
+ * docs/certs.md): no longer made, loaded, or named here; an SE that still
+ * holds them opens as before.
+ */
 enum se_key_id {
-	SE_KEY_DEVICE,      /* the device key (commands' challenges, receipts, CSR) */
-	SE_KEY_INTERNAL_CA, /* issues the internal CA and link certificates */
-	SE_KEY_LINK,        /* the link certificate's key (TLS) */
+	SE_KEY_DEVICE, /* the device key (commands' challenges, receipts, CSR) */
 	SE_KEY_COUNT,
 };
 
@@ -177,22 +178,6 @@ void se_key_sha256(const struct se *se, unsigned char out[32]);
  */
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env) __attribute__((warn_unused_result));
-
-enum se_cert_kind {
-	SE_CERT_INTERNAL_CA, /* self-signed by the internal CA key: CA:TRUE pathlen 0 */
-	SE_CERT_LINK,        /* the link key's, issued by the internal CA key: CA:FALSE */
-};
-
-/*
- * Issues a certificate with the internal CA key (ecdsa-with-SHA256), valid
- * from now_s to 9999-12-31 (no renewal path: RFC 5280 "no expiry"). The CA
- * gets keyUsage keyCertSign|cRLSign; the link certificate digitalSignature
- * and extendedKeyUsage serverAuth. ca_subject names the issuer (and, for the
- * CA, the subject). DER into out; returns its length or -EINVAL/-ENOSPC.
- */
-int se_issue_cert(struct se *se, enum se_cert_kind kind, const char *subject,
-                  const char *ca_subject, uint64_t now_s, unsigned char *out, size_t cap,
-                  const struct bmc_env *env) __attribute__((warn_unused_result));
 
 /*
  * ---- Integrity of the state record (DESIGN §4.6, docs/bmc.md) ----

@@ -2,9 +2,10 @@
 /*
  * The secure element through se.h, on the back-end SVCPORT_TEST_SE selects
  * (file, or pkcs11 on this process's SoftHSM2 token): a key generated inside
- * signs, certificates and CSRs made with the external signer verify, a TLS
- * handshake signs with the link key, counter/latch/MAC keep their rules;
- * on the token: no key can be read out, and bad PINs, PIN files, labels and
+ * signs, a certificate and a CSR made with the external signer verify, a TLS
+ * handshake signs with the SE's key, counter/latch/MAC keep their rules, the
+ * retired internal CA and link keys are neither made nor needed; on the
+ * token: no key can be read out, and bad PINs, PIN files, labels and
  * extractable keys are refused.
  */
 #include <dlfcn.h>
@@ -47,37 +48,53 @@ static uint64_t now_ms(void *u)
 	return (uint64_t)time(NULL) * 1000u;
 }
 
+/* A P-256 self-signed CA certificate for k, PEM into pem. */
+static void self_signed_pem(mbedtls_pk_context *k, const char *name, unsigned char *pem, size_t cap)
+{
+	mbedtls_x509write_cert w;
+	mbedtls_mpi sn;
+
+	mbedtls_mpi_init(&sn);
+	mbedtls_x509write_crt_init(&w);
+	assert_int_equal(mbedtls_mpi_lset(&sn, 1), 0);
+	mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_crt_set_subject_key(&w, k);
+	mbedtls_x509write_crt_set_issuer_key(&w, k);
+	assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &sn), 0);
+	assert_int_equal(mbedtls_x509write_crt_set_subject_name(&w, name), 0);
+	assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, name), 0);
+	assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20200101000000", "20991231000000"),
+	                 0);
+	assert_int_equal(mbedtls_x509write_crt_set_basic_constraints(&w, 1, 0), 0);
+	assert_int_equal(mbedtls_x509write_crt_pem(&w, pem, cap, mbedtls_ctr_drbg_random, &drbg),
+	                 0);
+	mbedtls_x509write_crt_free(&w);
+	mbedtls_mpi_free(&sn);
+}
+
 /* A P-256 self-signed CA as PEM: what se_provision() wants as trust anchors. */
 static void make_anchors(void)
 {
-	mbedtls_x509write_cert w;
 	mbedtls_pk_context k;
-	mbedtls_mpi sn;
 
 	mbedtls_pk_init(&k);
-	mbedtls_mpi_init(&sn);
-	mbedtls_x509write_crt_init(&w);
 	assert_int_equal(mbedtls_pk_setup(&k, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
 	assert_int_equal(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(k),
 	                                     mbedtls_ctr_drbg_random, &drbg),
 	                 0);
-	assert_int_equal(mbedtls_mpi_lset(&sn, 1), 0);
-	mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
-	mbedtls_x509write_crt_set_subject_key(&w, &k);
-	mbedtls_x509write_crt_set_issuer_key(&w, &k);
-	assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &sn), 0);
-	assert_int_equal(mbedtls_x509write_crt_set_subject_name(&w, "CN=test root"), 0);
-	assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, "CN=test root"), 0);
-	assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20200101000000", "20991231000000"),
-	                 0);
-	assert_int_equal(mbedtls_x509write_crt_set_basic_constraints(&w, 1, 0), 0);
-	assert_int_equal(
-	    mbedtls_x509write_crt_pem(&w, anchors, sizeof(anchors), mbedtls_ctr_drbg_random, &drbg),
-	    0);
+	self_signed_pem(&k, "CN=test root", anchors, sizeof(anchors));
 	anchors_len = strlen((char *)anchors);
-	mbedtls_x509write_crt_free(&w);
-	mbedtls_mpi_free(&sn);
 	mbedtls_pk_free(&k);
+}
+
+/* key (the external signer on the device key) and a certificate for it that it signed. */
+static void device_cert(struct se *se, mbedtls_pk_context *key, mbedtls_x509_crt *crt)
+{
+	unsigned char pem[2048];
+
+	assert_int_equal(se_pk_setup(se, SE_KEY_DEVICE, key), 0);
+	self_signed_pem(key, "CN=MT-SN,serialNumber=MT-SN", pem, sizeof(pem));
+	assert_int_equal(mbedtls_x509_crt_parse(crt, pem, strlen((char *)pem) + 1), 0);
 }
 
 static int setup(void **s)
@@ -133,66 +150,59 @@ static void generated_key_signs(void **s)
 	se_close(se);
 }
 
-static void certificates_and_csr_verify(void **s)
+static void certificate_and_csr_verify(void **s)
 {
-	unsigned char ca_der[1024], link_der[1024], csr_der[1024], pub[SE_PUBKEY_LEN];
-	mbedtls_x509_crt ca, link;
+	unsigned char csr_der[1024], pub[SE_PUBKEY_LEN], h[32];
+	mbedtls_pk_context key;
+	mbedtls_x509_crt crt;
 	mbedtls_x509_csr csr;
 	struct se *se = NULL;
 	uint32_t flags = 0;
-	int n_ca, n_link, n_csr;
-	unsigned char h[32];
+	int n_csr;
 
 	(void)s;
-	mbedtls_x509_crt_init(&ca);
-	mbedtls_x509_crt_init(&link);
+	mbedtls_pk_init(&key);
+	mbedtls_x509_crt_init(&crt);
 	mbedtls_x509_csr_init(&csr);
 	assert_int_equal(se_open(state, &env, &se), 0);
-	n_ca = se_issue_cert(se, SE_CERT_INTERNAL_CA, "CN=ca", "CN=ca", (uint64_t)time(NULL) - 60,
-	                     ca_der, sizeof(ca_der), &env);
-	n_link = se_issue_cert(se, SE_CERT_LINK, "CN=link", "CN=ca", (uint64_t)time(NULL) - 60,
-	                       link_der, sizeof(link_der), &env);
-	n_csr = se_write_csr(se, "CN=MT-SN,serialNumber=MT-SN", csr_der, sizeof(csr_der), &env);
-	assert_true(n_ca > 0 && n_link > 0 && n_csr > 0);
-	assert_int_equal(mbedtls_x509_crt_parse_der(&ca, ca_der, (size_t)n_ca), 0);
-	assert_int_equal(mbedtls_x509_crt_parse_der(&link, link_der, (size_t)n_link), 0);
-	assert_int_equal(mbedtls_x509_crt_verify(&link, &ca, NULL, NULL, &flags, NULL, NULL), 0);
-	assert_int_equal(mbedtls_x509_crt_verify(&ca, &ca, NULL, NULL, &flags, NULL, NULL), 0);
+	/* A certificate x509write signed with the SE's key. */
+	device_cert(se, &key, &crt);
+	assert_int_equal(mbedtls_x509_crt_verify(&crt, &crt, NULL, NULL, &flags, NULL, NULL), 0);
+	se_public_key(se, pub);
+	assert_int_equal(mbedtls_ecp_point_cmp(&mbedtls_pk_ec(crt.pk)->Q, &mbedtls_pk_ec(key)->Q),
+	                 0);
 	/* The CSR: the device key's, signed by it. */
+	n_csr = se_write_csr(se, "CN=MT-SN,serialNumber=MT-SN", csr_der, sizeof(csr_der), &env);
+	assert_true(n_csr > 0);
 	assert_int_equal(mbedtls_x509_csr_parse_der(&csr, csr_der, (size_t)n_csr), 0);
 	mbedtls_sha256_ret(csr.cri.p, csr.cri.len, h, 0);
-	se_public_key(se, pub);
 	verify_with(pub, h, csr.sig.p, csr.sig.len);
+	mbedtls_pk_free(&key);
 	se_close(se);
 	mbedtls_x509_csr_free(&csr);
-	mbedtls_x509_crt_free(&link);
-	mbedtls_x509_crt_free(&ca);
+	mbedtls_x509_crt_free(&crt);
 }
 
-/* Both ends of a TLS 1.2 handshake in one thread over a non-blocking socketpair. */
-static void tls_handshake_signs_with_the_link_key(void **s)
+/*
+ * Both ends of a TLS 1.2 handshake in one thread over a non-blocking
+ * socketpair, the server's key the external signer on the device key (the
+ * mbedTLS use se_pk_setup() promises besides x509write).
+ */
+static void tls_handshake_signs_with_the_se_key(void **s)
 {
-	unsigned char ca_der[1024], link_der[1024];
 	mbedtls_ssl_config sc, cc;
 	mbedtls_ssl_context srv, cli;
 	mbedtls_net_context sn, cn;
-	mbedtls_x509_crt ca, link;
+	mbedtls_x509_crt crt;
 	mbedtls_pk_context key;
 	struct se *se = NULL;
-	int sv[2], rs = 1, rc = 1, n_ca, n_link;
+	int sv[2], rs = 1, rc = 1;
 
 	(void)s;
 	assert_int_equal(se_open(state, &env, &se), 0);
-	n_ca = se_issue_cert(se, SE_CERT_INTERNAL_CA, "CN=ca", "CN=ca", (uint64_t)time(NULL) - 60,
-	                     ca_der, sizeof(ca_der), &env);
-	n_link = se_issue_cert(se, SE_CERT_LINK, "CN=link", "CN=ca", (uint64_t)time(NULL) - 60,
-	                       link_der, sizeof(link_der), &env);
-	mbedtls_x509_crt_init(&ca);
-	mbedtls_x509_crt_init(&link);
+	mbedtls_x509_crt_init(&crt);
 	mbedtls_pk_init(&key);
-	assert_int_equal(mbedtls_x509_crt_parse_der(&ca, ca_der, (size_t)n_ca), 0);
-	assert_int_equal(mbedtls_x509_crt_parse_der(&link, link_der, (size_t)n_link), 0);
-	assert_int_equal(se_pk_setup(se, SE_KEY_LINK, &key), 0);
+	device_cert(se, &key, &crt);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	sn.fd = sv[0];
 	cn.fd = sv[1];
@@ -210,8 +220,8 @@ static void tls_handshake_signs_with_the_link_key(void **s)
 	                 0);
 	mbedtls_ssl_conf_rng(&sc, mbedtls_ctr_drbg_random, &drbg);
 	mbedtls_ssl_conf_rng(&cc, mbedtls_ctr_drbg_random, &drbg);
-	assert_int_equal(mbedtls_ssl_conf_own_cert(&sc, &link, &key), 0);
-	mbedtls_ssl_conf_ca_chain(&cc, &ca, NULL);
+	assert_int_equal(mbedtls_ssl_conf_own_cert(&sc, &crt, &key), 0);
+	mbedtls_ssl_conf_ca_chain(&cc, &crt, NULL);
 	mbedtls_ssl_conf_authmode(&cc, MBEDTLS_SSL_VERIFY_REQUIRED);
 	assert_int_equal(mbedtls_ssl_setup(&srv, &sc), 0);
 	assert_int_equal(mbedtls_ssl_setup(&cli, &cc), 0);
@@ -240,8 +250,7 @@ static void tls_handshake_signs_with_the_link_key(void **s)
 	close(sv[0]);
 	close(sv[1]);
 	mbedtls_pk_free(&key);
-	mbedtls_x509_crt_free(&link);
-	mbedtls_x509_crt_free(&ca);
+	mbedtls_x509_crt_free(&crt);
 	se_close(se);
 }
 
@@ -333,7 +342,6 @@ static CK_SESSION_HANDLE p11_session(CK_FUNCTION_LIST_PTR f)
 
 static void token_keys_never_leave(void **s)
 {
-	static const char *const keys[] = {"svcport-device", "svcport-internal-ca", "svcport-link"};
 	unsigned char buf[256];
 	struct se *se = NULL;
 	CK_FUNCTION_LIST_PTR f;
@@ -345,11 +353,11 @@ static void token_keys_never_leave(void **s)
 	assert_int_equal(se_open(state, &env, &se), 0);
 	f = p11_functions();
 	h = p11_session(f);
-	for (size_t i = 0; i < 3 + 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		CK_OBJECT_HANDLE o =
-		    i < 3 ? p11_object(f, h, CKO_PRIVATE_KEY, keys[i])
-		          : p11_object(f, h, CKO_SECRET_KEY,
-		                       i == 3 ? "svcport-wrap" : "svcport-state-mac");
+		    i == 0 ? p11_object(f, h, CKO_PRIVATE_KEY, "svcport-device")
+		           : p11_object(f, h, CKO_SECRET_KEY,
+		                        i == 1 ? "svcport-wrap" : "svcport-state-mac");
 		CK_ATTRIBUTE a = {CKA_VALUE, buf, sizeof(buf)};
 		CK_BBOOL extractable = CK_TRUE;
 		CK_ATTRIBUTE e = {CKA_EXTRACTABLE, &extractable, 1};
@@ -367,6 +375,108 @@ static void token_keys_never_leave(void **s)
 		assert_int_equal(stat(path, &sb), -1);
 	}
 	f->C_CloseSession(h);
+	se_close(se);
+}
+
+/* ---- retired keys (both back-ends) ---- */
+
+static const char *const retired[] = {"internal-ca.key", "link.key"};                /* file */
+static const char *const retired_labels[] = {"svcport-internal-ca", "svcport-link"}; /* token */
+
+/* How many of the retired keys the SE holds (se open: the token's module loaded, logged in). */
+static size_t retired_count(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (tsofthsm_is_selected()) {
+			CK_FUNCTION_LIST_PTR f = p11_functions();
+			CK_SESSION_HANDLE h = p11_session(f);
+			CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+			CK_ATTRIBUTE t[] = {
+			    {CKA_CLASS, &cls, sizeof(cls)},
+			    {CKA_LABEL, (void *)retired_labels[i], strlen(retired_labels[i])}};
+			CK_OBJECT_HANDLE o[4];
+			CK_ULONG k = 0;
+
+			assert_int_equal(f->C_FindObjectsInit(h, t, 2), CKR_OK);
+			assert_int_equal(f->C_FindObjects(h, o, 4, &k), CKR_OK);
+			assert_int_equal(f->C_FindObjectsFinal(h), CKR_OK);
+			f->C_CloseSession(h);
+			n += k;
+		} else {
+			char path[PATH_MAX + 32];
+
+			snprintf(path, sizeof(path), "%s/se/%s", state, retired[i]);
+			n += access(path, F_OK) == 0;
+		}
+	}
+	return n;
+}
+
+/* What an SE provisioned before issue 16 also holds: the internal CA and link keys. */
+static void retired_add(void)
+{
+	for (size_t i = 0; i < 2; i++) {
+		if (tsofthsm_is_selected()) {
+			static const unsigned char p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+			                                     0xce, 0x3d, 0x03, 0x01, 0x07};
+			CK_FUNCTION_LIST_PTR f = p11_functions();
+			CK_SESSION_HANDLE h = p11_session(f);
+			CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+			CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+			CK_ULONG len = strlen(retired_labels[i]);
+			CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &yes, 1},
+			                      {CKA_PRIVATE, &yes, 1},
+			                      {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+			                      {CKA_LABEL, (void *)retired_labels[i], len}};
+			CK_ATTRIBUTE prv[] = {
+			    {CKA_TOKEN, &yes, 1},     {CKA_PRIVATE, &yes, 1},
+			    {CKA_SENSITIVE, &yes, 1}, {CKA_EXTRACTABLE, &no, 1},
+			    {CKA_SIGN, &yes, 1},      {CKA_LABEL, (void *)retired_labels[i], len}};
+			CK_OBJECT_HANDLE hpub, hprv;
+
+			assert_int_equal(
+			    f->C_GenerateKeyPair(h, &mech, pub, 4, prv, 6, &hpub, &hprv), CKR_OK);
+			f->C_CloseSession(h);
+		} else {
+			static const char pem[] = "-----BEGIN EC PRIVATE KEY-----\nold\n";
+			char path[PATH_MAX + 32];
+			FILE *fp;
+
+			snprintf(path, sizeof(path), "%s/se/%s", state, retired[i]);
+			assert_non_null(fp = fopen(path, "w"));
+			assert_int_equal(fputs(pem, fp) >= 0, 1);
+			assert_int_equal(fclose(fp), 0);
+		}
+	}
+}
+
+/*
+ * The internal CA and link keys are bmcd's, sealed in the state (docs/certs.md):
+ * provisioning draws none; an SE provisioned before that, holding them, opens
+ * and signs as before; a new provisioning removes them.
+ */
+static void retired_keys_neither_made_nor_needed(void **s)
+{
+	unsigned char sig[SE_SIG_MAX];
+	struct se *se = NULL;
+	size_t len = 0;
+
+	(void)s;
+	if (tsofthsm_is_selected() && !is_token_direct())
+		skip();
+	assert_int_equal(se_open(state, &env, &se), 0);
+	assert_int_equal(retired_count(), 0);
+	retired_add();
+	assert_int_equal(retired_count(), 2);
+	se_close(se);
+	assert_int_equal(se_open(state, &env, &se), 0);
+	assert_int_equal(se_sign(se, "challenge", 9, sig, &len, &env), 0);
+	se_close(se);
+	assert_int_equal(se_provision(state, NULL, 0, anchors, anchors_len, &env), 0);
+	assert_int_equal(se_open(state, &env, &se), 0);
+	assert_int_equal(retired_count(), 0);
 	se_close(se);
 }
 
@@ -454,8 +564,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(generated_key_signs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(certificates_and_csr_verify, setup, teardown),
-	    cmocka_unit_test_setup_teardown(tls_handshake_signs_with_the_link_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(certificate_and_csr_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tls_handshake_signs_with_the_se_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(retired_keys_neither_made_nor_needed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(counter_latch_and_mac_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(token_keys_never_leave, setup, teardown),
 	    cmocka_unit_test_setup_teardown(token_refusals, setup, teardown),
