@@ -24,6 +24,7 @@ char portal_dir[256], ca[256], url[64], code[64];
 const char *sim;
 static pid_t server;
 int port;
+char console_socket[320], console_out[65536];
 
 const char *path_in(const char *name)
 {
@@ -211,4 +212,88 @@ int count_rows(const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return n;
+}
+
+void first_line(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(buf, (int)cap, f));
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = 0;
+}
+
+int sim_server_up(const char *name, const char *factory, const char *sed_from)
+{
+	char *argv[16] = {(char *)sim,
+	                  "--quiet",
+	                  "server",
+	                  "up",
+	                  "--dir",
+	                  (char *)path_in(name),
+	                  "--factory",
+	                  (char *)factory,
+	                  "--no-ble-sim",
+	                  "--bin-dir",
+	                  getenv("SVCPORT_BIN_DIR")};
+	size_t n = 11;
+
+	if (sed_from) {
+		argv[n++] = "--sed-component-from";
+		argv[n++] = (char *)sed_from;
+	}
+	argv[n] = NULL;
+	return spawn_run(NULL, console_out, sizeof(console_out), argv);
+}
+
+void sim_server_claimed(const char *pw)
+{
+	char label[64], usb[320];
+
+	snprintf(console_socket, sizeof(console_socket), "%s/srv/admin.sock", dir);
+	snprintf(usb, sizeof(usb), "unix:%s/srv/usb.sock", dir);
+	assert_int_equal(sim_server_up("srv", path_in("factory"), NULL), 0);
+	json_decref(portal_cli(0, "claim", "--org", "acme", "--mt", "7D1X", "--sn", "S0001",
+	                       "--code", code, NULL));
+	file_put("pw-alice", "alice-password-1\n", 17);
+	assert_int_equal(SPAWN_RUN(NULL, console_out, (char *)sim, "--quiet", "app", "--link", usb,
+	                           "--portal-url", url, "--cacert", ca, "--user", "alice",
+	                           "--password-file", (char *)path_in("pw-alice"), "claim"),
+	                 0);
+	/* The local administrator's first login: the label's password changes. */
+	first_line(path_in("factory/admin-password"), label, sizeof(label));
+	assert_int_equal(bmcctl(label, "password", "set", pw, NULL), 0);
+}
+
+int bmcctl(const char *pw, ...)
+{
+	char *argv[16] = {getenv("SVCPORT_BMCCTL"), "--admin-socket", console_socket, "--json"};
+	size_t n = 4;
+	va_list ap;
+
+	if (pw) {
+		argv[n++] = "--password";
+		argv[n++] = (char *)pw;
+	}
+	va_start(ap, pw);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return spawn_run(NULL, console_out, sizeof(console_out), argv);
+}
+
+const char *console_field(const char *key)
+{
+	static char v[128];
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(console_out, pat);
+	v[0] = 0;
+	if (p)
+		sscanf(p + strlen(pat), "%127[^\"]", v);
+	return v;
 }

@@ -34,5 +34,30 @@ void expect(int want_status, const char *want_error, const char *method, const c
             const char *token, const char *ctype, const char *body);
 /* The first column of the first row of sql on portal.db (an UPDATE ... RETURNING 1 too). */
 int count_rows(const char *sql);
+/* The first line of the file at path, without its end of line. */
+void first_line(const char *path, char *buf, size_t cap);
+
+/*
+ * A virtual server (svcport-bmcd and svcportd) and its local administrator's
+ * console (svcport-bmcctl, SVCPORT_BMCCTL), for the manual-activation tests.
+ * console_socket is the admin socket bmcctl() talks to; console_out holds the
+ * output of the last bmcctl() (tests may spawn other commands into it too).
+ */
+extern char console_socket[320], console_out[65536];
+/*
+ * svcport-sim server up --dir DIR/name --factory factory (SVCPORT_BIN_DIR's
+ * daemons), its SED component from sed_from's if not NULL. The exit code.
+ */
+int sim_server_up(const char *name, const char *factory, const char *sed_from);
+/*
+ * The server DIR/srv from the factory folder DIR/factory, claimed by acme on
+ * the portal, then on the BMC by alice's phone over its USB link; the local
+ * administrator's password set from the label's to pw; console_socket its.
+ */
+void sim_server_claimed(const char *pw);
+/* svcport-bmcctl --json [--password pw] ARGS... (NULL-terminated): its exit code. */
+int bmcctl(const char *pw, ...);
+/* The value of "key":"..." in console_out, or "". */
+const char *console_field(const char *key);
 
 #endif

@@ -31,49 +31,14 @@
 #define PW   "Adm1n-Secret"
 #define PATH "/api/v1/devices/" MT "/" SN "/manual-activation"
 
-static char srv[300], admin[320], usb[320];
-static char out[65536];
-
-/* svcport-bmcctl --json ARGS... as the administrator; its exit code, output in out. */
-static int bmcctl(const char *pw, ...)
-{
-	char *argv[16] = {getenv("SVCPORT_BMCCTL"), "--admin-socket", admin, "--json"};
-	size_t n = 4;
-	va_list ap;
-
-	if (pw) {
-		argv[n++] = "--password";
-		argv[n++] = (char *)pw;
-	}
-	va_start(ap, pw);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)))
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	return spawn_run(NULL, out, sizeof(out), argv);
-}
-
-/* The value of "key":"..." in out, or "". */
-static const char *field(const char *key)
-{
-	static char v[128];
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(out, pat);
-	v[0] = 0;
-	if (p)
-		sscanf(p + strlen(pat), "%127[^\"]", v);
-	return v;
-}
+static char srv[300], usb[320];
 
 static const char *challenge(void)
 {
 	static char c[MANUAL_TEXT_MAX];
 
 	assert_int_equal(bmcctl(PW, "activation", "challenge", NULL), 0);
-	snprintf(c, sizeof(c), "%s", field("challenge"));
+	snprintf(c, sizeof(c), "%s", console_field("challenge"));
 	assert_int_equal(strlen(c), 17);
 	return c;
 }
@@ -81,7 +46,7 @@ static const char *challenge(void)
 static const char *lockdown(void)
 {
 	assert_int_equal(bmcctl(NULL, "status", NULL), 0);
-	return field("lockdown_state");
+	return console_field("lockdown_state");
 }
 
 /* The portal administrator's answer by the API: the HTTP status; the response into r. */
@@ -118,32 +83,12 @@ static size_t slurp(const char *name, char *buf, size_t cap)
 
 static int setup(void **state)
 {
-	static char label[64];
-	char *nl;
 	json_t *j;
 
 	serve_setup(state);
 	snprintf(srv, sizeof(srv), "%s/srv", dir);
-	snprintf(admin, sizeof(admin), "%s/admin.sock", srv);
-	snprintf(usb, sizeof(usb), "unix:%s/usb.sock", srv);
-	assert_int_equal(SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "server", "up", "--dir", srv,
-	                           "--factory", (char *)path_in("factory"), "--no-ble-sim",
-	                           "--bin-dir", getenv("SVCPORT_BIN_DIR")),
-	                 0);
 	/* The organisation claims the server: on the portal, then on the BMC by the phone. */
-	json_decref(
-	    portal_cli(0, "claim", "--org", "acme", "--mt", MT, "--sn", SN, "--code", code, NULL));
-	file_put("pw-alice", "alice-password-1\n", 17);
-	assert_int_equal(SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "app", "--link", usb,
-	                           "--portal-url", url, "--cacert", ca, "--user", "alice",
-	                           "--password-file", (char *)path_in("pw-alice"), "claim"),
-	                 0);
-	/* The local administrator's first login: the label's password changes. */
-	assert_true(slurp("../../factory/admin-password", label, sizeof(label) - 1) > 0);
-	nl = strchr(label, '\n');
-	if (nl)
-		*nl = 0;
-	assert_int_equal(bmcctl(label, "password", "set", PW, NULL), 0);
+	sim_server_claimed(PW);
 	assert_string_equal(lockdown(), "LOCKED");
 	/* A second device of acme, for a response to the wrong device. */
 	j = portal_cli(0, "device", "manufacture", "--mt", MT, "--sn", "S0002", "--out",
@@ -156,7 +101,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "server", "down", "--dir", srv);
+	SPAWN_RUN(NULL, console_out, (char *)sim, "--quiet", "server", "down", "--dir", srv);
 	return serve_teardown(state);
 }
 
@@ -202,8 +147,8 @@ static void bmc_refuses(void **state)
 	snprintf(typo, sizeof(typo), "%s", good);
 	typo[1] = typo[1] == '7' ? '8' : '7';
 	assert_int_equal(bmcctl(PW, "activation", "respond", typo, NULL), 1);
-	assert_string_equal(field("error"), "mistyped");
-	assert_non_null(strstr(out, "group 1"));
+	assert_string_equal(console_field("error"), "mistyped");
+	assert_non_null(strstr(console_out, "group 1"));
 	sl1 = slurp("state.pb", st1, sizeof(st1));
 	al1 = slurp("audit.log", au1, sizeof(au1));
 	assert_true(sl0 == sl1 && al0 == al1);
@@ -211,12 +156,12 @@ static void bmc_refuses(void **state)
 	assert_memory_equal(au0, au1, al0);
 	/* Forged: refused and audited; the challenge is used up, so the right one fails too. */
 	assert_int_equal(bmcctl(PW, "activation", "respond", "000000-000000", NULL), 1);
-	assert_string_equal(field("error"), "wrong response");
+	assert_string_equal(console_field("error"), "wrong response");
 	al1 = slurp("audit.log", au1, sizeof(au1));
 	assert_true(al1 > al0);
 	assert_memory_equal(au0, au1, al0);
 	assert_int_equal(bmcctl(PW, "activation", "respond", good, NULL), 1);
-	assert_string_equal(field("error"), "refused"); /* no challenge: not a guess */
+	assert_string_equal(console_field("error"), "refused"); /* no challenge: not a guess */
 	/* Another device's response, by the portal's command line: refused. */
 	c = challenge();
 	json_t *j = portal_cli(0, "manual-activate", "--user", "alice", "--mt", MT, "--sn", "S0002",
@@ -224,9 +169,9 @@ static void bmc_refuses(void **state)
 	snprintf(other, sizeof(other), "%s", jstr(j, "response"));
 	json_decref(j);
 	assert_int_equal(bmcctl(PW, "activation", "respond", other, NULL), 1);
-	assert_string_equal(field("error"), "wrong response");
+	assert_string_equal(console_field("error"), "wrong response");
 	assert_int_equal(bmcctl(PW, "audit", "show", NULL), 0);
-	assert_non_null(strstr(out, "manual-activate-refused"));
+	assert_non_null(strstr(console_out, "manual-activate-refused"));
 	assert_string_equal(lockdown(), "LOCKED");
 }
 
@@ -247,10 +192,10 @@ static void activation_by_phone(void **state)
 	json_decref(j);
 	assert_int_equal(strlen(r), 13);
 	assert_int_equal(bmcctl(PW, "activation", "respond", r, NULL), 0);
-	snprintf(receipt, sizeof(receipt), "%s", field("receipt"));
+	snprintf(receipt, sizeof(receipt), "%s", console_field("receipt"));
 	assert_string_equal(lockdown(), "ACTIVE");
 	assert_int_equal(bmcctl(PW, "audit", "show", NULL), 0);
-	assert_non_null(strstr(out, " manual-activate session="));
+	assert_non_null(strstr(console_out, " manual-activate session="));
 	/* The receipt: a wrong one is refused, the right one marks the device activated. */
 	json_decref(portal_cli(1, "manual-activate", "--user", "alice", "--mt", MT, "--sn", SN,
 	                       "--challenge", chal, "--receipt", "00000-00000", NULL));
@@ -276,10 +221,10 @@ static void activation_by_phone(void **state)
 	assert_int_equal(count_rows(sql), 1);
 	assert_int_equal(bmcctl(PW, "audit", "show", NULL), 0);
 	snprintf(sql, sizeof(sql), "challenge=%s org=acme user=admin", chal);
-	assert_non_null(strstr(out, sql));
+	assert_non_null(strstr(console_out, sql));
 	/* Used: the same response again is refused (no challenge outstanding). */
 	assert_int_equal(bmcctl(PW, "activation", "respond", r, NULL), 1);
-	assert_string_equal(field("error"), "refused");
+	assert_string_equal(console_field("error"), "refused");
 }
 
 /* K_dev used without the portal (as if it had leaked): the receipt of a challenge the
@@ -318,17 +263,6 @@ static void receipt_for_unanswered_challenge(void **state)
 }
 
 /* A first line of a file under dir, without its newline. */
-static void first_line(const char *name, char *buf, size_t cap)
-{
-	char *nl;
-
-	assert_true(slurp(name, buf, cap - 1) > 0);
-	buf[cap - 1] = 0;
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = 0;
-}
-
 /* The motherboard is replaced: the maintenance user's signed DeviceKeyUpdate carries
  * K_dev sealed to the new board, and the activation by phone works on it. */
 static void board_swap(void **state)
@@ -340,35 +274,32 @@ static void board_swap(void **state)
 	(void)state;
 	snprintf(old_srv, sizeof(old_srv), "%s", srv);
 	assert_int_equal(
-	    SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "server", "down", "--dir", srv), 0);
+	    SPAWN_RUN(NULL, console_out, (char *)sim, "--quiet", "server", "down", "--dir", srv),
+	    0);
 	json_decref(portal_cli(0, "device", "manufacture", "--blank-board", "--out",
 	                       path_in("blank"), NULL));
 	/* The new board holds no K_dev of its own: no identity, no manual.key. */
 	assert_int_equal(access(path_in("blank/manual.key"), F_OK), -1);
-	first_line("../../blank/board-key.sha256", hash, sizeof(hash));
-	first_line("../../blank/admin-password", label, sizeof(label));
+	first_line(path_in("blank/board-key.sha256"), hash, sizeof(hash));
+	first_line(path_in("blank/admin-password"), label, sizeof(label));
 	snprintf(srv, sizeof(srv), "%s/srv2", dir);
-	snprintf(admin, sizeof(admin), "%s/admin.sock", srv);
+	snprintf(console_socket, sizeof(console_socket), "%s/admin.sock", srv);
 	snprintf(usb, sizeof(usb), "unix:%s/usb.sock", srv);
-	assert_int_equal(SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "server", "up", "--dir", srv,
-	                           "--factory", (char *)path_in("blank"), "--no-ble-sim",
-	                           "--sed-component-from", old_srv, "--bin-dir",
-	                           getenv("SVCPORT_BIN_DIR")),
-	                 0);
+	assert_int_equal(sim_server_up("srv2", path_in("blank"), old_srv), 0);
 	assert_int_equal(bmcctl(label, "password", "set", PW, NULL), 0);
 	assert_int_equal(bmcctl(PW, "activation", "challenge", NULL), 1);
-	assert_string_equal(field("error"), "refused");
+	assert_string_equal(console_field("error"), "refused");
 	json_decref(portal_cli(0, "device", "key-update", "--mt", MT, "--sn", SN, "--new-key-hash",
 	                       hash, NULL));
 	file_put("pw-mona", "mona-password-1\n", 16);
-	assert_int_equal(SPAWN_RUN(NULL, out, (char *)sim, "--quiet", "app", "--link", usb,
+	assert_int_equal(SPAWN_RUN(NULL, console_out, (char *)sim, "--quiet", "app", "--link", usb,
 	                           "--portal-url", url, "--cacert", ca, "--user", "mona",
 	                           "--password-file", (char *)path_in("pw-mona"), "key-update"),
 	                 0);
 	/* SED came along, its AK not yet: the challenge is refused as Activate would be, so
 	 * no response is wasted (attack16a L3). */
 	assert_int_equal(bmcctl(PW, "activation", "challenge", NULL), 1);
-	assert_non_null(strstr(out, "restore the SED AK first"));
+	assert_non_null(strstr(console_out, "restore the SED AK first"));
 	/* The server's SED came along: its AK from the moved backup component. */
 	assert_int_equal(bmcctl(PW, "sed", "restore", "--from-component", NULL), 0);
 	j = portal_cli(0, "manual-activate", "--user", "alice", "--mt", MT, "--sn", SN,
