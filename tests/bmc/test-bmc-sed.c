@@ -308,6 +308,24 @@ static void component_backs_up_and_restores(void **state)
 	tworld_teardown(&other);
 }
 
+/*
+ * A passphrase change goes through and its reply says why the component did
+ * not back it up (want); a restore from the component is then refused and
+ * changes nothing.
+ */
+static void passphrase_unbacked_restore_refused(const char *passphrase, const char *want)
+{
+	new_req();
+	strcpy(req.cmd.sed_passphrase.passphrase, passphrase);
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_non_null(strstr(rep.message, want));
+	tworld_snap(&W, &snap);
+	new_req();
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
 /* An absent or unhealthy component is reported, never skipped in silence. */
 static void component_absent_or_unhealthy(void **state)
 {
@@ -316,14 +334,7 @@ static void component_absent_or_unhealthy(void **state)
 
 	set_password();
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(ABSENT));
-	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
-	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
-	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
-	assert_non_null(strstr(rep.message, "no backup component is fitted"));
-	tworld_snap(&W, &snap);
-	new_req();
-	assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
-	assert_true(tworld_is_unchanged(&W, &snap));
+	passphrase_unbacked_restore_refused("sixteen chars ok", "no backup component is fitted");
 
 	/* Fitted, then its key damaged: unhealthy, said at the next change and in status. */
 	snprintf(dir, sizeof(dir), "%s/component", W.dir);
@@ -335,16 +346,8 @@ static void component_absent_or_unhealthy(void **state)
 	fputs("short", f);
 	fclose(f);
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(UNHEALTHY));
-	new_req();
-	strcpy(req.cmd.sed_passphrase.passphrase, "another sixteen!");
-	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
-	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
-	assert_non_null(strstr(rep.message, "unhealthy"));
-	tworld_snap(&W, &snap);
-	new_req();
-	assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
-	assert_non_null(strstr(rep.message, "key"));
-	assert_true(tworld_is_unchanged(&W, &snap));
+	passphrase_unbacked_restore_refused("another sixteen!", "unhealthy");
+	assert_non_null(strstr(rep.message, "key")); /* the restore's refusal says what is wrong */
 }
 
 /* The emergency reset: no default password; a one-time one only the requester reads. */
