@@ -112,53 +112,32 @@ static int se_config_set(struct options *o, const char *path)
 /* The options that only name a file, folder or user: true if opt is one (set). */
 static bool path_option_set(int opt, struct options *o)
 {
-	const char **dst;
+	const struct {
+		int opt;
+		const char **dst;
+	} paths[] = {
+	    {'s', &o->state_dir},
+	    {'g', &o->gw_path},
+	    {'a', &o->admin_path},
+	    {'H', &o->host_arg},
+	    {'n', &o->user},
+	    {'F', &o->factory},
+	    {'D', &o->presence.usb_udc},
+	    {'P', &o->presence.usb_port},
+	    {'S', &o->presence.hw_sim},
+	    {'I', &o->presence.intrusion_alarm},
+	    {'K', &o->sed_component},
+	    {'L', &o->link_dir},
+	    {'M', &o->mgmt_addresses},
+	};
 
-	switch (opt) {
-	case 's':
-		dst = &o->state_dir;
-		break;
-	case 'g':
-		dst = &o->gw_path;
-		break;
-	case 'a':
-		dst = &o->admin_path;
-		break;
-	case 'H':
-		dst = &o->host_arg;
-		break;
-	case 'n':
-		dst = &o->user;
-		break;
-	case 'F':
-		dst = &o->factory;
-		break;
-	case 'D':
-		dst = &o->presence.usb_udc;
-		break;
-	case 'P':
-		dst = &o->presence.usb_port;
-		break;
-	case 'S':
-		dst = &o->presence.hw_sim;
-		break;
-	case 'I':
-		dst = &o->presence.intrusion_alarm;
-		break;
-	case 'K':
-		dst = &o->sed_component;
-		break;
-	case 'L':
-		dst = &o->link_dir;
-		break;
-	case 'M':
-		dst = &o->mgmt_addresses;
-		break;
-	default:
-		return false;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i].opt == opt) {
+			*paths[i].dst = optarg;
+			return true;
+		}
 	}
-	*dst = optarg;
-	return true;
+	return false;
 }
 
 int bmcd_options_parse(int argc, char **argv, struct options *o)
