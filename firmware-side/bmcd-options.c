@@ -72,18 +72,29 @@ static const struct option bmcd_opts[] = {
     {0},
 };
 
-/* --gateway-uid/--host-uid: a number into *ret_uid. 0, or 2 (said on stderr). */
-static int parse_uid(const char *arg, const char *option, uid_t *ret_uid)
+/* A decimal number up to max into *ret. 0, or 2 (said on stderr). */
+static int parse_number(const char *arg, const char *option, unsigned long max, unsigned long *ret)
 {
 	char *end;
 
 	errno = 0;
-	*ret_uid = (uid_t)strtoul(arg, &end, 10);
-	if (errno || *end || !*arg || *arg == '-') {
+	*ret = strtoul(arg, &end, 10);
+	if (errno || *end || !*arg || *arg == '-' || *ret > max) {
 		fprintf(stderr, "svcport-bmcd: --%s: not a number\n", option);
 		return 2;
 	}
 	return 0;
+}
+
+/* --gateway-uid/--host-uid: a number into *ret_uid. 0, or 2 (said on stderr). */
+static int parse_uid(const char *arg, const char *option, uid_t *ret_uid)
+{
+	unsigned long v;
+	int ret = parse_number(arg, option, (uid_t)-2, &v); /* (uid_t)-1: no user */
+
+	if (ret == 0)
+		*ret_uid = (uid_t)v;
+	return ret;
 }
 
 /* o->host_path (bmcd-host.h). 0, or 2 if it is too long. */
@@ -172,9 +183,15 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			break;
-		case 'r':
-			o->ready_fd = atoi(optarg);
+		case 'r': {
+			unsigned long fd;
+
+			/* Not atoi: a typo would be fd 0, and "ready" written to stdin. */
+			if (parse_number(optarg, "ready-fd", INT_MAX, &fd))
+				return 2;
+			o->ready_fd = (int)fd;
 			break;
+		}
 		case 'i':
 			o->init = true;
 			break;

@@ -617,6 +617,36 @@ static void console_commands(void **state)
 	unsetenv("SVCPORT_ADMIN_PASSWORD");
 }
 
+/*
+ * A number option that is not one, or does not fit, is a usage error (2)
+ * before anything is done: not fd 0 for a typo, not uid 0 (root) for 2^32.
+ * Without the check these parse and --init fails later, on the factory (1).
+ */
+static void bad_numbers_refused(void **state)
+{
+	static const char *const bad[][2] = {
+	    {"--ready-fd", "x"},
+	    {"--ready-fd", "3x"},
+	    {"--ready-fd", "-1"},
+	    {"--ready-fd", "2147483648"},
+	    {"--gateway-uid", "4294967296"},
+	    {"--host-uid", "4294967295"},
+	    {"--gateway-uid", "-0"},
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *argv[] = {proc_bmcd(),   "--init",
+		                      "--factory",   "/nonexistent/factory",
+		                      "--state-dir", "/nonexistent/state",
+		                      bad[i][0],     bad[i][1],
+		                      NULL};
+
+		assert_int_equal(proc_run(argv, out, sizeof(out)), 2);
+	}
+}
+
 static void console_without_daemon_fails(void **state)
 {
 	char out[256];
@@ -629,6 +659,7 @@ static void console_without_daemon_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(bad_numbers_refused),
 	    cmocka_unit_test_setup_teardown(garbage_and_oversize_answered, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(state_changed_reaches_every_gateway, setup_portal,
 	                                    teardown),
