@@ -42,22 +42,27 @@ static int binding_aad(const struct pwbox_binding *b, uint8_t *aad, size_t *ret_
 }
 
 /* Z, the box's key, IV and AAD. requester_pub and device_pub name the two sides in
- * the KDF's info, whichever side we are. */
+ * the KDF's info, whichever side we are. On failure k is zeroized: callers that
+ * return at once leave nothing of a partial key behind. */
 static int kdf(const uint8_t z[PWBOX_SCALAR_LEN], const uint8_t requester_pub[PWBOX_POINT_LEN],
                const uint8_t device_pub[PWBOX_POINT_LEN], const struct pwbox_binding *bind,
                struct box_keys *k)
 {
 	uint8_t info[sizeof(INFO_LABEL) - 1 + 2 * PWBOX_POINT_LEN];
+	int ret = 0;
 
 	if (binding_aad(bind, k->aad, &k->aad_len) < 0)
-		return -EINVAL;
+		ret = -EINVAL;
 	memcpy(info, INFO_LABEL, sizeof(INFO_LABEL) - 1);
 	memcpy(info + sizeof(INFO_LABEL) - 1, requester_pub, PWBOX_POINT_LEN);
 	memcpy(info + sizeof(INFO_LABEL) - 1 + PWBOX_POINT_LEN, device_pub, PWBOX_POINT_LEN);
-	if (mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), bind->nonce, bind->nonce_len,
+	if (ret == 0 &&
+	    mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), bind->nonce, bind->nonce_len,
 	                 z, PWBOX_SCALAR_LEN, info, sizeof(info), k->okm, sizeof(k->okm)) != 0)
-		return -EIO;
-	return 0;
+		ret = -EIO;
+	if (ret < 0)
+		mbedtls_platform_zeroize(k, sizeof(*k));
+	return ret;
 }
 
 /* own_priv with peer_pub: Z, then kdf(). */
@@ -261,9 +266,7 @@ int pwbox_open_shared(const uint8_t z[PWBOX_SCALAR_LEN],
 	if (ret < 0)
 		return ret;
 	ret = kdf(z, requester_pub, device_pub, bind, &k);
-	if (ret < 0) {
-		mbedtls_platform_zeroize(&k, sizeof(k));
+	if (ret < 0)
 		return ret;
-	}
 	return open_with(&k, ct, ct_len, out, cap);
 }
