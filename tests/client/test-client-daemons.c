@@ -36,6 +36,7 @@
 #include "portal.h"
 #include "server.h"
 #include "svcport-client.h"
+#include "test-world.h"
 
 #define MT      "7D1A"
 #define SN      "J900LIBC"
@@ -318,23 +319,12 @@ static int world_up(void **state)
 	time_t now = time(NULL);
 
 	assert_non_null(w);
-	snprintf(w->tmp, sizeof(w->tmp), "/tmp/svcport-libc-XXXXXX");
-	assert_non_null(mkdtemp(w->tmp));
-	/* As root the gateway runs as svcport or nobody: it must reach DIR/bmcd.sock. */
-	assert_int_equal(chmod(w->tmp, 0711), 0);
+	test_world_tmp(w->tmp, sizeof(w->tmp), "libc");
 	snprintf(w->portal, sizeof(w->portal), "%s/portal", w->tmp);
 	snprintf(w->srv, sizeof(w->srv), "%s/server", w->tmp);
 	snprintf(w->fac, sizeof(w->fac), "%s/factory", w->tmp);
 	*state = w;
-	assert_int_equal(portal_open(w->portal, true, &p), 0);
-	assert_int_equal(portal_init(p, now), 0);
-	assert_int_equal(portal_org_add(p, "acme", now), 0);
-	assert_int_equal(portal_user_add(p, "alice", "acme", svcport_v1_Role_ROLE_ORG_ADMIN), 0);
-	assert_int_equal(portal_user_add(p, "eddie", "acme", svcport_v1_Role_ROLE_EDGE_USER), 0);
-	assert_int_equal(portal_device_manufacture(p, MT, SN,
-	                                           svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED,
-	                                           w->fac, false, now, &m),
-	                 0);
+	p = test_world_portal(w->portal, MT, SN, w->fac, now, &m);
 	memcpy(w->code, m.code, sizeof(w->code));
 	assert_int_equal(portal_claim(p, "acme", MT, SN, m.code, now), 0);
 	portal_close(p);

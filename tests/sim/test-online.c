@@ -35,6 +35,7 @@
 #include "portal.h"
 #include "server.h"
 #include "test-spawn.h"
+#include "test-world.h"
 #include "utc.h"
 
 #define MT      "7D1A"
@@ -174,21 +175,12 @@ static void serve_start(struct world *w)
 
 static void portal_make(struct world *w)
 {
-	struct portal *p = NULL;
 	struct portal_manufactured m;
 	int64_t now = utc_now_s();
+	struct portal *p = test_world_portal(w->portal, MT, SN, w->fac, now, &m);
 
-	assert_int_equal(portal_open(w->portal, true, &p), 0);
-	assert_int_equal(portal_init(p, now), 0);
-	assert_int_equal(portal_org_add(p, "acme", now), 0);
-	assert_int_equal(portal_org_add(p, "beta", now), 0);
-	assert_int_equal(portal_user_add(p, "alice", "acme", svcport_v1_Role_ROLE_ORG_ADMIN), 0);
-	assert_int_equal(portal_user_add(p, "eddie", "acme", svcport_v1_Role_ROLE_EDGE_USER), 0);
-	assert_int_equal(portal_device_manufacture(p, MT, SN,
-	                                           svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED,
-	                                           w->fac, false, now, &m),
-	                 0);
 	memcpy(w->code, m.code, sizeof(w->code));
+	assert_int_equal(portal_org_add(p, "beta", now), 0);
 	assert_int_equal(portal_device_manufacture(p, MT, SN2,
 	                                           svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED,
 	                                           w->fac2, false, now, &m),
@@ -209,10 +201,7 @@ static int world_make(void **state)
 
 	assert_non_null(w);
 	assert_non_null(sim());
-	snprintf(w->tmp, sizeof(w->tmp), "/tmp/svcport-onl-XXXXXX");
-	assert_non_null(mkdtemp(w->tmp));
-	/* As root the gateway runs as svcport or nobody: it must reach its files. */
-	assert_int_equal(chmod(w->tmp, 0711), 0);
+	test_world_tmp(w->tmp, sizeof(w->tmp), "onl");
 	snprintf(w->portal, sizeof(w->portal), "%s/portal", w->tmp);
 	snprintf(w->srv, sizeof(w->srv), "%s/server", w->tmp);
 	snprintf(w->fac, sizeof(w->fac), "%s/factory", w->tmp);

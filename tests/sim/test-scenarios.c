@@ -28,6 +28,7 @@
 #include "out.h"
 #include "portal.h"
 #include "server.h"
+#include "test-world.h"
 #include "utc.h"
 
 #define MT "7D1A"
@@ -246,10 +247,7 @@ static int world_up(void **state, enum link_kind kind)
 	assert_non_null(w);
 	w->kind = kind;
 	w->pty_master = -1;
-	snprintf(w->tmp, sizeof(w->tmp), "/tmp/svcport-scen-XXXXXX");
-	assert_non_null(mkdtemp(w->tmp));
-	/* As root the gateway runs as svcport or nobody: it must reach DIR/bmcd.sock. */
-	assert_int_equal(chmod(w->tmp, 0711), 0);
+	test_world_tmp(w->tmp, sizeof(w->tmp), "scen");
 	snprintf(w->portal, sizeof(w->portal), "%s/portal", w->tmp);
 	snprintf(w->srv, sizeof(w->srv), "%s/server", w->tmp);
 	snprintf(w->fac, sizeof(w->fac), "%s/factory", w->tmp);
@@ -257,19 +255,11 @@ static int world_up(void **state, enum link_kind kind)
 	snprintf(w->admin, sizeof(w->admin), "%s/admin.sock", w->srv);
 	*state = w;
 
-	assert_int_equal(portal_open(w->portal, true, &p), 0);
-	assert_int_equal(portal_init(p, now), 0);
-	assert_int_equal(portal_org_add(p, "acme", now), 0);
+	p = test_world_portal(w->portal, MT, SN, w->fac, now, &m);
 	assert_int_equal(portal_org_add(p, "beta", now), 0);
-	assert_int_equal(portal_user_add(p, "alice", "acme", svcport_v1_Role_ROLE_ORG_ADMIN), 0);
-	assert_int_equal(portal_user_add(p, "eddie", "acme", svcport_v1_Role_ROLE_EDGE_USER), 0);
 	assert_int_equal(portal_user_add(p, "mona", "acme", svcport_v1_Role_ROLE_MAINTENANCE), 0);
 	assert_int_equal(portal_user_add(p, "bob", "acme", svcport_v1_Role_ROLE_BASE), 0);
 	assert_int_equal(portal_user_add(p, "zed", "beta", svcport_v1_Role_ROLE_ORG_ADMIN), 0);
-	assert_int_equal(portal_device_manufacture(p, MT, SN,
-	                                           svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED,
-	                                           w->fac, false, now, &m),
-	                 0);
 	memcpy(w->code, m.code, sizeof(w->code));
 	memcpy(w->key_hash, m.board_key_sha256, sizeof(w->key_hash));
 	portal_close(p);
