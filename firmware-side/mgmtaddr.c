@@ -19,10 +19,15 @@ struct addr {
 	size_t len;
 };
 
-/* A DNS name of letter-digit-hyphen labels of 1..63 characters, lower-cased. */
+/*
+ * A DNS name of letter-digit-hyphen labels of 1..63 characters, lower-cased.
+ * Its last label is not all digits (RFC 1123 2.1): "192.0.2.300" is a mistyped
+ * address, not a name.
+ */
 static bool dns_parse(const char *s, struct addr *a)
 {
 	size_t n = strlen(s), label = 0;
+	bool numeric = true; /* the label so far is all digits */
 
 	if (n == 0 || n > DNS_MAX || s[0] == '.' || s[n - 1] == '.')
 		return false;
@@ -33,16 +38,18 @@ static bool dns_parse(const char *s, struct addr *a)
 			if (label == 0 || s[i - 1] == '-')
 				return false;
 			label = 0;
+			numeric = true;
 		} else if (isalnum(c) || (c == '-' && label > 0)) {
 			if (++label > 63)
 				return false;
+			numeric = numeric && isdigit(c);
 		} else
 			return false;
 		a->bytes[i] = (unsigned char)tolower(c);
 	}
 	a->tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2;
 	a->len = n;
-	return s[n - 1] != '-';
+	return s[n - 1] != '-' && !numeric;
 }
 
 static bool addr_parse(const char *s, struct addr *a)
@@ -160,6 +167,11 @@ int mgmtaddr_read(const char *path, unsigned char *der, size_t cap, size_t *ret_
 	if (n < 0) {
 		snprintf(err, err_len, "%s: unreadable or over %d bytes", path, MGMTADDR_FILE_MAX);
 		return n;
+	}
+	/* A NUL would end the text early: the lines after it dropped unsaid. */
+	if (memchr(text, 0, len)) {
+		snprintf(err, err_len, "%s: a NUL byte: not a text file", path);
+		return -EINVAL;
 	}
 	text[len] = 0;
 	n = lines_parse(text, list, what, what_cap, err, err_len);

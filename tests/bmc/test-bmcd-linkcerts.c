@@ -85,7 +85,8 @@ static int ctl_v(char *out, size_t cap, const char *const *args)
 }
 #define CTL(out, ...) ctl_v(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
 
-static void addrs_write(const char *text)
+/* The address file := len bytes of text, replaced at once (as a network tool would). */
+static void addrs_write_n(const char *text, size_t len)
 {
 	char tmp[sizeof(addrs) + 8];
 	FILE *f;
@@ -93,9 +94,14 @@ static void addrs_write(const char *text)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", addrs);
 	f = fopen(tmp, "w");
 	assert_non_null(f);
-	fputs(text, f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(rename(tmp, addrs), 0);
+}
+
+static void addrs_write(const char *text)
+{
+	addrs_write_n(text, strlen(text));
 }
 
 static int setup(void **state)
@@ -193,6 +199,20 @@ static void bad_addresses_change_nothing(void **state)
 	addrs_write("192.0.2.1\n192.0.2.2\n192.0.2.3\n192.0.2.4\n192.0.2.5\n192.0.2.6\n"
 	            "192.0.2.7\n192.0.2.8\n192.0.2.9\n");
 	assert_int_equal(linktest_wait_text(L.log, "more than 8 addresses"), 0);
+	assert_unchanged(&S);
+	/* A mistyped IPv4 address is no DNS name (its last label all digits). */
+	addrs_write("192.0.2.10\n192.0.2.300\n");
+	assert_int_equal(linktest_wait_text(L.log, "not an IP address or DNS name: 192.0.2.300"),
+	                 0);
+	assert_unchanged(&S);
+	/* A NUL byte would hide the lines after it. */
+	{
+		static const char nul[] = "192.0.2.10\n\0"
+		                          "192.0.2.11\n";
+
+		addrs_write_n(nul, sizeof(nul) - 1);
+	}
+	assert_int_equal(linktest_wait_text(L.log, "a NUL byte"), 0);
 	assert_unchanged(&S);
 	assert_true(has_san("IP Address:192.0.2.10"));
 }
