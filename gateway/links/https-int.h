@@ -38,7 +38,7 @@ struct https_link;
 #define HTTPS_POLL_MS     20000u /* an events GET answers 204 after this long */
 #define HTTPS_CONNS_MAX   16u    /* TLS connections at once per link */
 #define HTTPS_HEADERS_MAX 4096
-#define HTTPS_PEER_MAX    48
+#define HTTPS_PEER_MAX    64
 #define GW_LINK_PATH_MAX  320
 
 /* ---- https-creds.c */
@@ -56,7 +56,8 @@ struct https_sess_config {
 	struct https_link *link;
 	const struct link_ctx *ctx;
 	const char *link_name;
-	const char *peer; /* the client's address: the back-off's peer */
+	const char *peer; /* the client's prefix (/24, /64): the back-off's peer */
+	const char *addr; /* the client's address, logged at open and close */
 	bool oneshot;     /* POST /v1/frame: the session ends with its answer */
 };
 

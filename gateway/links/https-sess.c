@@ -201,6 +201,7 @@ int https_sess_new(const struct https_sess_config *cfg, struct https_sess **ret)
 	    .physical_presence = false, /* the management network: never (DESIGN §4.4) */
 	    .events = true,
 	    .peer = cfg->peer,
+	    .addr = cfg->addr,
 	    .ops = &sess_ops,
 	};
 	r = session_open(cfg->ctx->sessions, &sl, s, loop_now_ms(), &s->session);

@@ -180,25 +180,47 @@ void https_link_sess_ended(struct https_link *l, struct https_sess *s)
 	}
 }
 
-/* The client's address (without its port): the back-off's peer. */
-static void peer_of(struct evhttp_request *req, char *buf, size_t cap)
+/*
+ * The client's address (without its port), for the log, and its prefix, the
+ * back-off's peer: /24 for IPv4 (and IPv4-mapped IPv6), /64 for IPv6. A peer
+ * that changes its address within its network stays the same peer (attack 16h
+ * M3, docs/gateway.md "https:").
+ */
+static void peer_of(struct evhttp_request *req, char *addr_out, char *prefix, size_t cap)
 {
 	char *addr = NULL;
 	ev_uint16_t port = 0;
+	unsigned char b[sizeof(struct in6_addr)];
 
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
-	snprintf(buf, cap, "%s", addr ? addr : "?");
+	snprintf(addr_out, cap, "%s", addr ? addr : "?");
+	snprintf(prefix, cap, "%s", addr_out);
+	if (addr && inet_pton(AF_INET6, addr, b) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)b)) {
+		memset(b + 8, 0, 8);
+		char p6[INET6_ADDRSTRLEN];
+		if (inet_ntop(AF_INET6, b, p6, sizeof(p6)))
+			snprintf(prefix, cap, "%s/64", p6);
+		return;
+	}
+	const char *v4 = addr && !strncmp(addr, "::ffff:", 7) ? addr + 7 : addr;
+	if (v4 && inet_pton(AF_INET, v4, b) == 1)
+		snprintf(prefix, cap, "%u.%u.%u.0/24", b[0], b[1], b[2]);
 }
 
 /* A new session for req (POST /v1/sessions or a one-shot /v1/frame); NULL: answered. */
 static struct https_sess *sess_open(struct https_link *l, struct evhttp_request *req, bool oneshot)
 {
-	char peer[HTTPS_PEER_MAX];
+	char addr[HTTPS_PEER_MAX], prefix[HTTPS_PEER_MAX];
 	struct https_sess *s = NULL;
 
-	peer_of(req, peer, sizeof(peer));
-	struct https_sess_config cfg = {
-	    .link = l, .ctx = l->ctx, .link_name = l->name, .peer = peer, .oneshot = oneshot};
+	peer_of(req, addr, prefix, sizeof(addr));
+	struct https_sess_config cfg = {.link = l,
+	                                .ctx = l->ctx,
+	                                .link_name = l->name,
+	                                .peer = prefix,
+	                                .addr = addr,
+	                                .oneshot = oneshot};
 	int r = https_sess_new(&cfg, &s);
 	if (r == -EBUSY) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
