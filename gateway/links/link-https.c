@@ -40,6 +40,7 @@ struct https_link {
 	const struct link_ctx *ctx;
 	char name[128];
 	struct https_creds *creds;
+	struct https_conns *conns; /* the whole-request deadline */
 	struct evhttp *http;
 	struct https_sess *sessions;
 	struct https_sess *ended; /* unlinked, freed by reap from the loop */
@@ -105,9 +106,14 @@ static struct bufferevent *on_bev(struct event_base *base, void *arg)
 
 	/* NULL: evhttp makes a plain bufferevent, and on_request refuses it (503),
 	 * which a TLS client sees as a failed handshake; no more come in for a while. */
-	if (!cfg)
+	if (!cfg) {
 		listener_pause(l);
-	return cfg ? tls_bev_for_evhttp(base, cfg) : NULL;
+		return NULL;
+	}
+	struct bufferevent *bev = tls_bev_for_evhttp(base, cfg);
+	if (bev && !https_conns_add(l->conns, bev))
+		(void)tls_bev_fail(cfg, bev, "no connection can be timed"); /* fail closed */
+	return bev;
 }
 
 static void on_close(struct evhttp_connection *evcon, void *arg)
@@ -366,6 +372,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "TLS unavailable");
 		return;
 	}
+	https_conns_request(l->conns, req);
 	/* A page of another origin (not the technician's web app) is refused. */
 	if (origin && (!allow || !allow[0] || strcmp(origin, allow))) {
 		evhttp_send_error(req, 403, "Origin not allowed");
@@ -397,6 +404,7 @@ static void https_link_free(struct link *base)
 	loop_timer_free(l->relisten);
 	if (l->http)
 		evhttp_free(l->http);
+	https_conns_free(l->conns);
 	https_creds_free(l->creds);
 	free(l);
 }
@@ -510,6 +518,8 @@ static int https_link_open(const struct link_ctx *ctx, const char *arg, struct l
 		goto free_link;
 	}
 	if ((r = https_creds_new(ctx->link_dir, l->name, &l->creds)) < 0 ||
+	    (r = https_conns_new(ctx->loop, l->creds, l->name, ctx->limits->message_ms,
+	                         &l->conns)) < 0 ||
 	    (r = loop_timer_new(ctx->loop, reap_ended, l, &l->reap)) < 0 ||
 	    (r = loop_timer_new(ctx->loop, listener_resume, l, &l->relisten)) < 0)
 		goto free_link;
