@@ -17,7 +17,8 @@ let chromium;
 const { shot, pageTest, finish } = shotsRecorder('laptop');
 
 before(async () => {
-  w = await worldUp('J900WEBL', { https: true });
+  // bmcd's own export is not yet accepted by chromium (docs/gateway.md "https:").
+  w = await worldUp('J900WEBL', { https: 'openssl' });
   await portalClaim(w);
   chromium = await chromiumStart({ caFile: w.caFile, moreCaFiles: [w.linkCa] });
 });

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // svcportd's https: link (docs/gateway.md "https:") with real processes: svcport-bmcd and
-// svcportd (`server up`, an https: link on 127.0.0.1 with link credentials laid out as bmcd's
-// --link-dir export), the portal service, and as clients: `svcport-sim app --link https:`
-// (libsvcport-client through its bridge), curl, node:https, and the web app's https transport
+// svcportd (`server up`, an https: link on 127.0.0.1 serving bmcd's own --link-dir export),
+// the portal service, and as clients: `svcport-sim app --link https:` (libsvcport-client
+// through its bridge), curl, node:https, and the web app's https transport
 // (web/phone/transports/https.js) with the protocol core unchanged. Each rejection is checked
 // to change nothing: the BMC's state files are the same bytes before and after.
 import assert from 'node:assert/strict';
@@ -205,23 +205,36 @@ test('the web app\'s https transport: the protocol core reads the server and act
   await s.close();
 });
 
+// On a copy of bmcd's export served by a second svcportd (the world's link keeps bmcd's own).
 test('new link credentials are used from the next handshake; a mismatched pair is refused', async () => {
-  const fresh = await linkDirMake(path.join(w.tmp, 'fresh'), { cn: 'BMC internal CA 2' });
-  // The key of another pair beside the running chain: refused, logged, no crash.
-  await fs.copyFile(path.join(fresh.dir, 'link.key'), path.join(w.linkDir, 'link.key.tmp'));
-  await fs.rename(path.join(w.linkDir, 'link.key.tmp'), path.join(w.linkDir, 'link.key'));
-  await assert.rejects(post('/v1/frame', frame(1, { case: 'ping', value: {} })));
-  const log = await fs.readFile(path.join(w.srv, 'svcportd.log'), 'utf8');
-  assert.match(log, /refusing connections: link\.key does not match/);
-  // Its chain too: served at once, from the new CA only.
-  await fs.copyFile(path.join(fresh.dir, 'link-chain.pem'), path.join(w.linkDir, 'link-chain.pem.tmp'));
-  await fs.rename(path.join(w.linkDir, 'link-chain.pem.tmp'), path.join(w.linkDir, 'link-chain.pem'));
-  const r = await httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true })(`${w.httpsUrl}/v1/frame`,
-    { method: 'POST', body: frame(2, { case: 'ping', value: {} }) });
-  assert.equal(r.status, 200);
-  await assert.rejects(post('/v1/frame', frame(3, { case: 'ping', value: {} })));
-  w.linkCa = fresh.ca;
-  w.linkFetch = httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true });
+  const dir = path.join(w.tmp, 'swap-link');
+  await fs.mkdir(dir, { mode: 0o755 });
+  for (const f of ['link.key', 'link-chain.pem']) {
+    await fs.copyFile(path.join(w.linkDir, f), path.join(dir, f));
+    await fs.chmod(path.join(dir, f), 0o644); // tests only: the gateway's user reads them
+  }
+  const gw = await gatewayOnBmcdExport({ name: 'gw7', linkDir: dir });
+  try {
+    const url = `https://127.0.0.1:${gw.port}/v1/frame`;
+    const bmcFetch = httpsFetchWithCa(await fs.readFile(w.linkCa), { fresh: true });
+    assert.equal((await bmcFetch(url, { method: 'POST', body: frame(1, { case: 'ping', value: {} }) })).status, 200);
+    const fresh = await linkDirMake(path.join(w.tmp, 'fresh'), { cn: 'BMC internal CA 2' });
+    // The key of another pair beside the running chain: refused, logged, no crash.
+    await fs.copyFile(path.join(fresh.dir, 'link.key'), path.join(dir, 'link.key.tmp'));
+    await fs.rename(path.join(dir, 'link.key.tmp'), path.join(dir, 'link.key'));
+    await assert.rejects(bmcFetch(url, { method: 'POST', body: frame(1, { case: 'ping', value: {} }) }));
+    const log = await fs.readFile(path.join(gw.dir, 'svcportd.log'), 'utf8');
+    assert.match(log, /refusing connections: link\.key does not match/);
+    // Its chain too: served at once, from the new CA only.
+    await fs.copyFile(path.join(fresh.dir, 'link-chain.pem'), path.join(dir, 'link-chain.pem.tmp'));
+    await fs.rename(path.join(dir, 'link-chain.pem.tmp'), path.join(dir, 'link-chain.pem'));
+    const r = await httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true })(url,
+      { method: 'POST', body: frame(2, { case: 'ping', value: {} }) });
+    assert.equal(r.status, 200);
+    await assert.rejects(bmcFetch(url, { method: 'POST', body: frame(3, { case: 'ping', value: {} }) }));
+  } finally {
+    await gatewayStop(gw);
+  }
 });
 
 // A second svcportd on the same bmcd, its https: link serving what bmcd itself exported to
@@ -263,8 +276,9 @@ test('bmcd\'s own export (DIR/link) is served: curl checks it against the BMC\'s
       '--data-binary', `@${req}`, `https://127.0.0.1:${gw.port}/v1/frame`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(answer(r.stdout).msg.value.body.value.device.serialNumber, w.sn);
-    // The world's CA (not the BMC's) is refused.
-    const other = await run('curl', ['-sS', '--cacert', w.linkCa,
+    // Another CA (not the BMC's) is refused.
+    const otherCa = (await linkDirMake(path.join(gw.dir, 'other'), { cn: 'Someone else' })).ca;
+    const other = await run('curl', ['-sS', '--cacert', otherCa,
       '--data-binary', `@${req}`, `https://127.0.0.1:${gw.port}/v1/frame`]);
     assert.equal(other.code, 60, other.stderr);
   } finally {
@@ -301,7 +315,7 @@ test('openssl s_client verifies svcportd\'s https: link to the BMC\'s internal C
     const ok = await sc(ca);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /Verification: OK/);
-    const other = await sc(w.linkCa);
+    const other = await sc((await linkDirMake(path.join(gw.dir, 'other'), { cn: 'Someone else' })).ca);
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /verify error|unable to get local issuer/i);
   } finally {
