@@ -82,8 +82,8 @@ export async function labelPassword(w) {
 // --mgmt-addresses 127.0.0.1, ::1, localhost; docs/certs.md), the portal's origin allowed
 // (CORS): w.httpsUrl, w.linkDir, w.linkCa (the BMC's internal CA, the chain's last
 // certificate), w.linkFetch. https: 'openssl' serves a link dir laid out like bmcd's export
-// but made with openssl (lib/linkdir.mjs) instead: chromium does not yet accept the
-// certificate bmcd exports (docs/gateway.md "https:").
+// but made with openssl (lib/linkdir.mjs) instead: chromium refuses the certificates bmcd
+// writes (a NULL in their ecdsa-with-SHA256 AlgorithmIdentifiers; docs/gateway.md "https:").
 export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [], server = true, https = false } = {}) {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'svcport-web-'));
   // As root the gateway runs as svcport or nobody: it must reach srv/bmcd.sock.
