@@ -177,6 +177,10 @@ const char *names_link(svcport_v1_LinkKind k)
 		return "usb";
 	case svcport_v1_LinkKind_LINK_SIM:
 		return "sim";
+	case svcport_v1_LinkKind_LINK_NET:
+		return "net";
+	case svcport_v1_LinkKind_LINK_PORTAL:
+		return "portal";
 	default:
 		return "-";
 	}

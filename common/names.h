@@ -25,6 +25,6 @@ svcport_v1_ControlMode names_control_parse(const char *s);
 const char *names_led(svcport_v1_SecurityLed led); /* ON, OFF, BLINKING */
 /* The SED AK backup component: ABSENT, UNHEALTHY, EMPTY, CURRENT, RESTORABLE. */
 const char *names_sed_component(svcport_v1_SedComponent c);
-const char *names_link(svcport_v1_LinkKind k); /* ble, usb, sim; "-" for others */
+const char *names_link(svcport_v1_LinkKind k); /* ble, usb, sim, net, portal; "-" for others */
 
 #endif

@@ -54,6 +54,7 @@ static struct tls_config *config_alloc(bool server, const struct tls_limits *lim
 	cfg->lim.handshake_ms = lim && lim->handshake_ms ? lim->handshake_ms : HANDSHAKE_MS_DEFAULT;
 	cfg->lim.linger_ms = lim && lim->linger_ms ? lim->linger_ms : LINGER_MS_DEFAULT;
 	cfg->lim.max_conns = lim && lim->max_conns ? lim->max_conns : MAX_CONNS_DEFAULT;
+	cfg->lim.max_per_addr = lim ? lim->max_per_addr : 0;
 	mbedtls_entropy_init(&cfg->entropy);
 	mbedtls_ctr_drbg_init(&cfg->drbg);
 	mbedtls_ssl_config_init(&cfg->conf);

@@ -23,7 +23,9 @@ struct tls_conn {
 	struct bufferevent *sock; /* the socket bufferevent below; ours */
 	struct bufferevent *bev;  /* the filter the user holds; NULL once freed */
 	struct event *hs_timer;
-	struct event *kick; /* runs the output filter from the loop */
+	struct event *kick;    /* runs the output filter from the loop */
+	struct event *addr_ev; /* max_per_addr: looks at the peer's address once */
+	uint8_t peer[17];      /* the peer's address once known: length, bytes */
 	struct evbuffer_cb_entry *out_added;
 	mbedtls_ssl_context ssl;
 	bool established;
@@ -230,6 +232,57 @@ static void hs_timeout_cb(evutil_socket_t fd, short what, void *ctx)
 	conn_report(c, BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT);
 }
 
+static void conn_fail_why(struct tls_conn *c, const char *why, short what)
+{
+	c->failed = true;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	bufferevent_disable(c->sock, EV_READ);
+	conn_report(c, BEV_EVENT_ERROR | what);
+}
+
+/* From the loop right after the accept (evhttp has set the fd by then). */
+static void addr_check_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct tls_conn *c = ctx;
+	unsigned same = 0;
+	char why[TLS_WHY_MAX];
+
+	(void)fd;
+	(void)what;
+	if (c->failed || !c->counted)
+		return;
+	tls_fd_peer(bufferevent_getfd(c->sock), c->peer);
+	if (!c->peer[0])
+		return;
+	for (struct tls_conn *o = c->cfg->live; o; o = o->next)
+		same += o != c && !o->failed && !memcmp(o->peer, c->peer, sizeof(c->peer));
+	if (same < c->cfg->lim.max_per_addr)
+		return;
+	snprintf(why, sizeof(why), "more than %u TLS connections from one address",
+	         c->cfg->lim.max_per_addr);
+	conn_fail_why(c, why, BEV_EVENT_READING);
+}
+
+bool tls_bev_fail(struct tls_config *cfg, struct bufferevent *bev, const char *why)
+{
+	for (struct tls_conn *c = cfg->live; c; c = c->next) {
+		if (c->bev != bev)
+			continue;
+		if (!c->failed)
+			conn_fail_why(c, why, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
+		return true;
+	}
+	return false;
+}
+
+bool tls_bev_is_live(const struct tls_config *cfg, const struct bufferevent *bev)
+{
+	for (const struct tls_conn *c = cfg->live; c; c = c->next)
+		if (c->bev == bev)
+			return true;
+	return false;
+}
+
 /*
  * The user's bufferevent lives until libevent finalizes it, after the user
  * freed it; freeing unlinks the socket bufferevent below, clearing its
@@ -316,6 +369,8 @@ static void conn_destroy(struct tls_conn *c)
 		event_free(c->hs_timer);
 	if (c->kick)
 		event_free(c->kick);
+	if (c->addr_ev)
+		event_free(c->addr_ev);
 	mbedtls_ssl_free(&c->ssl);
 	tls_config_unref(c->cfg);
 	mbedtls_platform_zeroize(c, sizeof(*c));
@@ -447,10 +502,14 @@ struct tls_conn *tls_conn_new(struct event_base *base, struct tls_config *cfg, e
 		bufferevent_free(c->bev); /* conn_release destroys c */
 		return NULL;
 	}
-	if (c->failed)
+	if (c->failed) {
 		conn_report(c, BEV_EVENT_ERROR);
-	else
-		evtimer_add(c->hs_timer, &tv);
+		return c;
+	}
+	evtimer_add(c->hs_timer, &tv);
+	if (fd < 0 && cfg->lim.max_per_addr &&
+	    (c->addr_ev = event_new(base, -1, 0, addr_check_cb, c)))
+		event_active(c->addr_ev, EV_TIMEOUT, 0);
 	return c;
 fail:
 	conn_destroy(c);

@@ -43,6 +43,10 @@ struct tls_limits {
 	unsigned handshake_ms; /* 0: 10 s */
 	unsigned linger_ms;    /* 0: 2 s */
 	unsigned max_conns;    /* 0: 64; a connection over it fails at once */
+	/* Server (evhttp): 0 none; otherwise a connection from an address that already
+	 * has this many live ones fails as soon as its address is known (from the loop,
+	 * right after the accept): one address never takes every connection. */
+	unsigned max_per_addr;
 };
 
 /* Server side: certificate chain (PEM, server certificate first) and its key. */
@@ -113,5 +117,12 @@ void tls_evhttp_closecb(struct evhttp_connection *evcon, void *arg);
 struct tls_conn *tls_evhttp_conn(struct evhttp_connection *evcon, struct tls_config *cfg);
 /* True if the bufferevent is one of ours (a filter over a socket). */
 bool tls_evhttp_is_tls(struct evhttp_connection *evcon);
+/*
+ * Fails the live connection of cfg whose filter is bev (as a read timeout: evhttp
+ * closes it), giving why. false: bev is no live connection of cfg (nothing done).
+ */
+bool tls_bev_fail(struct tls_config *cfg, struct bufferevent *bev, const char *why);
+/* Is bev the filter of a live connection of cfg? */
+bool tls_bev_is_live(const struct tls_config *cfg, const struct bufferevent *bev);
 
 #endif

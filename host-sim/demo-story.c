@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "demo.h"
 
@@ -91,63 +90,32 @@ static bool st_manufacture(struct demo *d)
 	return ok && d->code[0] && read_label(d, d->fac);
 }
 
-/* d->link_dir/name */
-static char *link_file(struct demo *d, char *buf, size_t cap, const char *name)
-{
-	snprintf(buf, cap, "%s/%s", d->link_dir, name);
-	return buf;
-}
-
 /*
- * The link credentials svcportd's https: link serves, laid out as bmcd's --link-dir export
- * (docs/gateway.md "https:"): link.key and link-chain.pem (the link certificate for
- * 127.0.0.1, then the BMC's internal CA). Made here with openssl, as the tests do, until
- * the certificate bmcd exports names the management addresses (docs/gateway.md "https:");
- * ca.pem is what the laptop trusts.
+ * The laptop trusts the BMC's internal CA: the last certificate of the chain bmcd exported
+ * to the server's link dir (DIR/link: `server up` passes bmcd --link-dir and
+ * --mgmt-addresses, so the link certificate names 127.0.0.1; docs/certs.md), which
+ * svcportd's https: link serves. Written to d->link_ca.
  */
-static bool link_dir_make(struct demo *d)
+static bool link_ca_extract(struct demo *d)
 {
-	char ca_key[PATH_MAX + 32], key[PATH_MAX + 32], csr[PATH_MAX + 32], ext[PATH_MAX + 32];
-	char leaf[PATH_MAX + 32], chain[PATH_MAX + 32], line[256];
-	FILE *f, *out;
-	bool ok;
+	char chain[PATH_MAX + 32], buf[16384];
+	const char *begin = "-----BEGIN CERTIFICATE-----", *last = NULL;
+	FILE *f;
+	size_t n;
 
-	snprintf(d->link_dir, sizeof(d->link_dir), "%s/link", d->tmp);
-	link_file(d, d->link_ca, sizeof(d->link_ca), "ca.pem");
-	if (mkdir(d->link_dir, 0755) < 0 ||
-	    !(f = fopen(link_file(d, ext, sizeof(ext), "link.ext"), "we")))
+	snprintf(chain, sizeof(chain), "%s/link-chain.pem", d->link_dir);
+	snprintf(d->link_ca, sizeof(d->link_ca), "%s/bmc-ca.pem", d->tmp);
+	if (!(f = fopen(chain, "re")))
 		return false;
-	fputs(
-	    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-	    f);
-	ok = fclose(f) == 0;
-	link_file(d, ca_key, sizeof(ca_key), "ca.key");
-	link_file(d, key, sizeof(key), "link.key");
-	link_file(d, csr, sizeof(csr), "link.csr");
-	link_file(d, leaf, sizeof(leaf), "link.pem");
-	ok = ok && sim(d, ARGV("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
-	                       "-out", ca_key)) == 0;
-	ok = ok &&
-	     sim(d, ARGV("openssl", "req", "-x509", "-new", "-key", ca_key, "-subj",
-	                 "/CN=BMC internal CA " MT "-" SN, "-days", "30", "-out", d->link_ca)) == 0;
-	ok = ok && sim(d, ARGV("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
-	                       "-out", key)) == 0;
-	ok = ok && sim(d, ARGV("openssl", "req", "-new", "-key", key, "-subj", "/CN=" MT "-" SN,
-	                       "-out", csr)) == 0;
-	ok = ok &&
-	     sim(d, ARGV("openssl", "x509", "-req", "-in", csr, "-CA", d->link_ca, "-CAkey", ca_key,
-	                 "-set_serial", "1", "-days", "30", "-extfile", ext, "-out", leaf)) == 0;
-	/* The gateway's user reads them (bmcd's export: group svcport, 0640). */
-	ok = ok && chmod(key, 0644) == 0;
-	out = ok ? fopen(link_file(d, chain, sizeof(chain), "link-chain.pem"), "we") : NULL;
-	for (const char *part = leaf; out && part; part = part == leaf ? d->link_ca : NULL) {
-		if (!(f = fopen(part, "re")))
-			break;
-		while (fgets(line, sizeof(line), f))
-			fputs(line, out);
-		fclose(f);
-	}
-	return out && fclose(out) == 0 && chmod(chain, 0644) == 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (const char *p = buf; (p = strstr(p, begin)); p++)
+		last = p;
+	if (!last || !(f = fopen(d->link_ca, "we")))
+		return false;
+	fputs(last, f);
+	return fclose(f) == 0;
 }
 
 /* https:127.0.0.1:PORT from svcportd's "listening on 127.0.0.1 port N" (logged before ready). */
@@ -175,12 +143,12 @@ static bool st_rack(struct demo *d)
 
 	set_links(d, d->srv);
 	snprintf(d->capture, sizeof(d->capture), "%s/capture.btsnoop", d->srv);
-	ok = link_dir_make(d);
-	ok = ok && sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
-	                       (char *)d->bin_dir, "--se", (char *)d->se, "--capture", d->capture,
-	                       "--link", "https:127.0.0.1:0", "--gateway-arg", "--link-dir",
-	                       "--gateway-arg", d->link_dir)) == 0;
-	ok = ok && https_spec_read(d);
+	snprintf(d->link_dir, sizeof(d->link_dir), "%s/link", d->srv);
+	ok = sim(d, ARGV(S, "server", "up", "--dir", d->srv, "--factory", d->fac, "--bin-dir",
+	                 (char *)d->bin_dir, "--se", (char *)d->se, "--capture", d->capture,
+	                 "--link", "https:127.0.0.1:0", "--gateway-arg", "--link-dir",
+	                 "--gateway-arg", d->link_dir)) == 0;
+	ok = ok && https_spec_read(d) && link_ca_extract(d);
 	ok = ok && sim(d, ARGV(S, "app", "--link", d->ble, "info", "--expect-state", "LOCKED",
 	                       "--expect-owner", "")) == 0;
 	return ok;

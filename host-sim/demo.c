@@ -42,7 +42,7 @@ int run_v(struct demo *d, char *const argv[], const char *capture_key, char *cap
 	if (pid == 0) {
 		dup2(pfd[1], STDOUT_FILENO);
 		dup2(pfd[1], STDERR_FILENO);
-		execvp(argv[0], argv); /* openssl by name (the demo's link dir) */
+		execvp(argv[0], argv); /* by name (PATH) */
 		_exit(127);
 	}
 	close(pfd[1]);

@@ -48,26 +48,36 @@ void backoff_clear(struct backoff *b)
 	memset(b, 0, sizeof(*b));
 }
 
-struct backoff *backoff_peer(struct backoff_peers *peers, const char *key, bool create)
+struct backoff *backoff_peer(struct backoff_peers *peers, bool net, const char *key, bool create)
 {
 	char k[BACKOFF_KEY_MAX];
-	size_t victim = BACKOFF_PEERS;
+	struct backoff_entry *e = net ? peers->net : peers->e;
+	const size_t n = net ? BACKOFF_NET_PEERS : BACKOFF_PEERS;
+	size_t victim = n;
 
 	snprintf(k, sizeof(k), "%s", key);
-	for (size_t i = 0; i < BACKOFF_PEERS; i++)
-		if (peers->e[i].b.failures && !strcmp(peers->e[i].key, k))
-			return &peers->e[i].b;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].b.failures && !strcmp(e[i].key, k))
+			return &e[i].b;
 	if (!create)
 		return NULL;
-	for (size_t i = 0; i < BACKOFF_PEERS; i++) {
-		if (!peers->e[i].b.failures) {
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].b.failures) {
 			victim = i;
 			break;
 		}
-		if (victim == BACKOFF_PEERS || peers->e[i].b.last_ms < peers->e[victim].b.last_ms)
+		if (victim == n || e[i].b.last_ms < e[victim].b.last_ms)
 			victim = i;
 	}
-	memcpy(peers->e[victim].key, k, sizeof(k));
-	backoff_clear(&peers->e[victim].b);
-	return &peers->e[victim].b;
+	memcpy(e[victim].key, k, sizeof(k));
+	backoff_clear(&e[victim].b);
+	return &e[victim].b;
+}
+
+struct backoff_rule backoff_pool_rule(const struct backoff_rule *rule)
+{
+	struct backoff_rule r = *rule;
+
+	r.free = BACKOFF_POOL_FREE;
+	return r;
 }

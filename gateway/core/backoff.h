@@ -11,6 +11,14 @@
  * Peers live in a bounded table keyed by a string (the link's name and the
  * peer's address); when it is full the entry that failed longest ago is
  * reused, so the table never grows and a newcomer is always counted.
+ *
+ * Network peers (LINK_NET) have a share of their own (net[]): however many
+ * addresses fail, they only ever reuse each other's entries, never a radio
+ * or cable peer's (attack 16h L2). Their key is the address's prefix (/24,
+ * /64: the link computes it), and every network failure also counts in one
+ * pool with BACKOFF_POOL_FREE free failures, fewer than bmcd's ceiling for
+ * LINK_NET allows: a peer hopping prefixes is throttled by the gateway
+ * before bmcd's ceiling is reached (attack 16h M3, docs/gateway.md).
  */
 #ifndef SVCPORT_BACKOFF_H
 #define SVCPORT_BACKOFF_H
@@ -18,8 +26,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BACKOFF_PEERS   32
-#define BACKOFF_KEY_MAX 96
+#define BACKOFF_PEERS     32 /* radio and cable peers */
+#define BACKOFF_NET_PEERS 32 /* network prefixes, their own share */
+#define BACKOFF_KEY_MAX   96
+#define BACKOFF_POOL_FREE 8 /* bmcd's ceiling frees 16 a link kind (docs/bmc.md) */
 
 struct backoff_rule {
 	uint32_t free;      /* failures without penalty, default 3 */
@@ -41,18 +51,25 @@ uint32_t backoff_wait(struct backoff *b, const struct backoff_rule *rule, uint64
 void backoff_fail(struct backoff *b, const struct backoff_rule *rule, uint64_t now_ms);
 void backoff_clear(struct backoff *b);
 
+struct backoff_entry {
+	char key[BACKOFF_KEY_MAX];
+	struct backoff b;
+};
+
 struct backoff_peers {
-	struct {
-		char key[BACKOFF_KEY_MAX];
-		struct backoff b;
-	} e[BACKOFF_PEERS];
+	struct backoff_entry e[BACKOFF_PEERS];       /* radio and cable peers */
+	struct backoff_entry net[BACKOFF_NET_PEERS]; /* network prefixes */
+	struct backoff pool;                         /* every network failure */
 };
 
 /*
- * The entry of key (truncated to BACKOFF_KEY_MAX - 1 bytes). create: make
- * one when there is none (reusing a free or the stalest entry); otherwise
- * NULL when there is none.
+ * The entry of key (truncated to BACKOFF_KEY_MAX - 1 bytes) in the share of
+ * its kind (net: the network's). create: make one when there is none
+ * (reusing a free or the stalest entry of that share); otherwise NULL when
+ * there is none.
  */
-struct backoff *backoff_peer(struct backoff_peers *peers, const char *key, bool create);
+struct backoff *backoff_peer(struct backoff_peers *peers, bool net, const char *key, bool create);
+/* The pool's rule: rule with BACKOFF_POOL_FREE free failures. */
+struct backoff_rule backoff_pool_rule(const struct backoff_rule *rule);
 
 #endif

@@ -24,7 +24,8 @@ struct session {
 	bool used;
 	uint32_t id;
 	char link_name[LINK_NAME_MAX];
-	char peer_key[BACKOFF_KEY_MAX]; /* link name and peer address */
+	char peer_key[BACKOFF_KEY_MAX]; /* link name and peer address (network: its prefix) */
+	char addr[SESSION_ADDR_MAX];    /* the peer's own address, for the log; "" none */
 	svcport_v1_LinkKind kind;
 	bool presence;
 	bool events;
@@ -78,6 +79,11 @@ void session_tlog(struct session_table *t, int prio, const char *fmt, ...)
 #define slog(s, prio, fmt, ...)                                                                    \
 	session_tlog((s)->table, prio, "session %u %s: " fmt, (s)->id, (s)->link_name,             \
 	             ##__VA_ARGS__)
+
+/* session-guard.c: refused before bmcd is asked (the answer sent); the back-off's count. */
+bool session_backoff_refuse(struct session *s, uint32_t id, uint64_t now_ms);
+void session_backoff_note(struct session *s, const svcport_v1_Response *resp);
+bool session_action_refuse(struct session *s, uint32_t id, const svcport_v1_Request *req);
 
 /* session-answer.c: Frames to the peer. */
 bool session_is_transient(const svcport_v1_Response *r);

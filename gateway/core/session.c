@@ -92,6 +92,8 @@ static unsigned kind_reserve(const struct session_table *t)
 /* Ends a session from the table's side (idle, or its slot given away). */
 static void session_end(struct session *s)
 {
+	if (s->addr[0])
+		slog(s, LOG_INFO, "ended, from %s", s->addr);
 	s->ops->expire(s->link_data);
 	s->used = false;
 	s->link_data = NULL;
@@ -164,10 +166,12 @@ int session_open(struct session_table *t, const struct session_link *link, void 
 	s->events = link->events;
 	s->ops = link->ops;
 	s->link_data = link_data;
+	snprintf(s->addr, sizeof(s->addr), "%s", link->addr ? link->addr : "");
 	s->last_rx_ms = now_ms;
 	s->tokens_milli = (uint64_t)t->limits.burst * 1000u;
 	s->bucket_ms = now_ms;
-	slog(s, LOG_INFO, "open (presence %s)", s->presence ? "yes" : "no");
+	slog(s, LOG_INFO, "open (presence %s)%s%s", s->presence ? "yes" : "no",
+	     s->addr[0] ? " from " : "", s->addr);
 	*ret_session = s;
 	return 0;
 }
@@ -176,7 +180,7 @@ void session_close(struct session *s)
 {
 	if (!s)
 		return;
-	slog(s, LOG_INFO, "closed");
+	slog(s, LOG_INFO, "closed%s%s", s->addr[0] ? ", from " : "", s->addr);
 	s->used = false;
 	s->link_data = NULL;
 }
@@ -238,42 +242,6 @@ static bool is_verified_request(pb_size_t which)
 {
 	return which == svcport_v1_Request_submit_command_tag ||
 	       which == svcport_v1_Request_get_activation_code_tag;
-}
-
-/* The session or its peer is backed off: RATE_LIMITED here, bmcd is not asked. */
-static bool backoff_refuse(struct session *s, uint32_t id, uint64_t now_ms)
-{
-	struct session_table *t = s->table;
-	const struct backoff_rule *rule = &t->limits.backoff;
-	uint32_t ws = backoff_wait(&s->backoff, rule, now_ms);
-	uint32_t wp = backoff_wait(backoff_peer(&t->peers, s->peer_key, false), rule, now_ms);
-	uint32_t wait = ws > wp ? ws : wp;
-	if (!wait)
-		return false;
-	session_send_error(s, id, svcport_v1_ErrorCode_RATE_LIMITED, wait,
-	                   "back-off after failed verifications");
-	return true;
-}
-
-/* bmcd's answer to a verified request: a failure counts, a verified command clears. */
-static void backoff_note(struct session *s, const svcport_v1_Response *resp)
-{
-	struct session_table *t = s->table;
-	const uint64_t at = s->flight_deadline_ms - t->limits.request_timeout_ms;
-	if (resp->which_body == svcport_v1_Response_error_tag) {
-		if (session_is_transient(resp))
-			return;
-		backoff_fail(&s->backoff, &t->limits.backoff, at);
-		backoff_fail(backoff_peer(&t->peers, s->peer_key, true), &t->limits.backoff, at);
-		return;
-	}
-	/* Reading the activation code proves nothing (bmcd's rule too). */
-	if (s->flight_which != svcport_v1_Request_submit_command_tag)
-		return;
-	backoff_clear(&s->backoff);
-	struct backoff *p = backoff_peer(&t->peers, s->peer_key, false);
-	if (p)
-		backoff_clear(p);
 }
 
 static void relay(struct session *s, uint32_t id, uint64_t now_ms)
@@ -341,7 +309,8 @@ static void handle_request(struct session *s, uint32_t id, uint64_t now_ms)
 	}
 	case svcport_v1_Request_submit_command_tag:
 	case svcport_v1_Request_get_activation_code_tag:
-		if (backoff_refuse(s, id, now_ms))
+		if (session_action_refuse(s, id, &f->msg.request) ||
+		    session_backoff_refuse(s, id, now_ms))
 			break;
 		/* fall through */
 	case svcport_v1_Request_get_device_info_tag:
@@ -518,7 +487,7 @@ void session_table_bmc_reply(struct session_table *t, const uint8_t *pkt, size_t
 	if (rep->msg.response.which_body == svcport_v1_Response_device_info_tag)
 		cache_device(t, &rep->msg.response.body.device_info);
 	if (s->flight_limited)
-		backoff_note(s, &rep->msg.response);
+		session_backoff_note(s, &rep->msg.response);
 	slog(s, LOG_INFO, "id %u: bmcd answered (response %u)", rep->request_id,
 	     (unsigned)rep->msg.response.which_body);
 	session_send_response(s, rep->request_id, &rep->msg.response);

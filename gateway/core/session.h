@@ -92,9 +92,13 @@ struct session_link {
 	svcport_v1_LinkKind kind; /* passed to bmcd */
 	bool physical_presence;   /* passed to bmcd */
 	bool events;              /* deliver Events from the start (CDC: yes, BLE: after CCCD) */
-	const char *peer;         /* the peer's address for the back-off (NULL: the link) */
+	const char *peer;         /* the peer's address for the back-off (NULL: the link);
+	                           * LINK_NET: its prefix, counted in the network's own share */
+	const char *addr;         /* logged at open and close (network peers); NULL: none */
 	const struct session_link_ops *ops;
 };
+
+#define SESSION_ADDR_MAX 48
 
 /* The table's outside world: bmcd and the daemon's log. */
 struct session_env {

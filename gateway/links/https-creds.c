@@ -113,7 +113,8 @@ static const char *creds_why(int err)
 
 static void creds_load(struct https_creds *c)
 {
-	struct tls_limits lim = {.max_conns = HTTPS_CONNS_MAX};
+	struct tls_limits lim = {.max_conns = HTTPS_CONNS_MAX,
+	                         .max_per_addr = HTTPS_CONNS_PER_ADDR};
 	struct tls_config *cfg = NULL;
 	int err = tls_config_server_new(c->chain, c->key, &lim, &cfg);
 
@@ -156,4 +157,24 @@ void https_creds_closecb(struct https_creds *c, struct evhttp_connection *evcon)
 	for (size_t i = 0; i < OLD_CFGS_MAX; i++)
 		if (c->old[i])
 			tls_evhttp_closecb(evcon, c->old[i]);
+}
+
+bool https_creds_conn_fail(struct https_creds *c, struct bufferevent *bev, const char *why)
+{
+	if (c->cur && tls_bev_fail(c->cur, bev, why))
+		return true;
+	for (size_t i = 0; i < OLD_CFGS_MAX; i++)
+		if (c->old[i] && tls_bev_fail(c->old[i], bev, why))
+			return true;
+	return false;
+}
+
+bool https_creds_conn_is_live(const struct https_creds *c, const struct bufferevent *bev)
+{
+	if (c->cur && tls_bev_is_live(c->cur, bev))
+		return true;
+	for (size_t i = 0; i < OLD_CFGS_MAX; i++)
+		if (c->old[i] && tls_bev_is_live(c->old[i], bev))
+			return true;
+	return false;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "link.h"
+#include "loop.h"
 
 struct tls_config;
 struct evhttp_request;
@@ -32,14 +33,17 @@ struct evhttp_connection;
 struct https_creds;
 struct https_sess;
 struct https_link;
+struct https_conns;
+struct bufferevent;
 
-#define HTTPS_TOKEN_HEX   32 /* 128 random bits */
-#define HTTPS_EVENTS_MAX  8
-#define HTTPS_POLL_MS     20000u /* an events GET answers 204 after this long */
-#define HTTPS_CONNS_MAX   16u    /* TLS connections at once per link */
-#define HTTPS_HEADERS_MAX 4096
-#define HTTPS_PEER_MAX    48
-#define GW_LINK_PATH_MAX  320
+#define HTTPS_TOKEN_HEX      32 /* 128 random bits */
+#define HTTPS_EVENTS_MAX     8
+#define HTTPS_POLL_MS        20000u /* an events GET answers 204 after this long */
+#define HTTPS_CONNS_MAX      16u    /* TLS connections at once per link */
+#define HTTPS_CONNS_PER_ADDR 6u     /* of them from one address: a browser's own limit per host */
+#define HTTPS_HEADERS_MAX    4096
+#define HTTPS_PEER_MAX       64
+#define GW_LINK_PATH_MAX     320
 
 /* ---- https-creds.c */
 int https_creds_new(const char *dir, const char *link_name, struct https_creds **ret)
@@ -50,13 +54,30 @@ void https_creds_free(struct https_creds *c);
 struct tls_config *https_creds_current(struct https_creds *c, uint64_t now_ms);
 /* close_notify for a connection of any configuration still in use. */
 void https_creds_closecb(struct https_creds *c, struct evhttp_connection *evcon);
+/* Fails bev's TLS connection (evhttp closes it); false: no live connection. */
+bool https_creds_conn_fail(struct https_creds *c, struct bufferevent *bev, const char *why);
+bool https_creds_conn_is_live(const struct https_creds *c, const struct bufferevent *bev);
+
+/* ---- https-conns.c: the whole-request deadline (docs/gateway.md "https:"). Each
+ * connection must deliver a whole request within request_ms of its accept, and each
+ * next one within request_ms of the previous answer, however it trickles (evhttp's
+ * read timeout restarts on every byte); one that does not is closed. */
+int https_conns_new(struct loop *loop, struct https_creds *creds, const char *link_name,
+                    uint32_t request_ms, struct https_conns **ret)
+    __attribute__((warn_unused_result));
+void https_conns_free(struct https_conns *w);
+/* A new connection's bufferevent: false when none can be watched (refuse it). */
+bool https_conns_add(struct https_conns *w, struct bufferevent *bev);
+/* A whole request arrived: the deadline waits until it is answered. */
+void https_conns_request(struct https_conns *w, struct evhttp_request *req);
 
 /* ---- https-sess.c */
 struct https_sess_config {
 	struct https_link *link;
 	const struct link_ctx *ctx;
 	const char *link_name;
-	const char *peer; /* the client's address: the back-off's peer */
+	const char *peer; /* the client's prefix (/24, /64): the back-off's peer */
+	const char *addr; /* the client's address, logged at open and close */
 	bool oneshot;     /* POST /v1/frame: the session ends with its answer */
 };
 

@@ -201,6 +201,7 @@ int https_sess_new(const struct https_sess_config *cfg, struct https_sess **ret)
 	    .physical_presence = false, /* the management network: never (DESIGN §4.4) */
 	    .events = true,
 	    .peer = cfg->peer,
+	    .addr = cfg->addr,
 	    .ops = &sess_ops,
 	};
 	r = session_open(cfg->ctx->sessions, &sl, s, loop_now_ms(), &s->session);
@@ -268,12 +269,18 @@ void https_sess_post(struct https_sess *s, struct evhttp_request *req, const uin
 	session_rx_frame(s->session, body, len, loop_now_ms());
 }
 
+/*
+ * A new events GET of the session replaces the one waiting (answered 204, as after
+ * its 20 s): a client that closed its poll (a tab reloaded, a network change) is
+ * heard at once, never 409 for up to 20 s (attack 16h L1). The token is the session's
+ * only name, so only its holder can replace its poll.
+ */
 void https_sess_poll(struct https_sess *s, struct evhttp_request *req)
 {
 	if (s->poll) {
-		https_reply(s->link, req, 409, "Conflict", "text/plain; charset=utf-8",
-		            "one events request at a time per session\n", 41);
-		return;
+		https_reply(s->link, s->poll, 204, "Replaced", NULL, NULL, 0);
+		s->poll = NULL;
+		loop_timer_stop(s->poll_timer);
 	}
 	s->poll = req;
 	events_deliver(s);

@@ -40,6 +40,7 @@ struct https_link {
 	const struct link_ctx *ctx;
 	char name[128];
 	struct https_creds *creds;
+	struct https_conns *conns; /* the whole-request deadline */
 	struct evhttp *http;
 	struct https_sess *sessions;
 	struct https_sess *ended; /* unlinked, freed by reap from the loop */
@@ -105,9 +106,14 @@ static struct bufferevent *on_bev(struct event_base *base, void *arg)
 
 	/* NULL: evhttp makes a plain bufferevent, and on_request refuses it (503),
 	 * which a TLS client sees as a failed handshake; no more come in for a while. */
-	if (!cfg)
+	if (!cfg) {
 		listener_pause(l);
-	return cfg ? tls_bev_for_evhttp(base, cfg) : NULL;
+		return NULL;
+	}
+	struct bufferevent *bev = tls_bev_for_evhttp(base, cfg);
+	if (bev && !https_conns_add(l->conns, bev))
+		(void)tls_bev_fail(cfg, bev, "no connection can be timed"); /* fail closed */
+	return bev;
 }
 
 static void on_close(struct evhttp_connection *evcon, void *arg)
@@ -180,25 +186,47 @@ void https_link_sess_ended(struct https_link *l, struct https_sess *s)
 	}
 }
 
-/* The client's address (without its port): the back-off's peer. */
-static void peer_of(struct evhttp_request *req, char *buf, size_t cap)
+/*
+ * The client's address (without its port), for the log, and its prefix, the
+ * back-off's peer: /24 for IPv4 (and IPv4-mapped IPv6), /64 for IPv6. A peer
+ * that changes its address within its network stays the same peer (attack 16h
+ * M3, docs/gateway.md "https:").
+ */
+static void peer_of(struct evhttp_request *req, char *addr_out, char *prefix, size_t cap)
 {
 	char *addr = NULL;
 	ev_uint16_t port = 0;
+	unsigned char b[sizeof(struct in6_addr)];
 
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
-	snprintf(buf, cap, "%s", addr ? addr : "?");
+	snprintf(addr_out, cap, "%s", addr ? addr : "?");
+	snprintf(prefix, cap, "%s", addr_out);
+	if (addr && inet_pton(AF_INET6, addr, b) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)b)) {
+		memset(b + 8, 0, 8);
+		char p6[INET6_ADDRSTRLEN];
+		if (inet_ntop(AF_INET6, b, p6, sizeof(p6)))
+			snprintf(prefix, cap, "%s/64", p6);
+		return;
+	}
+	const char *v4 = addr && !strncmp(addr, "::ffff:", 7) ? addr + 7 : addr;
+	if (v4 && inet_pton(AF_INET, v4, b) == 1)
+		snprintf(prefix, cap, "%u.%u.%u.0/24", b[0], b[1], b[2]);
 }
 
 /* A new session for req (POST /v1/sessions or a one-shot /v1/frame); NULL: answered. */
 static struct https_sess *sess_open(struct https_link *l, struct evhttp_request *req, bool oneshot)
 {
-	char peer[HTTPS_PEER_MAX];
+	char addr[HTTPS_PEER_MAX], prefix[HTTPS_PEER_MAX];
 	struct https_sess *s = NULL;
 
-	peer_of(req, peer, sizeof(peer));
-	struct https_sess_config cfg = {
-	    .link = l, .ctx = l->ctx, .link_name = l->name, .peer = peer, .oneshot = oneshot};
+	peer_of(req, addr, prefix, sizeof(addr));
+	struct https_sess_config cfg = {.link = l,
+	                                .ctx = l->ctx,
+	                                .link_name = l->name,
+	                                .peer = prefix,
+	                                .addr = addr,
+	                                .oneshot = oneshot};
 	int r = https_sess_new(&cfg, &s);
 	if (r == -EBUSY) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
@@ -344,6 +372,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "TLS unavailable");
 		return;
 	}
+	https_conns_request(l->conns, req);
 	/* A page of another origin (not the technician's web app) is refused. */
 	if (origin && (!allow || !allow[0] || strcmp(origin, allow))) {
 		evhttp_send_error(req, 403, "Origin not allowed");
@@ -375,6 +404,7 @@ static void https_link_free(struct link *base)
 	loop_timer_free(l->relisten);
 	if (l->http)
 		evhttp_free(l->http);
+	https_conns_free(l->conns);
 	https_creds_free(l->creds);
 	free(l);
 }
@@ -488,6 +518,8 @@ static int https_link_open(const struct link_ctx *ctx, const char *arg, struct l
 		goto free_link;
 	}
 	if ((r = https_creds_new(ctx->link_dir, l->name, &l->creds)) < 0 ||
+	    (r = https_conns_new(ctx->loop, l->creds, l->name, ctx->limits->message_ms,
+	                         &l->conns)) < 0 ||
 	    (r = loop_timer_new(ctx->loop, reap_ended, l, &l->reap)) < 0 ||
 	    (r = loop_timer_new(ctx->loop, listener_resume, l, &l->relisten)) < 0)
 		goto free_link;

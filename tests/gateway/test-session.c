@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -714,6 +715,160 @@ static void test_backoff_per_session(void **state)
 	assert_int_equal(bmc.n_req, n + 2);
 }
 
+/* A SubmitCommand frame whose (unsigned) CommandBody carries the action `action`. */
+static size_t encode_command(uint32_t id, pb_size_t action, uint8_t *buf, size_t cap)
+{
+	static svcport_v1_Frame f;
+	static svcport_v1_CommandBody body;
+	memset(&f, 0, sizeof(f));
+	memset(&body, 0, sizeof(body));
+	body.version = 1;
+	body.which_action = action;
+	f.id = id;
+	f.which_msg = svcport_v1_Frame_request_tag;
+	f.msg.request.which_body = svcport_v1_Request_submit_command_tag;
+	f.msg.request.body.submit_command.has_command = true;
+	svcport_v1_SignedCommand *c = &f.msg.request.body.submit_command.command;
+	pb_ostream_t bs = pb_ostream_from_buffer(c->body.bytes, sizeof(c->body.bytes));
+	assert_true(pb_encode(&bs, svcport_v1_CommandBody_fields, &body));
+	c->body.size = (pb_size_t)bs.bytes_written;
+	pb_ostream_t os = pb_ostream_from_buffer(buf, cap);
+	assert_true(pb_encode(&os, svcport_v1_Frame_fields, &f));
+	return os.bytes_written;
+}
+
+/*
+ * The gateway refuses an EmergencyPasswordReset on the network link itself
+ * (PRESENCE_REQUIRED, bmcd not asked), as bmcd does: other actions over the
+ * network and the reset over USB go to bmcd, which decides.
+ */
+static void test_net_emergency_reset_refused(void **state)
+{
+	struct session_table *t;
+	struct session_limits lim;
+	session_limits_default(&lim);
+	assert_int_equal(session_table_new(&lim, &env, &t), 0);
+	memset(&bmc, 0, sizeof(bmc));
+	static struct fake_link ln, lu;
+	memset(&ln, 0, sizeof(ln));
+	memset(&lu, 0, sizeof(lu));
+	struct session *n, *u;
+	struct session_link net = link_of("https:x", svcport_v1_LinkKind_LINK_NET, "10.0.0.0/24");
+	struct session_link usb = link_of("unix:/y", svcport_v1_LinkKind_LINK_USB, "pid 9");
+	assert_int_equal(session_open(t, &net, &ln, 0, &n), 0);
+	assert_int_equal(session_open(t, &usb, &lu, 0, &u), 0);
+	static uint8_t buf[svcport_v1_Frame_size];
+	size_t len = encode_command(1, svcport_v1_CommandBody_emergency_password_reset_tag, buf,
+	                            sizeof(buf));
+	session_rx_frame(n, buf, len, 10);
+	assert_int_equal(bmc.n_req, 0);
+	assert_error(&ln, 0, 1, svcport_v1_ErrorCode_PRESENCE_REQUIRED);
+	len = encode_command(2, svcport_v1_CommandBody_claim_tag, buf, sizeof(buf));
+	session_rx_frame(n, buf, len, 20);
+	assert_int_equal(bmc.n_req, 1);
+	len = encode_command(1, svcport_v1_CommandBody_emergency_password_reset_tag, buf,
+	                     sizeof(buf));
+	session_rx_frame(u, buf, len, 30);
+	assert_int_equal(bmc.n_req, 2);
+	assert_int_equal(bmc.last.link, svcport_v1_LinkKind_LINK_USB);
+	session_table_free(t);
+}
+
+/* One failed SubmitCommand of session s (id), answered BAD_SIGNATURE by bmcd. */
+static void fail_once(struct session_table *t, struct session *s, uint32_t id, uint64_t now)
+{
+	send_request(s, id, svcport_v1_Request_submit_command_tag, now);
+	bmc_fail(t, session_id(s), id, svcport_v1_ErrorCode_BAD_SIGNATURE);
+}
+
+static struct session_table *backoff_table(uint32_t max_ms)
+{
+	struct session_table *t;
+	struct session_limits lim;
+	session_limits_default(&lim);
+	lim.max_sessions = 8;
+	lim.idle_ms = 1000000;
+	lim.backoff.max_ms = max_ms;
+	assert_int_equal(session_table_new(&lim, &env, &t), 0);
+	memset(&bmc, 0, sizeof(bmc));
+	return t;
+}
+
+/* A one-shot network session from prefix 10.0.i.0/24 fails once; 1: bmcd was asked. */
+static unsigned net_fail_once(struct session_table *t, int i, uint64_t now)
+{
+	static struct fake_link ln;
+	char prefix[32];
+	struct session *n;
+	snprintf(prefix, sizeof(prefix), "10.0.%d.0/24", i);
+	struct session_link net = link_of("https:x", svcport_v1_LinkKind_LINK_NET, prefix);
+	memset(&ln, 0, sizeof(ln));
+	assert_int_equal(session_open(t, &net, &ln, now, &n), 0);
+	unsigned before = bmc.n_req;
+	fail_once(t, n, 1, now);
+	if (bmc.n_req == before)
+		assert_error(&ln, 0, 1, svcport_v1_ErrorCode_RATE_LIMITED);
+	session_close(n);
+	return bmc.n_req - before;
+}
+
+/*
+ * Attack 16h L2: network peers fail in a share of their own. A BLE peer with 3 free
+ * failures stays counted while forty network prefixes fail (all relayed: blocks of at
+ * most 5 s, 10 s apart): its fourth failure blocks it.
+ */
+static void test_backoff_net_share(void **state)
+{
+	struct session_table *t = backoff_table(5000);
+	static struct fake_link lb;
+	memset(&lb, 0, sizeof(lb));
+	struct session *b;
+	struct session_link ble = link_of("ble-sim:/x", svcport_v1_LinkKind_LINK_BLE, "pid 7");
+	assert_int_equal(session_open(t, &ble, &lb, 0, &b), 0);
+	for (uint32_t id = 1; id <= 3; id++)
+		fail_once(t, b, id, id);
+	session_close(b);
+	uint64_t now = 10000;
+	for (int i = 0; i < 40; i++, now += 10000)
+		assert_int_equal(net_fail_once(t, i, now), 1);
+	memset(&lb, 0, sizeof(lb));
+	assert_int_equal(session_open(t, &ble, &lb, now, &b), 0);
+	fail_once(t, b, 1, now);
+	unsigned before = bmc.n_req;
+	send_request(b, 2, svcport_v1_Request_submit_command_tag, now + 1);
+	assert_int_equal(bmc.n_req, before);
+	assert_error(&lb, lb.n_sent - 1, 2, svcport_v1_ErrorCode_RATE_LIMITED);
+	session_table_free(t);
+}
+
+/*
+ * Attack 16h M3: a peer hopping prefixes is throttled by the gateway's network pool
+ * (8 free failures, fewer than bmcd's 16 for LINK_NET) before bmcd's ceiling: from a
+ * new prefix, SubmitCommand is RATE_LIMITED here. BLE is not touched by the pool.
+ */
+static void test_backoff_net_pool(void **state)
+{
+	struct session_table *t = backoff_table(60000);
+	unsigned relayed = 0;
+	uint64_t now = 100;
+	for (int i = 0; i < 40; i++, now += 100) {
+		unsigned r = net_fail_once(t, i, now);
+		if (i < 8)
+			assert_int_equal(r, 1);
+		relayed += r;
+	}
+	assert_true(relayed < 12);
+	static struct fake_link lb;
+	memset(&lb, 0, sizeof(lb));
+	struct session *b;
+	struct session_link ble = link_of("ble-sim:/x", svcport_v1_LinkKind_LINK_BLE, "pid 8");
+	assert_int_equal(session_open(t, &ble, &lb, now, &b), 0);
+	unsigned before = bmc.n_req;
+	send_request(b, 1, svcport_v1_Request_submit_command_tag, now);
+	assert_int_equal(bmc.n_req, before + 1);
+	session_table_free(t);
+}
+
 /* Link errors (a byte of junk every so often) never keep a session alive. */
 static void test_link_errors_do_not_keep_alive(void **state)
 {
@@ -758,6 +913,9 @@ int main(void)
 	    cmocka_unit_test(test_slots_reserve_scales),
 	    cmocka_unit_test(test_backoff_per_peer),
 	    cmocka_unit_test_setup_teardown(test_backoff_per_session, setup, teardown),
+	    cmocka_unit_test(test_net_emergency_reset_refused),
+	    cmocka_unit_test(test_backoff_net_share),
+	    cmocka_unit_test(test_backoff_net_pool),
 	    cmocka_unit_test_setup_teardown(test_link_errors_do_not_keep_alive, setup, teardown),
 	    cmocka_unit_test(test_progress_rule),
 	};

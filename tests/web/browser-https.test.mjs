@@ -17,7 +17,9 @@ let chromium;
 const { shot, pageTest, finish } = shotsRecorder('laptop');
 
 before(async () => {
-  w = await worldUp('J900WEBL', { https: true });
+  // Chromium refuses bmcd's own export yet (ERR_CERT_INVALID: a NULL in its ecdsa-with-SHA256
+  // AlgorithmIdentifiers, docs/gateway.md "https:"): an openssl-made link dir.
+  w = await worldUp('J900WEBL', { https: 'openssl' });
   await portalClaim(w);
   chromium = await chromiumStart({ caFile: w.caFile, moreCaFiles: [w.linkCa] });
 });

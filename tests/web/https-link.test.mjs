@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // svcportd's https: link (docs/gateway.md "https:") with real processes: svcport-bmcd and
-// svcportd (`server up`, an https: link on 127.0.0.1 with link credentials laid out as bmcd's
-// --link-dir export), the portal service, and as clients: `svcport-sim app --link https:`
-// (libsvcport-client through its bridge), curl, node:https, and the web app's https transport
+// svcportd (`server up`, an https: link on 127.0.0.1 serving bmcd's own --link-dir export),
+// the portal service, and as clients: `svcport-sim app --link https:` (libsvcport-client
+// through its bridge), curl, node:https, and the web app's https transport
 // (web/phone/transports/https.js) with the protocol core unchanged. Each rejection is checked
 // to change nothing: the BMC's state files are the same bytes before and after.
 import assert from 'node:assert/strict';
@@ -81,6 +81,14 @@ test('curl: GetDeviceInfo in one POST /v1/frame', async () => {
   assert.equal(f.msg.value.body.case, 'deviceInfo');
   assert.equal(f.msg.value.body.value.device.serialNumber, w.sn);
   assert.equal(f.msg.value.body.value.device.machineType, MT);
+  // attack16h L3: the session's open and close are logged with the laptop's address. The
+  // one-shot session is freed from the loop right after its answer: another request's whole
+  // round trip (a new connection and handshake) comes after that.
+  assert.equal((await post('/v1/frame', frame(8, { case: 'ping', value: {} }))).status, 200);
+  const log = await fs.readFile(path.join(w.srv, 'svcportd.log'), 'utf8');
+  const id = log.match(/session (\d+) https:[^ ]+: id 7: GetDeviceInfo relayed/)[1];
+  assert.match(log, new RegExp(`session ${id} https:[^ ]+: open \\(presence no\\) from 127\\.0\\.0\\.1`));
+  assert.match(log, new RegExp(`session ${id} https:[^ ]+: closed, from 127\\.0\\.0\\.1`));
 });
 
 test('a client that does not trust the certificate is refused: curl, node, another CA', async () => {
@@ -103,6 +111,9 @@ test('GetActivationCode is refused PRESENCE_REQUIRED: the network is never prese
   const cli = await app('--expect-error', 'PRESENCE_REQUIRED', 'activation-code');
   assert.equal(cli.code, 0, cli.stdout.toString());
   assert.deepEqual(await bmcState(), before);
+  // attack16h I2: bmcd's log names the network link.
+  assert.match(await fs.readFile(path.join(w.srv, 'bmcd.log'), 'utf8'),
+    /link=net GetActivationCode -> PRESENCE_REQUIRED/);
 });
 
 test('bad requests: oversize, garbage, empty, wrong method, wrong path, other origin', async () => {
@@ -125,11 +136,12 @@ test('bad requests: oversize, garbage, empty, wrong method, wrong path, other or
   assert.deepEqual(await bmcState(), before);
 });
 
-// Opens n TLS connections that finish their handshake; resolves with the sockets.
-function tlsOpen(n) {
+// Opens n TLS connections from localAddress that finish their handshake; resolves with the
+// sockets.
+function tlsOpen(n, localAddress = '127.0.0.1') {
   const { port } = new URL(w.httpsUrl);
   return Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port, servername: undefined, ca: [w.caPem] }, () => resolve(s));
+    const s = tls.connect({ host: '127.0.0.1', port, localAddress, servername: undefined, ca: [w.caPem] }, () => resolve(s));
     s.once('error', reject);
   })));
 }
@@ -138,13 +150,30 @@ function tlsOpen(n) {
 // counts it (the gateway frees a connection before its FIN goes out).
 const tlsClose = (s) => new Promise((resolve) => { s.once('close', resolve); s.end(); });
 
-test('too many connections: the 17th fails at once, a slot frees when one closes', async () => {
+// attack16h M1: one address holds at most 6 of the link's 16 connections (a browser's
+// own limit per host), so no one address (a slowloris) takes every slot.
+test('too many connections: 6 per address, the 17th fails at once, a slot frees when one closes', async () => {
   w.caPem = await fs.readFile(w.linkCa);
-  const held = await tlsOpen(16);
-  await assert.rejects(tlsOpen(1));
+  const held = await tlsOpen(6);
+  await assert.rejects(tlsOpen(1)); // a seventh from 127.0.0.1
+  held.push(...await tlsOpen(6, '127.0.0.2'), ...await tlsOpen(4, '127.0.0.3'));
+  await assert.rejects(tlsOpen(1, '127.0.0.5')); // the 17th
   await tlsClose(held.pop());
-  held.push(...await tlsOpen(1));
+  held.push(...await tlsOpen(1, '127.0.0.5'));
   await Promise.all(held.map(tlsClose));
+});
+
+// attack16h L1: a second events GET of a session (its client lost the first) is never
+// refused 409: it replaces the waiting one, which is answered 204.
+test('a new events poll of a session replaces the waiting one', async () => {
+  const token = await (await post('/v1/sessions', undefined)).text();
+  assert.equal((await post(`/v1/sessions/${token}/frames`, frame(1, { case: 'ping', value: {} }))).status, 200);
+  const events = `${w.httpsUrl}/v1/sessions/${token}/events`;
+  const polls = [w.linkFetch(events), w.linkFetch(events)];
+  const first = await Promise.race(polls);
+  assert.equal(first.status, 204);
+  assert.equal((await w.linkFetch(`${w.httpsUrl}/v1/sessions/${token}`, { method: 'DELETE' })).status, 204);
+  assert.deepEqual((await Promise.all(polls)).map((r) => r.status).sort(), [204, 410]);
 });
 
 test('session slots: network peers cannot take every slot nor lock a USB peer out', async () => {
@@ -179,23 +208,36 @@ test('the web app\'s https transport: the protocol core reads the server and act
   await s.close();
 });
 
+// On a copy of bmcd's export served by a second svcportd (the world's link keeps bmcd's own).
 test('new link credentials are used from the next handshake; a mismatched pair is refused', async () => {
-  const fresh = await linkDirMake(path.join(w.tmp, 'fresh'), { cn: 'BMC internal CA 2' });
-  // The key of another pair beside the running chain: refused, logged, no crash.
-  await fs.copyFile(path.join(fresh.dir, 'link.key'), path.join(w.linkDir, 'link.key.tmp'));
-  await fs.rename(path.join(w.linkDir, 'link.key.tmp'), path.join(w.linkDir, 'link.key'));
-  await assert.rejects(post('/v1/frame', frame(1, { case: 'ping', value: {} })));
-  const log = await fs.readFile(path.join(w.srv, 'svcportd.log'), 'utf8');
-  assert.match(log, /refusing connections: link\.key does not match/);
-  // Its chain too: served at once, from the new CA only.
-  await fs.copyFile(path.join(fresh.dir, 'link-chain.pem'), path.join(w.linkDir, 'link-chain.pem.tmp'));
-  await fs.rename(path.join(w.linkDir, 'link-chain.pem.tmp'), path.join(w.linkDir, 'link-chain.pem'));
-  const r = await httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true })(`${w.httpsUrl}/v1/frame`,
-    { method: 'POST', body: frame(2, { case: 'ping', value: {} }) });
-  assert.equal(r.status, 200);
-  await assert.rejects(post('/v1/frame', frame(3, { case: 'ping', value: {} })));
-  w.linkCa = fresh.ca;
-  w.linkFetch = httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true });
+  const dir = path.join(w.tmp, 'swap-link');
+  await fs.mkdir(dir, { mode: 0o755 });
+  for (const f of ['link.key', 'link-chain.pem']) {
+    await fs.copyFile(path.join(w.linkDir, f), path.join(dir, f));
+    await fs.chmod(path.join(dir, f), 0o644); // tests only: the gateway's user reads them
+  }
+  const gw = await gatewayOnBmcdExport({ name: 'gw7', linkDir: dir });
+  try {
+    const url = `https://127.0.0.1:${gw.port}/v1/frame`;
+    const bmcFetch = httpsFetchWithCa(await fs.readFile(w.linkCa), { fresh: true });
+    assert.equal((await bmcFetch(url, { method: 'POST', body: frame(1, { case: 'ping', value: {} }) })).status, 200);
+    const fresh = await linkDirMake(path.join(w.tmp, 'fresh'), { cn: 'BMC internal CA 2' });
+    // The key of another pair beside the running chain: refused, logged, no crash.
+    await fs.copyFile(path.join(fresh.dir, 'link.key'), path.join(dir, 'link.key.tmp'));
+    await fs.rename(path.join(dir, 'link.key.tmp'), path.join(dir, 'link.key'));
+    await assert.rejects(bmcFetch(url, { method: 'POST', body: frame(1, { case: 'ping', value: {} }) }));
+    const log = await fs.readFile(path.join(gw.dir, 'svcportd.log'), 'utf8');
+    assert.match(log, /refusing connections: link\.key does not match/);
+    // Its chain too: served at once, from the new CA only.
+    await fs.copyFile(path.join(fresh.dir, 'link-chain.pem'), path.join(dir, 'link-chain.pem.tmp'));
+    await fs.rename(path.join(dir, 'link-chain.pem.tmp'), path.join(dir, 'link-chain.pem'));
+    const r = await httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true })(url,
+      { method: 'POST', body: frame(2, { case: 'ping', value: {} }) });
+    assert.equal(r.status, 200);
+    await assert.rejects(bmcFetch(url, { method: 'POST', body: frame(3, { case: 'ping', value: {} }) }));
+  } finally {
+    await gatewayStop(gw);
+  }
 });
 
 // A second svcportd on the same bmcd, its https: link serving what bmcd itself exported to
@@ -237,14 +279,101 @@ test('bmcd\'s own export (DIR/link) is served: curl checks it against the BMC\'s
       '--data-binary', `@${req}`, `https://127.0.0.1:${gw.port}/v1/frame`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(answer(r.stdout).msg.value.body.value.device.serialNumber, w.sn);
-    // The world's CA (not the BMC's) is refused.
-    const other = await run('curl', ['-sS', '--cacert', w.linkCa,
+    // Another CA (not the BMC's) is refused.
+    const otherCa = (await linkDirMake(path.join(gw.dir, 'other'), { cn: 'Someone else' })).ca;
+    const other = await run('curl', ['-sS', '--cacert', otherCa,
       '--data-binary', `@${req}`, `https://127.0.0.1:${gw.port}/v1/frame`]);
     assert.equal(other.code, 60, other.stderr);
   } finally {
     const gone = new Promise((r) => gw.proc.once('exit', r));
     gw.proc.kill('SIGTERM');
     await gone;
+  }
+});
+
+// The BMC's internal CA (the last certificate of bmcd's exported chain), written to dir.
+async function bmcCaWrite(dir) {
+  const chain = await fs.readFile(path.join(w.srv, 'link', 'link-chain.pem'), 'utf8');
+  const certs = chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+  const ca = path.join(dir, 'bmc-ca.pem');
+  await fs.writeFile(ca, `${certs[certs.length - 1]}\n`);
+  return ca;
+}
+
+async function gatewayStop(gw) {
+  const gone = new Promise((r) => gw.proc.once('exit', r));
+  gw.proc.kill('SIGTERM');
+  await gone;
+}
+
+// openssl s_client against the running link: the chain verifies to bmcd's internal CA
+// for the address 127.0.0.1 (-verify_return_error: any verify error fails the
+// handshake); trusting only another CA, it fails.
+test('openssl s_client verifies svcportd\'s https: link to the BMC\'s internal CA', async () => {
+  const gw = await gatewayOnBmcdExport({ name: 'gw5' });
+  try {
+    const ca = await bmcCaWrite(gw.dir);
+    const sc = (cafile) => run('openssl', ['s_client', '-connect', `127.0.0.1:${gw.port}`, '-CAfile', cafile,
+      '-verify_return_error', '-verify_ip', '127.0.0.1', '-brief'], Buffer.from(''));
+    const ok = await sc(ca);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /Verification: OK/);
+    const other = await sc((await linkDirMake(path.join(gw.dir, 'other'), { cn: 'Someone else' })).ca);
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /verify error|unable to get local issuer/i);
+  } finally {
+    await gatewayStop(gw);
+  }
+});
+
+// attack16h M1: evhttp's read timeout restarts at every byte; a request must arrive whole
+// within --message-timeout of the accept, however slowly it trickles.
+test('a request trickled a byte at a time is cut at the whole-request deadline', async () => {
+  const gw = await gatewayOnBmcdExport({ name: 'gw4', more: ['--message-timeout', '2s'] });
+  try {
+    const ca = await fs.readFile(await bmcCaWrite(gw.dir));
+    const s = await new Promise((resolve, reject) => {
+      const c = tls.connect({ host: '127.0.0.1', port: gw.port, ca: [ca] }, () => resolve(c));
+      c.once('error', reject);
+    });
+    s.on('error', () => {});
+    const text = `POST /v1/frame HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'a'.repeat(150)}\r\n`;
+    let sent = 0;
+    const trickle = setInterval(() => { if (sent < text.length) s.write(text[sent++]); }, 100);
+    await new Promise((r) => s.once('close', r));
+    clearInterval(trickle);
+    // Closed while it trickled (a byte every 100 ms, far inside the read timeout).
+    assert.ok(sent < text.length, `closed only after all ${sent} bytes`);
+    const log = await fs.readFile(path.join(gw.dir, 'svcportd.log'), 'utf8');
+    assert.match(log, /no whole request within 2000 ms; closed/);
+  } finally {
+    await gatewayStop(gw);
+  }
+});
+
+// attack16h M3: a laptop that changes its address within its /24 stays the peer that
+// failed: the gateway answers RATE_LIMITED itself (bmcd is not asked).
+test('back-off by prefix: a new address in the same /24 is still backed off', async () => {
+  const gw = await gatewayOnBmcdExport({ name: 'gw6' });
+  try {
+    const ca = await bmcCaWrite(gw.dir);
+    const req = path.join(gw.dir, 'code.bin');
+    await fs.writeFile(req, frame(9, { case: 'getActivationCode', value: {} }));
+    const from = async (addr) => answer((await run('curl', ['-sS', '--fail', '--cacert', ca, '--interface', addr,
+      '--data-binary', `@${req}`, `https://127.0.0.1:${gw.port}/v1/frame`])).stdout).msg.value.body.value;
+    let e;
+    for (let i = 0; i < 8 && (e = await from('127.0.0.1')).code !== pb.ErrorCode.RATE_LIMITED; i++) {
+      assert.equal(e.code, pb.ErrorCode.PRESENCE_REQUIRED);
+    }
+    assert.equal(e.code, pb.ErrorCode.RATE_LIMITED);
+    // A new address would have 3 free failures; in the same /24 it has none (should the
+    // 1 s block end before it asks, its failure blocks the prefix again).
+    const moved = [];
+    for (let i = 0; i < 3 && moved.at(-1)?.code !== pb.ErrorCode.RATE_LIMITED; i++) moved.push(await from('127.0.0.9'));
+    assert.equal(moved.at(-1).code, pb.ErrorCode.RATE_LIMITED, JSON.stringify(moved));
+    assert.match(moved.at(-1).detail, /back-off/);
+  } finally {
+    await gatewayStop(gw);
   }
 });
 
