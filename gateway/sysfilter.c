@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <netinet/in.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -139,16 +140,20 @@ static int trap_setup(void)
 	return sigaction(SIGSYS, &sa, NULL) < 0 ? -errno : 0;
 }
 
-/* New TCP sockets, IPv4 and IPv6 (the portal: link; FIONREAD is in the list for all). */
+/* New TCP sockets, IPv4 and IPv6 (the portal: link; FIONREAD is in the list for all).
+ * The protocol too: 0 or TCP, never another SOCK_STREAM protocol (SCTP, MPTCP). */
 static int tcp_out_add(scmp_filter_ctx ctx)
 {
 	static const int families[] = {AF_INET, AF_INET6};
+	static const int protocols[] = {0, IPPROTO_TCP};
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < sizeof(families) / sizeof(families[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-		                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i], 0),
-		                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff, SOCK_STREAM));
+		for (size_t j = 0; r == 0 && j < sizeof(protocols) / sizeof(protocols[0]); j++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+			                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i], 0),
+			                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff, SOCK_STREAM),
+			                     SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)protocols[j], 0));
 	return r;
 }
 

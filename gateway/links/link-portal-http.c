@@ -106,13 +106,16 @@ static void on_done(int err, const struct https_response *r, void *user_data)
 	struct portal_link *l = user_data;
 
 	l->rx_http = true;
+	l->http_busy = false;
 	l->http_err = err;
 	l->http_status = r ? r->status : 0;
 	l->rx_len = 0;
+	l->rx_too_long = r && r->body_len > sizeof(l->rx);
 	snprintf(l->why, sizeof(l->why), "%s", err < 0 ? https_client_why(l->http) : "");
-	if (r && r->body_len <= sizeof(l->rx)) {
-		memcpy(l->rx, r->body, r->body_len);
-		l->rx_len = r->body_len;
+	/* An empty body has no buffer at all (a 302, a 204): nothing to copy (attack 16o F2). */
+	if (r && r->body && r->body_len) {
+		l->rx_len = l->rx_too_long ? sizeof(l->rx) : r->body_len;
+		memcpy(l->rx, r->body, l->rx_len);
 	}
 	/* Handled from the loop: the client is still inside its own callback here. */
 	portal_kick(l);
@@ -130,7 +133,19 @@ static int post(struct portal_link *l, const char *path, size_t len)
 	                            .body_len = len,
 	                            .timeout_ms = PORTAL_TIMEOUT_MS};
 
-	return https_client_request(l->http, &req, on_done, l);
+	int r = https_client_request(l->http, &req, on_done, l);
+
+	l->http_busy = r == 0;
+	return r;
+}
+
+void portal_post_cancel(struct portal_link *l)
+{
+	if (!l->http_busy)
+		return;
+	/* The client cancels only by going away (its callback is then never called). */
+	portal_creds_free(l);
+	l->http_busy = false;
 }
 
 /* ca-statement.pb into the request, bounded, as bmcd wrote it. */

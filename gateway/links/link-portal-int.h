@@ -68,12 +68,16 @@ struct portal_link {
 	/* The reply waiting for kick (bmcd's Frame or the portal's body). */
 	uint8_t rx[svcport_v1_Frame_size];
 	size_t rx_len;
-	bool rx_http; /* rx is the portal's answer, http_status its status */
+	bool rx_http;     /* rx is the portal's answer, http_status its status */
+	bool rx_too_long; /* the portal's body did not fit rx (only its start is there) */
+	bool http_busy;   /* a post is in flight: ending the attempt cancels it */
 	int http_err;
 	int http_status;
 	char why[256];          /* the HTTPS client's reason when http_err */
 	svcport_v1_Frame frame; /* scratch for encoding and decoding */
 	svcport_v1_OnlineActivationRequest oar;
+	svcport_v1_CommandBody cmd;   /* the portal's command, checked before it is relayed */
+	svcport_v1_ChallengeBody chb; /* the challenge it must answer */
 	uint8_t out[svcport_v1_Frame_size];
 };
 
@@ -89,6 +93,8 @@ int portal_post_activation(struct portal_link *l, const svcport_v1_Challenge *ch
 int portal_post_receipt(struct portal_link *l, const svcport_v1_DeviceReceipt *r)
     __attribute__((warn_unused_result));
 void portal_creds_free(struct portal_link *l);
+/* Cancels a post in flight (its answer never comes); the credentials are read again. */
+void portal_post_cancel(struct portal_link *l);
 /* A printable, bounded copy of an untrusted body for the log. */
 void portal_body_words(const uint8_t *body, size_t len, char *out, size_t cap);
 

@@ -60,6 +60,11 @@ static void attempt_end(struct portal_link *l, enum portal_end end)
 {
 	uint32_t wait;
 
+	/* A post still in flight belongs to this attempt: its late answer must not be taken
+	 * for the next one's (attack 16o F6). An answer waiting for kick is dropped too. */
+	portal_post_cancel(l);
+	l->rx_http = false;
+	l->rx_len = 0;
 	if (l->session)
 		session_close(l->session);
 	l->session = NULL;
@@ -194,14 +199,52 @@ static void on_bmc_frame(struct portal_link *l)
 		on_command_result(l, &rsp->body.command_result);
 }
 
+/*
+ * The portal's command must be what the link asked for: an activation of this device for
+ * the challenge it posted. Anything else (a sensor change, a transfer...) is refused here,
+ * never relayed: the link reaches bmcd from anywhere, a phone only from beside the server,
+ * so a portal TLS key in the wrong hands must not buy more than an activation (attack 16o
+ * F1). bmcd still verifies the signature, role and owner as always.
+ */
+static const char *command_mismatch(struct portal_link *l, const svcport_v1_SignedCommand *c)
+{
+	const svcport_v1_Challenge *ch = &l->oar.challenge;
+
+	if (pbio_decode(svcport_v1_CommandBody_fields, &l->cmd, c->body.bytes, c->body.size) < 0)
+		return "its body is not a command";
+	if (pbio_decode(svcport_v1_ChallengeBody_fields, &l->chb, ch->body.bytes, ch->body.size) <
+	    0)
+		return "the challenge it answers is unreadable";
+	if (l->cmd.which_action != svcport_v1_CommandBody_activate_tag)
+		return "it is not an activation";
+	if (!l->cmd.has_device || !l->chb.has_device ||
+	    strcmp(l->cmd.device.machine_type, l->chb.device.machine_type) != 0 ||
+	    strcmp(l->cmd.device.serial_number, l->chb.device.serial_number) != 0)
+		return "it names another device";
+	if (l->cmd.nonce.size != l->chb.nonce.size ||
+	    memcmp(l->cmd.nonce.bytes, l->chb.nonce.bytes, l->chb.nonce.size) != 0)
+		return "it answers another challenge";
+	return NULL;
+}
+
 static void on_signed_command(struct portal_link *l)
 {
 	svcport_v1_SubmitCommand *sc = &l->frame.msg.request.body.submit_command;
+	const char *why;
 
 	memset(&l->frame, 0, sizeof(l->frame));
-	if (pbio_decode(svcport_v1_SignedCommand_fields, &sc->command, l->rx, l->rx_len) < 0) {
-		log_msg(LOG_WARNING, "link %s: the portal's answer is not a signed command",
-		        l->name);
+	if (l->rx_too_long ||
+	    pbio_decode(svcport_v1_SignedCommand_fields, &sc->command, l->rx, l->rx_len) < 0) {
+		log_msg(LOG_WARNING, "link %s: the portal's answer is not a signed command%s",
+		        l->name, l->rx_too_long ? " (larger than any)" : "");
+		attempt_end(l, PORTAL_END_FAILED);
+		return;
+	}
+	why = command_mismatch(l, &sc->command);
+	if (why) {
+		log_msg(LOG_WARNING,
+		        "link %s: refused the portal's command, not relayed to bmcd: %s", l->name,
+		        why);
 		attempt_end(l, PORTAL_END_FAILED);
 		return;
 	}
@@ -218,6 +261,8 @@ static void on_http(struct portal_link *l)
 	char words[200];
 
 	l->rx_http = false;
+	if (l->step != PORTAL_SIGN && l->step != PORTAL_RECEIPT)
+		return; /* the answer of an attempt that already ended */
 	if (l->http_err < 0) {
 		log_msg(LOG_WARNING, "link %s: cannot reach the portal: %s", l->name, l->why);
 		attempt_end(l, l->step == PORTAL_RECEIPT ? PORTAL_END_IDLE : PORTAL_END_FAILED);

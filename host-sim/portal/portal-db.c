@@ -499,6 +499,26 @@ int portal_db_command_set_result(sqlite3 *db, const char *nonce_hex, const char 
 	return step_done(st);
 }
 
+int portal_db_command_is_open(sqlite3 *db, const char *nonce_hex, const char *mt, const char *sn)
+{
+	sqlite3_stmt *st =
+	    prep(db, "SELECT result FROM commands WHERE nonce=?1 AND mt=?2 AND sn=?3;");
+	const unsigned char *result;
+	int rc = -ENOENT;
+
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, nonce_hex);
+	bind_text(st, 2, mt);
+	bind_text(st, 3, sn);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		result = sqlite3_column_text(st, 0);
+		rc = result && result[0] ? -EALREADY : 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ?1..?4: which answer (mt, sn, nonce, expires). */
 static void bind_answer(sqlite3_stmt *st, const struct portal_manual_answer *m)
 {

@@ -113,6 +113,11 @@ int portal_db_command_action(sqlite3 *db, const char *nonce_hex)
     __attribute__((warn_unused_result));
 int portal_db_command_set_result(sqlite3 *db, const char *nonce_hex, const char *result)
     __attribute__((warn_unused_result));
+/* Whether a receipt for nonce_hex may be taken: 0 if this portal signed that command for
+ * (mt, sn) and no result is recorded yet; -ENOENT not signed here for that device,
+ * -EALREADY its receipt was handed in already (a replay); -EIO. */
+int portal_db_command_is_open(sqlite3 *db, const char *nonce_hex, const char *mt, const char *sn)
+    __attribute__((warn_unused_result));
 
 /* Transactions around multi-row changes. */
 int portal_db_begin(sqlite3 *db) __attribute__((warn_unused_result));

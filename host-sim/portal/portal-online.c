@@ -66,10 +66,20 @@ static int stored_ca_get(struct portal *p, struct online_work *w)
 	return 0;
 }
 
+/* The device a request names: the audit record's target. */
 static void device_name(struct online_work *w, const svcport_v1_DeviceId *id)
 {
 	snprintf(w->target, sizeof(w->target), "%s-%s", id->machine_type, id->serial_number);
+}
+
+/* The device proved who it is (its certificate chains to its CA): the audit record
+ * is then its, in its organisation. Before that the actor stays "device ?" and no
+ * organisation's audit holds the record: a stranger naming a device writes nothing in its
+ * owner's name (attack 16o F4). */
+static void device_proved(struct online_work *w)
+{
 	snprintf(w->actor.user, sizeof(w->actor.user), "device %s", w->target);
+	snprintf(w->actor.org, sizeof(w->actor.org), "%s", w->dev.owner);
 }
 
 /* The device the statement names, its device key's signature over it, and its age. */
@@ -87,7 +97,6 @@ static int statement_check(struct portal *p, struct online_work *w)
 	if (portal_db_device_get(portal_db(p), w->sb.device.machine_type,
 	                         w->sb.device.serial_number, &w->dev) < 0)
 		return portal_refuse(p, -ENODEV, "the portal does not know device %s", w->target);
-	snprintf(w->actor.org, sizeof(w->actor.org), "%s", w->dev.owner);
 	memcpy(w->msg, STATEMENT_PREFIX, sizeof(STATEMENT_PREFIX)); /* with its NUL */
 	memcpy(w->msg + sizeof(STATEMENT_PREFIX), s->body.bytes, s->body.size);
 	mbedtls_x509_crt_init(&crt);
@@ -253,12 +262,16 @@ static int activate_checks(struct portal *p, const struct portal_peer *peer, str
 {
 	int err;
 
+	if (!peer->cert) /* the cheapest check first: nothing parsed, nothing verified */
+		return peer_check(p, peer, w);
 	if (pbio_decode(svcport_v1_OnlineActivationRequest_fields, &w->req, req, len) < 0 ||
 	    !w->req.has_statement || !w->req.has_challenge)
 		return portal_refuse(p, -EINVAL, "not an OnlineActivationRequest");
 	err = statement_check(p, w);
 	if (err == 0)
 		err = peer_check(p, peer, w);
+	if (err == 0)
+		device_proved(w); /* its key signed the statement, its certificate chains */
 	if (err == 0 && (pbio_decode(svcport_v1_ChallengeBody_fields, &w->chb,
 	                             w->req.challenge.body.bytes, w->req.challenge.body.size) < 0 ||
 	                 !w->chb.has_device ||
@@ -308,7 +321,10 @@ static int receipt_checks(struct portal *p, const struct portal_peer *peer, stru
 {
 	svcport_v1_DeviceReceipt r;
 	svcport_v1_ReceiptBody b;
+	int err;
 
+	if (!peer->cert)
+		return peer_check(p, peer, w);
 	if (pbio_decode(svcport_v1_DeviceReceipt_fields, &r, receipt, len) < 0 ||
 	    pbio_decode(svcport_v1_ReceiptBody_fields, &b, r.body.bytes, r.body.size) < 0 ||
 	    !b.has_device)
@@ -317,13 +333,15 @@ static int receipt_checks(struct portal *p, const struct portal_peer *peer, stru
 	if (portal_db_device_get(portal_db(p), b.device.machine_type, b.device.serial_number,
 	                         &w->dev) < 0)
 		return portal_refuse(p, -ENODEV, "the portal does not know device %s", w->target);
-	snprintf(w->actor.org, sizeof(w->actor.org), "%s", w->dev.owner);
 	if (stored_ca_get(p, w) < 0)
 		return -EIO;
 	if (w->stored_at < 0)
 		return portal_refuse(p, -ENOKEY, "no CA statement of %s: activate online first",
 		                     w->target);
-	return peer_check(p, peer, w);
+	err = peer_check(p, peer, w);
+	if (err == 0)
+		device_proved(w);
+	return err;
 }
 
 int portal_online_receipt(struct portal *p, const struct portal_peer *peer, const uint8_t *receipt,

@@ -498,7 +498,23 @@ int portal_receipt(struct portal *p, const uint8_t *receipt, size_t len,
 			goto out;
 		}
 	}
+	/* Once, for a command signed here for this device: a receipt replayed later (any
+	 * non-base user may hand one in) must not spend a fresh mark or rewrite the device's
+	 * status or owner (attack 16o F7). */
 	hex_encode(b->nonce.bytes, b->nonce.size, nonce_hex);
+	err = portal_db_command_is_open(p->db, nonce_hex, d->mt, d->sn);
+	if (err == -ENOENT)
+		err = portal_refuse(p, err,
+		                    "the receipt is for a command this portal did not sign "
+		                    "for %s-%s",
+		                    d->mt, d->sn);
+	else if (err == -EALREADY)
+		err = portal_refuse(p, err,
+		                    "the receipt of that command of %s-%s was handed in "
+		                    "already",
+		                    d->mt, d->sn);
+	if (err < 0)
+		goto out;
 	err = portal_db_command_set_result(p->db, nonce_hex, names_error(b->result));
 	if (err < 0)
 		goto out;

@@ -71,7 +71,9 @@ static int up(const struct cli_args *a, const char *dir)
 	for (int i = 0; i < a->n && o.n_extra_links < 4; i++)
 		if (a->val[i] && strncmp(a->key[i], "link", 4) == 0)
 			o.extra_links[o.n_extra_links++] = a->val[i];
-	for (int i = 0; i < a->n && o.n_gateway_args < 8; i++)
+	for (int i = 0; i < a->n && o.n_gateway_args <
+	                                (int)(sizeof(o.gateway_args) / sizeof(o.gateway_args[0]));
+	     i++)
 		if (a->val[i] && strncmp(a->key[i], "gateway-arg", 11) == 0)
 			o.gateway_args[o.n_gateway_args++] = a->val[i];
 	if (!o.factory && cli_arg(a, "portal", NULL) && mt && sn) {

@@ -39,7 +39,7 @@ struct server_up_opts {
 	bool without_unix;              /* leave out the default unix:DIR/usb.sock link */
 	const char *sed_component_from; /* move that server's SED AK backup component here */
 	bool without_sed_component;     /* no component fitted (first start) */
-	const char *gateway_args[8];    /* passed to svcportd as they are (e.g. --rate 100) */
+	const char *gateway_args[12];   /* passed to svcportd as they are (e.g. --rate 100) */
 	int n_gateway_args;
 	int ready_timeout_ms;
 	/* NAME=value set in both daemons' environment (e.g. LD_PRELOAD), NULL-ended. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -121,39 +122,52 @@ static int run(enum act a, enum gw_seccomp mode, int err_fd)
 	return status;
 }
 
-/* With a portal: link (GW_SECCOMP_TCP_OUT): a TCP socket and FIONREAD on it, never UDP. */
-static void child_tcp_out(bool udp)
+/* With a portal: link (GW_SECCOMP_TCP_OUT): a TCP socket and FIONREAD on it, never UDP,
+ * never another stream protocol (SCTP: kernel code the link never needs; attack 16o F5). */
+enum tcp_try {
+	TRY_TCP,
+	TRY_UDP,
+	TRY_SCTP,
+	TRY_COUNT
+};
+
+static void child_tcp_out(enum tcp_try t)
 {
 	int n = 0, fd;
 
 	if (gw_seccomp_apply_with(GW_SECCOMP_KILL, GW_SECCOMP_TCP_OUT) < 0)
 		_exit(91);
-	if (udp) {
+	if (t == TRY_UDP) {
 		(void)socket(AF_INET, SOCK_DGRAM, 0); /* DNS would need this: refused */
+		_exit(99);
+	}
+	if (t == TRY_SCTP) {
+		(void)socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
 		_exit(99);
 	}
 	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || ioctl(fd, FIONREAD, &n) < 0)
 		_exit(1);
 	close(fd);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	_exit(fd < 0 ? 2 : 0);
 }
 
 static void test_tcp_out(void **state)
 {
 	(void)state;
-	for (int udp = 0; udp < 2; udp++) {
+	for (int t = 0; t < TRY_COUNT; t++) {
 		pid_t pid = fork();
 		int status;
 
 		assert_true(pid >= 0);
 		if (pid == 0)
-			child_tcp_out(udp);
+			child_tcp_out((enum tcp_try)t);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
-		if (udp && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS))
-			fail_msg("UDP socket: status 0x%x, not killed by SIGSYS", status);
-		if (!udp && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		if (t != TRY_TCP && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS))
+			fail_msg("%s socket: status 0x%x, not killed by SIGSYS",
+			         t == TRY_UDP ? "UDP" : "SCTP", status);
+		if (t == TRY_TCP && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 			fail_msg("TCP socket: status 0x%x", status);
 	}
 }

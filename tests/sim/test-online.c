@@ -46,7 +46,7 @@
 struct world {
 	char tmp[64];
 	char portal[96], srv[96], fac[96], fac2[96], links[128], link2[96], trust[96], log[128];
-	char gwlog[128], usb[128], admin[128];
+	char gwlog[128], usb[128], admin[128], mode[128];
 	char code[PORTAL_CODE_MAX], code2[PORTAL_CODE_MAX];
 	int port;
 	pid_t serve;
@@ -213,6 +213,7 @@ static int world_make(void **state)
 	snprintf(w->gwlog, sizeof(w->gwlog), "%s/svcportd.log", w->srv);
 	snprintf(w->usb, sizeof(w->usb), "unix:%s/usb.sock", w->srv);
 	snprintf(w->admin, sizeof(w->admin), "%s/admin.sock", w->srv);
+	snprintf(w->mode, sizeof(w->mode), "%s/hostile-mode", w->tmp);
 	w->port = free_port();
 	portal_make(w);
 	/* The server's link credentials are bmcd's export (server up passes --link-dir
@@ -223,7 +224,8 @@ static int world_make(void **state)
 	return 0;
 }
 
-static void server_start(struct world *w, const char *trust)
+/* idle: svcportd's --idle-timeout, or NULL for its default. */
+static void server_start(struct world *w, const char *trust, const char *idle)
 {
 	struct server_bins bins;
 	struct server_up_opts o = {.dir = w->srv, .factory = w->fac, .without_ble_sim = true};
@@ -239,6 +241,10 @@ static void server_start(struct world *w, const char *trust)
 	o.gateway_args[o.n_gateway_args++] = retry_min;
 	o.gateway_args[o.n_gateway_args++] = "--portal-retry-max";
 	o.gateway_args[o.n_gateway_args++] = retry_max;
+	if (idle) {
+		o.gateway_args[o.n_gateway_args++] = "--idle-timeout";
+		o.gateway_args[o.n_gateway_args++] = idle;
+	}
 	assert_int_equal(server_bins_find(NULL, &bins), 0);
 	out_init(false);
 	out_set_quiet(true);
@@ -308,7 +314,7 @@ static void test_online_activation(void **state)
 	uint64_t issued;
 
 	/* The server first, its portal not up yet (late, or the cable plugged in later). */
-	server_start(w, w->trust);
+	server_start(w, w->trust, NULL);
 	app_ok(w, "--user", "alice", "claim");
 	state_is(w, "LOCKED");
 	at = online_log_wait(w->gwlog, 0, "cannot reach the portal", WAIT_MS);
@@ -386,7 +392,7 @@ static void test_untrusted_portal(void **state)
 	snprintf(other_pem, sizeof(other_pem), "%s/ca.pem", other);
 	chmod(other_pem, 0644);
 	serve_start(w);
-	server_start(w, other_pem);
+	server_start(w, other_pem, NULL);
 	app_ok(w, "--user", "alice", "claim");
 	mark_ready(w, SN);
 	refused_again_unchanged(w, "peer certificate refused");
@@ -486,6 +492,167 @@ static void test_device_endpoint_refusals(void **state)
 	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action="
 	                            "'device.online_activate' AND result<>'OK';"),
 	                 6);
+	/* Only a device that proved itself (its certificate chains to the CA its key signed)
+	 * writes in its owner's audit: five strangers' records name no device, no org. */
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action="
+	                            "'device.online_activate' AND org='' AND actor LIKE "
+	                            "'device ?@%';"),
+	                 5);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action="
+	                            "'device.online_activate' AND org='acme' AND actor LIKE "
+	                            "'device " MT "-" SN2 "@%';"),
+	                 1);
+}
+
+/* The hostile portal's next answers (hostile-portal.py reads the file at each connection). */
+static void hostile_mode(struct world *w, const char *mode)
+{
+	FILE *f = fopen(w->mode, "w");
+
+	assert_non_null(f);
+	fputs(mode, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* tests/sim/hostile-portal.py on w->port with the portal's own HTTPS certificate (a stolen
+ * TLS key, a proxy): the gateway trusts it. It answers as w->mode says. */
+static void hostile_start(struct world *w, const char *mode)
+{
+	char port[16], cert[160], key[160], log[128], line[32];
+	const char *script = getenv("SVCPORT_HOSTILE_PORTAL");
+
+	assert_non_null(script);
+	hostile_mode(w, mode);
+	snprintf(port, sizeof(port), "%d", w->port);
+	snprintf(cert, sizeof(cert), "%s/https/server.crt", w->portal);
+	snprintf(key, sizeof(key), "%s/https/server.key", w->portal);
+	snprintf(log, sizeof(log), "%s/hostile.log", w->tmp);
+	w->serve =
+	    spawn_ready((char *const[]){"/usr/bin/python3", (char *)script, port, cert, key,
+	                                w->mode, (char *)sim(), w->portal, "alice", "3", NULL},
+	                log, line, sizeof(line));
+	assert_true(w->serve > 0);
+	assert_int_equal(atoi(line), w->port);
+}
+
+static bool is_intrusion_sensor_on(struct world *w)
+{
+	static char out[8192];
+
+	assert_int_equal(SPAWN_RUN(NULL, out, (char *)sim(), "app", "--link", w->usb, "info"), 0);
+	return strstr(out, "intrusion_sensor: yes") != NULL;
+}
+
+/* What the log says from offset from to offset to (malloc'd). */
+static char *log_between(const char *path, long from, long to)
+{
+	char *text = calloc(1, (size_t)(to - from) + 1);
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(text);
+	assert_non_null(f);
+	assert_int_equal(fseek(f, from, SEEK_SET), 0);
+	assert_int_equal(fread(text, 1, (size_t)(to - from), f), (size_t)(to - from));
+	fclose(f);
+	return text;
+}
+
+/*
+ * A portal the gateway trusts but which is not the portal (attack 16o F1) answers the
+ * challenge with a command of the real portal for another action (a sensor change, signed
+ * for an org admin): the link relays only an activation of its challenge, so the sensor
+ * stays on. From beside the server a phone could; from the network nothing but an
+ * activation may reach bmcd through this link.
+ */
+static void test_hostile_portal_command(void **state)
+{
+	struct world *w = *state;
+
+	server_start(w, w->trust, NULL);
+	app_ok(w, "--user", "alice", "claim");
+	app_ok(w, "--user", "alice", "sensors", "--sensors", "intrusion=on");
+	assert_true(is_intrusion_sensor_on(w));
+	hostile_start(w, "relay-sensors");
+	online_log_wait(
+	    w->gwlog, 0,
+	    "refused the portal's command, not relayed to bmcd: it is not an activation", WAIT_MS);
+	assert_true(is_intrusion_sensor_on(w));
+	state_is(w, "LOCKED");
+}
+
+/* Odd answers of a trusted portal (attack 16o F2, F3): a 302 without a body is a refusal
+ * (it crashed svcportd: memcpy from a NULL body), a 200 larger than any command is refused
+ * (it was relayed to bmcd as an empty command). svcportd keeps serving the phone. */
+static void test_hostile_portal_answers(void **state)
+{
+	struct world *w = *state;
+	long at;
+
+	hostile_start(w, "empty-302");
+	server_start(w, w->trust, NULL);
+	app_ok(w, "--user", "alice", "claim");
+	at = online_log_wait(w->gwlog, 0, "the portal refused the activation (302)", WAIT_MS);
+	hostile_mode(w, "big-200");
+	online_log_wait(w->gwlog, at, "not a signed command (larger than any)", WAIT_MS);
+	state_is(w, "LOCKED");
+}
+
+/*
+ * The session table ends the link's session while the portal holds its answer (an idle
+ * timeout shorter than the portal exchange; attack 16o F6): the attempt's post is cancelled
+ * with it, so the next attempt posts afresh (no "busy" post), and no late answer is taken
+ * for a later step ("online activation done").
+ */
+static void test_late_portal_answer(void **state)
+{
+	struct world *w = *state;
+	const char *needle = "session ended during the portal step";
+	long at, next;
+	char *between;
+
+	hostile_start(w, "hold");
+	server_start(w, w->trust, "2s");
+	app_ok(w, "--user", "alice", "claim");
+	at = online_log_wait(w->gwlog, 0, needle, WAIT_MS);
+	next = online_log_wait(w->gwlog, at, needle, WAIT_MS);
+	between = log_between(w->gwlog, at, next);
+	if (strstr(between, "busy") || strstr(between, "online activation done") ||
+	    !strstr(between, "link certificate loaded"))
+		fail_msg("the attempt after the cut:\n%s", between);
+	free(between);
+}
+
+/*
+ * A receipt is taken once (attack 16o F7): the server's old Activate receipt handed in
+ * again after a tamper locked it would spend the administrator's fresh mark (and could put
+ * back an old owner). Refused, nothing changed.
+ */
+static void test_receipt_replay(void **state)
+{
+	struct world *w = *state;
+	char receipt[128];
+	int before[4], results;
+
+	snprintf(receipt, sizeof(receipt), "%s/activate-receipt.pb", w->tmp);
+	server_start(w, w->trust, NULL); /* no portal service: the link reaches none */
+	app_ok(w, "--user", "alice", "claim");
+	app_ok(w, "--user", "alice", "activate", "--save-receipt", receipt);
+	state_is(w, "ACTIVE");
+	app_ok(w, "--user", "alice", "sensors", "--sensors", "intrusion=on");
+	bmcctl_ok(w, "tamper", "intrusion");
+	state_is(w, "LOCKED");
+	mark_ready(w, SN);
+	portal_snapshot(w, before);
+	results = sql_int(w, "SELECT count(*) FROM commands WHERE result<>'';");
+	assert_int_not_equal(run_sim(w, "portal", "--portal", w->portal, "receipt", receipt, NULL),
+	                     0);
+	portal_unchanged(w, before);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM ready_marks;"), 1);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM commands WHERE result<>'';"), results);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action='command.receipt' "
+	                            "AND result='INVALID_STATE' AND detail LIKE "
+	                            "'%handed in already%';"),
+	                 1);
 }
 
 int main(void)
@@ -494,6 +661,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_online_activation, world_make, world_free),
 	    cmocka_unit_test_setup_teardown(test_untrusted_portal, world_make, world_free),
 	    cmocka_unit_test_setup_teardown(test_device_endpoint_refusals, world_make, world_free),
+	    cmocka_unit_test_setup_teardown(test_hostile_portal_command, world_make, world_free),
+	    cmocka_unit_test_setup_teardown(test_hostile_portal_answers, world_make, world_free),
+	    cmocka_unit_test_setup_teardown(test_late_portal_answer, world_make, world_free),
+	    cmocka_unit_test_setup_teardown(test_receipt_replay, world_make, world_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

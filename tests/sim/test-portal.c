@@ -679,14 +679,29 @@ static void test_sign_refuses_a_fake_device(void **state)
 	free(s);
 }
 
-static size_t make_receipt(struct fx *f, const char *keydir, const svcport_v1_ReceiptBody *b,
-                           uint8_t *out, size_t cap)
+/* A receipt signed with keydir's device key for a command the portal signed: a fresh nonce,
+ * recorded as the portal records the commands it signs (a receipt is taken once, for such a
+ * command: attack 16o F7). With record false the nonce is one the portal never signed. */
+static size_t make_receipt_as(struct fx *f, const char *keydir, const svcport_v1_ReceiptBody *in,
+                              bool record, uint8_t *out, size_t cap)
 {
+	static uint8_t serial;
 	svcport_v1_DeviceReceipt r = svcport_v1_DeviceReceipt_init_zero;
+	svcport_v1_ReceiptBody body = *in, *b = &body;
 	mbedtls_pk_context key;
-	char path[160];
+	char path[160], nonce_hex[33];
 	size_t len = 0;
 
+	b->nonce.size = 16;
+	memset(b->nonce.bytes, 0x5a, 16);
+	b->nonce.bytes[0] = ++serial;
+	hex_encode(b->nonce.bytes, 16, nonce_hex);
+	if (record)
+		assert_int_equal(portal_db_command_record(portal_db(f->p), nonce_hex,
+		                                          b->device.machine_type,
+		                                          b->device.serial_number, b->action,
+		                                          "alice", "acme", utc_now_s(), false),
+		                 0);
 	mbedtls_pk_init(&key);
 	snprintf(path, sizeof(path), "%s/device.key", keydir);
 	assert_int_equal(pki_key_read_pem(&key, path), 0);
@@ -700,6 +715,12 @@ static size_t make_receipt(struct fx *f, const char *keydir, const svcport_v1_Re
 	assert_int_equal(pbio_encode(svcport_v1_DeviceReceipt_fields, &r, out, cap, &len), 0);
 	mbedtls_pk_free(&key);
 	return len;
+}
+
+static size_t make_receipt(struct fx *f, const char *keydir, const svcport_v1_ReceiptBody *b,
+                           uint8_t *out, size_t cap)
+{
+	return make_receipt_as(f, keydir, b, true, out, cap);
 }
 
 static void test_receipts_move_status_and_key_update(void **state)
@@ -738,6 +759,17 @@ static void test_receipts_move_status_and_key_update(void **state)
 	len = make_receipt(f, f->fac, &b, rc, sizeof(rc));
 	assert_int_equal(portal_receipt(f->p, rc, len, &info), 0);
 	assert_string_equal(info.status, "activated");
+	/* Taken once: the same receipt again, or one for a command the portal never signed,
+	 * is refused and changes nothing (attack 16o F7). */
+	assert_int_equal(portal_receipt(f->p, rc, len, &info), -EALREADY);
+	b.action = svcport_v1_Action_ACTION_CLAIM;
+	b.new_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;
+	len = make_receipt_as(f, f->fac, &b, false, rc, sizeof(rc));
+	assert_int_equal(portal_receipt(f->p, rc, len, &info), -ENOENT);
+	assert_int_equal(portal_db_device_get(portal_db(f->p), "7D1A", "J900AAAA", &d), 0);
+	assert_string_equal(d.status, "activated");
+	b.action = svcport_v1_Action_ACTION_ACTIVATE;
+	b.new_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
 
 	/* Motherboard replacement: a receipt from the new board is not trusted yet. */
 	snprintf(blank, sizeof(blank), "%s/blank", f->dir);
