@@ -31,6 +31,8 @@ struct https_client {
 	bool complete;
 	bool header_is_ctype; /* the header being read is Content-Type */
 	size_t header_bytes;
+	size_t body_max; /* of the request in flight */
+	bool body_over;  /* the body passed body_max */
 	struct evbuffer *body;
 	char ctype[HTTPS_CTYPE_MAX];
 	char why[TLS_NAME_MAX + 128];
@@ -64,7 +66,8 @@ static int on_body(http_parser *p, const char *at, size_t len)
 {
 	struct https_client *c = p->data;
 
-	if (evbuffer_get_length(c->body) + len > HTTPS_BODY_MAX)
+	c->body_over = evbuffer_get_length(c->body) + len > c->body_max;
+	if (c->body_over)
 		return 1;
 	return evbuffer_add(c->body, at, len) != 0;
 }
@@ -163,9 +166,8 @@ static void parse(struct https_client *c, const char *data, size_t len)
 	if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK || n != len) {
 		snprintf(c->why, sizeof(c->why), "bad HTTP response: %s",
 		         c->header_bytes > HTTPS_HEADERS_MAX ? "headers too large"
-		         : evbuffer_get_length(c->body) >= HTTPS_BODY_MAX
-		             ? "body too large"
-		             : http_errno_description(HTTP_PARSER_ERRNO(&c->parser)));
+		         : c->body_over                      ? "body too large"
+		                        : http_errno_description(HTTP_PARSER_ERRNO(&c->parser)));
 		finish(c, -EPROTO);
 	}
 }
@@ -278,6 +280,9 @@ int https_client_request(struct https_client *c, const struct https_request *req
 	c->why[0] = c->ctype[0] = '\0';
 	c->complete = false;
 	c->header_bytes = 0;
+	c->body_over = false;
+	c->body_max =
+	    req->body_max && req->body_max < HTTPS_BODY_MAX ? req->body_max : HTTPS_BODY_MAX;
 	evbuffer_drain(c->body, evbuffer_get_length(c->body));
 	http_parser_init(&c->parser, HTTP_RESPONSE);
 	c->parser.data = c;

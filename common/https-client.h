@@ -50,6 +50,7 @@ struct https_request {
 	const void *body;           /* may be NULL */
 	size_t body_len;
 	unsigned timeout_ms; /* whole exchange; 0: 10 s */
+	size_t body_max;     /* largest response body taken; 0 (or more): HTTPS_BODY_MAX */
 };
 
 /*

@@ -110,11 +110,14 @@ static void on_done(int err, const struct https_response *r, void *user_data)
 	l->http_err = err;
 	l->http_status = r ? r->status : 0;
 	l->rx_len = 0;
-	l->rx_too_long = r && r->body_len > sizeof(l->rx);
 	snprintf(l->why, sizeof(l->why), "%s", err < 0 ? https_client_why(l->http) : "");
-	/* An empty body has no buffer at all (a 302, a 204): nothing to copy (attack 16o F2). */
-	if (r && r->body && r->body_len) {
-		l->rx_len = l->rx_too_long ? sizeof(l->rx) : r->body_len;
+	/*
+	 * An empty body has no buffer at all (a 302, a 204): nothing to copy (attack 16o F2).
+	 * The client took no more than PORTAL_BODY_MAX (= sizeof rx), so a larger body is an
+	 * error above; the size check keeps the copy safe all the same.
+	 */
+	if (r && r->body && r->body_len && r->body_len <= sizeof(l->rx)) {
+		l->rx_len = r->body_len;
 		memcpy(l->rx, r->body, l->rx_len);
 	}
 	/* Handled from the loop: the client is still inside its own callback here. */
@@ -131,7 +134,8 @@ static int post(struct portal_link *l, const char *path, size_t len)
 	                            .headers = headers,
 	                            .body = l->out,
 	                            .body_len = len,
-	                            .timeout_ms = PORTAL_TIMEOUT_MS};
+	                            .timeout_ms = PORTAL_TIMEOUT_MS,
+	                            .body_max = PORTAL_BODY_MAX};
 
 	int r = https_client_request(l->http, &req, on_done, l);
 

@@ -68,9 +68,8 @@ struct portal_link {
 	/* The reply waiting for kick (bmcd's Frame or the portal's body). */
 	uint8_t rx[svcport_v1_Frame_size];
 	size_t rx_len;
-	bool rx_http;     /* rx is the portal's answer, http_status its status */
-	bool rx_too_long; /* the portal's body did not fit rx (only its start is there) */
-	bool http_busy;   /* a post is in flight: ending the attempt cancels it */
+	bool rx_http;   /* rx is the portal's answer, http_status its status */
+	bool http_busy; /* a post is in flight: ending the attempt cancels it */
 	int http_err;
 	int http_status;
 	char why[256];          /* the HTTPS client's reason when http_err */
@@ -81,6 +80,7 @@ struct portal_link {
 	uint8_t out[svcport_v1_Frame_size];
 };
 
+/* The largest answer the link takes from the portal: a Frame, the largest thing it relays. */
 #define PORTAL_BODY_MAX svcport_v1_Frame_size
 
 /* link-portal-http.c */

@@ -233,10 +233,9 @@ static void on_signed_command(struct portal_link *l)
 	const char *why;
 
 	memset(&l->frame, 0, sizeof(l->frame));
-	if (l->rx_too_long ||
-	    pbio_decode(svcport_v1_SignedCommand_fields, &sc->command, l->rx, l->rx_len) < 0) {
-		log_msg(LOG_WARNING, "link %s: the portal's answer is not a signed command%s",
-		        l->name, l->rx_too_long ? " (larger than any)" : "");
+	if (pbio_decode(svcport_v1_SignedCommand_fields, &sc->command, l->rx, l->rx_len) < 0) {
+		log_msg(LOG_WARNING, "link %s: the portal's answer is not a signed command",
+		        l->name);
 		attempt_end(l, PORTAL_END_FAILED);
 		return;
 	}

@@ -593,7 +593,7 @@ static void test_hostile_portal_answers(void **state)
 	app_ok(w, "--user", "alice", "claim");
 	at = online_log_wait(w->gwlog, 0, "the portal refused the activation (302)", WAIT_MS);
 	hostile_mode(w, "big-200");
-	online_log_wait(w->gwlog, at, "not a signed command (larger than any)", WAIT_MS);
+	online_log_wait(w->gwlog, at, "bad HTTP response: body too large", WAIT_MS);
 	state_is(w, "LOCKED");
 }
 
