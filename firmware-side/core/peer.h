@@ -28,7 +28,8 @@ struct bmc_peer {
  * - BLE, USB: always known; SIM: only in the simulator; UNSPECIFIED: only
  *   for GetDeviceInfo and Ping (the gateway's own questions, session 0:
  *   nothing there changes state or needs presence);
- *   anything else (LINK_NET and LINK_PORTAL included, for now): unknown;
+ *   NET, PORTAL: known, never presence (verify.c lets PORTAL carry only an
+ *   activation); anything else: unknown;
  * - a presence claim from BLE or UNSPECIFIED (nothing there is presence).
  */
 const char *bmc_peer_check(const struct bmc_presence *p, const svcport_v1_BmcRequest *req,

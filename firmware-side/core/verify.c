@@ -293,6 +293,17 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 		rc = E(UNSUPPORTED_VERSION);
 		goto out;
 	}
+	/*
+	 * The gateway's online link relays only the activation of the challenge it posted
+	 * (docs/online.md); bmcd holds it to that too, so a gateway bug cannot make the portal
+	 * link do from afar what a phone does only beside the server (attack 16o F1).
+	 */
+	if (ctx->link == svcport_v1_LinkKind_LINK_PORTAL &&
+	    *ret_action != svcport_v1_Action_ACTION_ACTIVATE) {
+		*ret_detail = "the portal link carries only an activation";
+		rc = E(PRESENCE_REQUIRED);
+		goto out;
+	}
 	rc = check_device(b, &body, ret_detail);
 	if (rc != E(ERROR_NONE))
 		goto out;

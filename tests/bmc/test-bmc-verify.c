@@ -90,6 +90,34 @@ static void expect_body_rejected(svcport_v1_ErrorCode code)
 
 /* ---------------------------------------------------------------- actions */
 
+/*
+ * Attack pass 16o F1, bmcd's half: the portal link carries only an activation. A claim and a
+ * sensor change, validly signed, are refused over it and change nothing; the same commands
+ * over the management network, and an activation over the portal link, are taken.
+ */
+static void portal_link_carries_only_activation(void **state)
+{
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	expect_rejected(E(PRESENCE_REQUIRED), svcport_v1_LinkKind_LINK_PORTAL, false);
+	assert_string_equal(tworld_last_detail, "the portal link carries only an activation");
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_NET, false, NULL),
+	                 E(ERROR_NONE));
+
+	tworld_body(&W, &body, TAG(configure_sensors), ROLE(ORG_ADMIN), TPKI_ORG);
+	body.action.configure_sensors.has_sensors = true;
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	expect_rejected(E(PRESENCE_REQUIRED), svcport_v1_LinkKind_LINK_PORTAL, false);
+
+	tworld_body(&W, &body, TAG(activate), ROLE(ORG_ADMIN), TPKI_ORG);
+	tworld_sign(&body, NULL, NULL, NULL, 0, &cmd);
+	assert_int_equal(tworld_submit(&W, &cmd, svcport_v1_LinkKind_LINK_PORTAL, false, NULL),
+	                 E(ERROR_NONE));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+}
+
 static void claim_records_owner_and_signs_receipt(void **state)
 {
 	const struct tpki *p = tpki_get();
@@ -1056,6 +1084,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(damaged_sealed_secrets_are_refused, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(device_info_and_events, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(portal_link_carries_only_activation, setup_portal,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
