@@ -222,6 +222,28 @@ static int make_receipt(struct bmc *b, const svcport_v1_CommandBody *body, svcpo
 	return 0;
 }
 
+/*
+ * The decoded body before its nonce is spent: the version, the link it came on and the
+ * device it names. The gateway's online link relays only the activation of the challenge
+ * it posted (docs/online.md); bmcd holds it to that too, so a gateway bug cannot make the
+ * portal link do from afar what a phone does only beside the server (attack 16o F1).
+ */
+static svcport_v1_ErrorCode check_body(struct bmc *b, const struct bmc_cmd_ctx *ctx,
+                                       const svcport_v1_CommandBody *body, svcport_v1_Action a,
+                                       const char **ret_detail)
+{
+	if (body->version != 1) {
+		*ret_detail = "command body version not 1";
+		return E(UNSUPPORTED_VERSION);
+	}
+	if (ctx->link == svcport_v1_LinkKind_LINK_PORTAL &&
+	    a != svcport_v1_Action_ACTION_ACTIVATE) {
+		*ret_detail = "the portal link carries only an activation";
+		return E(PRESENCE_REQUIRED);
+	}
+	return check_device(b, body, ret_detail);
+}
+
 /* A one-time password box whose reset did not land goes nowhere. */
 static void result_drop_box(svcport_v1_CommandResult *r)
 {
@@ -288,23 +310,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 		goto out;
 	}
 	*ret_action = bmc_action_of(&body);
-	if (body.version != 1) {
-		*ret_detail = "command body version not 1";
-		rc = E(UNSUPPORTED_VERSION);
-		goto out;
-	}
-	/*
-	 * The gateway's online link relays only the activation of the challenge it posted
-	 * (docs/online.md); bmcd holds it to that too, so a gateway bug cannot make the portal
-	 * link do from afar what a phone does only beside the server (attack 16o F1).
-	 */
-	if (ctx->link == svcport_v1_LinkKind_LINK_PORTAL &&
-	    *ret_action != svcport_v1_Action_ACTION_ACTIVATE) {
-		*ret_detail = "the portal link carries only an activation";
-		rc = E(PRESENCE_REQUIRED);
-		goto out;
-	}
-	rc = check_device(b, &body, ret_detail);
+	rc = check_body(b, ctx, &body, *ret_action, ret_detail);
 	if (rc != E(ERROR_NONE))
 		goto out;
 	if (!challenge_consume(&b->challenges, body.nonce.bytes, body.nonce.size,
