@@ -22,7 +22,9 @@ const char ctl_sed_help[] =
     "    $SVCPORT_SED_PASSPHRASE. Administrator+.\n"
     "sed backup FILE [--backup-passphrase P]\n"
     "    Writes a new FILE (0600, never overwritten) with the AK encrypted under P (>= 12\n"
-    "    characters; or $SVCPORT_SED_BACKUP_PASSPHRASE). Refused while locked.\n"
+    "    characters; or $SVCPORT_SED_BACKUP_PASSPHRASE). Refused while locked. After a\n"
+    "    BMC reset not yet confirmed, needs $SVCPORT_UEFI_PASSWORD (or\n"
+    "    --uefi-password-file) when a UEFI password is set, else an activation first.\n"
     "sed restore FILE [--backup-passphrase P] [--other-server]\n"
     "    The AK from a backup; one taken on another server only with --other-server.\n"
     "sed restore --from-component\n"
@@ -129,6 +131,10 @@ int ctl_sed_backup(struct ctl *c, int argc, char **argv)
 		return 1;
 	if (argc != 1)
 		return ctl_die("sed backup FILE [--backup-passphrase P] (see sed --help)");
+	/* After a reset the backup needs the UEFI password (when one is set). */
+	if (ctl_current_uefi(c, c->req.cmd.sed_backup.uefi_password,
+	                     sizeof(c->req.cmd.sed_backup.uefi_password)))
+		return 1;
 	if (ctl_backup_create(argv[0], &fd))
 		return 1;
 	if (ctl_transact(c, &c->req, &c->rep) != 0) {

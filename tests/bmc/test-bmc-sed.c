@@ -507,6 +507,160 @@ static void reset_without_uefi_is_said(void **state)
 	assert_string_equal(last_record().detail, "after a reset: uefi=none");
 }
 
+/* ------------------------------------------- resets not yet confirmed (bmc13c) */
+
+static void tamper_now(void)
+{
+	new_req();
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
+	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	new_req();
+}
+
+/*
+ * Re-attack A: a portal-signed Activate after a reset cleared the gate, and the
+ * password the reset handed out lifted the next tamper lock by a login alone.
+ * Only the Administrator+'s activation with the UEFI password confirms a reset.
+ */
+static void reset_stays_open_until_confirmed(void **state)
+{
+	bmc_server_without_sed(true);
+	thief_opens_and_resets();
+	assert_true(st()->reset_unconfirmed);
+	assert_int_equal(activate(), E(ERROR_NONE)); /* the portal: not a confirmation */
+	assert_false(st()->reset_since_activation);
+	assert_true(st()->reset_unconfirmed);
+	tamper_now();
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(activate), PW), AE(UEFI_AUTH_FAILED));
+	assert_non_null(strstr(rep.message, "has not confirmed it"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(run(CMD(status), PW), AE(OK));
+	assert_true(rep.body.status.reset_unconfirmed);
+	/* The owner confirms it; the next lock lifts with the login alone again. */
+	new_req();
+	strcpy(req.cmd.activate.uefi_password, UEFI_PW);
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_false(st()->reset_unconfirmed);
+	tamper_now();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+}
+
+/* An account made while a reset is open would outlive its confirmation. */
+static void no_account_while_reset_open(void **state)
+{
+	bmc_server_without_sed(true);
+	thief_opens_and_resets();
+	new_req();
+	strcpy(req.cmd.account_add.name, "thief");
+	req.cmd.account_add.role = svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR;
+	strcpy(req.cmd.account_add.password, "thief's own");
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(account_add), PW), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "before adding accounts"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(st()->accounts_count, 0);
+	/* After the owner's confirmation the same request is taken. */
+	new_req();
+	strcpy(req.cmd.activate.uefi_password, UEFI_PW);
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	new_req();
+	strcpy(req.cmd.account_add.name, "tech");
+	req.cmd.account_add.role = svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR;
+	strcpy(req.cmd.account_add.password, "tech's own");
+	assert_int_equal(run(CMD(account_add), PW), AE(OK));
+}
+
+/* An active BMC-managed server with SED, the AK backed up, the UEFI password set
+ * if uefi, the handset's password reset clearing the AK or not (clears). */
+static void sed_server(bool uefi, bool clears)
+{
+	key_update_as(svcport_v1_ControlMode_CONTROL_BMC_MANAGED, false);
+	set_password();
+	assert_int_equal(run(CMD(sed_enable), PW), AE(OK));
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	new_req();
+	strcpy(req.cmd.policy_set.name, "password-reset-clears-sed-ak");
+	req.cmd.policy_set.value = clears;
+	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
+	new_req();
+	if (uefi) {
+		strcpy(req.cmd.uefi_password_set.new_password, UEFI_PW);
+		assert_int_equal(run(CMD(uefi_password_set), PW), AE(OK));
+		new_req();
+	}
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+	assert_true(st()->sed_ak_present);
+}
+
+static svcport_admin_v1_AdminError backup_with(const char *uefi)
+{
+	new_req();
+	strcpy(req.cmd.sed_backup.backup_passphrase, "a backup passphrase");
+	if (uefi)
+		strcpy(req.cmd.sed_backup.uefi_password, uefi);
+	return run(CMD(sed_backup), PW);
+}
+
+static void handset_reset(void)
+{
+	struct bmc_outcome o;
+
+	assert_int_equal(bmc_hardware_event(W.bmc, BMC_HW_HANDSET_PASSWORD_RESET, &o), 0);
+	assert_true(st()->reset_since_activation);
+	W.now_ms += 60000;
+	set_password();
+}
+
+/*
+ * Re-attack B: with password-reset-clears-sed-ak false, a handset reset of an
+ * ACTIVE server gave the AK to `sed backup` without the UEFI password.
+ */
+static void backup_after_reset_needs_uefi(void **state)
+{
+	sed_server(true, false);
+	assert_int_equal(backup_with(NULL), AE(OK)); /* no reset: the login alone */
+	handset_reset();
+	assert_int_equal(st()->lockdown_state, ACTIVE); /* the policy kept the AK */
+	tworld_snap(&W, &snap);
+	assert_int_equal(backup_with(NULL), AE(UEFI_AUTH_FAILED));
+	assert_null(strstr((char *)rep.message, "backup written"));
+	assert_int_equal(rep.which_body, 0);
+	assert_int_equal(backup_with("a guess!"), AE(UEFI_AUTH_FAILED));
+	assert_int_equal(rep.which_body, 0);
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(backup_with(UEFI_PW), AE(OK));
+	assert_int_equal(rep.which_body, svcport_admin_v1_AdminReply_sed_backup_tag);
+}
+
+/* The default policy clears the AK: nothing to back up at all. */
+static void backup_after_reset_default_policy(void **state)
+{
+	sed_server(true, true);
+	handset_reset();
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	tworld_snap(&W, &snap);
+	assert_int_equal(backup_with(UEFI_PW), AE(INVALID_STATE));
+	assert_int_equal(rep.which_body, 0);
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/* No UEFI password: after a reset the backup waits for an activation. */
+static void backup_after_reset_without_uefi(void **state)
+{
+	sed_server(false, false);
+	handset_reset();
+	tworld_snap(&W, &snap);
+	assert_int_equal(backup_with(NULL), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "activate before a backup"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_int_equal(backup_with(NULL), AE(OK));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +675,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(portal_activate_after_reset, setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(reset_without_uefi_is_said, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(reset_stays_open_until_confirmed, setup_blank,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(no_account_while_reset_open, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(backup_after_reset_needs_uefi, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(backup_after_reset_default_policy, setup_blank,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(backup_after_reset_without_uefi, setup_blank, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -291,7 +291,13 @@ static void reset_then_activate_needs_uefi(void **state)
 	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
 	assert_true(is_status("\"reset_since_activation\":true"));
 	assert_true(is_status("\"reset_gives\":\"the Administrator+; `activate` then needs"));
+	assert_true(is_status("\"reset_unconfirmed\":true"));
 	snap();
+	/* No account made in the reset's window (re-attack A). */
+	assert_int_equal(CTL(out, "--password", PW, "--json", "account", "add", "thief",
+	                     "administrator", "thief's own"),
+	                 1);
+	assert_non_null(strstr(out, "before adding accounts"));
 	assert_int_equal(CTL(out, "--password", PW, "--json", "activate"), 1);
 	assert_non_null(strstr(out, "\"error\":\"wrong UEFI password\""));
 	assert_unchanged();
@@ -301,6 +307,7 @@ static void reset_then_activate_needs_uefi(void **state)
 	unsetenv("SVCPORT_UEFI_PASSWORD");
 	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
 	assert_true(is_status("\"reset_since_activation\":false"));
+	assert_true(is_status("\"reset_unconfirmed\":false"));
 }
 
 /* A file in the test's folder holding text; its path in path. */
