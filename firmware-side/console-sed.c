@@ -218,8 +218,8 @@ CONSOLE_HANDLER(console_sed_component_restore)
 	if (!next->has_identity)
 		return console_fail(r, AE(INVALID_STATE),
 		                    "no identity yet: the device-key update comes first");
-	ret = sedcomp_get(b->sed_component[0] ? b->sed_component : NULL, next->device.machine_type,
-	                  next->device.serial_number, ak, &copy);
+	ret = sedcomp_get(b->sed_component[0] ? b->sed_component : NULL, &b->sed_keys,
+	                  next->device.machine_type, next->device.serial_number, ak, &copy);
 	gen = copy.generation;
 	if (ret == -ENOENT || ret == -EBADMSG || ret == -ESRCH) {
 		char detail[96];

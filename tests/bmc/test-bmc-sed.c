@@ -7,12 +7,14 @@
  * backup component; the emergency reset's one-time password. Every refusal
  * is checked to change nothing on disk.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -21,6 +23,7 @@
 #include <mbedtls/sha256.h>
 
 #include "admin-fixture.h"
+#include "aead.h"
 #include "audit.h"
 #include "pwbox.h"
 #include "sedak.h"
@@ -71,6 +74,27 @@ static const char *last_event(struct tworld *w)
 	                 0);
 	assert_int_equal(n, 1);
 	return rec.event;
+}
+
+static bool is_token(void)
+{
+	const char *se = getenv("SVCPORT_TEST_SE");
+
+	return se && strcmp(se, "pkcs11") == 0;
+}
+
+static void flip_last_byte(const char *path)
+{
+	uint8_t buf[512];
+	size_t n;
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	assert_true(n > 0);
+	assert_int_equal(fseek(f, (long)n - 1, SEEK_SET), 0);
+	fputc(buf[n - 1] ^ 1, f);
+	fclose(f);
 }
 
 /* The replacement board (device2_key, blank) becomes TPKI_MT-SN under mode; the
@@ -168,6 +192,11 @@ static void passphrase_ak_is_the_drive_sets(void **state)
 {
 	uint8_t a1[32], a2[32];
 
+	/* Two boards in one process: on the PKCS#11 back-end they would share (and
+	 * re-provision) one token. */
+	if (is_token())
+		skip();
+
 	tworld_setup(&other, "portal");
 	set_password();
 	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
@@ -229,9 +258,14 @@ static void backup_of_another_server(void **state)
 	assert_string_equal(last_event(&W), "sed-restore");
 }
 
+/* The component: its folder (the flash) at path, its chip (the file back-end's
+ * key store) at path-key; both move with it. */
 static void component_dir(struct tworld *w, const char *path)
 {
 	snprintf(w->sed_component, sizeof(w->sed_component), "%s", path);
+	snprintf(w->sed_component_key, sizeof(w->sed_component_key), "%s-key", path);
+	if (mkdir(w->sed_component_key, 0700) < 0)
+		assert_int_equal(errno, EEXIST);
 	tworld_reopen(w);
 }
 
@@ -241,6 +275,11 @@ static void component_backs_up_and_restores(void **state)
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	uint8_t ak[32], got[32];
 	FILE *f;
+
+	/* Two boards in one process: on the PKCS#11 back-end they would share (and
+	 * re-provision) one token. */
+	if (is_token())
+		skip();
 
 	/* The old server: its component is fitted and gets the factory's AK at start. */
 	tworld_setup(&other, "portal");
@@ -330,11 +369,26 @@ static void component_absent_or_unhealthy(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	component_dir(&W, dir);
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
-	snprintf(path, sizeof(path), "%s/component.key", dir);
-	assert_non_null(f = fopen(path, "wb"));
-	fputs("short", f);
-	fclose(f);
+	if (is_token()) {
+		/* The key is the token's: the box changed by one bit no longer opens with it. */
+		snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+		flip_last_byte(path);
+	} else {
+		snprintf(path, sizeof(path), "%s-key/sed-component.key", dir);
+		assert_non_null(f = fopen(path, "wb"));
+		fputs("short", f);
+		fclose(f);
+	}
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(UNHEALTHY));
+	if (is_token()) {
+		/* Its key is sound: the next change replaces the box. A restore is refused. */
+		tworld_snap(&W, &snap);
+		new_req();
+		assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
+		assert_non_null(strstr(rep.message, "key"));
+		assert_true(tworld_is_unchanged(&W, &snap));
+		return;
+	}
 	new_req();
 	strcpy(req.cmd.sed_passphrase.passphrase, "another sixteen!");
 	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
@@ -345,6 +399,112 @@ static void component_absent_or_unhealthy(void **state)
 	assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
 	assert_non_null(strstr(rep.message, "key"));
 	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/* The names in dir, sorted into one string ("a b c"). */
+static void dir_names(const char *dir, char *out, size_t cap)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, NULL, alphasort);
+
+	assert_true(n >= 0);
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (list[i]->d_name[0] != '.')
+			snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? " " : "",
+			         list[i]->d_name);
+		free(list[i]);
+	}
+	free(list);
+}
+
+/*
+ * Re-attack C: the component kept component.key beside sed-ak.box, so whoever
+ * took the component (removable flash) decrypted the AK offline. Only the box is
+ * there now; the flash moved alone to another board (without the chip or the
+ * token's key) restores nothing.
+ */
+static void component_holds_only_the_box(void **state)
+{
+	char dir[PATH_MAX], names[256], alone[PATH_MAX + 16], cmdline[3 * PATH_MAX];
+
+	set_password();
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	component_dir(&W, dir);
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	dir_names(dir, names, sizeof(names));
+	assert_string_equal(names, "sed-ak.box");
+	/* The key: in the token (generated there, never out), else the chip's store. */
+	dir_names(W.sed_component_key, names, sizeof(names));
+	assert_string_equal(names, is_token() ? "" : "sed-component.key");
+
+	/* The flash alone, on a board whose secure element never held its key. */
+	tworld_setup(&other, "bmc");
+	snprintf(alone, sizeof(alone), "%s/flash", other.dir);
+	snprintf(cmdline, sizeof(cmdline), "cp -r '%s' '%s'", dir, alone);
+	assert_int_equal(system(cmdline), 0);
+	assert_true(strlen(alone) < sizeof(other.sed_component));
+	memcpy(other.sed_component, alone, strlen(alone) + 1);
+	if (is_token())
+		/* One token serves both test boards: the flash's box sealed with another
+		 * key is what a stranger's token would see. */
+		flip_last_byte(strcat(alone, "/sed-ak.box"));
+	tworld_reopen(&other);
+	assert_int_equal(device_info(&other).sed_backup_component, COMP(UNHEALTHY));
+	tworld_teardown(&other);
+}
+
+/* The old format (SVCCMP02, its key beside the box) is read, rewritten sealed by
+ * the key store at the next start, and its key removed. */
+static void component_old_format_migrates(void **state)
+{
+	static const uint8_t key[AEAD_KEY_LEN] = {7}, iv[AEAD_IV_LEN] = {9};
+	uint8_t box[256], ak[32];
+	char dir[PATH_MAX], path[PATH_MAX + 32], names[256];
+	size_t n = 0;
+	FILE *f;
+
+	set_password();
+	assert_int_equal(run(CMD(sed_enable), PW), AE(OK));
+	assert_int_equal(tworld_sed_ak(&W, ak), 0);
+	/* The old format, made by hand: header | iv | AES-256-GCM | tag. */
+	memcpy(box, "SVCCMP02", 8);
+	n = 8;
+	for (int i = 7; i >= 0; i--)
+		box[n++] = (uint8_t)(st()->sed_ak_generation >> (8 * i));
+	box[n++] = (uint8_t)strlen(TPKI_MT);
+	memcpy(box + n, TPKI_MT, strlen(TPKI_MT));
+	n += strlen(TPKI_MT);
+	box[n++] = (uint8_t)strlen(TPKI_SN);
+	memcpy(box + n, TPKI_SN, strlen(TPKI_SN));
+	n += strlen(TPKI_SN);
+	box[n++] = 0;
+	memcpy(box + n, iv, sizeof(iv));
+	assert_int_equal(aead_seal(key, iv, box, n, ak, 32, box + n + sizeof(iv)), 0);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	fwrite(box, 1, n + sizeof(iv) + 32 + AEAD_TAG_LEN, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/component.key", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	fwrite(key, 1, sizeof(key), f);
+	fclose(f);
+
+	component_dir(&W, dir); /* a start: the sync rewrites it */
+	dir_names(dir, names, sizeof(names));
+	assert_string_equal(names, "sed-ak.box");
+	assert_non_null(f = fopen(strcat(strcpy(path, dir), "/sed-ak.box"), "rb"));
+	assert_int_equal(fread(box, 1, 8, f), 8);
+	fclose(f);
+	assert_memory_equal(box, "SVCCMP03", 8);
+	/* CURRENT: it opens with the key store's key and holds this generation's AK. */
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
 }
 
 /* The emergency reset: no default password; a one-time one only the requester reads. */
@@ -675,6 +835,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(portal_activate_after_reset, setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(reset_without_uefi_is_said, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(component_holds_only_the_box, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(component_old_format_migrates, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(reset_stays_open_until_confirmed, setup_blank,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(no_account_while_reset_open, setup_blank, teardown),
