@@ -315,7 +315,7 @@ static const struct ctl_help {
      "or NEW (8+ chars); replacing or clearing one needs it (--uefi-password-file FILE|-\n"
      "or $SVCPORT_UEFI_PASSWORD). Stored as PBKDF2-\n"
      "HMAC-SHA256 with a random salt; wrong guesses back off. When set, factory-reset\n"
-     "needs it. verify: no login (what the setup screen asks), PW or\n"
+     "needs it. verify: any account's login (no oracle for strangers), PW or\n"
      "$SVCPORT_UEFI_PASSWORD. Audited (uefi-password-set, uefi-password-clear)."},
     {"activation-code", NULL,
      "The guide's IPMI path. Administrator or above; each read is audited\n"

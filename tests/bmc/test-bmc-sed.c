@@ -528,7 +528,7 @@ static void emergency_reset_one_time_password(void **state)
 	body.action.emergency_password_reset.requester_public_key.bytes[64] ^= 1;
 	assert_int_equal(tworld_do(&W, &body), E(BAD_REQUEST));
 	assert_true(tworld_is_unchanged(&W, &snap));
-	assert_int_equal(run(CMD(audit_verify), NULL), AE(OK));
+	assert_int_equal(run(CMD(audit_verify), PW), AE(OK));
 
 	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
 	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
