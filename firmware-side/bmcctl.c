@@ -15,6 +15,8 @@
 
 #include <pb_decode.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "bmcctl.h"
 #include "version.h"
 
@@ -461,9 +463,10 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 	return 0;
 }
 
-int main(int argc, char **argv)
+static struct ctl c;
+
+static int run_main(int argc, char **argv)
 {
-	static struct ctl c;
 	const char *password = NULL, *user = NULL;
 	const struct ctl_cmd *k;
 	int words = 0, ret;
@@ -504,4 +507,14 @@ int main(int argc, char **argv)
 		return 1;
 	print_reply(&c);
 	return 0;
+}
+
+/* The request and the reply held the passwords: zeroized before the exit. */
+int main(int argc, char **argv)
+{
+	int ret = run_main(argc, argv);
+
+	mbedtls_platform_zeroize(&c.req, sizeof(c.req));
+	mbedtls_platform_zeroize(&c.rep, sizeof(c.rep));
+	return ret;
 }
