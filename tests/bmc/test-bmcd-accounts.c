@@ -467,6 +467,41 @@ static void password_file_edges(void **state)
 	assert_int_equal(CTL(out, "--password-file", p64, "sensors", "show"), 0);
 }
 
+/* SED passphrases from a file or stdin like the passwords; the argument is deprecated. */
+static void sed_passphrases_from_files(void **state)
+{
+	char out[8192], err[4096], pw[PATH_MAX + 32], pass[PATH_MAX + 32], bpass[PATH_MAX + 32];
+	char bk[PATH_MAX + 32], args[4 * PATH_MAX];
+
+	secret_file(pw, sizeof(pw), "pw", PW "\n");
+	secret_file(pass, sizeof(pass), "pass", "sixteen chars ok\n");
+	secret_file(bpass, sizeof(bpass), "bpass", "a backup passphrase\n");
+	assert_int_equal(chmod(pw, 0600) | chmod(pass, 0600) | chmod(bpass, 0600), 0);
+	snprintf(bk, sizeof(bk), "%s/ak.backup", dir);
+	assert_int_equal(CTL(out, "--password-file", pw, "sed", "passphrase", "--drive-set",
+	                     "rack-7", "--passphrase-file", pass),
+	                 0);
+	assert_true(is_status("\"sed_drive_set\":\"rack-7\""));
+	assert_int_equal(
+	    CTL(out, "--password-file", pw, "sed", "backup", bk, "--backup-passphrase-file", bpass),
+	    0);
+	assert_int_equal(
+	    ctl_stdin(bpass, (const char *const[]){"--password-file", pw, "sed", "restore", bk,
+	                                           "--backup-passphrase-file", "-", NULL}),
+	    0);
+	/* The argument still works, and says it is seen by every user. */
+	snprintf(args, sizeof(args),
+	         "--password-file '%s' sed passphrase --drive-set rack-7 'sixteen chars ok'", pw);
+	ctl_stderr(err, sizeof(err), args);
+	assert_non_null(strstr(err, "visible to every user"));
+	/* A missing file is refused before anything is sent. */
+	snap();
+	assert_int_not_equal(CTL(out, "--password-file", pw, "sed", "passphrase", "--drive-set",
+	                         "rack-8", "--passphrase-file", "/nonexistent"),
+	                     0);
+	assert_unchanged();
+}
+
 /* Ctrl-C while bmcctl asks on a terminal: the echo comes back. */
 static void password_prompt_interrupted(void **state)
 {
@@ -578,6 +613,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(passwords_from_files_and_stdin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(password_file_edges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(password_prompt_interrupted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sed_passphrases_from_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
 	                                    teardown),
 	};
