@@ -240,11 +240,13 @@ static const struct ctl_cmd {
      "tamper intrusion | tamper motion STEPS   simulate a sensor firing"},
     {"tamper", "motion", 1, 1, 0, build_tamper_motion, NULL, NULL},
     {"sed", "enable", 0, 0, T(sed_enable), NULL, NULL,
-     "sed enable | sed passphrase --drive-set NAME [P] ($SVCPORT_SED_PASSPHRASE)"},
+     "sed enable | sed passphrase --drive-set NAME [--passphrase-file FILE|-]\n"
+     "    ($SVCPORT_SED_PASSPHRASE)"},
     {"sed", "passphrase", 0, 5, 0, NULL, ctl_sed_passphrase, NULL},
     {"sed", "backup", 1, 4, 0, NULL, ctl_sed_backup,
-     "sed backup FILE [--backup-passphrase P] | sed restore FILE [--backup-passphrase P]\n"
-     "    [--other-server] | sed restore --from-component (sed --help)"},
+     "sed backup FILE [--backup-passphrase-file F|-] | sed restore FILE\n"
+     "    [--backup-passphrase-file F|-] [--other-server] | sed restore --from-component\n"
+     "    (sed --help; --backup-passphrase P: deprecated)"},
     {"sed", "restore", 1, 6, 0, NULL, ctl_sed_restore, NULL},
     {"sed", "generate", 0, 2, 0, NULL, ctl_sed_generate, "sed generate --erase-drives"},
     {"policy", "set", 2, 2, 0, build_policy_set, NULL, "policy set NAME true|false"},

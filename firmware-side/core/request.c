@@ -50,7 +50,8 @@ static int sed_keys_set(struct bmc *b, const struct bmc_options *opt)
 	if (n >= (int)sizeof(b->sed_component_key))
 		return -ENAMETOOLONG;
 	b->sed_keys.dir = b->sed_component_key;
-	b->sed_keys.token = b->env.se && b->env.se->module[0] ? b->env.se : NULL;
+	/* A key folder named (the component's chip) wins: it moves with the component. */
+	b->sed_keys.token = !dir && b->env.se && b->env.se->module[0] ? b->env.se : NULL;
 	return 0;
 }
 
