@@ -75,7 +75,7 @@ int ctl_run_account_list(struct ctl *c, int argc, char **argv)
 
 /* The current UEFI password, where one is needed: --uefi-password-file or
  * $SVCPORT_UEFI_PASSWORD (neither: none sent). */
-static int current_uefi(const struct ctl *c, char *dst, size_t cap)
+int ctl_current_uefi(const struct ctl *c, char *dst, size_t cap)
 {
 	const char *cur = getenv("SVCPORT_UEFI_PASSWORD");
 
@@ -93,14 +93,14 @@ int ctl_build_uefi_set(struct ctl *c, int argc, char **argv)
 	               "SVCPORT_NEW_UEFI_PASSWORD", "new UEFI password", u->new_password,
 	               sizeof(u->new_password)))
 		return 1;
-	return current_uefi(c, u->current, sizeof(u->current));
+	return ctl_current_uefi(c, u->current, sizeof(u->current));
 }
 
 int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv)
 {
 	c->req.which_cmd = T(uefi_password_clear);
-	return current_uefi(c, c->req.cmd.uefi_password_clear.current,
-	                    sizeof(c->req.cmd.uefi_password_clear.current));
+	return ctl_current_uefi(c, c->req.cmd.uefi_password_clear.current,
+	                        sizeof(c->req.cmd.uefi_password_clear.current));
 }
 
 int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv)
@@ -116,8 +116,8 @@ int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv)
 int ctl_build_activate(struct ctl *c, int argc, char **argv)
 {
 	c->req.which_cmd = T(activate);
-	return current_uefi(c, c->req.cmd.activate.uefi_password,
-	                    sizeof(c->req.cmd.activate.uefi_password));
+	return ctl_current_uefi(c, c->req.cmd.activate.uefi_password,
+	                        sizeof(c->req.cmd.activate.uefi_password));
 }
 
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv)
@@ -127,8 +127,8 @@ int ctl_build_factory_reset(struct ctl *c, int argc, char **argv)
 		               "removes the other accounts and clears the SED AK (policy "
 		               "factory-reset-clears-sed-ak). Run it again with --yes");
 	c->req.which_cmd = T(factory_reset);
-	return current_uefi(c, c->req.cmd.factory_reset.uefi_password,
-	                    sizeof(c->req.cmd.factory_reset.uefi_password));
+	return ctl_current_uefi(c, c->req.cmd.factory_reset.uefi_password,
+	                        sizeof(c->req.cmd.factory_reset.uefi_password));
 }
 
 int ctl_run_activation_code(struct ctl *c, int argc, char **argv)

@@ -217,7 +217,7 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       "\"sed_drive_set\":\"%s\",\"sed_ak_generation\":%llu,"
 		       "\"sed_backup_component\":\"%s\",\"sed_backup_component_detail\":\"%s\","
 		       "\"hardware_fault\":\"%s\",\"reset_since_activation\":%s,"
-		       "\"reset_gives\":\"%s\",\"details\":true}\n",
+		       "\"reset_unconfirmed\":%s,\"reset_gives\":\"%s\",\"details\":true}\n",
 		       ctl_json_str(i->device.machine_type, mt, sizeof(mt)),
 		       ctl_json_str(i->device.serial_number, sn, sizeof(sn)), tf(i->has_identity),
 		       names_lockdown(i->lockdown_state), mode_name(i->control_mode),
@@ -235,7 +235,7 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 		       names_sed_component(i->sed_backup_component),
 		       ctl_json_str(s->sed_backup_component_detail, comp, sizeof(comp)),
 		       ctl_json_str(s->hardware_fault, fault, sizeof(fault)),
-		       tf(s->reset_since_activation), reset_gives(s));
+		       tf(s->reset_since_activation), tf(s->reset_unconfirmed), reset_gives(s));
 		return;
 	}
 	printf("device:          %s-%s%s\n", i->device.machine_type, i->device.serial_number,
@@ -269,6 +269,9 @@ void ctl_print_status(const struct ctl *c, const svcport_admin_v1_StatusReply *s
 	printf("UEFI password:   %s\n", s->uefi_password_set ? "set" : "not set");
 	printf("a BMC reset:     gives %s%s\n", reset_gives(s),
 	       s->reset_since_activation ? " (one happened since the last activation)" : "");
+	if (s->reset_unconfirmed)
+		printf("                 the last reset is unconfirmed: `activate` (UEFI password) "
+		       "by the Administrator+ confirms it\n");
 	printf("admin password:  %s\n",
 	       i->admin_password_must_change ? "the label's, must be changed" : "set");
 	printf("receipts:        %llu\n", (unsigned long long)s->receipt_counter);

@@ -16,14 +16,19 @@
 #define T(x) svcport_admin_v1_AdminRequest_##x##_tag
 
 const char ctl_sed_help[] =
-    "sed passphrase --drive-set NAME [P]\n"
+    "sed passphrase --drive-set NAME [--passphrase-file FILE|-]\n"
     "    AK := PBKDF2-HMAC-SHA256(P, \"svcport-sed-ak-v2\" NUL NAME, 100000): the same P and\n"
-    "    NAME give the same AK on every server of the drive set. P (>= 16 characters) or\n"
-    "    $SVCPORT_SED_PASSPHRASE. Administrator+.\n"
-    "sed backup FILE [--backup-passphrase P]\n"
+    "    NAME give the same AK on every server of the drive set. P (>= 16 characters)\n"
+    "    from FILE (- : stdin, no echo at a terminal) or $SVCPORT_SED_PASSPHRASE; a P\n"
+    "    argument after NAME still works, with a warning (deprecated: every user sees\n"
+    "    it). Administrator+.\n"
+    "sed backup FILE [--backup-passphrase-file F|-]\n"
     "    Writes a new FILE (0600, never overwritten) with the AK encrypted under P (>= 12\n"
-    "    characters; or $SVCPORT_SED_BACKUP_PASSPHRASE). Refused while locked.\n"
-    "sed restore FILE [--backup-passphrase P] [--other-server]\n"
+    "    characters; from F, or $SVCPORT_SED_BACKUP_PASSPHRASE; --backup-passphrase P is\n"
+    "    deprecated, as above). Refused while locked. After a\n"
+    "    BMC reset not yet confirmed, needs $SVCPORT_UEFI_PASSWORD (or\n"
+    "    --uefi-password-file) when a UEFI password is set, else an activation first.\n"
+    "sed restore FILE [--backup-passphrase-file F|-] [--other-server]\n"
     "    The AK from a backup; one taken on another server only with --other-server.\n"
     "sed restore --from-component\n"
     "    The AK from the automatic backup component (after a board replacement).\n"
@@ -86,31 +91,56 @@ static int send_and_print(struct ctl *c, const char *done)
 	return 0;
 }
 
+/*
+ * An SED passphrase: from --NAME-file FILE|- (a file, or stdin without echo at a
+ * terminal), else the environment, else (deprecated: /proc/PID/cmdline shows it
+ * to every user) the argument, which is used with a warning (re-attack on issue
+ * 13: the passwords' files, for the passphrases too).
+ */
+static int sed_secret(const char *file, const char *file_opt, const char *arg, const char *env,
+                      const char *what, char *dst, size_t cap)
+{
+	if (file)
+		return ctl_read_secret(file, what, dst, cap);
+	if (!arg && getenv(env))
+		return ctl_copy_str(dst, cap, getenv(env), what);
+	if (arg)
+		fprintf(
+		    stderr,
+		    "svcport-bmcctl: warning: a %s on the command line is visible to every user "
+		    "(/proc/PID/cmdline): use %s FILE|- (deprecated)\n",
+		    what, file_opt);
+	return ctl_copy_str(dst, cap, arg,
+	                    "passphrase (a file, stdin or the environment: see sed --help)");
+}
+
 static int backup_pass(struct ctl *c, int *argc, char **argv, char *dst, size_t cap)
 {
 	const char *p = take_opt(argc, argv, "--backup-passphrase");
+	const char *file = take_opt(argc, argv, "--backup-passphrase-file");
 
-	if (!p)
-		p = getenv("SVCPORT_SED_BACKUP_PASSPHRASE");
 	(void)c;
-	return ctl_copy_str(dst, cap, p,
-	                    "backup passphrase (--backup-passphrase or "
-	                    "$SVCPORT_SED_BACKUP_PASSPHRASE)");
+	return sed_secret(file, "--backup-passphrase-file", p, "SVCPORT_SED_BACKUP_PASSPHRASE",
+	                  "backup passphrase", dst, cap);
 }
 
 int ctl_sed_passphrase(struct ctl *c, int argc, char **argv)
 {
 	svcport_admin_v1_SedPassphrase *p = &c->req.cmd.sed_passphrase;
-	const char *set, *pass;
+	const char *set, *pass, *file;
 
 	if (common_flags(c, &argc, argv))
 		return 0;
 	set = take_opt(&argc, argv, "--drive-set");
+	file = take_opt(&argc, argv, "--passphrase-file");
 	if (!set || argc > 1)
-		return ctl_die("sed passphrase --drive-set NAME [P] (see sed --help)");
-	pass = argc == 1 ? argv[0] : getenv("SVCPORT_SED_PASSPHRASE");
+		return ctl_die(
+		    "sed passphrase --drive-set NAME [--passphrase-file FILE|-] (see sed "
+		    "--help)");
+	pass = argc == 1 ? argv[0] : NULL;
 	c->req.which_cmd = T(sed_passphrase);
-	if (ctl_copy_str(p->passphrase, sizeof(p->passphrase), pass, "passphrase") ||
+	if (sed_secret(file, "--passphrase-file", pass, "SVCPORT_SED_PASSPHRASE", "passphrase",
+	               p->passphrase, sizeof(p->passphrase)) ||
 	    ctl_copy_str(p->drive_set, sizeof(p->drive_set), set, "drive set"))
 		return 1;
 	return send_and_print(c, "SED AK set from the passphrase and the drive set");
@@ -129,6 +159,10 @@ int ctl_sed_backup(struct ctl *c, int argc, char **argv)
 		return 1;
 	if (argc != 1)
 		return ctl_die("sed backup FILE [--backup-passphrase P] (see sed --help)");
+	/* After a reset the backup needs the UEFI password (when one is set). */
+	if (ctl_current_uefi(c, c->req.cmd.sed_backup.uefi_password,
+	                     sizeof(c->req.cmd.sed_backup.uefi_password)))
+		return 1;
 	if (ctl_backup_create(argv[0], &fd))
 		return 1;
 	if (ctl_transact(c, &c->req, &c->rep) != 0) {

@@ -15,6 +15,8 @@
 
 #include <pb_decode.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "bmcctl.h"
 #include "version.h"
 
@@ -238,11 +240,13 @@ static const struct ctl_cmd {
      "tamper intrusion | tamper motion STEPS   simulate a sensor firing"},
     {"tamper", "motion", 1, 1, 0, build_tamper_motion, NULL, NULL},
     {"sed", "enable", 0, 0, T(sed_enable), NULL, NULL,
-     "sed enable | sed passphrase --drive-set NAME [P] ($SVCPORT_SED_PASSPHRASE)"},
+     "sed enable | sed passphrase --drive-set NAME [--passphrase-file FILE|-]\n"
+     "    ($SVCPORT_SED_PASSPHRASE)"},
     {"sed", "passphrase", 0, 5, 0, NULL, ctl_sed_passphrase, NULL},
     {"sed", "backup", 1, 4, 0, NULL, ctl_sed_backup,
-     "sed backup FILE [--backup-passphrase P] | sed restore FILE [--backup-passphrase P]\n"
-     "    [--other-server] | sed restore --from-component (sed --help)"},
+     "sed backup FILE [--backup-passphrase-file F|-] | sed restore FILE\n"
+     "    [--backup-passphrase-file F|-] [--other-server] | sed restore --from-component\n"
+     "    (sed --help; --backup-passphrase P: deprecated)"},
     {"sed", "restore", 1, 6, 0, NULL, ctl_sed_restore, NULL},
     {"sed", "generate", 0, 2, 0, NULL, ctl_sed_generate, "sed generate --erase-drives"},
     {"policy", "set", 2, 2, 0, build_policy_set, NULL, "policy set NAME true|false"},
@@ -315,7 +319,7 @@ static const struct ctl_help {
      "or NEW (8+ chars); replacing or clearing one needs it (--uefi-password-file FILE|-\n"
      "or $SVCPORT_UEFI_PASSWORD). Stored as PBKDF2-\n"
      "HMAC-SHA256 with a random salt; wrong guesses back off. When set, factory-reset\n"
-     "needs it. verify: no login (what the setup screen asks), PW or\n"
+     "needs it. verify: any account's login (no oracle for strangers), PW or\n"
      "$SVCPORT_UEFI_PASSWORD. Audited (uefi-password-set, uefi-password-clear)."},
     {"activation-code", NULL,
      "The guide's IPMI path. Administrator or above; each read is audited\n"
@@ -461,9 +465,10 @@ static int parse_options(struct ctl *c, int argc, char **argv, const char **ret_
 	return 0;
 }
 
-int main(int argc, char **argv)
+static struct ctl c;
+
+static int run_main(int argc, char **argv)
 {
-	static struct ctl c;
 	const char *password = NULL, *user = NULL;
 	const struct ctl_cmd *k;
 	int words = 0, ret;
@@ -504,4 +509,14 @@ int main(int argc, char **argv)
 		return 1;
 	print_reply(&c);
 	return 0;
+}
+
+/* The request and the reply held the passwords: zeroized before the exit. */
+int main(int argc, char **argv)
+{
+	int ret = run_main(argc, argv);
+
+	mbedtls_platform_zeroize(&c.req, sizeof(c.req));
+	mbedtls_platform_zeroize(&c.rep, sizeof(c.rep));
+	return ret;
 }

@@ -61,6 +61,9 @@ int ctl_build_uefi_set(struct ctl *c, int argc, char **argv);
 int ctl_build_uefi_clear(struct ctl *c, int argc, char **argv);
 int ctl_build_uefi_verify(struct ctl *c, int argc, char **argv);
 int ctl_build_factory_reset(struct ctl *c, int argc, char **argv);
+/* The current UEFI password, where one is needed: --uefi-password-file or
+ * $SVCPORT_UEFI_PASSWORD (neither: none sent). 0, or 1 (said). */
+int ctl_current_uefi(const struct ctl *c, char *dst, size_t cap);
 int ctl_build_activate(struct ctl *c, int argc, char **argv);
 int ctl_run_activation_code(struct ctl *c, int argc, char **argv);
 /* bmcctl-manual.c: manual activation by phone call. */

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	        "                    [--host-socket PATH] [--host-uid UID] [--se-config FILE]\n"
 	        "                    [--link-dir DIR] [--mgmt-addresses FILE]\n"
 	        "                    [--intrusion-alarm PATH] [--sed-component DIR]\n"
+	        "                    [--sed-component-key DIR]\n"
 	        "       svcport-bmcd --init --factory DIR --state-dir DIR [--force]\n"
 	        "                    [--se-config FILE]\n"
 	        "       svcport-bmcd --help | --version\n\n"
@@ -40,7 +41,10 @@ static void usage(FILE *f)
 	        "the link certificate names (watched).\n"
 	        "--intrusion-alarm PATH: the chassis-intrusion latch (hwmon intrusionN_alarm).\n"
 	        "--sed-component DIR: the SED AK's automatic backup component (a store apart\n"
-	        "from the board's; default with --hw-sim: DIR/sed-component of its folder).\n"
+	        "from the board's; default with --hw-sim: DIR/sed-component of its folder);\n"
+	        "only its sealed box is there. Its key: the PKCS#11 token, or the file store\n"
+	        "--sed-component-key DIR (the component's chip; with --hw-sim\n"
+	        "DIR/sed-component-key; else DIR/se of the state: a board swap leaves it).\n"
 	        "See svcport-bmcd(8) and docs/bmc.md.\n");
 }
 
@@ -66,6 +70,7 @@ static const struct option bmcd_opts[] = {
     {"link-dir", required_argument, NULL, 'L'},
     {"intrusion-alarm", required_argument, NULL, 'I'},
     {"sed-component", required_argument, NULL, 'K'},
+    {"sed-component-key", required_argument, NULL, 'J'},
     {"mgmt-addresses", required_argument, NULL, 'M'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -138,6 +143,7 @@ static bool path_option_set(int opt, struct options *o)
 	    {'S', &o->presence.hw_sim},
 	    {'I', &o->presence.intrusion_alarm},
 	    {'K', &o->sed_component},
+	    {'J', &o->sed_component_key},
 	    {'L', &o->link_dir},
 	    {'M', &o->mgmt_addresses},
 	};

@@ -16,6 +16,7 @@ struct options {
 	const char *host_arg;            /* --host-socket */
 	const char *link_dir;            /* --link-dir: the link credentials' export */
 	const char *sed_component;       /* --sed-component: the SED AK backup component */
+	const char *sed_component_key;   /* --sed-component-key: its key's file store */
 	const char *mgmt_addresses;      /* --mgmt-addresses: the link certificate's SANs */
 	char host_path[PATH_MAX];        /* it, or host.sock beside the admin socket */
 	struct presence_config presence; /* --usb-udc, --usb-port, --hw-sim */

@@ -373,10 +373,14 @@ static void start_link(struct daemon *d, const struct options *o)
 static int serve(const struct options *o, const struct bmc_env *env)
 {
 	struct daemon d = {.gateway_uid = o->gateway_uid, .gw_listen = -1, .admin_listen = -1};
-	struct bmc_options bo = {.sed_component = o->sed_component
-	                                              ? o->sed_component
-	                                              : presence_sed_component(&o->presence),
-	                         .sed_component_sync_later = true};
+	struct bmc_options bo = {
+	    .sed_component =
+	        o->sed_component ? o->sed_component : presence_sed_component(&o->presence),
+	    /* The simulator's chip goes with the simulator's component only. */
+	    .sed_component_key = o->sed_component_key ? o->sed_component_key
+	                         : o->sed_component   ? NULL
+	                                              : presence_sed_component_key(&o->presence),
+	    .sed_component_sync_later = true};
 	svcport_v1_BmcReply ev;
 	char hw_desc[PATH_MAX + 128];
 	int ret;

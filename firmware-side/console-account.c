@@ -85,6 +85,13 @@ CONSOLE_HANDLER(console_account_add)
 		return console_fail(
 		    r, AE(BAD_REQUEST),
 		    "account name: 1 to 32 of a-z 0-9 . _ -, starting with a letter");
+	/* An account made while a reset is open would outlive the confirmation
+	 * (re-attack A): the Administrator+ activates first. */
+	if (console_is_reset_open(next))
+		return console_fail(
+		    r, AE(INVALID_STATE),
+		    "the BMC was reset and the Administrator+ has not confirmed it: "
+		    "activate (with the UEFI password) before adding accounts");
 	if (in->role == ROLE(ADMINISTRATOR_PLUS))
 		return console_fail(r, AE(INVALID_STATE),
 		                    "there is exactly one Administrator+: the default user");

@@ -136,6 +136,15 @@ bool console_has_uefi(const svcport_v1_BmcState *st);
  * on their own key (not the login's). */
 svcport_admin_v1_AdminError console_uefi_check(struct bmc *b, const svcport_v1_BmcState *st,
                                                const char *pw, svcport_admin_v1_AdminReply *r);
+/* True while a reset is open: since it, no activation (reset_since_activation) or
+ * no confirmation by the Administrator+ (reset_unconfirmed; docs/bmc.md "Resets
+ * and activation"). */
+bool console_is_reset_open(const svcport_v1_BmcState *st);
+/* While a reset is open and a UEFI password is set: AE(OK) only if pw is it
+ * (what names the command in the refusal); else AE(OK). */
+svcport_admin_v1_AdminError console_reset_uefi_gate(struct bmc *b, const svcport_v1_BmcState *st,
+                                                    const char *pw, const char *what,
+                                                    svcport_admin_v1_AdminReply *r);
 /* console-cert.c: certificates and the trust store (DESIGN §6). */
 CONSOLE_HANDLER(console_cert_export);
 CONSOLE_HANDLER(console_cert_csr);

@@ -101,6 +101,32 @@ bool console_has_uefi(const svcport_v1_BmcState *st)
 	return st->uefi_password_hash.size != 0;
 }
 
+bool console_is_reset_open(const svcport_v1_BmcState *st)
+{
+	return st->reset_since_activation || st->reset_unconfirmed;
+}
+
+svcport_admin_v1_AdminError console_reset_uefi_gate(struct bmc *b, const svcport_v1_BmcState *st,
+                                                    const char *pw, const char *what,
+                                                    svcport_admin_v1_AdminReply *r)
+{
+	if (!console_is_reset_open(st) || !console_has_uefi(st))
+		return AE(OK);
+	if (!pw[0]) {
+		console_fail(r, AE(UEFI_AUTH_FAILED), "");
+		snprintf(
+		    r->message, sizeof(r->message),
+		    st->reset_since_activation
+		        ? "the BMC was reset since the last activation: %s needs the UEFI setup "
+		          "password"
+		        : "the BMC was reset and the Administrator+ has not confirmed it since "
+		          "(activate with the UEFI password): %s needs the UEFI setup password",
+		    what);
+		return r->error;
+	}
+	return console_uefi_check(b, st, pw, r);
+}
+
 CONSOLE_HANDLER(console_uefi_set)
 {
 	const svcport_admin_v1_UefiPasswordSet *in = &req->cmd.uefi_password_set;
@@ -164,6 +190,7 @@ CONSOLE_HANDLER(console_factory_reset)
 	next->admin_password_hash.size = 0;
 	next->admin_password_must_change = true;
 	next->reset_since_activation = true;
+	next->reset_unconfirmed = true;
 	bmc_settings_revert(next);
 	snprintf(r->message, sizeof(r->message),
 	         "the administrator password is the label's again%s; set a new one now",

@@ -118,6 +118,16 @@ CONSOLE_HANDLER(console_sed_backup)
 		    next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED
 		        ? "portal-managed and locked: the portal must activate before a backup"
 		        : "locked: activate before a backup");
+	/* After a reset (whichever policy kept the AK) the Administrator+ is whoever
+	 * was at the machine: the UEFI password, or with none set an activation
+	 * first (re-attack B). */
+	if (console_is_reset_open(next) && !console_has_uefi(next))
+		return console_fail(r, AE(INVALID_STATE),
+		                    "the BMC was reset since the last activation: activate before "
+		                    "a backup");
+	if (console_reset_uefi_gate(b, next, req->cmd.sed_backup.uefi_password, "sed backup", r) !=
+	    AE(OK))
+		return r->error;
 	/* Unseal first: a blob that does not unseal writes nothing. */
 	if (sealed_sed_ak_get(b->se, next, ak) < 0)
 		return console_fail(
@@ -208,8 +218,8 @@ CONSOLE_HANDLER(console_sed_component_restore)
 	if (!next->has_identity)
 		return console_fail(r, AE(INVALID_STATE),
 		                    "no identity yet: the device-key update comes first");
-	ret = sedcomp_get(b->sed_component[0] ? b->sed_component : NULL, next->device.machine_type,
-	                  next->device.serial_number, ak, &copy);
+	ret = sedcomp_get(b->sed_component[0] ? b->sed_component : NULL, &b->sed_keys,
+	                  next->device.machine_type, next->device.serial_number, ak, &copy);
 	gen = copy.generation;
 	if (ret == -ENOENT || ret == -EBADMSG || ret == -ESRCH) {
 		char detail[96];

@@ -44,6 +44,7 @@ static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 	s->factory_reset_clears_sed_ak = !b->st.factory_reset_keeps_sed_ak;
 	s->chassis_locked = bmc_is_chassis_locked(b);
 	s->reset_since_activation = b->st.reset_since_activation;
+	s->reset_unconfirmed = b->st.reset_unconfirmed;
 	snprintf(s->hardware_fault, sizeof(s->hardware_fault), "%s", bmc_hardware_fault_get(b));
 }
 
@@ -93,7 +94,10 @@ static CONSOLE_HANDLER(cmd_status)
  * After a reset (factory, handset, emergency) the Administrator+ is whoever was
  * at the machine: lifting a lock from the console then needs the UEFI password
  * when one is set (the host firmware keeps it across a BMC reset). A
- * portal-signed Activate is not gated (attack pass on issue 13, M3).
+ * portal-signed Activate is not gated (attack pass on issue 13, M3). Its
+ * activation does not confirm what the reset gave, though: until the
+ * Administrator+ activates here (with the UEFI password), every console
+ * activation needs it (reset_unconfirmed, re-attack A).
  */
 static svcport_admin_v1_AdminError activate_after_reset(struct bmc *b,
                                                         const svcport_admin_v1_AdminRequest *req,
@@ -102,23 +106,27 @@ static svcport_admin_v1_AdminError activate_after_reset(struct bmc *b,
                                                         struct console_step *step)
 {
 	const bool uefi = console_has_uefi(next);
+	const bool confirms = console_is_admin_plus(step);
 
-	if (!next->reset_since_activation)
+	if (!console_is_reset_open(next))
 		return AE(OK);
-	if (uefi && !req->cmd.activate.uefi_password[0])
-		return console_fail(
-		    r, AE(UEFI_AUTH_FAILED),
-		    "the BMC was reset since the last activation: activate needs the "
-		    "UEFI setup password");
-	if (uefi && console_uefi_check(b, next, req->cmd.activate.uefi_password, r) != AE(OK))
+	if (console_reset_uefi_gate(b, next, req->cmd.activate.uefi_password, "activate", r) !=
+	    AE(OK))
 		return r->error;
 	if (!uefi)
 		snprintf(r->message, sizeof(r->message),
 		         "activated after a reset with no UEFI password set: whoever reset the BMC "
 		         "could do the same (uefi-password set)");
-	snprintf(step->detail, sizeof(step->detail), "after a reset: uefi=%s",
-	         uefi ? "checked" : "none");
+	else if (!confirms)
+		snprintf(
+		    r->message, sizeof(r->message),
+		    "activated; the reset stays unconfirmed until the Administrator+ activates "
+		    "with the UEFI password");
+	snprintf(step->detail, sizeof(step->detail), "after a reset: uefi=%s%s",
+	         uefi ? "checked" : "none", confirms ? "" : " unconfirmed");
 	next->reset_since_activation = false;
+	if (confirms)
+		next->reset_unconfirmed = false;
 	return AE(OK);
 }
 
@@ -278,7 +286,7 @@ static const struct console_cmd {
     {T(policy_set), "admin policy set", GATE_LOGIN, console_policy_set},
     {T(factory_reset), "admin factory reset", GATE_NONE, console_factory_reset},
     {T(audit_show), "admin audit show", GATE_READ, cmd_audit_show},
-    {T(audit_verify), "admin audit verify", GATE_NONE, cmd_audit_verify},
+    {T(audit_verify), "admin audit verify", GATE_READ, cmd_audit_verify},
     {T(cert_export), "admin cert export", GATE_NONE, console_cert_export},
     {T(cert_csr), "admin cert csr", GATE_LOGIN, console_cert_csr},
     {T(cert_install), "admin cert install", GATE_LOGIN, console_cert_install},
@@ -292,7 +300,7 @@ static const struct console_cmd {
     {T(account_list), "admin account list", GATE_LOGIN, console_account_list},
     {T(uefi_password_set), "admin uefi password set", GATE_ADMIN_PLUS, console_uefi_set},
     {T(uefi_password_clear), "admin uefi password clear", GATE_ADMIN_PLUS, console_uefi_clear},
-    {T(uefi_password_verify), "uefi password verify", GATE_NONE, console_uefi_verify},
+    {T(uefi_password_verify), "uefi password verify", GATE_READ, console_uefi_verify},
     {T(activation_code_get), "admin activation code", GATE_LOGIN, cmd_activation_code_get},
     {T(manual_challenge), "admin activation challenge", GATE_LOGIN, console_manual_challenge},
     {T(manual_respond), "admin activation respond", GATE_LOGIN, console_manual_respond},

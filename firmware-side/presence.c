@@ -62,3 +62,13 @@ const char *presence_sed_component(const struct presence_config *cfg)
 		return NULL;
 	return path;
 }
+
+const char *presence_sed_component_key(const struct presence_config *cfg)
+{
+	static char path[PATH_MAX];
+
+	if (!cfg->hw_sim ||
+	    snprintf(path, sizeof(path), "%s/sed-component-key", cfg->hw_sim) >= (int)sizeof(path))
+		return NULL;
+	return path;
+}

@@ -35,5 +35,7 @@ int presence_open(const struct presence_config *cfg, struct hwin **ret_hw,
  * component wired in this build: reported absent). A static buffer.
  */
 const char *presence_sed_component(const struct presence_config *cfg);
+/* The simulator's component chip (its key's store): HW/sed-component-key; NULL without. */
+const char *presence_sed_component_key(const struct presence_config *cfg);
 
 #endif

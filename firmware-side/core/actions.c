@@ -225,6 +225,11 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 			return E(INTERNAL);
 		next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
 		next->reset_since_activation = false;
+		/* Where the console never lifts a lock, the portal's activation confirms
+		 * the reset; a BMC-managed board waits for its Administrator+ (docs/bmc.md
+		 * "Resets and activation"). */
+		if (next->control_mode == svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED)
+			next->reset_unconfirmed = false;
 		return E(ERROR_NONE);
 	case svcport_v1_CommandBody_emergency_password_reset_tag:
 		if (!bmc_is_presence_ok(next, ctx)) {
@@ -236,6 +241,7 @@ svcport_v1_ErrorCode bmc_action_apply(struct bmc *b, const svcport_v1_CommandBod
 			return rc;
 		result->has_one_time_password = true;
 		next->reset_since_activation = true; /* the maintenance user is Administrator+ */
+		next->reset_unconfirmed = true;
 		if (next->emergency_reset_clears_sed_ak && next->sed_ak_present) {
 			sealed_sed_ak_clear(next);
 			next->lockdown_state = svcport_v1_LockdownState_LOCKDOWN_LOCKED;

@@ -49,6 +49,11 @@ struct bmc_options {
 	/* The automatic SED AK backup component (se/sedcomp.h): a directory apart from
 	 * the board's state; NULL: none fitted (reported as absent, never skipped). */
 	const char *sed_component;
+	/* The component's key store (sedcomp.h), never inside sed_component: a folder
+	 * (the component's chip, simulated), used with either back-end; NULL: the
+	 * board's secure element (its PKCS#11 token, or the file back-end's
+	 * STATE_DIR/se), so a board swap leaves the key behind. */
+	const char *sed_component_key;
 	/* True: bmc_open leaves the component's first copy to bmc_sed_component_sync(),
 	 * which bmcd calls once it runs as its own user, so the files it creates are
 	 * its own (attack pass on issue 13, L1: made as root, unreadable after the drop). */

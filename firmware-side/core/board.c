@@ -55,6 +55,7 @@ static void latch_apply(svcport_v1_BmcState *st, const struct se_latch *l)
 		st->admin_password_hash.size = 0;
 		st->admin_password_must_change = true;
 		st->reset_since_activation = true; /* as the reset that set the flag did */
+		st->reset_unconfirmed = true;
 	}
 	if (l->flags & L(PORTAL))
 		st->control_mode = svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED;

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "bmc-env.h"
 #include "bmc.h"
+#include "sedcomp.h"
 #include "challenge.h"
 #include "manual.h"
 #include "ratelimit.h"
@@ -55,6 +56,9 @@ enum bmc_hold {
 struct bmc {
 	char dir[PATH_MAX];
 	char sed_component[PATH_MAX]; /* the automatic SED AK backup component; "": none */
+	/* Where the component's key lives (sedcomp.h): the token, or sed_component_key. */
+	char sed_component_key[PATH_MAX];
+	struct sedcomp_keys sed_keys;
 	struct bmc_env env;
 	struct se *se;
 	/* In memory: the truth. On disk: the last stored record, or less locked

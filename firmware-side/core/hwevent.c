@@ -37,6 +37,7 @@ static bool reset_password(svcport_v1_BmcState *next, bool clears_ak)
 	/* Whoever is at the machine has the Administrator+ now: the console's
 	 * `activate` needs the UEFI password until the next activation (M3). */
 	next->reset_since_activation = true;
+	next->reset_unconfirmed = true;
 	if (!clears_ak || !next->sed_ak_present)
 		return false;
 	sealed_sed_ak_clear(next);

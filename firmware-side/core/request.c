@@ -40,6 +40,21 @@ static void rl_config_fill(struct rl_config *c, const struct rl_config *in)
 		c->max_ms = in->max_ms;
 }
 
+/* The backup component's key store: the token, a folder given, or STATE_DIR/se. */
+static int sed_keys_set(struct bmc *b, const struct bmc_options *opt)
+{
+	const char *dir = opt ? opt->sed_component_key : NULL;
+	int n = dir ? snprintf(b->sed_component_key, sizeof(b->sed_component_key), "%s", dir)
+	            : snprintf(b->sed_component_key, sizeof(b->sed_component_key), "%s/se", b->dir);
+
+	if (n >= (int)sizeof(b->sed_component_key))
+		return -ENAMETOOLONG;
+	b->sed_keys.dir = b->sed_component_key;
+	/* A key folder named (the component's chip) wins: it moves with the component. */
+	b->sed_keys.token = !dir && b->env.se && b->env.se->module[0] ? b->env.se : NULL;
+	return 0;
+}
+
 int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_options *opt,
              struct bmc **ret_bmc)
 {
@@ -85,6 +100,9 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 		ret = -ENAMETOOLONG;
 		goto fail;
 	}
+	ret = sed_keys_set(b, opt);
+	if (ret < 0)
+		goto fail;
 	if (!opt || !opt->sed_component_sync_later)
 		sedak_component_sync(b);
 	*ret_bmc = b;

@@ -119,9 +119,9 @@ int sedak_component_update(struct bmc *b, char *why, size_t cap)
 		           */
 	ret = sealed_sed_ak_get(b->se, &b->st, ak);
 	if (ret == 0)
-		ret = sedcomp_put(b->sed_component[0] ? b->sed_component : NULL, server_mt(&b->st),
-		                  server_sn(&b->st), b->st.sed_drive_set, b->st.sed_ak_generation,
-		                  ak, &b->env);
+		ret = sedcomp_put(b->sed_component[0] ? b->sed_component : NULL, &b->sed_keys,
+		                  server_mt(&b->st), server_sn(&b->st), b->st.sed_drive_set,
+		                  b->st.sed_ak_generation, ak, &b->env);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
 	if (ret < 0)
 		snprintf(why, cap, "%s",
@@ -141,8 +141,12 @@ void sedak_component_sync(struct bmc *b)
 
 	if (!b->st.sed_ak_present || !b->st.has_identity)
 		return;
-	sedcomp_probe(b->sed_component[0] ? b->sed_component : NULL, &in);
-	if (in.health == SEDCOMP_EMPTY)
+	sedcomp_probe(b->sed_component[0] ? b->sed_component : NULL, &b->sed_keys, &in);
+	/* Empty: the first copy. This server's copy in the old format (its key beside
+	 * the box): rewritten sealed by the key store, and the old key removed. */
+	if (in.health == SEDCOMP_EMPTY ||
+	    (in.health == SEDCOMP_HOLDS && in.old_format && strcmp(in.mt, server_mt(&b->st)) == 0 &&
+	     strcmp(in.sn, server_sn(&b->st)) == 0))
 		(void)sedak_component_update(b, why, sizeof(why));
 }
 
@@ -152,7 +156,7 @@ svcport_v1_SedComponent sedak_component_status(const struct bmc *b, char *detail
 	const svcport_v1_BmcState *st = &b->st;
 	bool ours;
 
-	sedcomp_probe(b->sed_component[0] ? b->sed_component : NULL, &in);
+	sedcomp_probe(b->sed_component[0] ? b->sed_component : NULL, &b->sed_keys, &in);
 	snprintf(detail, cap, "%s", in.detail);
 	if (in.health == SEDCOMP_ABSENT)
 		return svcport_v1_SedComponent_SED_COMPONENT_ABSENT;

@@ -108,20 +108,32 @@ int server_hw_get(const char *dir, const char *input, char *value, size_t cap)
 	return 0;
 }
 
-int server_hw_sed_component(const char *hw, const char *from_dir, bool none)
+/* One of the component's two parts: its flash (the box) or its chip (the key). */
+static int component_part(const char *hw, const char *from_dir, bool none, const char *name,
+                          bool may_lack)
 {
 	char path[PATH_MAX + 32], old[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/sed-component", hw);
+	snprintf(path, sizeof(path), "%s/%s", hw, name);
 	if (from_dir) {
-		snprintf(old, sizeof(old), "%s/hw/sed-component", from_dir);
+		snprintf(old, sizeof(old), "%s/hw/%s", from_dir, name);
 		if (access(path, F_OK) == 0)
 			return -EEXIST; /* this board has one: move it out first */
-		return rename(old, path) < 0 ? -errno : 0;
+		return rename(old, path) < 0 && !(may_lack && errno == ENOENT) ? -errno : 0;
 	}
 	if (none || access(path, F_OK) == 0)
 		return 0;
 	return mkdir(path, 0700) < 0 ? -errno : 0;
+}
+
+/* The component moves whole: the flash with its box and the chip with its key
+ * (docs/bmc.md "Automatic SED AK backup"). */
+int server_hw_sed_component(const char *hw, const char *from_dir, bool none)
+{
+	int ret = component_part(hw, from_dir, none, "sed-component", false);
+
+	/* A server made before the chip had none: its old format's key is in the box's folder. */
+	return ret < 0 ? ret : component_part(hw, from_dir, none, "sed-component-key", true);
 }
 
 int server_hw_mgmt_addresses(const char *dir, char *out)

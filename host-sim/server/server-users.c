@@ -98,11 +98,13 @@ int server_users_prepare(const struct server_users *u, const char *dir, const ch
 	chown_gid = u->bmc_gid;
 	if (nftw(state_dir, chown_one, 16, FTW_PHYS) < 0)
 		return -errno;
-	/* The board's SED AK backup component (server_hw_sed_component) is bmcd's to
-	 * write, the cover's latch (server_hw_latch_dir) bmcd's to clear. */
-	for (int i = 0; i < 2; i++)
-		if (snprintf(comp, sizeof(comp), "%s/hw/%s", dir, i ? "latch" : "sed-component") <
-		        (int)sizeof(comp) &&
+	/* The board's SED AK backup component (server_hw_sed_component) and its chip
+	 * are bmcd's to write, the cover's latch (server_hw_latch_dir) bmcd's to clear. */
+	for (int i = 0; i < 3; i++)
+		if (snprintf(comp, sizeof(comp), "%s/hw/%s", dir,
+		             i == 2 ? "sed-component-key"
+		             : i    ? "latch"
+		                    : "sed-component") < (int)sizeof(comp) &&
 		    access(comp, F_OK) == 0 && nftw(comp, chown_one, 4, FTW_PHYS) < 0)
 			return -errno;
 	return token_share(dir);

@@ -258,7 +258,7 @@ static void uefi_password(void **state)
 	set_password();
 	new_req();
 	strcpy(req.cmd.uefi_password_verify.password, UEFI_PW);
-	refused(CMD(uefi_password_verify), NULL, NULL, AE(INVALID_STATE));
+	refused(CMD(uefi_password_verify), NULL, PW, AE(INVALID_STATE));
 	strcpy(req.cmd.uefi_password_set.new_password, "short");
 	refused(CMD(uefi_password_set), NULL, PW, AE(INVALID_STATE));
 	set_uefi(NULL, AE(OK));
@@ -271,13 +271,23 @@ static void uefi_password(void **state)
 	set_uefi(NULL, AE(UEFI_AUTH_FAILED));
 	set_uefi("wrong one", AE(UEFI_AUTH_FAILED));
 	strcpy(req.cmd.uefi_password_verify.password, "wrong two");
-	refused(CMD(uefi_password_verify), NULL, NULL, AE(UEFI_AUTH_FAILED));
-	refused(CMD(uefi_password_verify), NULL, NULL, AE(UEFI_AUTH_FAILED));
+	refused(CMD(uefi_password_verify), NULL, PW, AE(UEFI_AUTH_FAILED));
+	refused(CMD(uefi_password_verify), NULL, PW, AE(UEFI_AUTH_FAILED));
 	strcpy(req.cmd.uefi_password_verify.password, UEFI_PW);
-	refused(CMD(uefi_password_verify), NULL, NULL, AE(RATE_LIMITED));
+	refused(CMD(uefi_password_verify), NULL, PW, AE(RATE_LIMITED));
 	assert_true(rep.retry_after_ms > 0);
 	W.now_ms += rep.retry_after_ms;
-	assert_int_equal(run(CMD(uefi_password_verify), NULL), AE(OK));
+	assert_int_equal(run(CMD(uefi_password_verify), PW), AE(OK));
+	/* Re-attack F: without a login it is no oracle (nor is `audit verify` a report). */
+	refused(CMD(uefi_password_verify), NULL, NULL, AE(AUTH_FAILED));
+	assert_int_equal(rep.which_body, 0);
+	new_req();
+	refused(CMD(audit_verify), NULL, NULL, AE(AUTH_FAILED));
+	assert_int_equal(rep.which_body, 0);
+	refused(CMD(audit_verify), "ro", NULL, AE(AUTH_FAILED));
+	assert_int_equal(run(CMD(audit_verify), PW), AE(OK));
+	assert_true(rep.body.audit_verify.ok);
+	new_req();
 	/* The console's login has its own back-off: it was not touched. */
 	set_uefi(UEFI_PW, AE(OK));
 

@@ -385,7 +385,7 @@ static void audit_show_and_verify(void **state)
 	assert_int_equal(rep.body.audit.records[5].seq, 21);
 
 	new_req();
-	assert_int_equal(run(CMD(audit_verify), NULL), AE(OK));
+	assert_int_equal(run(CMD(audit_verify), PW), AE(OK));
 	assert_true(rep.body.audit_verify.ok);
 	assert_int_equal(rep.body.audit_verify.records, 22);
 }
@@ -477,7 +477,7 @@ static void audit_detects_edited_record(void **state)
 	assert_false(r.ok);
 	assert_int_equal(r.bad_seq, 3); /* the next record no longer chains */
 	new_req();
-	assert_int_equal(run(CMD(audit_verify), NULL), AE(OK));
+	assert_int_equal(run(CMD(audit_verify), PW), AE(OK));
 	assert_false(rep.body.audit_verify.ok);
 }
 

@@ -373,7 +373,7 @@ static void trust_update_needs_a_pinned_root(void **state)
 	expect_trust_refused(root, AE(BAD_SIGNATURE), PW);
 	assert_int_equal(st()->trust_sequence, 7);
 	new_req();
-	assert_int_equal(run(CMD(audit_verify), NULL), AE(OK));
+	assert_int_equal(run(CMD(audit_verify), PW), AE(OK));
 	assert_true(rep.body.audit_verify.ok);
 }
 

@@ -7,20 +7,24 @@
  * backup component; the emergency reset's one-time password. Every refusal
  * is checked to change nothing on disk.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
 
 #include "admin-fixture.h"
+#include "aead.h"
 #include "audit.h"
 #include "pwbox.h"
 #include "sedak.h"
@@ -71,6 +75,27 @@ static const char *last_event(struct tworld *w)
 	                 0);
 	assert_int_equal(n, 1);
 	return rec.event;
+}
+
+static bool is_token(void)
+{
+	const char *se = getenv("SVCPORT_TEST_SE");
+
+	return se && strcmp(se, "pkcs11") == 0;
+}
+
+static void flip_last_byte(const char *path)
+{
+	uint8_t buf[512];
+	size_t n;
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	assert_true(n > 0);
+	assert_int_equal(fseek(f, (long)n - 1, SEEK_SET), 0);
+	fputc(buf[n - 1] ^ 1, f);
+	fclose(f);
 }
 
 /* The replacement board (device2_key, blank) becomes TPKI_MT-SN under mode; the
@@ -168,6 +193,11 @@ static void passphrase_ak_is_the_drive_sets(void **state)
 {
 	uint8_t a1[32], a2[32];
 
+	/* Two boards in one process: on the PKCS#11 back-end they would share (and
+	 * re-provision) one token. */
+	if (is_token())
+		skip();
+
 	tworld_setup(&other, "portal");
 	set_password();
 	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
@@ -229,9 +259,17 @@ static void backup_of_another_server(void **state)
 	assert_string_equal(last_event(&W), "sed-restore");
 }
 
+/* The component: its folder (the flash) at path, its chip (the file back-end's
+ * key store) at path-key; both move with it. */
 static void component_dir(struct tworld *w, const char *path)
 {
 	snprintf(w->sed_component, sizeof(w->sed_component), "%s", path);
+	/* On the PKCS#11 back-end: no chip, the key is the token's. */
+	if (!is_token()) {
+		snprintf(w->sed_component_key, sizeof(w->sed_component_key), "%s-key", path);
+		if (mkdir(w->sed_component_key, 0700) < 0)
+			assert_int_equal(errno, EEXIST);
+	}
 	tworld_reopen(w);
 }
 
@@ -241,6 +279,11 @@ static void component_backs_up_and_restores(void **state)
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	uint8_t ak[32], got[32];
 	FILE *f;
+
+	/* Two boards in one process: on the PKCS#11 back-end they would share (and
+	 * re-provision) one token. */
+	if (is_token())
+		skip();
 
 	/* The old server: its component is fitted and gets the factory's AK at start. */
 	tworld_setup(&other, "portal");
@@ -341,13 +384,141 @@ static void component_absent_or_unhealthy(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	component_dir(&W, dir);
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
-	snprintf(path, sizeof(path), "%s/component.key", dir);
-	assert_non_null(f = fopen(path, "wb"));
-	fputs("short", f);
-	fclose(f);
+	if (is_token()) {
+		/* The key is the token's: the box changed by one bit no longer opens with it. */
+		snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+		flip_last_byte(path);
+	} else {
+		snprintf(path, sizeof(path), "%s-key/sed-component.key", dir);
+		assert_non_null(f = fopen(path, "wb"));
+		fputs("short", f);
+		fclose(f);
+	}
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(UNHEALTHY));
+	if (is_token()) {
+		/* Its key is sound: the next change replaces the box. A restore is refused. */
+		tworld_snap(&W, &snap);
+		new_req();
+		assert_int_equal(run(CMD(sed_component_restore), PW), AE(COMPONENT_UNAVAILABLE));
+		assert_non_null(strstr(rep.message, "key"));
+		assert_true(tworld_is_unchanged(&W, &snap));
+		return;
+	}
 	passphrase_unbacked_restore_refused("another sixteen!", "unhealthy");
 	assert_non_null(strstr(rep.message, "key")); /* the restore's refusal says what is wrong */
+}
+
+/* The names in dir, sorted into one string ("a b c"). */
+static void dir_names(const char *dir, char *out, size_t cap)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, NULL, alphasort);
+
+	assert_true(n >= 0);
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (list[i]->d_name[0] != '.')
+			snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? " " : "",
+			         list[i]->d_name);
+		free(list[i]);
+	}
+	free(list);
+}
+
+/*
+ * Re-attack C: the component kept component.key beside sed-ak.box, so whoever
+ * took the component (removable flash) decrypted the AK offline. Only the box is
+ * there now; the flash moved alone to another board (without the chip or the
+ * token's key) restores nothing.
+ */
+static void component_holds_only_the_box(void **state)
+{
+	char dir[PATH_MAX], names[256], alone[PATH_MAX + 16], cmdline[3 * PATH_MAX];
+
+	set_password();
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	component_dir(&W, dir);
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	dir_names(dir, names, sizeof(names));
+	assert_string_equal(names, "sed-ak.box");
+	/* The key: in the token (generated there, never out), else the chip's store. */
+	if (!is_token()) {
+		dir_names(W.sed_component_key, names, sizeof(names));
+		assert_string_equal(names, "sed-component.key");
+	} else {
+		char key[PATH_MAX + 32];
+
+		snprintf(key, sizeof(key), "%.4000s/se/sed-component.key", W.state);
+		assert_int_equal(access(key, F_OK), -1);
+	}
+
+	/* The flash alone, on a board whose secure element never held its key. */
+	tworld_setup(&other, "bmc");
+	snprintf(alone, sizeof(alone), "%s/flash", other.dir);
+	snprintf(cmdline, sizeof(cmdline), "cp -r '%s' '%s'", dir, alone);
+	assert_int_equal(system(cmdline), 0);
+	assert_true(strlen(alone) < sizeof(other.sed_component));
+	memcpy(other.sed_component, alone, strlen(alone) + 1);
+	if (is_token())
+		/* One token serves both test boards: the flash's box sealed with another
+		 * key is what a stranger's token would see. */
+		flip_last_byte(strcat(alone, "/sed-ak.box"));
+	tworld_reopen(&other);
+	assert_int_equal(device_info(&other).sed_backup_component, COMP(UNHEALTHY));
+	tworld_teardown(&other);
+}
+
+/* The old format (SVCCMP02, its key beside the box) is read, rewritten sealed by
+ * the key store at the next start, and its key removed. */
+static void component_old_format_migrates(void **state)
+{
+	static const uint8_t key[AEAD_KEY_LEN] = {7}, iv[AEAD_IV_LEN] = {9};
+	uint8_t box[256], ak[32];
+	char dir[PATH_MAX], path[PATH_MAX + 32], names[256];
+	size_t n = 0;
+	FILE *f;
+
+	set_password();
+	assert_int_equal(run(CMD(sed_enable), PW), AE(OK));
+	assert_int_equal(tworld_sed_ak(&W, ak), 0);
+	/* The old format, made by hand: header | iv | AES-256-GCM | tag. */
+	memcpy(box, "SVCCMP02", 8);
+	n = 8;
+	for (int i = 7; i >= 0; i--)
+		box[n++] = (uint8_t)(st()->sed_ak_generation >> (8 * i));
+	box[n++] = (uint8_t)strlen(TPKI_MT);
+	memcpy(box + n, TPKI_MT, strlen(TPKI_MT));
+	n += strlen(TPKI_MT);
+	box[n++] = (uint8_t)strlen(TPKI_SN);
+	memcpy(box + n, TPKI_SN, strlen(TPKI_SN));
+	n += strlen(TPKI_SN);
+	box[n++] = 0;
+	memcpy(box + n, iv, sizeof(iv));
+	assert_int_equal(aead_seal(key, iv, box, n, ak, 32, box + n + sizeof(iv)), 0);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	fwrite(box, 1, n + sizeof(iv) + 32 + AEAD_TAG_LEN, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/component.key", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	fwrite(key, 1, sizeof(key), f);
+	fclose(f);
+
+	component_dir(&W, dir); /* a start: the sync rewrites it */
+	dir_names(dir, names, sizeof(names));
+	assert_string_equal(names, "sed-ak.box");
+	assert_non_null(f = fopen(strcat(strcpy(path, dir), "/sed-ak.box"), "rb"));
+	assert_int_equal(fread(box, 1, 8, f), 8);
+	fclose(f);
+	assert_memory_equal(box, "SVCCMP03", 8);
+	/* CURRENT: it opens with the key store's key and holds this generation's AK. */
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
 }
 
 /* The emergency reset: no default password; a one-time one only the requester reads. */
@@ -371,7 +542,7 @@ static void emergency_reset_one_time_password(void **state)
 	body.action.emergency_password_reset.requester_public_key.bytes[64] ^= 1;
 	assert_int_equal(tworld_do(&W, &body), E(BAD_REQUEST));
 	assert_true(tworld_is_unchanged(&W, &snap));
-	assert_int_equal(run(CMD(audit_verify), NULL), AE(OK));
+	assert_int_equal(run(CMD(audit_verify), PW), AE(OK));
 
 	tworld_body(&W, &body, TAG(emergency_password_reset), ROLE(MAINTENANCE), TPKI_ORG);
 	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
@@ -510,6 +681,160 @@ static void reset_without_uefi_is_said(void **state)
 	assert_string_equal(last_record().detail, "after a reset: uefi=none");
 }
 
+/* ------------------------------------------- resets not yet confirmed (bmc13c) */
+
+static void tamper_now(void)
+{
+	new_req();
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
+	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	new_req();
+}
+
+/*
+ * Re-attack A: a portal-signed Activate after a reset cleared the gate, and the
+ * password the reset handed out lifted the next tamper lock by a login alone.
+ * Only the Administrator+'s activation with the UEFI password confirms a reset.
+ */
+static void reset_stays_open_until_confirmed(void **state)
+{
+	bmc_server_without_sed(true);
+	thief_opens_and_resets();
+	assert_true(st()->reset_unconfirmed);
+	assert_int_equal(activate(), E(ERROR_NONE)); /* the portal: not a confirmation */
+	assert_false(st()->reset_since_activation);
+	assert_true(st()->reset_unconfirmed);
+	tamper_now();
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(activate), PW), AE(UEFI_AUTH_FAILED));
+	assert_non_null(strstr(rep.message, "has not confirmed it"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(run(CMD(status), PW), AE(OK));
+	assert_true(rep.body.status.reset_unconfirmed);
+	/* The owner confirms it; the next lock lifts with the login alone again. */
+	new_req();
+	strcpy(req.cmd.activate.uefi_password, UEFI_PW);
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_false(st()->reset_unconfirmed);
+	tamper_now();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+}
+
+/* An account made while a reset is open would outlive its confirmation. */
+static void no_account_while_reset_open(void **state)
+{
+	bmc_server_without_sed(true);
+	thief_opens_and_resets();
+	new_req();
+	strcpy(req.cmd.account_add.name, "thief");
+	req.cmd.account_add.role = svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR;
+	strcpy(req.cmd.account_add.password, "thief's own");
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(CMD(account_add), PW), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "before adding accounts"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(st()->accounts_count, 0);
+	/* After the owner's confirmation the same request is taken. */
+	new_req();
+	strcpy(req.cmd.activate.uefi_password, UEFI_PW);
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	new_req();
+	strcpy(req.cmd.account_add.name, "tech");
+	req.cmd.account_add.role = svcport_v1_ConsoleRole_CONSOLE_ADMINISTRATOR;
+	strcpy(req.cmd.account_add.password, "tech's own");
+	assert_int_equal(run(CMD(account_add), PW), AE(OK));
+}
+
+/* An active BMC-managed server with SED, the AK backed up, the UEFI password set
+ * if uefi, the handset's password reset clearing the AK or not (clears). */
+static void sed_server(bool uefi, bool clears)
+{
+	key_update_as(svcport_v1_ControlMode_CONTROL_BMC_MANAGED, false);
+	set_password();
+	assert_int_equal(run(CMD(sed_enable), PW), AE(OK));
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	new_req();
+	strcpy(req.cmd.policy_set.name, "password-reset-clears-sed-ak");
+	req.cmd.policy_set.value = clears;
+	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
+	new_req();
+	if (uefi) {
+		strcpy(req.cmd.uefi_password_set.new_password, UEFI_PW);
+		assert_int_equal(run(CMD(uefi_password_set), PW), AE(OK));
+		new_req();
+	}
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+	assert_true(st()->sed_ak_present);
+}
+
+static svcport_admin_v1_AdminError backup_with(const char *uefi)
+{
+	new_req();
+	strcpy(req.cmd.sed_backup.backup_passphrase, "a backup passphrase");
+	if (uefi)
+		strcpy(req.cmd.sed_backup.uefi_password, uefi);
+	return run(CMD(sed_backup), PW);
+}
+
+static void handset_reset(void)
+{
+	struct bmc_outcome o;
+
+	assert_int_equal(bmc_hardware_event(W.bmc, BMC_HW_HANDSET_PASSWORD_RESET, &o), 0);
+	assert_true(st()->reset_since_activation);
+	W.now_ms += 60000;
+	set_password();
+}
+
+/*
+ * Re-attack B: with password-reset-clears-sed-ak false, a handset reset of an
+ * ACTIVE server gave the AK to `sed backup` without the UEFI password.
+ */
+static void backup_after_reset_needs_uefi(void **state)
+{
+	sed_server(true, false);
+	assert_int_equal(backup_with(NULL), AE(OK)); /* no reset: the login alone */
+	handset_reset();
+	assert_int_equal(st()->lockdown_state, ACTIVE); /* the policy kept the AK */
+	tworld_snap(&W, &snap);
+	assert_int_equal(backup_with(NULL), AE(UEFI_AUTH_FAILED));
+	assert_null(strstr((char *)rep.message, "backup written"));
+	assert_int_equal(rep.which_body, 0);
+	assert_int_equal(backup_with("a guess!"), AE(UEFI_AUTH_FAILED));
+	assert_int_equal(rep.which_body, 0);
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(backup_with(UEFI_PW), AE(OK));
+	assert_int_equal(rep.which_body, svcport_admin_v1_AdminReply_sed_backup_tag);
+}
+
+/* The default policy clears the AK: nothing to back up at all. */
+static void backup_after_reset_default_policy(void **state)
+{
+	sed_server(true, true);
+	handset_reset();
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	tworld_snap(&W, &snap);
+	assert_int_equal(backup_with(UEFI_PW), AE(INVALID_STATE));
+	assert_int_equal(rep.which_body, 0);
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/* No UEFI password: after a reset the backup waits for an activation. */
+static void backup_after_reset_without_uefi(void **state)
+{
+	sed_server(false, false);
+	handset_reset();
+	tworld_snap(&W, &snap);
+	assert_int_equal(backup_with(NULL), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "activate before a backup"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_int_equal(backup_with(NULL), AE(OK));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +849,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(portal_activate_after_reset, setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(reset_without_uefi_is_said, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(component_holds_only_the_box, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(component_old_format_migrates, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(reset_stays_open_until_confirmed, setup_blank,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(no_account_while_reset_open, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(backup_after_reset_needs_uefi, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(backup_after_reset_default_policy, setup_blank,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(backup_after_reset_without_uefi, setup_blank, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -291,7 +293,13 @@ static void reset_then_activate_needs_uefi(void **state)
 	assert_int_equal(CTL(out, "--password", TPKI_LABEL_PW, "password", "set", PW), 0);
 	assert_true(is_status("\"reset_since_activation\":true"));
 	assert_true(is_status("\"reset_gives\":\"the Administrator+; `activate` then needs"));
+	assert_true(is_status("\"reset_unconfirmed\":true"));
 	snap();
+	/* No account made in the reset's window (re-attack A). */
+	assert_int_equal(CTL(out, "--password", PW, "--json", "account", "add", "thief",
+	                     "administrator", "thief's own"),
+	                 1);
+	assert_non_null(strstr(out, "before adding accounts"));
 	assert_int_equal(CTL(out, "--password", PW, "--json", "activate"), 1);
 	assert_non_null(strstr(out, "\"error\":\"wrong UEFI password\""));
 	assert_unchanged();
@@ -301,6 +309,7 @@ static void reset_then_activate_needs_uefi(void **state)
 	unsetenv("SVCPORT_UEFI_PASSWORD");
 	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
 	assert_true(is_status("\"reset_since_activation\":false"));
+	assert_true(is_status("\"reset_unconfirmed\":false"));
 }
 
 /* A file in the test's folder holding text; its path in path. */
@@ -358,7 +367,9 @@ static void passwords_from_files_and_stdin(void **state)
 	assert_int_equal(
 	    CTL(out, "--password-file", pw, "uefi-password", "set", "--new-password-file", uefi),
 	    0);
-	assert_int_equal(CTL(out, "uefi-password", "verify", "--uefi-password-file", uefi), 0);
+	assert_int_equal(CTL(out, "--password-file", pw, "uefi-password", "verify",
+	                     "--uefi-password-file", uefi),
+	                 0);
 	assert_int_equal(CTL(out, "--password-file", pw, "account", "add", "bob", "administrator",
 	                     "--new-password-file", bob0),
 	                 0);
@@ -382,6 +393,156 @@ static void passwords_from_files_and_stdin(void **state)
 	    CTL(out, "--password-file", next, "password", "set", "--new-password-file"), 2);
 	assert_int_equal(CTL(out, "uefi-password", "verify", "--uefi-password-file", empty), 1);
 	assert_unchanged();
+}
+
+/* bmcctl's stderr for args (after --admin-socket), run by the shell. */
+static void ctl_stderr(char *err, size_t cap, const char *args)
+{
+	char cmd[4 * PATH_MAX], path[PATH_MAX + 32];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/stderr", dir);
+	snprintf(cmd, sizeof(cmd), "'%s' --admin-socket '%s' %s >/dev/null 2>'%s'", proc_bmcctl(),
+	         admin_path, args, path);
+	(void)system(cmd);
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(err, 1, cap - 1, f);
+	err[n] = 0;
+	fclose(f);
+}
+
+/*
+ * Re-attack on issue 13, G: the limit of a secret from a file is an argument's
+ * (64 characters; a 64-character password with its newline was "too long"), a
+ * NUL byte inside is refused (it cut the password short), a file others may read
+ * is said, and Ctrl-C at the prompt gives the terminal its echo back.
+ */
+static void password_file_edges(void **state)
+{
+	char out[8192], err[4096], pw[PATH_MAX + 32], p64[PATH_MAX + 32], p65[PATH_MAX + 32];
+	char nul[PATH_MAX + 32], args[3 * PATH_MAX];
+	char long64[66], long65[67];
+	FILE *f;
+
+	memset(long64, 'x', 64);
+	strcpy(long64 + 64, "\n");
+	memset(long65, 'y', 65);
+	strcpy(long65 + 65, "\n");
+	secret_file(pw, sizeof(pw), "pw", PW "\n");
+	secret_file(p64, sizeof(p64), "p64", long64);
+	secret_file(p65, sizeof(p65), "p65", long65);
+	snprintf(nul, sizeof(nul), "%s/nul", dir);
+	assert_non_null(f = fopen(nul, "w"));
+	fwrite(PW "\0tail\n", 1, sizeof(PW "\0tail\n") - 1, f);
+	fclose(f);
+	assert_int_equal(chmod(pw, 0600), 0);
+	assert_int_equal(chmod(p64, 0600), 0);
+	assert_int_equal(chmod(p65, 0600), 0);
+	assert_int_equal(chmod(nul, 0600), 0);
+
+	assert_int_equal(
+	    CTL(out, "--password-file", pw, "password", "set", "--new-password-file", p64), 0);
+	assert_int_equal(CTL(out, "--password-file", p64, "sensors", "show"), 0);
+	snap();
+	assert_int_not_equal(
+	    CTL(out, "--password-file", p64, "password", "set", "--new-password-file", p65), 0);
+	/* A NUL byte inside: refused, never cut short at it. */
+	assert_int_not_equal(CTL(out, "--password-file", nul, "sensors", "show"), 0);
+	assert_unchanged();
+	snprintf(args, sizeof(args), "--password-file '%s' sensors show", nul);
+	ctl_stderr(err, sizeof(err), args);
+	assert_non_null(strstr(err, "NUL byte"));
+	snprintf(args, sizeof(args), "--password-file '%s' sensors show", p65);
+	ctl_stderr(err, sizeof(err), args);
+	assert_non_null(strstr(err, "too long"));
+
+	/* Open to others: said, still used. */
+	snprintf(args, sizeof(args), "--password-file '%s' sensors show", p64);
+	ctl_stderr(err, sizeof(err), args);
+	assert_null(strstr(err, "warning"));
+	assert_int_equal(chmod(p64, 0644), 0);
+	ctl_stderr(err, sizeof(err), args);
+	assert_non_null(strstr(err, "readable by everyone"));
+	assert_int_equal(CTL(out, "--password-file", p64, "sensors", "show"), 0);
+}
+
+/* SED passphrases from a file or stdin like the passwords; the argument is deprecated. */
+static void sed_passphrases_from_files(void **state)
+{
+	char out[8192], err[4096], pw[PATH_MAX + 32], pass[PATH_MAX + 32], bpass[PATH_MAX + 32];
+	char bk[PATH_MAX + 32], args[4 * PATH_MAX];
+
+	secret_file(pw, sizeof(pw), "pw", PW "\n");
+	secret_file(pass, sizeof(pass), "pass", "sixteen chars ok\n");
+	secret_file(bpass, sizeof(bpass), "bpass", "a backup passphrase\n");
+	assert_int_equal(chmod(pw, 0600) | chmod(pass, 0600) | chmod(bpass, 0600), 0);
+	snprintf(bk, sizeof(bk), "%s/ak.backup", dir);
+	assert_int_equal(CTL(out, "--password-file", pw, "sed", "passphrase", "--drive-set",
+	                     "rack-7", "--passphrase-file", pass),
+	                 0);
+	assert_true(is_status("\"sed_drive_set\":\"rack-7\""));
+	assert_int_equal(
+	    CTL(out, "--password-file", pw, "sed", "backup", bk, "--backup-passphrase-file", bpass),
+	    0);
+	assert_int_equal(
+	    ctl_stdin(bpass, (const char *const[]){"--password-file", pw, "sed", "restore", bk,
+	                                           "--backup-passphrase-file", "-", NULL}),
+	    0);
+	/* The argument still works, and says it is seen by every user. */
+	snprintf(args, sizeof(args),
+	         "--password-file '%s' sed passphrase --drive-set rack-7 'sixteen chars ok'", pw);
+	ctl_stderr(err, sizeof(err), args);
+	assert_non_null(strstr(err, "visible to every user"));
+	/* A missing file is refused before anything is sent. */
+	snap();
+	assert_int_not_equal(CTL(out, "--password-file", pw, "sed", "passphrase", "--drive-set",
+	                         "rack-8", "--passphrase-file", "/nonexistent"),
+	                     0);
+	assert_unchanged();
+}
+
+/* Ctrl-C while bmcctl asks on a terminal: the echo comes back. */
+static void password_prompt_interrupted(void **state)
+{
+	struct termios t;
+	char buf[256];
+	size_t got = 0;
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave, status;
+	pid_t pid;
+
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	assert_int_equal(tcgetattr(slave, &t), 0);
+	assert_true(t.c_lflag & ECHO);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(slave, 0);
+		dup2(slave, 2);
+		execl(proc_bmcctl(), proc_bmcctl(), "--admin-socket", admin_path, "--password-file",
+		      "-", "sensors", "show", (char *)NULL);
+		_exit(127);
+	}
+	/* The prompt comes once echo is off. */
+	while (!memmem(buf, got, "password: ", 10)) {
+		ssize_t n = read(master, buf + got, sizeof(buf) - got);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	assert_int_equal(tcgetattr(slave, &t), 0);
+	assert_false(t.c_lflag & ECHO);
+	assert_int_equal(kill(pid, SIGINT), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+	assert_int_equal(tcgetattr(slave, &t), 0);
+	assert_true(t.c_lflag & ECHO);
+	close(slave);
+	close(master);
 }
 
 static void accounts_uefi_and_code_from_the_console(void **state)
@@ -428,7 +589,8 @@ static void accounts_uefi_and_code_from_the_console(void **state)
 	assert_non_null(strstr(out, "\"error\":\"wrong UEFI password\""));
 	assert_unchanged();
 	setenv("SVCPORT_UEFI_PASSWORD", UEFI_PW, 1);
-	assert_int_equal(CTL(out, "uefi-password", "verify"), 0);
+	assert_int_equal(CTL(out, "uefi-password", "verify"), 1); /* re-attack F: a login */
+	assert_int_equal(CTL(out, "--password", PW, "uefi-password", "verify"), 0);
 	assert_int_equal(CTL(out, "factory-reset", "--yes"), 0);
 	unsetenv("SVCPORT_UEFI_PASSWORD");
 	login = TPKI_LABEL_PW;
@@ -449,6 +611,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(reset_then_activate_needs_uefi, setup, teardown),
 	    cmocka_unit_test_setup_teardown(status_without_login_is_minimal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(passwords_from_files_and_stdin, setup, teardown),
+	    cmocka_unit_test_setup_teardown(password_file_edges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(password_prompt_interrupted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sed_passphrases_from_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_uefi_and_code_from_the_console, setup,
 	                                    teardown),
 	};

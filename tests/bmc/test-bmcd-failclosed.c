@@ -258,7 +258,7 @@ static void tamper_on_full_disk_stays_locked(void **state)
 	assert_string_equal(lockdown(), "LOCKED");
 	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
 	assert_non_null(strstr(out, "latch-reconcile"));
-	assert_int_equal(CTL(out, "audit", "verify"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "audit", "verify"), 0);
 }
 
 int main(void)

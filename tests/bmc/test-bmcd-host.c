@@ -192,7 +192,7 @@ static void active_gets_the_ak_audited_and_limited(void **state)
 	close(fd);
 	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
 	assert_non_null(strstr(out, "host-sed-ak-release"));
-	assert_int_equal(CTL(out, "audit", "verify"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "audit", "verify"), 0);
 	assert_true(is_in_log("host request=6 get-sed-ak -> RATE_LIMITED"));
 }
 

@@ -214,10 +214,16 @@ static void powercut(void **state)
 	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, NULL, true);
 	assert_true(bmcd > 0);
 	{
+		/* audit verify needs a login (re-attack on issue 13, F): the label's password
+		 * must change first, which appends one record to the log it then verifies. */
 		char out[512];
-		const char *argv[] = {proc_bmcctl(), "--admin-socket", admin_path,
-		                      "audit",       "verify",         NULL};
+		const char *pw[] = {proc_bmcctl(), "--admin-socket", admin_path,
+		                    "--password",  TPKI_LABEL_PW,    "password",
+		                    "set",         "correct horse",  NULL};
+		const char *argv[] = {proc_bmcctl(),   "--admin-socket", admin_path, "--password",
+		                      "correct horse", "audit",          "verify",   NULL};
 
+		assert_int_equal(proc_run(pw, out, sizeof(out)), 0);
 		assert_int_equal(proc_run(argv, out, sizeof(out)), 0);
 		assert_non_null(strstr(out, "audit log intact"));
 	}

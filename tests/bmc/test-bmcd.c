@@ -360,8 +360,11 @@ static void component_belongs_to_bmcds_user(void **state)
 	proc_stop(bmcd, SIGKILL);
 	proc_hw_dir(W.state, hw);
 	snprintf(comp, sizeof(comp), "%s/sed-component", hw);
-	snprintf(key, sizeof(key), "%s/component.key", comp);
+	/* The component's key is in its chip's store (re-attack C), not beside the box. */
+	snprintf(key, sizeof(key), "%s-key/sed-component.key", comp);
 	assert_int_equal(mkdir(comp, 0700), 0);
+	snprintf(cmd, sizeof(cmd), "%s-key", comp);
+	assert_int_equal(mkdir(cmd, 0700), 0);
 	/* As the simulator's `server up` leaves them: bmcd's user owns its folders. */
 	snprintf(cmd, sizeof(cmd), "chown -R 65534 '%s' '%s' && chmod 0755 '%s' '%s'", W.state, hw,
 	         W.dir, hw);
@@ -395,8 +398,12 @@ static void sed_component_option(void **state)
 	assert_int_equal(mkdir(comp, 0700), 0);
 	bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
 	assert_true(bmcd > 0);
-	assert_int_equal(access(key, F_OK), 0);
+	/* Only the sealed box is in the component; its key is the board's secure
+	 * element's (the token, or the file back-end's store) without --sed-component-key. */
+	assert_int_equal(access(key, F_OK), -1);
 	assert_int_equal(access(box, F_OK), 0);
+	snprintf(key, sizeof(key), "%s/se/sed-component.key", W.state);
+	assert_int_equal(access(key, F_OK), tsofthsm_is_selected() ? -1 : 0);
 	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "--json", "status"), 0);
 	assert_non_null(strstr(out, "\"sed_backup_component\":\"CURRENT\""));
 	assert_non_null(strstr(out, "holds the SED AK of " TPKI_MT "-" TPKI_SN));

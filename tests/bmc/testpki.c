@@ -331,6 +331,8 @@ void tworld_reopen(struct tworld *w)
 		o.challenge = (struct challenge_config){0};
 	if (w->sed_component[0])
 		o.sed_component = w->sed_component;
+	if (w->sed_component_key[0])
+		o.sed_component_key = w->sed_component_key;
 	bmc_close(w->bmc);
 	w->bmc = NULL;
 	if (bmc_open(w->state, &w->env, &o, &w->bmc) < 0)

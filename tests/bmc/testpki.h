@@ -75,12 +75,13 @@ struct tworld {
 	struct bmc_env env;
 	struct bmc *bmc;
 	uint32_t session;
-	bool real_rate_limits;        /* default back-off (else practically none) */
-	bool real_challenge_limits;   /* default challenge throttle (else practically none) */
-	bool usb_unplugged;           /* the hardware says no cable (default: one is in) */
-	bool simulator;               /* LINK_SIM accepted (takes effect at the next reopen) */
-	bool chassis_locked;          /* the chassis keylock engaged (the hardware says) */
-	char sed_component[PATH_MAX]; /* the SED AK backup component ("": none; next reopen) */
+	bool real_rate_limits;            /* default back-off (else practically none) */
+	bool real_challenge_limits;       /* default challenge throttle (else practically none) */
+	bool usb_unplugged;               /* the hardware says no cable (default: one is in) */
+	bool simulator;                   /* LINK_SIM accepted (takes effect at the next reopen) */
+	bool chassis_locked;              /* the chassis keylock engaged (the hardware says) */
+	char sed_component[PATH_MAX];     /* the SED AK backup component ("": none; next reopen) */
+	char sed_component_key[PATH_MAX]; /* its key's file store ("": the board's se/) */
 };
 
 /* control: "portal", "bmc" or NULL (blank board with device2_key). */
