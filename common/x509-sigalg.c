@@ -114,19 +114,39 @@ static int tbs_sign(const struct tbs_parts *t, const unsigned char *tbs, size_t 
 	return 0;
 }
 
+/* The TBSCertificate's pieces of the certificate der/len. */
+static int crt_split(const uint8_t *der, size_t len, struct tbs_parts *t)
+{
+	unsigned char *p = (unsigned char *)der, *end = p + len;
+	size_t n;
+
+	/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } */
+	if (mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0 || p + n != end ||
+	    mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0)
+		return -EINVAL;
+	return tbs_split(p, p + n, t);
+}
+
+int x509_crt_sigalg_has_null(const uint8_t *der, size_t len)
+{
+	struct tbs_parts t;
+
+	if (crt_split(der, len, &t) < 0)
+		return -EINVAL;
+	return t.has_null ? 1 : 0;
+}
+
 int x509_crt_sigalg_fix(const uint8_t *der, size_t len, mbedtls_pk_context *issuer_key,
                         int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
                         size_t cap, size_t *ret_len)
 {
 	unsigned char tbs[X509_SIGALG_CRT_MAX], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
-	unsigned char *p = (unsigned char *)der, *end = p + len, *c = out + cap;
+	unsigned char *c = out + cap;
 	struct tbs_parts t;
-	size_t n, sig_len = 0;
+	size_t sig_len = 0;
 	int tbs_len, s, a, l, g, err;
 
-	/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } */
-	if (mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0 || p + n != end ||
-	    mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0 || tbs_split(p, p + n, &t) < 0)
+	if (crt_split(der, len, &t) < 0)
 		return -EINVAL;
 	if (!t.has_null) {
 		if (len > cap)

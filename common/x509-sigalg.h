@@ -41,6 +41,12 @@ int x509_crt_sigalg_fix(const uint8_t *der, size_t len, mbedtls_pk_context *issu
                         size_t cap, size_t *ret_len) __attribute__((warn_unused_result));
 
 /*
+ * Whether x509_crt_sigalg_fix would change the DER certificate der/len (its TBSCertificate's
+ * signature field has the NULL), without a key: 1 yes, 0 no, -EINVAL (not a certificate).
+ */
+int x509_crt_sigalg_has_null(const uint8_t *der, size_t len) __attribute__((warn_unused_result));
+
+/*
  * der/len: a DER PKCS#10 request signed with ECDSA. Writes it to out (cap bytes) with the
  * signatureAlgorithm without parameters, the same certificationRequestInfo and signature,
  * and its length to *ret_len: the same bytes when there was no NULL to remove. der and out

@@ -112,7 +112,9 @@ static void null_removed_and_signature_valid(void **state)
 	if (count(written, written_len, ALG_NULL, sizeof(ALG_NULL)) == 0)
 		skip();
 	assert_int_equal(count(written, written_len, ALG_NULL, sizeof(ALG_NULL)), 2);
+	assert_int_equal(x509_crt_sigalg_has_null(written, written_len), 1);
 	fix(written, written_len, out, sizeof(out), &len);
+	assert_int_equal(x509_crt_sigalg_has_null(out, len), 0);
 	assert_int_equal(count(out, len, ALG_NULL, sizeof(ALG_NULL)), 0);
 	assert_int_equal(count(out, len, ALG_BARE, sizeof(ALG_BARE)), 2);
 	/* Subject, issuer, validity, key, extensions: the same bytes. */
@@ -143,6 +145,7 @@ static void refusals(void **state)
 
 	(void)state;
 	/* Cut short, a trailing byte, not a SEQUENCE, an unknown ECDSA OID, no room. */
+	assert_int_equal(x509_crt_sigalg_has_null(written, written_len - 1), -EINVAL);
 	assert_int_equal(x509_crt_sigalg_fix(written, written_len - 1, &key,
 	                                     mbedtls_ctr_drbg_random, &drbg, out, sizeof(out),
 	                                     &len),
