@@ -24,10 +24,29 @@ struct tbs_parts {
 	size_t tail_len;
 };
 
+/* An AlgorithmIdentifier at *p: t's OID and whether its parameters are exactly NULL. */
+static int alg_read(unsigned char **p, const unsigned char *end, struct tbs_parts *t)
+{
+	unsigned char *alg_end;
+	size_t n;
+
+	if (mbedtls_asn1_get_tag(p, end, &n, SEQ) != 0)
+		return -EINVAL;
+	alg_end = *p + n;
+	if (mbedtls_asn1_get_tag(p, alg_end, &t->oid_len, MBEDTLS_ASN1_OID) != 0)
+		return -EINVAL;
+	t->oid = *p;
+	*p += t->oid_len;
+	t->has_null = alg_end - *p == 2 && (*p)[0] == MBEDTLS_ASN1_NULL && (*p)[1] == 0;
+	if (*p != alg_end && !t->has_null)
+		return -EINVAL;
+	*p = alg_end;
+	return 0;
+}
+
 /* Steps over version and serialNumber to the signature field, reads its OID and parameters. */
 static int tbs_split(unsigned char *p, const unsigned char *end, struct tbs_parts *t)
 {
-	unsigned char *alg_end;
 	size_t n;
 
 	t->head = p;
@@ -39,18 +58,10 @@ static int tbs_split(unsigned char *p, const unsigned char *end, struct tbs_part
 		return -EINVAL;
 	p += n;
 	t->head_len = (size_t)(p - t->head);
-	if (mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0)
+	if (alg_read(&p, end, t) < 0)
 		return -EINVAL;
-	alg_end = p + n;
-	if (mbedtls_asn1_get_tag(&p, alg_end, &t->oid_len, MBEDTLS_ASN1_OID) != 0)
-		return -EINVAL;
-	t->oid = p;
-	p += t->oid_len;
-	t->has_null = alg_end - p == 2 && p[0] == MBEDTLS_ASN1_NULL && p[1] == 0;
-	if (p != alg_end && !t->has_null)
-		return -EINVAL;
-	t->tail = alg_end;
-	t->tail_len = (size_t)(end - alg_end);
+	t->tail = p;
+	t->tail_len = (size_t)(end - p);
 	return 0;
 }
 
@@ -103,19 +114,39 @@ static int tbs_sign(const struct tbs_parts *t, const unsigned char *tbs, size_t 
 	return 0;
 }
 
+/* The TBSCertificate's pieces of the certificate der/len. */
+static int crt_split(const uint8_t *der, size_t len, struct tbs_parts *t)
+{
+	unsigned char *p = (unsigned char *)der, *end = p + len;
+	size_t n;
+
+	/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } */
+	if (mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0 || p + n != end ||
+	    mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0)
+		return -EINVAL;
+	return tbs_split(p, p + n, t);
+}
+
+int x509_crt_sigalg_has_null(const uint8_t *der, size_t len)
+{
+	struct tbs_parts t;
+
+	if (crt_split(der, len, &t) < 0)
+		return -EINVAL;
+	return t.has_null ? 1 : 0;
+}
+
 int x509_crt_sigalg_fix(const uint8_t *der, size_t len, mbedtls_pk_context *issuer_key,
                         int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
                         size_t cap, size_t *ret_len)
 {
 	unsigned char tbs[X509_SIGALG_CRT_MAX], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
-	unsigned char *p = (unsigned char *)der, *end = p + len, *c = out + cap;
+	unsigned char *c = out + cap;
 	struct tbs_parts t;
-	size_t n, sig_len = 0;
+	size_t sig_len = 0;
 	int tbs_len, s, a, l, g, err;
 
-	/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } */
-	if (mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0 || p + n != end ||
-	    mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0 || tbs_split(p, p + n, &t) < 0)
+	if (crt_split(der, len, &t) < 0)
 		return -EINVAL;
 	if (!t.has_null) {
 		if (len > cap)
@@ -139,6 +170,55 @@ int x509_crt_sigalg_fix(const uint8_t *der, size_t len, mbedtls_pk_context *issu
 	    (g = mbedtls_asn1_write_tag(&c, out, SEQ)) < 0)
 		return -EMSGSIZE;
 	*ret_len = (size_t)(s + a + tbs_len + l + g);
+	memmove(out, c, *ret_len);
+	return 0;
+}
+
+int x509_csr_sigalg_fix(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	unsigned char *p = (unsigned char *)der, *end = p + len, *c = out + cap, *info, *sig;
+	struct tbs_parts t;
+	mbedtls_md_type_t md;
+	mbedtls_pk_type_t pk;
+	size_t n, info_len, sig_len;
+	int s, a, i, l, g;
+
+	/* CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm,
+	 * signature BIT STRING } */
+	if (mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0 || p + n != end)
+		return -EINVAL;
+	info = p;
+	if (mbedtls_asn1_get_tag(&p, end, &n, SEQ) != 0)
+		return -EINVAL;
+	p += n;
+	info_len = (size_t)(p - info);
+	if (alg_read(&p, end, &t) < 0)
+		return -EINVAL;
+	sig = p;
+	if (mbedtls_asn1_get_tag(&p, end, &n, MBEDTLS_ASN1_BIT_STRING) != 0 || p + n != end)
+		return -EINVAL;
+	sig_len = (size_t)(end - sig);
+	if (!t.has_null) {
+		if (len > cap)
+			return -EMSGSIZE;
+		memcpy(out, der, len);
+		*ret_len = len;
+		return 0;
+	}
+	{
+		const mbedtls_asn1_buf oid = {
+		    .tag = MBEDTLS_ASN1_OID, .len = t.oid_len, .p = (unsigned char *)t.oid};
+
+		if (mbedtls_oid_get_sig_alg(&oid, &md, &pk) != 0 || pk != MBEDTLS_PK_ECDSA)
+			return -EINVAL;
+	}
+	if ((s = mbedtls_asn1_write_raw_buffer(&c, out, sig, sig_len)) < 0 ||
+	    (a = alg_write(&c, out, &t)) < 0 ||
+	    (i = mbedtls_asn1_write_raw_buffer(&c, out, info, info_len)) < 0 ||
+	    (l = mbedtls_asn1_write_len(&c, out, (size_t)(s + a + i))) < 0 ||
+	    (g = mbedtls_asn1_write_tag(&c, out, SEQ)) < 0)
+		return -EMSGSIZE;
+	*ret_len = (size_t)(s + a + i + l + g);
 	memmove(out, c, *ret_len);
 	return 0;
 }

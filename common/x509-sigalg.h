@@ -12,6 +12,11 @@
  * ASN.1 is read and written by mbedTLS's asn1parse/asn1write; only the three fields before
  * the signature field are stepped over. Remove it once the build's mbedTLS writes RFC 5758
  * encodings itself (it then copies the certificate unchanged).
+ *
+ * x509_csr_sigalg_fix does the same for a PKCS#10 request (RFC 2986): mbedTLS writes the
+ * same NULL in its signatureAlgorithm. That field is outside what is signed
+ * (certificationRequestInfo), so the request keeps its signature and needs no key: which
+ * matters for requests signed inside the secure element.
  */
 #ifndef SVCPORT_X509_SIGALG_H
 #define SVCPORT_X509_SIGALG_H
@@ -34,5 +39,21 @@
 int x509_crt_sigalg_fix(const uint8_t *der, size_t len, mbedtls_pk_context *issuer_key,
                         int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
                         size_t cap, size_t *ret_len) __attribute__((warn_unused_result));
+
+/*
+ * Whether x509_crt_sigalg_fix would change the DER certificate der/len (its TBSCertificate's
+ * signature field has the NULL), without a key: 1 yes, 0 no, -EINVAL (not a certificate).
+ */
+int x509_crt_sigalg_has_null(const uint8_t *der, size_t len) __attribute__((warn_unused_result));
+
+/*
+ * der/len: a DER PKCS#10 request signed with ECDSA. Writes it to out (cap bytes) with the
+ * signatureAlgorithm without parameters, the same certificationRequestInfo and signature,
+ * and its length to *ret_len: the same bytes when there was no NULL to remove. der and out
+ * may not overlap. Returns 0, -EINVAL (not a request, or a NULL after a non-ECDSA
+ * algorithm) or -EMSGSIZE (out too small); out is then undefined.
+ */
+int x509_csr_sigalg_fix(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *ret_len)
+    __attribute__((warn_unused_result));
 
 #endif

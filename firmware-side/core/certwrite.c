@@ -3,13 +3,14 @@
 #include "certwrite.h"
 
 #include <errno.h>
-#include <string.h>
+#include <limits.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
 
 #include "utc.h"
+#include "x509-sigalg.h"
 
 #define DER_MAX 2048
 
@@ -25,15 +26,30 @@ static const unsigned char eku[] = {0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x
 _Static_assert(sizeof(MBEDTLS_OID_SERVER_AUTH) - 1 == 8 && sizeof(MBEDTLS_OID_CLIENT_AUTH) - 1 == 8,
                "the EKU bytes above");
 
-/* mbedTLS writes DER at the end of buf: n bytes into out. n, or -EINVAL/-ENOSPC. */
-static int der_take(const unsigned char *buf, size_t buf_len, int n, unsigned char *out, size_t cap)
+/*
+ * mbedTLS writes DER at the end of buf: its n bytes, as RFC 5758 wants them and Chromium
+ * takes them (common/x509-sigalg.h: Debian's mbedTLS 2.28.3 puts a NULL after
+ * ecdsa-with-SHA256), into out. A certificate (issuer_key set) is signed again over its
+ * repaired TBSCertificate by issuer_key; a request keeps its signature. n, or
+ * -EINVAL/-ENOSPC.
+ */
+static int der_take(const unsigned char *buf, size_t buf_len, int n, mbedtls_pk_context *issuer_key,
+                    unsigned char *out, size_t cap, const struct bmc_env *env)
 {
+	const unsigned char *der = buf + buf_len - (size_t)n;
+	size_t len = 0;
+	int err;
+
 	if (n <= 0)
 		return -EINVAL;
-	if ((size_t)n > cap)
+	err = issuer_key ? x509_crt_sigalg_fix(der, (size_t)n, issuer_key, env->rng, env->user_data,
+	                                       out, cap, &len)
+	                 : x509_csr_sigalg_fix(der, (size_t)n, out, cap, &len);
+	if (err == -EMSGSIZE)
 		return -ENOSPC;
-	memcpy(out, buf + buf_len - (size_t)n, (size_t)n);
-	return n;
+	if (err < 0 || len > INT_MAX)
+		return -EINVAL;
+	return (int)len;
 }
 
 static int crt_serial(mbedtls_x509write_cert *w, const struct bmc_env *env)
@@ -100,8 +116,8 @@ int certwrite_crt(const struct certwrite *c, unsigned char *out, size_t cap,
 	    crt_extensions(&w, c) == 0)
 		n = der_take(
 		    buf, sizeof(buf),
-		    mbedtls_x509write_crt_der(&w, buf, sizeof(buf), env->rng, env->user_data), out,
-		    cap);
+		    mbedtls_x509write_crt_der(&w, buf, sizeof(buf), env->rng, env->user_data),
+		    c->issuer_key, out, cap, env);
 	mbedtls_x509write_crt_free(&w);
 	return n;
 }
@@ -124,8 +140,8 @@ int certwrite_csr(mbedtls_pk_context *key, const char *subject, const unsigned c
 	                                         san, san_len) == 0))
 		n = der_take(
 		    buf, sizeof(buf),
-		    mbedtls_x509write_csr_der(&w, buf, sizeof(buf), env->rng, env->user_data), out,
-		    cap);
+		    mbedtls_x509write_csr_der(&w, buf, sizeof(buf), env->rng, env->user_data), NULL,
+		    out, cap, env);
 	mbedtls_x509write_csr_free(&w);
 	return n;
 }

@@ -13,6 +13,7 @@
 #include "certwrite.h"
 #include "hex.h"
 #include "utc.h"
+#include "x509-sigalg.h"
 #include "x509check.h"
 
 static void ca_subject(struct se *se, char *out, size_t cap)
@@ -151,6 +152,50 @@ int devcerts_issue(struct se *se, svcport_v1_BmcState *st, unsigned renew, uint6
 	mbedtls_pk_free(&link_key);
 	mbedtls_pk_free(&ca_key);
 	return n < 0 ? n : 0;
+}
+
+/* der (its size *size, capacity cap) re-encoded in place, signed by ca_key. 0 or -errno. */
+static int repair_one(unsigned char *der, pb_size_t *size, size_t cap, mbedtls_pk_context *ca_key,
+                      const struct bmc_env *env)
+{
+	unsigned char out[X509_SIGALG_CRT_MAX];
+	size_t len = 0;
+	int err = x509_crt_sigalg_fix(der, *size, ca_key, env->rng, env->user_data, out,
+	                              sizeof(out), &len);
+
+	if (err == 0 && len > cap)
+		err = -EMSGSIZE;
+	if (err == 0) {
+		memcpy(der, out, len);
+		*size = (pb_size_t)len;
+	}
+	return err;
+}
+
+int devcerts_sigalg_repair(struct se *se, svcport_v1_BmcState *st, const struct bmc_env *env)
+{
+	const int ca = x509_crt_sigalg_has_null(st->internal_ca_certificate.bytes,
+	                                        st->internal_ca_certificate.size);
+	/* An installed external leaf is its CA's to sign, not ours. */
+	const int link = st->link_chain_count ? 0
+	                                      : x509_crt_sigalg_has_null(st->link_certificate.bytes,
+	                                                                 st->link_certificate.size);
+	mbedtls_pk_context ca_key;
+	int err;
+
+	if (ca <= 0 && link <= 0)
+		return 0; /* also a certificate that does not parse: not this repair's to judge */
+	mbedtls_pk_init(&ca_key);
+	err = devcerts_key_load(se, st, SEALED_KEY_INTERNAL_CA, &ca_key, env);
+	if (err == 0 && ca > 0)
+		err =
+		    repair_one(st->internal_ca_certificate.bytes, &st->internal_ca_certificate.size,
+		               sizeof(st->internal_ca_certificate.bytes), &ca_key, env);
+	if (err == 0 && link > 0)
+		err = repair_one(st->link_certificate.bytes, &st->link_certificate.size,
+		                 sizeof(st->link_certificate.bytes), &ca_key, env);
+	mbedtls_pk_free(&ca_key);
+	return err < 0 ? err : 1;
 }
 
 int devcerts_link_csr(struct se *se, const svcport_v1_BmcState *st, unsigned char *out, size_t cap,

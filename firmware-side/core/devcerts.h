@@ -44,6 +44,18 @@ int devcerts_issue(struct se *se, svcport_v1_BmcState *st, unsigned renew, uint6
                    const struct bmc_env *env) __attribute__((warn_unused_result));
 
 /*
+ * Certificates bmcd wrote before it repaired mbedTLS 2.28.3's NULL after
+ * ecdsa-with-SHA256 (certwrite.c, common/x509-sigalg.h; Chromium refuses
+ * them): the internal CA and, unless an external chain is installed, the link
+ * certificate are re-encoded without it and signed again by the internal CA
+ * key, their content (serial, names, validity, keys, extensions) unchanged.
+ * 1 if st changed, 0 if there was nothing to repair, -errno (st is then
+ * unspecified: the caller discards it).
+ */
+int devcerts_sigalg_repair(struct se *se, svcport_v1_BmcState *st, const struct bmc_env *env)
+    __attribute__((warn_unused_result));
+
+/*
  * Sets up pk (initialised, empty) as st's private key which, unsealed.
  * Free it with mbedtls_pk_free() (it zeroizes). 0, -ENOENT (none) or -errno.
  */

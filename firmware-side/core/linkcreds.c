@@ -135,15 +135,20 @@ int bmc_link_keys_ensure(struct bmc *b)
 	static svcport_v1_BmcState next;
 	int ret;
 
-	if (sealed_has_key(&b->st, SEALED_KEY_LINK) &&
-	    sealed_has_key(&b->st, SEALED_KEY_INTERNAL_CA))
-		return 0;
 	next = b->st;
-	ret = devcerts_issue(b->se, &next, DEVCERTS_NEW_CA | DEVCERTS_NEW_LINK_KEY, bmc_now_s(b),
-	                     &b->env);
-	if (ret == 0)
-		ret = link_commit(b, &next, "link-cert-regenerate",
-		                  "keys moved out of the secure element (docs/certs.md)");
+	if (sealed_has_key(&b->st, SEALED_KEY_LINK) &&
+	    sealed_has_key(&b->st, SEALED_KEY_INTERNAL_CA)) {
+		ret = devcerts_sigalg_repair(b->se, &next, &b->env);
+		if (ret > 0)
+			ret = link_commit(b, &next, "link-cert-regenerate",
+			                  "signature algorithm as RFC 5758 (docs/certs.md)");
+	} else {
+		ret = devcerts_issue(b->se, &next, DEVCERTS_NEW_CA | DEVCERTS_NEW_LINK_KEY,
+		                     bmc_now_s(b), &b->env);
+		if (ret == 0)
+			ret = link_commit(b, &next, "link-cert-regenerate",
+			                  "keys moved out of the secure element (docs/certs.md)");
+	}
 	mbedtls_platform_zeroize(&next, sizeof(next));
 	return ret;
 }

@@ -54,7 +54,9 @@ int bmc_link_addresses_set(struct bmc *b, const unsigned char *san, size_t len, 
 /*
  * A state made before the keys moved out of the secure element (no sealed
  * link or CA key): a new internal CA and link certificate, committed under
- * `link-cert-regenerate`. 0 (also when nothing was missing) or -errno.
+ * `link-cert-regenerate`. Else certificates written with mbedTLS's NULL after
+ * ecdsa-with-SHA256 are repaired (devcerts_sigalg_repair), committed under
+ * the same event. 0 (also when nothing was to do) or -errno.
  */
 int bmc_link_keys_ensure(struct bmc *b) __attribute__((warn_unused_result));
 

@@ -4,13 +4,17 @@
  * back-ends: mbedTLS's x509write with the external signer (se-signer.c) as
  * the key, so the private key never leaves the SE. The device's own
  * certificates are written by core/certwrite.c with bmcd's sealed keys.
+ * The request goes out without the NULL Debian's mbedTLS 2.28.3 writes after
+ * ecdsa-with-SHA256 (common/x509-sigalg.h); that field is not signed, so the
+ * repair needs no second signature from the SE.
  */
 #include "se-int.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include <mbedtls/x509_csr.h>
+
+#include "x509-sigalg.h"
 
 int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t cap,
                  const struct bmc_env *env)
@@ -18,6 +22,7 @@ int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t 
 	unsigned char buf[1024];
 	mbedtls_x509write_csr w;
 	mbedtls_pk_context key;
+	size_t len = 0;
 	int n;
 
 	mbedtls_pk_init(&key);
@@ -33,9 +38,13 @@ int se_write_csr(struct se *se, const char *subject, unsigned char *out, size_t 
 	mbedtls_pk_free(&key);
 	if (n <= 0)
 		return -EINVAL;
-	if ((size_t)n > cap)
-		return -ENOSPC;
 	/* mbedTLS writes DER at the end of the buffer. */
-	memcpy(out, buf + sizeof(buf) - n, (size_t)n);
-	return n;
+	switch (x509_csr_sigalg_fix(buf + sizeof(buf) - n, (size_t)n, out, cap, &len)) {
+	case 0:
+		return (int)len;
+	case -EMSGSIZE:
+		return -ENOSPC;
+	default:
+		return -EINVAL;
+	}
 }

@@ -14,7 +14,8 @@
 #define KEY_FILE     "link.key"
 #define CHAIN_FILE   "link-chain.pem"
 #define RETRY_MS     1000u
-#define OLD_CFGS_MAX 4 /* earlier configurations whose connections may still be open */
+#define RELOG_MS     60000u /* a load still failing is logged again after this long */
+#define OLD_CFGS_MAX 4      /* earlier configurations whose connections may still be open */
 
 struct file_sig {
 	uint64_t ino, size;
@@ -29,9 +30,9 @@ struct https_creds {
 	char link_name[128];
 	struct file_sig key_sig, chain_sig; /* of the files last looked at */
 	bool loaded_ok;                     /* cur matches key_sig/chain_sig */
-	bool logged;                        /* the refusal was logged since the last change */
-	uint64_t next_try_ms;
-	struct tls_config *cur;
+	bool logged;                        /* the failure was logged since the last change */
+	uint64_t next_try_ms, next_log_ms;
+	struct tls_config *cur; /* what handshakes get: the last pair that loaded */
 	struct tls_config *old[OLD_CFGS_MAX];
 };
 
@@ -111,22 +112,33 @@ static const char *creds_why(int err)
 	}
 }
 
-static void creds_load(struct https_creds *c)
+/*
+ * Loads the pair the files hold now. Only a pair that loads replaces cur: bmcd writes
+ * link.key before link-chain.pem (docs/certs.md), so between the two renames the files do
+ * not match, and a half-written or removed pair must not take down the link that was
+ * serving (the key authorises nothing; every command is still signed). A failure is logged
+ * once per change of the files, and again each RELOG_MS while it lasts.
+ */
+static void creds_load(struct https_creds *c, uint64_t now_ms)
 {
 	struct tls_limits lim = {.max_conns = HTTPS_CONNS_MAX,
 	                         .max_per_addr = HTTPS_CONNS_PER_ADDR};
 	struct tls_config *cfg = NULL;
 	int err = tls_config_server_new(c->chain, c->key, &lim, &cfg);
 
-	creds_retire(c);
 	if (err < 0) {
-		if (!c->logged)
-			log_msg(LOG_WARNING, "link %s: refusing connections: %s", c->link_name,
+		if (!c->logged || now_ms >= c->next_log_ms) {
+			log_msg(LOG_WARNING, "link %s: %s: %s", c->link_name,
+			        c->cur ? "keeping the previous link certificate"
+			               : "refusing connections",
 			        creds_why(err));
+			c->next_log_ms = now_ms + RELOG_MS;
+		}
 		c->logged = true;
 		c->loaded_ok = false;
 		return;
 	}
+	creds_retire(c);
 	c->cur = cfg;
 	c->loaded_ok = true;
 	log_msg(LOG_INFO, "link %s: link certificate loaded from %s", c->link_name, c->chain);
@@ -144,10 +156,10 @@ struct tls_config *https_creds_current(struct https_creds *c, uint64_t now_ms)
 			c->logged = false;
 		c->key_sig = key;
 		c->chain_sig = chain;
-		creds_load(c);
+		creds_load(c, now_ms);
 		c->next_try_ms = now_ms + RETRY_MS;
 	}
-	return c->loaded_ok ? c->cur : NULL;
+	return c->cur;
 }
 
 void https_creds_closecb(struct https_creds *c, struct evhttp_connection *evcon)

@@ -50,7 +50,9 @@ int https_creds_new(const char *dir, const char *link_name, struct https_creds *
     __attribute__((warn_unused_result));
 void https_creds_free(struct https_creds *c);
 /* Looks at the files (reloading them if they changed); the configuration for
- * the next handshake (not referenced for the caller), or NULL: refuse. */
+ * the next handshake (not referenced for the caller): the last pair that
+ * loaded, kept while the files hold one that does not; NULL (none ever
+ * loaded): refuse. */
 struct tls_config *https_creds_current(struct https_creds *c, uint64_t now_ms);
 /* close_notify for a connection of any configuration still in use. */
 void https_creds_closecb(struct https_creds *c, struct evhttp_connection *evcon);

@@ -58,6 +58,14 @@ int linktest_wait_change(const char *path, const void *old, long old_len);
 /* Waits (inotify, 10 s safety net) until the file at path holds the text what. 0 or -1. */
 int linktest_wait_text(const char *path, const char *what);
 
+/*
+ * Asserts, by openssl asn1parse of the PEM file at path (a certificate or a
+ * request), that it names ecdsa-with-SHA256 exactly n times (2 in a
+ * certificate: TBS and signatureAlgorithm; 1 in a request) and holds no NULL:
+ * RFC 5758 §3.2's encoding, which Chromium wants (common/x509-sigalg.h).
+ */
+void linktest_sigalg_bare(const char *path, int n);
+
 /* sh -c fmt...; its exit status (0: success). */
 int linktest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <mbedtls/asn1write.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
@@ -186,6 +187,104 @@ static void old_state_gets_keys(void **state)
 	assert_non_null(memmem(log, (size_t)n1, what, strlen(what)));
 }
 
+/*
+ * der (its size *size) as bmcd wrote it before the repair (Debian's mbedTLS 2.28.3): a NULL
+ * after ecdsa-with-SHA256 in both AlgorithmIdentifiers. The signature no longer matches;
+ * the repair signs again anyway.
+ */
+static void null_put_back(unsigned char *der, pb_size_t *size)
+{
+	const unsigned char seq = MBEDTLS_ASN1_SEQUENCE | MBEDTLS_ASN1_CONSTRUCTED;
+	unsigned char *p = der, *end = der + *size, *tbs, *head, *oid, *tail, *sig;
+	unsigned char out[2048], *c = out + sizeof(out);
+	size_t n, oid_len, head_len, tail_len, sig_len;
+	int t = 0, a = 0;
+
+	assert_int_equal(mbedtls_asn1_get_tag(&p, end, &n, seq), 0);
+	assert_int_equal(mbedtls_asn1_get_tag(&p, end, &n, seq), 0);
+	tbs = p + n;
+	head = p;
+	assert_int_equal(mbedtls_asn1_get_tag(
+	                     &p, end, &n, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED),
+	                 0);
+	p += n;
+	assert_int_equal(mbedtls_asn1_get_tag(&p, end, &n, MBEDTLS_ASN1_INTEGER), 0);
+	p += n;
+	head_len = (size_t)(p - head);
+	assert_int_equal(mbedtls_asn1_get_tag(&p, end, &n, seq), 0);
+	assert_int_equal(n, 10); /* SEQUENCE { ecdsa-with-SHA256 }: no NULL yet */
+	assert_int_equal(mbedtls_asn1_get_tag(&p, end, &oid_len, MBEDTLS_ASN1_OID), 0);
+	oid = p;
+	tail = p + oid_len;
+	tail_len = (size_t)(tbs - tail);
+	p = tbs;
+	assert_int_equal(mbedtls_asn1_get_tag(&p, end, &n, seq), 0);
+	sig = p + n;
+	sig_len = (size_t)(end - sig);
+	/* Backwards: signature, algorithm, then the TBSCertificate, each wrapped. */
+	assert_true(mbedtls_asn1_write_raw_buffer(&c, out, sig, sig_len) > 0);
+	a = mbedtls_asn1_write_algorithm_identifier(&c, out, (const char *)oid, oid_len, 0);
+	assert_true(a > 0);
+	t += mbedtls_asn1_write_raw_buffer(&c, out, tail, tail_len);
+	t += mbedtls_asn1_write_algorithm_identifier(&c, out, (const char *)oid, oid_len, 0);
+	t += mbedtls_asn1_write_raw_buffer(&c, out, head, head_len);
+	t += mbedtls_asn1_write_len(&c, out, (size_t)t);
+	t += mbedtls_asn1_write_tag(&c, out, seq);
+	n = (size_t)t + (size_t)a + sig_len;
+	n += (size_t)mbedtls_asn1_write_len(&c, out, n);
+	n += (size_t)mbedtls_asn1_write_tag(&c, out, seq);
+	assert_true(n <= 1024);
+	memcpy(der, c, n);
+	*size = (pb_size_t)n;
+}
+
+static void nulls_put_back(svcport_v1_BmcState *st, void *arg)
+{
+	null_put_back(st->internal_ca_certificate.bytes, &st->internal_ca_certificate.size);
+	null_put_back(st->link_certificate.bytes, &st->link_certificate.size);
+}
+
+/* A state whose certificates carry mbedTLS 2.28.3's NULL (written before the repair): bmcd
+ * re-encodes them at start, same content and keys, audited once. */
+static void old_state_certificates_repaired(void **state)
+{
+	static const char what[] = "signature algorithm as RFC 5758";
+	static char log[65536];
+	char key1[1024], key2[1024], path[PATH_MAX + 32], audit[PATH_MAX + 32];
+	long n1, n2;
+
+	snprintf(path, sizeof(path), "%s/link.key", L.link);
+	n1 = proc_slurp(path, key1, sizeof(key1));
+	linktest_check(&L, TPKI_T0_MS / 1000u + 60u);
+	assert_int_equal(linktest_sh("cd '%s' && openssl x509 -in leaf.pem -noout -serial > s1 && "
+	                             "openssl x509 -in anchor.pem -noout -serial >> s1",
+	                             W.dir),
+	                 0);
+	linktest_stop(&L);
+	tworld_edit_state(&W, nulls_put_back, NULL);
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	assert_int_equal(linktest_start(&L, W.dir, W.state, NULL, NULL), 0);
+	/* The export has no NULL and verifies (linktest_check); the same key and serials. */
+	linktest_check(&L, TPKI_T0_MS / 1000u + 60u);
+	n2 = proc_slurp(path, key2, sizeof(key2));
+	assert_true(n1 > 0 && n1 == n2 && memcmp(key1, key2, (size_t)n1) == 0);
+	assert_int_equal(
+	    linktest_sh("cd '%s' && openssl x509 -in leaf.pem -noout -serial > s2 && "
+	                "openssl x509 -in anchor.pem -noout -serial >> s2 && cmp -s s1 s2",
+	                W.dir),
+	    0);
+	snprintf(audit, sizeof(audit), "%s/audit.log", W.state);
+	n1 = proc_slurp(audit, log, sizeof(log));
+	assert_true(n1 > 0);
+	assert_non_null(memmem(log, (size_t)n1, what, strlen(what)));
+	/* Once: a restart finds nothing to repair. */
+	linktest_stop(&L);
+	assert_int_equal(linktest_start(&L, W.dir, W.state, NULL, NULL), 0);
+	n2 = proc_slurp(audit, log, sizeof(log));
+	assert_int_equal(n1, n2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +294,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(key_only_sealed_in_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(missing_folder_is_not_fatal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(old_state_gets_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(old_state_certificates_repaired, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

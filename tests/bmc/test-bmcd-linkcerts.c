@@ -320,6 +320,7 @@ static void csr_and_external_chain(void **state)
 	assert_int_equal(CTL(out, "--password", PW, "cert", "csr", "--which", "link", csr), 0);
 	/* openssl checks its signature; it is for the link key, names the board and its SANs. */
 	assert_int_equal(linktest_sh("openssl req -verify -noout -in '%s' 2>/dev/null", csr), 0);
+	linktest_sigalg_bare(csr, 1);
 	assert_int_equal(linktest_sh("[ \"$(openssl req -in '%s' -pubkey -noout)\" = "
 	                             "\"$(openssl pkey -in '%s/link.key' -pubout)\" ]",
 	                             csr, L.link),

@@ -27,6 +27,7 @@
 #include <pb_encode.h>
 
 #include "gwclient.h"
+#include "linktest.h"
 #include "softhsm.h"
 
 #define E(x) svcport_v1_ErrorCode_##x
@@ -596,6 +597,8 @@ static void console_commands(void **state)
 
 		snprintf(csr, sizeof(csr), "%s/device.csr", d);
 		assert_int_equal(ctl(out, sizeof(out), "cert", "csr", csr, NULL), 0);
+		/* No NULL after ecdsa-with-SHA256 (RFC 5758 §3.2, common/x509-sigalg.h). */
+		linktest_sigalg_bare(csr, 1);
 		snprintf(
 		    cmd, sizeof(cmd),
 		    "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "

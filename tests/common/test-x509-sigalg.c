@@ -3,7 +3,8 @@
  * common/x509-sigalg: a certificate as this mbedTLS writes it (ecdsa-with-SHA256 with a NULL
  * parameter, RFC 5758 §3.2 says absent) comes out with both AlgorithmIdentifiers bare, the
  * rest of the TBSCertificate byte for byte, and a signature that verifies; a certificate
- * already right is copied; bad input and short buffers are refused. Chromium taking the
+ * already right is copied; bad input and short buffers are refused. A PKCS#10 request the
+ * same, its signature kept (it does not cover the field). Chromium taking the
  * portal's certificates is the browser test's (tests/web/portal-pages.test.mjs).
  */
 #include <errno.h>
@@ -17,7 +18,9 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
+#include <mbedtls/x509_csr.h>
 
 #include "x509-sigalg.h"
 
@@ -109,7 +112,9 @@ static void null_removed_and_signature_valid(void **state)
 	if (count(written, written_len, ALG_NULL, sizeof(ALG_NULL)) == 0)
 		skip();
 	assert_int_equal(count(written, written_len, ALG_NULL, sizeof(ALG_NULL)), 2);
+	assert_int_equal(x509_crt_sigalg_has_null(written, written_len), 1);
 	fix(written, written_len, out, sizeof(out), &len);
+	assert_int_equal(x509_crt_sigalg_has_null(out, len), 0);
 	assert_int_equal(count(out, len, ALG_NULL, sizeof(ALG_NULL)), 0);
 	assert_int_equal(count(out, len, ALG_BARE, sizeof(ALG_BARE)), 2);
 	/* Subject, issuer, validity, key, extensions: the same bytes. */
@@ -140,6 +145,7 @@ static void refusals(void **state)
 
 	(void)state;
 	/* Cut short, a trailing byte, not a SEQUENCE, an unknown ECDSA OID, no room. */
+	assert_int_equal(x509_crt_sigalg_has_null(written, written_len - 1), -EINVAL);
 	assert_int_equal(x509_crt_sigalg_fix(written, written_len - 1, &key,
 	                                     mbedtls_ctr_drbg_random, &drbg, out, sizeof(out),
 	                                     &len),
@@ -169,12 +175,76 @@ static void refusals(void **state)
 	assert_int_equal(len, 77);
 }
 
+/* A request mbedTLS writes: the NULL once, in signatureAlgorithm. */
+static size_t csr_written(uint8_t *out, size_t cap)
+{
+	mbedtls_x509write_csr w;
+	uint8_t buf[1024];
+	int len;
+
+	mbedtls_x509write_csr_init(&w);
+	mbedtls_x509write_csr_set_md_alg(&w, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_csr_set_key(&w, &key);
+	assert_int_equal(mbedtls_x509write_csr_set_subject_name(&w, "CN=sigalg csr"), 0);
+	len = mbedtls_x509write_csr_der(&w, buf, sizeof(buf), mbedtls_ctr_drbg_random, &drbg);
+	mbedtls_x509write_csr_free(&w);
+	assert_true(len > 0 && (size_t)len <= cap);
+	memcpy(out, buf + sizeof(buf) - len, (size_t)len);
+	return (size_t)len;
+}
+
+static void csr_null_removed_signature_kept(void **state)
+{
+	uint8_t in[1024], out[1024], again[1024], bad[1024];
+	size_t n = csr_written(in, sizeof(in)), len = 0, len2 = 0;
+	mbedtls_x509_csr csr;
+
+	(void)state;
+	if (count(in, n, ALG_NULL, sizeof(ALG_NULL)) == 0)
+		skip();
+	assert_int_equal(count(in, n, ALG_NULL, sizeof(ALG_NULL)), 1);
+	assert_int_equal(x509_csr_sigalg_fix(in, n, out, sizeof(out), &len), 0);
+	assert_int_equal(len, n - 2);
+	assert_int_equal(count(out, len, ALG_NULL, sizeof(ALG_NULL)), 0);
+	assert_int_equal(count(out, len, ALG_BARE, sizeof(ALG_BARE)), 1);
+	/* The signature is the same bytes and still verifies over the same request info. */
+	assert_memory_equal(out + len - 70, in + n - 70, 70);
+	mbedtls_x509_csr_init(&csr);
+	assert_int_equal(mbedtls_x509_csr_parse_der(&csr, out, len), 0);
+	{
+		uint8_t h[32];
+
+		mbedtls_sha256_ret(csr.cri.p, csr.cri.len, h, 0);
+		assert_int_equal(mbedtls_pk_verify(&csr.pk, MBEDTLS_MD_SHA256, h, sizeof(h),
+		                                   csr.sig.p, csr.sig.len),
+		                 0);
+	}
+	mbedtls_x509_csr_free(&csr);
+	/* Right already: copied. */
+	assert_int_equal(x509_csr_sigalg_fix(out, len, again, sizeof(again), &len2), 0);
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, out, len);
+	/* Refusals: cut short, a trailing byte, no room, a NULL after a non-ECDSA OID. */
+	len2 = 77;
+	assert_int_equal(x509_csr_sigalg_fix(in, n - 1, bad, sizeof(bad), &len2), -EINVAL);
+	memcpy(bad, in, n);
+	bad[n] = 0;
+	assert_int_equal(x509_csr_sigalg_fix(bad, n + 1, again, sizeof(again), &len2), -EINVAL);
+	assert_int_equal(x509_csr_sigalg_fix(in, n, again, 40, &len2), -EMSGSIZE);
+	for (size_t i = 0; i + sizeof(ALG_NULL) <= n; i++)
+		if (memcmp(bad + i, ALG_NULL, sizeof(ALG_NULL)) == 0)
+			bad[i + 5] = 0x87; /* no longer under id-ecSigType */
+	assert_int_equal(x509_csr_sigalg_fix(bad, n, again, sizeof(again), &len2), -EINVAL);
+	assert_int_equal(len2, 77);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(null_removed_and_signature_valid),
 	    cmocka_unit_test(right_one_copied),
 	    cmocka_unit_test(refusals),
+	    cmocka_unit_test(csr_null_removed_signature_kept),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -177,6 +177,19 @@ static void certificate_and_csr_verify(void **s)
 	assert_int_equal(mbedtls_x509_csr_parse_der(&csr, csr_der, (size_t)n_csr), 0);
 	mbedtls_sha256_ret(csr.cri.p, csr.cri.len, h, 0);
 	verify_with(pub, h, csr.sig.p, csr.sig.len);
+	/* Its signatureAlgorithm, right before the signature's BIT STRING (03 len 00) in the
+	 * parsed copy (csr.raw):
+	 * ecdsa-with-SHA256 without the NULL Debian's mbedTLS writes (RFC 5758 §3.2,
+	 * common/x509-sigalg.h). */
+	{
+		static const unsigned char bare[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+		                                     0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+		const unsigned char *bits = csr.sig.p - 3;
+
+		assert_true(csr.sig.len < 127 && bits - csr.raw.p >= (ptrdiff_t)sizeof(bare));
+		assert_int_equal(bits[0], 0x03);
+		assert_memory_equal(bits - sizeof(bare), bare, sizeof(bare));
+	}
 	mbedtls_pk_free(&key);
 	se_close(se);
 	mbedtls_x509_csr_free(&csr);

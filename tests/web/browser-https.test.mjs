@@ -17,9 +17,9 @@ let chromium;
 const { shot, pageTest, finish } = shotsRecorder('laptop');
 
 before(async () => {
-  // Chromium refuses bmcd's own export yet (ERR_CERT_INVALID: a NULL in its ecdsa-with-SHA256
-  // AlgorithmIdentifiers, docs/gateway.md "https:"): an openssl-made link dir.
-  w = await worldUp('J900WEBL', { https: 'openssl' });
+  // bmcd's own export (srv/link): its chain, written without the NULL Debian's mbedTLS puts
+  // after ecdsa-with-SHA256, which chromium refuses (ERR_CERT_INVALID; docs/certs.md).
+  w = await worldUp('J900WEBL', { https: true });
   await portalClaim(w);
   chromium = await chromiumStart({ caFile: w.caFile, moreCaFiles: [w.linkCa] });
 });

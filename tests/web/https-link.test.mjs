@@ -209,7 +209,7 @@ test('the web app\'s https transport: the protocol core reads the server and act
 });
 
 // On a copy of bmcd's export served by a second svcportd (the world's link keeps bmcd's own).
-test('new link credentials are used from the next handshake; a mismatched pair is refused', async () => {
+test('new link credentials are used from the next handshake; a half-written pair keeps the old one', async () => {
   const dir = path.join(w.tmp, 'swap-link');
   await fs.mkdir(dir, { mode: 0o755 });
   for (const f of ['link.key', 'link-chain.pem']) {
@@ -222,19 +222,48 @@ test('new link credentials are used from the next handshake; a mismatched pair i
     const bmcFetch = httpsFetchWithCa(await fs.readFile(w.linkCa), { fresh: true });
     assert.equal((await bmcFetch(url, { method: 'POST', body: frame(1, { case: 'ping', value: {} }) })).status, 200);
     const fresh = await linkDirMake(path.join(w.tmp, 'fresh'), { cn: 'BMC internal CA 2' });
-    // The key of another pair beside the running chain: refused, logged, no crash.
+    const freshFetch = httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true });
+    // The key of another pair beside the running chain, as between bmcd's two renames
+    // (link.key first, docs/certs.md): the link keeps serving the old pair, and says so.
     await fs.copyFile(path.join(fresh.dir, 'link.key'), path.join(dir, 'link.key.tmp'));
     await fs.rename(path.join(dir, 'link.key.tmp'), path.join(dir, 'link.key'));
-    await assert.rejects(bmcFetch(url, { method: 'POST', body: frame(1, { case: 'ping', value: {} }) }));
+    assert.equal((await bmcFetch(url, { method: 'POST', body: frame(2, { case: 'ping', value: {} }) })).status, 200);
+    await assert.rejects(freshFetch(url, { method: 'POST', body: frame(3, { case: 'ping', value: {} }) }));
+    const sc = (cafile) => run('openssl', ['s_client', '-connect', `127.0.0.1:${gw.port}`, '-CAfile', cafile,
+      '-verify_return_error', '-verify_ip', '127.0.0.1', '-brief'], Buffer.from(''));
+    const kept = await sc(w.linkCa);
+    assert.equal(kept.code, 0, kept.stderr);
     const log = await fs.readFile(path.join(gw.dir, 'svcportd.log'), 'utf8');
-    assert.match(log, /refusing connections: link\.key does not match/);
+    assert.match(log, /keeping the previous link certificate: link\.key does not match/);
+    assert.doesNotMatch(log, /refusing connections/);
     // Its chain too: served at once, from the new CA only.
     await fs.copyFile(path.join(fresh.dir, 'link-chain.pem'), path.join(dir, 'link-chain.pem.tmp'));
     await fs.rename(path.join(dir, 'link-chain.pem.tmp'), path.join(dir, 'link-chain.pem'));
-    const r = await httpsFetchWithCa(await fs.readFile(fresh.ca), { fresh: true })(url,
-      { method: 'POST', body: frame(2, { case: 'ping', value: {} }) });
+    const r = await freshFetch(url, { method: 'POST', body: frame(4, { case: 'ping', value: {} }) });
     assert.equal(r.status, 200);
-    await assert.rejects(bmcFetch(url, { method: 'POST', body: frame(3, { case: 'ping', value: {} }) }));
+    await assert.rejects(bmcFetch(url, { method: 'POST', body: frame(5, { case: 'ping', value: {} }) }));
+    assert.notEqual((await sc(w.linkCa)).code, 0);
+    assert.equal((await sc(fresh.ca)).code, 0);
+  } finally {
+    await gatewayStop(gw);
+  }
+});
+
+// Nothing ever loaded (a mismatched pair from the start): nothing to keep, the link refuses.
+test('a link whose first pair does not match refuses connections', async () => {
+  const dir = path.join(w.tmp, 'bad-link');
+  await fs.mkdir(dir, { mode: 0o755 });
+  const fresh = await linkDirMake(path.join(w.tmp, 'fresh-bad'), { cn: 'BMC internal CA 3' });
+  await fs.copyFile(path.join(fresh.dir, 'link.key'), path.join(dir, 'link.key'));
+  await fs.copyFile(path.join(w.linkDir, 'link-chain.pem'), path.join(dir, 'link-chain.pem'));
+  for (const f of ['link.key', 'link-chain.pem']) await fs.chmod(path.join(dir, f), 0o644);
+  const gw = await gatewayOnBmcdExport({ name: 'gw8', linkDir: dir });
+  try {
+    const bmcFetch = httpsFetchWithCa(await fs.readFile(w.linkCa), { fresh: true });
+    await assert.rejects(bmcFetch(`https://127.0.0.1:${gw.port}/v1/frame`,
+      { method: 'POST', body: frame(1, { case: 'ping', value: {} }) }));
+    const log = await fs.readFile(path.join(gw.dir, 'svcportd.log'), 'utf8');
+    assert.match(log, /refusing connections: link\.key does not match/);
   } finally {
     await gatewayStop(gw);
   }

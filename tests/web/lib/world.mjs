@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import { appImport, env } from './env.mjs';
 import { httpsFetchWithCa } from './https-fetch.mjs';
-import { httpsPortOf, linkDirMake } from './linkdir.mjs';
+import { httpsPortOf } from './linkdir.mjs';
 
 const { portalHttpsClient } = await appImport('core/portal-https.js');
 
@@ -81,9 +81,7 @@ export async function labelPassword(w) {
 // exports to the server's link dir (srv/link: `server up` passes bmcd --link-dir and
 // --mgmt-addresses 127.0.0.1, ::1, localhost; docs/certs.md), the portal's origin allowed
 // (CORS): w.httpsUrl, w.linkDir, w.linkCa (the BMC's internal CA, the chain's last
-// certificate), w.linkFetch. https: 'openssl' serves a link dir laid out like bmcd's export
-// but made with openssl (lib/linkdir.mjs) instead: chromium refuses the certificates bmcd
-// writes (a NULL in their ecdsa-with-SHA256 AlgorithmIdentifiers; docs/gateway.md "https:").
+// certificate), w.linkFetch.
 export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', '1000'], links = [], server = true, https = false } = {}) {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'svcport-web-'));
   // As root the gateway runs as svcport or nobody: it must reach srv/bmcd.sock.
@@ -101,13 +99,7 @@ export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', 
   // The https: link allows the portal's origin, so the portal serves first.
   const portalUp = https ? await portalServe(w).then(() => ({})) : null;
   if (https) {
-    if (https === 'openssl') {
-      const ld = await linkDirMake(path.join(tmp, 'link'));
-      w.linkDir = ld.dir;
-      w.linkCa = ld.ca;
-    } else {
-      w.linkDir = path.join(w.srv, 'link');
-    }
+    w.linkDir = path.join(w.srv, 'link');
     links = [...links, 'https:127.0.0.1:0'];
     gatewayArgs = [...gatewayArgs, '--link-dir', w.linkDir, '--https-allow-origin', w.portalUrl];
   }
@@ -129,12 +121,10 @@ export async function worldUp(sn, { gatewayArgs = ['--rate', '1000', '--burst', 
   w.usb = path.join(w.srv, 'usb.sock');
   if (https) {
     w.httpsUrl = `https://127.0.0.1:${await httpsPortOf(w.srv)}`;
-    if (https !== 'openssl') {
-      const chain = await fs.readFile(path.join(w.linkDir, 'link-chain.pem'), 'utf8');
-      const certs = chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
-      w.linkCa = path.join(tmp, 'bmc-ca.pem');
-      await fs.writeFile(w.linkCa, `${certs.at(-1)}\n`);
-    }
+    const chain = await fs.readFile(path.join(w.linkDir, 'link-chain.pem'), 'utf8');
+    const certs = chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+    w.linkCa = path.join(tmp, 'bmc-ca.pem');
+    await fs.writeFile(w.linkCa, `${certs.at(-1)}\n`);
     w.linkFetch = httpsFetchWithCa(await fs.readFile(w.linkCa), { fresh: true });
   }
   return w;
