@@ -910,6 +910,23 @@ static void test_net_fair_share(void **state)
 	session_table_free(t);
 }
 
+/*
+ * Re-attack 16h F3: one prefix failing once at each expiry of its own block (one request
+ * a minute) filled the pool, whose blocks then hit every laptop of every prefix. The pool
+ * counts only a prefix's free failures: past them the prefix slows itself alone.
+ */
+static void test_backoff_net_pool_one_prefix(void **state)
+{
+	struct session_table *t = backoff_table(60000);
+	uint64_t now = 100;
+	for (int k = 0; k < 20; k++, now += 60001)
+		assert_int_equal(net_fail_once(t, 1, now), 1);
+	assert_int_equal(net_fail_once(t, 1, now), 1);
+	assert_int_equal(net_fail_once(t, 1, now + 1), 0); /* the prefix itself waits */
+	assert_int_equal(net_fail_once(t, 2, now + 1), 1); /* another prefix is asked */
+	session_table_free(t);
+}
+
 /* Link errors (a byte of junk every so often) never keep a session alive. */
 static void test_link_errors_do_not_keep_alive(void **state)
 {
@@ -957,6 +974,7 @@ int main(void)
 	    cmocka_unit_test(test_net_emergency_reset_refused),
 	    cmocka_unit_test(test_backoff_net_share),
 	    cmocka_unit_test(test_backoff_net_pool),
+	    cmocka_unit_test(test_backoff_net_pool_one_prefix),
 	    cmocka_unit_test(test_net_fair_share),
 	    cmocka_unit_test_setup_teardown(test_link_errors_do_not_keep_alive, setup, teardown),
 	    cmocka_unit_test(test_progress_rule),
