@@ -78,6 +78,11 @@ bool https_conns_add(struct https_conns *w, struct bufferevent *bev);
 /* A whole request arrived: the deadline waits until it is answered. */
 void https_conns_request(struct https_conns *w, struct evhttp_request *req);
 
+/* ---- https-peer.c: the back-off's peer of a client address (evhttp's text, a
+ * link-local one with its %scope): "A.B.C.0/24" for IPv4 and IPv4-mapped IPv6,
+ * "P:Q:R:S::/64" for IPv6; anything else as it is ("?" for NULL). */
+void https_peer_prefix(const char *addr, char *prefix, size_t cap);
+
 /* ---- https-sess.c */
 struct https_sess_config {
 	struct https_link *link;
