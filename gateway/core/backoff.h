@@ -15,10 +15,12 @@
  * Network peers (LINK_NET) have a share of their own (net[]): however many
  * addresses fail, they only ever reuse each other's entries, never a radio
  * or cable peer's (attack 16h L2). Their key is the address's prefix (/24,
- * /64: the link computes it), and every network failure also counts in one
+ * /64: the link computes it), and each prefix's free failures also count in one
  * pool with BACKOFF_POOL_FREE free failures, fewer than bmcd's ceiling for
  * LINK_NET allows: a peer hopping prefixes is throttled by the gateway
- * before bmcd's ceiling is reached (attack 16h M3, docs/gateway.md).
+ * before bmcd's ceiling is reached (attack 16h M3, docs/gateway.md); past its
+ * free failures a prefix is slowed by its own entry alone, so one prefix never
+ * blocks the others through the pool (re-attack 16h F3).
  */
 #ifndef SVCPORT_BACKOFF_H
 #define SVCPORT_BACKOFF_H

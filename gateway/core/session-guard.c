@@ -45,10 +45,12 @@ void session_backoff_note(struct session *s, const svcport_v1_Response *resp)
 	if (resp->which_body == svcport_v1_Response_error_tag) {
 		if (session_is_transient(resp))
 			return;
+		struct backoff *peer = backoff_peer(&t->peers, is_net(s), s->peer_key, true);
 		backoff_fail(&s->backoff, &t->limits.backoff, at);
-		backoff_fail(backoff_peer(&t->peers, is_net(s), s->peer_key, true),
-		             &t->limits.backoff, at);
-		if (is_net(s))
+		backoff_fail(peer, &t->limits.backoff, at);
+		/* Only a prefix's free failures: past them its own entry slows it, and one
+		 * prefix never blocks the others (re-attack 16h F3). */
+		if (is_net(s) && peer->failures <= t->limits.backoff.free)
 			backoff_fail(&t->peers.pool, &pool, at);
 		return;
 	}

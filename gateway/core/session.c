@@ -123,6 +123,41 @@ static struct session *slot_take_over(struct session_table *t, svcport_v1_LinkKi
 	return victim;
 }
 
+static unsigned addr_count(const struct session_table *t, svcport_v1_LinkKind kind,
+                           const char *addr)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < SESSION_MAX; i++)
+		n += t->sessions[i].used && t->sessions[i].kind == kind &&
+		     !strcmp(t->sessions[i].addr, addr);
+	return n;
+}
+
+/*
+ * A network peer's slot when none is free (re-attack 16h F2): of the address holding
+ * the most sessions of the kind, at least two more than the newcomer's address holds,
+ * the longest-quiet session with nothing in flight. NULL: none (the newcomer is refused).
+ */
+static struct session *slot_fair_share(struct session_table *t, const struct session_link *link)
+{
+	const unsigned have = addr_count(t, link->kind, link->addr);
+	struct session *victim = NULL;
+	unsigned v_count = have + 1;
+
+	for (size_t i = 0; i < SESSION_MAX; i++) {
+		struct session *s = &t->sessions[i];
+		if (!s->used || s->in_flight || s->kind != link->kind || !s->addr[0] ||
+		    !strcmp(s->addr, link->addr))
+			continue;
+		unsigned n = addr_count(t, s->kind, s->addr);
+		if (n > v_count || (victim && n == v_count && s->last_rx_ms < victim->last_rx_ms)) {
+			victim = s;
+			v_count = n;
+		}
+	}
+	return victim;
+}
+
 static struct session *slot_find(struct session_table *t, const struct session_link *link)
 {
 	const unsigned share = t->limits.max_sessions - kind_reserve(t);
@@ -131,11 +166,15 @@ static struct session *slot_find(struct session_table *t, const struct session_l
 			if (!t->sessions[i].used)
 				return &t->sessions[i];
 	}
-	if (!link->physical_presence)
-		return NULL;
-	struct session *victim = slot_take_over(t, link->kind);
+	struct session *victim = NULL;
+	if (link->physical_presence)
+		victim = slot_take_over(t, link->kind);
+	else if (link->addr && link->addr[0])
+		victim = slot_fair_share(t, link);
 	if (victim) {
-		slog(victim, LOG_NOTICE, "ending: its slot goes to a new presence peer on %s",
+		slog(victim, LOG_NOTICE, "ending: its slot goes to a new %s on %s",
+		     link->physical_presence ? "presence peer"
+		                             : "peer (its address holds the most sessions)",
 		     link->name);
 		session_end(victim);
 	}

@@ -94,7 +94,9 @@ struct session_link {
 	bool events;              /* deliver Events from the start (CDC: yes, BLE: after CCCD) */
 	const char *peer;         /* the peer's address for the back-off (NULL: the link);
 	                           * LINK_NET: its prefix, counted in the network's own share */
-	const char *addr;         /* logged at open and close (network peers); NULL: none */
+	const char *addr;         /* logged at open and close (network peers); NULL: none.
+	                           * Not presence: when no slot is free, the address holding
+	                           * 2+ more sessions of the kind than addr gives one up */
 	const struct session_link_ops *ops;
 };
 

@@ -36,11 +36,14 @@ struct https_link;
 struct https_conns;
 struct bufferevent;
 
-#define HTTPS_TOKEN_HEX      32 /* 128 random bits */
-#define HTTPS_EVENTS_MAX     8
-#define HTTPS_POLL_MS        20000u /* an events GET answers 204 after this long */
-#define HTTPS_CONNS_MAX      16u    /* TLS connections at once per link */
-#define HTTPS_CONNS_PER_ADDR 6u     /* of them from one address: a browser's own limit per host */
+#define HTTPS_TOKEN_HEX  32 /* 128 random bits */
+#define HTTPS_EVENTS_MAX 8
+#define HTTPS_POLL_MS    20000u /* an events GET answers 204 after this long */
+#define HTTPS_CONNS_HELD 16u    /* connections the link holds at once (https-conns.c) */
+/* TLS connections at once per link (common/tls.h's cap): those held and newcomers not yet
+ * placed by https-conns.c (it places them from the loop right after their accept). */
+#define HTTPS_CONNS_MAX      (HTTPS_CONNS_HELD + 8u)
+#define HTTPS_CONNS_PER_ADDR 6u /* of them from one address: a browser's own limit per host */
 #define HTTPS_HEADERS_MAX    4096
 #define HTTPS_PEER_MAX       64
 #define GW_LINK_PATH_MAX     320
@@ -63,7 +66,11 @@ bool https_creds_conn_is_live(const struct https_creds *c, const struct bufferev
 /* ---- https-conns.c: the whole-request deadline (docs/gateway.md "https:"). Each
  * connection must deliver a whole request within request_ms of its accept, and each
  * next one within request_ms of the previous answer, however it trickles (evhttp's
- * read timeout restarts on every byte); one that does not is closed. */
+ * read timeout restarts on every byte); one that does not is closed.
+ * The fair share: the link holds HTTPS_CONNS_HELD connections; a newcomer that finds
+ * them all held pushes out, of the address holding the most (more than its own
+ * address), the connection waiting longest for a request (never one being answered);
+ * otherwise it is refused. */
 int https_conns_new(struct loop *loop, struct https_creds *creds, const char *link_name,
                     uint32_t request_ms, struct https_conns **ret)
     __attribute__((warn_unused_result));
@@ -72,6 +79,11 @@ void https_conns_free(struct https_conns *w);
 bool https_conns_add(struct https_conns *w, struct bufferevent *bev);
 /* A whole request arrived: the deadline waits until it is answered. */
 void https_conns_request(struct https_conns *w, struct evhttp_request *req);
+
+/* ---- https-peer.c: the back-off's peer of a client address (evhttp's text, a
+ * link-local one with its %scope): "A.B.C.0/24" for IPv4 and IPv4-mapped IPv6,
+ * "P:Q:R:S::/64" for IPv6; anything else as it is ("?" for NULL). */
+void https_peer_prefix(const char *addr, char *prefix, size_t cap);
 
 /* ---- https-sess.c */
 struct https_sess_config {

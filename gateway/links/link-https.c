@@ -196,22 +196,10 @@ static void peer_of(struct evhttp_request *req, char *addr_out, char *prefix, si
 {
 	char *addr = NULL;
 	ev_uint16_t port = 0;
-	unsigned char b[sizeof(struct in6_addr)];
 
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
 	snprintf(addr_out, cap, "%s", addr ? addr : "?");
-	snprintf(prefix, cap, "%s", addr_out);
-	if (addr && inet_pton(AF_INET6, addr, b) == 1 &&
-	    !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)b)) {
-		memset(b + 8, 0, 8);
-		char p6[INET6_ADDRSTRLEN];
-		if (inet_ntop(AF_INET6, b, p6, sizeof(p6)))
-			snprintf(prefix, cap, "%s/64", p6);
-		return;
-	}
-	const char *v4 = addr && !strncmp(addr, "::ffff:", 7) ? addr + 7 : addr;
-	if (v4 && inet_pton(AF_INET, v4, b) == 1)
-		snprintf(prefix, cap, "%u.%u.%u.0/24", b[0], b[1], b[2]);
+	https_peer_prefix(addr, prefix, cap);
 }
 
 /* A new session for req (POST /v1/sessions or a one-shot /v1/frame); NULL: answered. */

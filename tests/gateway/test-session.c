@@ -869,6 +869,64 @@ static void test_backoff_net_pool(void **state)
 	session_table_free(t);
 }
 
+/*
+ * Re-attack 16h F2: one address held the network's whole share (3 sessions kept alive by
+ * a Ping each) and every laptop got 503. When no slot is free, a network peer takes the
+ * longest-quiet session of an address holding at least two more than its own; a session
+ * with a request in flight is never taken, and equal holders keep theirs.
+ */
+static void test_net_fair_share(void **state)
+{
+	struct session_table *t;
+	struct session_limits lim;
+	session_limits_default(&lim);
+	assert_int_equal(session_table_new(&lim, &env, &t), 0);
+	static struct fake_link nl[8];
+	struct session *ns[8];
+	memset(nl, 0, sizeof(nl));
+	struct session_link a = link_of("https:x", svcport_v1_LinkKind_LINK_NET, "192.0.2.0/24");
+	struct session_link b = a, c = a, d = a;
+	a.addr = "192.0.2.5";
+	b.addr = "192.0.2.6";
+	c.addr = "192.0.2.7";
+	d.addr = "192.0.2.8";
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(session_open(t, &a, &nl[i], 10 + i, &ns[i]), 0);
+	send_request(ns[0], 1, svcport_v1_Request_ping_tag, 20); /* ns[1] is the quietest */
+	send_request(ns[2], 1, svcport_v1_Request_get_challenge_tag, 21); /* in flight */
+	/* The share is full: .5 holds 3, more than 0 + 1: its quietest idle one goes. */
+	assert_int_equal(session_open(t, &b, &nl[3], 30, &ns[3]), 0);
+	assert_true(nl[1].expired);
+	assert_false(nl[0].expired || nl[2].expired);
+	/* .5 (2) tries again: nobody holds 2 more than it. */
+	assert_int_equal(session_open(t, &a, &nl[4], 40, &ns[4]), -EBUSY);
+	/* .7 (0): .5 holds 2 > 1, but its idle one is ns[0] only (ns[2] in flight). */
+	assert_int_equal(session_open(t, &c, &nl[5], 50, &ns[5]), 0);
+	assert_true(nl[0].expired);
+	assert_false(nl[2].expired || nl[3].expired);
+	/* One each: .8 is refused, nobody gives up a slot to an equal. */
+	assert_int_equal(session_open(t, &d, &nl[6], 60, &ns[6]), -EBUSY);
+	assert_false(nl[2].expired || nl[3].expired || nl[5].expired);
+	session_table_free(t);
+}
+
+/*
+ * Re-attack 16h F3: one prefix failing once at each expiry of its own block (one request
+ * a minute) filled the pool, whose blocks then hit every laptop of every prefix. The pool
+ * counts only a prefix's free failures: past them the prefix slows itself alone.
+ */
+static void test_backoff_net_pool_one_prefix(void **state)
+{
+	struct session_table *t = backoff_table(60000);
+	uint64_t now = 100;
+	for (int k = 0; k < 20; k++, now += 60001)
+		assert_int_equal(net_fail_once(t, 1, now), 1);
+	assert_int_equal(net_fail_once(t, 1, now), 1);
+	assert_int_equal(net_fail_once(t, 1, now + 1), 0); /* the prefix itself waits */
+	assert_int_equal(net_fail_once(t, 2, now + 1), 1); /* another prefix is asked */
+	session_table_free(t);
+}
+
 /* Link errors (a byte of junk every so often) never keep a session alive. */
 static void test_link_errors_do_not_keep_alive(void **state)
 {
@@ -916,6 +974,8 @@ int main(void)
 	    cmocka_unit_test(test_net_emergency_reset_refused),
 	    cmocka_unit_test(test_backoff_net_share),
 	    cmocka_unit_test(test_backoff_net_pool),
+	    cmocka_unit_test(test_backoff_net_pool_one_prefix),
+	    cmocka_unit_test(test_net_fair_share),
 	    cmocka_unit_test_setup_teardown(test_link_errors_do_not_keep_alive, setup, teardown),
 	    cmocka_unit_test(test_progress_rule),
 	};
