@@ -40,8 +40,10 @@ static int h_login(struct api_req *r, json_t **ret)
 		snprintf(who.addr, sizeof(who.addr), "%s", r->actor.addr);
 		portal_audit(r->p, &who, "login", user, err);
 		err = api_error(r, ret, err);
-		if (retry)
+		if (retry) {
 			json_object_set_new(*ret, "retry_after", json_integer(retry));
+			r->retry_after = retry;
+		}
 		return err;
 	}
 	portal_audit(r->p, &a, "login", user, 0);

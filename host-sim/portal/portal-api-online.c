@@ -26,10 +26,23 @@ static void peer_of(struct api_req *r, struct portal_peer *peer)
 	snprintf(peer->addr, sizeof(peer->addr), "%s", r->actor.addr);
 }
 
+/* A refusal; RATE_LIMITED says how long to wait, in the body and in Retry-After. */
+static int refused(struct api_req *r, json_t **ret, int err, long retry_after)
+{
+	int status = api_error(r, ret, err);
+
+	if (retry_after > 0) {
+		json_object_set_new(*ret, "retry_after", json_integer(retry_after));
+		r->retry_after = retry_after;
+	}
+	return status;
+}
+
 static int h_activation(struct api_req *r, json_t **ret)
 {
 	struct portal_peer peer = {0};
 	size_t len = 0;
+	long retry = 0;
 	int err;
 
 	if (!r->is_protobuf)
@@ -38,12 +51,13 @@ static int h_activation(struct api_req *r, json_t **ret)
 	if (!r->raw)
 		return api_error(r, ret, -ENOMEM);
 	peer_of(r, &peer);
-	err = portal_online_activate(r->p, &peer, (const uint8_t *)r->body, r->body_len,
-	                             utc_now_s(), r->raw, svcport_v1_SignedCommand_size, &len);
+	err =
+	    portal_online_activate(r->p, &peer, (const uint8_t *)r->body, r->body_len, utc_now_s(),
+	                           r->raw, svcport_v1_SignedCommand_size, &len, &retry);
 	if (err < 0) {
 		free(r->raw);
 		r->raw = NULL;
-		return api_error(r, ret, err);
+		return refused(r, ret, err, retry);
 	}
 	r->raw_len = len;
 	return 200;
@@ -53,14 +67,16 @@ static int h_receipt(struct api_req *r, json_t **ret)
 {
 	struct portal_peer peer = {0};
 	struct portal_receipt_info info;
+	long retry = 0;
 	int err;
 
 	if (!r->is_protobuf)
 		return api_bad(ret, "send application/x-protobuf: a DeviceReceipt");
 	peer_of(r, &peer);
-	err = portal_online_receipt(r->p, &peer, (const uint8_t *)r->body, r->body_len, &info);
+	err = portal_online_receipt(r->p, &peer, (const uint8_t *)r->body, r->body_len, utc_now_s(),
+	                            &info, &retry);
 	if (err < 0)
-		return api_error(r, ret, err);
+		return refused(r, ret, err, retry);
 	*ret = json_pack("{s:s, s:s, s:s, s:s}", "action", names_action(info.body.action), "result",
 	                 names_error(info.body.result), "state",
 	                 names_lockdown(info.body.new_state), "status", info.status);

@@ -112,6 +112,12 @@ static void reply(struct evhttp_request *req, int status, json_t *obj, const str
 	if (b && r->raw)
 		evbuffer_add(b, r->raw, r->raw_len);
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (r->retry_after > 0) { /* RFC 9110 §10.2.3: delay-seconds */
+		char secs[24];
+
+		snprintf(secs, sizeof(secs), "%ld", r->retry_after);
+		evhttp_add_header(h, "Retry-After", secs);
+	}
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (b && text)
 		evbuffer_add_printf(b, "%s\n", text);

@@ -43,6 +43,7 @@ struct api_req {
 	bool is_protobuf; /* body sent as application/x-protobuf (the device endpoints) */
 	uint8_t *raw;     /* a protobuf answer instead of JSON (malloc'd; the dispatcher frees) */
 	size_t raw_len;
+	long retry_after; /* > 0: a RATE_LIMITED answer's Retry-After (seconds) */
 	struct portal_actor actor;
 	char token[PORTAL_TOKEN_LEN + 1];
 };

@@ -7,6 +7,7 @@
 
 #include "manual-code.h"
 #include "pki.h"
+#include "portal-gate.h"
 #include "portal.h"
 
 #define PORTAL_ROOT_KEY   "root.key"
@@ -23,6 +24,7 @@ struct portal {
 	sqlite3 *db;
 	struct pki_rng rng;
 	char why[256];
+	struct portal_gate gate; /* the device endpoints' strangers (portal-online.c) */
 };
 
 /* Sets the reason of a refusal and returns err. */

@@ -31,6 +31,8 @@ struct online_work {
 	char marker[PORTAL_NAME_MAX];
 	struct portal_actor actor;
 	char target[PORTAL_TARGET_MAX];
+	bool proved;  /* the device proved who it is: never a stranger from here on */
+	bool counted; /* a stranger's refusal only counted for its address' summary */
 };
 
 static sqlite3_stmt *prep2(struct portal *p, const char *sql, const char *mt, const char *sn)
@@ -78,6 +80,7 @@ static void device_name(struct online_work *w, const svcport_v1_DeviceId *id)
  * owner's name (attack 16o F4). */
 static void device_proved(struct online_work *w)
 {
+	w->proved = true;
 	snprintf(w->actor.user, sizeof(w->actor.user), "device %s", w->target);
 	snprintf(w->actor.org, sizeof(w->actor.org), "%s", w->dev.owner);
 }
@@ -107,6 +110,17 @@ static int statement_check(struct portal *p, struct online_work *w)
 	if (!ok)
 		return portal_refuse(
 		    p, -EBADMSG, "the CA statement is not signed by %s's device key", w->target);
+	return 0;
+}
+
+/*
+ * The statement is not older than the one the portal holds. Checked once the device proved
+ * itself with it (its certificate chains to the statement's CA): an old statement is
+ * public, so a stranger replaying one is refused as a stranger (UNAUTHENTICATED) and
+ * throttled, while the holder of an old CA's key is named in the owner's audit.
+ */
+static int statement_age_check(struct portal *p, struct online_work *w)
+{
 	if (stored_ca_get(p, w) < 0)
 		return -EIO;
 	if (w->stored_at > (int64_t)w->sb.issued_at ||
@@ -131,8 +145,9 @@ static bool is_subject_serial(const mbedtls_x509_crt *crt, const char *name)
 	return false;
 }
 
-/* The TLS client certificate: present, issued by w->ca, naming the device. */
-static int peer_check(struct portal *p, const struct portal_peer *peer, struct online_work *w)
+/* The TLS client certificate: present, issued by ca, naming the device. */
+static int peer_check(struct portal *p, const struct portal_peer *peer, struct online_work *w,
+                      const uint8_t *ca_der, size_t ca_len)
 {
 	mbedtls_x509_crt leaf, ca;
 	uint32_t flags = 0;
@@ -145,7 +160,7 @@ static int peer_check(struct portal *p, const struct portal_peer *peer, struct o
 	mbedtls_x509_crt_init(&leaf);
 	mbedtls_x509_crt_init(&ca);
 	if (mbedtls_x509_crt_parse_der(&leaf, peer->cert, peer->cert_len) != 0 ||
-	    mbedtls_x509_crt_parse_der(&ca, w->ca, w->ca_len) != 0 ||
+	    mbedtls_x509_crt_parse_der(&ca, ca_der, ca_len) != 0 ||
 	    mbedtls_x509_crt_verify(&leaf, &ca, NULL, NULL, &flags, NULL, NULL) != 0)
 		err = portal_refuse(p, -ENOKEY,
 		                    "the TLS client certificate does not chain to %s's internal CA "
@@ -263,15 +278,18 @@ static int activate_checks(struct portal *p, const struct portal_peer *peer, str
 	int err;
 
 	if (!peer->cert) /* the cheapest check first: nothing parsed, nothing verified */
-		return peer_check(p, peer, w);
+		return peer_check(p, peer, w, NULL, 0);
 	if (pbio_decode(svcport_v1_OnlineActivationRequest_fields, &w->req, req, len) < 0 ||
 	    !w->req.has_statement || !w->req.has_challenge)
 		return portal_refuse(p, -EINVAL, "not an OnlineActivationRequest");
 	err = statement_check(p, w);
 	if (err == 0)
-		err = peer_check(p, peer, w);
+		err = peer_check(p, peer, w, w->sb.internal_ca_certificate.bytes,
+		                 w->sb.internal_ca_certificate.size);
 	if (err == 0)
 		device_proved(w); /* its key signed the statement, its certificate chains */
+	if (err == 0)
+		err = statement_age_check(p, w);
 	if (err == 0 && (pbio_decode(svcport_v1_ChallengeBody_fields, &w->chb,
 	                             w->req.challenge.body.bytes, w->req.challenge.body.size) < 0 ||
 	                 !w->chb.has_device ||
@@ -281,6 +299,59 @@ static int activate_checks(struct portal *p, const struct portal_peer *peer, str
 	if (err == 0)
 		err = mark_check(p, w, now);
 	return err;
+}
+
+/* One summary record per address and wait: what its strangers were refused meanwhile. */
+static void summary_write(const struct portal_gate_summary *s, void *ud)
+{
+	struct portal *p = ud;
+	struct portal_actor a = {0};
+
+	snprintf(a.user, sizeof(a.user), "device ?");
+	snprintf(a.addr, sizeof(a.addr), "%s", s->key);
+	portal_refuse(p, -EBUSY,
+	              "%ld refused requests from %s in the last %lld s (%lld to %lld), not "
+	              "recorded one by one: requests that proved no device, past the address' "
+	              "free refusals",
+	              s->refused, s->key, (long long)(s->until - s->from), (long long)s->from,
+	              (long long)s->until);
+	portal_audit(p, &a, "device.refused", s->key, -EBUSY);
+}
+
+int portal_online_flush(struct portal *p, int64_t now, bool final)
+{
+	char why[sizeof(p->why)];
+	int n;
+
+	memcpy(why, p->why, sizeof(why));
+	n = portal_gate_flush(&p->gate, now, final, summary_write, p);
+	memcpy(p->why, why, sizeof(why));
+	return n;
+}
+
+/*
+ * A refusal before the device proved itself is a stranger's (no certificate, one that does
+ * not chain, a statement its device key did not sign, an unknown device, a stranger's
+ * bytes): recorded while its address has free refusals left, then only counted for the
+ * address' summary and answered RATE_LIMITED with the wait. A device that proved itself
+ * never gets here, whoever shares its address (attack 16o F4, docs/portal-api.md).
+ */
+static int stranger_gate(struct portal *p, struct online_work *w, int err, int64_t now,
+                         long *ret_retry_after)
+{
+	long left;
+
+	if (err == 0 || w->proved || err == -EIO || err == -ENOMEM)
+		return err;
+	left = portal_gate_refused(&p->gate, w->actor.addr, now);
+	if (left == 0)
+		return err;
+	w->counted = true;
+	*ret_retry_after = left;
+	return portal_refuse(p, -EBUSY,
+	                     "too many refused device requests from this address: try again in "
+	                     "%ld s",
+	                     left);
 }
 
 /* The work of one request, its actor the device at the peer's address (named once known). */
@@ -296,19 +367,24 @@ static struct online_work *work_new(const struct portal_peer *peer)
 }
 
 int portal_online_activate(struct portal *p, const struct portal_peer *peer, const uint8_t *req,
-                           size_t len, int64_t now, uint8_t *out, size_t cap, size_t *ret_len)
+                           size_t len, int64_t now, uint8_t *out, size_t cap, size_t *ret_len,
+                           long *ret_retry_after)
 {
 	struct online_work *w = work_new(peer);
 	int err;
 
+	*ret_retry_after = 0;
 	if (!w)
 		return -ENOMEM;
+	(void)portal_online_flush(p, now, false);
 	err = activate_checks(p, peer, w, req, len, now);
+	err = stranger_gate(p, w, err, now, ret_retry_after);
 	if (err == 0)
 		err = activate_commit(p, w, now, out, cap, ret_len);
 	if (err == 0)
 		snprintf(p->why, sizeof(p->why), "signed for %s's mark", w->marker);
-	portal_audit(p, &w->actor, "device.online_activate", w->target, err);
+	if (!w->counted)
+		portal_audit(p, &w->actor, "device.online_activate", w->target, err);
 	if (err == 0)
 		p->why[0] = '\0';
 	mbedtls_platform_zeroize(w->dev.code, sizeof(w->dev.code));
@@ -324,7 +400,7 @@ static int receipt_checks(struct portal *p, const struct portal_peer *peer, stru
 	int err;
 
 	if (!peer->cert)
-		return peer_check(p, peer, w);
+		return peer_check(p, peer, w, NULL, 0);
 	if (pbio_decode(svcport_v1_DeviceReceipt_fields, &r, receipt, len) < 0 ||
 	    pbio_decode(svcport_v1_ReceiptBody_fields, &b, r.body.bytes, r.body.size) < 0 ||
 	    !b.has_device)
@@ -338,29 +414,34 @@ static int receipt_checks(struct portal *p, const struct portal_peer *peer, stru
 	if (w->stored_at < 0)
 		return portal_refuse(p, -ENOKEY, "no CA statement of %s: activate online first",
 		                     w->target);
-	err = peer_check(p, peer, w);
+	err = peer_check(p, peer, w, w->ca, w->ca_len);
 	if (err == 0)
 		device_proved(w);
 	return err;
 }
 
 int portal_online_receipt(struct portal *p, const struct portal_peer *peer, const uint8_t *receipt,
-                          size_t len, struct portal_receipt_info *ret)
+                          size_t len, int64_t now, struct portal_receipt_info *ret,
+                          long *ret_retry_after)
 {
 	struct online_work *w = work_new(peer);
 	int err;
 
+	*ret_retry_after = 0;
 	if (!w)
 		return -ENOMEM;
+	(void)portal_online_flush(p, now, false);
 	err = receipt_checks(p, peer, w, receipt, len);
+	err = stranger_gate(p, w, err, now, ret_retry_after);
 	if (err == 0)
 		err = portal_receipt(p, receipt, len, ret);
 	/* A successful Activate spends any mark, as a phone's receipt does. */
 	if (err == 0 && ret->body.action == svcport_v1_Action_ACTION_ACTIVATE &&
 	    ret->body.result == svcport_v1_ErrorCode_ERROR_NONE &&
-	    portal_ready_take(p, w->dev.mt, w->dev.sn, utc_now_s()) < 0)
+	    portal_ready_take(p, w->dev.mt, w->dev.sn, now) < 0)
 		p->why[0] = '\0'; /* no mark to clear is the usual case */
-	portal_audit(p, &w->actor, "device.online_receipt", w->target, err);
+	if (!w->counted)
+		portal_audit(p, &w->actor, "device.online_receipt", w->target, err);
 	mbedtls_platform_zeroize(w->dev.code, sizeof(w->dev.code));
 	free(w);
 	return err;

@@ -13,6 +13,7 @@
 
 #include "portal-api.h"
 #include "portal-internal.h"
+#include "portal-online.h"
 #include "utc.h"
 
 static int tls_load(struct api_server *srv);
@@ -77,6 +78,17 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	    (made && api_server_reload(srv) < 0))
 		fprintf(stderr, "portal: reload failed, certificates unchanged: %s\n",
 		        portal_why(srv->p));
+}
+
+/* Every minute: the summary records of the device endpoints' waits that ended, so a
+ * stranger's count is written even when no request follows (portal-gate.h). */
+static void on_gate_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	(void)portal_online_flush(srv->p, utc_now_s(), false);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -171,7 +183,8 @@ static void ready(struct portal_serve_opts *o, uint16_t port)
 int portal_serve(struct portal *p, struct portal_serve_opts *o)
 {
 	struct api_server srv = {.p = p, .opts = o};
-	struct event *sig_int = NULL, *sig_term = NULL, *sig_hup = NULL;
+	struct event *sig_int = NULL, *sig_term = NULL, *sig_hup = NULL, *tick = NULL;
+	const struct timeval minute = {.tv_sec = 60};
 	uint16_t port = 0;
 	bool made = false;
 	int err;
@@ -196,12 +209,15 @@ int portal_serve(struct portal *p, struct portal_serve_opts *o)
 	sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	sig_hup = evsignal_new(srv.base, SIGHUP, on_hup, &srv);
-	if (err == 0 && (!sig_int || !sig_term || !sig_hup || evsignal_add(sig_int, NULL) < 0 ||
-	                 evsignal_add(sig_term, NULL) < 0 || evsignal_add(sig_hup, NULL) < 0))
+	tick = event_new(srv.base, -1, EV_PERSIST, on_gate_tick, &srv);
+	if (err == 0 && (!sig_int || !sig_term || !sig_hup || !tick ||
+	                 evsignal_add(sig_int, NULL) < 0 || evsignal_add(sig_term, NULL) < 0 ||
+	                 evsignal_add(sig_hup, NULL) < 0 || event_add(tick, &minute) < 0))
 		err = -ENOMEM;
 	if (err == 0) {
 		ready(o, port);
 		event_base_dispatch(srv.base);
+		(void)portal_online_flush(p, utc_now_s(), true); /* no count is lost at a stop */
 	}
 	if (srv.http)
 		evhttp_free(srv.http);
@@ -218,6 +234,8 @@ int portal_serve(struct portal *p, struct portal_serve_opts *o)
 		event_free(sig_term);
 	if (sig_hup)
 		event_free(sig_hup);
+	if (tick)
+		event_free(tick);
 	event_base_free(srv.base);
 	return err;
 }

@@ -409,7 +409,7 @@ static int post_device(struct world *w, const char *body_file, const char *cert_
 	static char out[8192];
 	char url[96], data[160], chain[160], key[160];
 	char *argv[24] = {"curl",
-	                  "-sS",
+	                  "-sSi",
 	                  "--cacert",
 	                  w->trust,
 	                  "-w",
@@ -502,6 +502,12 @@ static void test_device_endpoint_refusals(void **state)
 	                            "'device.online_activate' AND org='acme' AND actor LIKE "
 	                            "'device " MT "-" SN2 "@%';"),
 	                 1);
+	/* Five strangers' refusals were the address' free ones (the device's, after them, was
+	 * not gated): the next stranger waits, with no record of its own (portal-gate.h). */
+	assert_int_equal(post_device(w, body, NULL, "Retry-After: "), 429);
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM audit WHERE action LIKE "
+	                            "'device.online%' OR action='device.refused';"),
+	                 6);
 }
 
 /* The hostile portal's next answers (hostile-portal.py reads the file at each connection). */
