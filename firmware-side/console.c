@@ -317,6 +317,7 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 	                         .link = svcport_v1_LinkKind_LINK_KIND_UNSPECIFIED,
 	                         .result = svcport_v1_ErrorCode_ERROR_NONE};
 
+	const bool was_active = b->st.lockdown_state == svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
 	enum bmc_hold hold;
 	int ret = bmc_commit(b, next, &ae, &hold);
 
@@ -335,8 +336,11 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 		                                   : " and written, not durable yet",
 		         strerror(-ret));
 	}
+	/* An activation: the backup component's copy waits for it (re-attack 13c, H1). */
+	if (ret == 0)
+		sedak_component_after_commit(b, was_active);
 	if (step->sed_ak_changed)
-		console_sed_after_commit(b, r);
+		console_sed_after_commit(b, r, step);
 	if (step->after_commit && step->after_commit(b) < 0)
 		console_fail(r, AE(INTERNAL),
 		             "stored, but the secure element did not take it: "
