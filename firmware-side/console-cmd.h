@@ -143,6 +143,11 @@ svcport_admin_v1_AdminError console_uefi_check(struct bmc *b, const svcport_v1_B
  * no confirmation by the Administrator+ (reset_unconfirmed; docs/bmc.md "Resets
  * and activation"). */
 bool console_is_reset_open(const svcport_v1_BmcState *st);
+/* What a reset's window refuses: a weaker sensor or policy would outlive the
+ * confirmation, as an account would (re-attack 13c, M1). */
+#define CONSOLE_RESET_OPEN_WEAKER                                                                  \
+	"the BMC was reset and the Administrator+ has not confirmed it: activate (with the "       \
+	"UEFI password) before weakening protection"
 /* While a reset is open and a UEFI password is set: AE(OK) only if pw is it
  * (what names the command in the refusal); else AE(OK). */
 svcport_admin_v1_AdminError console_reset_uefi_gate(struct bmc *b, const svcport_v1_BmcState *st,

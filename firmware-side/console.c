@@ -173,6 +173,8 @@ static CONSOLE_HANDLER(cmd_sensors_set)
 	if (weaker && !console_is_admin_plus(step))
 		return console_fail(r, AE(ROLE_FORBIDDEN),
 		                    "loosening a sensor weakens protection: Administrator+ only");
+	if (weaker && console_is_reset_open(next))
+		return console_fail(r, AE(INVALID_STATE), CONSOLE_RESET_OPEN_WEAKER);
 	next->has_sensors = true;
 	next->sensors = req->cmd.sensors_set.sensors;
 	step->event = "admin-sensors-set";

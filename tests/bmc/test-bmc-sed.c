@@ -1004,6 +1004,64 @@ static void component_copy_before_reset_is_not_restorable(void **state)
 	assert_true(st()->sed_ak_present);
 }
 
+/* One console change in a reset's window: refused (INVALID_STATE), nothing changed. */
+static void refused_in_window(void)
+{
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(req.which_cmd, PW), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "has not confirmed it"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/*
+ * Re-attack 13c, M1: in a reset's window the new Administrator+ (whoever reset
+ * the BMC) loosened sensors and policies and chose the first UEFI password; all
+ * of it outlived the owner's confirmation, the UEFI password locked him out.
+ */
+static void reset_window_refuses_weakening(void **state)
+{
+	sed_server(false, false); /* the policy keeps the AK: ACTIVE after the reset */
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.intrusion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_step_threshold = 5;
+	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
+	handset_reset();
+
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.motion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_step_threshold = 5;
+	req.which_cmd = CMD(sensors_set);
+	refused_in_window(); /* the intrusion sensor off */
+	new_req();
+	strcpy(req.cmd.policy_set.name, "ble-presence");
+	req.cmd.policy_set.value = true;
+	req.which_cmd = CMD(policy_set);
+	refused_in_window();
+	new_req();
+	strcpy(req.cmd.uefi_password_set.new_password, "the thief's");
+	req.which_cmd = CMD(uefi_password_set);
+	refused_in_window();
+	/* The protective direction stays open. */
+	new_req();
+	strcpy(req.cmd.policy_set.name, "password-reset-clears-sed-ak");
+	req.cmd.policy_set.value = true;
+	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
+	/* The Administrator+'s activation confirms the reset: then all of it. */
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_false(st()->reset_unconfirmed);
+	new_req();
+	strcpy(req.cmd.uefi_password_set.new_password, UEFI_PW);
+	assert_int_equal(run(CMD(uefi_password_set), PW), AE(OK));
+	new_req();
+	strcpy(req.cmd.policy_set.name, "ble-presence");
+	req.cmd.policy_set.value = true;
+	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1032,6 +1090,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(component_copy_before_reset_is_not_restorable,
 	                                    setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(reset_window_refuses_weakening, setup_blank, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
