@@ -191,11 +191,11 @@ svcport_v1_SedComponent sedak_component_status(const struct bmc *b, char *detail
 	 * locked): nothing to restore, and no reason to refuse sed generate (re-attack
 	 * 13c, M2). */
 	if (in.generation < st->sed_ak_generation) {
-		snprintf(
-		    detail, cap, "holds an older AK of this server (generation %llu < %llu): %s",
-		    (unsigned long long)in.generation, (unsigned long long)st->sed_ak_generation,
-		    st->sed_ak_present ? "the board's is copied at the next activation"
-		                       : "not restorable after a reset");
+		snprintf(detail, cap, "an older copy (generation %llu < %llu): %s",
+		         (unsigned long long)in.generation,
+		         (unsigned long long)st->sed_ak_generation,
+		         st->sed_ak_present ? "replaced at the next activation"
+		                            : "not restorable after a reset");
 		return svcport_v1_SedComponent_SED_COMPONENT_EMPTY;
 	}
 	return svcport_v1_SedComponent_SED_COMPONENT_RESTORABLE;
