@@ -228,3 +228,38 @@ int bmcd_options_parse(int argc, char **argv, struct options *o)
 	}
 	return o->init ? 0 : host_path_set(o);
 }
+
+/* path made absolute and resolved where it exists (a folder not made yet: as given). */
+static void resolved(const char *path, char out[PATH_MAX])
+{
+	if (!realpath(path, out))
+		snprintf(out, PATH_MAX, "%s", path);
+}
+
+/* True if a is b or a folder under b. */
+static bool is_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	while (n > 1 && b[n - 1] == '/')
+		n--;
+	return strncmp(a, b, n) == 0 && (a[n] == 0 || a[n] == '/' || (n == 1 && b[0] == '/'));
+}
+
+int bmcd_component_paths_check(const char *component, const char *key)
+{
+	char c[PATH_MAX], k[PATH_MAX];
+
+	if (!component || !key)
+		return 0;
+	resolved(component, c);
+	resolved(key, k);
+	if (!is_within(k, c) && !is_within(c, k))
+		return 0;
+	fprintf(stderr,
+	        "svcport-bmcd: --sed-component-key %s: the component's key may not be in its "
+	        "folder %s (whoever takes the component would read the AK): give the key "
+	        "store of the component's chip\n",
+	        key, component);
+	return -1;
+}

@@ -30,5 +30,11 @@ struct options {
 /* Parses argv into o. 0, or the exit code (2: usage; -1: --help or --version printed, exit 0). */
 int bmcd_options_parse(int argc, char **argv, struct options *o)
     __attribute__((warn_unused_result));
+/*
+ * The component's key folder may not be the component's folder, nor lie inside it
+ * (or hold it): box and key on one medium are readable offline by whoever takes the
+ * component (re-attack 13c, M3). NULL paths pass. 0, or -1 (said on stderr).
+ */
+int bmcd_component_paths_check(const char *component, const char *key);
 
 #endif

@@ -391,6 +391,8 @@ static int serve(const struct options *o, const struct bmc_env *env)
 	for (int i = 0; i < MAX_ADMINS; i++)
 		d.adm[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
+	if (bmcd_component_paths_check(bo.sed_component, bo.sed_component_key) < 0)
+		return 1;
 	ret = presence_open(&o->presence, &d.hw, &bo.presence, hw_desc, sizeof(hw_desc));
 	if (ret < 0) {
 		fprintf(stderr, "svcport-bmcd: %s: %s\n", hw_desc, strerror(-ret));

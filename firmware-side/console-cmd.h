@@ -47,8 +47,10 @@ struct console_step {
 	char detail[96];
 	/* Run after a successful commit (e.g. the SE pins new anchors). */
 	int (*after_commit)(struct bmc *b);
-	/* The SED AK changed: after the commit the backup component gets it. */
+	/* The SED AK changed: after the commit the backup component gets it (while
+	 * the board is ACTIVE, or at once when it came from that component). */
 	bool sed_ak_changed;
+	bool sed_ak_from_component;
 	/* The handler refused, and the refusal is audited under event: next is the
 	 * state unchanged, the commit adds only the audit record (manual activation). */
 	bool audit_refusal;
@@ -118,7 +120,8 @@ CONSOLE_HANDLER(console_sed_restore);
 CONSOLE_HANDLER(console_sed_generate);
 CONSOLE_HANDLER(console_sed_component_restore);
 /* After a commit that changed the AK: the backup component's copy; r notes a failure. */
-void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r);
+void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r,
+                              const struct console_step *step);
 /* console-account.c: the accounts and their passwords. */
 CONSOLE_HANDLER(console_password_set);
 CONSOLE_HANDLER(console_account_add);
@@ -140,6 +143,11 @@ svcport_admin_v1_AdminError console_uefi_check(struct bmc *b, const svcport_v1_B
  * no confirmation by the Administrator+ (reset_unconfirmed; docs/bmc.md "Resets
  * and activation"). */
 bool console_is_reset_open(const svcport_v1_BmcState *st);
+/* What a reset's window refuses: a weaker sensor or policy would outlive the
+ * confirmation, as an account would (re-attack 13c, M1). */
+#define CONSOLE_RESET_OPEN_WEAKER                                                                  \
+	"the BMC was reset and the Administrator+ has not confirmed it: activate (with the "       \
+	"UEFI password) before weakening protection"
 /* While a reset is open and a UEFI password is set: AE(OK) only if pw is it
  * (what names the command in the refusal); else AE(OK). */
 svcport_admin_v1_AdminError console_reset_uefi_gate(struct bmc *b, const svcport_v1_BmcState *st,

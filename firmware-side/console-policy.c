@@ -70,6 +70,8 @@ CONSOLE_HANDLER(console_policy_set)
 	if (p->value == pol->weak && !console_is_admin_plus(step))
 		return console_fail(r, AE(ROLE_FORBIDDEN),
 		                    "this value weakens protection: Administrator+ only");
+	if (p->value == pol->weak && console_is_reset_open(next))
+		return console_fail(r, AE(INVALID_STATE), CONSOLE_RESET_OPEN_WEAKER);
 	*pol->field(next) = pol->inverted ? !p->value : p->value;
 	step->event = "policy-set";
 	snprintf(step->detail, sizeof(step->detail), "%s=%s", p->name, p->value ? "true" : "false");
@@ -133,6 +135,14 @@ CONSOLE_HANDLER(console_uefi_set)
 
 	if (strlen(in->new_password) < CONSOLE_PASSWORD_MIN)
 		return console_fail(r, AE(INVALID_STATE), "UEFI password: at least 8 characters");
+	/* A first UEFI password chosen in a reset's window would outlive the
+	 * confirmation and lock the owner out of activate, factory reset and clear
+	 * (re-attack 13c, M1). Replacing one needs it, below. */
+	if (!console_has_uefi(next) && console_is_reset_open(next))
+		return console_fail(
+		    r, AE(INVALID_STATE),
+		    "the BMC was reset and the Administrator+ has not confirmed it: "
+		    "activate before setting a UEFI password");
 	/* Replacing one needs it: an Administrator+ session alone does not. */
 	if (console_has_uefi(next) && console_uefi_check(b, next, in->current, r) != AE(OK))
 		return r->error;

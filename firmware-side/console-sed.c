@@ -240,20 +240,34 @@ CONSOLE_HANDLER(console_sed_component_restore)
 		    "a reset cleared the SED AK after the component's copy: restore "
 		    "it from a backup (sed restore) or the drive set's passphrase");
 	}
-	/* The drive set comes back with the AK: a passphrase AK stays its set's. */
+	/* The drive set comes back with the AK: a passphrase AK stays its set's. The
+	 * board's generation goes up by one as at every change, never to the copy's:
+	 * its header is only as good as the component's key, and a forged copy at
+	 * 2^64-1 wrapped the generation so that a copy from before a reset restored
+	 * (re-attack 13c, H2). The copy is rewritten at the new generation after the
+	 * commit (the same component: it gave the AK). */
 	e = set_ak(b, next, ak, copy.drive_set, r, step);
 	mbedtls_platform_zeroize(ak, sizeof(ak));
-	next->sed_ak_generation = gen; /* the same AK as the component's copy */
+	step->sed_ak_from_component = true;
 	step->event = "sed-restore-component";
 	snprintf(step->detail, sizeof(step->detail), "generation=%llu%s%.32s",
 	         (unsigned long long)gen, copy.drive_set[0] ? " drive-set=" : "", copy.drive_set);
 	return e;
 }
 
-void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r)
+void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r,
+                              const struct console_step *step)
 {
 	char why[96];
 
+	/* A locked board gives the AK to no component (re-attack 13c, H1): the copy is
+	 * made at the next activation. The AK the component itself gave goes back. */
+	if (!sedak_component_may_copy(bmc_state(b)) && !step->sed_ak_from_component) {
+		snprintf(r->message, sizeof(r->message),
+		         "the AK changed; the board is locked, so the backup component gets it "
+		         "at the next activation");
+		return;
+	}
 	if (sedak_component_update(b, why, sizeof(why)) < 0)
 		snprintf(r->message, sizeof(r->message), "the AK changed, but %s", why);
 }

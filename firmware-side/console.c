@@ -173,6 +173,8 @@ static CONSOLE_HANDLER(cmd_sensors_set)
 	if (weaker && !console_is_admin_plus(step))
 		return console_fail(r, AE(ROLE_FORBIDDEN),
 		                    "loosening a sensor weakens protection: Administrator+ only");
+	if (weaker && console_is_reset_open(next))
+		return console_fail(r, AE(INVALID_STATE), CONSOLE_RESET_OPEN_WEAKER);
 	next->has_sensors = true;
 	next->sensors = req->cmd.sensors_set.sensors;
 	step->event = "admin-sensors-set";
@@ -317,6 +319,7 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 	                         .link = svcport_v1_LinkKind_LINK_KIND_UNSPECIFIED,
 	                         .result = svcport_v1_ErrorCode_ERROR_NONE};
 
+	const bool was_active = b->st.lockdown_state == svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
 	enum bmc_hold hold;
 	int ret = bmc_commit(b, next, &ae, &hold);
 
@@ -335,8 +338,11 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 		                                   : " and written, not durable yet",
 		         strerror(-ret));
 	}
+	/* An activation: the backup component's copy waits for it (re-attack 13c, H1). */
+	if (ret == 0)
+		sedak_component_after_commit(b, was_active);
 	if (step->sed_ak_changed)
-		console_sed_after_commit(b, r);
+		console_sed_after_commit(b, r, step);
 	if (step->after_commit && step->after_commit(b) < 0)
 		console_fail(r, AE(INTERNAL),
 		             "stored, but the secure element did not take it: "

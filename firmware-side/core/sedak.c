@@ -134,20 +134,38 @@ int sedak_component_update(struct bmc *b, char *why, size_t cap)
 	return ret;
 }
 
+/* The board's AK may leave it for the component only while it is ACTIVE: a locked
+ * board refuses the AK to everyone (DESIGN §4.6), and nothing authenticates a
+ * component, so whatever is fitted would receive it (re-attack 13c, H1). */
+bool sedak_component_may_copy(const svcport_v1_BmcState *st)
+{
+	return st->lockdown_state == svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
+}
+
 void sedak_component_sync(struct bmc *b)
 {
 	struct sedcomp_info in;
 	char why[96];
+	bool ours;
 
-	if (!b->st.sed_ak_present || !b->st.has_identity)
+	if (!b->st.sed_ak_present || !b->st.has_identity || !sedak_component_may_copy(&b->st))
 		return;
 	sedcomp_probe(b->sed_component[0] ? b->sed_component : NULL, &b->sed_keys, &in);
+	ours = in.health == SEDCOMP_HOLDS && strcmp(in.mt, server_mt(&b->st)) == 0 &&
+	       strcmp(in.sn, server_sn(&b->st)) == 0;
 	/* Empty: the first copy. This server's copy in the old format (its key beside
-	 * the box): rewritten sealed by the key store, and the old key removed. */
+	 * the box): rewritten sealed by the key store, and the old key removed. This
+	 * server's older copy (an AK change made while locked): the board's AK. A
+	 * newer one (a moved component on a new board) is never replaced here. */
 	if (in.health == SEDCOMP_EMPTY ||
-	    (in.health == SEDCOMP_HOLDS && in.old_format && strcmp(in.mt, server_mt(&b->st)) == 0 &&
-	     strcmp(in.sn, server_sn(&b->st)) == 0))
+	    (ours && (in.old_format || in.generation < b->st.sed_ak_generation)))
 		(void)sedak_component_update(b, why, sizeof(why));
+}
+
+void sedak_component_after_commit(struct bmc *b, bool was_active)
+{
+	if (!was_active)
+		sedak_component_sync(b);
 }
 
 svcport_v1_SedComponent sedak_component_status(const struct bmc *b, char *detail, size_t cap)
@@ -166,7 +184,19 @@ svcport_v1_SedComponent sedak_component_status(const struct bmc *b, char *detail
 	       strcmp(in.sn, server_sn(st)) == 0;
 	if (!ours)
 		return svcport_v1_SedComponent_SED_COMPONENT_EMPTY;
-	return st->sed_ak_present && in.generation == st->sed_ak_generation
-	           ? svcport_v1_SedComponent_SED_COMPONENT_CURRENT
-	           : svcport_v1_SedComponent_SED_COMPONENT_RESTORABLE;
+	if (st->sed_ak_present && in.generation == st->sed_ak_generation)
+		return svcport_v1_SedComponent_SED_COMPONENT_CURRENT;
+	/* Older than the board's generation: from before a reset (never restored:
+	 * attack pass H1) or before an AK change not copied yet (the board was
+	 * locked): nothing to restore, and no reason to refuse sed generate (re-attack
+	 * 13c, M2). */
+	if (in.generation < st->sed_ak_generation) {
+		snprintf(detail, cap, "an older copy (generation %llu < %llu): %s",
+		         (unsigned long long)in.generation,
+		         (unsigned long long)st->sed_ak_generation,
+		         st->sed_ak_present ? "replaced at the next activation"
+		                            : "not restorable after a reset");
+		return svcport_v1_SedComponent_SED_COMPONENT_EMPTY;
+	}
+	return svcport_v1_SedComponent_SED_COMPONENT_RESTORABLE;
 }

@@ -59,10 +59,18 @@ int sedak_install(struct bmc *b, svcport_v1_BmcState *next, const uint8_t ak[SEA
  * component: never silently skipped, the caller reports it).
  */
 int sedak_component_update(struct bmc *b, char *why, size_t cap);
-/* At start: a component that holds nothing gets the board's AK (the factory's
- * first one, or a component newly fitted). A copy it holds, of this server or
- * another, is never replaced here. Failures show in the status. */
+/* True while the board's AK may be copied to the component: the board is ACTIVE
+ * (docs/bmc.md "Automatic backup component"). */
+bool sedak_component_may_copy(const svcport_v1_BmcState *st);
+/* At start and at every activation, only while the board is ACTIVE: a component
+ * that holds nothing gets the board's AK (the factory's first one, or a component
+ * newly fitted), and so does one holding this server's copy in the old format or
+ * of an older generation (a change made while locked). A newer copy of this
+ * server, or another server's, is never replaced here. Failures show in the status. */
 void sedak_component_sync(struct bmc *b);
+/* After a successful commit: if it made the board ACTIVE (was_active: before it),
+ * sedak_component_sync(). Every path that commits an activation calls it. */
+void sedak_component_after_commit(struct bmc *b, bool was_active);
 /* What the component holds, measured against the board's state; detail in words. */
 svcport_v1_SedComponent sedak_component_status(const struct bmc *b, char *detail, size_t cap);
 

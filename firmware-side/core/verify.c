@@ -17,6 +17,7 @@
 #include "bmc.h"
 #include "board.h"
 #include "pwhash.h"
+#include "sedak.h"
 #include "verify.h"
 #include "x509check.h"
 
@@ -281,7 +282,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 	enum bmc_hold hold;
 	pb_istream_t is;
 	char detail[160];
-	bool cacheable;
+	bool cacheable, was_active;
 	int slot;
 
 	*ret_action = svcport_v1_Action_ACTION_UNSPECIFIED;
@@ -332,6 +333,7 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 		goto out;
 
 	next = b->st;
+	was_active = b->st.lockdown_state == svcport_v1_LockdownState_LOCKDOWN_ACTIVE;
 	rc = bmc_action_apply(b, &body, ctx, &next, ret_result, ret_detail);
 	if (rc != E(ERROR_NONE))
 		goto out;
@@ -351,6 +353,8 @@ svcport_v1_ErrorCode bmc_cmd_submit(struct bmc *b, const svcport_v1_SignedComman
 		rc = E(INTERNAL);
 		goto out;
 	}
+	/* An activation: the backup component's copy waits for it (re-attack 13c, H1). */
+	sedak_component_after_commit(b, was_active);
 	if (make_receipt(b, &body, *ret_action, &ret_result->receipt) < 0) {
 		*ret_detail = "applied, but the receipt could not be signed";
 		rc = E(INTERNAL);

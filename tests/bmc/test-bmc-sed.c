@@ -285,8 +285,9 @@ static void component_backs_up_and_restores(void **state)
 	if (is_token())
 		skip();
 
-	/* The old server: its component is fitted and gets the factory's AK at start. */
-	tworld_setup(&other, "portal");
+	/* The old server: its component is fitted and gets the factory's AK at start
+	 * (BMC-managed: it ships ACTIVE; a locked board copies at its activation). */
+	tworld_setup(&other, "bmc");
 	snprintf(dir, sizeof(dir), "%s/component", other.dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	component_dir(&other, dir);
@@ -835,6 +836,232 @@ static void backup_after_reset_without_uefi(void **state)
 	assert_int_equal(backup_with(NULL), AE(OK));
 }
 
+/* Names the entries of dir are, for "nothing was written there". */
+static bool is_empty_dir(const char *dir)
+{
+	char names[256];
+
+	dir_names(dir, names, sizeof(names));
+	return names[0] == 0;
+}
+
+/*
+ * Re-attack 13c, H1: on a LOCKED board, whatever component was fitted got the AK
+ * at the next start (a thief's empty folders: bmcd drew the key into his chip and
+ * sealed the AK under it). The copy now waits for an ACTIVE board: the start
+ * writes nothing, an AK change while locked is not copied, the activation copies.
+ */
+static void component_waits_for_active(void **state)
+{
+	char dir[PATH_MAX];
+
+	assert_int_equal(st()->lockdown_state, LOCKED);
+	assert_true(st()->sed_ak_present);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	component_dir(&W, dir); /* fitted, then a start */
+	assert_true(is_empty_dir(dir));
+	if (!is_token())
+		assert_true(is_empty_dir(W.sed_component_key));
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(EMPTY));
+	/* An AK change while locked: in force, not copied, and said. */
+	set_password();
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_non_null(strstr(rep.message, "at the next activation"));
+	assert_true(is_empty_dir(dir));
+	/* The activation copies the board's AK. */
+	tworld_body(&W, &body, TAG(claim), ROLE(ORG_ADMIN), TPKI_ORG);
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+	assert_int_equal(activate(), E(ERROR_NONE));
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	assert_false(is_empty_dir(dir));
+}
+
+/* An old-format box (its key beside it: anyone can make one) of this server
+ * holding ak at generation gen, in dir. */
+static void old_box_write(const char *dir, uint64_t gen, const uint8_t ak[32])
+{
+	static const uint8_t key[AEAD_KEY_LEN] = {7}, iv[AEAD_IV_LEN] = {9};
+	char path[PATH_MAX + 32];
+	uint8_t box[256];
+	size_t n = 8;
+	FILE *f;
+
+	memcpy(box, "SVCCMP02", 8);
+	for (int i = 7; i >= 0; i--)
+		box[n++] = (uint8_t)(gen >> (8 * i));
+	box[n++] = (uint8_t)strlen(TPKI_MT);
+	memcpy(box + n, TPKI_MT, strlen(TPKI_MT));
+	n += strlen(TPKI_MT);
+	box[n++] = (uint8_t)strlen(TPKI_SN);
+	memcpy(box + n, TPKI_SN, strlen(TPKI_SN));
+	n += strlen(TPKI_SN);
+	box[n++] = 0;
+	memcpy(box + n, iv, sizeof(iv));
+	assert_int_equal(aead_seal(key, iv, box, n, ak, 32, box + n + sizeof(iv)), 0);
+	snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(box, 1, n + sizeof(iv) + 32 + AEAD_TAG_LEN, f),
+	                 n + sizeof(iv) + 32 + AEAD_TAG_LEN);
+	assert_int_equal(fclose(f), 0);
+	snprintf(path, sizeof(path), "%s/component.key", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(key, 1, sizeof(key), f), sizeof(key));
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The whole of path into buf; its length. */
+static size_t file_get(const char *path, uint8_t *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void file_put(const char *path, const uint8_t *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Re-attack 13c, H2: the board took the generation of the component's copy, a
+ * header only the component's key vouches for. A forged copy at 2^64-1, an AK
+ * change (the generation wrapped to 0), and the real copy from before the reset
+ * restored: the reset undone, the drives back. The generation now only goes up.
+ */
+static void component_generation_is_the_boards(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	uint8_t real[256], mine[32], got[32];
+	size_t real_len;
+	uint64_t gen;
+
+	sed_server(false, true);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	component_dir(&W, dir);
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+	real_len = file_get(path, real, sizeof(real)); /* the thief's copy of it */
+	handset_reset();                               /* clears the AK: generation + 1 */
+	assert_false(st()->sed_ak_present);
+	gen = st()->sed_ak_generation;
+	new_req();
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(INVALID_STATE));
+
+	memset(mine, 0x33, sizeof(mine));
+	old_box_write(dir, UINT64_MAX, mine);
+	new_req();
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(OK));
+	assert_int_equal(tworld_sed_ak(&W, got), 0);
+	assert_memory_equal(got, mine, 32);
+	assert_true(st()->sed_ak_generation == gen + 1); /* never the copy's */
+	new_req();
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_true(st()->sed_ak_generation == gen + 2);
+
+	/* The real copy from before the reset, put back: still older, refused. */
+	file_put(path, real, real_len);
+	tworld_snap(&W, &snap);
+	new_req();
+	assert_int_equal(run(CMD(sed_component_restore), PW), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/*
+ * Re-attack 13c, M2: after a reset cleared the AK the component's older copy was
+ * reported RESTORABLE, its restore refused and `sed generate` refused because of
+ * it: an owner without a backup could never use the server again.
+ */
+static void component_copy_before_reset_is_not_restorable(void **state)
+{
+	char dir[PATH_MAX];
+
+	sed_server(false, true);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	component_dir(&W, dir);
+	handset_reset();
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(EMPTY));
+	new_req();
+	assert_int_equal(run(CMD(status), PW), AE(OK));
+	assert_non_null(strstr(rep.body.status.sed_backup_component_detail, "not restorable"));
+	new_req();
+	req.cmd.sed_generate.erase_drives = true;
+	assert_int_equal(run(CMD(sed_generate), PW), AE(OK));
+	assert_true(st()->sed_ak_present);
+}
+
+/* One console change in a reset's window: refused (INVALID_STATE), nothing changed. */
+static void refused_in_window(void)
+{
+	tworld_snap(&W, &snap);
+	assert_int_equal(run(req.which_cmd, PW), AE(INVALID_STATE));
+	assert_non_null(strstr(rep.message, "has not confirmed it"));
+	assert_true(tworld_is_unchanged(&W, &snap));
+}
+
+/*
+ * Re-attack 13c, M1: in a reset's window the new Administrator+ (whoever reset
+ * the BMC) loosened sensors and policies and chose the first UEFI password; all
+ * of it outlived the owner's confirmation, the UEFI password locked him out.
+ */
+static void reset_window_refuses_weakening(void **state)
+{
+	sed_server(false, false); /* the policy keeps the AK: ACTIVE after the reset */
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.intrusion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_step_threshold = 5;
+	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
+	handset_reset();
+
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.motion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_step_threshold = 5;
+	req.which_cmd = CMD(sensors_set);
+	refused_in_window(); /* the intrusion sensor off */
+	new_req();
+	strcpy(req.cmd.policy_set.name, "ble-presence");
+	req.cmd.policy_set.value = true;
+	req.which_cmd = CMD(policy_set);
+	refused_in_window();
+	new_req();
+	strcpy(req.cmd.uefi_password_set.new_password, "the thief's");
+	req.which_cmd = CMD(uefi_password_set);
+	refused_in_window();
+	/* The protective direction stays open. */
+	new_req();
+	strcpy(req.cmd.policy_set.name, "password-reset-clears-sed-ak");
+	req.cmd.policy_set.value = true;
+	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
+	/* The Administrator+'s activation confirms the reset: then all of it. */
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_false(st()->reset_unconfirmed);
+	new_req();
+	strcpy(req.cmd.uefi_password_set.new_password, UEFI_PW);
+	assert_int_equal(run(CMD(uefi_password_set), PW), AE(OK));
+	new_req();
+	strcpy(req.cmd.policy_set.name, "ble-presence");
+	req.cmd.policy_set.value = true;
+	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +1085,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(backup_after_reset_default_policy, setup_blank,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(backup_after_reset_without_uefi, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(component_waits_for_active, setup_portal, teardown),
+	    cmocka_unit_test_setup_teardown(component_generation_is_the_boards, setup_blank,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(component_copy_before_reset_is_not_restorable,
+	                                    setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(reset_window_refuses_weakening, setup_blank, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

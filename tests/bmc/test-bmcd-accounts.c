@@ -600,10 +600,51 @@ static void accounts_uefi_and_code_from_the_console(void **state)
 	assert_int_equal(CTL(out, "--user", "bob", "--password", BOB_PW, "sensors", "show"), 1);
 }
 
+/* True if dir holds no entry but . and .. */
+static bool is_empty_dir(const char *folder)
+{
+	char cmd[PATH_MAX + 64];
+
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", folder);
+	return system(cmd) == 0;
+}
+
+/*
+ * Re-attack 13c, H1, with the real bmcd and a power cut: a thief opens the cover
+ * (LOCKED), fits an empty backup component (its flash and its chip) and cuts the
+ * power. At the start bmcd drew a key into his chip and sealed the AK under it.
+ * A locked board gives the component nothing; the owner's activation copies.
+ */
+static void locked_board_fills_no_component(void **state)
+{
+	char out[8192], hw[PATH_MAX], comp[PATH_MAX + 32], chip[PATH_MAX + 32];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_true(is_status("\"sed_ak_present\":true"));
+	proc_stop(bmcd, SIGKILL);
+	proc_hw_dir(state_dir, hw);
+	snprintf(comp, sizeof(comp), "%s/sed-component", hw);
+	snprintf(chip, sizeof(chip), "%s/sed-component-key", hw);
+	assert_int_equal(mkdir(comp, 0700), 0);
+	assert_int_equal(mkdir(chip, 0700), 0);
+	bmcd = proc_bmcd_start(state_dir, gw_path, admin_path, NULL, true);
+	assert_true(bmcd > 0);
+	assert_true(is_status("\"sed_backup_component\":\"EMPTY\""));
+	assert_true(is_empty_dir(comp));
+	assert_true(is_empty_dir(chip));
+	/* The owner activates: now the component gets its copy. */
+	assert_int_equal(CTL(out, "--password", PW, "activate"), 0);
+	assert_true(is_status("\"sed_backup_component\":\"CURRENT\""));
+	assert_false(is_empty_dir(comp));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(keylock_and_cover_are_hardware, setup, teardown),
+	    cmocka_unit_test_setup_teardown(locked_board_fills_no_component, setup, teardown),
 	    cmocka_unit_test_setup_teardown(brief_opening_is_latched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unreadable_cover_fails_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hwmon_intrusion_alarm_is_taken, setup, teardown),

@@ -666,6 +666,32 @@ static void console_without_daemon_fails(void **state)
 	assert_int_not_equal(ctl(out, sizeof(out), "status", NULL, NULL, NULL), 0);
 }
 
+/* Re-attack 13c, M3: the component's key in the component's own folder (or one
+ * under it) is the old format's weakness again: bmcd refuses to start with it. */
+static void component_key_not_in_component(void **state)
+{
+	char comp[PATH_MAX + 32], sub[PATH_MAX + 64], side[PATH_MAX + 32];
+	const char *keys[] = {comp, sub, side};
+
+	proc_stop(bmcd, SIGKILL);
+	snprintf(comp, sizeof(comp), "%s/io-module", W.dir);
+	snprintf(sub, sizeof(sub), "%s/io-module/chip", W.dir);
+	snprintf(side, sizeof(side), "%s/io-module-chip", W.dir);
+	assert_int_equal(mkdir(comp, 0700), 0);
+	assert_int_equal(mkdir(side, 0700), 0);
+	for (size_t i = 0; i < 3; i++) {
+		const char *extra[] = {"--sed-component", comp, "--sed-component-key", keys[i],
+		                       NULL};
+
+		/* Refused (it never says ready), but a folder beside it (another store) is fine. */
+		bmcd = proc_bmcd_start(W.state, gw_path, admin_path, extra, true);
+		if (i < 2)
+			assert_true(bmcd <= 0);
+		else
+			assert_true(bmcd > 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +702,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(status_json_escapes_strings, setup_portal, teardown),
 	    cmocka_unit_test_setup_teardown(component_belongs_to_bmcds_user, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(sed_component_option, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(component_key_not_in_component, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(gateway_connections_are_bounded, setup_portal,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(wrong_uid_refused, setup_portal, teardown),
