@@ -33,12 +33,7 @@ static int h_login(struct api_req *r, json_t **ret)
 	snprintf(a.addr, sizeof(a.addr), "%s", r->actor.addr);
 	err = portal_login(r->p, user, password, r->actor.addr, utc_now_s(), token, &expires, &a,
 	                   &retry);
-	if (err < 0) {
-		struct portal_actor who = {0};
-
-		snprintf(who.user, sizeof(who.user), "%s", user);
-		snprintf(who.addr, sizeof(who.addr), "%s", r->actor.addr);
-		portal_audit(r->p, &who, "login", user, err);
+	if (err < 0) { /* audited (or counted, in a back-off) by portal_login */
 		err = api_error(r, ret, err);
 		if (retry) {
 			json_object_set_new(*ret, "retry_after", json_integer(retry));
@@ -46,7 +41,6 @@ static int h_login(struct api_req *r, json_t **ret)
 		}
 		return err;
 	}
-	portal_audit(r->p, &a, "login", user, 0);
 	*ret = json_pack("{s:s, s:I, s:o}", "token", token, "expires_at", (json_int_t)expires,
 	                 "actor", actor_json(&a));
 	mbedtls_platform_zeroize(token, sizeof(token));
@@ -65,16 +59,10 @@ static int h_login_federated(struct api_req *r, json_t **ret)
 		return api_bad(ret, "send {\"org\": ORG, \"assertion\": the provider's JWT}");
 	err =
 	    portal_login_federated(r->p, org, jwt, r->actor.addr, utc_now_s(), token, &expires, &a);
-	if (err < 0) {
-		struct portal_actor who = {0};
-
-		snprintf(who.org, sizeof(who.org), "%s", org);
-		snprintf(who.addr, sizeof(who.addr), "%s", r->actor.addr);
-		portal_audit(r->p, &who, "login.federated", org, err);
+	if (err < 0) { /* audited (or counted, in a back-off) by portal_login_federated */
 		err = api_error(r, ret, err);
 		return err == 410 ? 401 : err;
 	}
-	portal_audit(r->p, &a, "login.federated", a.user, 0);
 	*ret = json_pack("{s:s, s:I, s:o}", "token", token, "expires_at", (json_int_t)expires,
 	                 "actor", actor_json(&a));
 	mbedtls_platform_zeroize(token, sizeof(token));

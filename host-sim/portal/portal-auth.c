@@ -158,6 +158,29 @@ static long backoff_left(struct portal *p, const char *key, long cap, int64_t no
 	return left > 0 ? left : 0;
 }
 
+/*
+ * The back-off reads the failures of the window and their latest time only, so rows older
+ * than the window and all but a key's newest PORTAL_LOGIN_KEEP are dead: the window's rows
+ * are the newest, so keeping KEEP counts min(KEEP, failures), whose wait is the same.
+ */
+_Static_assert((2L << (PORTAL_LOGIN_KEEP - PORTAL_LOGIN_FREE)) >= PORTAL_BACKOFF_ADDR_MAX &&
+                   (2L << (PORTAL_LOGIN_KEEP - PORTAL_LOGIN_FREE)) >= PORTAL_BACKOFF_USER_MAX,
+               "KEEP failures wait the cap: keeping no more changes no wait");
+
+static void failures_prune(struct portal *p, const char *key, int64_t now)
+{
+	sqlite3_stmt *st = prep(p, "DELETE FROM login_failures WHERE at<?2 OR (key=?1 AND rowid"
+	                           " NOT IN (SELECT rowid FROM login_failures WHERE key=?1"
+	                           " ORDER BY at DESC, rowid DESC LIMIT ?3));");
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now - PORTAL_LOGIN_WINDOW);
+	sqlite3_bind_int(st, 3, PORTAL_LOGIN_KEEP);
+	(void)step_done(st);
+}
+
 static void failures_note(struct portal *p, const char *key, int64_t now, bool failed)
 {
 	sqlite3_stmt *st = prep(p, failed ? "INSERT INTO login_failures(key, at) VALUES(?1, ?2);"
@@ -167,7 +190,44 @@ static void failures_note(struct portal *p, const char *key, int64_t now, bool f
 		return;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, failed ? now : now - PORTAL_LOGIN_WINDOW);
-	(void)step_done(st);
+	if (step_done(st) == 0 && failed)
+		failures_prune(p, key, now);
+}
+
+/* One record per address and wait: the logins refused meanwhile (portal-gate.h). */
+static void login_summary_write(const struct portal_gate_summary *s, void *ud)
+{
+	struct portal *p = ud;
+	struct portal_actor a = {0};
+
+	snprintf(a.user, sizeof(a.user), "?");
+	snprintf(a.addr, sizeof(a.addr), "%s", s->key);
+	portal_refuse(p, -EBUSY,
+	              "%ld refused logins from %s in the last %lld s (%lld to %lld), not recorded "
+	              "one by one: logins during the back-off",
+	              s->refused, s->key, (long long)(s->until - s->from), (long long)s->from,
+	              (long long)s->until);
+	portal_audit(p, &a, "login.refused", s->key, -EBUSY);
+}
+
+int portal_login_flush(struct portal *p, int64_t now, bool final)
+{
+	char why[sizeof(p->why)];
+	int n;
+
+	memcpy(why, p->why, sizeof(why));
+	n = portal_gate_flush(&p->logins, now, final, login_summary_write, p);
+	memcpy(p->why, why, sizeof(why));
+	return n;
+}
+
+void portal_login_audit(struct portal *p, const struct portal_actor *who, const char *action,
+                        const char *target, int err, long retry_after, int64_t now)
+{
+	if (err == -EBUSY && retry_after > 0)
+		portal_gate_count(&p->logins, who->addr, now, retry_after);
+	else
+		portal_audit(p, who, action, target, err);
 }
 
 long portal_addr_backoff(struct portal *p, const char *addr, int64_t now)
@@ -286,9 +346,9 @@ out:
 	return err;
 }
 
-int portal_login(struct portal *p, const char *user, const char *password, const char *addr,
-                 int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
-                 struct portal_actor *ret, long *ret_retry_after)
+static int login_check(struct portal *p, const char *user, const char *password, const char *addr,
+                       int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
+                       struct portal_actor *ret, long *ret_retry_after)
 {
 	char ukey[PORTAL_NAME_MAX + 8], akey[PORTAL_ADDR_MAX + 8];
 	uint8_t salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
@@ -322,6 +382,23 @@ int portal_login(struct portal *p, const char *user, const char *password, const
 	failures_note(p, akey, now, false);
 	snprintf(ret->addr, sizeof(ret->addr), "%s", addr);
 	return portal_session_open(p, user, now, ret_token, ret_expires);
+}
+
+int portal_login(struct portal *p, const char *user, const char *password, const char *addr,
+                 int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
+                 struct portal_actor *ret, long *ret_retry_after)
+{
+	struct portal_actor who = {0};
+	int err;
+
+	*ret_retry_after = 0;
+	(void)portal_login_flush(p, now, false);
+	err =
+	    login_check(p, user, password, addr, now, ret_token, ret_expires, ret, ret_retry_after);
+	snprintf(who.user, sizeof(who.user), "%s", user);
+	snprintf(who.addr, sizeof(who.addr), "%s", addr);
+	portal_login_audit(p, err == 0 ? ret : &who, "login", user, err, *ret_retry_after, now);
+	return err;
 }
 
 int portal_session_check(struct portal *p, const char *token, int64_t now, struct portal_actor *ret)

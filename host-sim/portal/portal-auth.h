@@ -31,6 +31,7 @@ struct portal;
 #define PORTAL_LOGIN_FREE       3   /* failures before any delay */
 #define PORTAL_BACKOFF_ADDR_MAX 900 /* seconds: an address guessing is slowed hard */
 #define PORTAL_BACKOFF_USER_MAX 30  /* an account's cap stays small: others cannot lock it */
+#define PORTAL_LOGIN_KEEP       12 /* failures kept per key: from the 12th on, the wait is the cap */
 #define PORTAL_ADDR_MAX         64
 
 /* The identity behind a request. */
@@ -66,7 +67,11 @@ int portal_authorize(struct portal *p, const struct portal_actor *a, enum portal
 int portal_password_set(struct portal *p, const char *user, const char *password)
     __attribute__((warn_unused_result));
 
-/* Checks the password; on success a new session token (NUL-terminated) and the actor. */
+/*
+ * Checks the password; on success a new session token (NUL-terminated) and the actor.
+ * Audited here ("login"), except a refusal of the back-off (-EBUSY): it is only counted
+ * for its address' summary (portal_login_flush), so a guesser's flood writes nothing.
+ */
 int portal_login(struct portal *p, const char *user, const char *password, const char *addr,
                  int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
                  struct portal_actor *ret, long *ret_retry_after)
@@ -77,6 +82,18 @@ int portal_login(struct portal *p, const char *user, const char *password, const
  */
 long portal_addr_backoff(struct portal *p, const char *addr, int64_t now);
 void portal_addr_failed(struct portal *p, const char *addr, int64_t now, bool failed);
+/*
+ * Audits a login's outcome (action, target, result err) as who, or, for a refusal of the
+ * back-off (err -EBUSY, retry_after > 0), counts it for the summary of who->addr's wait.
+ */
+void portal_login_audit(struct portal *p, const struct portal_actor *who, const char *action,
+                        const char *target, int err, long retry_after, int64_t now);
+/*
+ * Writes one record ("login.refused", actor ?@ADDR) per address whose wait ended by now
+ * (every one if final) with logins counted: "N refused logins from ADDR in the last S s".
+ * portal_login does it first; the service every minute and at a stop. The number written.
+ */
+int portal_login_flush(struct portal *p, int64_t now, bool final);
 /* Opens a session for a user who proved who they are otherwise (federation). */
 int portal_session_open(struct portal *p, const char *user, int64_t now,
                         char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires)

@@ -209,14 +209,13 @@ static int jwt_check(struct portal *p, const struct portal_idp *idp, const char 
 	return err;
 }
 
-int portal_login_federated(struct portal *p, const char *org, const char *jwt, const char *addr,
+static int login_federated(struct portal *p, const char *org, const char *jwt, const char *addr,
                            int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
-                           struct portal_actor *ret)
+                           struct portal_actor *ret, long wait)
 {
 	struct portal_idp *idp = calloc(1, sizeof(*idp));
 	struct portal_user u;
 	char sub[PORTAL_NAME_MAX] = "";
-	long wait = portal_addr_backoff(p, addr, now);
 	int err = idp ? 0 : -ENOMEM;
 
 	/* A forger slows himself, as a password guesser does (portal-auth.h). */
@@ -240,5 +239,24 @@ int portal_login_federated(struct portal *p, const char *org, const char *jwt, c
 		err = portal_session_open(p, sub, now, ret_token, ret_expires);
 	}
 	free(idp);
+	return err;
+}
+
+int portal_login_federated(struct portal *p, const char *org, const char *jwt, const char *addr,
+                           int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,
+                           struct portal_actor *ret)
+{
+	struct portal_actor who = {0};
+	long wait;
+	int err;
+
+	(void)portal_login_flush(p, now, false);
+	wait = portal_addr_backoff(p, addr, now);
+	err = login_federated(p, org, jwt, addr, now, ret_token, ret_expires, ret, wait);
+	snprintf(who.org, sizeof(who.org), "%s", org);
+	snprintf(who.addr, sizeof(who.addr), "%s", addr);
+	/* Audited, or in the address' back-off only counted for its summary. */
+	portal_login_audit(p, err == 0 ? ret : &who, "login.federated", err == 0 ? ret->user : org,
+	                   err, err == -EBUSY ? wait : 0, now);
 	return err;
 }

@@ -41,6 +41,8 @@ int portal_act_idp_get(struct portal *p, const struct portal_actor *a, const cha
  * wrong issuer or audience, another algorithm, malformed), -EKEYEXPIRED when
  * expired, -EPERM if the subject is a user of another organisation, -EBUSY
  * while the address is backed off (failed assertions count like passwords).
+ * Audited here ("login.federated"), except a refusal of the back-off: only
+ * counted for the address' summary, as portal_login does.
  */
 int portal_login_federated(struct portal *p, const char *org, const char *jwt, const char *addr,
                            int64_t now, char ret_token[PORTAL_TOKEN_LEN + 1], int64_t *ret_expires,

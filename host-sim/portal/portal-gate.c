@@ -96,6 +96,23 @@ long portal_gate_refused(struct portal_gate *g, const char *addr, int64_t now)
 	return 0;
 }
 
+void portal_gate_count(struct portal_gate *g, const char *addr, int64_t now, long left)
+{
+	char key[PORTAL_GATE_KEY_MAX];
+	struct portal_gate_entry *e;
+
+	portal_gate_key(addr, key);
+	e = entry_get(g, key);
+	e->last = now;
+	if (e->until <= now) { /* a new wait */
+		e->waits++;
+		e->from = now;
+	}
+	if (left > 0 && now + left > e->until)
+		e->until = now + left;
+	e->refused++;
+}
+
 int portal_gate_flush(struct portal_gate *g, int64_t now, bool final,
                       void (*cb)(const struct portal_gate_summary *s, void *ud), void *ud)
 {

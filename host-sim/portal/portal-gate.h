@@ -12,6 +12,9 @@
  * Addresses are keyed as IPv4 addresses and IPv6 /64 prefixes (one subscriber
  * has a whole /64); when the table is full, every new address shares one
  * last entry, so the table bounds what any number of addresses can write.
+ *
+ * The login endpoints use a table of their own for their summaries only
+ * (portal_gate_count): there the wait is the login back-off's (portal-auth.h).
  */
 #ifndef SVCPORT_SIM_PORTAL_GATE_H
 #define SVCPORT_SIM_PORTAL_GATE_H
@@ -53,6 +56,13 @@ void portal_gate_key(const char *addr, char out[PORTAL_GATE_KEY_MAX]);
  * Flush first (portal_online_flush does), so that a summary covers one wait.
  */
 long portal_gate_refused(struct portal_gate *g, const char *addr, int64_t now);
+
+/*
+ * A request from addr refused for a wait decided elsewhere (the login back-off: left > 0
+ * seconds from now): only counted for the summary of the wait, which ends at the latest
+ * now + left. Flush first, as for portal_gate_refused.
+ */
+void portal_gate_count(struct portal_gate *g, const char *addr, int64_t now, long left);
 
 /* The seconds addr must still wait (0: none); changes nothing. */
 long portal_gate_wait(const struct portal_gate *g, const char *addr, int64_t now);

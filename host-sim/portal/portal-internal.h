@@ -24,7 +24,8 @@ struct portal {
 	sqlite3 *db;
 	struct pki_rng rng;
 	char why[256];
-	struct portal_gate gate; /* the device endpoints' strangers (portal-online.c) */
+	struct portal_gate gate;   /* the device endpoints' strangers (portal-online.c) */
+	struct portal_gate logins; /* logins refused in a back-off, to summarise (portal-auth.c) */
 };
 
 /* Sets the reason of a refusal and returns err. */

@@ -80,8 +80,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 		        portal_why(srv->p));
 }
 
-/* Every minute: the summary records of the device endpoints' waits that ended, so a
- * stranger's count is written even when no request follows (portal-gate.h). */
+/* Every minute: the summary records of the device endpoints' and the logins' waits that
+ * ended, so a stranger's count is written even when no request follows (portal-gate.h). */
 static void on_gate_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_server *srv = arg;
@@ -89,6 +89,7 @@ static void on_gate_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)portal_online_flush(srv->p, utc_now_s(), false);
+	(void)portal_login_flush(srv->p, utc_now_s(), false);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -218,6 +219,7 @@ int portal_serve(struct portal *p, struct portal_serve_opts *o)
 		ready(o, port);
 		event_base_dispatch(srv.base);
 		(void)portal_online_flush(p, utc_now_s(), true); /* no count is lost at a stop */
+		(void)portal_login_flush(p, utc_now_s(), true);
 	}
 	if (srv.http)
 		evhttp_free(srv.http);

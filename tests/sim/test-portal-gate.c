@@ -7,6 +7,9 @@
  * one summary, while a device that proves itself from the same address is
  * answered at once. Link credentials as bmcd exports them (openssl,
  * tests/sim/online-fixture.c). No sleeps: every time is a parameter.
+ * The login endpoints' summaries share the table (docs/portal-api.md "Passwords,
+ * sessions, back-off"): a guesser's flood writes a bounded number of audit
+ * and login_failures records, and today's back-off is kept to the second.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -24,6 +27,7 @@
 #include "online-fixture.h"
 #include "pbio.h"
 #include "pki.h"
+#include "portal-auth.h"
 #include "portal-gate.h"
 #include "portal-online.h"
 #include "portal.h"
@@ -401,6 +405,152 @@ static void test_old_statement_replayed_by_a_stranger_is_gated(void **state)
 	                 1);
 }
 
+/* ------------------------------------------------------------ the login endpoints */
+
+#define USER     "mona"
+#define PASSWORD "mona-password-1"
+
+static int login(struct fx *f, const char *password, int64_t now, long *ret_retry)
+{
+	char token[PORTAL_TOKEN_LEN + 1];
+	struct portal_actor a;
+	int64_t expires = 0;
+
+	return portal_login(f->p, USER, password, ADDR, now, token, &expires, &a, ret_retry);
+}
+
+static int rows(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(portal_db(f->p), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void user_add(struct fx *f)
+{
+	assert_int_equal(portal_user_add(f->p, USER, "acme", svcport_v1_Role_ROLE_EDGE_USER), 0);
+	assert_int_equal(portal_password_set(f->p, USER, PASSWORD), 0);
+}
+
+/* The login records: one per login outside a back-off, and the summaries. */
+#define LOGIN_ROWS "(action='login' OR action='login.refused')"
+
+static void test_login_flood_writes_a_bounded_audit_and_the_user_logs_in_after(void **state)
+{
+	struct fx *f = *state;
+	int refused = 0, limited = 0;
+	long retry = 0;
+
+	user_add(f);
+	/* FLOOD wrong passwords from one address within a second: the free failures are
+	 * recorded one by one, each refusal of the back-off is only counted. */
+	for (int i = 0; i < FLOOD; i++) {
+		int err = login(f, "wrong-password", f->now, &retry);
+
+		if (err == -EBUSY) {
+			limited++;
+			assert_int_equal(retry, 2); /* 2 s after the 3rd failure */
+		} else {
+			assert_int_equal(err, -ENOKEY);
+			refused++;
+		}
+	}
+	assert_int_equal(refused, PORTAL_LOGIN_FREE);
+	assert_int_equal(limited, FLOOD - PORTAL_LOGIN_FREE);
+	assert_int_equal(audit_count(f, LOGIN_ROWS), PORTAL_LOGIN_FREE);
+	assert_int_equal(audit_count(f, "action='login' AND result='UNAUTHENTICATED' AND "
+	                                "actor='" USER "@" ADDR "'"),
+	                 PORTAL_LOGIN_FREE);
+	assert_int_equal(rows(f, "SELECT count(*) FROM login_failures;"), 2 * PORTAL_LOGIN_FREE);
+	/* The right password waits as long as today's rule says, and is counted too ... */
+	assert_int_equal(login(f, PASSWORD, f->now + 1, &retry), -EBUSY);
+	assert_int_equal(retry, 1);
+	assert_int_equal(portal_login_flush(f->p, f->now + 1, false), 0);
+	/* ... then logs in; the wait's refusals are one record, written first. */
+	assert_int_equal(login(f, PASSWORD, f->now + 2, &retry), 0);
+	assert_int_equal(retry, 0);
+	assert_int_equal(audit_count(f, "action='login.refused' AND org='' AND result="
+	                                "'RATE_LIMITED' AND actor='?@" ADDR "' AND detail LIKE '"
+	                                "198 refused logins from " ADDR " in the last 2 s%'"),
+	                 1);
+	assert_int_equal(audit_count(f, "action='login' AND result='OK' AND org='acme'"), 1);
+	assert_int_equal(audit_count(f, LOGIN_ROWS), PORTAL_LOGIN_FREE + 2);
+	assert_int_equal(rows(f, "SELECT count(*) FROM login_failures;"), 0);
+}
+
+/* Today's rule on every failure ever noted (none pruned): the seconds key must wait. */
+static long rule_wait(const int64_t *fails, int n, long cap, int64_t now)
+{
+	int in = 0;
+	int64_t last = 0;
+	long delay;
+
+	for (int i = 0; i < n; i++)
+		if (fails[i] >= now - PORTAL_LOGIN_WINDOW) {
+			in++;
+			last = fails[i] > last ? fails[i] : last;
+		}
+	if (in < PORTAL_LOGIN_FREE)
+		return 0;
+	delay = in - PORTAL_LOGIN_FREE >= 20 ? cap : 2L << (in - PORTAL_LOGIN_FREE);
+	delay = delay > cap ? cap : delay;
+	return last + delay - now > 0 ? (long)(last + delay - now) : 0;
+}
+
+/*
+ * A sustained guesser: FLOOD wrong passwords from one address, each as soon as the back-off
+ * lets it (hours): login_failures stays within KEEP rows per key, every answer is
+ * today's rule's to the second, and the right password after the last wait logs in.
+ */
+static void test_sustained_guesser_keeps_login_failures_bounded(void **state)
+{
+	struct fx *f = *state;
+	static int64_t fails[FLOOD];
+	int n = 0, waits = 0;
+	int64_t t = f->now;
+	long retry = 0, want;
+
+	user_add(f);
+	for (int i = 0; i < FLOOD; i++) {
+		long u = rule_wait(fails, n, PORTAL_BACKOFF_USER_MAX, t);
+		long a = rule_wait(fails, n, PORTAL_BACKOFF_ADDR_MAX, t);
+		int err = login(f, "wrong-password", t, &retry);
+
+		want = u > a ? u : a;
+		assert_int_equal(retry, want);
+		if (want > 0) {
+			assert_int_equal(err, -EBUSY);
+			t += retry;
+			waits++;
+		} else {
+			assert_int_equal(err, -ENOKEY);
+			fails[n++] = t;
+		}
+		assert_in_range(
+		    rows(f, "SELECT count(*) FROM login_failures WHERE key='addr:" ADDR "';"), 1,
+		    PORTAL_LOGIN_KEEP);
+		assert_in_range(
+		    rows(f, "SELECT count(*) FROM login_failures WHERE key='user:" USER "';"), 1,
+		    PORTAL_LOGIN_KEEP);
+	}
+	assert_true(t - f->now > 3 * 3600); /* hours, many windows */
+	assert_true(n > 2 * PORTAL_LOGIN_KEEP);
+	assert_in_range(rows(f, "SELECT count(*) FROM login_failures;"), 2, 2 * PORTAL_LOGIN_KEEP);
+	/* Each wrong password recorded, each wait one summary; no refusal of a wait one by one. */
+	assert_int_equal(audit_count(f, "action='login' AND result='RATE_LIMITED'"), 0);
+	assert_int_equal(audit_count(f, "action='login' AND result='UNAUTHENTICATED'"), n);
+	(void)portal_login_flush(f->p, t + PORTAL_BACKOFF_ADDR_MAX, false);
+	assert_int_equal(audit_count(f, "action='login.refused'"), waits);
+	/* The right password when today's rule lets it: logged in. */
+	want = rule_wait(fails, n, PORTAL_BACKOFF_ADDR_MAX, t);
+	assert_int_equal(login(f, PASSWORD, t + want, &retry), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +563,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_receipt_strangers_share_the_wait, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_old_statement_replayed_by_a_stranger_is_gated,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_login_flood_writes_a_bounded_audit_and_the_user_logs_in_after, fx_setup,
+	        fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_sustained_guesser_keeps_login_failures_bounded,
 	                                    fx_setup, fx_teardown),
 	};
 

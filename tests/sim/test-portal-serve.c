@@ -433,6 +433,16 @@ static void test_backoff(void **state)
 	json_decref(j);
 	assert_int_equal(count_rows("SELECT count(*) FROM sessions WHERE user='bob';"),
 	                 bob_sessions);
+	/* A refusal of the back-off writes no record of its own: it is counted for the
+	 * address' summary ("login.refused", once the wait ends), so a flood costs no disk. */
+	for (int i = 0; i < 20; i++)
+		expect(429, "RATE_LIMITED", "POST", "/api/v1/login", NULL, NULL,
+		       "{\"user\":\"mona\",\"password\":\"wrong-password\"}");
+	assert_int_equal(count_rows("SELECT count(*) FROM audit WHERE action='login'"
+	                            " AND result='RATE_LIMITED';"),
+	                 0);
+	assert_int_equal(count_rows("SELECT count(*) FROM login_failures WHERE key='user:mona';"),
+	                 10);
 }
 
 int main(void)
