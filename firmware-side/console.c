@@ -179,7 +179,12 @@ static CONSOLE_HANDLER(cmd_sensors_set)
 	return AE(OK);
 }
 
-/* A sensor event is hardware, not a login: no password. */
+/*
+ * The console's simulation of a sensor firing (the real ones are hardware
+ * inputs, hwwatch.c). Any account, read-only included: its answer says
+ * whether a sensor is on, where the motion threshold lies and whether the
+ * keylock holds (re-attack on issue 13, F).
+ */
 static CONSOLE_HANDLER(cmd_tamper)
 {
 	const svcport_admin_v1_Tamper *t = &req->cmd.tamper;
@@ -278,7 +283,7 @@ static const struct console_cmd {
     {T(password_set), "admin password set", GATE_LOGIN_FIRST, console_password_set},
     {T(sensors_show), "admin sensors show", GATE_READ, cmd_status},
     {T(sensors_set), "admin sensors set", GATE_LOGIN, cmd_sensors_set},
-    {T(tamper), "tamper", GATE_NONE, cmd_tamper},
+    {T(tamper), "tamper", GATE_READ, cmd_tamper},
     {T(sed_enable), "admin sed enable", GATE_ADMIN_PLUS, console_sed_enable},
     {T(sed_passphrase), "admin sed passphrase", GATE_ADMIN_PLUS, console_sed_passphrase},
     {T(sed_backup), "admin sed backup", GATE_ADMIN_PLUS, console_sed_backup},

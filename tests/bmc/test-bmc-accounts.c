@@ -240,6 +240,47 @@ static void login_back_off_is_per_account(void **state)
 	assert_int_equal(run_as(CMD(sensors_show), "rita", BOB_PW), AE(OK));
 }
 
+/*
+ * Re-attack on issue 13, F (rest): `tamper` answered anyone at the console
+ * whether the sensors were on, where the motion threshold lay and whether the
+ * keylock held (binary search on STEPS, nothing changed until it fired). Now
+ * it needs a login, a read-only one suffices; without one: no body, nothing
+ * changed, whatever the sensors say.
+ */
+static void tamper_needs_a_login(void **state)
+{
+	set_password();
+	add_account("rita", ROLE(READ_ONLY));
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.motion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_step_threshold = 7;
+	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
+	for (uint32_t steps = 1; steps <= 8; steps++) {
+		new_req();
+		req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_MOTION;
+		req.cmd.tamper.steps = steps;
+		refused(CMD(tamper), NULL, NULL, AE(AUTH_FAILED));
+		assert_int_equal(rep.which_body, 0);
+		assert_false(rep.body.tamper.locked);
+		assert_int_equal(st()->lockdown_state, ACTIVE);
+		W.now_ms += 60000; /* past the login's back-off */
+	}
+	new_req();
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
+	refused(CMD(tamper), "rita", "not rita's", AE(AUTH_FAILED));
+	W.now_ms += 60000;
+	/* A read-only account may: the sensor is off, nothing happens. */
+	assert_int_equal(run_as(CMD(tamper), "rita", BOB_PW), AE(OK));
+	assert_false(rep.body.tamper.locked);
+	new_req();
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_MOTION;
+	req.cmd.tamper.steps = 7;
+	assert_int_equal(run_as(CMD(tamper), "rita", BOB_PW), AE(OK));
+	assert_true(rep.body.tamper.locked);
+	assert_int_equal(st()->lockdown_state, LOCKED);
+}
+
 static void set_uefi(const char *current, svcport_admin_v1_AdminError e)
 {
 	new_req();
@@ -309,7 +350,7 @@ static void tamper(void)
 	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
 	new_req();
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(run(CMD(tamper), PW), AE(OK));
 	assert_int_equal(st()->lockdown_state, LOCKED);
 	new_req();
 }
@@ -410,7 +451,7 @@ static void keylock_counts_only_while_engaged(void **state)
 	tworld_snap(&W, &snap);
 	hw(BMC_HW_COVER_OPENED);
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(run(CMD(tamper), PW), AE(OK));
 	assert_false(rep.body.tamper.locked);
 	assert_true(tworld_is_unchanged(&W, &snap));
 	assert_int_equal(st()->lockdown_state, ACTIVE);
@@ -499,6 +540,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(administrator_and_read_only, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(login_back_off_is_per_account, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(uefi_password, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(tamper_needs_a_login, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_never_reopens, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_policy_keeps_ak_but_not_the_lock,
 	                                    setup_bmc, teardown),

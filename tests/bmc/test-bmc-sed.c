@@ -652,7 +652,7 @@ static void reset_then_activate_needs_uefi(void **state)
 	/* No reset since: the next lock lifts with the console's login alone. */
 	new_req();
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(run(CMD(tamper), PW), AE(OK));
 	new_req();
 	assert_int_equal(run(CMD(activate), PW), AE(OK));
 }
@@ -687,7 +687,7 @@ static void tamper_now(void)
 {
 	new_req();
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(run(CMD(tamper), PW), AE(OK));
 	assert_int_equal(st()->lockdown_state, LOCKED);
 	new_req();
 }
