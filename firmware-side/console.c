@@ -19,16 +19,8 @@
 
 static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 {
-	svcport_v1_BmcRequest req = svcport_v1_BmcRequest_init_zero;
-	static svcport_v1_BmcReply rep;
-	struct bmc_outcome o;
-
-	req.has_request = true;
-	req.request.which_body = svcport_v1_Request_get_device_info_tag;
-	req.request.body.get_device_info.include_certificate = false;
-	bmc_handle_request(b, &req, &rep, &o);
 	s->has_info = true;
-	s->info = rep.msg.response.body.device_info;
+	bmc_device_info(b, false, &s->info);
 	s->emergency_reset_clears_sed_ak = b->st.emergency_reset_clears_sed_ak;
 	s->ble_presence_allowed = b->st.ble_presence_allowed;
 	s->sed_ak_present = b->st.sed_ak_present;

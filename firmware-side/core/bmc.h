@@ -95,6 +95,13 @@ void bmc_handle_request(struct bmc *bmc, const svcport_v1_BmcRequest *req,
                         svcport_v1_BmcReply *reply, struct bmc_outcome *ret_outcome);
 
 /*
+ * The whole DeviceInfo (with the device certificate and key if with_cert),
+ * as the console and a requester with presence see it; GetDeviceInfo without
+ * presence gets less (limited). ret_info is fully written.
+ */
+void bmc_device_info(struct bmc *bmc, bool with_cert, svcport_v1_DeviceInfo *ret_info);
+
+/*
  * Answers one raw packet from the gateway: decodes it (garbage: BAD_REQUEST,
  * over svcport_v1_BmcRequest_size: TOO_LARGE, both with ids 0), handles it,
  * encodes the reply into out (at least svcport_v1_BmcReply_size bytes).

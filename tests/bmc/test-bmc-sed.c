@@ -60,6 +60,9 @@ static svcport_v1_DeviceInfo device_info(struct tworld *w)
 
 	q.has_request = true;
 	q.request.which_body = svcport_v1_Request_get_device_info_tag;
+	/* Over the service port: without presence SED is not said (limited). */
+	q.link = svcport_v1_LinkKind_LINK_USB;
+	q.physical_presence = true;
 	bmc_handle_request(w->bmc, &q, &a, &o);
 	assert_int_equal(o.result, E(ERROR_NONE));
 	return a.msg.response.body.device_info;
