@@ -11,6 +11,7 @@
 
 #include "actions.h"
 #include "audit.h"
+#include "backoff.h"
 #include "bmc.h"
 #include "console-cmd.h"
 #include "console.h"
@@ -364,6 +365,8 @@ void bmc_admin_handle(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
 	if ((cmd->fn(b, req, r, &next, &step) == AE(OK) || step.audit_refusal) && step.event)
 		commit(b, &next, &step, r);
 	mbedtls_platform_zeroize(&next, sizeof(next));
+	/* What a handler counted (wrong UEFI passwords, the code's reads) outlives a restart. */
+	bmc_backoff_store(b);
 out:
 	out->result = r->error == AE(OK) ? svcport_v1_ErrorCode_ERROR_NONE
 	                                 : svcport_v1_ErrorCode_INVALID_STATE;

@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "audit.h"
+#include "backoff.h"
 #include "bmc.h"
 #include "board.h"
 #include "peer.h"
@@ -91,6 +92,7 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 	ratelimit_init(&b->rl, &rl);
 	rl_config_fill(&admin_rl, &admin_in);
 	ratelimit_init(&b->admin_rl, &admin_rl);
+	bmc_backoff_load(b); /* a restart keeps the console's back-offs */
 	manual_table_init(&b->manual);
 	if (opt)
 		b->presence = opt->presence;
