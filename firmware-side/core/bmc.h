@@ -142,6 +142,11 @@ enum bmc_hw_event {
 	BMC_HW_COVER_OPENED,           /* the intrusion switch opened */
 	BMC_HW_HANDSET_PASSWORD_RESET, /* the diagnostics handset's password reset */
 	BMC_HW_HANDSET_REVERT,         /* the handset's "revert to defaults" */
+	/* The intrusion switch opened while the keylock was engaged / released, as
+	 * the cover's latch recorded it at the opening (re-attack on issue 13, D);
+	 * BMC_HW_COVER_OPENED reads the keylock now. */
+	BMC_HW_COVER_OPENED_ENGAGED,
+	BMC_HW_COVER_OPENED_RELEASED,
 };
 
 /*
