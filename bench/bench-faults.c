@@ -108,7 +108,7 @@ static bool run_one(const struct kind *k, struct tally *t)
 	bool ok = true;
 
 	plan(k);
-	e = admin(svcport_admin_v1_AdminRequest_tamper_tag, NULL, &rep);
+	e = admin(svcport_admin_v1_AdminRequest_tamper_tag, PW, &rep); /* a login: re-attack F */
 	if (e != svcport_admin_v1_AdminError_ADMIN_OK &&
 	    e != svcport_admin_v1_AdminError_ADMIN_NOT_STORED) {
 		fprintf(stderr, "bench-faults: %s: tamper refused: %s\n", k->name, rep.message);

@@ -97,6 +97,7 @@ void flow_device_info(struct svcport_client_device_info *out, const svcport_v1_D
 	snprintf(out->firmware_version, sizeof(out->firmware_version), "%s", di->firmware_version);
 	out->protocol_version = di->protocol_version;
 	out->admin_password_must_change = di->admin_password_must_change;
+	out->limited = di->limited;
 	for (pb_size_t i = 0; i < di->known_signers_count && i < SVCPORT_CLIENT_SIGNERS; i++) {
 		if (di->known_signers[i].size != SVCPORT_CLIENT_SHA256_LEN)
 			continue;

@@ -166,6 +166,10 @@ struct svcport_client_device_info {
 	/* The automatic SED AK backup component: svcport.proto SedComponent (1 absent,
 	 * 2 unhealthy, 3 empty, 4 current, 5 restorable; 0 not said). */
 	int sed_backup_component;
+	/* True: asked without physical presence (BLE, the network), so SED, the backup
+	 * component, the sensors, the firmware and admin_password_must_change are not
+	 * said (their values above mean nothing); ask over the service port (USB). */
+	bool limited;
 };
 
 /* StateChanged, pushed by the device. */

@@ -237,7 +237,7 @@ static const struct ctl_cmd {
     {"sensors", "set", 0, 6, 0, build_sensors_set, NULL,
      "sensors set [intrusion on|off] [motion on|off] [threshold N]"},
     {"tamper", "intrusion", 0, 0, 0, build_tamper_intrusion, NULL,
-     "tamper intrusion | tamper motion STEPS   simulate a sensor firing"},
+     "tamper intrusion | tamper motion STEPS   simulate a sensor firing (any account)"},
     {"tamper", "motion", 1, 1, 0, build_tamper_motion, NULL, NULL},
     {"sed", "enable", 0, 0, T(sed_enable), NULL, NULL,
      "sed enable | sed passphrase --drive-set NAME [--passphrase-file FILE|-]\n"

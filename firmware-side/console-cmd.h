@@ -26,7 +26,7 @@
  * read-only accounts.
  */
 enum console_gate {
-	GATE_NONE,        /* public material, or hardware speaking (tamper) */
+	GATE_NONE,        /* public material, or the firmware-setup path (factory reset) */
 	GATE_READ,        /* any account, read-only included */
 	GATE_LOGIN,       /* an Administrator or the Administrator+ */
 	GATE_ADMIN_PLUS,  /* the Administrator+ only: the SED AK, the UEFI password */

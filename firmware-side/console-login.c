@@ -9,6 +9,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "backoff.h"
 #include "console-cmd.h"
 #include "pwhash.h"
 
@@ -111,9 +112,12 @@ svcport_admin_v1_AdminError console_login(struct bmc *b, const svcport_admin_v1_
 	}
 	if (!is_password_ok(&b->st, who, req->password)) {
 		ratelimit_fail(&b->admin_rl, &console, now);
+		/* Stored at once: a restart must not give the guesser his free tries again. */
+		bmc_backoff_store(b);
 		return console_fail(r, AE(AUTH_FAILED), "wrong user or password");
 	}
 	ratelimit_success(&b->admin_rl, &console);
+	bmc_backoff_store(b);
 	if (who == CONSOLE_ACCOUNT_DEFAULT) {
 		role = ROLE(ADMINISTRATOR_PLUS);
 		must_change = b->st.admin_password_must_change;

@@ -91,6 +91,7 @@ svcport_admin_v1_AdminError console_uefi_check(struct bmc *b, const svcport_v1_B
 	}
 	if (!console_is_hash_of(st->uefi_password_salt.bytes, st->uefi_password_salt.size,
 	                        st->uefi_password_hash.bytes, st->uefi_password_hash.size, pw)) {
+		/* Stored by the dispatcher after the handler (bmc_admin_handle). */
 		ratelimit_fail(&b->admin_rl, &uefi_key, now);
 		return console_fail(r, AE(UEFI_AUTH_FAILED), "wrong UEFI setup password");
 	}

@@ -11,6 +11,7 @@
 
 #include "actions.h"
 #include "audit.h"
+#include "backoff.h"
 #include "bmc.h"
 #include "console-cmd.h"
 #include "console.h"
@@ -19,16 +20,8 @@
 
 static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 {
-	svcport_v1_BmcRequest req = svcport_v1_BmcRequest_init_zero;
-	static svcport_v1_BmcReply rep;
-	struct bmc_outcome o;
-
-	req.has_request = true;
-	req.request.which_body = svcport_v1_Request_get_device_info_tag;
-	req.request.body.get_device_info.include_certificate = false;
-	bmc_handle_request(b, &req, &rep, &o);
 	s->has_info = true;
-	s->info = rep.msg.response.body.device_info;
+	bmc_device_info(b, false, &s->info);
 	s->emergency_reset_clears_sed_ak = b->st.emergency_reset_clears_sed_ak;
 	s->ble_presence_allowed = b->st.ble_presence_allowed;
 	s->sed_ak_present = b->st.sed_ak_present;
@@ -181,7 +174,12 @@ static CONSOLE_HANDLER(cmd_sensors_set)
 	return AE(OK);
 }
 
-/* A sensor event is hardware, not a login: no password. */
+/*
+ * The console's simulation of a sensor firing (the real ones are hardware
+ * inputs, hwwatch.c). Any account, read-only included: its answer says
+ * whether a sensor is on, where the motion threshold lies and whether the
+ * keylock holds (re-attack on issue 13, F).
+ */
 static CONSOLE_HANDLER(cmd_tamper)
 {
 	const svcport_admin_v1_Tamper *t = &req->cmd.tamper;
@@ -280,7 +278,7 @@ static const struct console_cmd {
     {T(password_set), "admin password set", GATE_LOGIN_FIRST, console_password_set},
     {T(sensors_show), "admin sensors show", GATE_READ, cmd_status},
     {T(sensors_set), "admin sensors set", GATE_LOGIN, cmd_sensors_set},
-    {T(tamper), "tamper", GATE_NONE, cmd_tamper},
+    {T(tamper), "tamper", GATE_READ, cmd_tamper},
     {T(sed_enable), "admin sed enable", GATE_ADMIN_PLUS, console_sed_enable},
     {T(sed_passphrase), "admin sed passphrase", GATE_ADMIN_PLUS, console_sed_passphrase},
     {T(sed_backup), "admin sed backup", GATE_ADMIN_PLUS, console_sed_backup},
@@ -373,6 +371,8 @@ void bmc_admin_handle(struct bmc *b, const svcport_admin_v1_AdminRequest *req,
 	if ((cmd->fn(b, req, r, &next, &step) == AE(OK) || step.audit_refusal) && step.event)
 		commit(b, &next, &step, r);
 	mbedtls_platform_zeroize(&next, sizeof(next));
+	/* What a handler counted (wrong UEFI passwords, the code's reads) outlives a restart. */
+	bmc_backoff_store(b);
 out:
 	out->result = r->error == AE(OK) ? svcport_v1_ErrorCode_ERROR_NONE
 	                                 : svcport_v1_ErrorCode_INVALID_STATE;

@@ -95,6 +95,13 @@ void bmc_handle_request(struct bmc *bmc, const svcport_v1_BmcRequest *req,
                         svcport_v1_BmcReply *reply, struct bmc_outcome *ret_outcome);
 
 /*
+ * The whole DeviceInfo (with the device certificate and key if with_cert),
+ * as the console and a requester with presence see it; GetDeviceInfo without
+ * presence gets less (limited). ret_info is fully written.
+ */
+void bmc_device_info(struct bmc *bmc, bool with_cert, svcport_v1_DeviceInfo *ret_info);
+
+/*
  * Answers one raw packet from the gateway: decodes it (garbage: BAD_REQUEST,
  * over svcport_v1_BmcRequest_size: TOO_LARGE, both with ids 0), handles it,
  * encodes the reply into out (at least svcport_v1_BmcReply_size bytes).
@@ -135,6 +142,11 @@ enum bmc_hw_event {
 	BMC_HW_COVER_OPENED,           /* the intrusion switch opened */
 	BMC_HW_HANDSET_PASSWORD_RESET, /* the diagnostics handset's password reset */
 	BMC_HW_HANDSET_REVERT,         /* the handset's "revert to defaults" */
+	/* The intrusion switch opened while the keylock was engaged / released, as
+	 * the cover's latch recorded it at the opening (re-attack on issue 13, D);
+	 * BMC_HW_COVER_OPENED reads the keylock now. */
+	BMC_HW_COVER_OPENED_ENGAGED,
+	BMC_HW_COVER_OPENED_RELEASED,
 };
 
 /*

@@ -77,6 +77,9 @@ struct bmc {
 	struct manual_table manual; /* the console's manual activation challenges */
 	struct ratelimit rl;
 	struct ratelimit admin_rl;
+	/* backoff.pb as last written (backoff.h): a store that would write the same skips. */
+	unsigned char backoff_saved[svcport_v1_ConsoleBackoffs_size];
+	size_t backoff_saved_len;
 	struct bmc_presence presence;
 	char hw_fault[80]; /* an input the daemon cannot read (bmc_hardware_fault); "": none */
 	bool event_valid;

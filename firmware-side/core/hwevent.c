@@ -28,6 +28,15 @@ bool bmc_is_intrusion_counted(struct bmc *b, const svcport_v1_BmcState *st)
 	return !st->keylock_enabled || bmc_is_chassis_locked(b);
 }
 
+/* The keylock at the opening where the latch recorded it, else now. */
+static bool is_opening_counted(struct bmc *b, const svcport_v1_BmcState *st, enum bmc_hw_event ev)
+{
+	if (ev == BMC_HW_COVER_OPENED)
+		return bmc_is_intrusion_counted(b, st);
+	return st->sensors.intrusion_enabled &&
+	       (!st->keylock_enabled || ev == BMC_HW_COVER_OPENED_ENGAGED);
+}
+
 /* The Administrator+ password back to the label's; the AK too under the policy. */
 static bool reset_password(svcport_v1_BmcState *next, bool clears_ak)
 {
@@ -90,7 +99,9 @@ int bmc_hardware_event(struct bmc *b, enum bmc_hw_event ev, struct bmc_outcome *
 	next = b->st;
 	switch (ev) {
 	case BMC_HW_COVER_OPENED:
-		if (!bmc_is_intrusion_counted(b, &next)) {
+	case BMC_HW_COVER_OPENED_ENGAGED:
+	case BMC_HW_COVER_OPENED_RELEASED:
+		if (!is_opening_counted(b, &next, ev)) {
 			out->detail = "cover opened: not counted (sensor off or keylock released)";
 			return 0;
 		}
@@ -99,8 +110,9 @@ int bmc_hardware_event(struct bmc *b, enum bmc_hw_event ev, struct bmc_outcome *
 		if (b->hw_fault[0])
 			snprintf(detail, sizeof(detail), "%.72s: counted as open", b->hw_fault);
 		else
-			snprintf(detail, sizeof(detail), "cover opened%s",
-			         next.keylock_enabled ? " with the keylock engaged" : "");
+			snprintf(detail, sizeof(detail), "cover opened%s%s",
+			         next.keylock_enabled ? " with the keylock engaged" : "",
+			         ev == BMC_HW_COVER_OPENED ? "" : " (latched)");
 		break;
 	case BMC_HW_HANDSET_PASSWORD_RESET:
 		cleared = reset_password(&next, next.emergency_reset_clears_sed_ak);

@@ -61,14 +61,26 @@ static uint32_t entry_wait(const struct rl_entry *e, uint64_t now_ms)
 	return (uint32_t)(e->blocked_until_ms - now_ms);
 }
 
+/* A clock set back: the entry's times come back to now, its wait to at most max_ms. */
+static void entry_bound(struct rl_entry *e, uint64_t now_ms, uint32_t max_ms)
+{
+	if (e->last_ms > now_ms)
+		e->last_ms = now_ms;
+	if (e->blocked_until_ms > now_ms + max_ms)
+		e->blocked_until_ms = now_ms + max_ms;
+}
+
 uint32_t ratelimit_check(struct ratelimit *rl, const struct rl_key *k, uint64_t now_ms)
 {
 	struct rl_entry *s = session_entry(rl, k->session, k->link, false);
 	struct rl_entry *l = ceiling_entry(rl, k->ceiling);
 	uint32_t ws, wl;
 
-	if (s)
+	if (s) {
+		entry_bound(s, now_ms, rl->cfg.max_ms);
 		entry_forget_if_quiet(s, now_ms);
+	}
+	entry_bound(l, now_ms, rl->cfg.max_ms);
 	entry_forget_if_quiet(l, now_ms);
 	ws = entry_wait(s, now_ms);
 	wl = entry_wait(l, now_ms);

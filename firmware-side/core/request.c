@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "audit.h"
+#include "backoff.h"
 #include "bmc.h"
 #include "board.h"
 #include "peer.h"
@@ -91,6 +92,7 @@ int bmc_open(const char *state_dir, const struct bmc_env *env, const struct bmc_
 	ratelimit_init(&b->rl, &rl);
 	rl_config_fill(&admin_rl, &admin_in);
 	ratelimit_init(&b->admin_rl, &admin_rl);
+	bmc_backoff_load(b); /* a restart keeps the console's back-offs */
 	manual_table_init(&b->manual);
 	if (opt)
 		b->presence = opt->presence;
@@ -157,11 +159,12 @@ bool bmc_take_state_event(struct bmc *b, svcport_v1_BmcReply *ret_event)
 	return true;
 }
 
-static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInfo *di)
+void bmc_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInfo *di)
 {
 	const svcport_v1_BmcState *st = &b->st;
 	char detail[96];
 
+	*di = (svcport_v1_DeviceInfo)svcport_v1_DeviceInfo_init_zero;
 	di->has_device = st->has_identity;
 	di->device = st->device;
 	di->lockdown_state = st->lockdown_state;
@@ -188,6 +191,38 @@ static void fill_device_info(struct bmc *b, bool with_cert, svcport_v1_DeviceInf
 	di->admin_password_must_change = st->admin_password_must_change;
 	di->sed_ak_present = st->sed_ak_present;
 	di->sed_backup_component = sedak_component_status(b, detail, sizeof(detail));
+}
+
+/*
+ * GetDeviceInfo for a requester without presence (re-attack on issue 13: a
+ * stranger in radio range read it before any authentication). Kept: what the
+ * phone's flows read before a claim or an activation and what the server shows
+ * anyway (model, serial, LED, lock state, control, owner, protocol, known
+ * signers, the public device key and certificate). Left out: what tells an
+ * attacker which way to go (docs/interfaces.md "DeviceInfo without presence").
+ */
+static void device_info_limit(svcport_v1_DeviceInfo *di)
+{
+	di->sed_enabled = false;
+	di->has_sensors = false;
+	di->sensors = (svcport_v1_SensorSettings)svcport_v1_SensorSettings_init_zero;
+	memset(di->firmware_version, 0, sizeof(di->firmware_version));
+	di->admin_password_must_change = false;
+	di->sed_ak_present = false;
+	di->sed_backup_component = svcport_v1_SedComponent_SED_COMPONENT_UNSPECIFIED;
+	di->limited = true;
+}
+
+static void answer_device_info(struct bmc *b, const svcport_v1_Request *rq,
+                               const struct bmc_peer *peer, svcport_v1_Response *rs)
+{
+	/* Presence as the activation code takes it: the cable, or BLE under ble-presence. */
+	const struct bmc_cmd_ctx ctx = {.link = peer->link, .physical_presence = peer->present};
+
+	rs->which_body = svcport_v1_Response_device_info_tag;
+	bmc_device_info(b, rq->body.get_device_info.include_certificate, &rs->body.device_info);
+	if (!bmc_is_presence_ok(&b->st, &ctx))
+		device_info_limit(&rs->body.device_info);
 }
 
 static svcport_v1_ErrorCode make_challenge(struct bmc *b, const struct bmc_peer *peer,
@@ -293,9 +328,7 @@ static svcport_v1_ErrorCode answer(struct bmc *b, const svcport_v1_BmcRequest *r
 	switch (rq->which_body) {
 	case svcport_v1_Request_get_device_info_tag:
 		out->request = "GetDeviceInfo";
-		rs->which_body = svcport_v1_Response_device_info_tag;
-		fill_device_info(b, rq->body.get_device_info.include_certificate,
-		                 &rs->body.device_info);
+		answer_device_info(b, rq, peer, rs);
 		return E(ERROR_NONE);
 	case svcport_v1_Request_get_challenge_tag:
 		out->request = "GetChallenge";

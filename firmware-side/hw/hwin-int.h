@@ -11,8 +11,8 @@
 struct hwin_backend {
 	/* 1, 0, -ENODEV or -errno: see hwin_read(). */
 	int (*read)(struct hwin *hw, enum hwin_input in);
-	/* 1, 0, -ENODEV or -errno: see hwin_latch_take(). */
-	int (*take_latch)(struct hwin *hw, enum hwin_input in);
+	/* 1, 0, -ENODEV or -errno, and *keylock: see hwin_latch_take_keylock(). */
+	int (*take_latch)(struct hwin *hw, enum hwin_input in, int *keylock);
 	bool simulated;
 };
 

@@ -6,7 +6,8 @@
  * or "released", cover "open" or "closed", the handset's inputs "pressed" or
  * "released". A missing file is an inactive input. `svcport-sim server hw` writes them (tmp +
  * rename). The cover also latches, as chassis-intrusion hardware does: `server hw`
- * creates DIR/latch/cover when it opens, bmcd takes it by unlink (hwin.h).
+ * creates DIR/latch/cover when it opens, holding the chassis-lock word at that moment, bmcd
+ * takes it by rename and reads it (hwin.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,10 +50,13 @@ static int sim_read(struct hwin *hw, enum hwin_input in)
 	return ret < 0 ? ret : strcmp(word, active[in]) == 0;
 }
 
-static int sim_take_latch(struct hwin *hw, enum hwin_input in)
+/* Taken by rename (atomic: an opening after it sets a new latch), then read. */
+static int sim_take_latch(struct hwin *hw, enum hwin_input in, int *keylock)
 {
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX + 32], taken[PATH_MAX + 48], word[64];
+	int ret;
 
+	*keylock = -ENODATA;
 	if (!hwin_is_sim_latched(in))
 		return -ENODEV;
 	if (snprintf(path, sizeof(path), "%s/latch", hw->path[0]) >= (int)sizeof(path))
@@ -60,9 +64,16 @@ static int sim_take_latch(struct hwin *hw, enum hwin_input in)
 	if (hwin_is_dir(path) != 1)
 		return -ENODEV; /* a board without one */
 	snprintf(path, sizeof(path), "%s/latch/%s", hw->path[0], hwin_input_name(in));
-	if (unlink(path) == 0)
-		return 1;
-	return errno == ENOENT ? 0 : -errno;
+	snprintf(taken, sizeof(taken), "%s/latch/.%s.taken", hw->path[0], hwin_input_name(in));
+	if (rename(path, taken) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	ret = hwin_read_line(taken, word, sizeof(word));
+	/* An empty latch (a simulator before D) recorded nothing. */
+	if (ret == 0 && hwin_is_sim_value(HWIN_CHASSIS_LOCK, word))
+		*keylock = hwin_is_sim_active(HWIN_CHASSIS_LOCK, word);
+	if (unlink(taken) < 0)
+		return -errno;
+	return 1;
 }
 
 static const struct hwin_backend sim_backend = {

@@ -37,8 +37,9 @@ static int sysfs_read(struct hwin *hw, enum hwin_input in)
 
 /* A hwmon intrusionN_alarm (Documentation/hwmon/sysfs-interface.rst): "1" while
  * latched; writing "0" clears it. A latch that will not clear is a fault. */
-static int sysfs_take_latch(struct hwin *hw, enum hwin_input in)
+static int sysfs_take_latch(struct hwin *hw, enum hwin_input in, int *keylock)
 {
+	*keylock = -ENODATA; /* the alarm has no keylock bit */
 	const char *path = hw->latch[in];
 	char state[64];
 	int fd, ret;

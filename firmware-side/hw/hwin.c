@@ -42,9 +42,17 @@ int hwin_read(struct hwin *hw, enum hwin_input in)
 
 int hwin_latch_take(struct hwin *hw, enum hwin_input in)
 {
+	int keylock;
+
+	return hwin_latch_take_keylock(hw, in, &keylock);
+}
+
+int hwin_latch_take_keylock(struct hwin *hw, enum hwin_input in, int *ret_keylock)
+{
+	*ret_keylock = -ENODATA;
 	if ((unsigned)in >= HWIN_INPUT_COUNT)
 		return -EINVAL;
-	return hw->ops->take_latch(hw, in);
+	return hw->ops->take_latch(hw, in, ret_keylock);
 }
 
 bool hwin_is_simulated(const struct hwin *hw)

@@ -75,6 +75,16 @@ int hwin_read(struct hwin *hw, enum hwin_input in) __attribute__((warn_unused_re
  * for this input on this board) or -errno (unreadable, or it would not clear).
  */
 int hwin_latch_take(struct hwin *hw, enum hwin_input in) __attribute__((warn_unused_result));
+/*
+ * hwin_latch_take(), and where the latch also recorded the chassis keylock at
+ * the opening (re-attack on issue 13, D: the keylock then, not at the poll):
+ * *ret_keylock 1 engaged, 0 released, -ENODATA not recorded (sysfs, whose
+ * hwmon alarm has no such bit). The simulator's latch file holds the word of
+ * the chassis-lock input at the opening ("engaged" if any opening since the
+ * last take was under the engaged lock); it is taken by rename, then read.
+ */
+int hwin_latch_take_keylock(struct hwin *hw, enum hwin_input in, int *ret_keylock)
+    __attribute__((warn_unused_result));
 /* True if the simulator keeps a latch for in (the cover), set by `server hw`
  * whenever the input goes active, in DIR/latch (hwin_latch_take). */
 bool hwin_is_sim_latched(enum hwin_input in);

@@ -34,6 +34,14 @@ static void print_device_info(const struct svcport_client_device_info *di)
 	out_str("control_mode", CONTROL(di->control));
 	out_str("owner_org", di->owner_org);
 	out_bool("has_identity", di->has_identity);
+	out_bool("limited", di->limited);
+	out_int("known_signers", (long long)di->n_known_signers);
+	if (di->limited) {
+		/* Not said without presence: printing false would be a claim. */
+		out_progress("  SED, sensors, firmware: not said over this link (no physical "
+		             "presence); ask over the service port (USB)");
+		return;
+	}
 	out_bool("sed_enabled", di->sed_enabled);
 	out_bool("sed_ak_present", di->sed_ak_present);
 	out_str("sed_backup_component",
@@ -47,7 +55,6 @@ static void print_device_info(const struct svcport_client_device_info *di)
 	out_int("motion_steps", di->motion_steps);
 	out_bool("admin_password_must_change", di->admin_password_must_change);
 	out_str("firmware_version", di->firmware_version);
-	out_int("known_signers", (long long)di->n_known_signers);
 }
 
 static int expect(const char *what, const char *want, const char *is)

@@ -39,11 +39,14 @@ int server_hw_latch_dir(const char *hw)
 }
 
 /* A latched input (the cover) going active: the hardware remembers it until bmcd
- * takes it (hwin.h hwin_latch_take), however soon the input goes inactive again. */
+ * takes it (hwin.h hwin_latch_take), however soon the input goes inactive again,
+ * with the chassis keylock of that moment (re-attack on issue 13, D): "engaged"
+ * once any opening since bmcd's last take was under the engaged lock. */
 static int latch_set(const char *dir, const char *hw, const char *input, const char *value)
 {
-	char now[64], path[PATH_MAX + 80];
-	int in = hwin_input_parse(input), fd;
+	char now[64], lock[64] = "released", held[64] = "", path[PATH_MAX + 80];
+	int in = hwin_input_parse(input), fd, ret = 0;
+	size_t len;
 
 	if (!hwin_is_sim_latched((enum hwin_input)in) ||
 	    !hwin_is_sim_active((enum hwin_input)in, value) ||
@@ -53,11 +56,25 @@ static int latch_set(const char *dir, const char *hw, const char *input, const c
 	snprintf(path, sizeof(path), "%s/latch", hw);
 	if (access(path, F_OK) != 0)
 		return 0; /* no latch on this board (made before it had one) */
+	/* As bmcd reads it (presence.c): no input is released; one it cannot read engaged. */
+	if (server_hw_get(dir, "chassis-lock", lock, sizeof(lock)) < 0 ||
+	    (strcmp(lock, "(none)") != 0 && !hwin_is_sim_value(HWIN_CHASSIS_LOCK, lock)))
+		snprintf(lock, sizeof(lock), "engaged");
+	else if (!hwin_is_sim_active(HWIN_CHASSIS_LOCK, lock))
+		snprintf(lock, sizeof(lock), "released");
 	snprintf(path, sizeof(path), "%s/latch/%s", hw, input);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	return close(fd) < 0 ? -errno : 0;
+	/* An earlier opening under the engaged lock stays recorded. */
+	if (read(fd, held, sizeof(held) - 1) > 0 && strncmp(held, "engaged", 7) == 0)
+		return close(fd) < 0 ? -errno : 0;
+	len = strlen(lock);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, lock, len, 0) != (ssize_t)len)
+		ret = -EIO;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
 }
 
 int server_hw_set(const char *dir, const char *input, const char *value)

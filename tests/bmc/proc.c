@@ -52,7 +52,7 @@ void proc_hw_dir(const char *state_dir, char *out)
 /* As `svcport-sim server hw` does: the cover opening sets its latch (DIR/latch/cover). */
 static int latch_set(const char *dir, const char *input, const char *value)
 {
-	char path[PATH_MAX + 64], now[64] = "";
+	char path[PATH_MAX + 64], now[64] = "", held[64] = "";
 	FILE *f;
 
 	if (strcmp(input, "cover") != 0 || strcmp(value, "open") != 0)
@@ -68,9 +68,26 @@ static int latch_set(const char *dir, const char *input, const char *value)
 	snprintf(path, sizeof(path), "%s/latch", dir);
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -1;
+	/* The keylock of this moment (re-attack on issue 13, D); "engaged" stays. */
+	snprintf(path, sizeof(path), "%s/chassis-lock", dir);
+	f = fopen(path, "r");
+	if (!f || !fgets(now, sizeof(now), f))
+		snprintf(now, sizeof(now), "released");
+	if (f)
+		fclose(f);
 	snprintf(path, sizeof(path), "%s/latch/cover", dir);
+	f = fopen(path, "r");
+	if (f && fgets(held, sizeof(held), f) && strncmp(held, "engaged", 7) == 0) {
+		fclose(f);
+		return 0;
+	}
+	if (f)
+		fclose(f);
 	f = fopen(path, "w");
-	return f && fclose(f) == 0 ? 0 : -1;
+	if (!f)
+		return -1;
+	fputs(strncmp(now, "engaged", 7) == 0 ? "engaged" : "released", f);
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 int proc_hw_set(const char *state_dir, const char *input, const char *value)

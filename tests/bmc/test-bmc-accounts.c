@@ -240,6 +240,47 @@ static void login_back_off_is_per_account(void **state)
 	assert_int_equal(run_as(CMD(sensors_show), "rita", BOB_PW), AE(OK));
 }
 
+/*
+ * Re-attack on issue 13, F (rest): `tamper` answered anyone at the console
+ * whether the sensors were on, where the motion threshold lay and whether the
+ * keylock held (binary search on STEPS, nothing changed until it fired). Now
+ * it needs a login, a read-only one suffices; without one: no body, nothing
+ * changed, whatever the sensors say.
+ */
+static void tamper_needs_a_login(void **state)
+{
+	set_password();
+	add_account("rita", ROLE(READ_ONLY));
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.motion_enabled = true;
+	req.cmd.sensors_set.sensors.motion_step_threshold = 7;
+	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
+	for (uint32_t steps = 1; steps <= 8; steps++) {
+		new_req();
+		req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_MOTION;
+		req.cmd.tamper.steps = steps;
+		refused(CMD(tamper), NULL, NULL, AE(AUTH_FAILED));
+		assert_int_equal(rep.which_body, 0);
+		assert_false(rep.body.tamper.locked);
+		assert_int_equal(st()->lockdown_state, ACTIVE);
+		W.now_ms += 60000; /* past the login's back-off */
+	}
+	new_req();
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
+	refused(CMD(tamper), "rita", "not rita's", AE(AUTH_FAILED));
+	W.now_ms += 60000;
+	/* A read-only account may: the sensor is off, nothing happens. */
+	assert_int_equal(run_as(CMD(tamper), "rita", BOB_PW), AE(OK));
+	assert_false(rep.body.tamper.locked);
+	new_req();
+	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_MOTION;
+	req.cmd.tamper.steps = 7;
+	assert_int_equal(run_as(CMD(tamper), "rita", BOB_PW), AE(OK));
+	assert_true(rep.body.tamper.locked);
+	assert_int_equal(st()->lockdown_state, LOCKED);
+}
+
 static void set_uefi(const char *current, svcport_admin_v1_AdminError e)
 {
 	new_req();
@@ -251,6 +292,69 @@ static void set_uefi(const char *current, svcport_admin_v1_AdminError e)
 	else
 		refused(CMD(uefi_password_set), NULL, PW, e);
 	new_req();
+}
+
+/* Wrong guesses at the Administrator+ until the back-off holds; its wait. */
+static uint32_t guess_until_held(void)
+{
+	for (int i = 0; i < 8; i++) {
+		new_req();
+		if (run(CMD(sensors_show), "guess guess") == AE(RATE_LIMITED))
+			return rep.retry_after_ms;
+	}
+	fail_msg("no back-off after 8 wrong passwords");
+	return 0;
+}
+
+/*
+ * Re-attack on issue 13, E: the console's back-offs were in memory only, so a
+ * thief who restarts bmcd (a power cycle) guessed again at once, 3 free tries
+ * each time. A restart keeps the wait and the count (the next wrong one waits
+ * longer); a clock set back neither resets it nor makes it longer than 60 s.
+ */
+static void backoff_survives_a_restart(void **state)
+{
+	uint32_t wait, again;
+
+	set_password();
+	wait = guess_until_held();
+	assert_true(wait > 0);
+	W.now_ms += 100;
+	tworld_reopen(&W);
+	new_req();
+	assert_int_equal(run(CMD(sensors_show), PW), AE(RATE_LIMITED));
+	assert_int_equal(rep.retry_after_ms, wait - 100);
+	/* The count too: the next wrong one doubles the wait, no free tries again. */
+	W.now_ms += rep.retry_after_ms;
+	assert_int_equal(run(CMD(sensors_show), "guess guess"), AE(AUTH_FAILED));
+	tworld_reopen(&W);
+	assert_int_equal(run(CMD(sensors_show), PW), AE(RATE_LIMITED));
+	assert_int_equal(rep.retry_after_ms, 2 * wait);
+	/* The clock set back a day: the last wait again from now, not a day of it. */
+	W.now_ms -= 86400000;
+	tworld_reopen(&W);
+	assert_int_equal(run(CMD(sensors_show), PW), AE(RATE_LIMITED));
+	again = rep.retry_after_ms;
+	assert_true(again > 0 && again <= 60000);
+	W.now_ms += again;
+	assert_int_equal(run(CMD(sensors_show), PW), AE(OK));
+	/* The right password cleared it, across a restart too. */
+	tworld_reopen(&W);
+	assert_int_equal(run(CMD(sensors_show), PW), AE(OK));
+
+	/* The UEFI password's back-off too. */
+	set_uefi(NULL, AE(OK));
+	strcpy(req.cmd.uefi_password_verify.password, "wrong one");
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(run(CMD(uefi_password_verify), PW), AE(UEFI_AUTH_FAILED));
+	assert_int_equal(run(CMD(uefi_password_verify), PW), AE(RATE_LIMITED));
+	wait = rep.retry_after_ms;
+	tworld_reopen(&W);
+	strcpy(req.cmd.uefi_password_verify.password, UEFI_PW);
+	assert_int_equal(run(CMD(uefi_password_verify), PW), AE(RATE_LIMITED));
+	assert_int_equal(rep.retry_after_ms, wait);
+	W.now_ms += wait;
+	assert_int_equal(run(CMD(uefi_password_verify), PW), AE(OK));
 }
 
 static void uefi_password(void **state)
@@ -309,7 +413,7 @@ static void tamper(void)
 	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
 	new_req();
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(run(CMD(tamper), PW), AE(OK));
 	assert_int_equal(st()->lockdown_state, LOCKED);
 	new_req();
 }
@@ -410,7 +514,7 @@ static void keylock_counts_only_while_engaged(void **state)
 	tworld_snap(&W, &snap);
 	hw(BMC_HW_COVER_OPENED);
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(run(CMD(tamper), PW), AE(OK));
 	assert_false(rep.body.tamper.locked);
 	assert_true(tworld_is_unchanged(&W, &snap));
 	assert_int_equal(st()->lockdown_state, ACTIVE);
@@ -499,6 +603,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(administrator_and_read_only, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(login_back_off_is_per_account, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(uefi_password, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(tamper_needs_a_login, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(backoff_survives_a_restart, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_never_reopens, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_policy_keeps_ak_but_not_the_lock,
 	                                    setup_bmc, teardown),

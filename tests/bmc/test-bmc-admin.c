@@ -93,7 +93,7 @@ static void activate_only_bmc_managed(void **state)
 	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
 	new_req();
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	assert_int_equal(run(CMD(tamper), NULL), AE(OK));
+	assert_int_equal(run(CMD(tamper), PW), AE(OK));
 	assert_true(rep.body.tamper.locked);
 	assert_int_equal(st()->lockdown_state, svcport_v1_LockdownState_LOCKDOWN_LOCKED);
 	new_req();

@@ -185,6 +185,93 @@ static void ble_policy_gives_no_presence_to_network_links(void **state)
 	}
 }
 
+/* GetDeviceInfo over link, with presence claimed or not: the DeviceInfo. */
+static const svcport_v1_DeviceInfo *info_over(uint32_t session, uint32_t link, bool presence)
+{
+	assert_int_equal(ask(session, link, presence, REQ(get_device_info)), E(ERROR_NONE));
+	assert_int_equal(brep.msg.response.which_body, svcport_v1_Response_device_info_tag);
+	return &brep.msg.response.body.device_info;
+}
+
+/* What every requester sees: the server's label, its LED and lock, its owner, the protocol. */
+static void is_public_part(const svcport_v1_DeviceInfo *di)
+{
+	assert_true(di->has_device && di->has_identity);
+	assert_string_equal(di->device.serial_number, TPKI_SN);
+	assert_int_equal(di->lockdown_state, st()->lockdown_state);
+	assert_int_equal(di->control_mode, svcport_v1_ControlMode_CONTROL_PORTAL_MANAGED);
+	assert_int_equal(di->security_led, bmc_security_led(st()));
+	assert_string_equal(di->owner_org, TPKI_ORG);
+	assert_int_equal(di->protocol_version, 1);
+	assert_int_equal(di->known_signers_count, st()->signer_cache_count);
+}
+
+/* Nothing of what tells an attacker which way to go. */
+static void is_limited(const svcport_v1_DeviceInfo *di)
+{
+	is_public_part(di);
+	assert_true(di->limited);
+	assert_false(di->sed_enabled);
+	assert_false(di->sed_ak_present);
+	assert_int_equal(di->sed_backup_component, 0);
+	assert_false(di->has_sensors);
+	assert_false(di->sensors.intrusion_enabled || di->sensors.motion_enabled);
+	assert_int_equal(di->sensors.motion_step_threshold, 0);
+	assert_string_equal(di->firmware_version, "");
+	assert_false(di->admin_password_must_change);
+}
+
+static void is_full(const svcport_v1_DeviceInfo *di)
+{
+	is_public_part(di);
+	assert_false(di->limited);
+	assert_true(di->sed_enabled);
+	assert_true(di->sed_ak_present);
+	assert_true(di->has_sensors);
+	assert_true(di->sensors.intrusion_enabled && di->sensors.motion_enabled);
+	assert_int_equal(di->sensors.motion_step_threshold, 5);
+	assert_true(di->firmware_version[0] != 0);
+	assert_true(di->admin_password_must_change);
+}
+
+/*
+ * Re-attack on issue 13: a stranger in radio range read DeviceInfo before any
+ * authentication: SED and its AK, the backup component, the sensors and their
+ * threshold, whether the console still has its label password, the firmware.
+ * Without presence it gets the public part only; with the cable all of it.
+ */
+static void device_info_without_presence_is_limited(void **state)
+{
+	static const uint32_t strangers[] = {K(BLE), K(NET), K(PORTAL), K(USB)};
+
+	tworld_body(&W, &body, TAG(configure_sensors), ROLE(ORG_ADMIN), TPKI_ORG);
+	body.action.configure_sensors.has_sensors = true;
+	body.action.configure_sensors.sensors.intrusion_enabled = true;
+	body.action.configure_sensors.sensors.motion_enabled = true;
+	body.action.configure_sensors.sensors.motion_step_threshold = 5;
+	assert_int_equal(tworld_do(&W, &body), E(ERROR_NONE));
+	for (size_t i = 0; i < sizeof(strangers) / sizeof(strangers[0]); i++)
+		is_limited(info_over(1, strangers[i], false));
+	is_limited(info_over(0, 0, false)); /* the gateway's own question */
+	/* A cable claimed but not in: no presence. */
+	W.usb_unplugged = true;
+	is_limited(info_over(2, K(USB), true));
+	W.usb_unplugged = false;
+	is_full(info_over(3, K(USB), true));
+	/* The key update's flow over BLE still gets the board's public key and certificate. */
+	breq = (svcport_v1_BmcRequest)svcport_v1_BmcRequest_init_zero;
+	breq.request.body.get_device_info.include_certificate = true;
+	assert_int_equal(send_req(4, K(BLE), false, REQ(get_device_info)), E(ERROR_NONE));
+	is_limited(&brep.msg.response.body.device_info);
+	assert_int_equal(brep.msg.response.body.device_info.device_public_key.size, 65);
+	assert_int_equal(brep.msg.response.body.device_info.device_certificate.size,
+	                 tpki_get()->device_crt_len);
+	/* The console sees all, without presence. */
+	new_req();
+	assert_int_equal(run(CMD(status), TPKI_LABEL_PW), AE(OK));
+	is_full(&rep.body.status.info);
+}
+
 /* The issue's attack: BLE claiming presence reads the claim secret. */
 static void radio_link_cannot_claim_presence(void **state)
 {
@@ -430,6 +517,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(ble_policy_gives_no_presence_to_network_links, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(radio_link_cannot_claim_presence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(device_info_without_presence_is_limited, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(usb_presence_comes_from_the_hardware, setup, teardown),
 	    cmocka_unit_test_setup_teardown(simulated_links_in_the_simulator, setup_sim, teardown),
 	    cmocka_unit_test_setup_teardown(rotating_sessions_do_not_escape_the_back_off, setup,

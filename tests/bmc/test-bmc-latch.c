@@ -57,7 +57,7 @@ static svcport_admin_v1_AdminError tamper(void)
 {
 	new_req();
 	req.cmd.tamper.kind = svcport_admin_v1_TamperKind_TAMPER_INTRUSION;
-	return run(CMD(tamper), NULL);
+	return run(CMD(tamper), PW);
 }
 
 static struct se_latch latch_now(void)

@@ -174,6 +174,55 @@ static void brief_opening_is_latched(void **state)
 	assert_unchanged();
 }
 
+/*
+ * Re-attack on issue 13, D: the keylock of a latched opening was read at the
+ * poll, not at the opening. The simulator's latch records it now: released at
+ * the opening and engaged again before bmcd looks is no intrusion; engaged at
+ * the opening and released before bmcd looks is one.
+ */
+static void keylock_of_the_opening_counts(void **state)
+{
+	char out[4096];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "policy", "set", "keylock", "true"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "chassis-lock", "released"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* All between two polls: released, opened, closed, engaged. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "chassis-lock", "engaged"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* Engaged, opened, closed, released. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "chassis-lock", "released"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
+	assert_non_null(strstr(out, "cover opened with the keylock engaged (latched)"));
+}
+
+/*
+ * Re-attack on issue 13, D: a cover open at one poll, then closed and opened
+ * again before the next, was lost while it read open. Its latch says so now.
+ */
+static void reopening_between_polls_counts(void **state)
+{
+	char out[4096];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	/* The owner activates with the cover still open (service); bmcd sees no new opening. */
+	assert_int_equal(CTL(out, "--password", PW, "activate"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	/* Closed and opened again between two polls. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "closed"), 0);
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+}
+
 /* A real board's latch (sysfs): a hwmon intrusionN_alarm reads "1" once latched;
  * bmcd counts it and clears it by writing "0". */
 static void hwmon_intrusion_alarm_is_taken(void **state)
@@ -646,6 +695,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(keylock_and_cover_are_hardware, setup, teardown),
 	    cmocka_unit_test_setup_teardown(locked_board_fills_no_component, setup, teardown),
 	    cmocka_unit_test_setup_teardown(brief_opening_is_latched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(keylock_of_the_opening_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reopening_between_polls_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unreadable_cover_fails_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hwmon_intrusion_alarm_is_taken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(handset_password_reset, setup, teardown),

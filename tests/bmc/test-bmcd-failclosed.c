@@ -240,7 +240,7 @@ static void tamper_on_full_disk_stays_locked(void **state)
 	setenv("SVCPORT_BMCD", bmcd_fault(), 1);
 	bmcd = start();
 	assert_true(bmcd > 0);
-	assert_int_equal(CTL(out, "tamper", "intrusion"), 1);
+	assert_int_equal(CTL(out, "--password", PW, "tamper", "intrusion"), 1);
 	assert_string_equal(lockdown(), "LOCKED");
 	assert_true(is_sed_backup_refused());
 	proc_stop(bmcd, SIGKILL);

@@ -204,7 +204,7 @@ static void tamper_refuses_at_once(void **state)
 	up("bmc", NULL);
 	fd = host_connect();
 	assert_int_equal(ask(fd, GET_AK, 1), HS(OK));
-	assert_int_equal(CTL(out, "tamper", "intrusion"), 0);
+	assert_int_equal(CTL(out, "--password", PW, "tamper", "intrusion"), 0);
 	/* The same connection, the very next request. */
 	assert_int_equal(ask(fd, GET_AK, 2), HS(LOCKED));
 	assert_string_equal(hrep.message, LOCKED_SENTENCE);
@@ -225,7 +225,8 @@ static void tamper_on_full_disk_refuses_at_once(void **state)
 	fd = host_connect();
 	/* A full disk: no room for the release's audit record, so no key either. */
 	assert_int_equal(ask(fd, GET_AK, 1), HS(INTERNAL));
-	assert_int_equal(CTL(out, "tamper", "intrusion"), 1); /* not stored, in force */
+	assert_int_equal(CTL(out, "--password", PW, "tamper", "intrusion"),
+	                 1); /* not stored, in force */
 	assert_int_equal(ask(fd, GET_AK, 2), HS(LOCKED));
 	assert_int_equal(ask(fd, BOOT, 3), HS(LOCKED));
 	close(fd);

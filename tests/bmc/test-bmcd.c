@@ -156,7 +156,13 @@ static void state_changed_reaches_every_gateway(void **state)
 	body.action.configure_sensors.has_sensors = true;
 	body.action.configure_sensors.sensors.intrusion_enabled = true;
 	submit_ok(a, 0, &body);
-	assert_int_equal(ctl(out, sizeof(out), "tamper", "intrusion", NULL, NULL), 0);
+	/* `tamper` needs a login (re-attack on issue 13, F): the label's password changes. */
+	setenv("SVCPORT_NEW_ADMIN_PASSWORD", "correct horse", 1);
+	assert_int_equal(ctl(out, sizeof(out), "--password", TPKI_LABEL_PW, "password", "set"), 0);
+	unsetenv("SVCPORT_NEW_ADMIN_PASSWORD");
+	assert_int_equal(ctl(out, sizeof(out), "tamper", "intrusion", NULL, NULL), 1);
+	assert_int_equal(
+	    ctl(out, sizeof(out), "--password", "correct horse", "tamper", "intrusion"), 0);
 	assert_non_null(strstr(out, "LOCKED"));
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(proc_gw_recv(i ? a : b, &rep), 0);

@@ -2,10 +2,12 @@
 /* The start of a test world (test-world.h). */
 #include "test-world.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -17,6 +19,19 @@ void test_world_tmp(char *dir, size_t cap, const char *name)
 	assert_true(n > 0 && (size_t)n < cap);
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(chmod(dir, 0711), 0);
+}
+
+void test_world_label(const char *fac, char *buf, size_t cap)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	assert_true(snprintf(path, sizeof(path), "%s/admin-password", fac) < (int)sizeof(path));
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, (int)cap, f));
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = 0;
 }
 
 struct portal *test_world_portal(const char *dir, const char *mt, const char *sn, const char *fac,

@@ -19,6 +19,9 @@
  * svcport or nobody: it must reach the world's sockets and files). */
 void test_world_tmp(char *dir, size_t cap, const char *name);
 
+/* The board's label password: fac/admin-password's first line (asserts it reads). */
+void test_world_label(const char *fac, char *buf, size_t cap);
+
 /*
  * A new portal in dir, at now: acme, alice, eddie, and the device mt-sn
  * manufactured into fac (m: its activation code and key hash). The portal

@@ -51,7 +51,10 @@ struct world {
 	int port;
 	pid_t serve;
 	bool up;
+	bool admin_pw_set; /* the label's password changed to ADMIN_PW */
 };
+
+#define ADMIN_PW "console pw 12"
 
 static const char *sim(void)
 {
@@ -279,13 +282,26 @@ static void mark_ready(struct world *w, const char *sn)
 	portal_ok(w, "device", "ready", "--mt", MT, "--sn", sn, "--as", "alice");
 }
 
+/*
+ * svcport-bmcctl A B, logged in: `tamper` needs a login (re-attack on issue
+ * 13, F). The first time, the label's password changes to ADMIN_PW, as the
+ * administrator's first login must.
+ */
 static void bmcctl_ok(struct world *w, const char *a, const char *b)
 {
-	char out[4096];
+	char *ctl = getenv("SVCPORT_BMCCTL");
+	char out[4096], label[80];
 
-	assert_non_null(getenv("SVCPORT_BMCCTL"));
-	assert_int_equal(SPAWN_RUN(NULL, out, getenv("SVCPORT_BMCCTL"), "--admin-socket", w->admin,
-	                           (char *)a, (char *)b),
+	assert_non_null(ctl);
+	if (!w->admin_pw_set) {
+		test_world_label(w->fac, label, sizeof(label));
+		assert_int_equal(SPAWN_RUN(NULL, out, ctl, "--admin-socket", w->admin, "--password",
+		                           label, "password", "set", ADMIN_PW),
+		                 0);
+		w->admin_pw_set = true;
+	}
+	assert_int_equal(SPAWN_RUN(NULL, out, ctl, "--admin-socket", w->admin, "--password",
+	                           ADMIN_PW, (char *)a, (char *)b),
 	                 0);
 }
 

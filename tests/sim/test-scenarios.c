@@ -53,7 +53,10 @@ struct world {
 	char key_hash[65];
 	int pty_master;
 	bool up;
+	bool admin_pw_set; /* the label's password changed to ADMIN_PW */
 };
+
+#define ADMIN_PW "console pw 12"
 
 static const char *sim_path(void)
 {
@@ -200,12 +203,41 @@ static void state_is(struct world *w, const char *state, const char *owner)
 	app_ok(w, "info", "--expect-state", state, "--expect-owner", owner, NULL);
 }
 
+/*
+ * svcport-bmcctl A B, logged in: `tamper` needs a login (re-attack on issue
+ * 13, F). The first time, the label's password changes to ADMIN_PW, as the
+ * administrator's first login must.
+ */
 static bool bmcctl(struct world *w, const char *a, const char *b)
 {
-	char *argv[] = {
-	    getenv("SVCPORT_BMCCTL"), "--admin-socket", w->admin, (char *)a, (char *)b, NULL};
+	char label[80];
+	char *set[] = {getenv("SVCPORT_BMCCTL"),
+	               "--admin-socket",
+	               w->admin,
+	               "--password",
+	               label,
+	               "password",
+	               "set",
+	               ADMIN_PW,
+	               NULL};
+	char *argv[] = {getenv("SVCPORT_BMCCTL"),
+	                "--admin-socket",
+	                w->admin,
+	                "--password",
+	                ADMIN_PW,
+	                (char *)a,
+	                (char *)b,
+	                NULL};
 
-	return argv[0] && run(w, argv) == 0;
+	if (!argv[0])
+		return false;
+	if (!w->admin_pw_set) {
+		test_world_label(w->fac, label, sizeof(label));
+		if (run(w, set) != 0)
+			return false;
+		w->admin_pw_set = true;
+	}
+	return run(w, argv) == 0;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -94,7 +94,7 @@ static void drive_story(void **state)
 	assert_int_equal(HOST("write", "ledger: 42 crates", "--sector", "5"), 0);
 	assert_int_equal(HOST("read", "--sector", "5"), 0);
 	assert_non_null(strstr(out, "\"data\":\"ledger: 42 crates\""));
-	assert_int_equal(CTL("tamper", "intrusion"), 0);
+	assert_int_equal(CTL("--password", PW, "tamper", "intrusion"), 0);
 	assert_int_equal(HOST("read", "--sector", "5"), 1);
 	assert_non_null(strstr(out, LOCKED_JSON));
 	assert_null(strstr(out, "ledger"));

@@ -17,7 +17,7 @@ import { appImport, env } from './lib/env.mjs';
 import { portalCliClient } from './lib/portal-cli.mjs';
 import { bleSimPort, unixStreamPort } from './lib/ports.mjs';
 import { ptyOpen } from './lib/pty.mjs';
-import { bmcctl, MT, portalAs, portalClaim, portalDevice, simRun, worldDown, worldUp } from './lib/world.mjs';
+import { bmcctl, labelPassword, MT, portalAs, portalClaim, portalDevice, simRun, worldDown, worldUp } from './lib/world.mjs';
 
 const { sessionOpen } = await appImport('core/session.js');
 const { activationCode, deviceInfo, signedAction } = await appImport('core/flows.js');
@@ -28,11 +28,14 @@ const { create, fromBinary, pb, toBinary } = await appImport('core/proto.js');
 const KIND = env('WEB_LINK');
 const USB = KIND === 'unix';
 let w;
+const ADMIN_PW = 'console pw 12';
 let pty; // USB: the service port's tty too, where a refused phone keeps its link
 
 before(async () => {
   pty = USB ? await ptyOpen() : null;
   w = await worldUp(USB ? 'J900WEBU' : 'J900WEBB', { links: pty ? [`tty:${pty.path}`] : [] });
+  // The console's `tamper` needs a login (re-attack on issue 13, F): the label's password changes.
+  await bmcctl(w, '--password', await labelPassword(w), 'password', 'set', ADMIN_PW);
 });
 after(async () => {
   await worldDown(w);
@@ -141,7 +144,7 @@ test('sensors, a tamper event seen as it happens, reactivation', async () => {
   const locked = new Promise((r) => { seen = r; });
   const s = await open({ onEvent: (ev) => { events.push(ev); if (ev.body.value.lockdownState === pb.LockdownState.LOCKDOWN_LOCKED) seen(); } });
   await signedAction(s, await portalAs(w, 'alice'), 'sensors', { sensors: { intrusion: true, motion: false } });
-  await bmcctl(w, 'tamper', 'intrusion');
+  await bmcctl(w, '--password', ADMIN_PW, 'tamper', 'intrusion');
   await locked; // the StateChanged event, id 0, on this open session
   assert.equal(events.at(-1).body.case, 'stateChanged');
   assert.equal(events.at(-1).body.value.securityLed, pb.SecurityLed.LED_BLINKING);
@@ -151,7 +154,7 @@ test('sensors, a tamper event seen as it happens, reactivation', async () => {
 });
 
 test('BAD_SIGNATURE, UNTRUSTED_SIGNER, WRONG_DEVICE, EXPIRED change nothing', async () => {
-  await bmcctl(w, 'tamper', 'intrusion');
+  await bmcctl(w, '--password', ADMIN_PW, 'tamper', 'intrusion');
   await stateIs('LOCKED', 'acme');
   await refused('BAD_SIGNATURE', 'eddie', 'activate', { extra: ['--forge-signature'] });
   await refused('UNTRUSTED_SIGNER', 'eddie', 'activate', { extra: ['--forge-untrusted'] });
@@ -166,7 +169,7 @@ test('NONCE_UNKNOWN: the exact bytes of a used command', async () => {
   let used;
   const keep = { ...eddie, sign: async (r) => { used = await eddie.sign(r); return used; } };
   await act('eddie', 'activate', { portal: keep });
-  await bmcctl(w, 'tamper', 'intrusion');
+  await bmcctl(w, '--password', ADMIN_PW, 'tamper', 'intrusion');
   const s = await open();
   await assert.rejects(s.client.call({ case: 'submitCommand', value: { command: fromBinary(pb.SignedCommandSchema, used) } }),
     (e) => e.codeName === 'NONCE_UNKNOWN');

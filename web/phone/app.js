@@ -48,10 +48,12 @@ function renderDevice(di) {
   $('dev-control').textContent = CONTROL_WORDS[ctl] ?? ctl;
   $('dev-owner').textContent = di.ownerOrg || 'Nobody (not claimed)';
   $('dev-owner').dataset.value = di.ownerOrg;
-  $('dev-sed').textContent = di.sedEnabled ? 'Enabled' : 'Not enabled';
-  $('dev-sensors').textContent = [s.intrusionEnabled && 'intrusion',
+  // Without physical presence the server does not say these (DeviceInfo.limited).
+  const unsaid = 'Not said over this link: connect by USB';
+  $('dev-sed').textContent = di.limited ? unsaid : di.sedEnabled ? 'Enabled' : 'Not enabled';
+  $('dev-sensors').textContent = di.limited ? unsaid : [s.intrusionEnabled && 'intrusion',
     s.motionEnabled && `motion (${s.motionStepThreshold} steps)`].filter(Boolean).join(', ') || 'Off';
-  $('dev-fw').textContent = di.firmwareVersion || '–';
+  $('dev-fw').textContent = di.limited ? unsaid : di.firmwareVersion || '–';
   $('device').hidden = false;
 }
 
