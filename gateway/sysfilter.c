@@ -94,6 +94,7 @@ static const int plain[] = {
     /* sockets: links, the bmcd client (reconnects), syslog (reconnects) */
     SCMP_SYS(accept),
     SCMP_SYS(accept4),
+    SCMP_SYS(getpeername), /* https: an accepted connection's address (per-address caps) */
     SCMP_SYS(connect),
     SCMP_SYS(shutdown),
     SCMP_SYS(recv),

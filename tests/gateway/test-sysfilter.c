@@ -63,6 +63,11 @@ static void child(enum act a, enum gw_seccomp mode)
 			_exit(2);
 		if (getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
 			_exit(3);
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		if (getpeername(sv[0], (struct sockaddr *)&peer, &plen) <
+		    0) /* https: per address */
+			_exit(8);
 		int fl = fcntl(sv[0], F_GETFL);
 		if (fl < 0 || fcntl(sv[0], F_SETFL, fl | O_NONBLOCK) < 0)
 			_exit(4);
