@@ -47,7 +47,7 @@ static struct snap S;
 
 static long slurp_in(const char *dir, const char *name, char *buf, size_t cap)
 {
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX + 48];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return proc_slurp(path, buf, cap);
