@@ -30,7 +30,7 @@ struct bmcd_link {
 	bool exported;            /* the files on disk are digest's */
 };
 
-/* Writes the three files, the chain last. 0 or -errno. */
+/* Writes the four files, the chain last. 0 or -errno. */
 static int link_write(struct bmcd_link *l, const struct bmc_link_creds *c)
 {
 	int ret = fs_atomic_write(l->dir, BMCD_LINK_KEY, c->key_pem, c->key_len, BMCD_LINK_MODE);
@@ -38,6 +38,9 @@ static int link_write(struct bmcd_link *l, const struct bmc_link_creds *c)
 	if (ret == 0)
 		ret = fs_atomic_write(l->dir, BMCD_LINK_STATEMENT, c->statement, c->statement_len,
 		                      BMCD_LINK_MODE);
+	if (ret == 0)
+		ret = fs_atomic_write(l->dir, BMCD_LINK_INTERNAL_CHAIN, c->internal_chain_pem,
+		                      c->internal_chain_len, BMCD_LINK_MODE);
 	if (ret == 0)
 		ret = fs_atomic_write(l->dir, BMCD_LINK_CHAIN, c->chain_pem, c->chain_len,
 		                      BMCD_LINK_MODE);

@@ -4,9 +4,12 @@
  * addresses it names, read from --mgmt-addresses FILE and watched, and the
  * export of the link credentials to --link-dir DIR for the gateway's network
  * links: link.key (PEM P-256, 0640), ca-statement.pb (the internal CA's
- * CaStatement, 0640) and link-chain.pem (the link certificate, then its
- * issuers, 0640), each replaced atomically, in that order (the chain last:
- * its change is what the gateway watches). Exported at start and whenever
+ * CaStatement, 0640), link-internal-chain.pem (the internal CA's certificate
+ * for the link key, then the internal CA: what the portal link presents; the
+ * same bytes as link-chain.pem unless an external chain is installed, 0640) and
+ * link-chain.pem (the link certificate, then its issuers, 0640), each replaced
+ * atomically, in that order (the chain last: its change is what the gateway
+ * watches). Exported at start and whenever
  * what they are made of changes.
  */
 #ifndef SVCPORT_BMCD_LINK_H
@@ -15,10 +18,11 @@
 #include "bmc.h"
 #include "loop.h"
 
-#define BMCD_LINK_KEY       "link.key"
-#define BMCD_LINK_CHAIN     "link-chain.pem"
-#define BMCD_LINK_STATEMENT "ca-statement.pb"
-#define BMCD_LINK_MODE      0640
+#define BMCD_LINK_KEY            "link.key"
+#define BMCD_LINK_CHAIN          "link-chain.pem"
+#define BMCD_LINK_STATEMENT      "ca-statement.pb"
+#define BMCD_LINK_INTERNAL_CHAIN "link-internal-chain.pem"
+#define BMCD_LINK_MODE           0640
 
 struct bmcd_link;
 

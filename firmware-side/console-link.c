@@ -77,6 +77,11 @@ svcport_admin_v1_AdminError console_link_install(struct bmc *b,
 	why = devcerts_link_check(b->se, next, der, len, in->certs_count, bmc_now_s(b), &b->env);
 	if (why)
 		return console_fail(r, AE(CERT_REFUSED), why);
+	/* The portal link keeps presenting an internal CA certificate for the key (docs/certs.md).
+	 */
+	if (devcerts_issue_internal(b->se, next, bmc_now_s(b), &b->env) < 0)
+		return console_fail(r, AE(INTERNAL),
+		                    "the internal certificate could not be issued");
 	memcpy(&next->link_certificate, &in->certs[0], sizeof(next->link_certificate));
 	next->link_chain_count = (pb_size_t)(in->certs_count - 1);
 	for (pb_size_t i = 0; i < next->link_chain_count; i++)

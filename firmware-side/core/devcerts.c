@@ -113,17 +113,35 @@ static int issue_ca(svcport_v1_BmcState *st, mbedtls_pk_context *ca_key, const c
 	return 0;
 }
 
+/* The internal CA's certificate for the link key: st's identity and SANs. Its length or -errno. */
+static int issue_link(struct se *se, const svcport_v1_BmcState *st, mbedtls_pk_context *ca_key,
+                      mbedtls_pk_context *link_key, unsigned char *out, size_t cap, uint64_t now_s,
+                      const struct bmc_env *env)
+{
+	char ca[96], link[160];
+	const struct certwrite w = {.subject_key = link_key,
+	                            .issuer_key = ca_key,
+	                            .subject = link,
+	                            .issuer = ca,
+	                            .san = st->link_subject_alt_names.bytes,
+	                            .san_len = st->link_subject_alt_names.size,
+	                            .now_s = now_s};
+
+	ca_subject(se, ca, sizeof(ca));
+	link_subject(se, st, link, sizeof(link));
+	return certwrite_crt(&w, out, cap, env);
+}
+
 int devcerts_issue(struct se *se, svcport_v1_BmcState *st, unsigned renew, uint64_t now_s,
                    const struct bmc_env *env)
 {
 	const bool new_ca =
 	    (renew & DEVCERTS_NEW_CA) || !sealed_has_key(st, SEALED_KEY_INTERNAL_CA);
 	mbedtls_pk_context ca_key, link_key;
-	char ca[96], link[160];
+	char ca[96];
 	int n;
 
 	ca_subject(se, ca, sizeof(ca));
-	link_subject(se, st, link, sizeof(link));
 	mbedtls_pk_init(&ca_key);
 	mbedtls_pk_init(&link_key);
 	n = key_get(se, st, SEALED_KEY_INTERNAL_CA, new_ca, &ca_key, env);
@@ -131,22 +149,38 @@ int devcerts_issue(struct se *se, svcport_v1_BmcState *st, unsigned renew, uint6
 		n = issue_ca(st, &ca_key, ca, now_s, env);
 	if (n == 0)
 		n = key_get(se, st, SEALED_KEY_LINK, renew & DEVCERTS_NEW_LINK_KEY, &link_key, env);
-	if (n == 0) {
-		const struct certwrite w = {.subject_key = &link_key,
-		                            .issuer_key = &ca_key,
-		                            .subject = link,
-		                            .issuer = ca,
-		                            .san = st->link_subject_alt_names.bytes,
-		                            .san_len = st->link_subject_alt_names.size,
-		                            .now_s = now_s};
-
-		n = certwrite_crt(&w, st->link_certificate.bytes,
-		                  sizeof(st->link_certificate.bytes), env);
-	}
+	if (n == 0)
+		n = issue_link(se, st, &ca_key, &link_key, st->link_certificate.bytes,
+		               sizeof(st->link_certificate.bytes), now_s, env);
 	if (n > 0) {
 		st->link_certificate.size = (pb_size_t)n;
 		st->link_chain_count = 0;
 		memset(st->link_chain, 0, sizeof(st->link_chain));
+		/* Without an external chain the link certificate is the internal one. */
+		memset(&st->link_internal_certificate, 0, sizeof(st->link_internal_certificate));
+		n = 0;
+	}
+	mbedtls_pk_free(&link_key);
+	mbedtls_pk_free(&ca_key);
+	return n < 0 ? n : 0;
+}
+
+int devcerts_issue_internal(struct se *se, svcport_v1_BmcState *st, uint64_t now_s,
+                            const struct bmc_env *env)
+{
+	mbedtls_pk_context ca_key, link_key;
+	int n;
+
+	mbedtls_pk_init(&ca_key);
+	mbedtls_pk_init(&link_key);
+	n = devcerts_key_load(se, st, SEALED_KEY_INTERNAL_CA, &ca_key, env);
+	if (n == 0)
+		n = devcerts_key_load(se, st, SEALED_KEY_LINK, &link_key, env);
+	if (n == 0)
+		n = issue_link(se, st, &ca_key, &link_key, st->link_internal_certificate.bytes,
+		               sizeof(st->link_internal_certificate.bytes), now_s, env);
+	if (n > 0) {
+		st->link_internal_certificate.size = (pb_size_t)n;
 		n = 0;
 	}
 	mbedtls_pk_free(&link_key);

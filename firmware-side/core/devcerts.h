@@ -37,7 +37,8 @@
  * link" on a blank board, K = the first 8 bytes of the device key's SHA-256 in
  * hex), its SANs st->link_subject_alt_names, issued by the internal CA
  * ("CN=svcport internal CA,serialNumber=K"), made first if renew asks or it has
- * no key. An installed external chain is dropped. 0 or -errno (st is then
+ * no key. An installed external chain is dropped (and with it
+ * link_internal_certificate: the link certificate is the internal one). 0 or -errno (st is then
  * unspecified: the caller discards it).
  */
 int devcerts_issue(struct se *se, svcport_v1_BmcState *st, unsigned renew, uint64_t now_s,
@@ -54,6 +55,17 @@ int devcerts_issue(struct se *se, svcport_v1_BmcState *st, unsigned renew, uint6
  */
 int devcerts_sigalg_repair(struct se *se, svcport_v1_BmcState *st, const struct bmc_env *env)
     __attribute__((warn_unused_result));
+
+/*
+ * While an external chain is installed (docs/certs.md): issues into
+ * st->link_internal_certificate the internal CA's certificate for st's link
+ * key, subject and SANs as devcerts_issue()'s, which the portal link presents
+ * (the portal trusts the device's client certificate through the internal CA
+ * its CaStatement names). Both keys must be in st. 0 or -errno (st is then
+ * unspecified: the caller discards it).
+ */
+int devcerts_issue_internal(struct se *se, svcport_v1_BmcState *st, uint64_t now_s,
+                            const struct bmc_env *env) __attribute__((warn_unused_result));
 
 /*
  * Sets up pk (initialised, empty) as st's private key which, unsealed.

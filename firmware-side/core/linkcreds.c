@@ -28,6 +28,8 @@ void bmc_link_digest(const struct bmc *b, unsigned char out[32])
 		mbedtls_sha256_update_ret(&h, st->link_chain[i].bytes, st->link_chain[i].size);
 	mbedtls_sha256_update_ret(&h, st->internal_ca_certificate.bytes,
 	                          st->internal_ca_certificate.size);
+	mbedtls_sha256_update_ret(&h, st->link_internal_certificate.bytes,
+	                          st->link_internal_certificate.size);
 	mbedtls_sha256_update_ret(&h, st->link_key_sealed.bytes, st->link_key_sealed.size);
 	/* The identity is in the statement: length-prefixed by the NULs. */
 	mbedtls_sha256_update_ret(&h, (const unsigned char *)st->device.machine_type,
@@ -38,29 +40,42 @@ void bmc_link_digest(const struct bmc *b, unsigned char out[32])
 	mbedtls_sha256_free(&h);
 }
 
-/* One DER certificate appended to c's chain as PEM. 0 or -ENOSPC. */
-static int chain_add(struct bmc_link_creds *c, const unsigned char *der, size_t len)
+/* One DER certificate appended to a PEM buffer (pem, cap, *len). 0 or -ENOSPC. */
+static int chain_add(char *pem, size_t cap, size_t *len, const unsigned char *der, size_t der_len)
 {
 	size_t olen = 0;
 
-	if (mbedtls_pem_write_buffer(PEM_CRT_BEGIN, PEM_CRT_END, der, len,
-	                             (unsigned char *)c->chain_pem + c->chain_len,
-	                             sizeof(c->chain_pem) - c->chain_len, &olen) != 0 ||
+	if (mbedtls_pem_write_buffer(PEM_CRT_BEGIN, PEM_CRT_END, der, der_len,
+	                             (unsigned char *)pem + *len, cap - *len, &olen) != 0 ||
 	    olen == 0)
 		return -ENOSPC;
-	c->chain_len += olen - 1; /* olen counts the NUL */
+	*len += olen - 1; /* olen counts the NUL */
 	return 0;
 }
+#define CHAIN_ADD(c, f, der)                                                                       \
+	chain_add((c)->f##_pem, sizeof((c)->f##_pem), &(c)->f##_len, (der).bytes, (der).size)
 
+/*
+ * chain: the link certificate, then its issuers; internal_chain: the internal
+ * CA's certificate for the link key (with an external chain installed, the one
+ * kept for the portal link; otherwise the link certificate), then the internal CA.
+ */
 static int chain_fill(const svcport_v1_BmcState *st, struct bmc_link_creds *c)
 {
-	int ret = chain_add(c, st->link_certificate.bytes, st->link_certificate.size);
+	int ret = CHAIN_ADD(c, chain, st->link_certificate);
 
 	for (pb_size_t i = 0; ret == 0 && i < st->link_chain_count; i++)
-		ret = chain_add(c, st->link_chain[i].bytes, st->link_chain[i].size);
+		ret = CHAIN_ADD(c, chain, st->link_chain[i]);
 	if (ret == 0 && st->link_chain_count == 0)
-		ret = chain_add(c, st->internal_ca_certificate.bytes,
-		                st->internal_ca_certificate.size);
+		ret = CHAIN_ADD(c, chain, st->internal_ca_certificate);
+	if (ret == 0 && st->link_chain_count && st->link_internal_certificate.size == 0)
+		ret = -ENOENT; /* bmc_link_keys_ensure() issues it at start */
+	if (ret == 0 && st->link_chain_count)
+		ret = CHAIN_ADD(c, internal_chain, st->link_internal_certificate);
+	else if (ret == 0)
+		ret = CHAIN_ADD(c, internal_chain, st->link_certificate);
+	if (ret == 0)
+		ret = CHAIN_ADD(c, internal_chain, st->internal_ca_certificate);
 	return ret;
 }
 
@@ -118,7 +133,9 @@ int bmc_link_addresses_set(struct bmc *b, const unsigned char *san, size_t len, 
 	memcpy(next.link_subject_alt_names.bytes, san, len);
 	next.link_subject_alt_names.size = (pb_size_t)len;
 	/* An installed external chain stays: the administrator chose it (docs/certs.md). */
-	ret = next.link_chain_count ? 0 : devcerts_issue(b->se, &next, 0, bmc_now_s(b), &b->env);
+	/* The internal certificate the portal link presents names them all the same. */
+	ret = next.link_chain_count ? devcerts_issue_internal(b->se, &next, bmc_now_s(b), &b->env)
+	                            : devcerts_issue(b->se, &next, 0, bmc_now_s(b), &b->env);
 	snprintf(detail, sizeof(detail), "%s%s",
 	         next.link_chain_count ? "external chain kept: " : "",
 	         what && what[0] ? what : "none");
@@ -126,6 +143,23 @@ int bmc_link_addresses_set(struct bmc *b, const unsigned char *san, size_t len, 
 		ret = link_commit(b, &next, "link-addresses", detail);
 	if (ret == 0)
 		*ret_changed = true;
+	mbedtls_platform_zeroize(&next, sizeof(next));
+	return ret;
+}
+
+/* An external chain installed before the portal link had its own certificate. */
+static int internal_ensure(struct bmc *b)
+{
+	static svcport_v1_BmcState next;
+	int ret;
+
+	if (b->st.link_chain_count == 0 || b->st.link_internal_certificate.size)
+		return 0;
+	next = b->st;
+	ret = devcerts_issue_internal(b->se, &next, bmc_now_s(b), &b->env);
+	if (ret == 0)
+		ret = link_commit(b, &next, "link-cert-regenerate",
+		                  "internal certificate for the portal link; external chain kept");
 	mbedtls_platform_zeroize(&next, sizeof(next));
 	return ret;
 }
@@ -142,13 +176,14 @@ int bmc_link_keys_ensure(struct bmc *b)
 		if (ret > 0)
 			ret = link_commit(b, &next, "link-cert-regenerate",
 			                  "signature algorithm as RFC 5758 (docs/certs.md)");
-	} else {
-		ret = devcerts_issue(b->se, &next, DEVCERTS_NEW_CA | DEVCERTS_NEW_LINK_KEY,
-		                     bmc_now_s(b), &b->env);
-		if (ret == 0)
-			ret = link_commit(b, &next, "link-cert-regenerate",
-			                  "keys moved out of the secure element (docs/certs.md)");
+		mbedtls_platform_zeroize(&next, sizeof(next));
+		return ret < 0 ? ret : internal_ensure(b);
 	}
+	ret = devcerts_issue(b->se, &next, DEVCERTS_NEW_CA | DEVCERTS_NEW_LINK_KEY, bmc_now_s(b),
+	                     &b->env);
+	if (ret == 0)
+		ret = link_commit(b, &next, "link-cert-regenerate",
+		                  "keys moved out of the secure element (docs/certs.md)");
 	mbedtls_platform_zeroize(&next, sizeof(next));
 	return ret;
 }

@@ -24,13 +24,18 @@ struct bmc_link_creds {
 	size_t key_len;
 	char chain_pem[LINKCREDS_CHAIN_PEM_MAX]; /* the link certificate, then its issuers */
 	size_t chain_len;
+	/* What the portal link presents: the internal CA's certificate for the link key, then
+	 * the internal CA (chain_pem's bytes unless an external chain is installed). */
+	char internal_chain_pem[LINKCREDS_CHAIN_PEM_MAX];
+	size_t internal_chain_len;
 	unsigned char statement[svcport_v1_CaStatement_size];
 	size_t statement_len;
 };
 
 /*
  * SHA-256 of what the credentials are made of (the link certificate, its
- * chain, the internal CA, the identity): the daemon exports again when it
+ * chain, the internal CA, the internal certificate kept for the portal link,
+ * the identity): the daemon exports again when it
  * changes.
  */
 void bmc_link_digest(const struct bmc *b, unsigned char out[32]);
@@ -54,9 +59,11 @@ int bmc_link_addresses_set(struct bmc *b, const unsigned char *san, size_t len, 
 /*
  * A state made before the keys moved out of the secure element (no sealed
  * link or CA key): a new internal CA and link certificate, committed under
- * `link-cert-regenerate`. Else certificates written with mbedTLS's NULL after
- * ecdsa-with-SHA256 are repaired (devcerts_sigalg_repair), committed under
- * the same event. 0 (also when nothing was to do) or -errno.
+ * `link-cert-regenerate`. A state with an external chain installed before
+ * link_internal_certificate existed: that certificate issued; certificates
+ * written with mbedTLS's NULL after ecdsa-with-SHA256 repaired
+ * (devcerts_sigalg_repair); each committed under the same event. 0 (also when
+ * nothing was to do) or -errno.
  */
 int bmc_link_keys_ensure(struct bmc *b) __attribute__((warn_unused_result));
 

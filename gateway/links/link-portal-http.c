@@ -3,7 +3,8 @@
  * The portal: link's side of the network (see link-portal-int.h): the link
  * credentials bmcd exports (contracts.md "Link credentials"), re-read when
  * link-chain.pem changes; TLS 1.2 to the portal, its certificate checked
- * against --portal-trust and the link certificate presented (mutual TLS);
+ * against --portal-trust and the internal CA's certificate for the link key
+ * presented (link-internal-chain.pem, mutual TLS);
  * the two posts, protobuf bodies (docs/online.md).
  */
 #include <errno.h>
@@ -43,15 +44,32 @@ static bool is_same_file(const struct portal_link *l, const struct stat *st)
 	       st->st_mtim.tv_nsec == l->chain_mtime.tv_nsec;
 }
 
+/*
+ * The chain presented to the portal: link-internal-chain.pem, the internal CA's
+ * certificate for the link key (the portal trusts the device's certificate
+ * through the internal CA its CaStatement names, whatever chain an administrator
+ * installed for the https: link; docs/certs.md). Absent only in an export from a
+ * bmcd before it existed: link-chain.pem, then always the internal CA's.
+ */
+static void client_chain_path(const struct portal_link *l, char *out, size_t cap)
+{
+	struct stat st;
+
+	path_in(l, "link-internal-chain.pem", out, cap);
+	if (stat(out, &st) < 0 && errno == ENOENT)
+		path_in(l, "link-chain.pem", out, cap);
+}
+
 int portal_creds_refresh(struct portal_link *l)
 {
-	char chain[300], key[300];
+	char chain[300], key[300], presented[300];
 	struct tls_limits lim = {.max_conns = 2};
 	struct tls_config *cfg = NULL;
 	struct https_client *http = NULL;
 	struct stat st;
 	int r;
 
+	/* bmcd writes link-chain.pem last: its change says the others are new too. */
 	path_in(l, "link-chain.pem", chain, sizeof(chain));
 	path_in(l, "link.key", key, sizeof(key));
 	if (stat(chain, &st) < 0) {
@@ -61,13 +79,14 @@ int portal_creds_refresh(struct portal_link *l)
 	}
 	if (is_same_file(l, &st))
 		return 0;
+	client_chain_path(l, presented, sizeof(presented));
 	r = tls_config_client_new(l->trust, &lim, &cfg);
 	if (r < 0) {
 		log_msg(LOG_ERR, "link %s: trust list %s: %s", l->name, l->trust,
 		        tls_config_error(r));
 		return r;
 	}
-	r = tls_config_client_cert(cfg, chain, key);
+	r = tls_config_client_cert(cfg, presented, key);
 	if (r < 0) {
 		/* bmcd replaces key and chain one after the other: a mismatch is a moment. */
 		log_msg(LOG_WARNING, "link %s: link credentials in %s not usable yet: %s", l->name,
@@ -87,7 +106,7 @@ int portal_creds_refresh(struct portal_link *l)
 	l->chain_ino = st.st_ino;
 	l->chain_size = st.st_size;
 	l->chain_mtime = st.st_mtim;
-	log_msg(LOG_INFO, "link %s: link certificate loaded from %s", l->name, l->dir);
+	log_msg(LOG_INFO, "link %s: link certificate loaded from %s", l->name, presented);
 	return 0;
 }
 

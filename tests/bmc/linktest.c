@@ -148,6 +148,47 @@ void linktest_check(const struct linktest *l, uint64_t at_s)
 	mbedtls_x509_crt_free(&chain);
 }
 
+void linktest_check_internal(const struct linktest *l, uint64_t at_s,
+                             const svcport_v1_CaStatementBody *body, bool same_as_chain)
+{
+	char path[PATH_MAX + 48];
+	mbedtls_x509_crt chain;
+	mbedtls_pk_context key;
+
+	mbedtls_x509_crt_init(&chain);
+	mbedtls_pk_init(&key);
+	snprintf(path, sizeof(path), "%s/link-internal-chain.pem", l->link);
+	assert_int_equal(mbedtls_x509_crt_parse_file(&chain, path), 0);
+	/* The leaf and the internal CA, which the statement names. */
+	assert_non_null(chain.next);
+	assert_null(chain.next->next);
+	assert_int_equal(body->internal_ca_certificate.size, chain.next->raw.len);
+	assert_memory_equal(body->internal_ca_certificate.bytes, chain.next->raw.p,
+	                    chain.next->raw.len);
+	snprintf(path, sizeof(path), "%s/link.key", l->link);
+	assert_int_equal(mbedtls_pk_parse_keyfile(&key, path, NULL), 0);
+	assert_int_equal(mbedtls_pk_check_pair(&chain.pk, &key), 0);
+	mbedtls_pk_free(&key);
+	mbedtls_x509_crt_free(&chain);
+	/* openssl: the same key as link.key, a client certificate of the internal CA. */
+	assert_int_equal(linktest_sh("cd '%s' && openssl x509 -in '%s/link-internal-chain.pem' "
+	                             "-out int-leaf.pem && awk '/-BEGIN CERTIFICATE-/{n++} n==2' "
+	                             "'%s/link-internal-chain.pem' > int-ca.pem && [ \"$(openssl "
+	                             "pkey -in '%s/link.key' -pubout)\" = \"$(openssl x509 -in "
+	                             "int-leaf.pem -pubkey -noout)\" ]",
+	                             l->dir, l->link, l->link, l->link),
+	                 0);
+	assert_int_equal(linktest_sh("cd '%s' && openssl verify -attime %llu -purpose sslclient "
+	                             "-CAfile int-ca.pem int-leaf.pem >/dev/null",
+	                             l->dir, (unsigned long long)at_s),
+	                 0);
+	if (same_as_chain)
+		assert_int_equal(linktest_sh("cmp -s '%s/link-internal-chain.pem' "
+		                             "'%s/link-chain.pem'",
+		                             l->link, l->link),
+		                 0);
+}
+
 static void statement_check_ca(const struct linktest *l, const svcport_v1_CaStatementBody *body)
 {
 	char path[PATH_MAX + 32];

@@ -41,6 +41,17 @@ void linktest_stop(struct linktest *l);
 void linktest_check(const struct linktest *l, uint64_t at_s);
 
 /*
+ * Asserts: link-internal-chain.pem (what the portal link presents) is a leaf
+ * and the internal CA named by body (a decoded statement); the leaf is for
+ * link.key (mbedtls_pk_check_pair, and openssl's public keys agree) and
+ * verifies against that CA at at_s for sslclient (openssl verify); if
+ * same_as_chain (no external chain installed), it is link-chain.pem byte for
+ * byte. Leaves DIR/int-leaf.pem and DIR/int-ca.pem.
+ */
+void linktest_check_internal(const struct linktest *l, uint64_t at_s,
+                             const svcport_v1_CaStatementBody *body, bool same_as_chain);
+
+/*
  * Decodes ca-statement.pb into s and its body, asserts the device key's
  * signature over SHA-256("svcport ca-statement v1" || 0 || body) and, if
  * internal_chain (no external chain installed), that its CA is the chain's

@@ -2,7 +2,7 @@
 /*
  * The link credentials the real svcport-bmcd exports with --link-dir
  * (docs/certs.md), on both secure-element back-ends (also run as
- * test-bmcd-link-pkcs11): the three files, their modes, the key that matches
+ * test-bmcd-link-pkcs11): the four files, their modes, the key that matches
  * the chain's leaf (openssl), the chain that verifies (openssl verify), the
  * CA statement that verifies with the device key; a restart exports again.
  */
@@ -50,8 +50,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The directory holds the three files and nothing else (no temporary file left). */
-static void only_the_three_files(void)
+/* The directory holds the four files and nothing else (no temporary file left). */
+static void only_the_four_files(void)
 {
 	int n = 0;
 	DIR *d = opendir(L.link);
@@ -63,21 +63,23 @@ static void only_the_three_files(void)
 			continue;
 		assert_true(strcmp(e->d_name, "link.key") == 0 ||
 		            strcmp(e->d_name, "link-chain.pem") == 0 ||
+		            strcmp(e->d_name, "link-internal-chain.pem") == 0 ||
 		            strcmp(e->d_name, "ca-statement.pb") == 0);
 		n++;
 	}
 	closedir(d);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 }
 
 static void files_exported(void **state)
 {
-	const char *names[] = {"link.key", "link-chain.pem", "ca-statement.pb"};
+	const char *names[] = {"link.key", "link-chain.pem", "link-internal-chain.pem",
+	                       "ca-statement.pb"};
 	char path[PATH_MAX + 32];
 	struct stat sb;
 
-	only_the_three_files();
-	for (size_t i = 0; i < 3; i++) {
+	only_the_four_files();
+	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", L.link, names[i]);
 		assert_int_equal(stat(path, &sb), 0);
 		assert_true(S_ISREG(sb.st_mode));
@@ -94,6 +96,8 @@ static void statement_verifies(void **state)
 	const svcport_v1_BmcState *st;
 
 	linktest_statement(&L, &tpki_get()->device_key, true, &s, &body);
+	/* No external chain: the portal link's chain is link-chain.pem's bytes. */
+	linktest_check_internal(&L, TPKI_T0_MS / 1000u + 60u, &body, true);
 	assert_true(body.has_device);
 	assert_string_equal(body.device.machine_type, "7D1A");
 	assert_int_equal(body.issued_at, TPKI_T0_MS / 1000u);
@@ -122,7 +126,7 @@ static void restart_exports_again(void **state)
 	snprintf(path, sizeof(path), "%s/link-chain.pem", L.link);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(linktest_start(&L, W.dir, W.state, NULL, NULL), 0);
-	only_the_three_files();
+	only_the_four_files();
 	snprintf(path, sizeof(path), "%s/link.key", L.link);
 	n2 = proc_slurp(path, key2, sizeof(key2));
 	assert_int_equal(n1, n2);

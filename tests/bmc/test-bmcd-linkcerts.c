@@ -47,7 +47,7 @@ static struct snap S;
 
 static long slurp_in(const char *dir, const char *name, char *buf, size_t cap)
 {
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX + 48];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return proc_slurp(path, buf, cap);
@@ -217,6 +217,15 @@ static void bad_addresses_change_nothing(void **state)
 	assert_true(has_san("IP Address:192.0.2.10"));
 }
 
+/* A time when the factory's internal CA (from the factory's clock) and what bmcd issued since
+ * (from the host's) are both valid. */
+static uint64_t after_both(void)
+{
+	const uint64_t now = (uint64_t)time(NULL), t0 = TPKI_T0_MS / 1000u;
+
+	return (now > t0 ? now : t0) + 60u;
+}
+
 /* The statement now, decoded and verified with the device key. */
 static void statement(bool internal_chain, svcport_v1_CaStatementBody *body)
 {
@@ -263,6 +272,7 @@ static void regenerate_link_and_ca(void **state)
 	                   before.internal_ca_certificate.bytes,
 	                   before.internal_ca_certificate.size) != 0);
 	assert_true(after.issued_at >= (uint64_t)time(NULL) - 600);
+	linktest_check_internal(&L, (uint64_t)time(NULL) + 60u, &after, true);
 	{
 		char key[1024];
 		long n = slurp_in(L.link, "link.key", key, sizeof(key));
@@ -313,9 +323,12 @@ static void ext_sign(const char *csr, const char *ca, const char *out)
 static void csr_and_external_chain(void **state)
 {
 	static svcport_v1_CaStatementBody body;
-	char out[8192], csr[PATH_MAX + 32];
+	static char int_chain[8192];
+	char out[8192], csr[PATH_MAX + 32], int_path[PATH_MAX + 48];
+	long int_len;
 
 	snprintf(csr, sizeof(csr), "%s/ext/link.csr", W.dir);
+	snprintf(int_path, sizeof(int_path), "%s/link-internal-chain.pem", L.link);
 	ext_ca_make();
 	assert_int_equal(CTL(out, "--password", PW, "cert", "csr", "--which", "link", csr), 0);
 	/* openssl checks its signature; it is for the link key, names the board and its SANs. */
@@ -343,6 +356,13 @@ static void csr_and_external_chain(void **state)
 	assert_int_equal(linktest_sh("cmp -s '%s/anchor.pem' '%s/ext/ca.pem'", W.dir, W.dir), 0);
 	statement(false, &body);
 	assert_true(audit_has("link-cert-install"));
+	/* The portal link's chain stays the internal CA's, for the same key (docs/certs.md);
+	 * the external CA does not verify it. */
+	linktest_check_internal(&L, after_both(), &body, false);
+	assert_int_not_equal(linktest_sh("cd '%s' && openssl verify -CAfile ext/ca.pem "
+	                                 "int-leaf.pem >/dev/null 2>&1",
+	                                 W.dir),
+	                     0);
 	/* Download gives the installed chain. */
 	assert_int_equal(linktest_sh("'%s' --admin-socket '%s' cert export --which link | "
 	                             "openssl x509 -noout -issuer | grep -q ext-ca",
@@ -351,6 +371,8 @@ static void csr_and_external_chain(void **state)
 	/* New addresses are recorded (audited) but keep the administrator's chain;
 	 * regenerate drops it and names them. */
 	snap_take(&S);
+	int_len = slurp_in(L.link, "link-internal-chain.pem", int_chain, sizeof(int_chain));
+	assert_true(int_len > 0);
 	addrs_write("192.0.2.99\n");
 	assert_int_equal(linktest_wait_text(L.log, "management addresses now 192.0.2.99"), 0);
 	{
@@ -361,9 +383,56 @@ static void csr_and_external_chain(void **state)
 		assert_memory_equal(now.chain, S.chain, (size_t)S.chain_len);
 	}
 	assert_true(audit_has("external chain kept: 192.0.2.99"));
+	/* The internal certificate names them (issued again, the same key). */
+	assert_int_equal(linktest_wait_change(int_path, int_chain, int_len), 0);
+	linktest_check_internal(&L, after_both(), &body, false);
+	assert_int_equal(linktest_sh("cd '%s' && openssl x509 -in int-leaf.pem -noout -ext "
+	                             "subjectAltName | grep -qF 'IP Address:192.0.2.99'",
+	                             W.dir),
+	                 0);
 	assert_int_equal(CTL(out, "--password", PW, "cert", "regenerate", "--which", "link"), 0);
 	assert_true(has_san("IP Address:192.0.2.99"));
 	statement(true, &body);
+	/* Dropped with the external chain: the portal link's chain is the link chain again. */
+	linktest_check_internal(&L, after_both(), &body, true);
+}
+
+static void internal_forget(svcport_v1_BmcState *st, void *arg)
+{
+	(void)arg;
+	st->link_internal_certificate.size = 0;
+}
+
+/*
+ * An external chain installed by a bmcd from before link_internal_certificate:
+ * at the next start the portal link's internal certificate is issued
+ * (audited), exported with the rest, the external chain kept.
+ */
+static void external_chain_from_before(void **state)
+{
+	static svcport_v1_CaStatementBody body;
+	const char *extra[] = {"--mgmt-addresses", addrs, NULL};
+	char out[8192];
+
+	ext_ca_make();
+	assert_int_equal(
+	    CTL(out, "--password", PW, "cert", "csr", "--which", "link", ext_path("link.csr")), 0);
+	ext_sign("link.csr", "ca", "leaf.pem");
+	assert_int_equal(linktest_sh("cd '%s/ext' && cat leaf.pem ca.pem > chain.pem", W.dir), 0);
+	assert_int_equal(
+	    CTL(out, "--password", PW, "cert", "install", "--which", "link", ext_path("chain.pem")),
+	    0);
+	linktest_stop(&L);
+	tworld_edit_state(&W, internal_forget, NULL);
+	bmc_close(W.bmc);
+	W.bmc = NULL;
+	assert_int_equal(linktest_sh("rm '%s/link-internal-chain.pem'", L.link), 0);
+	assert_int_equal(linktest_start(&L, W.dir, W.state, NULL, extra), 0);
+	linktest_check(&L, after_both());
+	assert_int_equal(linktest_sh("cmp -s '%s/anchor.pem' '%s/ext/ca.pem'", W.dir, W.dir), 0);
+	statement(false, &body);
+	linktest_check_internal(&L, after_both(), &body, false);
+	assert_true(audit_has("internal certificate for the portal link; external chain kept"));
 }
 
 /* One console request with the default user's password (or pw) straight to bmcd. */
@@ -552,6 +621,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bad_addresses_change_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(regenerate_link_and_ca, setup, teardown),
 	    cmocka_unit_test_setup_teardown(csr_and_external_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(external_chain_from_before, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(who_may, setup, teardown),
 	    cmocka_unit_test_setup_teardown(s_client_trusts_exported, setup, teardown),

@@ -100,6 +100,8 @@ void online_leaf_make(const char *dir, const char *ca_dir, const char *serial)
 	                           (char *)in(ca_dir, "ca.key", cakey, sizeof(cakey)),
 	                           "-set_serial", "4242", "-days", "30", "-out",
 	                           (char *)in(dir, "link.pem", pem, sizeof(pem)), NULL});
+	/* As bmcd exports without an external chain: the portal link's chain the same, first. */
+	file_cat(in(dir, "link-internal-chain.pem", chain, sizeof(chain)), pem, capem);
 	file_cat(in(dir, "link-chain.pem", chain, sizeof(chain)), pem, capem);
 	/* The gateway runs as another user in these tests (bmcd's export: 0640, group svcport). */
 	chmod(key, 0644);

@@ -15,8 +15,9 @@
 /* dir/ca.key, dir/ca.pem: an internal CA (P-256, CA:TRUE). */
 void online_ca_make(const char *dir);
 /*
- * dir/link.key, dir/link.pem and dir/link-chain.pem (link, then the CA of
- * ca_dir): a link certificate whose subject serialNumber is serial.
+ * dir/link.key, dir/link.pem, dir/link-internal-chain.pem and
+ * dir/link-chain.pem (both: link, then the CA of ca_dir): a link certificate
+ * whose subject serialNumber is serial.
  */
 void online_leaf_make(const char *dir, const char *ca_dir, const char *serial);
 /*

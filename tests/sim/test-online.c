@@ -42,6 +42,7 @@
 #define SN      "J900ONL"
 #define SN2     "J901ONL"
 #define WAIT_MS 60000
+#define PW      "ext link pw 1"
 
 struct world {
 	char tmp[64];
@@ -52,6 +53,7 @@ struct world {
 	pid_t serve;
 	bool up;
 	bool admin_pw_set; /* the label's password changed to ADMIN_PW */
+	bool https;        /* server_start adds an https: link (port 0: read from the log) */
 };
 
 #define ADMIN_PW "console pw 12"
@@ -236,6 +238,8 @@ static void server_start(struct world *w, const char *trust, const char *idle)
 
 	snprintf(link, sizeof(link), "portal:https://127.0.0.1:%d", w->port);
 	o.extra_links[o.n_extra_links++] = link;
+	if (w->https)
+		o.extra_links[o.n_extra_links++] = "https:127.0.0.1:0";
 	o.gateway_args[o.n_gateway_args++] = "--link-dir";
 	o.gateway_args[o.n_gateway_args++] = w->links;
 	o.gateway_args[o.n_gateway_args++] = "--portal-trust";
@@ -677,6 +681,133 @@ static void test_receipt_replay(void **state)
 	                 1);
 }
 
+/* sh -c (the command formatted): its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* svcport-bmcctl --admin-socket ADMIN --password PW ARGS... (NULL-ended) succeeds. */
+static void bmcctl_pw_ok(struct world *w, const char *pw, ...)
+{
+	static char out[8192];
+	char *argv[16] = {getenv("SVCPORT_BMCCTL"), "--admin-socket", w->admin, "--password",
+	                  (char *)pw};
+	va_list ap;
+	int n = 5;
+
+	assert_non_null(argv[0]);
+	va_start(ap, pw);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (spawn_run(NULL, out, sizeof(out), argv) != 0)
+		fail_msg("svcport-bmcctl %s %s: %s", argv[5], argv[6], out);
+}
+
+/* The https: link's port, from svcportd's log ("listening on 127.0.0.1 port N"). */
+static int https_port(struct world *w)
+{
+	static const char needle[] = "listening on 127.0.0.1 port ";
+	char line[1024];
+	int port = 0;
+	FILE *f;
+
+	online_log_wait(w->gwlog, 0, needle, WAIT_MS);
+	f = fopen(w->gwlog, "r");
+	assert_non_null(f);
+	while (port == 0 && fgets(line, sizeof(line), f))
+		if (strstr(line, "link https:") && strstr(line, needle))
+			port = atoi(strstr(line, needle) + strlen(needle));
+	fclose(f);
+	assert_true(port > 0);
+	return port;
+}
+
+/*
+ * An administrator installs an externally signed link chain (a company CA made
+ * by openssl), so laptops' browsers trust the BMC: the https: link serves it,
+ * and online activation keeps working, the portal link presenting bmcd's
+ * internal CA certificate for the same key (docs/certs.md, docs/online.md).
+ */
+static void test_external_link_chain(void **state)
+{
+	struct world *w = *state;
+	char label[160] = "", ext[160], chain[192];
+	FILE *f;
+	long at;
+	int port;
+
+	snprintf(ext, sizeof(ext), "%s/ext", w->tmp);
+	snprintf(label, sizeof(label), "%s/admin-password", w->fac);
+	f = fopen(label, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(label, sizeof(label), f));
+	fclose(f);
+	label[strcspn(label, "\n")] = 0;
+	w->https = true;
+	server_start(w, w->trust, NULL);
+	port = https_port(w);
+	app_ok(w, "--user", "alice", "claim");
+	serve_start(w);
+	online_log_wait(w->gwlog, 0, "refused the activation (404)", WAIT_MS);
+	/* The company CA signs the link key's CSR (the board's addresses as SANs). */
+	bmcctl_pw_ok(w, label, "password", "set", PW, NULL);
+	assert_int_equal(
+	    sh("mkdir -p '%s' && cd '%s' && openssl req -x509 -newkey ec -pkeyopt "
+	       "ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -subj /CN=company-ca "
+	       "-days 30 -addext basicConstraints=critical,CA:TRUE -addext "
+	       "keyUsage=keyCertSign,cRLSign 2>/dev/null && printf 'basicConstraints=CA:FALSE\n"
+	       "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' > ext.cnf",
+	       ext, ext),
+	    0);
+	assert_int_equal(
+	    sh("cd '%s' && '%s' --admin-socket '%s' --password '%s' cert csr --which "
+	       "link link.csr && openssl x509 -req -in link.csr -CA ca.pem -CAkey "
+	       "ca.key -CAcreateserial -days 30 -copy_extensions copy -extfile ext.cnf "
+	       "-out leaf.pem 2>/dev/null && cat leaf.pem ca.pem > chain.pem && '%s' "
+	       "--admin-socket '%s' cert export --which internal-ca > int-ca.pem",
+	       ext, getenv("SVCPORT_BMCCTL"), w->admin, PW, getenv("SVCPORT_BMCCTL"), w->admin),
+	    0);
+	snprintf(chain, sizeof(chain), "%s/chain.pem", ext);
+	bmcctl_pw_ok(w, PW, "cert", "install", "--which", "link", chain, NULL);
+	/* (1) The https: link serves the company's chain: trusting that CA alone verifies it
+	 * and its address; trusting the internal CA alone does not. */
+	assert_int_equal(sh("openssl s_client -connect 127.0.0.1:%d -CAfile '%s/ca.pem' "
+	                    "-verify_return_error -verify_ip 127.0.0.1 -brief </dev/null "
+	                    ">/dev/null 2>&1",
+	                    port, ext),
+	                 0);
+	assert_int_not_equal(sh("openssl s_client -connect 127.0.0.1:%d -CAfile '%s/int-ca.pem' "
+	                        "-verify_return_error -brief </dev/null >/dev/null 2>&1",
+	                        port, ext),
+	                     0);
+	/* (2) Marked by alice: the server activates itself online all the same. */
+	at = online_log_mark(w->gwlog);
+	mark_ready(w, SN);
+	online_log_wait(w->gwlog, at, "online activation done", WAIT_MS);
+	state_is(w, "ACTIVE");
+	assert_int_equal(sql_int(w, "SELECT count(*) FROM ready_used WHERE by='alice';"), 1);
+	/* (3) What the portal link presented: the internal CA's certificate for link.key. */
+	assert_int_equal(sh("cd '%s' && openssl x509 -in '%s/link-internal-chain.pem' -out "
+	                    "int-leaf.pem && openssl verify -purpose sslclient -CAfile int-ca.pem "
+	                    "int-leaf.pem >/dev/null && [ \"$(openssl pkey -in '%s/link.key' "
+	                    "-pubout)\" = \"$(openssl x509 -in int-leaf.pem -pubkey -noout)\" ] && "
+	                    "! openssl verify -CAfile ca.pem int-leaf.pem >/dev/null 2>&1",
+	                    ext, w->links, w->links),
+	                 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +818,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_portal_answers, world_make, world_free),
 	    cmocka_unit_test_setup_teardown(test_late_portal_answer, world_make, world_free),
 	    cmocka_unit_test_setup_teardown(test_receipt_replay, world_make, world_free),
+	    cmocka_unit_test_setup_teardown(test_external_link_chain, world_make, world_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
