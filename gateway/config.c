@@ -144,6 +144,26 @@ static bool copy_str(char *dst, size_t cap, const char *v)
 	return true;
 }
 
+/*
+ * An exact origin: https://, a host, maybe a port; no path, no wildcard. Plain http:// only
+ * for a loopback host, which browsers count as a secure context (a page served in clear
+ * from elsewhere could be rewritten on the way and then drive the technician's session).
+ */
+static bool is_origin_ok(const char *v)
+{
+	static const char *const loopback[] = {"http://localhost", "http://127.0.0.1",
+	                                       "http://[::1]"};
+	const char *host = !strncmp(v, "https://", 8) ? v + 8 : NULL;
+
+	for (size_t i = 0; !host && i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		size_t n = strlen(loopback[i]);
+
+		if (!strncmp(v, loopback[i], n) && (v[n] == '\0' || v[n] == ':'))
+			host = v + 7;
+	}
+	return host && *host && *host != ':' && !strchr(host, '/') && !strchr(host, '*');
+}
+
 /* The network links' options (issue 16); false if key is not one of them. */
 static bool apply_net(struct gw_config *cfg, const char *key, const char *v, bool *ok)
 {
@@ -178,10 +198,8 @@ static int apply(struct gw_config *cfg, const char *key, const char *v, const ch
 	} else if (!strcmp(key, "link-dir")) {
 		ok = copy_str(cfg->link_dir, sizeof(cfg->link_dir), v);
 	} else if (!strcmp(key, "https-allow-origin")) {
-		/* An exact origin: a scheme, a host, maybe a port, no path, no wildcard. */
-		ok = copy_str(cfg->https_allow_origin, sizeof(cfg->https_allow_origin), v) &&
-		     (!strncmp(v, "https://", 8) || !strncmp(v, "http://", 7)) &&
-		     !strchr(strchr(v, ':') + 3, '/') && !strchr(v, '*');
+		ok = is_origin_ok(v) &&
+		     copy_str(cfg->https_allow_origin, sizeof(cfg->https_allow_origin), v);
 	} else if (!strcmp(key, "user")) {
 		ok = copy_str(cfg->user, sizeof(cfg->user), v);
 	} else if (!strcmp(key, "ble-name")) {

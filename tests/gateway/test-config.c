@@ -151,6 +151,10 @@ static void test_rejections(void **state)
 	    {"--https-allow-origin", "https://*.example"},
 	    {"--https-allow-origin", "ftp://portal.example"},
 	    {"--https-allow-origin", ""},
+	    {"--https-allow-origin", "https://"},
+	    {"--https-allow-origin", "https://:8443"},
+	    {"--https-allow-origin", "http://portal.example"},
+	    {"--https-allow-origin", "http://localhost.evil.example"},
 	    {"--portal-retry-min", "0"},
 	    {"--portal-retry-max", "2d"},
 	    {"--portal-trust", ""},
@@ -160,6 +164,19 @@ static void test_rejections(void **state)
 		                (char *)bad[i][0], (char *)bad[i][1], NULL};
 		assert_int_equal(parse(&cfg, 5, argv), -EINVAL);
 		assert_non_null(strstr(err_text, "bad value"));
+	}
+	/* Plain http only for a loopback host (a secure context); https anywhere. */
+	static const char *const good_origins[] = {"http://localhost:8080", "http://127.0.0.1",
+	                                           "http://[::1]:3000", "https://10.0.0.5:8443"};
+	for (size_t i = 0; i < sizeof(good_origins) / sizeof(good_origins[0]); i++) {
+		char *argv[] = {"svcportd",
+		                "--link",
+		                "unix:/x",
+		                "--https-allow-origin",
+		                (char *)good_origins[i],
+		                NULL};
+		assert_int_equal(parse(&cfg, 5, argv), 0);
+		assert_string_equal(cfg.https_allow_origin, good_origins[i]);
 	}
 	char *unknown[] = {"svcportd", "--link", "unix:/x", "--frobnicate", NULL};
 	assert_int_equal(parse(&cfg, 4, unknown), -EINVAL);
