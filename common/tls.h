@@ -95,6 +95,10 @@ bool tls_conn_is_established(const struct tls_conn *c);
 /*
  * The i-th certificate (DER) the peer sent once the handshake is done (0: its
  * own, then its issuers as sent), or NULL. Valid until the bufferevent is freed.
+ * UNVERIFIED on a server config that requests peers: the peer proved it holds
+ * the key, nothing more; the caller must chain the certificate itself to what
+ * it trusts before believing a word of it (the portal's device endpoints do:
+ * host-sim/portal/portal-online.c).
  */
 const uint8_t *tls_conn_peer_cert(const struct tls_conn *c, unsigned i, size_t *ret_len);
 /* What failed, for logs ("" if nothing). Valid until the bufferevent is freed. */
