@@ -6,12 +6,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-void tls_fd_peer(int fd, uint8_t out[17])
+void tls_fd_peer(int fd, uint8_t out[TLS_PEER_LEN])
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	memset(out, 0, 17);
+	memset(out, 0, TLS_PEER_LEN);
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
 		return;
 	if (ss.ss_family == AF_INET) {

@@ -29,8 +29,6 @@ struct tls_config {
 
 /* Frees a lingering connection now and unlinks it (tls-conn.c). */
 void tls_conn_linger_end(struct tls_conn *c);
-/* tls-addr.c: the peer address of socket fd as length (4, 16) and bytes; out[0] 0: none. */
-void tls_fd_peer(int fd, uint8_t out[17]);
 
 /*
  * mbedtls verify callback for a client that named its peer by IP address:

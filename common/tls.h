@@ -90,6 +90,9 @@ struct bufferevent *tls_conn_bev(struct tls_conn *c);
 /* Client: connects the socket below (non-blocking); BEV_EVENT_CONNECTED follows. */
 int tls_conn_connect(struct tls_conn *c, const struct sockaddr *sa, int len)
     __attribute__((warn_unused_result));
+/* The peer address of socket fd as its length (4, 16) then its bytes; out[0] 0: none. */
+#define TLS_PEER_LEN 17
+void tls_fd_peer(int fd, uint8_t out[TLS_PEER_LEN]);
 /* True once the handshake has completed. */
 bool tls_conn_is_established(const struct tls_conn *c);
 /*

@@ -5,21 +5,20 @@
  * re-attack F1).
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 
 #include "https-int.h"
 #include "log.h"
+#include "tls.h"
 
 #define WATCH_MAX 128 /* HTTPS_CONNS_MAX live, and those of earlier credentials */
 #define SWEEP_MS  250u
-#define PEER_LEN  17 /* family length (4, 16), then the address */
+#define PEER_LEN  TLS_PEER_LEN /* family length (4, 16), then the address */
 
 struct watch {
 	struct bufferevent *bev; /* NULL: free */
@@ -79,23 +78,6 @@ static void sweep(void *user_data)
 	sweep_arm(c);
 }
 
-static void peer_of_fd(int fd, uint8_t out[PEER_LEN])
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	memset(out, 0, PEER_LEN);
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		out[0] = 4;
-		memcpy(out + 1, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-	} else if (ss.ss_family == AF_INET6) {
-		out[0] = 16;
-		memcpy(out + 1, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-	}
-}
-
 /* Placed live connections from peer (not counting skip). */
 static unsigned peer_count(struct https_conns *c, const uint8_t *peer, const struct watch *skip)
 {
@@ -136,7 +118,7 @@ static void place(struct https_conns *c, struct watch *w)
 {
 	unsigned held = 0;
 
-	peer_of_fd(bufferevent_getfd(w->bev), w->peer);
+	tls_fd_peer(bufferevent_getfd(w->bev), w->peer);
 	for (size_t i = 0; i < WATCH_MAX; i++)
 		held += c->w[i].bev && c->w[i].placed;
 	if (held >= HTTPS_CONNS_HELD) {
