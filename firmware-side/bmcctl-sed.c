@@ -34,6 +34,11 @@ const char ctl_sed_help[] =
     "    The AK from the automatic backup component (after a board replacement).\n"
     "sed generate --erase-drives\n"
     "    A new random AK where no backup exists: what the drives held is lost.\n"
+    "sed component adopt\n"
+    "    Pairs the fitted backup component with this board and copies the AK to it\n"
+    "    (whatever it held is replaced). Only the paired component gets the AK\n"
+    "    automatically. Refused while locked; after a reset not yet confirmed, needs\n"
+    "    $SVCPORT_UEFI_PASSWORD (or --uefi-password-file) when a UEFI password is set.\n"
     "All: Administrator+, audited; --json prints {\"ok\":true} or bmcctl's error object;\n"
     "a note from bmcd (an absent or unhealthy backup component) goes to stderr.";
 
@@ -215,4 +220,19 @@ int ctl_sed_generate(struct ctl *c, int argc, char **argv)
 	if (argc != 0)
 		return ctl_die("sed generate --erase-drives (see sed --help)");
 	return send_and_print(c, "a new SED AK: what the drives held is erased");
+}
+
+/* sed component adopt: the fitted backup component becomes this board's. */
+int ctl_sed_component(struct ctl *c, int argc, char **argv)
+{
+	if (common_flags(c, &argc, argv))
+		return 0;
+	if (argc != 1 || strcmp(argv[0], "adopt") != 0)
+		return ctl_die("sed component adopt (see sed --help)");
+	c->req.which_cmd = T(sed_component_adopt);
+	/* While a reset is open, with the UEFI password (when one is set). */
+	if (ctl_current_uefi(c, c->req.cmd.sed_component_adopt.uefi_password,
+	                     sizeof(c->req.cmd.sed_component_adopt.uefi_password)))
+		return 1;
+	return send_and_print(c, "the backup component is this board's now and holds its AK");
 }

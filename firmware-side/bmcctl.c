@@ -249,6 +249,8 @@ static const struct ctl_cmd {
      "    (sed --help; --backup-passphrase P: deprecated)"},
     {"sed", "restore", 1, 6, 0, NULL, ctl_sed_restore, NULL},
     {"sed", "generate", 0, 2, 0, NULL, ctl_sed_generate, "sed generate --erase-drives"},
+    {"sed", "component", 1, 4, 0, NULL, ctl_sed_component,
+     "sed component adopt            the fitted backup component becomes this board's"},
     {"policy", "set", 2, 2, 0, build_policy_set, NULL, "policy set NAME true|false"},
     {"factory-reset", NULL, 0, 1, 0, ctl_build_factory_reset, NULL,
      "factory-reset --yes            the firmware-setup path: the label's password"},

@@ -51,6 +51,7 @@ int ctl_sed_passphrase(struct ctl *c, int argc, char **argv);
 int ctl_sed_backup(struct ctl *c, int argc, char **argv);
 int ctl_sed_restore(struct ctl *c, int argc, char **argv);
 int ctl_sed_generate(struct ctl *c, int argc, char **argv);
+int ctl_sed_component(struct ctl *c, int argc, char **argv);
 extern const char ctl_sed_help[]; /* `sed ... --help` */
 /* bmcctl-accounts.c: accounts, the UEFI password, the activation code. */
 const char *ctl_role_name(svcport_v1_ConsoleRole r);

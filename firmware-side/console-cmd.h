@@ -47,6 +47,7 @@ struct console_step {
 	char detail[96];
 	/* Run after a successful commit (e.g. the SE pins new anchors). */
 	int (*after_commit)(struct bmc *b);
+	const char *after_commit_fail; /* its refusal in words (NULL: the SE's) */
 	/* The SED AK changed: after the commit the backup component gets it (while
 	 * the board is ACTIVE, or at once when it came from that component). */
 	bool sed_ak_changed;
@@ -119,6 +120,7 @@ CONSOLE_HANDLER(console_sed_backup);
 CONSOLE_HANDLER(console_sed_restore);
 CONSOLE_HANDLER(console_sed_generate);
 CONSOLE_HANDLER(console_sed_component_restore);
+CONSOLE_HANDLER(console_sed_component_adopt);
 /* After a commit that changed the AK: the backup component's copy; r notes a failure. */
 void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r,
                               const struct console_step *step);

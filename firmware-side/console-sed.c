@@ -268,6 +268,48 @@ void console_sed_after_commit(struct bmc *b, svcport_admin_v1_AdminReply *r,
 		         "at the next activation");
 		return;
 	}
-	if (sedak_component_update(b, why, sizeof(why)) < 0)
+	if (sedak_component_update(b, step->sed_ak_from_component, why, sizeof(why)) < 0)
 		snprintf(r->message, sizeof(r->message), "the AK changed, but %s", why);
+}
+
+static int adopt_after_commit(struct bmc *b)
+{
+	char why[96];
+
+	return sedak_component_update(b, true, why, sizeof(why));
+}
+
+/*
+ * The fitted component becomes the board's: it is paired and gets the AK
+ * (re-attack 13c, M5). Whatever it held is replaced. A weakening action (the AK
+ * leaves the board for a store the board did not choose): only on an ACTIVE
+ * board, and while a reset is open only with the UEFI password.
+ */
+CONSOLE_HANDLER(console_sed_component_adopt)
+{
+	struct sedcomp_info in;
+
+	SED_GATE(r, step);
+	if (console_reset_uefi_gate(b, next, req->cmd.sed_component_adopt.uefi_password,
+	                            "sed component adopt", r) != AE(OK))
+		return r->error;
+	if (!next->has_identity || !next->sed_ak_present)
+		return console_fail(r, AE(INVALID_STATE),
+		                    "no SED AK on this board: nothing to back up");
+	if (!sedak_component_may_copy(next))
+		return console_fail(r, AE(INVALID_STATE),
+		                    "the board is locked: a locked board gives the AK to no "
+		                    "component; activate first");
+	sedcomp_probe(b->sed_component[0] ? b->sed_component : NULL, &b->sed_keys, &in);
+	if (in.health != SEDCOMP_EMPTY && in.health != SEDCOMP_HOLDS)
+		return console_fail(r, AE(COMPONENT_UNAVAILABLE), in.detail);
+	if (sedak_component_is_paired(b))
+		return console_fail(r, AE(INVALID_STATE),
+		                    "the fitted component is already this board's");
+	step->event = "sed-component-adopt";
+	snprintf(step->detail, sizeof(step->detail), "generation=%llu",
+	         (unsigned long long)next->sed_ak_generation);
+	step->after_commit = adopt_after_commit;
+	step->after_commit_fail = "adopted, but the component did not take the AK: see status";
+	return AE(OK);
 }

@@ -295,6 +295,8 @@ static const struct console_cmd {
     {T(sed_generate), "admin sed generate", GATE_ADMIN_PLUS, console_sed_generate},
     {T(sed_component_restore), "admin sed restore component", GATE_ADMIN_PLUS,
      console_sed_component_restore},
+    {T(sed_component_adopt), "admin sed component adopt", GATE_ADMIN_PLUS,
+     console_sed_component_adopt},
     {T(account_add), "admin account add", GATE_ADMIN_PLUS, console_account_add},
     {T(account_delete), "admin account delete", GATE_ADMIN_PLUS, console_account_delete},
     {T(account_list), "admin account list", GATE_LOGIN, console_account_list},
@@ -343,8 +345,9 @@ static void commit(struct bmc *b, svcport_v1_BmcState *next, const struct consol
 		console_sed_after_commit(b, r, step);
 	if (step->after_commit && step->after_commit(b) < 0)
 		console_fail(r, AE(INTERNAL),
-		             "stored, but the secure element did not take it: "
-		             "restart bmcd");
+		             step->after_commit_fail ? step->after_commit_fail
+		                                     : "stored, but the secure element did not "
+		                                       "take it: restart bmcd");
 }
 
 void bmc_admin_handle(struct bmc *b, const svcport_admin_v1_AdminRequest *req,

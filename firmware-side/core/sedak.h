@@ -56,9 +56,12 @@ int sedak_install(struct bmc *b, svcport_v1_BmcState *next, const uint8_t ak[SEA
 /*
  * After a commit that changed the AK: the component gets the board's AK
  * (bmc_options.sed_component). 0, or -errno with why (an absent or unhealthy
- * component: never silently skipped, the caller reports it).
+ * component: never silently skipped, the caller reports it). Only the component
+ * the board is paired with (or any, while not paired yet) gets it: another one
+ * -EPERM, unless adopt (`sed component adopt`, a restore from that component),
+ * which pairs with it. Every copy is audited (sed-component-write).
  */
-int sedak_component_update(struct bmc *b, char *why, size_t cap);
+int sedak_component_update(struct bmc *b, bool adopt, char *why, size_t cap);
 /* True while the board's AK may be copied to the component: the board is ACTIVE
  * (docs/bmc.md "Automatic backup component"). */
 bool sedak_component_may_copy(const svcport_v1_BmcState *st);
@@ -71,6 +74,8 @@ void sedak_component_sync(struct bmc *b);
 /* After a successful commit: if it made the board ACTIVE (was_active: before it),
  * sedak_component_sync(). Every path that commits an activation calls it. */
 void sedak_component_after_commit(struct bmc *b, bool was_active);
+/* True if the fitted component is the one the board is paired with. */
+bool sedak_component_is_paired(const struct bmc *b);
 /* What the component holds, measured against the board's state; detail in words. */
 svcport_v1_SedComponent sedak_component_status(const struct bmc *b, char *detail, size_t cap);
 

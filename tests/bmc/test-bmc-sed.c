@@ -80,6 +80,19 @@ static const char *last_event(struct tworld *w)
 	return rec.event;
 }
 
+/* The audit record k from the end (0: the last). */
+static svcport_v1_AuditRecord record_back(struct tworld *w, uint64_t k)
+{
+	svcport_v1_AuditRecord rec;
+	size_t n = 0;
+
+	assert_int_equal(audit_read(w->state, bmc_state(w->bmc),
+	                            bmc_state(w->bmc)->audit_count - 1 - k, &rec, 1, &n),
+	                 0);
+	assert_int_equal(n, 1);
+	return rec;
+}
+
 static bool is_token(void)
 {
 	const char *se = getenv("SVCPORT_TEST_SE");
@@ -329,13 +342,17 @@ static void component_backs_up_and_restores(void **state)
 	assert_true(tworld_is_unchanged(&W, &snap));
 	new_req();
 	assert_int_equal(run(CMD(sed_component_restore), PW), AE(OK));
-	assert_string_equal(last_event(&W), "sed-restore-component");
+	/* The AK goes back to the component at once, audited, and the new board is
+	 * paired with the component it restored from (bmc13e). */
+	assert_string_equal(last_event(&W), "sed-component-write");
+	assert_non_null(strstr(record_back(&W, 0).detail, "paired"));
+	assert_string_equal(record_back(&W, 1).event, "sed-restore-component");
 	assert_int_equal(tworld_sed_ak(&W, got), 0);
 	assert_memory_equal(got, ak, 32);
 	/* The drive set's name came with the AK: the same passphrase and name still give
 	 * this AK on every server of the set (bmc13: the component keeps the set). */
 	assert_string_equal(st()->sed_drive_set, "rack-7");
-	assert_non_null(strstr(last_record().detail, "drive-set=rack-7"));
+	assert_non_null(strstr(record_back(&W, 1).detail, "drive-set=rack-7"));
 	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
 	assert_int_equal(activate(), E(ERROR_NONE));
 
@@ -1065,6 +1082,187 @@ static void reset_window_refuses_weakening(void **state)
 	assert_int_equal(run(CMD(policy_set), PW), AE(OK));
 }
 
+/* The component at path, its chip (a file key store) at path-key on both
+ * back-ends: a thief brings his own chip, whatever the board's SE is. */
+static void component_fit(struct tworld *w, const char *path)
+{
+	snprintf(w->sed_component, sizeof(w->sed_component), "%s", path);
+	snprintf(w->sed_component_key, sizeof(w->sed_component_key), "%s-key", path);
+	if (mkdir(path, 0700) < 0)
+		assert_int_equal(errno, EEXIST);
+	if (mkdir(w->sed_component_key, 0700) < 0)
+		assert_int_equal(errno, EEXIST);
+	tworld_reopen(w);
+}
+
+static const char *component_detail(void)
+{
+	new_req();
+	assert_int_equal(run(CMD(status), PW), AE(OK));
+	return rep.body.status.sed_backup_component_detail;
+}
+
+/* sed_server() with the intrusion sensor on, so tamper_now() locks it. */
+static void sed_server_guarded(bool uefi, bool clears)
+{
+	sed_server(uefi, clears);
+	new_req();
+	req.cmd.sensors_set.has_sensors = true;
+	req.cmd.sensors_set.sensors.intrusion_enabled = true;
+	assert_int_equal(run(CMD(sensors_set), PW), AE(OK));
+	new_req();
+}
+
+static svcport_admin_v1_AdminError adopt_with(const char *uefi)
+{
+	new_req();
+	if (uefi)
+		strcpy(req.cmd.sed_component_adopt.uefi_password, uefi);
+	return run(CMD(sed_component_adopt), PW);
+}
+
+/*
+ * Re-attack 13c, M5 and L1: the component was not paired with the board. A thief
+ * fits his blank component (flash and chip) while the server is locked; at the
+ * owner's next activation it got the AK, and he came back for it. Now the first
+ * fill pairs (audited, as every automatic copy), a different component gets
+ * nothing and is reported until the Administrator+ adopts it, audited.
+ */
+static void component_paired_with_board(void **state)
+{
+	char dir[PATH_MAX], thief[PATH_MAX], path[PATH_MAX + 32];
+	uint8_t before[256], after[256];
+	size_t n;
+
+	sed_server_guarded(false, true);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	component_fit(&W, dir);
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	/* L1: the automatic copy is audited, with its generation; it paired. */
+	assert_string_equal(last_event(&W), "sed-component-write");
+	assert_non_null(strstr(record_back(&W, 0).detail, "generation=1 paired"));
+
+	/* The thief: the server locked, his blank component fitted (a restart). */
+	tamper_now();
+	snprintf(thief, sizeof(thief), "%s/thief", W.dir);
+	component_fit(&W, thief);
+	/* The owner activates: the thief's component gets nothing, and status says why. */
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_int_equal(st()->lockdown_state, ACTIVE);
+	assert_true(is_empty_dir(thief));
+	assert_true(is_empty_dir(W.sed_component_key));
+	assert_non_null(strstr(component_detail(), "a different component is fitted"));
+	assert_non_null(strstr(component_detail(), "sed component adopt"));
+	/* Neither at a restart nor at an AK change. */
+	tworld_reopen(&W);
+	new_req();
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_non_null(strstr(rep.message, "a different component is fitted"));
+	assert_true(is_empty_dir(thief));
+	assert_true(is_empty_dir(W.sed_component_key));
+
+	/* Adopt: refused while locked, nothing written. */
+	tamper_now();
+	tworld_snap(&W, &snap);
+	assert_int_equal(adopt_with(NULL), AE(INVALID_STATE));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_true(is_empty_dir(thief));
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	/* The Administrator+ adopts it: audited, paired, the AK copied. */
+	assert_int_equal(adopt_with(NULL), AE(OK));
+	assert_string_equal(record_back(&W, 1).event, "sed-component-adopt");
+	assert_string_equal(last_event(&W), "sed-component-write");
+	assert_non_null(strstr(record_back(&W, 0).detail, "paired"));
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	assert_false(is_empty_dir(thief));
+	assert_int_equal(adopt_with(NULL), AE(INVALID_STATE)); /* already this board's */
+
+	/* Now the first component is the different one: it keeps its old copy. */
+	snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+	n = file_get(path, before, sizeof(before));
+	component_fit(&W, dir);
+	assert_non_null(strstr(component_detail(), "a different component is fitted"));
+	new_req();
+	strcpy(req.cmd.sed_passphrase.passphrase, "sixteen chars ok!");
+	strcpy(req.cmd.sed_passphrase.drive_set, "rack-7");
+	assert_int_equal(run(CMD(sed_passphrase), PW), AE(OK));
+	assert_non_null(strstr(rep.message, "a different component is fitted"));
+	assert_int_equal(file_get(path, after, sizeof(after)), n);
+	assert_memory_equal(before, after, n);
+}
+
+/* While a reset is open, adopting a component needs the UEFI password (when set). */
+static void component_adopt_after_reset_needs_uefi(void **state)
+{
+	char dir[PATH_MAX], other_dir[PATH_MAX];
+
+	sed_server(true, false);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	component_fit(&W, dir);
+	snprintf(other_dir, sizeof(other_dir), "%s/other", W.dir);
+	component_fit(&W, other_dir);
+	handset_reset();
+	tworld_snap(&W, &snap);
+	assert_int_equal(adopt_with(NULL), AE(UEFI_AUTH_FAILED));
+	assert_true(tworld_is_unchanged(&W, &snap));
+	assert_int_equal(adopt_with("not the uefi pw"), AE(UEFI_AUTH_FAILED));
+	assert_true(is_empty_dir(other_dir));
+}
+
+/* A box of this server under the component's key: SVCCMP03, generation gen. */
+static void box_v3_write(const char *dir, const char *key_path, uint64_t gen, const uint8_t ak[32])
+{
+	static const uint8_t iv[AEAD_IV_LEN] = {3};
+	uint8_t box[256], key[AEAD_KEY_LEN];
+	char path[PATH_MAX + 32];
+	size_t n = 8;
+
+	assert_int_equal(file_get(key_path, key, sizeof(key)), sizeof(key));
+	memcpy(box, "SVCCMP03", 8);
+	for (int i = 7; i >= 0; i--)
+		box[n++] = (uint8_t)(gen >> (8 * i));
+	box[n++] = (uint8_t)strlen(TPKI_MT);
+	memcpy(box + n, TPKI_MT, strlen(TPKI_MT));
+	n += strlen(TPKI_MT);
+	box[n++] = (uint8_t)strlen(TPKI_SN);
+	memcpy(box + n, TPKI_SN, strlen(TPKI_SN));
+	n += strlen(TPKI_SN);
+	box[n++] = 0;
+	memcpy(box + n, iv, sizeof(iv));
+	assert_int_equal(aead_seal(key, iv, box, n, ak, 32, box + n + sizeof(iv)), 0);
+	snprintf(path, sizeof(path), "%s/sed-ak.box", dir);
+	file_put(path, box, n + sizeof(iv) + 32 + AEAD_TAG_LEN);
+}
+
+/*
+ * Re-attack 13c, L2: CURRENT was said when the generations matched, whatever AK
+ * the copy held. A copy of this generation holding another AK is not CURRENT;
+ * the paired component gets the board's AK at the next activation.
+ */
+static void component_current_means_this_ak(void **state)
+{
+	char dir[PATH_MAX], key_path[PATH_MAX + 32];
+	uint8_t other_ak[32];
+
+	sed_server_guarded(false, true);
+	snprintf(dir, sizeof(dir), "%s/component", W.dir);
+	component_fit(&W, dir);
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	snprintf(key_path, sizeof(key_path), "%s/sed-component.key", W.sed_component_key);
+	memset(other_ak, 0x42, sizeof(other_ak));
+	box_v3_write(dir, key_path, st()->sed_ak_generation, other_ak);
+	assert_int_not_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+	assert_non_null(strstr(component_detail(), "another AK"));
+	tamper_now();
+	new_req();
+	assert_int_equal(run(CMD(activate), PW), AE(OK));
+	assert_int_equal(device_info(&W).sed_backup_component, COMP(CURRENT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1094,6 +1292,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(component_copy_before_reset_is_not_restorable,
 	                                    setup_blank, teardown),
 	    cmocka_unit_test_setup_teardown(reset_window_refuses_weakening, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(component_paired_with_board, setup_blank, teardown),
+	    cmocka_unit_test_setup_teardown(component_adopt_after_reset_needs_uefi, setup_blank,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(component_current_means_this_ak, setup_blank, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -689,11 +689,58 @@ static void locked_board_fills_no_component(void **state)
 	assert_false(is_empty_dir(comp));
 }
 
+/*
+ * Re-attack 13c, M5, with the real bmcd: the board's component is paired; the
+ * thief (cover open, power cut) swaps in his own blank component; the owner's
+ * activation gives it nothing and status says so; `sed component adopt` pairs it.
+ */
+static void swapped_component_waits_for_adopt(void **state)
+{
+	char out[8192], hw[PATH_MAX], comp[PATH_MAX + 32], chip[PATH_MAX + 32],
+	    cmd[4 * (PATH_MAX + 32) + 64];
+
+	assert_int_equal(CTL(out, "--password", PW, "sensors", "set", "intrusion", "on"), 0);
+	proc_stop(bmcd, SIGKILL);
+	proc_hw_dir(state_dir, hw);
+	snprintf(comp, sizeof(comp), "%s/sed-component", hw);
+	snprintf(chip, sizeof(chip), "%s/sed-component-key", hw);
+	assert_int_equal(mkdir(comp, 0700), 0);
+	assert_int_equal(mkdir(chip, 0700), 0);
+	bmcd = proc_bmcd_start(state_dir, gw_path, admin_path, NULL, true);
+	assert_true(bmcd > 0);
+	assert_true(is_status("\"sed_backup_component\":\"CURRENT\"")); /* filled, paired */
+	/* The thief: cover open, his blank component in place of the real one. */
+	assert_int_equal(proc_hw_set(state_dir, "cover", "open"), 0);
+	assert_true(is_status("\"lockdown_state\":\"LOCKED\""));
+	proc_stop(bmcd, SIGKILL);
+	snprintf(cmd, sizeof(cmd), "mv '%s' '%s.real' && mv '%s' '%s.real'", comp, comp, chip,
+	         chip);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(mkdir(comp, 0700), 0);
+	assert_int_equal(mkdir(chip, 0700), 0);
+	bmcd = proc_bmcd_start(state_dir, gw_path, admin_path, NULL, true);
+	assert_true(bmcd > 0);
+	assert_int_equal(CTL(out, "--password", PW, "activate"), 0);
+	assert_true(is_status("\"lockdown_state\":\"ACTIVE\""));
+	assert_true(is_empty_dir(comp));
+	assert_true(is_empty_dir(chip));
+	assert_true(is_status("a different component is fitted"));
+	/* The Administrator+ adopts it: audited, and it gets the AK. */
+	assert_int_equal(CTL(out, "--password", PW, "sed", "component", "adopt"), 0);
+	assert_false(is_empty_dir(comp));
+	assert_true(is_status("\"sed_backup_component\":\"CURRENT\""));
+	assert_int_equal(CTL(out, "--password", PW, "audit", "show"), 0);
+	assert_non_null(strstr(out, "sed-component-adopt"));
+	assert_non_null(strstr(out, "sed-component-write"));
+	assert_int_not_equal(CTL(out, "--password", PW, "sed", "component", "adopt", "now"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(keylock_and_cover_are_hardware, setup, teardown),
 	    cmocka_unit_test_setup_teardown(locked_board_fills_no_component, setup, teardown),
+	    cmocka_unit_test_setup_teardown(swapped_component_waits_for_adopt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(brief_opening_is_latched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(keylock_of_the_opening_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(reopening_between_polls_counts, setup, teardown),
