@@ -47,6 +47,23 @@ void p11_session_close(struct p11 *p);
 
 /* Records "C_Name: CKR_..." for se_error(); returns -EIO. */
 int p11_fail(const char *call, CK_RV rv);
+/*
+ * A 32-byte secret generated inside the token, never extractable, never modifiable: an
+ * AES-256 key for sealing (aes) or a generic HMAC key. 0 or -errno (logged).
+ */
+int p11_secret_generate(struct p11 *p, bool aes, const char *label)
+    __attribute__((warn_unused_result));
+/*
+ * One AES-GCM operation in the token with key: out = ciphertext | tag when sealing, the
+ * plaintext when opening; iv is P11_GCM_IV_LEN bytes, the tag P11_GCM_TAG_LEN. *ret_len
+ * (may be NULL) gets out's length. 0, -EBADMSG (does not open: another key or a changed
+ * box) or -errno.
+ */
+#define P11_GCM_IV_LEN  12
+#define P11_GCM_TAG_LEN 16
+int p11_gcm(struct p11 *p, CK_OBJECT_HANDLE key, bool seal, const uint8_t *iv, const uint8_t *aad,
+            size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+            size_t *ret_len) __attribute__((warn_unused_result));
 
 /*
  * The objects of class cls and label: *ret_n of them (at most cap). 0 or -EIO.

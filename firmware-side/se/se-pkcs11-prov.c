@@ -132,32 +132,6 @@ static int key_pair_import(struct p11 *p, const mbedtls_pk_context *pk, const ch
 	return ret;
 }
 
-/* AES-256 for sealing, or a 32-byte HMAC key: generated inside, never out. */
-static int secret_generate(struct p11 *p, bool aes, const char *label)
-{
-	CK_MECHANISM mech = {aes ? CKM_AES_KEY_GEN : CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
-	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-	CK_KEY_TYPE type = aes ? CKK_AES : CKK_GENERIC_SECRET;
-	CK_ULONG len = 32;
-	CK_ATTRIBUTE tmpl[] = {
-	    {CKA_CLASS, &cls, sizeof(cls)},
-	    {CKA_KEY_TYPE, &type, sizeof(type)},
-	    {CKA_VALUE_LEN, &len, sizeof(len)},
-	    {CKA_TOKEN, &yes, 1},
-	    {CKA_PRIVATE, &yes, 1},
-	    {CKA_MODIFIABLE, &no, 1},
-	    {CKA_SENSITIVE, &yes, 1},
-	    {CKA_EXTRACTABLE, &no, 1},
-	    {aes ? CKA_ENCRYPT : CKA_SIGN, &yes, 1},
-	    {aes ? CKA_DECRYPT : CKA_VERIFY, &yes, 1},
-	    {CKA_LABEL, (void *)label, strlen(label)},
-	};
-	CK_OBJECT_HANDLE h;
-	CK_RV rv = p->f->C_GenerateKey(p->session, &mech, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &h);
-
-	return rv == CKR_OK ? 0 : p11_fail("C_GenerateKey", rv);
-}
-
 int se_p11_provision(const struct se_config *cfg, const struct se_factory *f)
 {
 	static const unsigned char zero[SE_LATCH_LEN];
@@ -172,9 +146,9 @@ int se_p11_provision(const struct se_config *cfg, const struct se_factory *f)
 		ret = f->device_key ? key_pair_import(&p, f->device_key, P11_LABEL_DEVICE)
 		                    : key_pair_generate(&p, P11_LABEL_DEVICE);
 	if (ret == 0)
-		ret = secret_generate(&p, true, P11_LABEL_WRAP);
+		ret = p11_secret_generate(&p, true, P11_LABEL_WRAP);
 	if (ret == 0)
-		ret = secret_generate(&p, false, P11_LABEL_MAC);
+		ret = p11_secret_generate(&p, false, P11_LABEL_MAC);
 	if (ret == 0)
 		ret = p11_record_create(&p, P11_LABEL_COUNTER, 0, zero, P11_COUNTER_LEN);
 	if (ret == 0)

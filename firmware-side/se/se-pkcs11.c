@@ -66,37 +66,10 @@ static int gcm_run(struct se *se, bool seal, const unsigned char *nonce, const u
                    size_t aad_len, const unsigned char *in, size_t in_len, unsigned char *out,
                    size_t cap, size_t *ret_len)
 {
-	CK_GCM_PARAMS gcm = {
-	    .pIv = (CK_BYTE_PTR)nonce,
-	    .ulIvLen = SE_SEAL_NONCE_LEN,
-	    .ulIvBits = 8 * SE_SEAL_NONCE_LEN,
-	    .pAAD = (CK_BYTE_PTR)aad,
-	    .ulAADLen = aad_len,
-	    .ulTagBits = 8 * SE_SEAL_TAG_LEN,
-	};
-	CK_MECHANISM mech = {CKM_AES_GCM, &gcm, sizeof(gcm)};
-	CK_OBJECT_HANDLE key = ((struct se_p11 *)se)->wrap;
-	struct p11 *p = p11_of(se);
-	CK_ULONG len = cap;
-	CK_RV rv;
-
-	rv = seal ? p->f->C_EncryptInit(p->session, &mech, key)
-	          : p->f->C_DecryptInit(p->session, &mech, key);
-	if (rv != CKR_OK)
-		return p11_fail(seal ? "C_EncryptInit" : "C_DecryptInit", rv);
-	rv = seal ? p->f->C_Encrypt(p->session, (CK_BYTE_PTR)in, in_len, out, &len)
-	          : p->f->C_Decrypt(p->session, (CK_BYTE_PTR)in, in_len, out, &len);
-	/* The key and parameters were taken: a failing decryption is the blob's (tokens
-	 * differ in the CKR they give for a tag that does not match: SoftHSM2's is
-	 * CKR_GENERAL_ERROR). Not ours, or changed: refused, never an I/O error. */
-	if (!seal && rv != CKR_OK) {
-		p11_fail("C_Decrypt", rv);
-		return -EBADMSG;
-	}
-	if (rv != CKR_OK)
-		return p11_fail(seal ? "C_Encrypt" : "C_Decrypt", rv);
-	*ret_len = len;
-	return 0;
+	_Static_assert(SE_SEAL_NONCE_LEN == P11_GCM_IV_LEN && SE_SEAL_TAG_LEN == P11_GCM_TAG_LEN,
+	               "the sealed blob's GCM is the token's");
+	return p11_gcm(p11_of(se), ((struct se_p11 *)se)->wrap, seal, nonce, aad, aad_len, in,
+	               in_len, out, cap, ret_len);
 }
 
 static int p11_gcm_seal(struct se *se, const unsigned char nonce[SE_SEAL_NONCE_LEN],

@@ -18,7 +18,8 @@
 #define KEY_FILE  "sed-component.key"
 #define P11_LABEL "svcport-sed-component"
 
-static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+_Static_assert(AEAD_IV_LEN == P11_GCM_IV_LEN && AEAD_TAG_LEN == P11_GCM_TAG_LEN,
+               "the component's box is the token's GCM");
 
 static bool is_token(const struct sedcomp_keys *k)
 {
@@ -62,58 +63,6 @@ static int p11_key(struct p11 *p, CK_OBJECT_HANDLE *ret_key)
 	return ret == -EIO ? -EBADMSG : ret; /* two of them: not a token we keep */
 }
 
-static int p11_key_make(struct p11 *p)
-{
-	CK_MECHANISM mech = {CKM_AES_KEY_GEN, NULL, 0};
-	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-	CK_KEY_TYPE type = CKK_AES;
-	CK_ULONG len = 32;
-	CK_ATTRIBUTE tmpl[] = {
-	    {CKA_CLASS, &cls, sizeof(cls)},
-	    {CKA_KEY_TYPE, &type, sizeof(type)},
-	    {CKA_VALUE_LEN, &len, sizeof(len)},
-	    {CKA_TOKEN, &yes, 1},
-	    {CKA_PRIVATE, &yes, 1},
-	    {CKA_MODIFIABLE, &no, 1},
-	    {CKA_SENSITIVE, &yes, 1},
-	    {CKA_EXTRACTABLE, &no, 1},
-	    {CKA_ENCRYPT, &yes, 1},
-	    {CKA_DECRYPT, &yes, 1},
-	    {CKA_LABEL, P11_LABEL, strlen(P11_LABEL)},
-	};
-	CK_OBJECT_HANDLE h;
-	CK_RV rv = p->f->C_GenerateKey(p->session, &mech, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &h);
-
-	return rv == CKR_OK ? 0 : p11_fail("C_GenerateKey", rv);
-}
-
-/* One AES-GCM operation in the token: box = iv | ct | tag. */
-static int p11_gcm(struct p11 *p, CK_OBJECT_HANDLE key, bool seal, const uint8_t *aad,
-                   size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *iv, uint8_t *out,
-                   size_t cap)
-{
-	CK_GCM_PARAMS gcm = {.pIv = iv,
-	                     .ulIvLen = AEAD_IV_LEN,
-	                     .ulIvBits = 8 * AEAD_IV_LEN,
-	                     .pAAD = (CK_BYTE_PTR)aad,
-	                     .ulAADLen = aad_len,
-	                     .ulTagBits = 8 * AEAD_TAG_LEN};
-	CK_MECHANISM mech = {CKM_AES_GCM, &gcm, sizeof(gcm)};
-	CK_ULONG len = cap;
-	CK_RV rv = seal ? p->f->C_EncryptInit(p->session, &mech, key)
-	                : p->f->C_DecryptInit(p->session, &mech, key);
-
-	if (rv != CKR_OK)
-		return p11_fail(seal ? "C_EncryptInit" : "C_DecryptInit", rv);
-	rv = seal ? p->f->C_Encrypt(p->session, (CK_BYTE_PTR)in, in_len, out, &len)
-	          : p->f->C_Decrypt(p->session, (CK_BYTE_PTR)in, in_len, out, &len);
-	if (!seal && rv != CKR_OK) {
-		p11_fail("C_Decrypt", rv);
-		return -EBADMSG; /* another key, or a changed box */
-	}
-	return rv != CKR_OK ? p11_fail("C_Encrypt", rv) : 0;
-}
-
 static int p11_run(const struct sedcomp_keys *k, bool seal, bool may_create, const uint8_t *aad,
                    size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *iv, uint8_t *out,
                    size_t cap)
@@ -126,12 +75,12 @@ static int p11_run(const struct sedcomp_keys *k, bool seal, bool may_create, con
 		return ret == -EACCES ? -EACCES : -EIO;
 	ret = p11_key(&p, &key);
 	if (ret == -ENOENT && may_create) {
-		ret = p11_key_make(&p);
+		ret = p11_secret_generate(&p, true, P11_LABEL);
 		if (ret == 0)
 			ret = p11_key(&p, &key);
 	}
 	if (ret == 0 && in)
-		ret = p11_gcm(&p, key, seal, aad, aad_len, in, in_len, iv, out, cap);
+		ret = p11_gcm(&p, key, seal, iv, aad, aad_len, in, in_len, out, cap, NULL);
 	p11_session_close(&p);
 	return ret;
 }
