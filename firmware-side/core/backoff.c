@@ -2,6 +2,7 @@
 /* The console's back-offs across restarts (backoff.h). */
 #include "backoff.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <pb_decode.h>
@@ -105,11 +106,23 @@ void bmc_backoff_load(struct bmc *b)
 	pb_istream_t is;
 	size_t len = 0, keys = 0;
 
-	if (fs_read(b->dir, BMC_BACKOFF_FILE, b->backoff_saved, sizeof(b->backoff_saved), &len) < 0)
-		return;
+	int err =
+	    fs_read(b->dir, BMC_BACKOFF_FILE, b->backoff_saved, sizeof(b->backoff_saved), &len);
+
+	if (err == -ENOENT)
+		return; /* never a failure since the state was made */
 	is = pb_istream_from_buffer(b->backoff_saved, len);
-	if (!pb_decode(&is, svcport_v1_ConsoleBackoffs_fields, &all))
+	if (err < 0 || !pb_decode(&is, svcport_v1_ConsoleBackoffs_fields, &all)) {
+		/* Damaged or unreadable: what it held is unknown, so it could have been a guesser's
+		 * wait. Every ceiling starts blocked for one longest wait, never free tries. */
+		for (uint32_t i = 0; i < RL_CEILINGS; i++)
+			rl->ceiling[i] =
+			    (struct rl_entry){.key = i,
+			                      .failures = rl->cfg.link_free + 1,
+			                      .last_ms = now,
+			                      .blocked_until_ms = now + rl->cfg.max_ms};
 		return;
+	}
 	b->backoff_saved_len = len;
 	for (pb_size_t i = 0; i < all.entries_count; i++) {
 		const svcport_v1_ConsoleBackoff *in = &all.entries[i];

@@ -23,8 +23,9 @@
 void bmc_backoff_store(struct bmc *b);
 
 /*
- * At open: admin_rl from BMC_BACKOFF_FILE (none, or one that does not decode:
- * nothing). The clock rules: an entry quiet for RL_FORGET_MS and no longer
+ * At open: admin_rl from BMC_BACKOFF_FILE (none: nothing; one unreadable or
+ * not decoding: every ceiling blocked for the maximum wait, since it may have
+ * held a guesser's). The clock rules: an entry quiet for RL_FORGET_MS and no longer
  * blocked is forgotten; one whose last failure lies ahead of the clock (the
  * clock went back) restarts its last wait from now; no wait is ever longer
  * than the configured maximum from now.

@@ -357,6 +357,33 @@ static void backoff_survives_a_restart(void **state)
 	assert_int_equal(run(CMD(uefi_password_verify), PW), AE(OK));
 }
 
+/*
+ * An unreadable or damaged backoff.pb could have held a guesser's wait: bmcd starts with
+ * every ceiling blocked for one longest wait, never with free tries (review of the
+ * change: a damaged file used to give them back). A missing file is no failure at all.
+ */
+static void damaged_backoff_file_starts_blocked(void **state)
+{
+	char path[sizeof(W.state) + 16];
+	FILE *f;
+
+	set_password();
+	tworld_reopen(&W); /* no backoff.pb yet: nothing held */
+	new_req();
+	assert_int_equal(run(CMD(sensors_show), PW), AE(OK));
+	snprintf(path, sizeof(path), "%s/backoff.pb", W.state);
+	assert_non_null(f = fopen(path, "wb"));
+	fputs("\xff\xff\xff not a protobuf", f);
+	fclose(f);
+	tworld_reopen(&W);
+	new_req();
+	assert_int_equal(run(CMD(sensors_show), PW), AE(RATE_LIMITED));
+	assert_true(rep.retry_after_ms > 0 && rep.retry_after_ms <= 60000);
+	W.now_ms += rep.retry_after_ms;
+	new_req();
+	assert_int_equal(run(CMD(sensors_show), PW), AE(OK));
+}
+
 static void uefi_password(void **state)
 {
 	set_password();
@@ -605,6 +632,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(uefi_password, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(tamper_needs_a_login, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(backoff_survives_a_restart, setup_bmc, teardown),
+	    cmocka_unit_test_setup_teardown(damaged_backoff_file_starts_blocked, setup_bmc,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_never_reopens, setup_bmc, teardown),
 	    cmocka_unit_test_setup_teardown(factory_reset_policy_keeps_ak_but_not_the_lock,
 	                                    setup_bmc, teardown),
