@@ -21,7 +21,7 @@
 static void fill_status(struct bmc *b, svcport_admin_v1_StatusReply *s)
 {
 	s->has_info = true;
-	bmc_device_info(b, false, &s->info);
+	bmc_device_info(b, false, false, &s->info);
 	s->emergency_reset_clears_sed_ak = b->st.emergency_reset_clears_sed_ak;
 	s->ble_presence_allowed = b->st.ble_presence_allowed;
 	s->sed_ak_present = b->st.sed_ak_present;

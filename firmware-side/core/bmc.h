@@ -99,7 +99,8 @@ void bmc_handle_request(struct bmc *bmc, const svcport_v1_BmcRequest *req,
  * as the console and a requester with presence see it; GetDeviceInfo without
  * presence gets less (limited). ret_info is fully written.
  */
-void bmc_device_info(struct bmc *bmc, bool with_cert, svcport_v1_DeviceInfo *ret_info);
+void bmc_device_info(struct bmc *bmc, bool with_cert, bool limited,
+                     svcport_v1_DeviceInfo *ret_info);
 
 /*
  * Answers one raw packet from the gateway: decodes it (garbage: BAD_REQUEST,
